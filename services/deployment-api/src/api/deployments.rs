@@ -1,0 +1,136 @@
+//! `/v1/deployments`.
+
+use actix_web::{HttpRequest, HttpResponse, get, post, web};
+use liftoff_kit::{ApiError, Caller, Role};
+use liftoff_types::ErrorBody;
+use liftoff_types::deployments::{CreateDeployment, Deployment, DeploymentList, DeploymentStatus};
+use serde::Deserialize;
+use utoipa::IntoParams;
+use uuid::Uuid;
+
+use crate::store::deployments::ListFilter;
+use crate::{State, app};
+
+/// Starts a deployment of a revision to a group.
+#[utoipa::path(
+    tag = "deployments",
+    request_body = CreateDeployment,
+    params(("Idempotency-Key" = Option<String>, Header, description = "Same key and body: same answer, one deployment")),
+    responses(
+        (status = 201, body = Deployment), (status = 200, body = Deployment, description = "Replayed idempotent request"),
+        (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 409, body = ErrorBody, description = "deployment_in_progress"), (status = 422, body = ErrorBody, description = "idempotency_key_reused")
+    ),
+    security(("bearer" = []))
+)]
+#[post("/v1/deployments")]
+pub async fn create_deployment(
+    state: web::Data<State>,
+    caller: Caller,
+    req: HttpRequest,
+    body: web::Json<CreateDeployment>,
+) -> Result<HttpResponse, ApiError> {
+    let team = caller.team(Role::Deployer)?.to_string();
+    let key = req
+        .headers()
+        .get("idempotency-key")
+        .map(|v| {
+            v.to_str().map(str::to_string).map_err(|_| {
+                ApiError::bad_request("invalid_header", "Idempotency-Key must be ASCII")
+            })
+        })
+        .transpose()?;
+    let (d, created) = app::deployments::create(
+        &state,
+        team,
+        caller.subject().to_string(),
+        body.into_inner(),
+        key,
+    )
+    .await?;
+    Ok(if created {
+        HttpResponse::Created().json(d)
+    } else {
+        HttpResponse::Ok().json(d)
+    })
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct ListQuery {
+    application: Option<String>,
+    deployment_group: Option<String>,
+    status: Option<DeploymentStatus>,
+    /// Created at or after (RFC 3339).
+    created_after: Option<chrono::DateTime<chrono::Utc>>,
+    /// Created before (RFC 3339).
+    created_before: Option<chrono::DateTime<chrono::Utc>>,
+    /// 1 to 200, default 50.
+    limit: Option<i64>,
+    cursor: Option<String>,
+}
+
+/// The team's deployments, newest first.
+#[utoipa::path(
+    tag = "deployments",
+    params(ListQuery),
+    responses((status = 200, body = DeploymentList), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody)),
+    security(("bearer" = []))
+)]
+#[get("/v1/deployments")]
+pub async fn list_deployments(
+    state: web::Data<State>,
+    caller: Caller,
+    q: web::Query<ListQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let team = caller.team(Role::Viewer)?.to_string();
+    let q = q.into_inner();
+    let filter = ListFilter {
+        team,
+        application: q.application,
+        deployment_group: q.deployment_group,
+        status: q.status.map(|s| s.as_str().to_string()),
+        created_after: q.created_after.map(|t| t.naive_utc()),
+        created_before: q.created_before.map(|t| t.naive_utc()),
+        before_id: None,
+        limit: q.limit.unwrap_or(app::deployments::DEFAULT_PAGE),
+    };
+    Ok(HttpResponse::Ok().json(app::deployments::list(&state, filter, q.cursor).await?))
+}
+
+/// A deployment with its per-host, per-event detail.
+#[utoipa::path(
+    tag = "deployments",
+    params(("id" = Uuid, Path, description = "Deployment id")),
+    responses((status = 200, body = Deployment), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)),
+    security(("bearer" = []))
+)]
+#[get("/v1/deployments/{id}")]
+pub async fn get_deployment(
+    state: web::Data<State>,
+    caller: Caller,
+    id: web::Path<Uuid>,
+) -> Result<HttpResponse, ApiError> {
+    let team = caller.team(Role::Viewer)?.to_string();
+    Ok(HttpResponse::Ok().json(app::deployments::view(&state, team, id.into_inner()).await?))
+}
+
+/// Stops a deployment: nothing new starts; hosts already running finish.
+#[utoipa::path(
+    tag = "deployments",
+    params(("id" = Uuid, Path, description = "Deployment id")),
+    responses((status = 200, body = Deployment), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 503, body = ErrorBody)),
+    security(("bearer" = []))
+)]
+#[post("/v1/deployments/{id}/stop")]
+pub async fn stop_deployment(
+    state: web::Data<State>,
+    caller: Caller,
+    id: web::Path<Uuid>,
+) -> Result<HttpResponse, ApiError> {
+    let team = caller.team(Role::Deployer)?.to_string();
+    Ok(HttpResponse::Ok().json(
+        app::deployments::stop(&state, team, caller.subject().to_string(), id.into_inner()).await?,
+    ))
+}

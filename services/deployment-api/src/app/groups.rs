@@ -1,0 +1,146 @@
+//! Deployment groups.
+
+use std::collections::BTreeMap;
+
+use liftoff_kit::db::{now, to_utc, uuid};
+use liftoff_kit::{ApiError, outbox};
+use liftoff_types::deployments::{ConcurrencyPolicy, CreateDeploymentGroup, DeploymentGroup};
+use liftoff_types::names::{validate_name, validate_tag};
+use uuid::Uuid;
+
+use crate::State;
+use crate::store::applications;
+use crate::store::groups::{self, GroupRow};
+
+pub fn to_group(app: &str, row: &GroupRow) -> Result<DeploymentGroup, ApiError> {
+    Ok(DeploymentGroup {
+        name: row.name.clone(),
+        application: app.to_string(),
+        selector: serde_json::from_str(&row.selector)?,
+        deployment_config: row.deployment_config.clone(),
+        auto_rollback: row.auto_rollback,
+        concurrency_policy: ConcurrencyPolicy::parse(&row.concurrency_policy).unwrap_or_default(),
+        stage: row.stage.clone(),
+        last_successful_revision_id: row
+            .last_successful_revision_id
+            .as_deref()
+            .map(uuid)
+            .transpose()?,
+        last_successful_deployment_id: row
+            .last_successful_deployment_id
+            .as_deref()
+            .map(uuid)
+            .transpose()?,
+        created_at: to_utc(row.created_at),
+    })
+}
+
+fn validate_selector(selector: &BTreeMap<String, Vec<String>>) -> Result<(), ApiError> {
+    if selector.is_empty() {
+        return Err(ApiError::invalid_field(
+            "selector: at least one tag is required",
+        ));
+    }
+    if selector.len() > 20 {
+        return Err(ApiError::invalid_field("selector: at most 20 keys"));
+    }
+    for (k, values) in selector {
+        if values.is_empty() || values.len() > 50 {
+            return Err(ApiError::invalid_field(format!(
+                "selector.{k}: 1 to 50 values"
+            )));
+        }
+        for v in values {
+            validate_tag("selector", k, v).map_err(ApiError::invalid_field)?;
+        }
+    }
+    Ok(())
+}
+
+pub async fn create(
+    state: &State,
+    team: String,
+    actor: String,
+    app: String,
+    req: CreateDeploymentGroup,
+) -> Result<DeploymentGroup, ApiError> {
+    validate_name("name", &req.name).map_err(ApiError::invalid_field)?;
+    validate_selector(&req.selector)?;
+    if let Some(s) = &req.stage {
+        validate_name("stage", s).map_err(ApiError::invalid_field)?;
+    }
+    let config = super::configs::resolve(
+        req.deployment_config
+            .as_deref()
+            .unwrap_or(super::configs::DEFAULT),
+    )
+    .map_err(|e| ApiError::invalid_field(format!("deployment_config: {}", e.message)))?;
+    state
+        .db
+        .write(move |c| {
+            let app_row = applications::require(c, &team, &app)?;
+            if groups::by_name(c, &app_row.id, &req.name)?.is_some() {
+                return Err(ApiError::conflict("already_exists", format!("deployment group {:?} already exists", req.name)));
+            }
+            let at = now();
+            let row = GroupRow {
+                id: Uuid::now_v7().to_string(),
+                application_id: app_row.id.clone(),
+                name: req.name.clone(),
+                selector: serde_json::to_string(&req.selector)?,
+                deployment_config: config.name.clone(),
+                auto_rollback: req.auto_rollback.unwrap_or(false),
+                concurrency_policy: req.concurrency_policy.unwrap_or_default().as_str().into(),
+                stage: req.stage.clone(),
+                last_successful_revision_id: None,
+                last_successful_deployment_id: None,
+                created_at: at,
+                updated_at: at,
+            };
+            groups::insert(c, &row)?;
+            let mut ev = outbox::event(crate::NAME, "deployment_group.created");
+            ev.team = Some(team.clone());
+            ev.actor = Some(actor.clone());
+            ev.application = Some(app.clone());
+            ev.deployment_group = Some(row.name.clone());
+            ev.data = serde_json::json!({"selector": req.selector, "deployment_config": row.deployment_config, "stage": row.stage});
+            outbox::enqueue(c, &ev)?;
+            to_group(&app, &row)
+        })
+        .await
+}
+
+pub async fn get(
+    state: &State,
+    team: String,
+    app: String,
+    name: String,
+) -> Result<DeploymentGroup, ApiError> {
+    state
+        .db
+        .run(move |c| {
+            let app_row = applications::require(c, &team, &app)?;
+            let row = groups::by_name(c, &app_row.id, &name)?.ok_or_else(|| {
+                ApiError::not_found(format!("deployment group {name:?} not found"))
+            })?;
+            to_group(&app, &row)
+        })
+        .await
+}
+
+pub async fn list(
+    state: &State,
+    team: String,
+    app: String,
+) -> Result<Vec<DeploymentGroup>, ApiError> {
+    state
+        .db
+        .run(move |c| {
+            let app_row = applications::require(c, &team, &app)?;
+            groups::list(c, &app_row.id)?
+                .iter()
+                .map(|r| to_group(&app, r))
+                .collect()
+        })
+        .await
+}

@@ -1,0 +1,106 @@
+//! deployment-api: what teams, pipelines and generated clients talk to. Owns applications,
+//! revisions and their bundles (content-addressed, stored in the database so every replica
+//! serves them), deployment groups, configurations, and deployments: the intent and the final
+//! outcome. The scheduler carries each deployment out.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use actix_web::web;
+use futures_util::future::BoxFuture;
+use liftoff_kit::db::Migrations;
+use liftoff_kit::{Authority, Db, Peers, ServiceApp};
+use utoipa::OpenApi;
+
+mod api;
+pub mod app;
+mod schema;
+mod store;
+
+pub const NAME: &str = "deployment-api";
+
+const PG_MIGRATIONS: diesel_migrations::EmbeddedMigrations =
+    diesel_migrations::embed_migrations!("migrations/postgres");
+const SQLITE_MIGRATIONS: diesel_migrations::EmbeddedMigrations =
+    diesel_migrations::embed_migrations!("migrations/sqlite");
+
+pub fn migrations() -> Migrations {
+    Migrations {
+        postgres: PG_MIGRATIONS,
+        sqlite: SQLITE_MIGRATIONS,
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// Largest bundle accepted on upload.
+    pub max_bundle_bytes: u64,
+    /// Where uploads are spooled while they are hashed and checked.
+    pub spool_dir: PathBuf,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            max_bundle_bytes: 512 * 1024 * 1024,
+            spool_dir: std::env::temp_dir(),
+        }
+    }
+}
+
+pub struct State {
+    pub db: Db,
+    pub authority: Authority,
+    pub peers: Peers,
+    pub config: Config,
+}
+
+#[derive(Clone)]
+pub struct Service {
+    state: web::Data<State>,
+}
+
+impl Service {
+    pub fn new(db: Db, authority: Authority, peers: Peers, config: Config) -> Self {
+        Self {
+            state: web::Data::from(Arc::new(State {
+                db,
+                authority,
+                peers,
+                config,
+            })),
+        }
+    }
+
+    pub fn openapi() -> utoipa::openapi::OpenApi {
+        api::ApiDoc::openapi()
+    }
+}
+
+impl ServiceApp for Service {
+    fn name(&self) -> &'static str {
+        NAME
+    }
+
+    fn configure(&self, cfg: &mut web::ServiceConfig) {
+        api::configure(cfg, self.state.clone());
+    }
+
+    fn tick(&self) -> BoxFuture<'_, ()> {
+        Box::pin(async move {
+            if let Err(e) = app::deployments::tick(&self.state).await {
+                tracing::warn!(error = %e, "deployment sync failed");
+            }
+            if let Err(e) =
+                liftoff_kit::outbox::relay_once(&self.state.db, &self.state.peers.history(), 200)
+                    .await
+            {
+                tracing::debug!(error = %e, "outbox relay deferred");
+            }
+        })
+    }
+
+    fn db(&self) -> &Db {
+        &self.state.db
+    }
+}

@@ -1,0 +1,100 @@
+//! Tables of deployment-api.
+
+diesel::table! {
+    applications (id) {
+        id -> Text,
+        team -> Text,
+        name -> Text,
+        description -> Nullable<Text>,
+        created_by -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    bundles (sha256) {
+        sha256 -> Text,
+        size_bytes -> BigInt,
+        format -> Text,
+        chunk_count -> Integer,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    bundle_chunks (sha256, seq) {
+        sha256 -> Text,
+        seq -> Integer,
+        data -> Binary,
+    }
+}
+
+diesel::table! {
+    revisions (id) {
+        id -> Text,
+        application_id -> Text,
+        sha256 -> Text,
+        version_label -> Nullable<Text>,
+        description -> Nullable<Text>,
+        hook_events -> Text,
+        created_by -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    deployment_groups (id) {
+        id -> Text,
+        application_id -> Text,
+        name -> Text,
+        selector -> Text,
+        deployment_config -> Text,
+        auto_rollback -> Bool,
+        concurrency_policy -> Text,
+        stage -> Nullable<Text>,
+        last_successful_revision_id -> Nullable<Text>,
+        last_successful_deployment_id -> Nullable<Text>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    deployments (id) {
+        id -> Text,
+        team -> Text,
+        application_id -> Text,
+        application -> Text,
+        group_id -> Text,
+        deployment_group -> Text,
+        revision_id -> Text,
+        deployment_config -> Text,
+        minimum_healthy -> Text,
+        status -> Text,
+        reason -> Text,
+        rollback_of -> Nullable<Text>,
+        description -> Nullable<Text>,
+        overview -> Nullable<Text>,
+        error_code -> Nullable<Text>,
+        error_message -> Nullable<Text>,
+        idempotency_key -> Nullable<Text>,
+        request_hash -> Nullable<Text>,
+        created_by -> Text,
+        created_at -> Timestamp,
+        started_at -> Nullable<Timestamp>,
+        completed_at -> Nullable<Timestamp>,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(revisions -> applications (application_id));
+diesel::joinable!(deployment_groups -> applications (application_id));
+diesel::allow_tables_to_appear_in_same_query!(
+    applications,
+    revisions,
+    deployment_groups,
+    deployments,
+    bundles,
+    bundle_chunks
+);

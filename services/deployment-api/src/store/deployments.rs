@@ -1,0 +1,182 @@
+//! Deployments: the intent and the final outcome.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+use liftoff_kit::{AnyConnection, ApiError};
+
+use crate::schema::deployments;
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = deployments)]
+pub struct DeploymentRow {
+    pub id: String,
+    pub team: String,
+    pub application_id: String,
+    pub application: String,
+    pub group_id: String,
+    pub deployment_group: String,
+    pub revision_id: String,
+    pub deployment_config: String,
+    pub minimum_healthy: String,
+    pub status: String,
+    pub reason: String,
+    pub rollback_of: Option<String>,
+    pub description: Option<String>,
+    pub overview: Option<String>,
+    pub error_code: Option<String>,
+    pub error_message: Option<String>,
+    pub idempotency_key: Option<String>,
+    pub request_hash: Option<String>,
+    pub created_by: String,
+    pub created_at: NaiveDateTime,
+    pub started_at: Option<NaiveDateTime>,
+    pub completed_at: Option<NaiveDateTime>,
+    pub updated_at: NaiveDateTime,
+}
+
+pub const ACTIVE: [&str; 3] = ["Created", "Queued", "InProgress"];
+
+pub fn insert(conn: &mut AnyConnection, row: &DeploymentRow) -> Result<(), ApiError> {
+    diesel::insert_into(deployments::table)
+        .values(row.clone())
+        .execute(conn)?;
+    Ok(())
+}
+
+pub fn get(conn: &mut AnyConnection, id: &str) -> Result<Option<DeploymentRow>, ApiError> {
+    Ok(deployments::table
+        .find(id)
+        .select(DeploymentRow::as_select())
+        .first(conn)
+        .optional()?)
+}
+
+pub fn by_idempotency_key(
+    conn: &mut AnyConnection,
+    team: &str,
+    key: &str,
+) -> Result<Option<DeploymentRow>, ApiError> {
+    Ok(deployments::table
+        .filter(deployments::team.eq(team))
+        .filter(deployments::idempotency_key.eq(key))
+        .select(DeploymentRow::as_select())
+        .first(conn)
+        .optional()?)
+}
+
+/// Deployments of a group that have not finished, oldest first.
+pub fn active_in_group(
+    conn: &mut AnyConnection,
+    group_id: &str,
+) -> Result<Vec<DeploymentRow>, ApiError> {
+    Ok(deployments::table
+        .filter(deployments::group_id.eq(group_id))
+        .filter(deployments::status.eq_any(ACTIVE))
+        .select(DeploymentRow::as_select())
+        .order(deployments::id.asc())
+        .load(conn)?)
+}
+
+pub fn active(conn: &mut AnyConnection) -> Result<Vec<DeploymentRow>, ApiError> {
+    Ok(deployments::table
+        .filter(deployments::status.eq_any(ACTIVE))
+        .select(DeploymentRow::as_select())
+        .order(deployments::id.asc())
+        .limit(1000)
+        .load(conn)?)
+}
+
+#[derive(Debug, Default, Clone)]
+pub struct ListFilter {
+    pub team: String,
+    pub application: Option<String>,
+    pub deployment_group: Option<String>,
+    pub status: Option<String>,
+    pub created_after: Option<NaiveDateTime>,
+    pub created_before: Option<NaiveDateTime>,
+    /// Newest first: only ids below this one.
+    pub before_id: Option<String>,
+    pub limit: i64,
+}
+
+pub fn list(conn: &mut AnyConnection, f: &ListFilter) -> Result<Vec<DeploymentRow>, ApiError> {
+    let mut q = deployments::table
+        .filter(deployments::team.eq(f.team.clone()))
+        .select(DeploymentRow::as_select())
+        .into_boxed();
+    if let Some(a) = &f.application {
+        q = q.filter(deployments::application.eq(a.clone()));
+    }
+    if let Some(g) = &f.deployment_group {
+        q = q.filter(deployments::deployment_group.eq(g.clone()));
+    }
+    if let Some(s) = &f.status {
+        q = q.filter(deployments::status.eq(s.clone()));
+    }
+    if let Some(t) = f.created_after {
+        q = q.filter(deployments::created_at.ge(t));
+    }
+    if let Some(t) = f.created_before {
+        q = q.filter(deployments::created_at.lt(t));
+    }
+    if let Some(b) = &f.before_id {
+        q = q.filter(deployments::id.lt(b.clone()));
+    }
+    // Ids are UUIDv7: their text order is creation order.
+    Ok(q.order(deployments::id.desc()).limit(f.limit).load(conn)?)
+}
+
+/// Fenced status change; returns whether this call made it.
+pub fn transition(
+    conn: &mut AnyConnection,
+    id: &str,
+    from: &str,
+    to: &str,
+    at: NaiveDateTime,
+) -> Result<bool, ApiError> {
+    let target = deployments::table
+        .filter(deployments::id.eq(id))
+        .filter(deployments::status.eq(from));
+    let n = if to == "InProgress" {
+        diesel::update(target)
+            .set((
+                deployments::status.eq(to),
+                deployments::started_at.eq(Some(at)),
+                deployments::updated_at.eq(at),
+            ))
+            .execute(conn)?
+    } else {
+        diesel::update(target)
+            .set((deployments::status.eq(to), deployments::updated_at.eq(at)))
+            .execute(conn)?
+    };
+    Ok(n == 1)
+}
+
+/// Records the final outcome (fenced on the current status).
+#[allow(clippy::too_many_arguments)]
+pub fn finish(
+    conn: &mut AnyConnection,
+    id: &str,
+    from: &str,
+    to: &str,
+    error: Option<(&str, &str)>,
+    overview: &str,
+    completed_at: NaiveDateTime,
+) -> Result<bool, ApiError> {
+    let n = diesel::update(
+        deployments::table
+            .filter(deployments::id.eq(id))
+            .filter(deployments::status.eq(from)),
+    )
+    .set((
+        deployments::status.eq(to),
+        deployments::error_code.eq(error.map(|e| e.0)),
+        deployments::error_message.eq(error.map(|e| e.1)),
+        deployments::overview.eq(Some(overview)),
+        deployments::completed_at.eq(Some(completed_at)),
+        deployments::updated_at.eq(liftoff_kit::db::now()),
+    ))
+    .execute(conn)?;
+    Ok(n == 1)
+}

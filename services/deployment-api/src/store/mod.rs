@@ -1,0 +1,7 @@
+//! The only code of deployment-api that touches diesel.
+
+pub mod applications;
+pub mod bundles;
+pub mod deployments;
+pub mod groups;
+pub mod revisions;

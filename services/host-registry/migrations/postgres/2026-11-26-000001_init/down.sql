@@ -1,0 +1,1 @@
+DROP TABLE outbox; DROP TABLE hosts; DROP TABLE enrollment_tokens;

@@ -1,0 +1,47 @@
+//! `/v1/enrollment-tokens` and `/v1/hosts/enroll`.
+
+use actix_web::{HttpResponse, post, web};
+use liftoff_kit::{ApiError, Caller, Role};
+use liftoff_types::registry::{CreateEnrollmentToken, EnrollRequest};
+
+use crate::{State, app};
+
+/// Creates an enrollment token for the caller's team (team admin).
+#[utoipa::path(
+    tag = "enrollment",
+    request_body = CreateEnrollmentToken,
+    responses(
+        (status = 201, body = liftoff_types::registry::EnrollmentToken, description = "The token; its secret is shown only now"),
+        (status = 400, body = liftoff_types::ErrorBody), (status = 401, body = liftoff_types::ErrorBody), (status = 403, body = liftoff_types::ErrorBody)
+    ),
+    security(("bearer" = []))
+)]
+#[post("/v1/enrollment-tokens")]
+pub async fn create_token(
+    state: web::Data<State>,
+    caller: Caller,
+    body: web::Json<CreateEnrollmentToken>,
+) -> Result<HttpResponse, ApiError> {
+    let team = caller.team(Role::Admin)?.to_string();
+    let token =
+        app::enrollment::create_token(&state, &team, caller.subject(), body.into_inner()).await?;
+    Ok(HttpResponse::Created().json(token))
+}
+
+/// An agent exchanges an enrollment token for a host id and its own credential.
+#[utoipa::path(
+    tag = "enrollment",
+    request_body = EnrollRequest,
+    responses(
+        (status = 201, body = liftoff_types::registry::EnrollResponse),
+        (status = 400, body = liftoff_types::ErrorBody), (status = 401, body = liftoff_types::ErrorBody, description = "Token invalid, expired or used up")
+    )
+)]
+#[post("/v1/hosts/enroll")]
+pub async fn enroll(
+    state: web::Data<State>,
+    body: web::Json<EnrollRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let res = app::enrollment::enroll(&state, body.into_inner()).await?;
+    Ok(HttpResponse::Created().json(res))
+}

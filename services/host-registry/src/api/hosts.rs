@@ -1,0 +1,130 @@
+//! `/v1/hosts`.
+
+use actix_web::{HttpRequest, HttpResponse, delete, get, post, web};
+use liftoff_kit::{ApiError, Caller, Role};
+use liftoff_types::registry::{Heartbeat, HostList, HostState};
+use uuid::Uuid;
+
+use crate::app::hosts::HostFilter;
+use crate::{State, app};
+
+/// Query parameters of `GET /v1/hosts` (documentation; parsed by hand to keep repeated keys).
+#[derive(utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+#[allow(dead_code)]
+pub struct HostQuery {
+    /// `key=value`; repeat for more. Same key twice means either value.
+    tag: Option<Vec<String>>,
+    zone: Option<String>,
+    state: Option<HostState>,
+    /// Service callers only: the team whose hosts to list.
+    team: Option<String>,
+}
+
+/// An agent's heartbeat (host credential of that host).
+#[utoipa::path(
+    tag = "hosts",
+    params(("id" = Uuid, Path, description = "Host id")),
+    request_body = Heartbeat,
+    responses(
+        (status = 200, body = liftoff_types::registry::HeartbeatResponse),
+        (status = 400, body = liftoff_types::ErrorBody), (status = 401, body = liftoff_types::ErrorBody), (status = 403, body = liftoff_types::ErrorBody)
+    ),
+    security(("bearer" = []))
+)]
+#[post("/v1/hosts/{id}/heartbeat")]
+pub async fn heartbeat(
+    state: web::Data<State>,
+    caller: Caller,
+    id: web::Path<Uuid>,
+    body: web::Json<Heartbeat>,
+) -> Result<HttpResponse, ApiError> {
+    let res = app::hosts::heartbeat(&state, &caller, id.into_inner(), body.into_inner()).await?;
+    Ok(HttpResponse::Ok().json(res))
+}
+
+/// Lists the caller's hosts, filtered by tags, zone and state.
+#[utoipa::path(
+    tag = "hosts",
+    params(HostQuery),
+    responses((status = 200, body = HostList), (status = 400, body = liftoff_types::ErrorBody), (status = 401, body = liftoff_types::ErrorBody)),
+    security(("bearer" = []))
+)]
+#[get("/v1/hosts")]
+pub async fn list_hosts(
+    state: web::Data<State>,
+    caller: Caller,
+    req: HttpRequest,
+) -> Result<HttpResponse, ApiError> {
+    let caller_team = caller.team_or_service(Role::Viewer)?.map(str::to_string);
+    let mut filter = HostFilter::default();
+    let mut team = caller_team.clone();
+    for (k, v) in liftoff_kit::web::query_pairs(&req)? {
+        match k.as_str() {
+            "tag" => {
+                let (tk, tv) =
+                    liftoff_types::names::parse_tag_pair(&v).map_err(ApiError::invalid_field)?;
+                filter.selector.entry(tk).or_default().push(tv);
+            }
+            "zone" => filter.zone = Some(v),
+            "state" => {
+                filter.state = Some(HostState::parse(&v).ok_or_else(|| {
+                    ApiError::invalid_field(format!("state: unknown state {v:?}"))
+                })?)
+            }
+            // A team token is always scoped to its own team; only services pick one.
+            "team" if caller_team.is_none() => team = Some(v),
+            "team" => {
+                return Err(ApiError::bad_request(
+                    "invalid_query",
+                    "team is not a parameter for team tokens",
+                ));
+            }
+            other => {
+                return Err(ApiError::bad_request(
+                    "invalid_query",
+                    format!("unknown parameter {other:?}"),
+                ));
+            }
+        }
+    }
+    let hosts = app::hosts::list(&state, team, filter).await?;
+    Ok(HttpResponse::Ok().json(HostList { hosts }))
+}
+
+/// One host (404 for another team's host).
+#[utoipa::path(
+    tag = "hosts",
+    params(("id" = Uuid, Path, description = "Host id")),
+    responses((status = 200, body = liftoff_types::registry::Host), (status = 400, body = liftoff_types::ErrorBody), (status = 401, body = liftoff_types::ErrorBody), (status = 404, body = liftoff_types::ErrorBody)),
+    security(("bearer" = []))
+)]
+#[get("/v1/hosts/{id}")]
+pub async fn get_host(
+    state: web::Data<State>,
+    caller: Caller,
+    id: web::Path<Uuid>,
+) -> Result<HttpResponse, ApiError> {
+    let team = caller.team_or_service(Role::Viewer)?.map(str::to_string);
+    let host = app::hosts::get(&state, team, id.into_inner()).await?;
+    Ok(HttpResponse::Ok().json(host))
+}
+
+/// Deregisters a host: its credential stops working at once (team admin).
+#[utoipa::path(
+    tag = "hosts",
+    params(("id" = Uuid, Path, description = "Host id")),
+    responses((status = 200, body = liftoff_types::registry::Host), (status = 401, body = liftoff_types::ErrorBody), (status = 403, body = liftoff_types::ErrorBody), (status = 404, body = liftoff_types::ErrorBody)),
+    security(("bearer" = []))
+)]
+#[delete("/v1/hosts/{id}")]
+pub async fn deregister(
+    state: web::Data<State>,
+    caller: Caller,
+    id: web::Path<Uuid>,
+) -> Result<HttpResponse, ApiError> {
+    let team = caller.team(Role::Admin)?.to_string();
+    let host =
+        app::hosts::deregister(&state, team, caller.subject().to_string(), id.into_inner()).await?;
+    Ok(HttpResponse::Ok().json(host))
+}

@@ -1,0 +1,55 @@
+//! Enrollment tokens.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+use liftoff_kit::{AnyConnection, ApiError};
+
+use crate::schema::enrollment_tokens;
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = enrollment_tokens)]
+pub struct TokenRow {
+    pub id: String,
+    pub team: String,
+    pub token_hash: String,
+    pub tags: String,
+    pub description: Option<String>,
+    pub expires_at: NaiveDateTime,
+    pub uses_left: Option<i64>,
+    pub uses: i64,
+    pub created_by: String,
+    pub created_at: NaiveDateTime,
+    pub revoked_at: Option<NaiveDateTime>,
+}
+
+pub fn insert(conn: &mut AnyConnection, row: &TokenRow) -> Result<(), ApiError> {
+    diesel::insert_into(enrollment_tokens::table)
+        .values(row.clone())
+        .execute(conn)?;
+    Ok(())
+}
+
+pub fn find_by_hash(conn: &mut AnyConnection, hash: &str) -> Result<Option<TokenRow>, ApiError> {
+    Ok(enrollment_tokens::table
+        .filter(enrollment_tokens::token_hash.eq(hash))
+        .select(TokenRow::as_select())
+        .first(conn)
+        .optional()?)
+}
+
+/// Takes one use, but only if the token still has uses left (a fenced decrement).
+pub fn take_use(conn: &mut AnyConnection, row: &TokenRow) -> Result<bool, ApiError> {
+    let target = enrollment_tokens::table.filter(enrollment_tokens::id.eq(&row.id));
+    let updated = match row.uses_left {
+        Some(left) => diesel::update(target.filter(enrollment_tokens::uses_left.eq(left)))
+            .set((
+                enrollment_tokens::uses_left.eq(left - 1),
+                enrollment_tokens::uses.eq(enrollment_tokens::uses + 1),
+            ))
+            .execute(conn)?,
+        None => diesel::update(target)
+            .set(enrollment_tokens::uses.eq(enrollment_tokens::uses + 1))
+            .execute(conn)?,
+    };
+    Ok(updated == 1)
+}

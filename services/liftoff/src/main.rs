@@ -1,0 +1,53 @@
+//! `liftoff`: the one binary users run — the control plane (`up`, `serve`), the agent, the
+//! demo, and the client commands.
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+mod cli;
+mod client;
+mod demo;
+mod progress;
+mod server;
+
+use cli::{Cli, Command};
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let default_filter = match &cli.command {
+        Command::Up { .. } | Command::Serve(_) | Command::Agent(_) => "info",
+        Command::Demo { .. } => "warn",
+        _ => "error",
+    };
+    let _telemetry = liftoff_kit::telemetry::init("liftoff", default_filter);
+    let json = cli.global.json;
+    match run(cli).await {
+        Ok(code) => code,
+        Err(err) => {
+            client::print_error(json, &err);
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    let g = cli.global;
+    match cli.command {
+        Command::Up {
+            listen,
+            database_url,
+        } => server::up(&g, listen, database_url).await,
+        Command::Serve(args) => server::serve(args).await,
+        Command::Agent(args) => server::agent(args).await,
+        Command::Openapi { out, check } => server::openapi(&out, check),
+        Command::Demo {
+            hosts,
+            zones,
+            exit,
+            listen,
+        } => demo::run(&g, hosts, zones, exit, listen).await,
+        other => client::run(&g, other).await,
+    }
+}

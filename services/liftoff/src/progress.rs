@@ -1,0 +1,138 @@
+//! Following a deployment as it happens, and describing it for people.
+
+use std::collections::HashMap;
+use std::time::{Duration, Instant};
+
+use liftoff_client::DeploymentApiClient;
+use liftoff_types::deployments::Deployment;
+use uuid::Uuid;
+
+/// Polls until the deployment finishes; with `live`, prints each host and event change.
+pub async fn watch(api: &DeploymentApiClient, id: Uuid, live: bool) -> anyhow::Result<Deployment> {
+    let start = Instant::now();
+    let mut seen: HashMap<(Uuid, String), String> = HashMap::new();
+    let mut last_status = String::new();
+    let mut failures = 0u32;
+    loop {
+        let d = match api.get_deployment(id).await {
+            Ok(d) => {
+                failures = 0;
+                d
+            }
+            Err(e) if e.is_retryable() && failures < 30 => {
+                failures += 1;
+                tokio::time::sleep(Duration::from_secs(1)).await;
+                continue;
+            }
+            Err(e) => return Err(e.into()),
+        };
+        let t = start.elapsed().as_secs_f64();
+        if d.status.as_str() != last_status {
+            last_status = d.status.as_str().to_string();
+            emit(
+                live,
+                format!(
+                    "[{t:6.1}s] deployment {} {}",
+                    short(d.deployment_id),
+                    last_status
+                ),
+            );
+        }
+        for h in &d.hosts {
+            let key = (h.host_id, String::new());
+            let status = h.status.as_str().to_string();
+            if seen.get(&key) != Some(&status) {
+                seen.insert(key, status.clone());
+                let why = h
+                    .error_code
+                    .as_ref()
+                    .map(|c| format!(" ({c}: {})", h.message.clone().unwrap_or_default()))
+                    .unwrap_or_default();
+                emit(
+                    live,
+                    format!(
+                        "[{t:6.1}s]   host {} {:8} {}{why}",
+                        short(h.host_id),
+                        h.zone,
+                        status
+                    ),
+                );
+            }
+            for e in &h.events {
+                let key = (h.host_id, e.event.clone());
+                let status = e.status.as_str().to_string();
+                if seen.get(&key) != Some(&status) {
+                    seen.insert(key, status.clone());
+                    emit(
+                        live,
+                        format!(
+                            "[{t:6.1}s]     {} {:16} {}",
+                            short(h.host_id),
+                            e.event,
+                            status
+                        ),
+                    );
+                }
+            }
+        }
+        if d.status.is_terminal() {
+            return Ok(d);
+        }
+        tokio::time::sleep(Duration::from_millis(400)).await;
+    }
+}
+
+fn emit(live: bool, line: String) {
+    if live {
+        println!("{line}");
+    } else {
+        eprintln!("{line}");
+    }
+}
+
+/// The tail of an id: UUIDv7 heads are timestamps, alike for ids made together.
+pub fn short(id: Uuid) -> String {
+    let s = id.simple().to_string();
+    s[s.len() - 8..].to_string()
+}
+
+pub fn describe(d: &Deployment) -> String {
+    let mut out = format!(
+        "deployment {}: {} ({} / {}, revision {}, config {})\n  hosts: {} pending, {} in progress, {} succeeded, {} failed, {} skipped",
+        d.deployment_id,
+        d.status.as_str(),
+        d.application,
+        d.deployment_group,
+        d.revision_id,
+        d.deployment_config,
+        d.overview.pending,
+        d.overview.in_progress,
+        d.overview.succeeded,
+        d.overview.failed,
+        d.overview.skipped
+    );
+    if let Some(e) = &d.error {
+        out.push_str(&format!("\n  error: {}: {}", e.code, e.message));
+    }
+    for h in &d.hosts {
+        out.push_str(&format!(
+            "\n  {} {:8} {}",
+            h.host_id,
+            h.zone,
+            h.status.as_str()
+        ));
+        if let Some(c) = &h.error_code {
+            out.push_str(&format!(
+                " ({c}: {})",
+                h.message.clone().unwrap_or_default()
+            ));
+        }
+        for e in &h.events {
+            out.push_str(&format!("\n      {:16} {}", e.event, e.status.as_str()));
+            if let Some(code) = &e.exit_code {
+                out.push_str(&format!(" exit {code}"));
+            }
+        }
+    }
+    out
+}

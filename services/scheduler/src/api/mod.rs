@@ -1,0 +1,42 @@
+//! HTTP handlers of the scheduler.
+
+use actix_web::web;
+use liftoff_kit::web::BearerSecurity;
+use liftoff_types::ErrorBody;
+use liftoff_types::deployments::{BundleRef, MinimumHealthy};
+use liftoff_types::scheduler::*;
+use utoipa::OpenApi;
+
+use crate::State;
+
+mod agents;
+mod rollouts;
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "Liftoff scheduler", version = "1", description = "Rollouts and the agents' command channel."),
+    paths(rollouts::put_rollout, rollouts::get_rollout, rollouts::stop_rollout, agents::poll, agents::ack, agents::report_event, agents::complete),
+    components(schemas(
+        ErrorBody, CreateRollout, Rollout, RolloutStatus, RolloutHost, HostTargetStatus, HostOverview, LifecycleEventRecord,
+        EventStatus, EventReport, AgentCommand, CommandBatch, CommandStatus, AckResponse, CompleteCommand, CommandState,
+        BundleRef, MinimumHealthy
+    )),
+    modifiers(&BearerSecurity),
+    tags((name = "rollouts", description = "Per-host plans (called by deployment-api)"), (name = "agents", description = "The command channel (called by agents)"))
+)]
+pub struct ApiDoc;
+
+pub fn configure(cfg: &mut web::ServiceConfig, state: web::Data<State>) {
+    cfg.app_data(state)
+        .service(rollouts::put_rollout)
+        .service(rollouts::get_rollout)
+        .service(rollouts::stop_rollout)
+        .service(agents::poll)
+        .service(agents::ack)
+        .service(agents::report_event)
+        .service(agents::complete)
+        .route(
+            "/openapi/scheduler.json",
+            web::get().to(|| async { liftoff_kit::web::openapi_json(ApiDoc::openapi()) }),
+        );
+}

@@ -1,0 +1,302 @@
+//! The agents' command channel: long poll, acknowledge, report events, complete.
+//! Commands are delivered at least once; the (command, event) and command-status fencing make
+//! every report idempotent, and a finished command is never run again.
+
+use std::time::Duration;
+
+use liftoff_kit::db::{now, uuid};
+use liftoff_kit::{AnyConnection, ApiError, outbox};
+use liftoff_types::names::validate_text;
+use liftoff_types::scheduler::*;
+use uuid::Uuid;
+
+use super::failure_reason;
+use crate::State;
+use crate::store::commands::{self, CommandRow, EventRow};
+use crate::store::rollouts;
+
+/// Largest output tail stored per event.
+pub const MAX_TAIL_BYTES: usize = 64 * 1024;
+
+const KNOWN_EVENTS: &[&str] = &[
+    "ApplicationStop",
+    "DownloadBundle",
+    "BeforeInstall",
+    "Install",
+    "AfterInstall",
+    "ApplicationStart",
+    "ValidateService",
+    "BeforeBlockTraffic",
+    "BlockTraffic",
+    "AfterBlockTraffic",
+    "BeforeAllowTraffic",
+    "AllowTraffic",
+    "AfterAllowTraffic",
+];
+
+/// Returns the host's waiting commands, waiting up to `wait` for one to appear.
+pub async fn poll(state: &State, host: Uuid, wait: Duration) -> Result<CommandBatch, ApiError> {
+    let wait = wait.min(state.config.max_poll_wait);
+    let deadline = tokio::time::Instant::now() + wait;
+    let host_s = host.to_string();
+    loop {
+        // Register interest before looking, so a dispatch between the look and the wait wakes us.
+        let notified = state.dispatched.notified();
+        let h = host_s.clone();
+        let rows = state
+            .db
+            .run(move |c| commands::dispatched_for(c, &h))
+            .await?;
+        if !rows.is_empty() {
+            let commands = rows
+                .iter()
+                .map(|r| serde_json::from_str::<AgentCommand>(&r.payload))
+                .collect::<Result<Vec<_>, _>>()?;
+            return Ok(CommandBatch { commands });
+        }
+        let now = tokio::time::Instant::now();
+        if now >= deadline || state.stopping.load(std::sync::atomic::Ordering::SeqCst) {
+            return Ok(CommandBatch { commands: vec![] });
+        }
+        // Other replicas dispatch too: look again at least every half second.
+        let nap = (deadline - now).min(Duration::from_millis(500));
+        tokio::select! {
+            _ = notified => {}
+            _ = tokio::time::sleep(nap) => {}
+        }
+    }
+}
+
+/// Loads a command for `host`; another host's command is refused with 403.
+fn owned(c: &mut AnyConnection, host: Uuid, command: Uuid) -> Result<CommandRow, ApiError> {
+    let row = commands::get(c, &command.to_string())?
+        .ok_or_else(|| ApiError::not_found(format!("command {command} not found")))?;
+    if row.host_id != host.to_string() {
+        return Err(ApiError::forbidden("this command belongs to another host"));
+    }
+    Ok(row)
+}
+
+fn status_of(row: &CommandRow) -> Result<CommandStatus, ApiError> {
+    CommandStatus::parse(&row.status)
+        .ok_or_else(|| ApiError::internal(format!("unknown command status {}", row.status)))
+}
+
+fn host_event(
+    c: &mut AnyConnection,
+    row: &CommandRow,
+    event_type: &str,
+) -> Result<liftoff_types::history::HistoryEvent, ApiError> {
+    let rollout = rollouts::get(c, uuid(&row.deployment_id)?)?
+        .ok_or_else(|| ApiError::internal("command without rollout"))?;
+    let mut ev = outbox::event(crate::NAME, event_type);
+    ev.team = Some(rollout.team);
+    ev.application = Some(rollout.application);
+    ev.deployment_group = Some(rollout.deployment_group);
+    ev.deployment_id = Some(uuid(&row.deployment_id)?);
+    ev.revision_id = Some(uuid(&rollout.revision_id)?);
+    ev.host_id = Some(uuid(&row.host_id)?);
+    Ok(ev)
+}
+
+/// The agent claims a command before running it. `proceed` is false once it has finished or
+/// been cancelled; re-acknowledging a running command (a retried request) says proceed again.
+pub async fn ack(state: &State, host: Uuid, command: Uuid) -> Result<AckResponse, ApiError> {
+    state
+        .db
+        .write(move |c| {
+            let row = owned(c, host, command)?;
+            match status_of(&row)? {
+                CommandStatus::Dispatched => {
+                    let at = now();
+                    commands::transition(c, &row.id, &["Dispatched"], "InProgress", None, at)?;
+                    rollouts::update_target(
+                        c,
+                        &row.deployment_id,
+                        &row.host_id,
+                        &["Dispatched"],
+                        "InProgress",
+                        None,
+                        None,
+                        at,
+                    )?;
+                    let mut ev = host_event(c, &row, "host.deployment_started")?;
+                    ev.data = serde_json::json!({"command_id": row.id, "attempt": row.attempt});
+                    outbox::enqueue(c, &ev)?;
+                    Ok(AckResponse {
+                        proceed: true,
+                        status: CommandStatus::InProgress,
+                    })
+                }
+                CommandStatus::InProgress => Ok(AckResponse {
+                    proceed: true,
+                    status: CommandStatus::InProgress,
+                }),
+                done => Ok(AckResponse {
+                    proceed: false,
+                    status: done,
+                }),
+            }
+        })
+        .await
+}
+
+fn validate_report(r: &EventReport) -> Result<(), ApiError> {
+    if !KNOWN_EVENTS.contains(&r.event.as_str()) {
+        return Err(ApiError::invalid_field(format!(
+            "event: unknown lifecycle event {:?}",
+            r.event
+        )));
+    }
+    if r.output_tail.len() > MAX_TAIL_BYTES + 1024 {
+        return Err(ApiError::too_large(format!(
+            "output_tail: at most {MAX_TAIL_BYTES} bytes"
+        )));
+    }
+    if let Some(m) = &r.message {
+        validate_text("message", m, 4096).map_err(ApiError::invalid_field)?;
+    }
+    if let Some(code) = &r.error_code
+        && (code.len() > 64
+            || !code
+                .bytes()
+                .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_'))
+    {
+        return Err(ApiError::invalid_field(
+            "error_code: UPPER_SNAKE_CASE, at most 64 characters",
+        ));
+    }
+    if r.ended_at.is_some_and(|e| e < r.started_at) {
+        return Err(ApiError::invalid_field("ended_at: before started_at"));
+    }
+    Ok(())
+}
+
+/// Records the start or end of one lifecycle event. Reporting the same thing twice is harmless.
+pub async fn report_event(
+    state: &State,
+    host: Uuid,
+    command: Uuid,
+    report: EventReport,
+) -> Result<CommandState, ApiError> {
+    validate_report(&report)?;
+    state
+        .db
+        .write(move |c| {
+            let row = owned(c, host, command)?;
+            let status = status_of(&row)?;
+            if status == CommandStatus::Dispatched {
+                return Err(ApiError::conflict("not_acknowledged", "acknowledge the command before reporting events"));
+            }
+            if status.is_terminal() {
+                return Err(ApiError::conflict("command_finished", format!("command is already {}", status.as_str())));
+            }
+            let existing = commands::event(c, &row.id, &report.event)?;
+            if let Some(e) = &existing
+                && e.status != "InProgress"
+            {
+                // A retried final report: keep the first, answer the same.
+                return Ok(CommandState { command_id: command, status });
+            }
+            let tail = truncate_tail(&report.output_tail);
+            commands::upsert_event(
+                c,
+                &EventRow {
+                    command_id: row.id.clone(),
+                    event: report.event.clone(),
+                    status: report.status.as_str().into(),
+                    exit_code: report.exit_code,
+                    error_code: report.error_code.clone(),
+                    message: report.message.clone(),
+                    started_at: report.started_at.naive_utc(),
+                    ended_at: report.ended_at.map(|t| t.naive_utc()),
+                    output_tail: tail.clone(),
+                    output_truncated: report.output_truncated || tail.len() < report.output_tail.len(),
+                },
+                existing.is_some(),
+            )?;
+            let event_type = if report.status == EventStatus::InProgress { "host.event_started" } else { "host.event_finished" };
+            let mut ev = host_event(c, &row, event_type)?;
+            ev.data = serde_json::json!({
+                "command_id": row.id, "attempt": row.attempt, "event": report.event,
+                "status": report.status, "exit_code": report.exit_code, "error_code": report.error_code,
+                "message": report.message, "started_at": report.started_at, "ended_at": report.ended_at,
+                "duration_ms": report.ended_at.map(|e| (e - report.started_at).num_milliseconds()),
+                "output_tail": if report.status == EventStatus::InProgress { None } else { Some(tail) },
+                "output_truncated": report.output_truncated,
+            });
+            outbox::enqueue(c, &ev)?;
+            Ok(CommandState { command_id: command, status })
+        })
+        .await
+}
+
+fn truncate_tail(s: &str) -> String {
+    if s.len() <= MAX_TAIL_BYTES {
+        return s.to_string();
+    }
+    let mut start = s.len() - MAX_TAIL_BYTES;
+    while !s.is_char_boundary(start) {
+        start += 1;
+    }
+    s[start..].to_string()
+}
+
+/// The agent's final word on a command. The same completion again answers the same; a
+/// different one after the fact is a 409 and changes nothing.
+pub async fn complete(
+    state: &State,
+    host: Uuid,
+    command: Uuid,
+    req: CompleteCommand,
+) -> Result<CommandState, ApiError> {
+    if !matches!(req.status, CommandStatus::Succeeded | CommandStatus::Failed) {
+        return Err(ApiError::invalid_field(
+            "status: must be Succeeded or Failed",
+        ));
+    }
+    if let Some(m) = &req.message {
+        validate_text("message", m, 4096).map_err(ApiError::invalid_field)?;
+    }
+    let deployment = state
+        .db
+        .write(move |c| {
+            let row = owned(c, host, command)?;
+            let status = status_of(&row)?;
+            if status.is_terminal() {
+                return if status == req.status {
+                    Ok(None)
+                } else {
+                    Err(ApiError::conflict("command_finished", format!("command is already {}", status.as_str())))
+                };
+            }
+            if status == CommandStatus::Dispatched {
+                return Err(ApiError::conflict("not_acknowledged", "acknowledge the command before completing it"));
+            }
+            let at = now();
+            let reason = (req.status == CommandStatus::Failed).then(|| failure_reason(req.error_code.as_deref()));
+            let message = req.message.clone().unwrap_or_default();
+            let error = reason.as_deref().map(|r| (r, message.as_str()));
+            commands::transition(c, &row.id, &["InProgress"], req.status.as_str(), error, at)?;
+            let target_status = if req.status == CommandStatus::Succeeded { "Succeeded" } else { "Failed" };
+            let moved = rollouts::update_target(c, &row.deployment_id, &row.host_id, &["InProgress", "Dispatched"], target_status, None, error, at)?;
+            if moved {
+                let event_type = if req.status == CommandStatus::Succeeded { "host.deployment_succeeded" } else { "host.deployment_failed" };
+                let mut ev = host_event(c, &row, event_type)?;
+                ev.data = serde_json::json!({"command_id": row.id, "attempt": row.attempt, "reason": reason, "error_code": req.error_code, "message": req.message});
+                outbox::enqueue(c, &ev)?;
+            }
+            Ok(Some(uuid(&row.deployment_id)?))
+        })
+        .await?;
+    if let Some(d) = deployment
+        && let Err(e) = super::rollouts::advance(state, d).await
+    {
+        // The tick will pick it up; the completion itself is recorded.
+        tracing::warn!(deployment_id = %d, error = %e, "advance after completion failed");
+    }
+    Ok(CommandState {
+        command_id: command,
+        status: req.status,
+    })
+}

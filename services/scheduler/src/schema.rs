@@ -1,0 +1,67 @@
+//! Tables of the scheduler.
+
+diesel::table! {
+    rollouts (deployment_id) {
+        deployment_id -> Text,
+        team -> Text,
+        application -> Text,
+        deployment_group -> Text,
+        deployment_group_id -> Text,
+        revision_id -> Text,
+        spec -> Text,
+        status -> Text,
+        error_code -> Nullable<Text>,
+        error_message -> Nullable<Text>,
+        created_at -> Timestamp,
+        started_at -> Nullable<Timestamp>,
+        completed_at -> Nullable<Timestamp>,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    rollout_hosts (deployment_id, host_id) {
+        deployment_id -> Text,
+        host_id -> Text,
+        zone -> Text,
+        position -> Integer,
+        status -> Text,
+        attempt -> Integer,
+        command_id -> Nullable<Text>,
+        error_code -> Nullable<Text>,
+        message -> Nullable<Text>,
+        started_at -> Nullable<Timestamp>,
+        completed_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    host_commands (id) {
+        id -> Text,
+        deployment_id -> Text,
+        host_id -> Text,
+        attempt -> Integer,
+        payload -> Text,
+        status -> Text,
+        created_at -> Timestamp,
+        acked_at -> Nullable<Timestamp>,
+        completed_at -> Nullable<Timestamp>,
+        error_code -> Nullable<Text>,
+        message -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    command_events (command_id, event) {
+        command_id -> Text,
+        event -> Text,
+        status -> Text,
+        exit_code -> Nullable<Integer>,
+        error_code -> Nullable<Text>,
+        message -> Nullable<Text>,
+        started_at -> Timestamp,
+        ended_at -> Nullable<Timestamp>,
+        output_tail -> Text,
+        output_truncated -> Bool,
+    }
+}

@@ -1,0 +1,183 @@
+//! Host commands and their per-event reports.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+use liftoff_kit::{AnyConnection, ApiError};
+
+use crate::schema::{command_events, host_commands};
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = host_commands)]
+pub struct CommandRow {
+    pub id: String,
+    pub deployment_id: String,
+    pub host_id: String,
+    pub attempt: i32,
+    pub payload: String,
+    pub status: String,
+    pub created_at: NaiveDateTime,
+    pub acked_at: Option<NaiveDateTime>,
+    pub completed_at: Option<NaiveDateTime>,
+    pub error_code: Option<String>,
+    pub message: Option<String>,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = command_events)]
+pub struct EventRow {
+    pub command_id: String,
+    pub event: String,
+    pub status: String,
+    pub exit_code: Option<i32>,
+    pub error_code: Option<String>,
+    pub message: Option<String>,
+    pub started_at: NaiveDateTime,
+    pub ended_at: Option<NaiveDateTime>,
+    pub output_tail: String,
+    pub output_truncated: bool,
+}
+
+pub fn insert(conn: &mut AnyConnection, row: &CommandRow) -> Result<(), ApiError> {
+    diesel::insert_into(host_commands::table)
+        .values(row.clone())
+        .execute(conn)?;
+    Ok(())
+}
+
+pub fn get(conn: &mut AnyConnection, id: &str) -> Result<Option<CommandRow>, ApiError> {
+    Ok(host_commands::table
+        .find(id)
+        .select(CommandRow::as_select())
+        .first(conn)
+        .optional()?)
+}
+
+/// Commands waiting for a host to pick them up.
+pub fn dispatched_for(conn: &mut AnyConnection, host: &str) -> Result<Vec<CommandRow>, ApiError> {
+    Ok(host_commands::table
+        .filter(host_commands::host_id.eq(host))
+        .filter(host_commands::status.eq("Dispatched"))
+        .select(CommandRow::as_select())
+        .order(host_commands::created_at.asc())
+        .limit(10)
+        .load(conn)?)
+}
+
+/// Fenced status change: only from one of `from`.
+pub fn transition(
+    conn: &mut AnyConnection,
+    id: &str,
+    from: &[&str],
+    to: &str,
+    error: Option<(&str, &str)>,
+    at: NaiveDateTime,
+) -> Result<bool, ApiError> {
+    let target = host_commands::table
+        .filter(host_commands::id.eq(id))
+        .filter(host_commands::status.eq_any(from.to_vec()));
+    let n = if to == "InProgress" {
+        diesel::update(target)
+            .set((
+                host_commands::status.eq(to),
+                host_commands::acked_at.eq(Some(at)),
+            ))
+            .execute(conn)?
+    } else {
+        diesel::update(target)
+            .set((
+                host_commands::status.eq(to),
+                host_commands::completed_at.eq(Some(at)),
+                host_commands::error_code.eq(error.map(|e| e.0)),
+                host_commands::message.eq(error.map(|e| e.1)),
+            ))
+            .execute(conn)?
+    };
+    Ok(n == 1)
+}
+
+/// Commands in `status` created (or acknowledged, for `InProgress`) before `cutoff`.
+pub fn stale(
+    conn: &mut AnyConnection,
+    status: &str,
+    cutoff: NaiveDateTime,
+) -> Result<Vec<CommandRow>, ApiError> {
+    let q = host_commands::table
+        .filter(host_commands::status.eq(status))
+        .select(CommandRow::as_select())
+        .into_boxed();
+    let q = if status == "InProgress" {
+        q.filter(host_commands::acked_at.lt(cutoff))
+    } else {
+        q.filter(host_commands::created_at.lt(cutoff))
+    };
+    Ok(q.limit(1000).load(conn)?)
+}
+
+pub fn dispatched_of_rollout(
+    conn: &mut AnyConnection,
+    deployment_id: &str,
+) -> Result<Vec<CommandRow>, ApiError> {
+    Ok(host_commands::table
+        .filter(host_commands::deployment_id.eq(deployment_id))
+        .filter(host_commands::status.eq("Dispatched"))
+        .select(CommandRow::as_select())
+        .load(conn)?)
+}
+
+pub fn event(
+    conn: &mut AnyConnection,
+    command: &str,
+    event: &str,
+) -> Result<Option<EventRow>, ApiError> {
+    Ok(command_events::table
+        .find((command, event))
+        .select(EventRow::as_select())
+        .first(conn)
+        .optional()?)
+}
+
+pub fn upsert_event(
+    conn: &mut AnyConnection,
+    row: &EventRow,
+    exists: bool,
+) -> Result<(), ApiError> {
+    if exists {
+        diesel::update(command_events::table.find((&row.command_id, &row.event)))
+            .set((
+                command_events::status.eq(&row.status),
+                command_events::exit_code.eq(row.exit_code),
+                command_events::error_code.eq(&row.error_code),
+                command_events::message.eq(&row.message),
+                command_events::started_at.eq(row.started_at),
+                command_events::ended_at.eq(row.ended_at),
+                command_events::output_tail.eq(&row.output_tail),
+                command_events::output_truncated.eq(row.output_truncated),
+            ))
+            .execute(conn)?;
+    } else {
+        diesel::insert_into(command_events::table)
+            .values(row.clone())
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+pub fn events_of(
+    conn: &mut AnyConnection,
+    command_ids: &[String],
+) -> Result<Vec<EventRow>, ApiError> {
+    let mut out = Vec::new();
+    for chunk in command_ids.chunks(500) {
+        out.extend(
+            command_events::table
+                .filter(command_events::command_id.eq_any(chunk.to_vec()))
+                .select(EventRow::as_select())
+                .order((
+                    command_events::command_id.asc(),
+                    command_events::started_at.asc(),
+                ))
+                .load(conn)?,
+        );
+    }
+    Ok(out)
+}

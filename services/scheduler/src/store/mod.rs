@@ -1,0 +1,4 @@
+//! The only code of the scheduler that touches diesel.
+
+pub mod commands;
+pub mod rollouts;

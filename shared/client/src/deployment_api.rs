@@ -1,0 +1,200 @@
+//! Client of deployment-api.
+
+use std::path::Path;
+
+use futures_util::StreamExt;
+use liftoff_types::deployments::*;
+use reqwest::Method;
+use tokio::io::AsyncWriteExt;
+use uuid::Uuid;
+
+use crate::{Client, ClientError, decode, enc};
+
+#[derive(Clone, Debug)]
+pub struct DeploymentApiClient(pub Client);
+
+impl DeploymentApiClient {
+    pub fn new(client: Client) -> Self {
+        Self(client)
+    }
+
+    pub async fn create_application(
+        &self,
+        req: &CreateApplication,
+    ) -> Result<Application, ClientError> {
+        self.0.post("/v1/applications", req).await
+    }
+
+    pub async fn get_application(&self, name: &str) -> Result<Application, ClientError> {
+        self.0.get(&format!("/v1/applications/{}", enc(name))).await
+    }
+
+    pub async fn list_applications(&self) -> Result<ApplicationList, ClientError> {
+        self.0.get("/v1/applications").await
+    }
+
+    /// Uploads a bundle archive (streamed from disk); with `expected_sha256` the server refuses
+    /// bytes that changed on the way.
+    pub async fn push_revision(
+        &self,
+        app: &str,
+        archive: &Path,
+        version_label: Option<&str>,
+        description: Option<&str>,
+        expected_sha256: Option<&str>,
+    ) -> Result<Revision, ClientError> {
+        let file = tokio::fs::File::open(archive)
+            .await
+            .map_err(|e| ClientError::Transport(format!("{}: {e}", archive.display())))?;
+        let mut query: Vec<(&str, &str)> = Vec::new();
+        if let Some(v) = version_label {
+            query.push(("version_label", v));
+        }
+        if let Some(d) = description {
+            query.push(("description", d));
+        }
+        if let Some(h) = expected_sha256 {
+            query.push(("sha256", h));
+        }
+        let rb = self
+            .0
+            .request(
+                Method::POST,
+                &format!("/v1/applications/{}/revisions", enc(app)),
+            )
+            .query(&query)
+            .header("content-type", "application/octet-stream")
+            .body(reqwest::Body::from(file));
+        self.0.send(rb).await
+    }
+
+    pub async fn list_revisions(&self, app: &str) -> Result<RevisionList, ClientError> {
+        self.0
+            .get(&format!("/v1/applications/{}/revisions", enc(app)))
+            .await
+    }
+
+    pub async fn get_revision(&self, app: &str, id: Uuid) -> Result<Revision, ClientError> {
+        self.0
+            .get(&format!("/v1/applications/{}/revisions/{id}", enc(app)))
+            .await
+    }
+
+    pub async fn create_group(
+        &self,
+        app: &str,
+        req: &CreateDeploymentGroup,
+    ) -> Result<DeploymentGroup, ClientError> {
+        self.0
+            .post(
+                &format!("/v1/applications/{}/deployment-groups", enc(app)),
+                req,
+            )
+            .await
+    }
+
+    pub async fn get_group(&self, app: &str, name: &str) -> Result<DeploymentGroup, ClientError> {
+        self.0
+            .get(&format!(
+                "/v1/applications/{}/deployment-groups/{}",
+                enc(app),
+                enc(name)
+            ))
+            .await
+    }
+
+    pub async fn list_configs(&self) -> Result<DeploymentConfigList, ClientError> {
+        self.0.get("/v1/deployment-configs").await
+    }
+
+    pub async fn create_deployment(
+        &self,
+        req: &CreateDeployment,
+        idempotency_key: Option<&str>,
+    ) -> Result<Deployment, ClientError> {
+        let mut rb = self.0.request(Method::POST, "/v1/deployments").json(req);
+        if let Some(k) = idempotency_key {
+            rb = rb.header("Idempotency-Key", k);
+        }
+        self.0.send(rb).await
+    }
+
+    pub async fn get_deployment(&self, id: Uuid) -> Result<Deployment, ClientError> {
+        self.0.get(&format!("/v1/deployments/{id}")).await
+    }
+
+    pub async fn list_deployments(
+        &self,
+        application: Option<&str>,
+        group: Option<&str>,
+        status: Option<&str>,
+        limit: Option<u32>,
+        cursor: Option<&str>,
+    ) -> Result<DeploymentList, ClientError> {
+        let limit_s = limit.map(|l| l.to_string());
+        let mut q: Vec<(&str, &str)> = Vec::new();
+        for (k, v) in [
+            ("application", application),
+            ("deployment_group", group),
+            ("status", status),
+            ("limit", limit_s.as_deref()),
+            ("cursor", cursor),
+        ] {
+            if let Some(v) = v {
+                q.push((k, v));
+            }
+        }
+        self.0
+            .send(self.0.request(Method::GET, "/v1/deployments").query(&q))
+            .await
+    }
+
+    pub async fn stop_deployment(&self, id: Uuid) -> Result<Deployment, ClientError> {
+        self.0
+            .post(
+                &format!("/v1/deployments/{id}/stop"),
+                &serde_json::json!({}),
+            )
+            .await
+    }
+
+    /// Downloads a bundle to `dest` (for agents); returns the number of bytes written.
+    /// The caller verifies the digest before using a byte of it.
+    pub async fn download_bundle(
+        &self,
+        download_path: &str,
+        dest: &Path,
+        max_bytes: u64,
+    ) -> Result<u64, ClientError> {
+        let res = self
+            .0
+            .request(Method::GET, download_path)
+            .send()
+            .await
+            .map_err(|e| ClientError::Transport(e.to_string()))?;
+        if !res.status().is_success() {
+            return decode::<serde_json::Value>(res).await.map(|_| 0);
+        }
+        let mut file = tokio::fs::File::create(dest)
+            .await
+            .map_err(|e| ClientError::Transport(format!("{}: {e}", dest.display())))?;
+        let mut stream = res.bytes_stream();
+        let mut written = 0u64;
+        while let Some(chunk) = stream.next().await {
+            let chunk = chunk.map_err(|e| ClientError::Transport(e.to_string()))?;
+            written += chunk.len() as u64;
+            if written > max_bytes {
+                return Err(ClientError::Decode(format!(
+                    "bundle larger than {max_bytes} bytes"
+                )));
+            }
+            file.write_all(&chunk)
+                .await
+                .map_err(|e| ClientError::Transport(format!("{}: {e}", dest.display())))?;
+        }
+        file.sync_all()
+            .await
+            .map_err(|e| ClientError::Transport(format!("{}: {e}", dest.display())))?;
+        Ok(written)
+    }
+}

@@ -1,0 +1,186 @@
+//! Typed HTTP clients for the four Liftoff services, built on the shared wire types.
+//! Every call has a timeout; W3C trace context is propagated on every request.
+
+use std::time::Duration;
+
+use liftoff_types::ErrorBody;
+use reqwest::{Method, StatusCode};
+use reqwest_middleware::{ClientBuilder, ClientWithMiddleware, RequestBuilder};
+use reqwest_tracing::TracingMiddleware;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+mod deployment_api;
+mod history;
+mod registry;
+mod scheduler;
+
+pub use deployment_api::DeploymentApiClient;
+pub use history::{EventQuery, HistoryClient};
+pub use registry::RegistryClient;
+pub use scheduler::SchedulerClient;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ClientError {
+    /// The service answered with an error body.
+    #[error("{status} {}: {}", body.error.code, body.error.message)]
+    Api { status: u16, body: ErrorBody },
+    /// The service could not be reached, or the connection broke, or the call timed out.
+    #[error("transport: {0}")]
+    Transport(String),
+    /// The answer was not what the contract says.
+    #[error("unexpected response: {0}")]
+    Decode(String),
+}
+
+impl ClientError {
+    pub fn status(&self) -> Option<u16> {
+        match self {
+            Self::Api { status, .. } => Some(*status),
+            _ => None,
+        }
+    }
+    /// Worth retrying: transport failures and 5xx/429.
+    pub fn is_retryable(&self) -> bool {
+        match self {
+            Self::Api { status, .. } => *status >= 500 || *status == 429,
+            Self::Transport(_) => true,
+            Self::Decode(_) => false,
+        }
+    }
+}
+
+/// A base URL and an optional bearer token.
+#[derive(Clone, Debug)]
+pub struct Client {
+    http: ClientWithMiddleware,
+    base: String,
+    token: Option<String>,
+}
+
+impl Client {
+    pub fn new(base: &str, token: Option<String>) -> Result<Self, ClientError> {
+        Self::with_timeouts(base, token, Duration::from_secs(5), Duration::from_secs(60))
+    }
+
+    pub fn with_timeouts(
+        base: &str,
+        token: Option<String>,
+        connect: Duration,
+        request: Duration,
+    ) -> Result<Self, ClientError> {
+        let inner = reqwest::Client::builder()
+            .connect_timeout(connect)
+            .timeout(request)
+            // Detect half-open connections instead of waiting for TCP retransmission limits.
+            .tcp_keepalive(Duration::from_secs(15))
+            .pool_idle_timeout(Duration::from_secs(30))
+            .user_agent(concat!("liftoff/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map_err(|e| ClientError::Transport(e.to_string()))?;
+        let http = ClientBuilder::new(inner)
+            .with(TracingMiddleware::default())
+            .build();
+        Ok(Self {
+            http,
+            base: base.trim_end_matches('/').to_string(),
+            token,
+        })
+    }
+
+    pub fn base(&self) -> &str {
+        &self.base
+    }
+
+    pub fn with_token(&self, token: Option<String>) -> Self {
+        Self {
+            http: self.http.clone(),
+            base: self.base.clone(),
+            token,
+        }
+    }
+
+    pub fn request(&self, method: Method, path: &str) -> RequestBuilder {
+        let mut rb = self.http.request(method, format!("{}{}", self.base, path));
+        if let Some(t) = &self.token {
+            rb = rb.bearer_auth(t);
+        }
+        rb
+    }
+
+    pub async fn send<T: DeserializeOwned>(&self, rb: RequestBuilder) -> Result<T, ClientError> {
+        let res = rb
+            .send()
+            .await
+            .map_err(|e| ClientError::Transport(e.to_string()))?;
+        decode(res).await
+    }
+
+    pub async fn get<T: DeserializeOwned>(&self, path: &str) -> Result<T, ClientError> {
+        self.send(self.request(Method::GET, path)).await
+    }
+
+    pub async fn post<B: Serialize + ?Sized, T: DeserializeOwned>(
+        &self,
+        path: &str,
+        body: &B,
+    ) -> Result<T, ClientError> {
+        self.send(self.request(Method::POST, path).json(body)).await
+    }
+
+    pub async fn put<B: Serialize + ?Sized, T: DeserializeOwned>(
+        &self,
+        path: &str,
+        body: &B,
+    ) -> Result<T, ClientError> {
+        self.send(self.request(Method::PUT, path).json(body)).await
+    }
+}
+
+/// Turns a response into `T` or the service's error body.
+pub async fn decode<T: DeserializeOwned>(res: reqwest::Response) -> Result<T, ClientError> {
+    let status = res.status();
+    let bytes = res
+        .bytes()
+        .await
+        .map_err(|e| ClientError::Transport(e.to_string()))?;
+    if status.is_success() {
+        serde_json::from_slice(&bytes).map_err(|e| {
+            ClientError::Decode(format!(
+                "{e}: {}",
+                String::from_utf8_lossy(&bytes[..bytes.len().min(512)])
+            ))
+        })
+    } else {
+        Err(error_from(status, &bytes))
+    }
+}
+
+fn error_from(status: StatusCode, bytes: &[u8]) -> ClientError {
+    let body = serde_json::from_slice::<ErrorBody>(bytes).unwrap_or_else(|_| {
+        ErrorBody::new(
+            "http_error",
+            format!(
+                "{status}: {}",
+                String::from_utf8_lossy(&bytes[..bytes.len().min(512)])
+            ),
+        )
+    });
+    ClientError::Api {
+        status: status.as_u16(),
+        body,
+    }
+}
+
+/// Percent-encodes one path segment or query value.
+pub fn enc(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}

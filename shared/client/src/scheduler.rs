@@ -1,0 +1,92 @@
+//! Client of the scheduler: rollouts (for deployment-api) and the command channel (for agents).
+
+use std::time::Duration;
+
+use liftoff_types::scheduler::*;
+use reqwest::Method;
+use uuid::Uuid;
+
+use crate::{Client, ClientError};
+
+#[derive(Clone, Debug)]
+pub struct SchedulerClient(pub Client);
+
+impl SchedulerClient {
+    pub fn new(client: Client) -> Self {
+        Self(client)
+    }
+
+    pub async fn put_rollout(
+        &self,
+        deployment_id: Uuid,
+        req: &CreateRollout,
+    ) -> Result<Rollout, ClientError> {
+        self.0
+            .put(&format!("/v1/rollouts/{deployment_id}"), req)
+            .await
+    }
+
+    pub async fn get_rollout(&self, deployment_id: Uuid) -> Result<Rollout, ClientError> {
+        self.0.get(&format!("/v1/rollouts/{deployment_id}")).await
+    }
+
+    pub async fn stop_rollout(&self, deployment_id: Uuid) -> Result<Rollout, ClientError> {
+        self.0
+            .post(
+                &format!("/v1/rollouts/{deployment_id}/stop"),
+                &serde_json::json!({}),
+            )
+            .await
+    }
+
+    /// Long-polls for commands; returns within about `wait`.
+    pub async fn poll_commands(
+        &self,
+        host: Uuid,
+        wait: Duration,
+    ) -> Result<CommandBatch, ClientError> {
+        let rb = self
+            .0
+            .request(Method::GET, &format!("/v1/agents/{host}/commands"))
+            .query(&[("wait_secs", wait.as_secs().to_string())])
+            .timeout(wait + Duration::from_secs(10));
+        self.0.send(rb).await
+    }
+
+    pub async fn ack(&self, host: Uuid, command: Uuid) -> Result<AckResponse, ClientError> {
+        self.0
+            .post(
+                &format!("/v1/agents/{host}/commands/{command}/ack"),
+                &serde_json::json!({}),
+            )
+            .await
+    }
+
+    pub async fn report_event(
+        &self,
+        host: Uuid,
+        command: Uuid,
+        report: &EventReport,
+    ) -> Result<CommandState, ClientError> {
+        self.0
+            .post(
+                &format!("/v1/agents/{host}/commands/{command}/events"),
+                report,
+            )
+            .await
+    }
+
+    pub async fn complete(
+        &self,
+        host: Uuid,
+        command: Uuid,
+        req: &CompleteCommand,
+    ) -> Result<CommandState, ClientError> {
+        self.0
+            .post(
+                &format!("/v1/agents/{host}/commands/{command}/complete"),
+                req,
+            )
+            .await
+    }
+}

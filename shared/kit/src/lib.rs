@@ -1,0 +1,16 @@
+//! What every Liftoff service is built from: database access over SQLite and PostgreSQL, the
+//! one error type and its HTTP mapping, token verification, web glue (JSON errors, health,
+//! metrics), telemetry, and the transactional outbox that feeds the history service.
+
+pub mod auth;
+pub mod db;
+pub mod error;
+pub mod outbox;
+pub mod service;
+pub mod telemetry;
+pub mod web;
+
+pub use auth::{Authority, Caller, Role, TokenKind};
+pub use db::{AnyConnection, Db, DbUrl};
+pub use error::ApiError;
+pub use service::{PeerUrls, Peers, ServiceApp};

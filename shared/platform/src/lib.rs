@@ -1,0 +1,268 @@
+//! Runs Liftoff's services: all four in one process on one port (`liftoff up`), or one alone
+//! (`liftoff serve <service>`), with their background ticks. The same code starts them in tests.
+
+use std::net::{SocketAddr, TcpListener};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use actix_web::dev::ServerHandle;
+use actix_web::middleware::from_fn;
+use actix_web::{App, HttpServer, web};
+use liftoff_kit::auth::{Role, TokenKind, write_token_file};
+use liftoff_kit::web::Readiness;
+use liftoff_kit::{Authority, Db, DbUrl, PeerUrls, Peers, ServiceApp};
+use tokio::task::JoinHandle;
+
+pub const SERVICES: [&str; 4] = ["deployment-api", "scheduler", "host-registry", "history"];
+
+/// Settings of every service, with defaults a production operator would pick.
+#[derive(Debug, Clone, Default)]
+pub struct ServiceSettings {
+    pub deployment_api: liftoff_deployment_api::Config,
+    pub scheduler: liftoff_scheduler::Config,
+    pub registry: liftoff_host_registry::Config,
+    pub history: liftoff_history::Config,
+    /// How often background ticks run (default 1 s).
+    pub tick_interval: Option<Duration>,
+    /// HTTP worker threads (default: 2).
+    pub workers: Option<usize>,
+}
+
+/// `liftoff up`: the whole control plane.
+#[derive(Debug, Clone)]
+pub struct UpConfig {
+    pub listen: SocketAddr,
+    pub data_dir: PathBuf,
+    /// `None`: one SQLite file per service under the data dir.
+    pub database_url: Option<String>,
+    pub settings: ServiceSettings,
+}
+
+/// A running control plane or service.
+pub struct Running {
+    pub addr: SocketAddr,
+    pub url: String,
+    handle: ServerHandle,
+    server: JoinHandle<std::io::Result<()>>,
+    ticks: Vec<JoinHandle<()>>,
+    pub services: Vec<Arc<dyn ServiceApp>>,
+}
+
+impl Running {
+    /// Stops accepting, finishes in-flight requests (up to 10 s), stops the ticks.
+    pub async fn stop(self) {
+        for t in &self.ticks {
+            t.abort();
+        }
+        for s in &self.services {
+            s.shutdown();
+        }
+        self.handle.stop(true).await;
+        let _ = self.server.await;
+    }
+
+    /// Waits until the server exits (e.g. on SIGINT/SIGTERM, which actix handles).
+    pub async fn wait(self) -> std::io::Result<()> {
+        let res = match self.server.await {
+            Ok(r) => r,
+            Err(e) => Err(std::io::Error::other(e)),
+        };
+        for t in &self.ticks {
+            t.abort();
+        }
+        res
+    }
+
+    /// Runs every service's tick once (tests use this to not wait for the timer).
+    pub async fn tick_all(&self) {
+        for s in &self.services {
+            s.tick().await;
+        }
+    }
+}
+
+/// Where `liftoff up` keeps its files.
+pub fn admin_token_path(data_dir: &Path) -> PathBuf {
+    data_dir.join("admin.token")
+}
+
+pub fn secret_path(data_dir: &Path) -> PathBuf {
+    data_dir.join("jwt.secret")
+}
+
+/// Opens one service's database and builds the service.
+pub fn build_service(
+    name: &str,
+    url: DbUrl,
+    authority: Authority,
+    peers: &PeerUrls,
+    settings: &ServiceSettings,
+) -> anyhow::Result<Arc<dyn ServiceApp>> {
+    let peers = Peers::new(peers, authority.clone(), name)?;
+    let pool_size = if url.is_postgres() { 10 } else { 8 };
+    Ok(match name {
+        "deployment-api" => {
+            let db = Db::open(url, liftoff_deployment_api::migrations(), pool_size)?;
+            Arc::new(liftoff_deployment_api::Service::new(
+                db,
+                authority,
+                peers,
+                settings.deployment_api.clone(),
+            ))
+        }
+        "scheduler" => {
+            let db = Db::open(url, liftoff_scheduler::migrations(), pool_size)?;
+            Arc::new(liftoff_scheduler::Service::new(
+                db,
+                authority,
+                peers,
+                settings.scheduler.clone(),
+            ))
+        }
+        "host-registry" => {
+            let db = Db::open(url, liftoff_host_registry::migrations(), pool_size)?;
+            Arc::new(liftoff_host_registry::Service::new(
+                db,
+                authority,
+                peers,
+                settings.registry.clone(),
+            ))
+        }
+        "history" => {
+            let db = Db::open(url, liftoff_history::migrations(), pool_size)?;
+            Arc::new(liftoff_history::Service::new(
+                db,
+                authority,
+                peers,
+                settings.history.clone(),
+            ))
+        }
+        other => anyhow::bail!("unknown service {other:?}; one of {}", SERVICES.join(", ")),
+    })
+}
+
+/// The OpenAPI document of one service, as generated from the code.
+pub fn openapi(name: &str) -> Option<utoipa::openapi::OpenApi> {
+    Some(match name {
+        "deployment-api" => liftoff_deployment_api::Service::openapi(),
+        "scheduler" => liftoff_scheduler::Service::openapi(),
+        "host-registry" => liftoff_host_registry::Service::openapi(),
+        "history" => liftoff_history::Service::openapi(),
+        _ => return None,
+    })
+}
+
+/// Serves `services` on `listener` with the operational endpoints, and starts their ticks.
+pub fn serve(
+    listener: TcpListener,
+    services: Vec<Arc<dyn ServiceApp>>,
+    authority: Authority,
+    settings: &ServiceSettings,
+) -> anyhow::Result<Running> {
+    let addr = listener.local_addr()?;
+    let readiness = Readiness(
+        services
+            .iter()
+            .map(|s| (s.name().to_string(), s.db().clone()))
+            .collect(),
+    );
+    let authority = web::Data::new(authority);
+    let for_server = services.clone();
+    let server = HttpServer::new(move || {
+        let services = for_server.clone();
+        let readiness = readiness.clone();
+        App::new()
+            .wrap(from_fn(liftoff_kit::web::request_metrics))
+            .wrap(tracing_actix_web::TracingLogger::default())
+            .app_data(authority.clone())
+            .configure(liftoff_kit::web::configure_extractors)
+            .configure(move |cfg| liftoff_kit::web::configure_operations(cfg, readiness))
+            .configure(move |cfg| {
+                for s in &services {
+                    s.configure(cfg);
+                }
+            })
+            .default_service(web::to(liftoff_kit::web::not_found))
+    })
+    .workers(settings.workers.unwrap_or(2))
+    .shutdown_timeout(10)
+    .disable_signals()
+    .listen(listener)?
+    .run();
+    let handle = server.handle();
+    let server = tokio::spawn(server);
+    let interval_override = settings.tick_interval;
+    let ticks = services
+        .iter()
+        .map(|s| {
+            let s = s.clone();
+            let every = interval_override.unwrap_or_else(|| s.tick_interval());
+            tokio::spawn(async move {
+                let mut timer = tokio::time::interval(every);
+                timer.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+                loop {
+                    timer.tick().await;
+                    s.tick().await;
+                }
+            })
+        })
+        .collect();
+    Ok(Running {
+        addr,
+        url: format!("http://{addr}"),
+        handle,
+        server,
+        ticks,
+        services,
+    })
+}
+
+/// `liftoff up`: opens the databases (running migrations), writes the admin token on first
+/// start, and serves all four services on one port.
+pub async fn up(cfg: UpConfig) -> anyhow::Result<Running> {
+    std::fs::create_dir_all(&cfg.data_dir)?;
+    let authority = Authority::load_or_create(&secret_path(&cfg.data_dir))?;
+    let listener = TcpListener::bind(cfg.listen)?;
+    let addr = listener.local_addr()?;
+    let url = format!("http://{addr}");
+    let peers = PeerUrls::all(&url);
+    let mut services = Vec::new();
+    for name in SERVICES {
+        let db_url = match &cfg.database_url {
+            Some(u) => DbUrl::for_service(u, name).map_err(anyhow::Error::msg)?,
+            None => DbUrl::Sqlite(cfg.data_dir.join(format!("{name}.db"))),
+        };
+        let (authority, peers, settings, name) = (
+            authority.clone(),
+            peers.clone(),
+            cfg.settings.clone(),
+            name.to_string(),
+        );
+        // Migrations and the first connections block: keep them off the async threads.
+        let svc = tokio::task::spawn_blocking(move || {
+            build_service(&name, db_url, authority, &peers, &settings)
+        })
+        .await??;
+        services.push(svc);
+    }
+    ensure_admin_token(&cfg.data_dir, &authority)?;
+    serve(listener, services, authority, &cfg.settings)
+}
+
+/// Writes `<data-dir>/admin.token` (a platform admin of team `default`) unless it exists.
+pub fn ensure_admin_token(data_dir: &Path, authority: &Authority) -> anyhow::Result<PathBuf> {
+    let path = admin_token_path(data_dir);
+    if !path.exists() {
+        let (token, _) = authority.mint(
+            TokenKind::Team,
+            "admin",
+            Some("default"),
+            Some(Role::Admin),
+            true,
+            chrono::Duration::days(365),
+        )?;
+        write_token_file(&path, &token)?;
+    }
+    Ok(path)
+}

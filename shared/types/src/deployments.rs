@@ -1,0 +1,278 @@
+//! deployment-api: applications, revisions, deployment groups, configurations, deployments.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use crate::error::ErrorDetail;
+use crate::scheduler::{HostOverview, RolloutHost};
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateApplication {
+    /// `[a-z0-9][a-z0-9-]{0,62}`, unique within the team.
+    pub name: String,
+    #[serde(default)]
+    pub description: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct Application {
+    pub name: String,
+    pub description: Option<String>,
+    pub team: String,
+    pub created_by: String,
+    pub created_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct ApplicationList {
+    pub applications: Vec<Application>,
+}
+
+/// A bundle stored content-addressed by its SHA-256, as the agent must fetch it.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct BundleRef {
+    /// Lowercase hex SHA-256 of the archive bytes.
+    pub sha256: String,
+    pub size_bytes: i64,
+    /// `tar.gz`, `tar` or `zip`.
+    pub format: String,
+    /// Path (relative to the control-plane URL) the agent downloads the bundle from.
+    pub download_path: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct Revision {
+    pub revision_id: Uuid,
+    pub application: String,
+    pub sha256: String,
+    pub size_bytes: i64,
+    pub format: String,
+    pub version_label: Option<String>,
+    pub description: Option<String>,
+    /// Lifecycle events the appspec has scripts for, in lifecycle order.
+    pub hook_events: Vec<String>,
+    pub created_by: String,
+    pub created_at: DateTime<Utc>,
+    /// False when the same bytes had been pushed before (same revision returned).
+    pub created: bool,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct RevisionList {
+    pub revisions: Vec<Revision>,
+}
+
+/// What happens when a deployment is asked for while one runs in the group.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, ToSchema, PartialEq, Eq, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum ConcurrencyPolicy {
+    /// Answer 409 `deployment_in_progress`.
+    #[default]
+    Reject,
+    /// Accept it as `Queued`; it starts when the running one ends.
+    Queue,
+}
+
+impl ConcurrencyPolicy {
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Self::Reject => "reject",
+            Self::Queue => "queue",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "reject" => Some(Self::Reject),
+            "queue" => Some(Self::Queue),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateDeploymentGroup {
+    pub name: String,
+    /// Tag selector: a host is in the group when, for every key, its tag has one of the values.
+    pub selector: BTreeMap<String, Vec<String>>,
+    /// Deployment configuration name; defaults to `AllAtOnce`.
+    #[serde(default)]
+    pub deployment_config: Option<String>,
+    #[serde(default)]
+    pub auto_rollback: Option<bool>,
+    #[serde(default)]
+    pub concurrency_policy: Option<ConcurrencyPolicy>,
+    #[serde(default)]
+    pub stage: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct DeploymentGroup {
+    pub name: String,
+    pub application: String,
+    pub selector: BTreeMap<String, Vec<String>>,
+    pub deployment_config: String,
+    pub auto_rollback: bool,
+    pub concurrency_policy: ConcurrencyPolicy,
+    pub stage: Option<String>,
+    /// The revision new hosts get: the last one that succeeded in this group.
+    pub last_successful_revision_id: Option<Uuid>,
+    pub last_successful_deployment_id: Option<Uuid>,
+    pub created_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct DeploymentGroupList {
+    pub deployment_groups: Vec<DeploymentGroup>,
+}
+
+/// Minimum healthy hosts, CodeDeploy's way.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, ToSchema, PartialEq, Eq)]
+#[serde(tag = "type", content = "value", rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum MinimumHealthy {
+    /// At least this many hosts stay healthy.
+    HostCount(u32),
+    /// At least this percent of the fleet (rounded up to whole hosts) stays healthy.
+    FleetPercent(u32),
+    /// All hosts but one stay healthy: one host at a time (`OneAtATime`).
+    AllButOne,
+}
+
+impl MinimumHealthy {
+    /// The minimum number of healthy hosts for a fleet of `fleet` hosts.
+    pub fn hosts(&self, fleet: u64) -> u64 {
+        match *self {
+            Self::HostCount(n) => u64::from(n),
+            Self::FleetPercent(p) => (fleet * u64::from(p)).div_ceil(100),
+            Self::AllButOne => fleet.saturating_sub(1),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq, Eq)]
+pub struct DeploymentConfig {
+    pub name: String,
+    pub minimum_healthy: MinimumHealthy,
+    pub builtin: bool,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct DeploymentConfigList {
+    pub deployment_configs: Vec<DeploymentConfig>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateDeployment {
+    pub application: String,
+    pub deployment_group: String,
+    /// Revision id (UUID) as returned by a revision push.
+    pub revision: String,
+    /// Overrides the group's deployment configuration for this deployment.
+    #[serde(default)]
+    pub deployment_config: Option<String>,
+    #[serde(default)]
+    pub description: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, ToSchema, PartialEq, Eq, Hash)]
+pub enum DeploymentStatus {
+    Created,
+    Queued,
+    InProgress,
+    Succeeded,
+    Failed,
+    Stopped,
+}
+
+impl DeploymentStatus {
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Self::Created => "Created",
+            Self::Queued => "Queued",
+            Self::InProgress => "InProgress",
+            Self::Succeeded => "Succeeded",
+            Self::Failed => "Failed",
+            Self::Stopped => "Stopped",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Self> {
+        Some(match s {
+            "Created" => Self::Created,
+            "Queued" => Self::Queued,
+            "InProgress" => Self::InProgress,
+            "Succeeded" => Self::Succeeded,
+            "Failed" => Self::Failed,
+            "Stopped" => Self::Stopped,
+            _ => return None,
+        })
+    }
+    pub fn is_terminal(&self) -> bool {
+        matches!(self, Self::Succeeded | Self::Failed | Self::Stopped)
+    }
+}
+
+/// Why a deployment exists.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, ToSchema, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum DeploymentReason {
+    User,
+    Rollback,
+    ScaleOut,
+    Promotion,
+}
+
+impl DeploymentReason {
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Self::User => "user",
+            Self::Rollback => "rollback",
+            Self::ScaleOut => "scale_out",
+            Self::Promotion => "promotion",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Self> {
+        Some(match s {
+            "user" => Self::User,
+            "rollback" => Self::Rollback,
+            "scale_out" => Self::ScaleOut,
+            "promotion" => Self::Promotion,
+            _ => return None,
+        })
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct Deployment {
+    pub deployment_id: Uuid,
+    pub application: String,
+    pub deployment_group: String,
+    pub revision_id: Uuid,
+    pub deployment_config: String,
+    pub status: DeploymentStatus,
+    pub reason: DeploymentReason,
+    pub rollback_of: Option<Uuid>,
+    pub description: Option<String>,
+    pub created_by: String,
+    pub created_at: DateTime<Utc>,
+    pub started_at: Option<DateTime<Utc>>,
+    pub completed_at: Option<DateTime<Utc>>,
+    /// Why it failed or stopped.
+    pub error: Option<ErrorDetail>,
+    pub overview: HostOverview,
+    /// Per-host, per-event detail (empty in lists).
+    pub hosts: Vec<RolloutHost>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct DeploymentList {
+    pub deployments: Vec<Deployment>,
+    /// Pass as `cursor` to get the next page; absent on the last page.
+    pub next_cursor: Option<String>,
+}

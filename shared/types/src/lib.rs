@@ -1,0 +1,19 @@
+//! Wire types shared by the Liftoff services, the agent and the CLI.
+//!
+//! Serde and schema derives only: a client depends on these, never on a server crate.
+
+pub mod deployments;
+pub mod error;
+pub mod history;
+pub mod names;
+pub mod registry;
+pub mod scheduler;
+
+pub use error::{ErrorBody, ErrorDetail};
+
+/// The `aud` claims of the three kinds of credential; they are never interchangeable.
+pub mod audience {
+    pub const TEAM: &str = "liftoff-api";
+    pub const HOST: &str = "liftoff-agent";
+    pub const SERVICE: &str = "liftoff-service";
+}

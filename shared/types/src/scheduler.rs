@@ -1,0 +1,291 @@
+//! scheduler: rollouts (the per-host plan and its progress) and the agents' command channel.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use crate::deployments::{BundleRef, MinimumHealthy};
+
+/// The hand-off from deployment-api: roll this revision out to the group's hosts.
+/// `PUT /v1/rollouts/{deployment_id}` is idempotent: the same body again changes nothing.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct CreateRollout {
+    pub team: String,
+    pub application: String,
+    pub deployment_group: String,
+    pub deployment_group_id: Uuid,
+    pub revision_id: Uuid,
+    pub bundle: BundleRef,
+    pub selector: BTreeMap<String, Vec<String>>,
+    pub minimum_healthy: MinimumHealthy,
+    pub created_by: String,
+}
+
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, ToSchema, PartialEq, Eq, Hash)]
+pub enum RolloutStatus {
+    Pending,
+    InProgress,
+    Succeeded,
+    Failed,
+    Stopped,
+}
+
+impl RolloutStatus {
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Self::Pending => "Pending",
+            Self::InProgress => "InProgress",
+            Self::Succeeded => "Succeeded",
+            Self::Failed => "Failed",
+            Self::Stopped => "Stopped",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Self> {
+        Some(match s {
+            "Pending" => Self::Pending,
+            "InProgress" => Self::InProgress,
+            "Succeeded" => Self::Succeeded,
+            "Failed" => Self::Failed,
+            "Stopped" => Self::Stopped,
+            _ => return None,
+        })
+    }
+    pub fn is_terminal(&self) -> bool {
+        matches!(self, Self::Succeeded | Self::Failed | Self::Stopped)
+    }
+}
+
+/// A host's place in a rollout.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, ToSchema, PartialEq, Eq, Hash)]
+pub enum HostTargetStatus {
+    /// Not started yet.
+    Pending,
+    /// A command waits for the agent to pick it up.
+    Dispatched,
+    /// The agent acknowledged and runs the lifecycle events.
+    InProgress,
+    Succeeded,
+    Failed,
+    /// Never started because the rollout ended first.
+    Skipped,
+}
+
+impl HostTargetStatus {
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Self::Pending => "Pending",
+            Self::Dispatched => "Dispatched",
+            Self::InProgress => "InProgress",
+            Self::Succeeded => "Succeeded",
+            Self::Failed => "Failed",
+            Self::Skipped => "Skipped",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Self> {
+        Some(match s {
+            "Pending" => Self::Pending,
+            "Dispatched" => Self::Dispatched,
+            "InProgress" => Self::InProgress,
+            "Succeeded" => Self::Succeeded,
+            "Failed" => Self::Failed,
+            "Skipped" => Self::Skipped,
+            _ => return None,
+        })
+    }
+    pub fn is_terminal(&self) -> bool {
+        matches!(self, Self::Succeeded | Self::Failed | Self::Skipped)
+    }
+}
+
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, ToSchema, PartialEq, Eq, Default)]
+pub struct HostOverview {
+    pub pending: u64,
+    pub in_progress: u64,
+    pub succeeded: u64,
+    pub failed: u64,
+    pub skipped: u64,
+}
+
+/// The state of one lifecycle event on one host.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, ToSchema, PartialEq, Eq)]
+pub enum EventStatus {
+    InProgress,
+    Succeeded,
+    Failed,
+    TimedOut,
+    Skipped,
+}
+
+impl EventStatus {
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Self::InProgress => "InProgress",
+            Self::Succeeded => "Succeeded",
+            Self::Failed => "Failed",
+            Self::TimedOut => "TimedOut",
+            Self::Skipped => "Skipped",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Self> {
+        Some(match s {
+            "InProgress" => Self::InProgress,
+            "Succeeded" => Self::Succeeded,
+            "Failed" => Self::Failed,
+            "TimedOut" => Self::TimedOut,
+            "Skipped" => Self::Skipped,
+            _ => return None,
+        })
+    }
+}
+
+/// What an agent reports after (or when starting) one lifecycle event.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct EventReport {
+    /// CodeDeploy lifecycle event name, e.g. `BeforeInstall`.
+    pub event: String,
+    pub status: EventStatus,
+    #[serde(default)]
+    pub exit_code: Option<i32>,
+    /// Stable error code, e.g. `SCRIPT_FAILED`, `SCRIPT_TIMED_OUT`, `BUNDLE_DIGEST_MISMATCH`.
+    #[serde(default)]
+    pub error_code: Option<String>,
+    #[serde(default)]
+    pub message: Option<String>,
+    pub started_at: DateTime<Utc>,
+    #[serde(default)]
+    pub ended_at: Option<DateTime<Utc>>,
+    /// The tail of the hook's combined output (at most 64 KiB).
+    #[serde(default)]
+    pub output_tail: String,
+    #[serde(default)]
+    pub output_truncated: bool,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq, Eq)]
+pub struct LifecycleEventRecord {
+    pub event: String,
+    pub status: EventStatus,
+    pub exit_code: Option<i32>,
+    pub error_code: Option<String>,
+    pub message: Option<String>,
+    pub started_at: DateTime<Utc>,
+    pub ended_at: Option<DateTime<Utc>>,
+    pub output_tail: String,
+    pub output_truncated: bool,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct RolloutHost {
+    pub host_id: Uuid,
+    pub zone: String,
+    pub status: HostTargetStatus,
+    pub attempt: i32,
+    pub command_id: Option<Uuid>,
+    /// `script-failed`, `timed-out`, `agent-lost`, `never-started`, or an agent error code.
+    pub error_code: Option<String>,
+    pub message: Option<String>,
+    pub started_at: Option<DateTime<Utc>>,
+    pub completed_at: Option<DateTime<Utc>>,
+    pub events: Vec<LifecycleEventRecord>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct Rollout {
+    pub deployment_id: Uuid,
+    pub application: String,
+    pub deployment_group: String,
+    pub revision_id: Uuid,
+    pub status: RolloutStatus,
+    pub error_code: Option<String>,
+    pub error_message: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub started_at: Option<DateTime<Utc>>,
+    pub completed_at: Option<DateTime<Utc>>,
+    pub overview: HostOverview,
+    pub hosts: Vec<RolloutHost>,
+}
+
+/// What a host is told to do.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq, Eq)]
+pub struct AgentCommand {
+    pub command_id: Uuid,
+    /// `Deploy`: run the in-place lifecycle for `revision_id`.
+    pub kind: String,
+    pub deployment_id: Uuid,
+    pub application: String,
+    pub deployment_group: String,
+    pub deployment_group_id: Uuid,
+    pub revision_id: Uuid,
+    /// Attempt number of this host in this deployment; (deployment, host, attempt) is unique.
+    pub attempt: i32,
+    pub bundle: BundleRef,
+    pub issued_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct CommandBatch {
+    pub commands: Vec<AgentCommand>,
+}
+
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, ToSchema, PartialEq, Eq)]
+pub enum CommandStatus {
+    Dispatched,
+    InProgress,
+    Succeeded,
+    Failed,
+    Cancelled,
+}
+
+impl CommandStatus {
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Self::Dispatched => "Dispatched",
+            Self::InProgress => "InProgress",
+            Self::Succeeded => "Succeeded",
+            Self::Failed => "Failed",
+            Self::Cancelled => "Cancelled",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Self> {
+        Some(match s {
+            "Dispatched" => Self::Dispatched,
+            "InProgress" => Self::InProgress,
+            "Succeeded" => Self::Succeeded,
+            "Failed" => Self::Failed,
+            "Cancelled" => Self::Cancelled,
+            _ => return None,
+        })
+    }
+    pub fn is_terminal(&self) -> bool {
+        matches!(self, Self::Succeeded | Self::Failed | Self::Cancelled)
+    }
+}
+
+/// The answer to an acknowledgement: run it only when `proceed` is true.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct AckResponse {
+    pub proceed: bool,
+    pub status: CommandStatus,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CompleteCommand {
+    /// `Succeeded` or `Failed`.
+    pub status: CommandStatus,
+    #[serde(default)]
+    pub error_code: Option<String>,
+    #[serde(default)]
+    pub message: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct CommandState {
+    pub command_id: Uuid,
+    pub status: CommandStatus,
+}
