@@ -414,7 +414,7 @@ fn prune(agent: &Agent, cmd: &AgentCommand) {
         .filter_map(|e| e.ok())
         .filter_map(|e| Some((e.metadata().ok()?.modified().ok()?, e.path())))
         .collect();
-    dirs.sort_by(|a, b| b.0.cmp(&a.0));
+    dirs.sort_by_key(|d| std::cmp::Reverse(d.0));
     let current = cmd.deployment_id.to_string();
     for (_, dir) in dirs.into_iter().skip(agent.config.keep_deployments) {
         if !dir.ends_with(&current) {

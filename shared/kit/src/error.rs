@@ -59,7 +59,7 @@ impl ApiError {
     /// A peer service answered with an error or could not be reached.
     pub fn from_peer(peer: &str, err: liftoff_client::ClientError) -> Self {
         match err {
-            liftoff_client::ClientError::Api { status, body } if status == 404 => {
+            liftoff_client::ClientError::Api { status: 404, body } => {
                 Self::not_found(body.error.message)
             }
             liftoff_client::ClientError::Api { status, body } if (400..500).contains(&status) => {

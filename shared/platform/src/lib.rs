@@ -161,6 +161,8 @@ pub fn serve(
     settings: &ServiceSettings,
 ) -> anyhow::Result<Running> {
     let addr = listener.local_addr()?;
+    // Install the recorder before the first request, so nothing counted is lost.
+    let _ = liftoff_kit::telemetry::metrics_handle();
     let readiness = Readiness(
         services
             .iter()

@@ -1,1 +1,315 @@
-//! placeholder
+//! The test kit: starts the real control plane on port 0 with a fresh database per test
+//! (a SQLite file in a temp dir, or a fresh PostgreSQL database when
+//! `LIFTOFF_TEST_DATABASE_URL` names a server), real agent processes, and helpers that wait
+//! on conditions with deadlines instead of sleeping.
+
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+use std::process::Stdio;
+use std::time::Duration;
+
+use diesel::{Connection, PgConnection, RunQueryDsl};
+use liftoff_client::{Client, DeploymentApiClient, HistoryClient, RegistryClient, SchedulerClient};
+use liftoff_kit::Authority;
+use liftoff_kit::auth::{Role, TokenKind};
+use liftoff_platform::{Running, ServiceSettings, UpConfig};
+use tokio::process::Child;
+
+/// The PostgreSQL server tests use, if any: `LIFTOFF_TEST_DATABASE_URL=postgres://user@host:port/db`.
+pub fn postgres_url() -> Option<String> {
+    std::env::var("LIFTOFF_TEST_DATABASE_URL")
+        .ok()
+        .filter(|u| u.starts_with("postgres"))
+}
+
+/// A database created for one test and dropped after it.
+pub struct PgDatabase {
+    admin_url: String,
+    pub name: String,
+    pub url: String,
+}
+
+impl PgDatabase {
+    pub fn create(server_url: &str) -> anyhow::Result<Self> {
+        let name = format!("liftoff_t_{}", uuid::Uuid::new_v4().simple());
+        let mut conn = PgConnection::establish(server_url)?;
+        diesel::sql_query(format!("CREATE DATABASE {name}")).execute(&mut conn)?;
+        let base = server_url
+            .rsplit_once('/')
+            .map(|(b, _)| b)
+            .unwrap_or(server_url);
+        Ok(Self {
+            admin_url: server_url.to_string(),
+            url: format!("{base}/{name}"),
+            name,
+        })
+    }
+}
+
+impl Drop for PgDatabase {
+    fn drop(&mut self) {
+        if let Ok(mut conn) = PgConnection::establish(&self.admin_url) {
+            let _ = diesel::sql_query(format!(
+                "DROP DATABASE IF EXISTS {} WITH (FORCE)",
+                self.name
+            ))
+            .execute(&mut conn);
+        }
+    }
+}
+
+/// A running control plane for one test.
+pub struct TestPlatform {
+    pub running: Option<Running>,
+    pub url: String,
+    pub addr: SocketAddr,
+    pub dir: tempfile::TempDir,
+    pub admin_token: String,
+    pub authority: Authority,
+    pub database_url: Option<String>,
+    pg: Option<PgDatabase>,
+}
+
+impl TestPlatform {
+    pub async fn start() -> anyhow::Result<Self> {
+        Self::start_with(ServiceSettings::default()).await
+    }
+
+    /// Starts with `settings`; ticks run every 200 ms unless `settings` says otherwise.
+    pub async fn start_with(mut settings: ServiceSettings) -> anyhow::Result<Self> {
+        let dir = tempfile::tempdir()?;
+        let pg = match postgres_url() {
+            Some(server) => {
+                Some(tokio::task::spawn_blocking(move || PgDatabase::create(&server)).await??)
+            }
+            None => None,
+        };
+        settings
+            .tick_interval
+            .get_or_insert(Duration::from_millis(200));
+        settings.workers.get_or_insert(2);
+        settings.deployment_api.spool_dir = dir.path().to_path_buf();
+        let database_url = pg.as_ref().map(|p| p.url.clone());
+        let running = liftoff_platform::up(UpConfig {
+            listen: "127.0.0.1:0".parse()?,
+            data_dir: dir.path().join("data"),
+            database_url: database_url.clone(),
+            settings,
+        })
+        .await?;
+        let admin_token =
+            std::fs::read_to_string(liftoff_platform::admin_token_path(&dir.path().join("data")))?
+                .trim()
+                .to_string();
+        let authority =
+            Authority::load_or_create(&liftoff_platform::secret_path(&dir.path().join("data")))?;
+        Ok(Self {
+            url: running.url.clone(),
+            addr: running.addr,
+            running: Some(running),
+            dir,
+            admin_token,
+            authority,
+            database_url,
+            pg,
+        })
+    }
+
+    pub fn backend(&self) -> &'static str {
+        if self.pg.is_some() {
+            "postgres"
+        } else {
+            "sqlite"
+        }
+    }
+
+    pub fn data_dir(&self) -> PathBuf {
+        self.dir.path().join("data")
+    }
+
+    pub fn client(&self) -> Client {
+        self.client_with(Some(self.admin_token.clone()))
+    }
+
+    pub fn client_with(&self, token: Option<String>) -> Client {
+        Client::new(&self.url, token).unwrap_or_else(|e| panic!("client: {e}"))
+    }
+
+    pub fn api(&self) -> DeploymentApiClient {
+        DeploymentApiClient::new(self.client())
+    }
+    pub fn registry(&self) -> RegistryClient {
+        RegistryClient::new(self.client())
+    }
+    pub fn history(&self) -> HistoryClient {
+        HistoryClient::new(self.client())
+    }
+    pub fn scheduler(&self) -> SchedulerClient {
+        SchedulerClient::new(self.client())
+    }
+
+    /// A team token signed by this platform.
+    pub fn team_token(&self, team: &str, role: Role) -> String {
+        self.authority
+            .mint(
+                TokenKind::Team,
+                "tester",
+                Some(team),
+                Some(role),
+                false,
+                chrono::Duration::hours(1),
+            )
+            .unwrap_or_else(|e| panic!("mint: {e}"))
+            .0
+    }
+
+    /// A raw HTTP client for bad-input tests.
+    pub fn http(&self) -> reqwest::Client {
+        reqwest::Client::new()
+    }
+
+    pub async fn stop(mut self) {
+        if let Some(r) = self.running.take() {
+            r.stop().await;
+        }
+    }
+
+    /// Creates an enrollment token.
+    pub async fn enrollment_token(&self) -> anyhow::Result<String> {
+        let t = self
+            .registry()
+            .create_enrollment_token(&Default::default())
+            .await?;
+        t.token.ok_or_else(|| anyhow::anyhow!("no token returned"))
+    }
+}
+
+/// Waits until `f` returns `Some`, checking every 100 ms, failing after `deadline` with `what`.
+pub async fn wait_for<T, F, Fut>(what: &str, deadline: Duration, mut f: F) -> T
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Option<T>>,
+{
+    let end = tokio::time::Instant::now() + deadline;
+    loop {
+        if let Some(v) = f().await {
+            return v;
+        }
+        if tokio::time::Instant::now() >= end {
+            panic!("timed out after {deadline:?} waiting for {what}");
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// A real `liftoff agent` process.
+pub struct AgentProcess {
+    pub child: Child,
+    pub root: PathBuf,
+    pub log: PathBuf,
+}
+
+impl AgentProcess {
+    /// Starts `bin agent` enrolled with `token` into `zone` with `tags`, rooted at `root`.
+    pub fn spawn(
+        bin: &Path,
+        server: &str,
+        token: &str,
+        zone: &str,
+        tags: &[(&str, &str)],
+        root: &Path,
+    ) -> anyhow::Result<Self> {
+        std::fs::create_dir_all(root)?;
+        let log = root.with_extension("log");
+        let out = std::fs::File::create(&log)?;
+        let mut cmd = tokio::process::Command::new(bin);
+        cmd.args([
+            "agent",
+            "--server",
+            server,
+            "--enroll-token",
+            token,
+            "--zone",
+            zone,
+            "--poll-wait",
+            "5",
+        ])
+        .arg("--root")
+        .arg(root);
+        for (k, v) in tags {
+            cmd.arg("--tag").arg(format!("{k}={v}"));
+        }
+        let child = cmd
+            .env("RUST_LOG", "info")
+            .stdin(Stdio::null())
+            .stdout(out.try_clone()?)
+            .stderr(out)
+            .kill_on_drop(true)
+            .spawn()?;
+        Ok(Self {
+            child,
+            root: root.to_path_buf(),
+            log,
+        })
+    }
+
+    pub fn log_text(&self) -> String {
+        std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+
+    pub fn pid(&self) -> Option<i32> {
+        self.child.id().map(|p| p as i32)
+    }
+
+    /// SIGTERM, then wait up to 20 s, then SIGKILL.
+    pub async fn stop(mut self) {
+        if let Some(pid) = self.pid() {
+            let _ = nix::sys::signal::kill(
+                nix::unistd::Pid::from_raw(pid),
+                nix::sys::signal::Signal::SIGTERM,
+            );
+        }
+        if tokio::time::timeout(Duration::from_secs(20), self.child.wait())
+            .await
+            .is_err()
+        {
+            let _ = self.child.kill().await;
+        }
+    }
+}
+
+/// Writes a bundle directory: `appspec.yml` with one script per listed event, each script's
+/// body given. Scripts get `#!/bin/sh` and mode 0755.
+pub fn write_bundle(dir: &Path, version: &str, scripts: &[(&str, &str)]) -> anyhow::Result<()> {
+    std::fs::create_dir_all(dir.join("scripts"))?;
+    std::fs::create_dir_all(dir.join("app"))?;
+    std::fs::write(dir.join("app/VERSION"), format!("{version}\n"))?;
+    let mut spec = String::from(
+        "version: 0.0\nos: linux\nfiles:\n  - source: app\n    destination: /opt/app\nhooks:\n",
+    );
+    let mut by_event: BTreeMap<&str, Vec<(usize, &str)>> = BTreeMap::new();
+    for (i, (event, body)) in scripts.iter().enumerate() {
+        by_event.entry(event).or_default().push((i, body));
+    }
+    for (event, list) in by_event {
+        spec.push_str(&format!("  {event}:\n"));
+        for (i, body) in list {
+            let name = format!("scripts/{i:02}-{event}.sh");
+            let path = dir.join(&name);
+            std::fs::write(&path, format!("#!/bin/sh\nset -eu\n{body}\n"))?;
+            std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755))?;
+            spec.push_str(&format!("    - location: {name}\n      timeout: 60\n"));
+        }
+    }
+    std::fs::write(dir.join("appspec.yml"), spec)?;
+    Ok(())
+}
+
+/// Packs a bundle directory into a .tar.gz file.
+pub fn pack(dir: &Path, out: &Path) -> anyhow::Result<()> {
+    let mut f = std::fs::File::create(out)?;
+    liftoff_bundle::pack_dir_tar_gz(dir, &mut f)?;
+    Ok(())
+}

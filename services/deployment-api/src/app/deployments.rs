@@ -278,7 +278,7 @@ async fn sync(
                         .map(|d| d.id.clone());
                     if !blocked && first_queued.as_deref() == Some(id.as_str()) {
                         deployments::transition(c, &id, "Queued", "Created", now())?;
-                        return Ok(deployments::get(c, &id)?);
+                        return deployments::get(c, &id);
                     }
                     Ok(None)
                 })
@@ -421,7 +421,7 @@ pub async fn stop(
 
 /// Background work: hand off, promote queued, record outcomes.
 pub async fn tick(state: &State) -> Result<(), ApiError> {
-    let rows = state.db.run(|c| deployments::active(c)).await?;
+    let rows = state.db.run(deployments::active).await?;
     for row in rows {
         let id = row.id.clone();
         if let Err(e) = sync(state, row).await {

@@ -499,7 +499,7 @@ pub async fn tick(state: &State) -> Result<(), ApiError> {
             Ok(())
         })
         .await?;
-    let ids = state.db.run(|c| rollouts::active_ids(c)).await?;
+    let ids = state.db.run(rollouts::active_ids).await?;
     for id in ids {
         let id = uuid(&id)?;
         if let Err(e) = advance(state, id).await {

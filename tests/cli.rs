@@ -1,0 +1,221 @@
+//! The command line as users type it, against a real control plane and a real agent.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::path::Path;
+use std::time::Duration;
+
+use liftoff_testkit::{AgentProcess, TestPlatform, wait_for, write_bundle};
+use serde_json::Value;
+
+const BIN: &str = env!("CARGO_BIN_EXE_liftoff");
+
+struct Cli<'a> {
+    p: &'a TestPlatform,
+}
+
+impl Cli<'_> {
+    /// Runs `liftoff ARGS --json`; returns (exit code, stdout as JSON).
+    async fn run(&self, args: &[&str]) -> (i32, Value) {
+        let out = tokio::process::Command::new(BIN)
+            .args(args)
+            .arg("--json")
+            .env("LIFTOFF_URL", &self.p.url)
+            .env("LIFTOFF_TOKEN", &self.p.admin_token)
+            .env("LIFTOFF_DATA_DIR", self.p.dir.path().join("cli-data"))
+            .output()
+            .await
+            .expect("run liftoff");
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        let json = serde_json::from_str(&stdout).unwrap_or_else(|e| {
+            panic!(
+                "`liftoff {}` printed no single JSON document ({e}):\n{stdout}\nstderr:\n{}",
+                args.join(" "),
+                String::from_utf8_lossy(&out.stderr)
+            )
+        });
+        (out.status.code().unwrap_or(-1), json)
+    }
+
+    async fn ok(&self, args: &[&str]) -> Value {
+        let (code, json) = self.run(args).await;
+        assert_eq!(code, 0, "`liftoff {}` failed: {json}", args.join(" "));
+        json
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_first_deployment_path_works_from_the_command_line() {
+    let p = TestPlatform::start().await.expect("platform");
+    let cli = Cli { p: &p };
+    assert_eq!(cli.ok(&["app", "create", "shop"]).await["name"], "shop");
+    let good = p.dir.path().join("good");
+    write_bundle(
+        &good,
+        "v1",
+        &[
+            ("BeforeInstall", "echo hello from $LIFECYCLE_EVENT"),
+            ("ValidateService", "true"),
+        ],
+    )
+    .expect("bundle");
+    let rev = cli
+        .ok(&[
+            "revision",
+            "push",
+            "--app",
+            "shop",
+            good.to_str().expect("utf-8"),
+        ])
+        .await;
+    let rev_id = rev["revision_id"]
+        .as_str()
+        .expect("revision_id")
+        .to_string();
+    cli.ok(&[
+        "group",
+        "create",
+        "--app",
+        "shop",
+        "web",
+        "--selector",
+        "role=web",
+    ])
+    .await;
+    let token = cli.ok(&["enroll-token", "create"]).await["token"]
+        .as_str()
+        .expect("token")
+        .to_string();
+    let agent = AgentProcess::spawn(
+        Path::new(BIN),
+        &p.url,
+        &token,
+        "zone-a",
+        &[("role", "web")],
+        &p.dir.path().join("host"),
+    )
+    .expect("agent");
+    let hosts = wait_for("the agent to enroll", Duration::from_secs(60), || async {
+        let (_, json) = cli.run(&["hosts"]).await;
+        json["hosts"].as_array().filter(|h| !h.is_empty()).cloned()
+    })
+    .await;
+    for field in ["host_id", "zone", "tags", "state"] {
+        assert!(
+            hosts[0].get(field).is_some(),
+            "hosts --json lacks {field}: {hosts:?}"
+        );
+    }
+    assert_eq!(hosts[0]["zone"], "zone-a");
+    assert_eq!(hosts[0]["tags"]["role"], "web");
+
+    let done = cli
+        .ok(&[
+            "deploy",
+            "--app",
+            "shop",
+            "--group",
+            "web",
+            "--revision",
+            &rev_id,
+            "--wait",
+        ])
+        .await;
+    assert_eq!(done["status"], "Succeeded", "{done}");
+    assert_eq!(done["hosts"][0]["status"], "Succeeded");
+    let id = done["deployment_id"]
+        .as_str()
+        .expect("deployment_id")
+        .to_string();
+    assert_eq!(cli.ok(&["status", &id]).await["status"], "Succeeded");
+
+    // Without --wait: the id at once.
+    let started = cli
+        .ok(&[
+            "deploy",
+            "--app",
+            "shop",
+            "--group",
+            "web",
+            "--revision",
+            &rev_id,
+        ])
+        .await;
+    let id2 = started["deployment_id"]
+        .as_str()
+        .expect("deployment_id")
+        .to_string();
+    wait_for("the second deployment", Duration::from_secs(60), || async {
+        let (_, s) = cli.run(&["status", &id2]).await;
+        (s["status"] == "Succeeded").then_some(())
+    })
+    .await;
+
+    // A failing deployment exits non-zero with the final state.
+    let bad = p.dir.path().join("bad");
+    write_bundle(&bad, "v2", &[("AfterInstall", "exit 7")]).expect("bundle");
+    let bad_rev = cli
+        .ok(&[
+            "revision",
+            "push",
+            "--app",
+            "shop",
+            bad.to_str().expect("utf-8"),
+        ])
+        .await["revision_id"]
+        .as_str()
+        .expect("id")
+        .to_string();
+    let (code, failed) = cli
+        .run(&[
+            "deploy",
+            "--app",
+            "shop",
+            "--group",
+            "web",
+            "--revision",
+            &bad_rev,
+            "--wait",
+        ])
+        .await;
+    assert_ne!(code, 0);
+    assert_eq!(failed["status"], "Failed");
+    assert_eq!(failed["hosts"][0]["error_code"], "script-failed");
+
+    // Bad input: a JSON error and a non-zero exit.
+    let (code, err) = cli.run(&["app", "create", "Not Valid"]).await;
+    assert_ne!(code, 0);
+    assert_eq!(err["error"]["code"], "invalid_field");
+    let (code, err) = cli
+        .run(&[
+            "revision",
+            "push",
+            "--app",
+            "nope",
+            good.to_str().expect("utf-8"),
+        ])
+        .await;
+    assert_ne!(code, 0);
+    assert_eq!(err["error"]["code"], "not_found");
+    agent.stop().await;
+    p.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn client_commands_without_a_token_say_how_to_get_one() {
+    let out = tokio::process::Command::new(BIN)
+        .args(["app", "list", "--json"])
+        .env_remove("LIFTOFF_TOKEN")
+        .env("LIFTOFF_DATA_DIR", "/nonexistent/liftoff")
+        .output()
+        .await
+        .expect("run");
+    assert_ne!(out.status.code(), Some(0));
+    let json: Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert!(
+        json["error"]["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("LIFTOFF_TOKEN")),
+        "{json}"
+    );
+}

@@ -1,0 +1,48 @@
+//! The contracts in openapi/ are generated from the code; this fails when they drift.
+//! Regenerate with: cargo run -p liftoff -- openapi --out openapi
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::path::Path;
+
+#[test]
+fn committed_openapi_documents_match_the_code() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../openapi");
+    let mut drift = Vec::new();
+    for name in liftoff_platform::SERVICES {
+        let doc = liftoff_platform::openapi(name).expect("known service");
+        let generated = format!("{}\n", doc.to_pretty_json().expect("serialize"));
+        let path = dir.join(format!("{name}.json"));
+        let committed = std::fs::read_to_string(&path).unwrap_or_default();
+        if committed != generated {
+            drift.push(path.display().to_string());
+        }
+    }
+    assert!(
+        drift.is_empty(),
+        "OpenAPI drift in {drift:?}; regenerate with: cargo run -p liftoff -- openapi --out openapi"
+    );
+}
+
+#[test]
+fn every_operation_documents_its_errors_and_security() {
+    for name in liftoff_platform::SERVICES {
+        let doc = serde_json::to_value(liftoff_platform::openapi(name).expect("known service"))
+            .expect("json");
+        for (path, item) in doc["paths"].as_object().expect("paths") {
+            for (method, op) in item.as_object().expect("path item") {
+                let responses = op["responses"].as_object().expect("responses");
+                assert!(
+                    responses.keys().any(|k| k.starts_with('4')),
+                    "{name} {method} {path} documents no 4xx"
+                );
+                let public = path == "/v1/hosts/enroll";
+                assert_eq!(
+                    op.get("security").is_some(),
+                    !public,
+                    "{name} {method} {path} security"
+                );
+            }
+        }
+    }
+}
