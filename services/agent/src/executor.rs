@@ -245,7 +245,7 @@ async fn started(
 }
 
 async fn download_and_unpack(agent: &Agent, cmd: &AgentCommand, ws: &Workspace) -> EventResult {
-    let api = DeploymentApiClient::new(agent.client.clone());
+    let api = DeploymentApiClient::new(agent.bundles.clone());
     let dest = ws.bundle();
     let max = agent.config.max_bundle_bytes;
     let got = crate::retrying("download", Duration::from_secs(120), || {

@@ -24,7 +24,12 @@ pub const VERSION: &str = env!("CARGO_PKG_VERSION");
 
 #[derive(Debug, Clone)]
 pub struct AgentConfig {
+    /// The control plane (host-registry, and everything else unless overridden below).
     pub server: String,
+    /// Where the scheduler answers, when services run apart without a routing proxy.
+    pub scheduler_url: Option<String>,
+    /// Where deployment-api serves bundles, when services run apart.
+    pub deployment_api_url: Option<String>,
     pub enroll_token: Option<String>,
     pub zone: String,
     pub tags: BTreeMap<String, String>,
@@ -43,6 +48,8 @@ impl AgentConfig {
     pub fn new(server: &str, zone: &str, root: PathBuf) -> Self {
         Self {
             server: server.trim_end_matches('/').to_string(),
+            scheduler_url: None,
+            deployment_api_url: None,
             enroll_token: None,
             zone: zone.to_string(),
             tags: BTreeMap::new(),
@@ -96,7 +103,8 @@ pub struct Agent {
     pub identity: Identity,
     scheduler: SchedulerClient,
     registry: RegistryClient,
-    pub client: Client,
+    /// Authenticated client of deployment-api (bundle downloads).
+    pub bundles: Client,
 }
 
 impl Agent {
@@ -131,16 +139,18 @@ impl Agent {
                 id
             }
         };
-        let client = Client::with_timeouts(
-            &config.server,
-            Some(identity.credential.clone()),
-            Duration::from_secs(5),
-            Duration::from_secs(60),
-        )?;
+        let client = |url: &Option<String>| {
+            Client::with_timeouts(
+                url.as_deref().unwrap_or(&config.server),
+                Some(identity.credential.clone()),
+                Duration::from_secs(5),
+                Duration::from_secs(60),
+            )
+        };
         Ok(Self {
-            scheduler: SchedulerClient::new(client.clone()),
-            registry: RegistryClient::new(client.clone()),
-            client,
+            scheduler: SchedulerClient::new(client(&config.scheduler_url)?),
+            registry: RegistryClient::new(client(&None)?),
+            bundles: client(&config.deployment_api_url)?,
             config,
             state,
             identity,

@@ -146,6 +146,12 @@ pub struct ServeArgs {
 pub struct AgentArgs {
     #[arg(long, env = "LIFTOFF_URL")]
     pub server: String,
+    /// The scheduler's URL, when services run apart without a routing proxy (default: --server).
+    #[arg(long)]
+    pub scheduler_url: Option<String>,
+    /// deployment-api's URL for bundle downloads, when services run apart (default: --server).
+    #[arg(long)]
+    pub deployment_api_url: Option<String>,
     /// Needed the first time only; the host credential is kept under --root.
     #[arg(long, env = "LIFTOFF_ENROLL_TOKEN", hide_env_values = true)]
     pub enroll_token: Option<String>,

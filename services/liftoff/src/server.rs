@@ -82,6 +82,8 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
 pub async fn agent(args: AgentArgs) -> anyhow::Result<ExitCode> {
     let mut config = liftoff_agent::AgentConfig::new(&args.server, &args.zone, args.root);
     config.enroll_token = args.enroll_token;
+    config.scheduler_url = args.scheduler_url;
+    config.deployment_api_url = args.deployment_api_url;
     config.tags = args.tags.into_iter().collect();
     if let Some(h) = args.hostname {
         config.hostname = h;
