@@ -287,7 +287,7 @@ async fn deployments_of_unknown_things_are_404_and_concurrent_ones_409() {
         application: app.into(),
         deployment_group: group.into(),
         revision,
-        deployment_config: None,
+        config: None,
         description: None,
     };
     for (req, want) in [
@@ -424,7 +424,7 @@ async fn credentials_are_checked_and_teams_are_isolated() {
                 application: "shop".into(),
                 deployment_group: "web".into(),
                 revision: uuid::Uuid::new_v4().to_string(),
-                deployment_config: None,
+                config: None,
                 description: None,
             },
             None,

@@ -88,7 +88,7 @@ async fn deploy_and_wait(p: &TestPlatform, rev: &Revision) -> Deployment {
                 application: "shop".into(),
                 deployment_group: "web".into(),
                 revision: rev.revision_id.to_string(),
-                deployment_config: None,
+                config: None,
                 description: None,
             },
             None,

@@ -211,7 +211,7 @@ async fn services_run_alone_and_call_each_other_over_http() {
                 application: "shop".into(),
                 deployment_group: "web".into(),
                 revision: rev.revision_id.to_string(),
-                deployment_config: None,
+                config: None,
                 description: None,
             },
             None,

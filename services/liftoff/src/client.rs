@@ -394,7 +394,7 @@ async fn deploy(
         application: args.app,
         deployment_group: args.group,
         revision: args.revision,
-        deployment_config: args.config,
+        config: args.config,
         description: args.description,
     };
     let d = api

@@ -265,7 +265,7 @@ async fn drive(
                     application: APP.into(),
                     deployment_group: GROUP.into(),
                     revision: rev.revision_id.to_string(),
-                    deployment_config: None,
+                    config: None,
                     description: Some(format!("demo {version}")),
                 },
                 None,

@@ -174,9 +174,9 @@ pub struct CreateDeployment {
     pub deployment_group: String,
     /// Revision id (UUID) as returned by a revision push.
     pub revision: String,
-    /// Overrides the group's deployment configuration for this deployment.
+    /// Deployment configuration for this deployment (default: the group's).
     #[serde(default)]
-    pub deployment_config: Option<String>,
+    pub config: Option<String>,
     #[serde(default)]
     pub description: Option<String>,
 }

@@ -98,7 +98,7 @@ pub async fn create(
                 .ok_or_else(|| ApiError::not_found(format!("deployment group {:?} not found", req.deployment_group)))?;
             revisions::get(c, &app.id, &revision_id.to_string())?
                 .ok_or_else(|| ApiError::not_found(format!("revision {revision_id} not found")))?;
-            let config = super::configs::resolve(req.deployment_config.as_deref().unwrap_or(&group.deployment_config))?;
+            let config = super::configs::resolve(req.config.as_deref().unwrap_or(&group.deployment_config))?;
             let active = deployments::active_in_group(c, &group.id)?;
             let status = if active.is_empty() {
                 DeploymentStatus::Created
