@@ -219,3 +219,38 @@ async fn client_commands_without_a_token_say_how_to_get_one() {
         "{json}"
     );
 }
+
+/// The README's first command, as a new user runs it: default (relative) data dir.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn demo_runs_from_a_fresh_directory_with_the_default_data_dir() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = tokio::process::Command::new(BIN)
+        .args([
+            "demo",
+            "--hosts",
+            "3",
+            "--zones",
+            "2",
+            "--exit",
+            "--listen",
+            "127.0.0.1:0",
+        ])
+        .current_dir(dir.path())
+        .env_remove("LIFTOFF_DATA_DIR")
+        .output()
+        .await
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "demo failed:\n{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(stdout.contains("=== summary"), "{stdout}");
+    assert_eq!(
+        stdout.matches(" runs v2 ").count(),
+        3,
+        "every host runs v2:\n{stdout}"
+    );
+    assert!(dir.path().join(".liftoff/admin.token").exists());
+}

@@ -336,10 +336,12 @@ impl Agent {
 
 /// Runs one agent, or `simulate` virtual hosts (each with its own root under `config.root`).
 pub async fn run(
-    config: AgentConfig,
+    mut config: AgentConfig,
     simulate: Option<usize>,
     stop: watch::Receiver<bool>,
 ) -> anyhow::Result<()> {
+    // Everything under the root is joined into absolute paths (hooks are exec'd by path).
+    config.root = std::path::absolute(&config.root)?;
     match simulate {
         None => Agent::start(config).await?.run(stop).await,
         Some(n) => {

@@ -80,7 +80,9 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
 }
 
 pub async fn agent(args: AgentArgs) -> anyhow::Result<ExitCode> {
-    let mut config = liftoff_agent::AgentConfig::new(&args.server, &args.zone, args.root);
+    // Hook paths are built under the root and must be absolute, whatever the working directory.
+    let root = std::path::absolute(&args.root)?;
+    let mut config = liftoff_agent::AgentConfig::new(&args.server, &args.zone, root);
     config.enroll_token = args.enroll_token;
     config.scheduler_url = args.scheduler_url;
     config.deployment_api_url = args.deployment_api_url;

@@ -222,8 +222,9 @@ pub fn serve(
 
 /// `liftoff up`: opens the databases (running migrations), writes the admin token on first
 /// start, and serves all four services on one port.
-pub async fn up(cfg: UpConfig) -> anyhow::Result<Running> {
+pub async fn up(mut cfg: UpConfig) -> anyhow::Result<Running> {
     std::fs::create_dir_all(&cfg.data_dir)?;
+    cfg.data_dir = std::path::absolute(&cfg.data_dir)?;
     let authority = Authority::load_or_create(&secret_path(&cfg.data_dir))?;
     let listener = TcpListener::bind(cfg.listen)?;
     let addr = listener.local_addr()?;
