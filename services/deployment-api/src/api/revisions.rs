@@ -96,9 +96,8 @@ async fn read_json<T: serde::de::DeserializeOwned>(
     }
     let mut body = web::BytesMut::new();
     while let Some(chunk) = payload.next().await {
-        let chunk = chunk.map_err(|e| {
-            ApiError::bad_request("invalid_body", format!("body interrupted: {e}"))
-        })?;
+        let chunk = chunk
+            .map_err(|e| ApiError::bad_request("invalid_body", format!("body interrupted: {e}")))?;
         if body.len() + chunk.len() > MAX_JSON_BYTES {
             return Err(ApiError::too_large(format!(
                 "body exceeds the limit of {MAX_JSON_BYTES} bytes"

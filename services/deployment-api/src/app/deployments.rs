@@ -62,7 +62,15 @@ pub async fn create(
     req: CreateDeployment,
     idempotency_key: Option<String>,
 ) -> Result<(Deployment, bool), ApiError> {
-    create_with_reason(state, team, actor, req, idempotency_key, DeploymentReason::User).await
+    create_with_reason(
+        state,
+        team,
+        actor,
+        req,
+        idempotency_key,
+        DeploymentReason::User,
+    )
+    .await
 }
 
 /// [`create`], recording why the deployment exists (a user, a promotion, ...).
@@ -213,7 +221,10 @@ async fn hand_off(state: &State, row: &DeploymentRow) -> Result<DeploymentRow, A
                     selector: serde_json::from_str(&group.selector)?,
                     minimum_healthy: serde_json::from_str(&row.minimum_healthy)?,
                     created_by: row.created_by.clone(),
-                    zone_mode: zone_mode.as_deref().and_then(ZoneMode::parse).unwrap_or_default(),
+                    zone_mode: zone_mode
+                        .as_deref()
+                        .and_then(ZoneMode::parse)
+                        .unwrap_or_default(),
                     canary_batch_size: canary_batch_size.map(|n| n.max(0) as u32),
                 })
             })

@@ -2,9 +2,9 @@
 
 use std::collections::BTreeMap;
 
+use liftoff_kit::AnyConnection;
 use liftoff_kit::db::{now, to_utc, uuid};
 use liftoff_kit::{ApiError, outbox};
-use liftoff_kit::AnyConnection;
 use liftoff_types::deployments::{
     ConcurrencyPolicy, CreateDeploymentGroup, DeploymentConfig, DeploymentGroup,
     UpdateDeploymentGroup,

@@ -52,7 +52,9 @@ pub fn record_options(
         c,
         id,
         config.zone_mode.as_str(),
-        config.canary_batch_size.map(|n| n.min(i32::MAX as u32) as i32),
+        config
+            .canary_batch_size
+            .map(|n| n.min(i32::MAX as u32) as i32),
     )?;
     if keyed {
         let until: NaiveDateTime = now() + LEASE;

@@ -165,6 +165,9 @@ fn inspect(path: &Path) -> Result<(ArchiveFormat, Vec<String>), ApiError> {
             _ => ApiError::unprocessable(&code, e.message),
         }
     })?;
+    if format == ArchiveFormat::TarGz {
+        check_gzip_stream(path)?;
+    }
     let events = spec
         .hooks
         .iter()
@@ -172,6 +175,37 @@ fn inspect(path: &Path) -> Result<(ArchiveFormat, Vec<String>), ApiError> {
         .map(|(event, _)| event.as_str().to_string())
         .collect();
     Ok((format, events))
+}
+
+/// Reads a gzip stream to its end, so its CRC and length trailer are checked: a tar reader
+/// stops at the archive's end marker and would accept a bundle cut off just before the
+/// trailer. The output is bounded like an unpack.
+fn check_gzip_stream(path: &Path) -> Result<(), ApiError> {
+    use std::io::Read;
+    let file = std::fs::File::open(path).map_err(|e| ApiError::internal(format!("spool: {e}")))?;
+    let limit = liftoff_bundle::UnpackLimits::default().max_total_bytes * 2;
+    let mut decoder = flate2::read::MultiGzDecoder::new(std::io::BufReader::new(file));
+    let mut buf = vec![0u8; 64 * 1024];
+    let mut total = 0u64;
+    loop {
+        match decoder.read(&mut buf) {
+            Ok(0) => return Ok(()),
+            Ok(n) => {
+                total += n as u64;
+                if total > limit {
+                    return Err(ApiError::too_large(format!(
+                        "the bundle unpacks to more than {limit} bytes"
+                    )));
+                }
+            }
+            Err(e) => {
+                return Err(ApiError::unprocessable(
+                    "bundle_corrupt",
+                    format!("the gzip stream is damaged or cut off: {e}"),
+                ));
+            }
+        }
+    }
 }
 
 pub async fn push(
@@ -245,7 +279,9 @@ pub async fn get(state: &State, team: String, app: String, id: Uuid) -> Result<R
                 .ok_or_else(|| ApiError::not_found(format!("revision {id} not found")))?;
             let bundle = bundles::get(c, &row.sha256)?
                 .ok_or_else(|| ApiError::internal("revision without bundle"))?;
-            let times = deploy_times(c, &app_row.id)?.remove(&row.id).unwrap_or_default();
+            let times = deploy_times(c, &app_row.id)?
+                .remove(&row.id)
+                .unwrap_or_default();
             to_revision(&app, &row, &bundle, false, times)
         })
         .await
@@ -336,8 +372,6 @@ pub async fn register_url(
     let sha256 = req.sha256.to_ascii_lowercase();
     let url = crate::bundle_fetch::parse(&req.url)?;
     let fetch = &state.config.bundle_fetch;
-    // Refuse a forbidden URL even when the answer would not need a fetch.
-    crate::bundle_fetch::vet(fetch, &url).await?;
     let existing = {
         let (team, app, sha) = (team.clone(), app.clone(), sha256.clone());
         state
@@ -349,14 +383,19 @@ pub async fn register_url(
                 };
                 let bundle = bundles::get(c, &row.sha256)?
                     .ok_or_else(|| ApiError::internal("revision without bundle"))?;
-                let times = deploy_times(c, &app_row.id)?.remove(&row.id).unwrap_or_default();
+                let times = deploy_times(c, &app_row.id)?
+                    .remove(&row.id)
+                    .unwrap_or_default();
                 to_revision(&app, &row, &bundle, false, times).map(Some)
             })
             .await?
     };
     if let Some(rev) = existing {
+        // A forbidden URL is refused even when the answer needs no fetch.
+        crate::bundle_fetch::vet(fetch, &url).await?;
         return Ok(rev);
     }
+    // The fetch checks every hop itself, resolving each name once, right before connecting.
     let spool = SpoolWriter::new(&state.config.spool_dir, state.config.max_bundle_bytes)?;
     let source = crate::bundle_fetch::source_of(&url);
     let upload = crate::bundle_fetch::fetch(fetch, url, spool).await?;

@@ -83,7 +83,13 @@ struct Plan {
     targets: Vec<GroupRow>,
 }
 
-fn plan(c: &mut AnyConnection, team: &str, app: &str, req: &Promote) -> Result<Plan, ApiError> {
+fn plan(
+    c: &mut AnyConnection,
+    team: &str,
+    app: &str,
+    req: &Promote,
+    idempotency_key: Option<&str>,
+) -> Result<Plan, ApiError> {
     let app_row = applications::require(c, team, app)?;
     let declared = super::applications::stages_of(&app_row)?;
     if !declared.is_empty() {
@@ -126,10 +132,14 @@ fn plan(c: &mut AnyConnection, team: &str, app: &str, req: &Promote) -> Result<P
             ),
         )
     })?;
-    // Refuse before starting any, so a stage of several groups is not half promoted.
+    // Refuse before starting any, so a stage of several groups is not half promoted. A
+    // deployment this very promotion started (a retry with its key) is no obstacle.
     for g in &targets {
+        let mine = idempotency_key.map(|k| derived_key(k, &g.name));
         if g.concurrency_policy != ConcurrencyPolicy::Queue.as_str()
-            && let Some(running) = deployments::active_in_group(c, &g.id)?.first()
+            && let Some(running) = deployments::active_in_group(c, &g.id)?
+                .into_iter()
+                .find(|d| mine.is_none() || d.idempotency_key != mine)
         {
             return Err(ApiError::conflict(
                 "deployment_in_progress",
@@ -178,8 +188,16 @@ pub async fn promote(
         ));
     }
     let Plan { source, targets } = {
-        let (team, app, req) = (team.clone(), app.clone(), req.clone());
-        state.db.run(move |c| plan(c, &team, &app, &req)).await?
+        let (team, app, req, key) = (
+            team.clone(),
+            app.clone(),
+            req.clone(),
+            idempotency_key.clone(),
+        );
+        state
+            .db
+            .run(move |c| plan(c, &team, &app, &req, key.as_deref()))
+            .await?
     };
     let description = req.description.clone().unwrap_or_else(|| {
         format!(

@@ -182,7 +182,10 @@ pub async fn vet(
                 address::check(*ip, &settings.allow)
                     .map_err(|why| forbidden(format!("{name} resolves to {why}")))?;
             }
-            let addrs = ips.into_iter().map(|ip| SocketAddr::new(ip, port)).collect();
+            let addrs = ips
+                .into_iter()
+                .map(|ip| SocketAddr::new(ip, port))
+                .collect();
             return Ok(Some((name.to_string(), addrs)));
         }
         None => return Err(forbidden("the URL has no host")),
@@ -219,7 +222,10 @@ async fn fetch_hops(
             .redirect(Policy::none())
             .no_proxy()
             .connect_timeout(settings.connect_timeout)
-            .user_agent(concat!("liftoff-deployment-api/", env!("CARGO_PKG_VERSION")));
+            .user_agent(concat!(
+                "liftoff-deployment-api/",
+                env!("CARGO_PKG_VERSION")
+            ));
         if let Some((name, addrs)) = &pinned {
             builder = builder.resolve_to_addrs(name, addrs);
         }
@@ -244,10 +250,7 @@ async fn fetch_hops(
             continue;
         }
         if !status.is_success() {
-            return Err(failed(format!(
-                "{} answered {status}",
-                source_of(&url)
-            )));
+            return Err(failed(format!("{} answered {status}", source_of(&url))));
         }
         if let Some(len) = res.content_length()
             && len > spool.cap()

@@ -88,7 +88,11 @@ pub struct GroupSettings {
     pub updated_at: NaiveDateTime,
 }
 
-pub fn update(conn: &mut AnyConnection, id: &str, settings: &GroupSettings) -> Result<(), ApiError> {
+pub fn update(
+    conn: &mut AnyConnection,
+    id: &str,
+    settings: &GroupSettings,
+) -> Result<(), ApiError> {
     diesel::update(deployment_groups::table.find(id))
         .set(settings.clone())
         .execute(conn)?;

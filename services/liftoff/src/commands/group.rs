@@ -162,7 +162,11 @@ pub async fn run(g: &Global, api: &DeploymentApiClient, cmd: GroupCmd) -> anyhow
                 deployment_config: config,
                 auto_rollback,
                 concurrency_policy: policy.map(Into::into),
-                stage: if no_stage { Some(None) } else { stage.map(Some) },
+                stage: if no_stage {
+                    Some(None)
+                } else {
+                    stage.map(Some)
+                },
             };
             let grp = api.update_group(&app, &name, &req).await?;
             print(g, &grp, describe)
