@@ -108,9 +108,11 @@ async fn a_key_still_in_flight_gets_409_then_the_same_answer() {
         registry: history_url.clone(),
         history: history_url,
     };
-    let mut settings = ServiceSettings::default();
-    // Ticks would retry the hand-off; keep them out of the way.
-    settings.tick_interval = Some(Duration::from_secs(3600));
+    let mut settings = ServiceSettings {
+        // Ticks would retry the hand-off; keep them out of the way.
+        tick_interval: Some(Duration::from_secs(3600)),
+        ..Default::default()
+    };
     settings.deployment_api.spool_dir = dir.path().to_path_buf();
     let (a2, s2) = (authority.clone(), settings.clone());
     let svc = tokio::task::spawn_blocking(move || {
@@ -210,21 +212,16 @@ async fn a_key_still_in_flight_gets_409_then_the_same_answer() {
         .await
         .unwrap();
     assert_eq!(all.deployments.len(), 1, "one deployment");
-    let body: Value = reqwest::Client::new()
+    let replay = reqwest::Client::new()
         .post(format!("{own}/v1/deployments"))
         .bearer_auth(&token)
         .header("Idempotency-Key", "k-1")
         .json(&create(&rev, None))
         .send()
         .await
-        .map(|r| {
-            assert_eq!(r.status(), StatusCode::OK, "a replay is 200");
-            r
-        })
-        .unwrap()
-        .json()
-        .await
         .unwrap();
+    assert_eq!(replay.status(), StatusCode::OK, "a replay is 200");
+    let body: Value = replay.json().await.unwrap();
     assert_eq!(body["deployment_id"], d.deployment_id.to_string());
     running.stop().await;
     drop(pg);
