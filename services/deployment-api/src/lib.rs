@@ -1,7 +1,8 @@
 //! deployment-api: what teams, pipelines and generated clients talk to. Owns applications,
 //! revisions and their bundles (content-addressed, stored in the database so every replica
 //! serves them), deployment groups, configurations, and deployments: the intent and the final
-//! outcome. The scheduler carries each deployment out.
+//! outcome. The scheduler carries each deployment out. Stages order an application's groups
+//! (dev → staging → prod) and promotion deploys what succeeded in one stage to the next.
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -14,6 +15,7 @@ use utoipa::OpenApi;
 
 mod api;
 pub mod app;
+pub mod bundle_fetch;
 mod schema;
 mod store;
 
@@ -37,6 +39,8 @@ pub struct Config {
     pub max_bundle_bytes: u64,
     /// Where uploads are spooled while they are hashed and checked.
     pub spool_dir: PathBuf,
+    /// How revisions registered by URL are fetched (SSRF rules, allow-list, deadline).
+    pub bundle_fetch: bundle_fetch::FetchSettings,
 }
 
 impl Default for Config {
@@ -44,6 +48,7 @@ impl Default for Config {
         Self {
             max_bundle_bytes: 512 * 1024 * 1024,
             spool_dir: std::env::temp_dir(),
+            bundle_fetch: bundle_fetch::FetchSettings::default(),
         }
     }
 }

@@ -9,6 +9,7 @@ diesel::table! {
         created_by -> Text,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        stages -> Nullable<Text>,
     }
 }
 
@@ -40,6 +41,7 @@ diesel::table! {
         hook_events -> Text,
         created_by -> Text,
         created_at -> Timestamp,
+        source_url -> Nullable<Text>,
     }
 }
 
@@ -85,6 +87,22 @@ diesel::table! {
         started_at -> Nullable<Timestamp>,
         completed_at -> Nullable<Timestamp>,
         updated_at -> Timestamp,
+        zone_mode -> Nullable<Text>,
+        canary_batch_size -> Nullable<Integer>,
+        idempotency_lease_until -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    deployment_configs (id) {
+        id -> Text,
+        team -> Text,
+        name -> Text,
+        minimum_healthy -> Text,
+        zone_mode -> Text,
+        canary_batch_size -> Nullable<Integer>,
+        created_by -> Text,
+        created_at -> Timestamp,
     }
 }
 
@@ -95,6 +113,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     revisions,
     deployment_groups,
     deployments,
+    deployment_configs,
     bundles,
     bundle_chunks
 );

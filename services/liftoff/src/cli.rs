@@ -5,6 +5,13 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 
+pub use crate::commands::app::AppCmd;
+pub use crate::commands::config::ConfigCmd;
+pub use crate::commands::deployments::DeploymentsArgs;
+pub use crate::commands::group::GroupCmd;
+pub use crate::commands::promote::PromoteArgs;
+pub use crate::commands::revision::RevisionCmd;
+
 #[derive(Debug, Parser)]
 #[command(
     name = "liftoff",
@@ -52,6 +59,8 @@ pub enum Command {
         listen: SocketAddr,
         #[arg(long, env = "LIFTOFF_DATABASE_URL")]
         database_url: Option<String>,
+        #[command(flatten)]
+        options: ServerOptions,
     },
     /// Run one service alone.
     Serve(ServeArgs),
@@ -86,6 +95,11 @@ pub enum Command {
     /// Deployment groups.
     #[command(subcommand)]
     Group(GroupCmd),
+    /// Deployment configurations.
+    #[command(subcommand)]
+    Config(ConfigCmd),
+    /// Deploy to stage --to the revision that last succeeded in stage --from.
+    Promote(PromoteArgs),
     /// Deploy a revision to a group.
     Deploy(DeployArgs),
     /// A deployment's status, per host and event.
@@ -93,16 +107,7 @@ pub enum Command {
     /// Stop a deployment.
     Stop { id: uuid::Uuid },
     /// List deployments, newest first.
-    Deployments {
-        #[arg(long)]
-        app: Option<String>,
-        #[arg(long)]
-        group: Option<String>,
-        #[arg(long)]
-        status: Option<String>,
-        #[arg(long, default_value_t = 20)]
-        limit: u32,
-    },
+    Deployments(DeploymentsArgs),
     /// The fleet's hosts.
     Hosts {
         /// Only hosts a deployment group selects (with --app).
@@ -140,6 +145,29 @@ pub struct ServeArgs {
     pub registry_url: Option<String>,
     #[arg(long, env = "LIFTOFF_HISTORY_URL")]
     pub history_url: Option<String>,
+    #[command(flatten)]
+    pub options: ServerOptions,
+}
+
+/// Operator settings of the control plane.
+#[derive(Debug, Args, Clone, Default)]
+pub struct ServerOptions {
+    /// Address blocks bundle URLs may reach despite the SSRF rules (loopback, private,
+    /// link-local ...), e.g. an internal artifact store's 10.20.0.0/16 (comma-separated or repeated).
+    #[arg(
+        long = "bundle-url-allow",
+        env = "LIFTOFF_BUNDLE_URL_ALLOW",
+        value_delimiter = ','
+    )]
+    pub bundle_url_allow: Vec<liftoff_deployment_api::bundle_fetch::Cidr>,
+}
+
+impl ServerOptions {
+    pub fn settings(&self) -> liftoff_platform::ServiceSettings {
+        let mut s = liftoff_platform::ServiceSettings::default();
+        s.deployment_api.bundle_fetch.allow = self.bundle_url_allow.clone();
+        s
+    }
 }
 
 #[derive(Debug, Args)]
@@ -171,67 +199,6 @@ pub struct AgentArgs {
     /// Longest long-poll in seconds.
     #[arg(long, default_value_t = 20)]
     pub poll_wait: u64,
-}
-
-#[derive(Debug, Subcommand)]
-pub enum AppCmd {
-    Create {
-        name: String,
-        #[arg(long)]
-        description: Option<String>,
-    },
-    List,
-    Get {
-        name: String,
-    },
-}
-
-#[derive(Debug, Subcommand)]
-pub enum RevisionCmd {
-    /// Push a directory holding appspec.yml, or a .tar.gz/.tar/.zip bundle.
-    Push {
-        #[arg(long)]
-        app: String,
-        path: PathBuf,
-        #[arg(long)]
-        version_label: Option<String>,
-        #[arg(long)]
-        description: Option<String>,
-    },
-    List {
-        #[arg(long)]
-        app: String,
-    },
-}
-
-#[derive(Debug, Subcommand)]
-pub enum GroupCmd {
-    Create {
-        #[arg(long)]
-        app: String,
-        name: String,
-        /// `key=value` (repeatable; the same key twice means either value).
-        #[arg(long = "selector", value_parser = parse_tag, required = true)]
-        selector: Vec<(String, String)>,
-        #[arg(long)]
-        config: Option<String>,
-        #[arg(long)]
-        auto_rollback: bool,
-        #[arg(long)]
-        stage: Option<String>,
-        /// Queue deployments while one runs (default: refuse them).
-        #[arg(long)]
-        queue: bool,
-    },
-    List {
-        #[arg(long)]
-        app: String,
-    },
-    Get {
-        #[arg(long)]
-        app: String,
-        name: String,
-    },
 }
 
 #[derive(Debug, Args)]

@@ -10,9 +10,7 @@ use liftoff_types::deployments::*;
 use liftoff_types::registry::CreateEnrollmentToken;
 use serde::Serialize;
 
-use crate::cli::{
-    AppCmd, Command, DeployArgs, EnrollTokenCmd, Global, GroupCmd, HistoryCmd, RevisionCmd,
-};
+use crate::cli::{Command, DeployArgs, EnrollTokenCmd, Global, HistoryCmd};
 
 /// The token: `--token`/`LIFTOFF_TOKEN`, else `<data-dir>/admin.token`.
 pub fn token(g: &Global) -> anyhow::Result<String> {
@@ -68,136 +66,12 @@ pub fn print_error(json: bool, err: &anyhow::Error) {
 pub async fn run(g: &Global, command: Command) -> anyhow::Result<ExitCode> {
     let api = DeploymentApiClient::new(http(g)?);
     match command {
-        Command::App(AppCmd::Create { name, description }) => {
-            let a = api
-                .create_application(&CreateApplication { name, description })
-                .await?;
-            print(g, &a, |a| format!("created application {}", a.name))?;
-        }
-        Command::App(AppCmd::List) => {
-            let l = api.list_applications().await?;
-            print(g, &l, |l| {
-                l.applications
-                    .iter()
-                    .map(|a| a.name.clone())
-                    .collect::<Vec<_>>()
-                    .join("\n")
-            })?;
-        }
-        Command::App(AppCmd::Get { name }) => {
-            let a = api.get_application(&name).await?;
-            print(g, &a, |a| {
-                format!(
-                    "{} (team {}, created {} by {})",
-                    a.name, a.team, a.created_at, a.created_by
-                )
-            })?;
-        }
-        Command::Revision(RevisionCmd::Push {
-            app,
-            path,
-            version_label,
-            description,
-        }) => {
-            let rev = push_revision(
-                &api,
-                &app,
-                &path,
-                version_label.as_deref(),
-                description.as_deref(),
-            )
-            .await?;
-            print(g, &rev, |r| {
-                format!(
-                    "{} revision {} (sha256 {}, {} bytes, hooks: {})",
-                    if r.created { "pushed" } else { "already had" },
-                    r.revision_id,
-                    r.sha256,
-                    r.size_bytes,
-                    r.hook_events.join(", ")
-                )
-            })?;
-        }
-        Command::Revision(RevisionCmd::List { app }) => {
-            let l = api.list_revisions(&app).await?;
-            print(g, &l, |l| {
-                l.revisions
-                    .iter()
-                    .map(|r| {
-                        format!(
-                            "{}  {}  {}",
-                            r.revision_id,
-                            r.created_at,
-                            r.version_label.clone().unwrap_or_default()
-                        )
-                    })
-                    .collect::<Vec<_>>()
-                    .join("\n")
-            })?;
-        }
-        Command::Group(GroupCmd::Create {
-            app,
-            name,
-            selector,
-            config,
-            auto_rollback,
-            stage,
-            queue,
-        }) => {
-            let mut sel: std::collections::BTreeMap<String, Vec<String>> = Default::default();
-            for (k, v) in selector {
-                sel.entry(k).or_default().push(v);
-            }
-            let req = CreateDeploymentGroup {
-                name,
-                selector: sel,
-                deployment_config: config,
-                auto_rollback: Some(auto_rollback),
-                concurrency_policy: Some(if queue {
-                    ConcurrencyPolicy::Queue
-                } else {
-                    ConcurrencyPolicy::Reject
-                }),
-                stage,
-            };
-            let grp = api.create_group(&app, &req).await?;
-            print(g, &grp, |x| {
-                format!(
-                    "created deployment group {} ({})",
-                    x.name, x.deployment_config
-                )
-            })?;
-        }
-        Command::Group(GroupCmd::List { app }) => {
-            let l = api
-                .0
-                .get::<DeploymentGroupList>(&format!(
-                    "/v1/applications/{}/deployment-groups",
-                    liftoff_client::enc(&app)
-                ))
-                .await?;
-            print(g, &l, |l| {
-                l.deployment_groups
-                    .iter()
-                    .map(|x| x.name.clone())
-                    .collect::<Vec<_>>()
-                    .join("\n")
-            })?;
-        }
-        Command::Group(GroupCmd::Get { app, name }) => {
-            let grp = api.get_group(&app, &name).await?;
-            print(g, &grp, |x| {
-                format!(
-                    "{}: selector {:?}, config {}, last successful revision {}",
-                    x.name,
-                    x.selector,
-                    x.deployment_config,
-                    x.last_successful_revision_id
-                        .map(|r| r.to_string())
-                        .unwrap_or_else(|| "none".into())
-                )
-            })?;
-        }
+        Command::App(cmd) => crate::commands::app::run(g, &api, cmd).await?,
+        Command::Revision(cmd) => crate::commands::revision::run(g, &api, cmd).await?,
+        Command::Group(cmd) => crate::commands::group::run(g, &api, cmd).await?,
+        Command::Config(cmd) => crate::commands::config::run(g, &api, cmd).await?,
+        Command::Promote(args) => return crate::commands::promote::run(g, &api, args).await,
+        Command::Deployments(args) => crate::commands::deployments::run(g, &api, args).await?,
         Command::Deploy(args) => return deploy(g, &api, args).await,
         Command::Status { id } => {
             let d = api.get_deployment(id).await?;
@@ -207,38 +81,6 @@ pub async fn run(g: &Global, command: Command) -> anyhow::Result<ExitCode> {
             let d = api.stop_deployment(id).await?;
             print(g, &d, |d| {
                 format!("deployment {} is {}", d.deployment_id, d.status.as_str())
-            })?;
-        }
-        Command::Deployments {
-            app,
-            group,
-            status,
-            limit,
-        } => {
-            let l = api
-                .list_deployments(
-                    app.as_deref(),
-                    group.as_deref(),
-                    status.as_deref(),
-                    Some(limit),
-                    None,
-                )
-                .await?;
-            print(g, &l, |l| {
-                l.deployments
-                    .iter()
-                    .map(|d| {
-                        format!(
-                            "{}  {:10}  {}/{}  {}",
-                            d.deployment_id,
-                            d.status.as_str(),
-                            d.application,
-                            d.deployment_group,
-                            d.created_at
-                        )
-                    })
-                    .collect::<Vec<_>>()
-                    .join("\n")
             })?;
         }
         Command::Hosts { group, app, zone } => {

@@ -7,6 +7,7 @@ use clap::Parser;
 
 mod cli;
 mod client;
+mod commands;
 mod demo;
 mod progress;
 mod server;
@@ -38,7 +39,8 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Up {
             listen,
             database_url,
-        } => server::up(&g, listen, database_url).await,
+            options,
+        } => server::up(&g, listen, database_url, options.settings()).await,
         Command::Serve(args) => server::serve(args).await,
         Command::Agent(args) => server::agent(args).await,
         Command::Openapi { out, check } => server::openapi(&out, check),

@@ -31,12 +31,13 @@ pub async fn up(
     g: &Global,
     listen: SocketAddr,
     database_url: Option<String>,
+    settings: ServiceSettings,
 ) -> anyhow::Result<ExitCode> {
     let running = liftoff_platform::up(UpConfig {
         listen,
         data_dir: g.data_dir.clone(),
         database_url,
-        settings: ServiceSettings::default(),
+        settings,
     })
     .await?;
     let token = liftoff_platform::admin_token_path(&g.data_dir);
@@ -65,14 +66,14 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
     };
     let authority = Authority::load_or_create(&args.secret_file)?;
     let db_url = DbUrl::parse(&args.database_url, &args.service).map_err(anyhow::Error::msg)?;
-    let settings = ServiceSettings::default();
+    let settings = args.options.settings();
     let (name, auth2) = (args.service.clone(), authority.clone());
     let svc = tokio::task::spawn_blocking(move || {
         liftoff_platform::build_service(&name, db_url, auth2, &peers, &settings)
     })
     .await??;
     let running =
-        liftoff_platform::serve(listener, vec![svc], authority, &ServiceSettings::default())?;
+        liftoff_platform::serve(listener, vec![svc], authority, &args.options.settings())?;
     tracing::info!(service = %args.service, url = %running.url, "serving");
     shutdown_signal().await;
     running.stop().await;

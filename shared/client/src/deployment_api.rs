@@ -197,4 +197,152 @@ impl DeploymentApiClient {
             .map_err(|e| ClientError::Transport(format!("{}: {e}", dest.display())))?;
         Ok(written)
     }
+
+    pub async fn update_application(
+        &self,
+        name: &str,
+        req: &UpdateApplication,
+    ) -> Result<Application, ClientError> {
+        self.0
+            .send(
+                self.0
+                    .request(Method::PATCH, &format!("/v1/applications/{}", enc(name)))
+                    .json(req),
+            )
+            .await
+    }
+
+    pub async fn delete_application(&self, name: &str) -> Result<ApplicationDeleted, ClientError> {
+        self.0
+            .send(
+                self.0
+                    .request(Method::DELETE, &format!("/v1/applications/{}", enc(name))),
+            )
+            .await
+    }
+
+    /// Registers a revision by URL: the server fetches and checks the bundle.
+    pub async fn register_revision_url(
+        &self,
+        app: &str,
+        req: &RegisterRevisionUrl,
+    ) -> Result<Revision, ClientError> {
+        self.0
+            .post(&format!("/v1/applications/{}/revisions", enc(app)), req)
+            .await
+    }
+
+    pub async fn list_groups(&self, app: &str) -> Result<DeploymentGroupList, ClientError> {
+        self.0
+            .get(&format!("/v1/applications/{}/deployment-groups", enc(app)))
+            .await
+    }
+
+    pub async fn update_group(
+        &self,
+        app: &str,
+        name: &str,
+        req: &UpdateDeploymentGroup,
+    ) -> Result<DeploymentGroup, ClientError> {
+        self.0
+            .send(
+                self.0
+                    .request(
+                        Method::PATCH,
+                        &format!(
+                            "/v1/applications/{}/deployment-groups/{}",
+                            enc(app),
+                            enc(name)
+                        ),
+                    )
+                    .json(req),
+            )
+            .await
+    }
+
+    pub async fn create_config(
+        &self,
+        req: &CreateDeploymentConfig,
+    ) -> Result<DeploymentConfig, ClientError> {
+        self.0.post("/v1/deployment-configs", req).await
+    }
+
+    pub async fn get_config(&self, name: &str) -> Result<DeploymentConfig, ClientError> {
+        self.0
+            .get(&format!("/v1/deployment-configs/{}", enc(name)))
+            .await
+    }
+
+    pub async fn delete_config(&self, name: &str) -> Result<(), ClientError> {
+        let res = self
+            .0
+            .request(
+                Method::DELETE,
+                &format!("/v1/deployment-configs/{}", enc(name)),
+            )
+            .send()
+            .await
+            .map_err(|e| ClientError::Transport(e.to_string()))?;
+        if res.status().is_success() {
+            return Ok(());
+        }
+        decode::<serde_json::Value>(res).await.map(|_| ())
+    }
+
+    pub async fn list_stages(&self, app: &str) -> Result<StageList, ClientError> {
+        self.0
+            .get(&format!("/v1/applications/{}/stages", enc(app)))
+            .await
+    }
+
+    /// Deploys to stage `req.to` what last succeeded in stage `req.from`.
+    pub async fn promote(
+        &self,
+        app: &str,
+        req: &Promote,
+        idempotency_key: Option<&str>,
+    ) -> Result<Promotion, ClientError> {
+        let mut rb = self
+            .0
+            .request(
+                Method::POST,
+                &format!("/v1/applications/{}/promote", enc(app)),
+            )
+            .json(req);
+        if let Some(k) = idempotency_key {
+            rb = rb.header("Idempotency-Key", k);
+        }
+        self.0.send(rb).await
+    }
+
+    /// Deployments matching `q`, newest first.
+    pub async fn query_deployments(
+        &self,
+        q: &DeploymentQuery,
+    ) -> Result<DeploymentList, ClientError> {
+        self.0
+            .send(self.0.request(Method::GET, "/v1/deployments").query(q))
+            .await
+    }
+}
+
+/// Filters of `GET /v1/deployments`; `None` fields are left out.
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct DeploymentQuery {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub application: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub deployment_group: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub status: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub created_after: Option<chrono::DateTime<chrono::Utc>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub created_before: Option<chrono::DateTime<chrono::Utc>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub limit: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cursor: Option<String>,
 }

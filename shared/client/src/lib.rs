@@ -15,7 +15,7 @@ mod history;
 mod registry;
 mod scheduler;
 
-pub use deployment_api::DeploymentApiClient;
+pub use deployment_api::{DeploymentApiClient, DeploymentQuery};
 pub use history::{EventQuery, HistoryClient};
 pub use registry::RegistryClient;
 pub use scheduler::SchedulerClient;

@@ -26,6 +26,22 @@ pub struct Application {
     pub team: String,
     pub created_by: String,
     pub created_at: DateTime<Utc>,
+    /// Stages in promotion order, when the application declares them.
+    #[serde(default)]
+    pub stages: Vec<String>,
+    #[serde(default)]
+    pub updated_at: Option<DateTime<Utc>>,
+}
+
+/// What deleting an application removed.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct ApplicationDeleted {
+    pub name: String,
+    pub revisions: u64,
+    pub deployment_groups: u64,
+    pub deployments: u64,
+    /// Bundles no other application used, whose bytes were freed.
+    pub bundles_freed: u64,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
@@ -61,6 +77,16 @@ pub struct Revision {
     pub created_at: DateTime<Utc>,
     /// False when the same bytes had been pushed before (same revision returned).
     pub created: bool,
+    /// Where the bundle was fetched from, for revisions registered by URL (scheme, host and
+    /// path; the query, which often carries a signature, is not kept).
+    #[serde(default)]
+    pub source_url: Option<String>,
+    /// When a deployment of this revision first started (any group, any outcome).
+    #[serde(default)]
+    pub first_deployed_at: Option<DateTime<Utc>>,
+    /// When a deployment of this revision last started.
+    #[serde(default)]
+    pub last_deployed_at: Option<DateTime<Utc>>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
@@ -160,6 +186,54 @@ pub struct DeploymentConfig {
     pub name: String,
     pub minimum_healthy: MinimumHealthy,
     pub builtin: bool,
+    /// How batches are spread over zones.
+    #[serde(default)]
+    pub zone_mode: ZoneMode,
+    /// Hosts in a first canary batch, when the configuration has one.
+    #[serde(default)]
+    pub canary_batch_size: Option<u32>,
+}
+
+/// How a rollout spreads its batches over the fleet's zones.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, ToSchema, PartialEq, Eq, Default, Hash)]
+#[serde(rename_all = "kebab-case")]
+pub enum ZoneMode {
+    /// Every batch takes an equal share of every zone at once.
+    #[default]
+    Striped,
+    /// One zone after another.
+    ZoneAtATime,
+}
+
+impl ZoneMode {
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Self::Striped => "striped",
+            Self::ZoneAtATime => "zone-at-a-time",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "striped" => Some(Self::Striped),
+            "zone-at-a-time" => Some(Self::ZoneAtATime),
+            _ => None,
+        }
+    }
+}
+
+/// A custom deployment configuration of the caller's team.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateDeploymentConfig {
+    /// `[a-z0-9][a-z0-9-]{0,62}`, unique within the team (built-in names cannot be taken).
+    pub name: String,
+    /// `HOST_COUNT` (0 or more hosts) or `FLEET_PERCENT` (0 to 99).
+    pub minimum_healthy: MinimumHealthy,
+    #[serde(default)]
+    pub zone_mode: Option<ZoneMode>,
+    /// Hosts in a first canary batch (1 or more).
+    #[serde(default)]
+    pub canary_batch_size: Option<u32>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
@@ -275,4 +349,110 @@ pub struct DeploymentList {
     pub deployments: Vec<Deployment>,
     /// Pass as `cursor` to get the next page; absent on the last page.
     pub next_cursor: Option<String>,
+}
+
+/// Absent: leave as is; `null`: clear; a value: set.
+fn double_option<'de, D, T>(d: D) -> Result<Option<Option<T>>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    Option::<T>::deserialize(d).map(Some)
+}
+
+/// Changes to an application; absent fields stay as they are.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateApplication {
+    /// A new description, or `null` to clear it.
+    #[serde(
+        default,
+        deserialize_with = "double_option",
+        skip_serializing_if = "Option::is_none"
+    )]
+    #[schema(value_type = Option<String>)]
+    pub description: Option<Option<String>>,
+    /// The application's stages in promotion order, e.g. `["dev", "staging", "prod"]`.
+    /// Every group's stage must be one of them; `[]` removes the order.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stages: Option<Vec<String>>,
+}
+
+/// Changes to a deployment group; absent fields stay as they are. Running deployments keep
+/// what they started with; the next one uses the new settings.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateDeploymentGroup {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub selector: Option<BTreeMap<String, Vec<String>>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deployment_config: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub auto_rollback: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub concurrency_policy: Option<ConcurrencyPolicy>,
+    /// A stage name, or `null` to take the group out of the stages.
+    #[serde(
+        default,
+        deserialize_with = "double_option",
+        skip_serializing_if = "Option::is_none"
+    )]
+    #[schema(value_type = Option<String>)]
+    pub stage: Option<Option<String>>,
+}
+
+/// A revision registered by URL: the server fetches the bundle (HTTP or HTTPS only, never
+/// from loopback, link-local, private or metadata addresses unless an operator allows them)
+/// and checks it exactly like an upload.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RegisterRevisionUrl {
+    pub url: String,
+    /// Lowercase hex SHA-256 the fetched bytes must have.
+    pub sha256: String,
+    #[serde(default)]
+    pub version_label: Option<String>,
+    #[serde(default)]
+    pub description: Option<String>,
+}
+
+/// An application's stage: its groups and the revision that last succeeded there.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct Stage {
+    pub name: String,
+    pub deployment_groups: Vec<String>,
+    pub last_successful_revision_id: Option<Uuid>,
+    pub last_successful_deployment_id: Option<Uuid>,
+    pub last_succeeded_at: Option<DateTime<Utc>>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct StageList {
+    /// In the application's declared order; undeclared stages follow by name.
+    pub stages: Vec<Stage>,
+}
+
+/// Deploy to stage `to` the revision that last succeeded in stage `from`.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Promote {
+    pub from: String,
+    pub to: String,
+    /// Deployment configuration (default: each target group's).
+    #[serde(default)]
+    pub config: Option<String>,
+    #[serde(default)]
+    pub description: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct Promotion {
+    pub application: String,
+    pub from: String,
+    pub to: String,
+    pub revision_id: Uuid,
+    /// The deployment in `from` that made the revision the stage's last success.
+    pub source_deployment_id: Uuid,
+    /// One deployment per group of stage `to`, each with reason `promotion`.
+    pub deployments: Vec<Deployment>,
 }

@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use crate::deployments::{BundleRef, MinimumHealthy};
+use crate::deployments::{BundleRef, MinimumHealthy, ZoneMode};
 
 /// The hand-off from deployment-api: roll this revision out to the group's hosts.
 /// `PUT /v1/rollouts/{deployment_id}` is idempotent: the same body again changes nothing.
@@ -23,6 +23,12 @@ pub struct CreateRollout {
     pub selector: BTreeMap<String, Vec<String>>,
     pub minimum_healthy: MinimumHealthy,
     pub created_by: String,
+    /// From the deployment configuration.
+    #[serde(default)]
+    pub zone_mode: ZoneMode,
+    /// From the deployment configuration: hosts in a first canary batch.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub canary_batch_size: Option<u32>,
 }
 
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, ToSchema, PartialEq, Eq, Hash)]

@@ -1,9 +1,11 @@
 //! `/v1/applications`.
 
-use actix_web::{HttpResponse, get, post, web};
+use actix_web::{HttpResponse, delete, get, patch, post, web};
 use liftoff_kit::{ApiError, Caller, Role};
 use liftoff_types::ErrorBody;
-use liftoff_types::deployments::{Application, ApplicationList, CreateApplication};
+use liftoff_types::deployments::{
+    Application, ApplicationDeleted, ApplicationList, CreateApplication, UpdateApplication,
+};
 
 use crate::{State, app};
 
@@ -56,4 +58,59 @@ pub async fn get_application(
 ) -> Result<HttpResponse, ApiError> {
     let team = caller.team(Role::Viewer)?.to_string();
     Ok(HttpResponse::Ok().json(app::applications::get(&state, team, name.into_inner()).await?))
+}
+
+/// Changes an application's description or its stage order (team admin). A stage order must
+/// name the stage of every group; `[]` removes it.
+#[utoipa::path(
+    tag = "applications",
+    params(("app" = String, Path, description = "Application name")),
+    request_body = UpdateApplication,
+    responses((status = 200, body = Application), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody, description = "unknown_stage")),
+    security(("bearer" = []))
+)]
+#[patch("/v1/applications/{app}")]
+pub async fn update_application(
+    state: web::Data<State>,
+    caller: Caller,
+    name: web::Path<String>,
+    body: web::Json<UpdateApplication>,
+) -> Result<HttpResponse, ApiError> {
+    let team = caller.team(Role::Admin)?.to_string();
+    let a = app::applications::update(
+        &state,
+        team,
+        caller.subject().to_string(),
+        name.into_inner(),
+        body.into_inner(),
+    )
+    .await?;
+    Ok(HttpResponse::Ok().json(a))
+}
+
+/// Deletes an application (team admin): its deployment groups, its revisions, the records of
+/// its finished deployments, and bundle bytes no other application shares. Refused (409
+/// `deployments_active`) while one of its deployments is unfinished. History keeps every
+/// event about it; hosts keep running what they run.
+#[utoipa::path(
+    tag = "applications",
+    params(("app" = String, Path, description = "Application name")),
+    responses((status = 200, body = ApplicationDeleted), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody, description = "deployments_active")),
+    security(("bearer" = []))
+)]
+#[delete("/v1/applications/{app}")]
+pub async fn delete_application(
+    state: web::Data<State>,
+    caller: Caller,
+    name: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let team = caller.team(Role::Admin)?.to_string();
+    let d = app::applications::delete(
+        &state,
+        team,
+        caller.subject().to_string(),
+        name.into_inner(),
+    )
+    .await?;
+    Ok(HttpResponse::Ok().json(d))
 }

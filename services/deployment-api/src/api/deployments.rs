@@ -3,7 +3,9 @@
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use liftoff_kit::{ApiError, Caller, Role};
 use liftoff_types::ErrorBody;
-use liftoff_types::deployments::{CreateDeployment, Deployment, DeploymentList, DeploymentStatus};
+use liftoff_types::deployments::{
+    CreateDeployment, Deployment, DeploymentList, DeploymentReason, DeploymentStatus,
+};
 use serde::Deserialize;
 use utoipa::IntoParams;
 use uuid::Uuid;
@@ -62,6 +64,8 @@ pub struct ListQuery {
     application: Option<String>,
     deployment_group: Option<String>,
     status: Option<DeploymentStatus>,
+    /// Why the deployments exist: `user`, `rollback`, `scale_out`, `promotion`.
+    reason: Option<DeploymentReason>,
     /// Created at or after (RFC 3339).
     created_after: Option<chrono::DateTime<chrono::Utc>>,
     /// Created before (RFC 3339).
@@ -91,6 +95,7 @@ pub async fn list_deployments(
         application: q.application,
         deployment_group: q.deployment_group,
         status: q.status.map(|s| s.as_str().to_string()),
+        reason: q.reason.map(|r| r.as_str().to_string()),
         created_after: q.created_after.map(|t| t.naive_utc()),
         created_before: q.created_before.map(|t| t.naive_utc()),
         before_id: None,

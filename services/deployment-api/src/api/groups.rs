@@ -1,10 +1,10 @@
-//! `/v1/applications/{app}/deployment-groups` and `/v1/deployment-configs`.
+//! `/v1/applications/{app}/deployment-groups`.
 
-use actix_web::{HttpResponse, get, post, web};
+use actix_web::{HttpResponse, get, patch, post, web};
 use liftoff_kit::{ApiError, Caller, Role};
 use liftoff_types::ErrorBody;
 use liftoff_types::deployments::{
-    CreateDeploymentGroup, DeploymentConfigList, DeploymentGroup, DeploymentGroupList,
+    CreateDeploymentGroup, DeploymentGroup, DeploymentGroupList, UpdateDeploymentGroup,
 };
 
 use crate::{State, app};
@@ -72,16 +72,32 @@ pub async fn get_group(
     Ok(HttpResponse::Ok().json(app::groups::get(&state, team, a, g).await?))
 }
 
-/// The deployment configurations.
+/// Changes a group's selector, configuration, auto-rollback, concurrency policy or stage
+/// (team admin). A running deployment keeps what it started with.
 #[utoipa::path(
     tag = "deployment-groups",
-    responses((status = 200, body = DeploymentConfigList), (status = 401, body = ErrorBody)),
+    params(("app" = String, Path, description = "Application name"), ("group" = String, Path, description = "Group name")),
+    request_body = UpdateDeploymentGroup,
+    responses((status = 200, body = DeploymentGroup), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody, description = "unknown_stage")),
     security(("bearer" = []))
 )]
-#[get("/v1/deployment-configs")]
-pub async fn list_configs(caller: Caller) -> Result<HttpResponse, ApiError> {
-    caller.team(Role::Viewer)?;
-    Ok(HttpResponse::Ok().json(DeploymentConfigList {
-        deployment_configs: app::configs::builtins(),
-    }))
+#[patch("/v1/applications/{app}/deployment-groups/{group}")]
+pub async fn update_group(
+    state: web::Data<State>,
+    caller: Caller,
+    path: web::Path<(String, String)>,
+    body: web::Json<UpdateDeploymentGroup>,
+) -> Result<HttpResponse, ApiError> {
+    let team = caller.team(Role::Admin)?.to_string();
+    let (a, g) = path.into_inner();
+    let group = app::groups::update(
+        &state,
+        team,
+        caller.subject().to_string(),
+        a,
+        g,
+        body.into_inner(),
+    )
+    .await?;
+    Ok(HttpResponse::Ok().json(group))
 }

@@ -12,22 +12,29 @@ use utoipa::OpenApi;
 use crate::State;
 
 mod applications;
+mod configs;
 mod deployments;
 mod groups;
 mod revisions;
+mod stages;
 
 #[derive(OpenApi)]
 #[openapi(
-    info(title = "Liftoff deployment-api", version = "1", description = "Applications, revisions, deployment groups, configurations and deployments."),
+    info(title = "Liftoff deployment-api", version = "1", description = "Applications, revisions, deployment groups, configurations, stages and deployments."),
     paths(
         applications::create_application, applications::list_applications, applications::get_application,
+        applications::update_application, applications::delete_application,
         revisions::push_revision, revisions::list_revisions, revisions::get_revision, revisions::download_bundle,
-        groups::create_group, groups::list_groups, groups::get_group, groups::list_configs,
+        groups::create_group, groups::list_groups, groups::get_group, groups::update_group,
+        configs::list_configs, configs::create_config, configs::get_config, configs::delete_config,
+        stages::list_stages, stages::promote,
         deployments::create_deployment, deployments::list_deployments, deployments::get_deployment, deployments::stop_deployment,
     ),
     components(schemas(
-        ErrorBody, ErrorDetail, CreateApplication, Application, ApplicationList, Revision, RevisionList, BundleRef,
-        CreateDeploymentGroup, DeploymentGroup, DeploymentGroupList, ConcurrencyPolicy, DeploymentConfig, DeploymentConfigList,
+        ErrorBody, ErrorDetail, CreateApplication, Application, ApplicationList, UpdateApplication, ApplicationDeleted,
+        Revision, RevisionList, BundleRef, RegisterRevisionUrl,
+        CreateDeploymentGroup, DeploymentGroup, DeploymentGroupList, UpdateDeploymentGroup, ConcurrencyPolicy,
+        DeploymentConfig, DeploymentConfigList, CreateDeploymentConfig, ZoneMode, Stage, StageList, Promote, Promotion,
         MinimumHealthy, CreateDeployment, Deployment, DeploymentList, DeploymentStatus, DeploymentReason,
         HostOverview, RolloutHost, HostTargetStatus, LifecycleEventRecord, EventStatus
     )),
@@ -36,6 +43,8 @@ mod revisions;
         (name = "applications", description = "Applications"),
         (name = "revisions", description = "Bundles pushed for an application"),
         (name = "deployment-groups", description = "Hosts selected by tags, and how to deploy to them"),
+        (name = "deployment-configs", description = "How much of a fleet may be offline at once, zone mode, canary batch"),
+        (name = "stages", description = "Groups ordered as stages, and promotion from one to the next"),
         (name = "deployments", description = "Rolling a revision out to a group")
     )
 )]
@@ -46,6 +55,10 @@ pub fn configure(cfg: &mut web::ServiceConfig, state: web::Data<State>) {
         .service(applications::create_application)
         .service(applications::list_applications)
         .service(applications::get_application)
+        .service(applications::update_application)
+        .service(applications::delete_application)
+        .service(stages::list_stages)
+        .service(stages::promote)
         .service(revisions::push_revision)
         .service(revisions::list_revisions)
         .service(revisions::download_bundle)
@@ -53,7 +66,11 @@ pub fn configure(cfg: &mut web::ServiceConfig, state: web::Data<State>) {
         .service(groups::create_group)
         .service(groups::list_groups)
         .service(groups::get_group)
-        .service(groups::list_configs)
+        .service(groups::update_group)
+        .service(configs::list_configs)
+        .service(configs::create_config)
+        .service(configs::get_config)
+        .service(configs::delete_config)
         .service(deployments::create_deployment)
         .service(deployments::list_deployments)
         .service(deployments::get_deployment)

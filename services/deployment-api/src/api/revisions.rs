@@ -1,4 +1,5 @@
-//! `/v1/applications/{app}/revisions`: push, list, and download bundles.
+//! `/v1/applications/{app}/revisions`: push (an archive, or JSON naming a URL), list, and
+//! download bundles.
 
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
@@ -6,23 +7,38 @@ use futures_util::StreamExt;
 use liftoff_kit::auth::TokenKind;
 use liftoff_kit::{ApiError, Caller, Role};
 use liftoff_types::ErrorBody;
-use liftoff_types::deployments::{Revision, RevisionList};
+use liftoff_types::deployments::{RegisterRevisionUrl, Revision, RevisionList};
 use serde::Deserialize;
-use sha2::{Digest, Sha256};
-use tokio::io::AsyncWriteExt;
 use utoipa::IntoParams;
 use uuid::Uuid;
 
-use crate::app::revisions::{PushRequest, Spooled};
+use crate::app::revisions::{PushRequest, SpoolWriter, Spooled};
 use crate::{State, app};
 
-#[derive(Debug, Deserialize, IntoParams)]
+/// Content types a bundle upload may be sent with.
+const ARCHIVE_TYPES: [&str; 8] = [
+    "application/octet-stream",
+    "application/gzip",
+    "application/x-gzip",
+    "application/x-compressed-tar",
+    "application/x-gtar",
+    "application/x-tar",
+    "application/zip",
+    "application/x-zip-compressed",
+];
+
+/// Largest JSON body for a URL registration.
+const MAX_JSON_BYTES: usize = 64 * 1024;
+
+#[derive(Debug, Default, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct PushQuery {
+    /// Uploads only (JSON bodies carry it in the body).
     version_label: Option<String>,
+    /// Uploads only (JSON bodies carry it in the body).
     description: Option<String>,
-    /// The SHA-256 the client computed; the upload is refused (422) if the bytes differ.
+    /// Uploads only: the SHA-256 the client computed; the upload is refused (422) if the bytes differ.
     sha256: Option<String>,
 }
 
@@ -33,62 +49,94 @@ async fn spool(
     mut payload: web::Payload,
 ) -> Result<Spooled, ApiError> {
     let cap = state.config.max_bundle_bytes;
-    if let Some(len) = req
-        .headers()
-        .get(header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<u64>().ok())
+    if let Some(len) = content_length(req)
         && len > cap
     {
         return Err(ApiError::too_large(format!(
             "bundle of {len} bytes exceeds the limit of {cap}"
         )));
     }
-    let tmp = tempfile::NamedTempFile::new_in(&state.config.spool_dir)
-        .map_err(|e| ApiError::unavailable(format!("cannot spool upload: {e}")))?;
-    let std_file = tmp
-        .as_file()
-        .try_clone()
-        .map_err(|e| ApiError::internal(format!("spool: {e}")))?;
-    let mut file = tokio::fs::File::from_std(std_file);
-    let mut hasher = Sha256::new();
-    let mut size = 0u64;
+    let mut spool = SpoolWriter::new(&state.config.spool_dir, cap)?;
     while let Some(chunk) = payload.next().await {
         let chunk = chunk.map_err(|e| {
             ApiError::bad_request("invalid_body", format!("upload interrupted: {e}"))
         })?;
-        size += chunk.len() as u64;
-        if size > cap {
+        spool.write(&chunk).await?;
+    }
+    spool.finish().await
+}
+
+fn content_length(req: &HttpRequest) -> Option<u64> {
+    req.headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok())
+}
+
+/// The media type without parameters, lowercased (`application/json; charset=utf-8` →
+/// `application/json`); empty when absent.
+fn media_type(req: &HttpRequest) -> String {
+    req.headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .map(|v| v.trim().to_ascii_lowercase())
+        .unwrap_or_default()
+}
+
+/// Reads a small JSON body: 413 over the cap, 400 `invalid_json` / `invalid_request`.
+async fn read_json<T: serde::de::DeserializeOwned>(
+    req: &HttpRequest,
+    mut payload: web::Payload,
+) -> Result<T, ApiError> {
+    if content_length(req).is_some_and(|l| l > MAX_JSON_BYTES as u64) {
+        return Err(ApiError::too_large(format!(
+            "body exceeds the limit of {MAX_JSON_BYTES} bytes"
+        )));
+    }
+    let mut body = web::BytesMut::new();
+    while let Some(chunk) = payload.next().await {
+        let chunk = chunk
+            .map_err(|e| ApiError::bad_request("invalid_body", format!("body interrupted: {e}")))?;
+        if body.len() + chunk.len() > MAX_JSON_BYTES {
             return Err(ApiError::too_large(format!(
-                "bundle exceeds the limit of {cap} bytes"
+                "body exceeds the limit of {MAX_JSON_BYTES} bytes"
             )));
         }
-        hasher.update(&chunk);
-        file.write_all(&chunk)
-            .await
-            .map_err(|e| ApiError::unavailable(format!("cannot spool upload: {e}")))?;
+        body.extend_from_slice(&chunk);
     }
-    file.flush()
-        .await
-        .map_err(|e| ApiError::unavailable(format!("cannot spool upload: {e}")))?;
-    Ok(Spooled {
-        file: tmp,
-        sha256: hex::encode(hasher.finalize()),
-        size,
+    serde_json::from_slice(&body).map_err(|e| {
+        if e.is_data() {
+            ApiError::bad_request("invalid_request", e.to_string())
+        } else {
+            ApiError::bad_request("invalid_json", e.to_string())
+        }
     })
 }
 
-/// Pushes a bundle (`.tar.gz`, `.tar` or `.zip` with `appspec.yml` at its root) as a revision.
+/// Pushes a revision. Either the bundle itself (`.tar.gz`, `.tar` or `.zip` with
+/// `appspec.yml` at its root, sent as `application/octet-stream` or an archive type), or
+/// `application/json` `{"url", "sha256"}`: the server fetches the URL (HTTP(S) only; never
+/// loopback, private, link-local or metadata addresses unless the operator allows them;
+/// redirects checked hop by hop) and checks the bytes exactly like an upload.
 /// The same bytes again answer the existing revision (200) instead of a new one (201).
 #[utoipa::path(
     tag = "revisions",
     params(("app" = String, Path, description = "Application name"), PushQuery),
-    request_body(content = Vec<u8>, content_type = "application/octet-stream", description = "The bundle archive"),
+    request_body(
+        description = "The bundle archive (application/octet-stream or an archive type), or JSON naming a URL and its SHA-256",
+        content(
+            (Vec<u8> = "application/octet-stream"),
+            (RegisterRevisionUrl = "application/json")
+        )
+    ),
     responses(
         (status = 201, body = Revision, description = "A new revision"),
         (status = 200, body = Revision, description = "These bytes were pushed before"),
         (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
-        (status = 413, body = ErrorBody), (status = 422, body = ErrorBody, description = "No or invalid appspec, unsafe entries, digest mismatch")
+        (status = 413, body = ErrorBody, description = "Over the bundle size limit"),
+        (status = 415, body = ErrorBody, description = "Neither an archive content type nor JSON"),
+        (status = 422, body = ErrorBody, description = "No or invalid appspec, unsafe entries, digest_mismatch, bundle_url_forbidden, bundle_fetch_failed, bundle_fetch_timeout")
     ),
     security(("bearer" = []))
 )]
@@ -102,21 +150,45 @@ pub async fn push_revision(
     payload: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
     let team = caller.team(Role::Deployer)?.to_string();
-    let upload = spool(&state, &req, payload).await?;
+    let actor = caller.subject().to_string();
     let q = q.into_inner();
-    let rev = app::revisions::push(
-        &state,
-        team,
-        caller.subject().to_string(),
-        name.into_inner(),
-        upload,
-        PushRequest {
-            version_label: q.version_label,
-            description: q.description,
-            expected_sha256: q.sha256,
-        },
-    )
-    .await?;
+    let media = media_type(&req);
+    let rev = if media == "application/json" {
+        if q.version_label.is_some() || q.description.is_some() || q.sha256.is_some() {
+            return Err(ApiError::bad_request(
+                "invalid_query",
+                "with a JSON body, put version_label, description and sha256 in the body",
+            ));
+        }
+        let body: RegisterRevisionUrl = read_json(&req, payload).await?;
+        app::revisions::register_url(&state, team, actor, name.into_inner(), body).await?
+    } else if ARCHIVE_TYPES.contains(&media.as_str()) {
+        let upload = spool(&state, &req, payload).await?;
+        app::revisions::push(
+            &state,
+            team,
+            actor,
+            name.into_inner(),
+            upload,
+            PushRequest {
+                version_label: q.version_label,
+                description: q.description,
+                expected_sha256: q.sha256,
+                source_url: None,
+            },
+        )
+        .await?
+    } else {
+        return Err(ApiError::new(
+            actix_web::http::StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported_media_type",
+            format!(
+                "Content-Type {:?}: send the bundle as application/octet-stream (or {}), or JSON {{\"url\", \"sha256\"}} as application/json",
+                media,
+                ARCHIVE_TYPES[1..].join(", ")
+            ),
+        ));
+    };
     Ok(if rev.created {
         HttpResponse::Created().json(rev)
     } else {
@@ -124,7 +196,7 @@ pub async fn push_revision(
     })
 }
 
-/// The application's revisions, newest first.
+/// The application's revisions, newest first, with when each was first and last deployed.
 #[utoipa::path(
     tag = "revisions",
     params(("app" = String, Path, description = "Application name")),

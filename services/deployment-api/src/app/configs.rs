@@ -1,9 +1,23 @@
-//! Deployment configurations: CodeDeploy's built-ins.
+//! Deployment configurations: CodeDeploy's built-ins, and a team's custom ones (minimum
+//! healthy hosts as a count or a percent of the fleet, a zone mode, an optional canary batch).
+//! The scheduler carries them out; a deployment keeps a copy of what its configuration said.
 
-use liftoff_kit::ApiError;
-use liftoff_types::deployments::{DeploymentConfig, MinimumHealthy};
+use liftoff_kit::db::{now, uuid};
+use liftoff_kit::{AnyConnection, ApiError, outbox};
+use liftoff_types::deployments::{
+    CreateDeploymentConfig, DeploymentConfig, MinimumHealthy, ZoneMode,
+};
+use liftoff_types::names::validate_name;
+use uuid::Uuid;
+
+use crate::State;
+use crate::store::configs::{self, ConfigRow};
+use crate::store::{deployments, groups};
 
 pub const DEFAULT: &str = "AllAtOnce";
+
+/// Largest `HOST_COUNT` accepted: far above any fleet, low enough to catch typos.
+const MAX_HOST_COUNT: u32 = 1_000_000;
 
 pub fn builtins() -> Vec<DeploymentConfig> {
     [
@@ -16,15 +30,173 @@ pub fn builtins() -> Vec<DeploymentConfig> {
         name: name.into(),
         minimum_healthy,
         builtin: true,
+        zone_mode: ZoneMode::Striped,
+        canary_batch_size: None,
     })
     .collect()
 }
 
-/// Finds a configuration by name; CodeDeploy's `CodeDeployDefault.` prefix is accepted.
-pub fn resolve(name: &str) -> Result<DeploymentConfig, ApiError> {
+/// A built-in by name; CodeDeploy's `CodeDeployDefault.` prefix is accepted.
+pub fn builtin(name: &str) -> Option<DeploymentConfig> {
     let short = name.strip_prefix("CodeDeployDefault.").unwrap_or(name);
-    builtins()
-        .into_iter()
-        .find(|c| c.name == short)
-        .ok_or_else(|| ApiError::not_found(format!("deployment configuration {name:?} not found")))
+    builtins().into_iter().find(|c| c.name == short)
+}
+
+fn to_config(row: &ConfigRow) -> Result<DeploymentConfig, ApiError> {
+    Ok(DeploymentConfig {
+        name: row.name.clone(),
+        minimum_healthy: serde_json::from_str(&row.minimum_healthy)?,
+        builtin: false,
+        zone_mode: ZoneMode::parse(&row.zone_mode).unwrap_or_default(),
+        canary_batch_size: row.canary_batch_size.map(|n| n.max(0) as u32),
+    })
+}
+
+/// Finds a configuration by name for `team`: a built-in, or one of the team's own.
+pub fn resolve(
+    conn: &mut AnyConnection,
+    team: &str,
+    name: &str,
+) -> Result<DeploymentConfig, ApiError> {
+    if let Some(b) = builtin(name) {
+        return Ok(b);
+    }
+    match configs::by_name(conn, team, name)? {
+        Some(row) => to_config(&row),
+        None => Err(ApiError::not_found(format!(
+            "deployment configuration {name:?} not found"
+        ))),
+    }
+}
+
+/// Checks a custom configuration; every problem is a 400 naming the field.
+pub fn validate(req: &CreateDeploymentConfig) -> Result<(), ApiError> {
+    validate_name("name", &req.name).map_err(ApiError::invalid_field)?;
+    match req.minimum_healthy {
+        MinimumHealthy::HostCount(n) if n > MAX_HOST_COUNT => {
+            return Err(ApiError::invalid_field(format!(
+                "minimum_healthy: HOST_COUNT is at most {MAX_HOST_COUNT}"
+            )));
+        }
+        MinimumHealthy::FleetPercent(p) if p > 99 => {
+            return Err(ApiError::invalid_field(
+                "minimum_healthy: FLEET_PERCENT is 0 to 99 (100 would leave no host that may be updated)",
+            ));
+        }
+        MinimumHealthy::AllButOne => {
+            return Err(ApiError::invalid_field(
+                "minimum_healthy: custom configurations take HOST_COUNT or FLEET_PERCENT (ALL_BUT_ONE is the built-in OneAtATime)",
+            ));
+        }
+        _ => {}
+    }
+    if let Some(n) = req.canary_batch_size
+        && (n == 0 || n > MAX_HOST_COUNT)
+    {
+        return Err(ApiError::invalid_field(format!(
+            "canary_batch_size: 1 to {MAX_HOST_COUNT} hosts"
+        )));
+    }
+    Ok(())
+}
+
+pub async fn create(
+    state: &State,
+    team: String,
+    actor: String,
+    req: CreateDeploymentConfig,
+) -> Result<DeploymentConfig, ApiError> {
+    validate(&req)?;
+    let row = ConfigRow {
+        id: Uuid::now_v7().to_string(),
+        team: team.clone(),
+        name: req.name.clone(),
+        minimum_healthy: serde_json::to_string(&req.minimum_healthy)?,
+        zone_mode: req.zone_mode.unwrap_or_default().as_str().to_string(),
+        canary_batch_size: req.canary_batch_size.map(|n| n as i32),
+        created_by: actor.clone(),
+        created_at: now(),
+    };
+    let config = to_config(&row)?;
+    let mut ev = outbox::event(crate::NAME, "deployment_config.created");
+    ev.team = Some(team.clone());
+    ev.actor = Some(actor);
+    ev.data = serde_json::to_value(&config)?;
+    state
+        .db
+        .write(move |c| {
+            if configs::by_name(c, &team, &row.name)?.is_some() {
+                return Err(ApiError::conflict(
+                    "already_exists",
+                    format!("deployment configuration {:?} already exists", row.name),
+                ));
+            }
+            configs::insert(c, &row)?;
+            outbox::enqueue(c, &ev)
+        })
+        .await?;
+    Ok(config)
+}
+
+pub async fn get(state: &State, team: String, name: String) -> Result<DeploymentConfig, ApiError> {
+    state.db.run(move |c| resolve(c, &team, &name)).await
+}
+
+/// The built-ins, then the team's own by name.
+pub async fn list(state: &State, team: String) -> Result<Vec<DeploymentConfig>, ApiError> {
+    let rows = state.db.run(move |c| configs::list(c, &team)).await?;
+    let mut out = builtins();
+    for r in &rows {
+        out.push(to_config(r)?);
+    }
+    Ok(out)
+}
+
+/// Deletes a custom configuration that no group and no unfinished deployment uses.
+pub async fn delete(
+    state: &State,
+    team: String,
+    actor: String,
+    name: String,
+) -> Result<(), ApiError> {
+    if builtin(&name).is_some() {
+        return Err(ApiError::unprocessable(
+            "builtin_config",
+            format!("{name:?} is a built-in configuration and cannot be deleted"),
+        ));
+    }
+    state
+        .db
+        .write(move |c| {
+            let row = configs::by_name(c, &team, &name)?.ok_or_else(|| {
+                ApiError::not_found(format!("deployment configuration {name:?} not found"))
+            })?;
+            let users = groups::using_config(c, &team, &name)?;
+            if !users.is_empty() {
+                return Err(ApiError::conflict(
+                    "config_in_use",
+                    format!(
+                        "deployment configuration {name:?} is used by deployment groups {}",
+                        users.join(", ")
+                    ),
+                ));
+            }
+            let running = deployments::active_with_config(c, &team, &name)?;
+            if !running.is_empty() {
+                return Err(ApiError::conflict(
+                    "config_in_use",
+                    format!(
+                        "deployment configuration {name:?} is used by unfinished deployments {}",
+                        running.join(", ")
+                    ),
+                ));
+            }
+            configs::delete(c, &row.id)?;
+            let mut ev = outbox::event(crate::NAME, "deployment_config.deleted");
+            ev.team = Some(team.clone());
+            ev.actor = Some(actor.clone());
+            ev.data = serde_json::json!({"name": name, "id": uuid(&row.id)?});
+            outbox::enqueue(c, &ev)
+        })
+        .await
 }

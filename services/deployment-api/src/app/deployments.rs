@@ -62,6 +62,26 @@ pub async fn create(
     req: CreateDeployment,
     idempotency_key: Option<String>,
 ) -> Result<(Deployment, bool), ApiError> {
+    create_with_reason(
+        state,
+        team,
+        actor,
+        req,
+        idempotency_key,
+        DeploymentReason::User,
+    )
+    .await
+}
+
+/// [`create`], recording why the deployment exists (a user, a promotion, ...).
+pub async fn create_with_reason(
+    state: &State,
+    team: String,
+    actor: String,
+    req: CreateDeployment,
+    idempotency_key: Option<String>,
+    reason: DeploymentReason,
+) -> Result<(Deployment, bool), ApiError> {
     validate_name("application", &req.application).map_err(ApiError::invalid_field)?;
     validate_name("deployment_group", &req.deployment_group).map_err(ApiError::invalid_field)?;
     let revision_id = Uuid::parse_str(&req.revision).map_err(|_| {
@@ -91,6 +111,7 @@ pub async fn create(
                         "this Idempotency-Key was used with a different request",
                     ));
                 }
+                super::idempotency::refuse_in_flight(c, &existing)?;
                 return Ok((existing, false));
             }
             let app = applications::require(c, &team, &req.application)?;
@@ -98,7 +119,7 @@ pub async fn create(
                 .ok_or_else(|| ApiError::not_found(format!("deployment group {:?} not found", req.deployment_group)))?;
             revisions::get(c, &app.id, &revision_id.to_string())?
                 .ok_or_else(|| ApiError::not_found(format!("revision {revision_id} not found")))?;
-            let config = super::configs::resolve(req.config.as_deref().unwrap_or(&group.deployment_config))?;
+            let config = super::configs::resolve(c, &team, req.config.as_deref().unwrap_or(&group.deployment_config))?;
             let active = deployments::active_in_group(c, &group.id)?;
             let status = if active.is_empty() {
                 DeploymentStatus::Created
@@ -122,7 +143,7 @@ pub async fn create(
                 deployment_config: config.name.clone(),
                 minimum_healthy: serde_json::to_string(&config.minimum_healthy)?,
                 status: status.as_str().into(),
-                reason: DeploymentReason::User.as_str().into(),
+                reason: reason.as_str().into(),
                 rollback_of: None,
                 description: req.description.clone(),
                 overview: None,
@@ -136,7 +157,8 @@ pub async fn create(
                 completed_at: None,
                 updated_at: at,
             };
-            deployments::insert(c, &row)?;
+            deployments::insert(c, &row).map_err(|e| super::idempotency::on_insert_error(e, idempotency_key.is_some()))?;
+            super::idempotency::record_options(c, &row.id, &config, idempotency_key.is_some())?;
             let mut ev = outbox::event(crate::NAME, "deployment.created");
             ev.team = Some(team.clone());
             ev.actor = Some(actor.clone());
@@ -161,6 +183,9 @@ pub async fn create(
     } else {
         row
     };
+    if created && row.idempotency_key.is_some() {
+        super::idempotency::release(state, &row.id).await;
+    }
     Ok((to_deployment(&row, None)?, created))
 }
 
@@ -177,6 +202,7 @@ async fn hand_off(state: &State, row: &DeploymentRow) -> Result<DeploymentRow, A
                     .ok_or_else(|| ApiError::internal("deployment without revision"))?;
                 let bundle = bundles::get(c, &revision.sha256)?
                     .ok_or_else(|| ApiError::internal("revision without bundle"))?;
+                let (zone_mode, canary_batch_size) = deployments::rollout_options(c, &row.id)?;
                 Ok(CreateRollout {
                     team: row.team.clone(),
                     application: row.application.clone(),
@@ -195,6 +221,11 @@ async fn hand_off(state: &State, row: &DeploymentRow) -> Result<DeploymentRow, A
                     selector: serde_json::from_str(&group.selector)?,
                     minimum_healthy: serde_json::from_str(&row.minimum_healthy)?,
                     created_by: row.created_by.clone(),
+                    zone_mode: zone_mode
+                        .as_deref()
+                        .and_then(ZoneMode::parse)
+                        .unwrap_or_default(),
+                    canary_batch_size: canary_batch_size.map(|n| n.max(0) as u32),
                 })
             })
             .await?

@@ -2,15 +2,19 @@
 
 use std::collections::BTreeMap;
 
+use liftoff_kit::AnyConnection;
 use liftoff_kit::db::{now, to_utc, uuid};
 use liftoff_kit::{ApiError, outbox};
-use liftoff_types::deployments::{ConcurrencyPolicy, CreateDeploymentGroup, DeploymentGroup};
+use liftoff_types::deployments::{
+    ConcurrencyPolicy, CreateDeploymentGroup, DeploymentConfig, DeploymentGroup,
+    UpdateDeploymentGroup,
+};
 use liftoff_types::names::{validate_name, validate_tag};
 use uuid::Uuid;
 
 use crate::State;
-use crate::store::applications;
-use crate::store::groups::{self, GroupRow};
+use crate::store::applications::{self, AppRow};
+use crate::store::groups::{self, GroupRow, GroupSettings};
 
 pub fn to_group(app: &str, row: &GroupRow) -> Result<DeploymentGroup, ApiError> {
     Ok(DeploymentGroup {
@@ -69,16 +73,18 @@ pub async fn create(
     if let Some(s) = &req.stage {
         validate_name("stage", s).map_err(ApiError::invalid_field)?;
     }
-    let config = super::configs::resolve(
-        req.deployment_config
-            .as_deref()
-            .unwrap_or(super::configs::DEFAULT),
-    )
-    .map_err(|e| ApiError::invalid_field(format!("deployment_config: {}", e.message)))?;
     state
         .db
         .write(move |c| {
             let app_row = applications::require(c, &team, &app)?;
+            let config = resolve_config(
+                c,
+                &team,
+                req.deployment_config.as_deref().unwrap_or(super::configs::DEFAULT),
+            )?;
+            if let Some(s) = &req.stage {
+                check_stage(&app_row, s)?;
+            }
             if groups::by_name(c, &app_row.id, &req.name)?.is_some() {
                 return Err(ApiError::conflict("already_exists", format!("deployment group {:?} already exists", req.name)));
             }
@@ -141,6 +147,102 @@ pub async fn list(
                 .iter()
                 .map(|r| to_group(&app, r))
                 .collect()
+        })
+        .await
+}
+
+/// The group's configuration: a built-in or one of the team's; unknown is a 400 on the field.
+fn resolve_config(
+    c: &mut AnyConnection,
+    team: &str,
+    name: &str,
+) -> Result<DeploymentConfig, ApiError> {
+    super::configs::resolve(c, team, name)
+        .map_err(|e| ApiError::invalid_field(format!("deployment_config: {}", e.message)))
+}
+
+/// A stage must be one of the application's declared stages, when it declares an order.
+fn check_stage(app: &AppRow, stage: &str) -> Result<(), ApiError> {
+    let declared = super::applications::stages_of(app)?;
+    if !declared.is_empty() && !declared.iter().any(|s| s == stage) {
+        return Err(ApiError::unprocessable(
+            "unknown_stage",
+            format!(
+                "stage {stage:?} is not one of application {:?}'s stages ({})",
+                app.name,
+                declared.join(" → ")
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// Changes a group's selector, configuration, auto-rollback, concurrency policy or stage.
+/// A running deployment keeps the settings it started with.
+pub async fn update(
+    state: &State,
+    team: String,
+    actor: String,
+    app: String,
+    name: String,
+    req: UpdateDeploymentGroup,
+) -> Result<DeploymentGroup, ApiError> {
+    if let Some(sel) = &req.selector {
+        validate_selector(sel)?;
+    }
+    if let Some(Some(s)) = &req.stage {
+        validate_name("stage", s).map_err(ApiError::invalid_field)?;
+    }
+    state
+        .db
+        .write(move |c| {
+            let app_row = applications::require(c, &team, &app)?;
+            let row = groups::by_name(c, &app_row.id, &name)?.ok_or_else(|| {
+                ApiError::not_found(format!("deployment group {name:?} not found"))
+            })?;
+            let deployment_config = match &req.deployment_config {
+                Some(n) => resolve_config(c, &team, n)?.name,
+                None => row.deployment_config.clone(),
+            };
+            let stage = match &req.stage {
+                Some(s) => s.clone(),
+                None => row.stage.clone(),
+            };
+            if let Some(Some(s)) = &req.stage {
+                check_stage(&app_row, s)?;
+            }
+            let settings = GroupSettings {
+                selector: match &req.selector {
+                    Some(sel) => serde_json::to_string(sel)?,
+                    None => row.selector.clone(),
+                },
+                deployment_config,
+                auto_rollback: req.auto_rollback.unwrap_or(row.auto_rollback),
+                concurrency_policy: match req.concurrency_policy {
+                    Some(p) => p.as_str().to_string(),
+                    None => row.concurrency_policy.clone(),
+                },
+                stage,
+                updated_at: now(),
+            };
+            groups::update(c, &row.id, &settings)?;
+            let updated = groups::by_id(c, &row.id)?;
+            let group = to_group(&app, &updated)?;
+            let mut ev = outbox::event(crate::NAME, "deployment_group.updated");
+            ev.team = Some(team.clone());
+            ev.actor = Some(actor.clone());
+            ev.application = Some(app.clone());
+            ev.deployment_group = Some(group.name.clone());
+            ev.data = serde_json::json!({
+                "changed": serde_json::to_value(&req)?,
+                "selector": group.selector,
+                "deployment_config": group.deployment_config,
+                "auto_rollback": group.auto_rollback,
+                "concurrency_policy": group.concurrency_policy,
+                "stage": group.stage,
+            });
+            outbox::enqueue(c, &ev)?;
+            Ok(group)
         })
         .await
 }

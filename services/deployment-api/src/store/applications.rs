@@ -16,6 +16,8 @@ pub struct AppRow {
     pub created_by: String,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    /// JSON array of stage names in promotion order.
+    pub stages: Option<String>,
 }
 
 pub fn insert(conn: &mut AnyConnection, row: &AppRow) -> Result<(), ApiError> {
@@ -50,4 +52,47 @@ pub fn list(conn: &mut AnyConnection, team: &str) -> Result<Vec<AppRow>, ApiErro
         .select(AppRow::as_select())
         .order(applications::name.asc())
         .load(conn)?)
+}
+
+/// Sets the description and/or the stage order (`None`: unchanged).
+pub fn update(
+    conn: &mut AnyConnection,
+    id: &str,
+    description: Option<Option<String>>,
+    stages: Option<Option<String>>,
+    at: NaiveDateTime,
+) -> Result<(), ApiError> {
+    let target = applications::table.find(id);
+    if let Some(d) = description {
+        diesel::update(target)
+            .set(applications::description.eq(d))
+            .execute(conn)?;
+    }
+    if let Some(st) = stages {
+        diesel::update(target)
+            .set(applications::stages.eq(st))
+            .execute(conn)?;
+    }
+    diesel::update(target)
+        .set(applications::updated_at.eq(at))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Locks the application row until the transaction ends (PostgreSQL; SQLite's write
+/// transactions are exclusive already), so no deployment can be added while it is deleted.
+pub fn lock(conn: &mut AnyConnection, id: &str) -> Result<(), ApiError> {
+    if let AnyConnection::Postgresql(c) = conn {
+        applications::table
+            .find(id)
+            .select(applications::id)
+            .for_update()
+            .first::<String>(c)?;
+    }
+    Ok(())
+}
+
+pub fn delete(conn: &mut AnyConnection, id: &str) -> Result<(), ApiError> {
+    diesel::delete(applications::table.find(id)).execute(conn)?;
+    Ok(())
 }

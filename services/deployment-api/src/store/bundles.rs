@@ -94,3 +94,10 @@ pub fn chunk(conn: &mut AnyConnection, sha256: &str, seq: i32) -> Result<Vec<u8>
         .select(bundle_chunks::data)
         .first(conn)?)
 }
+
+/// Deletes a bundle's bytes (the caller checked that no revision refers to them).
+pub fn delete(conn: &mut AnyConnection, sha256: &str) -> Result<(), ApiError> {
+    diesel::delete(bundle_chunks::table.filter(bundle_chunks::sha256.eq(sha256))).execute(conn)?;
+    diesel::delete(bundles::table.find(sha256)).execute(conn)?;
+    Ok(())
+}

@@ -92,6 +92,7 @@ pub struct ListFilter {
     pub application: Option<String>,
     pub deployment_group: Option<String>,
     pub status: Option<String>,
+    pub reason: Option<String>,
     pub created_after: Option<NaiveDateTime>,
     pub created_before: Option<NaiveDateTime>,
     /// Newest first: only ids below this one.
@@ -112,6 +113,9 @@ pub fn list(conn: &mut AnyConnection, f: &ListFilter) -> Result<Vec<DeploymentRo
     }
     if let Some(s) = &f.status {
         q = q.filter(deployments::status.eq(s.clone()));
+    }
+    if let Some(r) = &f.reason {
+        q = q.filter(deployments::reason.eq(r.clone()));
     }
     if let Some(t) = f.created_after {
         q = q.filter(deployments::created_at.ge(t));
@@ -179,4 +183,122 @@ pub fn finish(
     ))
     .execute(conn)?;
     Ok(n == 1)
+}
+
+/// Zone mode and canary batch size, kept with the deployment at creation.
+pub fn set_rollout_options(
+    conn: &mut AnyConnection,
+    id: &str,
+    zone_mode: &str,
+    canary_batch_size: Option<i32>,
+) -> Result<(), ApiError> {
+    diesel::update(deployments::table.find(id))
+        .set((
+            deployments::zone_mode.eq(Some(zone_mode)),
+            deployments::canary_batch_size.eq(canary_batch_size),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// (zone mode, canary batch size) of a deployment; `None` for deployments made before the
+/// options existed.
+pub fn rollout_options(
+    conn: &mut AnyConnection,
+    id: &str,
+) -> Result<(Option<String>, Option<i32>), ApiError> {
+    Ok(deployments::table
+        .find(id)
+        .select((deployments::zone_mode, deployments::canary_batch_size))
+        .first(conn)?)
+}
+
+/// Marks (or, with `None`, unmarks) the creating request as still being answered.
+pub fn set_idempotency_lease(
+    conn: &mut AnyConnection,
+    id: &str,
+    until: Option<NaiveDateTime>,
+) -> Result<(), ApiError> {
+    diesel::update(deployments::table.find(id))
+        .set(deployments::idempotency_lease_until.eq(until))
+        .execute(conn)?;
+    Ok(())
+}
+
+pub fn idempotency_lease(
+    conn: &mut AnyConnection,
+    id: &str,
+) -> Result<Option<NaiveDateTime>, ApiError> {
+    Ok(deployments::table
+        .find(id)
+        .select(deployments::idempotency_lease_until)
+        .first(conn)?)
+}
+
+/// (revision id, first start, last start) of an application's deployed revisions.
+pub type DeployTimesRow = (String, Option<NaiveDateTime>, Option<NaiveDateTime>);
+
+/// When deployments of each revision of an application first and last started.
+pub fn deploy_times(
+    conn: &mut AnyConnection,
+    application_id: &str,
+) -> Result<Vec<DeployTimesRow>, ApiError> {
+    use diesel::dsl::{max, min};
+    Ok(deployments::table
+        .filter(deployments::application_id.eq(application_id))
+        .filter(deployments::started_at.is_not_null())
+        .group_by(deployments::revision_id)
+        .select((
+            deployments::revision_id,
+            min(deployments::started_at),
+            max(deployments::started_at),
+        ))
+        .load(conn)?)
+}
+
+pub fn active_in_application(
+    conn: &mut AnyConnection,
+    application_id: &str,
+) -> Result<Vec<DeploymentRow>, ApiError> {
+    Ok(deployments::table
+        .filter(deployments::application_id.eq(application_id))
+        .filter(deployments::status.eq_any(ACTIVE))
+        .select(DeploymentRow::as_select())
+        .order(deployments::id.asc())
+        .load(conn)?)
+}
+
+pub fn delete_for_app(conn: &mut AnyConnection, application_id: &str) -> Result<usize, ApiError> {
+    Ok(
+        diesel::delete(deployments::table.filter(deployments::application_id.eq(application_id)))
+            .execute(conn)?,
+    )
+}
+
+/// Unfinished deployments of `team` that run with the configuration `name`.
+pub fn active_with_config(
+    conn: &mut AnyConnection,
+    team: &str,
+    name: &str,
+) -> Result<Vec<String>, ApiError> {
+    Ok(deployments::table
+        .filter(deployments::team.eq(team))
+        .filter(deployments::deployment_config.eq(name))
+        .filter(deployments::status.eq_any(ACTIVE))
+        .select(deployments::id)
+        .load(conn)?)
+}
+
+/// The latest successful deployment among `group_ids` (by completion time).
+pub fn last_success_in(
+    conn: &mut AnyConnection,
+    group_ids: &[String],
+) -> Result<Option<DeploymentRow>, ApiError> {
+    Ok(deployments::table
+        .filter(deployments::group_id.eq_any(group_ids))
+        .filter(deployments::status.eq("Succeeded"))
+        .select(DeploymentRow::as_select())
+        .order((deployments::completed_at.desc(), deployments::id.desc()))
+        .first(conn)
+        .optional()?)
 }

@@ -4,7 +4,7 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use liftoff_kit::{AnyConnection, ApiError};
 
-use crate::schema::deployment_groups;
+use crate::schema::{applications, deployment_groups};
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = deployment_groups)]
@@ -73,4 +73,51 @@ pub fn by_id(conn: &mut AnyConnection, id: &str) -> Result<GroupRow, ApiError> {
         .find(id)
         .select(GroupRow::as_select())
         .first(conn)?)
+}
+
+/// The settings a group update may change.
+#[derive(Debug, Clone, AsChangeset)]
+#[diesel(table_name = deployment_groups, treat_none_as_null = true)]
+pub struct GroupSettings {
+    pub selector: String,
+    pub deployment_config: String,
+    pub auto_rollback: bool,
+    pub concurrency_policy: String,
+    /// Written as is: `None` clears the stage.
+    pub stage: Option<String>,
+    pub updated_at: NaiveDateTime,
+}
+
+pub fn update(
+    conn: &mut AnyConnection,
+    id: &str,
+    settings: &GroupSettings,
+) -> Result<(), ApiError> {
+    diesel::update(deployment_groups::table.find(id))
+        .set(settings.clone())
+        .execute(conn)?;
+    Ok(())
+}
+
+pub fn delete_for_app(conn: &mut AnyConnection, application_id: &str) -> Result<usize, ApiError> {
+    Ok(diesel::delete(
+        deployment_groups::table.filter(deployment_groups::application_id.eq(application_id)),
+    )
+    .execute(conn)?)
+}
+
+/// Groups of `team` (any application) that use the configuration `name`, as `app/group`.
+pub fn using_config(
+    conn: &mut AnyConnection,
+    team: &str,
+    name: &str,
+) -> Result<Vec<String>, ApiError> {
+    let rows: Vec<(String, String)> = deployment_groups::table
+        .inner_join(applications::table)
+        .filter(applications::team.eq(team))
+        .filter(deployment_groups::deployment_config.eq(name))
+        .select((applications::name, deployment_groups::name))
+        .order((applications::name.asc(), deployment_groups::name.asc()))
+        .load(conn)?;
+    Ok(rows.into_iter().map(|(a, g)| format!("{a}/{g}")).collect())
 }

@@ -17,6 +17,7 @@ pub struct RevisionRow {
     pub hook_events: String,
     pub created_by: String,
     pub created_at: NaiveDateTime,
+    pub source_url: Option<String>,
 }
 
 pub fn insert(conn: &mut AnyConnection, row: &RevisionRow) -> Result<(), ApiError> {
@@ -58,4 +59,25 @@ pub fn list(conn: &mut AnyConnection, application_id: &str) -> Result<Vec<Revisi
         .select(RevisionRow::as_select())
         .order(revisions::id.desc())
         .load(conn)?)
+}
+
+/// Deletes an application's revisions; returns the digests they referenced.
+pub fn delete_for_app(
+    conn: &mut AnyConnection,
+    application_id: &str,
+) -> Result<Vec<String>, ApiError> {
+    let shas: Vec<String> = revisions::table
+        .filter(revisions::application_id.eq(application_id))
+        .select(revisions::sha256)
+        .load(conn)?;
+    diesel::delete(revisions::table.filter(revisions::application_id.eq(application_id)))
+        .execute(conn)?;
+    Ok(shas)
+}
+
+pub fn count_with_digest(conn: &mut AnyConnection, sha256: &str) -> Result<i64, ApiError> {
+    Ok(revisions::table
+        .filter(revisions::sha256.eq(sha256))
+        .count()
+        .get_result(conn)?)
 }

@@ -1,0 +1,78 @@
+//! The in-flight half of `Idempotency-Key` (IETF idempotency-key draft): while the request
+//! that created a deployment is still being answered, the same key gets 409
+//! `idempotency_key_in_use` instead of a half-made answer. The mark is a lease that the
+//! request clears when it answers; a request that died keeps it only until the lease ends.
+
+use chrono::{Duration, NaiveDateTime};
+use liftoff_kit::db::now;
+use liftoff_kit::{AnyConnection, ApiError};
+use liftoff_types::deployments::DeploymentConfig;
+
+use crate::State;
+use crate::store::deployments::{self, DeploymentRow};
+
+/// Longer than any hand-off to the scheduler takes (its client times out well before).
+const LEASE: Duration = Duration::seconds(90);
+
+fn in_use() -> ApiError {
+    let mut e = ApiError::conflict(
+        "idempotency_key_in_use",
+        "a request with this Idempotency-Key is still being processed; retry shortly",
+    );
+    e.retry_after = Some(1);
+    e
+}
+
+/// 409 while the request that made `existing` is still running.
+pub fn refuse_in_flight(c: &mut AnyConnection, existing: &DeploymentRow) -> Result<(), ApiError> {
+    match deployments::idempotency_lease(c, &existing.id)? {
+        Some(until) if until > now() => Err(in_use()),
+        _ => Ok(()),
+    }
+}
+
+/// Two requests with one key racing past the lookup: the unique index stops the second.
+pub fn on_insert_error(e: ApiError, keyed: bool) -> ApiError {
+    if keyed && e.status.as_u16() == 409 {
+        in_use()
+    } else {
+        e
+    }
+}
+
+/// Keeps the configuration's zone mode and canary batch with the new deployment, and marks
+/// a keyed request as in flight.
+pub fn record_options(
+    c: &mut AnyConnection,
+    id: &str,
+    config: &DeploymentConfig,
+    keyed: bool,
+) -> Result<(), ApiError> {
+    deployments::set_rollout_options(
+        c,
+        id,
+        config.zone_mode.as_str(),
+        config
+            .canary_batch_size
+            .map(|n| n.min(i32::MAX as u32) as i32),
+    )?;
+    if keyed {
+        let until: NaiveDateTime = now() + LEASE;
+        deployments::set_idempotency_lease(c, id, Some(until))?;
+    }
+    Ok(())
+}
+
+/// The request has its answer: replays of its key may have it too.
+pub async fn release(state: &State, id: &str) {
+    let id = id.to_string();
+    let rid = id.clone();
+    if let Err(e) = state
+        .db
+        .write(move |c| deployments::set_idempotency_lease(c, &rid, None))
+        .await
+    {
+        // The lease runs out by itself; until then replays get 409 and retry.
+        tracing::warn!(deployment_id = %id, error = %e, "could not release the idempotency lease");
+    }
+}

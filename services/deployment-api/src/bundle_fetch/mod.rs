@@ -1,0 +1,358 @@
+//! Fetching a bundle from a URL the user gave, without letting that URL reach what it must
+//! not (server-side request forgery). HTTP and HTTPS only; no credentials in the URL; the
+//! host's addresses are resolved once, every one of them is checked, and the connection is
+//! pinned to the addresses that were checked (a name that resolves differently a moment later
+//! cannot redirect the fetch: DNS rebinding). Redirects are followed by hand, each hop checked
+//! like the first. A byte cap and a deadline bound the whole fetch. Proxies from the
+//! environment are ignored: the checked address must be the one connected to.
+
+pub mod address;
+
+use std::net::{IpAddr, SocketAddr};
+use std::sync::Arc;
+use std::time::Duration;
+
+use futures_util::future::BoxFuture;
+use liftoff_kit::ApiError;
+use reqwest::Url;
+use reqwest::redirect::Policy;
+
+pub use address::Cidr;
+
+use crate::app::revisions::{SpoolWriter, Spooled};
+
+/// Resolves a host name to addresses. Injected so tests can make a name resolve to any
+/// address without touching the system's resolver configuration.
+pub trait Resolve: Send + Sync + 'static {
+    fn resolve<'a>(
+        &'a self,
+        host: &'a str,
+        port: u16,
+    ) -> BoxFuture<'a, std::io::Result<Vec<IpAddr>>>;
+}
+
+/// The system resolver (getaddrinfo, through tokio).
+#[derive(Debug, Default, Clone, Copy)]
+pub struct SystemResolver;
+
+impl Resolve for SystemResolver {
+    fn resolve<'a>(
+        &'a self,
+        host: &'a str,
+        port: u16,
+    ) -> BoxFuture<'a, std::io::Result<Vec<IpAddr>>> {
+        Box::pin(async move {
+            Ok(tokio::net::lookup_host((host, port))
+                .await?
+                .map(|a| a.ip())
+                .collect())
+        })
+    }
+}
+
+/// How bundle URLs are fetched.
+#[derive(Clone)]
+pub struct FetchSettings {
+    /// Blocks the operator allows despite the rules (e.g. an internal artifact store's
+    /// `10.20.0.0/16`, or `127.0.0.1` in tests). Empty by default.
+    pub allow: Vec<Cidr>,
+    /// Deadline for the whole fetch, redirects and body included.
+    pub timeout: Duration,
+    pub connect_timeout: Duration,
+    /// Redirects followed (each one checked); 0 refuses them all.
+    pub max_redirects: u32,
+    pub resolver: Arc<dyn Resolve>,
+}
+
+impl Default for FetchSettings {
+    fn default() -> Self {
+        Self {
+            allow: Vec::new(),
+            timeout: Duration::from_secs(300),
+            connect_timeout: Duration::from_secs(10),
+            max_redirects: 5,
+            resolver: Arc::new(SystemResolver),
+        }
+    }
+}
+
+impl std::fmt::Debug for FetchSettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("FetchSettings")
+            .field("allow", &self.allow)
+            .field("timeout", &self.timeout)
+            .field("connect_timeout", &self.connect_timeout)
+            .field("max_redirects", &self.max_redirects)
+            .finish_non_exhaustive()
+    }
+}
+
+const MAX_URL_BYTES: usize = 2048;
+
+fn forbidden(message: impl Into<String>) -> ApiError {
+    ApiError::unprocessable("bundle_url_forbidden", message)
+}
+
+fn failed(message: impl Into<String>) -> ApiError {
+    ApiError::unprocessable("bundle_fetch_failed", message)
+}
+
+/// Parses a bundle URL and applies the checks that need no network: the scheme and the
+/// userinfo trick (`http://allowed@127.0.0.1/`). The URL parser already turns decimal,
+/// hexadecimal and octal IPv4 forms (`2130706433`, `0x7f.1`, `0177.0.0.1`) into addresses.
+pub fn parse(raw: &str) -> Result<Url, ApiError> {
+    if raw.len() > MAX_URL_BYTES {
+        return Err(ApiError::invalid_field(format!(
+            "url: longer than {MAX_URL_BYTES} bytes"
+        )));
+    }
+    let url = Url::parse(raw)
+        .map_err(|e| ApiError::invalid_field(format!("url: not a valid URL ({e})")))?;
+    check_shape(&url)?;
+    Ok(url)
+}
+
+fn check_shape(url: &Url) -> Result<(), ApiError> {
+    if !matches!(url.scheme(), "http" | "https") {
+        return Err(forbidden(format!(
+            "{}: URLs are refused; only http and https are fetched",
+            url.scheme()
+        )));
+    }
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err(forbidden(
+            "URLs with credentials (user@host) are refused; use a signed URL instead",
+        ));
+    }
+    if url.host_str().is_none_or(str::is_empty) {
+        return Err(forbidden("the URL has no host"));
+    }
+    Ok(())
+}
+
+/// The URL's host: an address (the parser has normalised every numeric form) or a name.
+pub enum Target {
+    Address(IpAddr),
+    Name(String),
+}
+
+pub fn target(url: &Url) -> Option<Target> {
+    let host = url.host_str()?;
+    if let Some(v6) = host.strip_prefix('[').and_then(|h| h.strip_suffix(']')) {
+        return v6.parse().ok().map(Target::Address);
+    }
+    Some(match host.parse::<std::net::Ipv4Addr>() {
+        Ok(v4) => Target::Address(IpAddr::V4(v4)),
+        Err(_) => Target::Name(host.to_string()),
+    })
+}
+
+/// The URL as recorded on the revision: no query (it often carries a signature), no fragment.
+pub fn source_of(url: &Url) -> String {
+    let mut u = url.clone();
+    u.set_query(None);
+    u.set_fragment(None);
+    u.to_string()
+}
+
+/// Checks where `url` would connect; for a name, returns the checked addresses to pin it to.
+pub async fn vet(
+    settings: &FetchSettings,
+    url: &Url,
+) -> Result<Option<(String, Vec<SocketAddr>)>, ApiError> {
+    check_shape(url)?;
+    let port = url
+        .port_or_known_default()
+        .ok_or_else(|| forbidden("the URL has no port"))?;
+    let ip = match target(url) {
+        Some(Target::Address(ip)) => ip,
+        Some(Target::Name(name)) => {
+            let name = name.as_str();
+            let ips = tokio::time::timeout(
+                settings.connect_timeout,
+                settings.resolver.resolve(name, port),
+            )
+            .await
+            .map_err(|_| failed(format!("resolving {name} timed out")))?
+            .map_err(|e| failed(format!("cannot resolve {name}: {e}")))?;
+            if ips.is_empty() {
+                return Err(failed(format!("{name} has no address")));
+            }
+            for ip in &ips {
+                address::check(*ip, &settings.allow)
+                    .map_err(|why| forbidden(format!("{name} resolves to {why}")))?;
+            }
+            let addrs = ips
+                .into_iter()
+                .map(|ip| SocketAddr::new(ip, port))
+                .collect();
+            return Ok(Some((name.to_string(), addrs)));
+        }
+        None => return Err(forbidden("the URL has no host")),
+    };
+    address::check(ip, &settings.allow).map_err(forbidden)?;
+    Ok(None)
+}
+
+/// Fetches `url` into `spool` (which enforces the byte cap), within the deadline.
+pub async fn fetch(
+    settings: &FetchSettings,
+    url: Url,
+    spool: SpoolWriter,
+) -> Result<Spooled, ApiError> {
+    let secs = settings.timeout.as_secs_f64();
+    tokio::time::timeout(settings.timeout, fetch_hops(settings, url, spool))
+        .await
+        .map_err(|_| {
+            ApiError::unprocessable(
+                "bundle_fetch_timeout",
+                format!("fetching the bundle took longer than {secs:.0} s"),
+            )
+        })?
+}
+
+async fn fetch_hops(
+    settings: &FetchSettings,
+    mut url: Url,
+    mut spool: SpoolWriter,
+) -> Result<Spooled, ApiError> {
+    for _hop in 0..=settings.max_redirects {
+        let pinned = vet(settings, &url).await?;
+        let mut builder = reqwest::Client::builder()
+            .redirect(Policy::none())
+            .no_proxy()
+            .connect_timeout(settings.connect_timeout)
+            .user_agent(concat!(
+                "liftoff-deployment-api/",
+                env!("CARGO_PKG_VERSION")
+            ));
+        if let Some((name, addrs)) = &pinned {
+            builder = builder.resolve_to_addrs(name, addrs);
+        }
+        let client = builder
+            .build()
+            .map_err(|e| ApiError::internal(format!("http client: {e}")))?;
+        let mut res = client
+            .get(url.clone())
+            .send()
+            .await
+            .map_err(|e| failed(format!("cannot fetch {}: {}", source_of(&url), chain(&e))))?;
+        let status = res.status();
+        if status.is_redirection() {
+            let location = res
+                .headers()
+                .get(reqwest::header::LOCATION)
+                .and_then(|v| v.to_str().ok())
+                .ok_or_else(|| failed(format!("{status} without a Location")))?;
+            url = url
+                .join(location)
+                .map_err(|e| failed(format!("redirect to an invalid URL: {e}")))?;
+            continue;
+        }
+        if !status.is_success() {
+            return Err(failed(format!("{} answered {status}", source_of(&url))));
+        }
+        if let Some(len) = res.content_length()
+            && len > spool.cap()
+        {
+            return Err(ApiError::too_large(format!(
+                "bundle of {len} bytes exceeds the limit of {}",
+                spool.cap()
+            )));
+        }
+        while let Some(chunk) = res
+            .chunk()
+            .await
+            .map_err(|e| failed(format!("the download broke off: {}", chain(&e))))?
+        {
+            spool.write(&chunk).await?;
+        }
+        return spool.finish().await;
+    }
+    Err(failed(format!(
+        "more than {} redirects",
+        settings.max_redirects
+    )))
+}
+
+/// An error with its causes, so "error sending request" says why.
+fn chain(e: &dyn std::error::Error) -> String {
+    let mut out = e.to_string();
+    let mut cur = e.source();
+    while let Some(c) = cur {
+        out.push_str(": ");
+        out.push_str(&c.to_string());
+        cur = c.source();
+    }
+    out
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numeric_ipv4_forms_parse_to_the_address_they_name() {
+        for raw in [
+            "http://2130706433/",
+            "http://0x7f.1/",
+            "http://0x7f000001/",
+            "http://0177.0.0.1/",
+            "http://127.1/",
+        ] {
+            let url = parse(raw).unwrap();
+            match target(&url) {
+                Some(Target::Address(ip)) => assert_eq!(ip.to_string(), "127.0.0.1", "{raw}"),
+                _ => panic!("{raw} did not parse to an address"),
+            }
+        }
+    }
+
+    #[test]
+    fn schemes_and_userinfo_are_refused_before_any_network() {
+        for raw in [
+            "file:///etc/passwd",
+            "gopher://example.com/",
+            "ftp://example.com/b.tar.gz",
+            "http://allowed@127.0.0.1/",
+            "https://user:pw@example.com/b.tar.gz",
+        ] {
+            let e = parse(raw).unwrap_err();
+            assert_eq!(e.code, "bundle_url_forbidden", "{raw}: {e}");
+        }
+        assert_eq!(parse("not a url").unwrap_err().code, "invalid_field");
+    }
+
+    #[test]
+    fn the_recorded_source_drops_the_query() {
+        let u = parse("https://bucket.example.com/app/v1.tar.gz?X-Amz-Signature=abc#x").unwrap();
+        assert_eq!(source_of(&u), "https://bucket.example.com/app/v1.tar.gz");
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod target_tests {
+    use super::*;
+
+    #[test]
+    fn ipv6_and_mapped_hosts_are_addresses() {
+        for (raw, want) in [
+            ("http://[::1]/", "::1"),
+            ("http://[::ffff:127.0.0.1]/", "::ffff:127.0.0.1"),
+            ("http://[fd00:ec2::254]/", "fd00:ec2::254"),
+        ] {
+            match target(&parse(raw).unwrap()) {
+                Some(Target::Address(ip)) => {
+                    assert_eq!(ip, want.parse::<IpAddr>().unwrap(), "{raw}")
+                }
+                _ => panic!("{raw}"),
+            }
+        }
+        assert!(matches!(
+            target(&parse("http://bundles.example.com/x").unwrap()),
+            Some(Target::Name(n)) if n == "bundles.example.com"
+        ));
+    }
+}
