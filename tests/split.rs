@@ -38,71 +38,97 @@ async fn services_run_alone_and_call_each_other_over_http() {
         None => None,
     };
     let secret = dir.path().join("jwt.secret");
-    let urls: BTreeMap<&str, String> = SERVICES
-        .iter()
-        .map(|s| (*s, format!("http://127.0.0.1:{}", free_port())))
-        .collect();
-    let mut children = Vec::new();
-    for svc in SERVICES {
-        let db = match &pg {
-            Some(pg) => pg.url.clone(),
-            None => format!(
-                "sqlite://{}",
-                dir.path().join(format!("{svc}.db")).display()
-            ),
-        };
-        let log = std::fs::File::create(dir.path().join(format!("{svc}.log"))).unwrap();
-        children.push(
-            tokio::process::Command::new(BIN)
-                .args([
-                    "serve",
-                    svc,
-                    "--listen",
-                    urls[svc].trim_start_matches("http://"),
-                    "--database-url",
-                    &db,
-                ])
-                .arg("--secret-file")
-                .arg(&secret)
-                .args([
-                    "--deployment-api-url",
-                    &urls["deployment-api"],
-                    "--scheduler-url",
-                    &urls["scheduler"],
-                ])
-                .args([
-                    "--registry-url",
-                    &urls["host-registry"],
-                    "--history-url",
-                    &urls["history"],
-                ])
-                .stdout(log.try_clone().unwrap())
-                .stderr(log)
-                .kill_on_drop(true)
-                .spawn()
-                .unwrap(),
-        );
-    }
     let http = reqwest::Client::new();
-    for svc in SERVICES {
-        let url = format!("{}/readyz", urls[svc]);
-        let http = http.clone();
-        wait_for(
-            &format!("{svc} to be ready"),
-            Duration::from_secs(60),
-            || {
-                let (http, url) = (http.clone(), url.clone());
-                async move {
-                    http.get(&url)
+    // Ports are picked free and then handed to the processes, so another process can take one
+    // in between; a service that exits at start is retried with fresh ports.
+    let mut attempt = 0;
+    let (urls, _children) = loop {
+        attempt += 1;
+        let urls: BTreeMap<&str, String> = SERVICES
+            .iter()
+            .map(|s| (*s, format!("http://127.0.0.1:{}", free_port())))
+            .collect();
+        let mut children = Vec::new();
+        for svc in SERVICES {
+            let db = match &pg {
+                Some(pg) => pg.url.clone(),
+                None => format!(
+                    "sqlite://{}",
+                    dir.path().join(format!("{svc}.db")).display()
+                ),
+            };
+            let log = std::fs::File::create(dir.path().join(format!("{svc}.log"))).unwrap();
+            children.push(
+                tokio::process::Command::new(BIN)
+                    .args([
+                        "serve",
+                        svc,
+                        "--listen",
+                        urls[svc].trim_start_matches("http://"),
+                        "--database-url",
+                        &db,
+                    ])
+                    .arg("--secret-file")
+                    .arg(&secret)
+                    .args([
+                        "--deployment-api-url",
+                        &urls["deployment-api"],
+                        "--scheduler-url",
+                        &urls["scheduler"],
+                    ])
+                    .args([
+                        "--registry-url",
+                        &urls["host-registry"],
+                        "--history-url",
+                        &urls["history"],
+                    ])
+                    .stdout(log.try_clone().unwrap())
+                    .stderr(log)
+                    .kill_on_drop(true)
+                    .spawn()
+                    .unwrap(),
+            );
+        }
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(120);
+        let mut ready = [false; 4];
+        let mut exited = None;
+        while !ready.iter().all(|r| *r)
+            && exited.is_none()
+            && tokio::time::Instant::now() < deadline
+        {
+            for (i, svc) in SERVICES.iter().enumerate() {
+                if let Ok(Some(status)) = children[i].try_wait() {
+                    exited = Some((*svc, status));
+                }
+                if !ready[i] {
+                    ready[i] = http
+                        .get(format!("{}/readyz", urls[svc]))
                         .send()
                         .await
-                        .ok()
-                        .filter(|r| r.status().is_success())
-                        .map(|_| ())
+                        .is_ok_and(|r| r.status().is_success());
                 }
-            },
-        )
-        .await;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        if ready.iter().all(|r| *r) {
+            break (urls, children);
+        }
+        let logs: String = SERVICES
+            .iter()
+            .map(|s| {
+                format!(
+                    "--- {s}\n{}",
+                    std::fs::read_to_string(dir.path().join(format!("{s}.log")))
+                        .unwrap_or_default()
+                )
+            })
+            .collect();
+        assert!(
+            attempt < 3 && exited.is_some(),
+            "services did not become ready (exited: {exited:?}):\n{logs}"
+        );
+    };
+    for svc in SERVICES {
         // Each serves its own contract.
         let doc = http
             .get(format!("{}/openapi/{svc}.json", urls[svc]))
@@ -264,7 +290,4 @@ async fn services_run_alone_and_call_each_other_over_http() {
     )
     .await;
     let _ = agent.kill().await;
-    for mut c in children {
-        let _ = c.kill().await;
-    }
 }
