@@ -8,6 +8,7 @@ use clap::Parser;
 mod cli;
 mod client;
 mod demo;
+mod history_cmd;
 mod progress;
 mod server;
 
@@ -38,7 +39,8 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Up {
             listen,
             database_url,
-        } => server::up(&g, listen, database_url).await,
+            history_retention,
+        } => server::up(&g, listen, database_url, history_retention).await,
         Command::Serve(args) => server::serve(args).await,
         Command::Agent(args) => server::agent(args).await,
         Command::Openapi { out, check } => server::openapi(&out, check),
@@ -48,6 +50,8 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             exit,
             listen,
         } => demo::run(&g, hosts, zones, exit, listen).await,
+        Command::History(cmd) => history_cmd::run(&g, cmd).await,
+        Command::Audit(args) => history_cmd::audit(&g, args).await,
         other => client::run(&g, other).await,
     }
 }

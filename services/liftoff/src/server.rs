@@ -27,16 +27,26 @@ pub async fn shutdown_signal() {
     }
 }
 
+/// Service settings from the flags `up` and `serve` take; defaults for the rest.
+fn settings(history_retention: Option<Duration>) -> ServiceSettings {
+    let mut s = ServiceSettings::default();
+    if let Some(r) = history_retention {
+        s.history.retention = r;
+    }
+    s
+}
+
 pub async fn up(
     g: &Global,
     listen: SocketAddr,
     database_url: Option<String>,
+    history_retention: Option<Duration>,
 ) -> anyhow::Result<ExitCode> {
     let running = liftoff_platform::up(UpConfig {
         listen,
         data_dir: g.data_dir.clone(),
         database_url,
-        settings: ServiceSettings::default(),
+        settings: settings(history_retention),
     })
     .await?;
     let token = liftoff_platform::admin_token_path(&g.data_dir);
@@ -65,14 +75,13 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
     };
     let authority = Authority::load_or_create(&args.secret_file)?;
     let db_url = DbUrl::parse(&args.database_url, &args.service).map_err(anyhow::Error::msg)?;
-    let settings = ServiceSettings::default();
-    let (name, auth2) = (args.service.clone(), authority.clone());
+    let settings = settings(args.history_retention);
+    let (name, auth2, settings2) = (args.service.clone(), authority.clone(), settings.clone());
     let svc = tokio::task::spawn_blocking(move || {
-        liftoff_platform::build_service(&name, db_url, auth2, &peers, &settings)
+        liftoff_platform::build_service(&name, db_url, auth2, &peers, &settings2)
     })
     .await??;
-    let running =
-        liftoff_platform::serve(listener, vec![svc], authority, &ServiceSettings::default())?;
+    let running = liftoff_platform::serve(listener, vec![svc], authority, &settings)?;
     tracing::info!(service = %args.service, url = %running.url, "serving");
     shutdown_signal().await;
     running.stop().await;
