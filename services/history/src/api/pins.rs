@@ -66,6 +66,12 @@ pub async fn unpin(
     revision: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
     let team = caller.team(Role::Deployer)?.to_string();
-    let p = app::retention::unpin(&state, team, revision.into_inner()).await?;
+    let p = app::retention::unpin(
+        &state,
+        team,
+        caller.subject().to_string(),
+        revision.into_inner(),
+    )
+    .await?;
     Ok(HttpResponse::Ok().json(p))
 }

@@ -59,6 +59,29 @@ fn sanitize(ev: &HistoryEvent) -> HistoryEvent {
     }
 }
 
+/// Appends an event history itself records (pins), inside the caller's transaction.
+pub fn append_own(c: &mut liftoff_kit::AnyConnection, ev: &HistoryEvent) -> Result<(), ApiError> {
+    events::serialize_appends(c)?;
+    events::insert(
+        c,
+        &NewEvent {
+            event_id: ev.event_id.to_string(),
+            source: ev.source.clone(),
+            event_type: ev.event_type.clone(),
+            occurred_at: ev.occurred_at.naive_utc(),
+            recorded_at: now(),
+            team: ev.team.clone(),
+            actor: ev.actor.clone(),
+            application: ev.application.clone(),
+            deployment_group: ev.deployment_group.clone(),
+            deployment_id: ev.deployment_id.map(|d| d.to_string()),
+            host_id: ev.host_id.map(|h| h.to_string()),
+            revision_id: ev.revision_id.map(|r| r.to_string()),
+            data: serde_json::to_string(&ev.data)?,
+        },
+    )
+}
+
 /// Stores each new event once (by `event_id`) and updates the projections it affects.
 pub async fn ingest(state: &State, batch: Vec<HistoryEvent>) -> Result<IngestResult, ApiError> {
     if batch.len() > MAX_BATCH {

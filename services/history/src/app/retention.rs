@@ -174,6 +174,7 @@ pub async fn pin(
                 pinned_at: now(),
             };
             pins::insert(c, &row)?;
+            audit(c, "revision.pinned", &row, revision)?;
             Ok((row, true))
         })
         .await?;
@@ -181,7 +182,12 @@ pub async fn pin(
 }
 
 /// Removes a pin; the revision's record then ages out like any other.
-pub async fn unpin(state: &State, team: String, revision: Uuid) -> Result<Pin, ApiError> {
+pub async fn unpin(
+    state: &State,
+    team: String,
+    actor: String,
+    revision: Uuid,
+) -> Result<Pin, ApiError> {
     let rev = revision.to_string();
     let row = state
         .db
@@ -189,10 +195,28 @@ pub async fn unpin(state: &State, team: String, revision: Uuid) -> Result<Pin, A
             let row = pins::get(c, &team, &rev)?
                 .ok_or_else(|| ApiError::not_found(format!("revision {rev} is not pinned")))?;
             pins::delete(c, &team, &rev)?;
+            let mut by = row.clone();
+            by.pinned_by = actor;
+            audit(c, "revision.unpinned", &by, revision)?;
             Ok(row)
         })
         .await?;
     to_pin(row)
+}
+
+/// Pins are changes people make: they go into the log (and so the audit) like any other.
+fn audit(
+    c: &mut liftoff_kit::AnyConnection,
+    event_type: &str,
+    row: &PinRow,
+    revision: Uuid,
+) -> Result<(), ApiError> {
+    let mut ev = liftoff_kit::outbox::event(crate::NAME, event_type);
+    ev.team = Some(row.team.clone());
+    ev.actor = Some(row.pinned_by.clone());
+    ev.revision_id = Some(revision);
+    ev.data = serde_json::json!({"note": row.note});
+    crate::app::ingest::append_own(c, &ev)
 }
 
 pub async fn list_pins(state: &State, team: Option<String>) -> Result<PinList, ApiError> {

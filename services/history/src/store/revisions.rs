@@ -1,6 +1,9 @@
 //! Which revision runs where: time spans per host and application, and the current row that
-//! mirrors each open span. Facts may arrive late or out of order (each service's outbox drains
-//! on its own), so a fact is placed by its time, not by its arrival.
+//! mirrors each open span. Facts are placed by their time, not their arrival: a host's installs
+//! all come from the scheduler's outbox (in order), but its retirement comes from the
+//! registry's, which may drain before or after them; and an install that arrives late for a
+//! time already covered splits the span it falls in. A host that keeps running one revision
+//! keeps one span, so "since" is when it started running it.
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
@@ -117,7 +120,9 @@ pub fn retired_at(
 /// Places an install fact on the host's timeline. A host that keeps running the same revision
 /// keeps one span: "since" is when it started running it, not its latest redeploy.
 pub fn record_install(conn: &mut AnyConnection, f: &Install) -> Result<(), ApiError> {
-    if retired_at(conn, &f.host_id)?.is_some_and(|r| r <= f.at) {
+    // A host that left the fleet runs nothing after it left, whatever arrives late.
+    let retired = retired_at(conn, &f.host_id)?;
+    if retired.is_some_and(|r| r <= f.at) {
         return Ok(());
     }
     let spans = spans_of(conn, &f.host_id, &f.application)?;
@@ -163,7 +168,7 @@ pub fn record_install(conn: &mut AnyConnection, f: &Install) -> Result<(), ApiEr
                     .execute(conn)?;
             }
             Some(next) => insert_span(conn, f, f.at, Some(next.started_at))?,
-            None => insert_span(conn, f, f.at, None)?,
+            None => insert_span(conn, f, f.at, retired)?,
         },
     }
     sync_current(conn, &f.host_id, &f.application)
