@@ -966,3 +966,86 @@ async fn pagination_is_stable_while_new_events_arrive() {
     assert!(desc.windows(2).all(|w| w[0] > w[1]));
     p.stop().await;
 }
+
+/// Measures ingest throughput as a relay drives it (batches of 200) and the latency of a few
+/// queries over the result. Not a pass/fail test: run it on purpose with
+/// `cargo test -p liftoff --test history_queries measure -- --ignored --nocapture`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "benchmark; prints numbers"]
+async fn measure_ingest_and_query_speed() {
+    let p = TestPlatform::start().await.expect("platform");
+    let svc = service_history(&p);
+    let s = Script::new("default", "bench");
+    let clock = Clock::days_ago(1);
+    let (hosts, deployments) = (200usize, 20usize);
+    let host_ids: Vec<Uuid> = (0..hosts).map(|_| Uuid::new_v4()).collect();
+    let mut events = Vec::new();
+    for d in 0..deployments {
+        let (dep, rev) = (Uuid::new_v4(), Uuid::new_v4());
+        events.push(s.created(dep, rev, "web", "bench", clock.at(d as i64 * 10)));
+        events.push(s.rollout(
+            "deployment.started",
+            dep,
+            rev,
+            "web",
+            clock.at(d as i64 * 10),
+        ));
+        for h in &host_ids {
+            let mut run = s.host_run(dep, rev, "web", *h, clock.at(d as i64 * 10 + 1), true);
+            run[1].data["output_tail"] = Value::String("x".repeat(2048));
+            events.extend(run);
+        }
+        events.push(s.rollout(
+            "deployment.succeeded",
+            dep,
+            rev,
+            "web",
+            clock.at(d as i64 * 10 + 5),
+        ));
+    }
+    let started = std::time::Instant::now();
+    ingest(&svc, &events, 200).await;
+    let secs = started.elapsed().as_secs_f64();
+    println!(
+        "[{}] ingested {} events in {secs:.2}s: {:.0} events/s",
+        p.backend(),
+        events.len(),
+        events.len() as f64 / secs
+    );
+    let hist = p.history();
+    let t = std::time::Instant::now();
+    let g = hist
+        .group_at("bench", "web", &clock.at(95), &Page::default())
+        .await
+        .unwrap();
+    println!(
+        "[{}] group at T ({} hosts): {:?}",
+        p.backend(),
+        g.hosts.len(),
+        t.elapsed()
+    );
+    let t = std::time::Instant::now();
+    let h = hist
+        .events(&EventQuery {
+            host_id: Some(host_ids[7]),
+            newest_first: true,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    println!(
+        "[{}] host timeline ({} events): {:?}",
+        p.backend(),
+        h.events.len(),
+        t.elapsed()
+    );
+    let t = std::time::Instant::now();
+    let a = hist.audit(&AuditQuery::default()).await.unwrap();
+    println!(
+        "[{}] audit page ({} entries): {:?}",
+        p.backend(),
+        a.entries.len(),
+        t.elapsed()
+    );
+    p.stop().await;
+}

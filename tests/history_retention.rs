@@ -64,7 +64,10 @@ async fn retention_keeps_pinned_revisions_and_every_hosts_current_state() {
     let other = team_history(&p, p.team_token("other", Role::Admin));
     assert_eq!(other.unpin(r_pin).await.unwrap_err().status(), Some(404));
     assert!(other.pins().await.unwrap().pins.is_empty());
-    assert_eq!(viewer.pins().await.unwrap().pins, std::slice::from_ref(&pin));
+    assert_eq!(
+        viewer.pins().await.unwrap().pins,
+        std::slice::from_ref(&pin)
+    );
 
     // 100 days ago r_pin went to h1; 95 days ago r_old to h2, replaced by r_new a day later;
     // 5 days ago r_new to h3.

@@ -99,9 +99,11 @@ pub async fn ingest(state: &State, batch: Vec<HistoryEvent>) -> Result<IngestRes
                     accepted: 0,
                     duplicates: 0,
                 };
-                for ev in &batch {
-                    let id = ev.event_id.to_string();
-                    if events::exists(c, &id)? {
+                let ids: Vec<String> = batch.iter().map(|e| e.event_id.to_string()).collect();
+                let mut seen = events::existing(c, &ids)?;
+                let mut projection = project::BatchMemo::default();
+                for (ev, id) in batch.iter().zip(ids) {
+                    if !seen.insert(id.clone()) {
                         res.duplicates += 1;
                         continue;
                     }
@@ -123,7 +125,7 @@ pub async fn ingest(state: &State, batch: Vec<HistoryEvent>) -> Result<IngestRes
                             data: serde_json::to_string(&ev.data)?,
                         },
                     )?;
-                    project::apply(c, ev)?;
+                    project::apply(c, ev, &mut projection)?;
                     res.accepted += 1;
                 }
                 Ok(res)

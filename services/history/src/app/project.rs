@@ -2,15 +2,28 @@
 //! which revision each host ran over time, each group's deployments, and which host ran
 //! each command.
 
+use std::collections::HashSet;
+
 use liftoff_kit::{AnyConnection, ApiError};
 use liftoff_types::history::HistoryEvent;
+use uuid::Uuid;
 
 use crate::store::deployments::{self, DeploymentFact, HostCommandRow};
 use crate::store::revisions::{self, Install};
 
+/// What a batch already projected, to skip repeating it for every event of one command.
+#[derive(Debug, Default)]
+pub struct BatchMemo {
+    commands: HashSet<Uuid>,
+}
+
 /// Updates what `ev` affects. An event lacking what a projection needs is kept in the log and
 /// skipped here, with a warning.
-pub fn apply(c: &mut AnyConnection, ev: &HistoryEvent) -> Result<(), ApiError> {
+pub fn apply(
+    c: &mut AnyConnection,
+    ev: &HistoryEvent,
+    memo: &mut BatchMemo,
+) -> Result<(), ApiError> {
     let at = ev.occurred_at.naive_utc();
     let t = ev.event_type.as_str();
     if let Some(dep) = ev.deployment_id {
@@ -50,11 +63,12 @@ pub fn apply(c: &mut AnyConnection, ev: &HistoryEvent) -> Result<(), ApiError> {
         }
         if let (Some(host), Some(cmd)) = (ev.host_id, command_id(ev))
             && t.starts_with("host.")
+            && memo.commands.insert(cmd)
         {
             deployments::record_command(
                 c,
                 &HostCommandRow {
-                    command_id: cmd,
+                    command_id: cmd.to_string(),
                     team: ev.team.clone(),
                     deployment_id: dep.to_string(),
                     host_id: host.to_string(),
@@ -99,7 +113,7 @@ pub fn apply(c: &mut AnyConnection, ev: &HistoryEvent) -> Result<(), ApiError> {
     }
 }
 
-fn command_id(ev: &HistoryEvent) -> Option<String> {
+fn command_id(ev: &HistoryEvent) -> Option<Uuid> {
     let s = ev.data.get("command_id")?.as_str()?;
-    uuid::Uuid::parse_str(s).ok().map(|u| u.to_string())
+    Uuid::parse_str(s).ok()
 }

@@ -43,12 +43,16 @@ pub struct EventRow {
     pub data: String,
 }
 
-pub fn exists(conn: &mut AnyConnection, event_id: &str) -> Result<bool, ApiError> {
-    let n: i64 = events::table
-        .filter(events::event_id.eq(event_id))
-        .count()
-        .get_result(conn)?;
-    Ok(n > 0)
+/// Which of `event_ids` the log already holds.
+pub fn existing(
+    conn: &mut AnyConnection,
+    event_ids: &[String],
+) -> Result<std::collections::HashSet<String>, ApiError> {
+    let found: Vec<String> = events::table
+        .filter(events::event_id.eq_any(event_ids))
+        .select(events::event_id)
+        .load(conn)?;
+    Ok(found.into_iter().collect())
 }
 
 pub fn insert(conn: &mut AnyConnection, ev: &NewEvent) -> Result<(), ApiError> {
