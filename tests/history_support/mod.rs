@@ -12,6 +12,7 @@ use serde_json::{Value, json};
 use uuid::Uuid;
 
 pub mod proxy;
+pub mod scenario;
 
 pub const BIN: &str = env!("CARGO_BIN_EXE_liftoff");
 
