@@ -102,32 +102,31 @@ pub async fn ingest(state: &State, batch: Vec<HistoryEvent>) -> Result<IngestRes
                 let ids: Vec<String> = batch.iter().map(|e| e.event_id.to_string()).collect();
                 let mut seen = events::existing(c, &ids)?;
                 let mut projection = project::BatchMemo::default();
+                let mut rows = Vec::with_capacity(batch.len());
                 for (ev, id) in batch.iter().zip(ids) {
                     if !seen.insert(id.clone()) {
                         res.duplicates += 1;
                         continue;
                     }
-                    events::insert(
-                        c,
-                        &NewEvent {
-                            event_id: id,
-                            source: ev.source.clone(),
-                            event_type: ev.event_type.clone(),
-                            occurred_at: ev.occurred_at.naive_utc(),
-                            recorded_at: now(),
-                            team: ev.team.clone(),
-                            actor: ev.actor.clone(),
-                            application: ev.application.clone(),
-                            deployment_group: ev.deployment_group.clone(),
-                            deployment_id: ev.deployment_id.map(|d| d.to_string()),
-                            host_id: ev.host_id.map(|h| h.to_string()),
-                            revision_id: ev.revision_id.map(|r| r.to_string()),
-                            data: serde_json::to_string(&ev.data)?,
-                        },
-                    )?;
+                    rows.push(NewEvent {
+                        event_id: id,
+                        source: ev.source.clone(),
+                        event_type: ev.event_type.clone(),
+                        occurred_at: ev.occurred_at.naive_utc(),
+                        recorded_at: now(),
+                        team: ev.team.clone(),
+                        actor: ev.actor.clone(),
+                        application: ev.application.clone(),
+                        deployment_group: ev.deployment_group.clone(),
+                        deployment_id: ev.deployment_id.map(|d| d.to_string()),
+                        host_id: ev.host_id.map(|h| h.to_string()),
+                        revision_id: ev.revision_id.map(|r| r.to_string()),
+                        data: serde_json::to_string(&ev.data)?,
+                    });
                     project::apply(c, ev, &mut projection)?;
                     res.accepted += 1;
                 }
+                events::insert_all(c, &rows)?;
                 Ok(res)
             })
         })
