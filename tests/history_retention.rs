@@ -218,3 +218,87 @@ async fn retention_keeps_pinned_revisions_and_every_hosts_current_state() {
     assert!(String::from_utf8_lossy(&out.stdout).contains("--history-retention"));
     p.stop().await;
 }
+
+/// Hook logs age out with retention too, unless their revision is pinned. (Logs are stamped
+/// when uploaded, so this platform keeps history for two seconds; the events are dated an hour
+/// ahead so that only the logs age.)
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn hook_logs_age_out_unless_their_revision_is_pinned() {
+    let mut settings = ServiceSettings::default();
+    settings.history.retention = Duration::from_secs(2);
+    settings.history.retention_interval = Duration::ZERO;
+    let p = TestPlatform::start_with(settings).await.expect("platform");
+    let svc = service_history(&p);
+    let hist = p.history();
+    let later = Clock::days_ago(0);
+    let s = Script::new("default", "shop");
+    let host = Uuid::new_v4();
+    let (r_pin, r_free, d_pin, d_free) = (
+        Uuid::new_v4(),
+        Uuid::new_v4(),
+        Uuid::new_v4(),
+        Uuid::new_v4(),
+    );
+    let pinned_run = s.host_run(d_pin, r_pin, "web", host, later.at(60), true);
+    let free_run = s.host_run(d_free, r_free, "web", host, later.at(70), true);
+    let command = |run: &[liftoff_types::history::HistoryEvent]| -> Uuid {
+        run[0].data["command_id"].as_str().unwrap().parse().unwrap()
+    };
+    let (c_pin, c_free) = (command(&pinned_run), command(&free_run));
+    let mut events = vec![s.registered(r_pin, "alice", later.at(59))];
+    events.extend(pinned_run);
+    events.extend(free_run);
+    ingest(&svc, &events, 50).await;
+    hist.pin(r_pin, None).await.unwrap();
+    let (token, _) = p
+        .authority
+        .mint(
+            liftoff_kit::auth::TokenKind::Host,
+            &host.to_string(),
+            Some("default"),
+            None,
+            false,
+            chrono::Duration::hours(1),
+        )
+        .unwrap();
+    let agent = team_history(&p, token);
+    for (d, r, c) in [(d_pin, r_pin, c_pin), (d_free, r_free, c_free)] {
+        agent
+            .upload_hook_log(
+                host,
+                c,
+                "ValidateService",
+                &liftoff_types::history::HookLogUpload {
+                    deployment_id: d,
+                    revision_id: r,
+                    output: format!("output of {d}\n"),
+                    truncated: false,
+                    original_bytes: 0,
+                },
+            )
+            .await
+            .unwrap();
+    }
+    wait_for(
+        "the unpinned revision's log to age out",
+        Duration::from_secs(30),
+        || {
+            let hist = hist.clone();
+            async move {
+                let l = hist
+                    .deployment_logs(d_free, None, None, &Page::default())
+                    .await
+                    .ok()?;
+                l.logs.is_empty().then_some(())
+            }
+        },
+    )
+    .await;
+    let kept = hist
+        .deployment_logs(d_pin, None, None, &Page::default())
+        .await
+        .unwrap();
+    assert_eq!(kept.logs.len(), 1);
+    assert_eq!(kept.logs[0].output, format!("output of {d_pin}\n"));
+    p.stop().await;
+}
