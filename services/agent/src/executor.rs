@@ -181,6 +181,7 @@ async fn report(
         output_truncated: r.truncated,
     };
     send_report(agent, cmd, report).await?;
+    upload_log(agent, cmd, event);
     match r.status {
         EventStatus::Failed | EventStatus::TimedOut => Err(Failure::new(
             r.error_code.as_deref().unwrap_or("EVENT_FAILED"),
@@ -188,6 +189,44 @@ async fn report(
         )),
         _ => Ok(()),
     }
+}
+
+/// Sends the event's whole hook output (capped) to history in the background, retrying for a
+/// few minutes; the tail in the report stands if it never arrives. Events that ran no script
+/// have no log file and upload nothing.
+fn upload_log(agent: &Agent, cmd: &AgentCommand, event: LifecycleEvent) {
+    let path = agent
+        .state
+        .deployments()
+        .join(cmd.deployment_id.to_string())
+        .join(cmd.command_id.to_string())
+        .join("logs")
+        .join(format!("{}.log", event.as_str()));
+    let client = match liftoff_client::Client::with_timeouts(
+        &agent.config.server,
+        Some(agent.identity.credential.clone()),
+        Duration::from_secs(5),
+        Duration::from_secs(60),
+    ) {
+        Ok(c) => liftoff_client::HistoryClient::new(c),
+        Err(e) => return tracing::warn!(error = %e, "cannot upload hook log"),
+    };
+    let (host, command, deployment, revision) = (
+        agent.host_id(),
+        cmd.command_id,
+        cmd.deployment_id,
+        cmd.revision_id,
+    );
+    tokio::spawn(async move {
+        let name = event.as_str();
+        if let Err(e) = crate::retrying("upload log", Duration::from_secs(600), || {
+            client.upload_hook_log_file(host, command, name, deployment, revision, &path)
+        })
+        .await
+        {
+            tracing::warn!(%command, event = name, error = %e, "hook log not uploaded; the report's tail stands");
+        }
+    });
 }
 
 async fn send_report(

@@ -1,8 +1,11 @@
 //! history: the append-only log of everything that happened across Liftoff, fed by every
 //! service's outbox (deduplicated by event id), and the questions operators ask of it: which
-//! hosts run a revision now, what a host or deployment went through.
+//! hosts run a revision now, what a group ran at a time, what a host or deployment went through
+//! (with the full hook output the agents upload), and who did what. Retention keeps 90 days by
+//! default, pinned revisions forever, and every host's current revision always.
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use actix_web::web;
 use futures_util::future::BoxFuture;
@@ -29,14 +32,30 @@ pub fn migrations() -> Migrations {
     }
 }
 
-#[derive(Debug, Clone, Default)]
-pub struct Config {}
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// How long events, closed spans and hook logs are kept (pinned revisions: forever).
+    pub retention: Duration,
+    /// How often a replica runs retention.
+    pub retention_interval: Duration,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            retention: Duration::from_secs(90 * 86400),
+            retention_interval: Duration::from_secs(600),
+        }
+    }
+}
 
 pub struct State {
     pub db: Db,
     pub authority: Authority,
     pub peers: Peers,
     pub config: Config,
+    /// When this replica last ran retention (a hint; the work itself is idempotent).
+    last_retention: Mutex<Option<Instant>>,
 }
 
 #[derive(Clone)]
@@ -52,6 +71,7 @@ impl Service {
                 authority,
                 peers,
                 config,
+                last_retention: Mutex::new(None),
             })),
         }
     }
@@ -71,10 +91,7 @@ impl ServiceApp for Service {
     }
 
     fn tick(&self) -> BoxFuture<'_, ()> {
-        Box::pin(async move {
-            // History has no background work yet (retention comes with its issue).
-            let _ = &self.state;
-        })
+        Box::pin(app::retention::maybe_run(&self.state))
     }
 
     fn db(&self) -> &Db {

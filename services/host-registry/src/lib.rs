@@ -90,10 +90,7 @@ impl ServiceApp for Service {
             if let Err(e) = app::hosts::sweep_lost(&self.state).await {
                 tracing::warn!(error = %e, "host liveness sweep failed");
             }
-            if let Err(e) =
-                liftoff_kit::outbox::relay_once(&self.state.db, &self.state.peers.history(), 200)
-                    .await
-            {
+            if let Err(e) = liftoff_kit::outbox::relay(&self.state.db, &self.state.peers).await {
                 tracing::debug!(error = %e, "outbox relay deferred");
             }
         })

@@ -124,6 +124,8 @@ pub enum Command {
     /// Questions asked of history.
     #[command(subcommand)]
     History(HistoryCmd),
+    /// Who (token subject and team) did what, when, to which object.
+    Audit(AuditArgs),
 }
 
 #[derive(Debug, Args)]
@@ -160,12 +162,18 @@ pub struct ServerOptions {
         value_delimiter = ','
     )]
     pub bundle_url_allow: Vec<liftoff_deployment_api::bundle_fetch::Cidr>,
+    /// How long history keeps events and hook logs (e.g. 90d); pinned revisions forever.
+    #[arg(long, env = "LIFTOFF_HISTORY_RETENTION", value_parser = parse_duration)]
+    pub history_retention: Option<std::time::Duration>,
 }
 
 impl ServerOptions {
     pub fn settings(&self) -> liftoff_platform::ServiceSettings {
         let mut s = liftoff_platform::ServiceSettings::default();
         s.deployment_api.bundle_fetch.allow = self.bundle_url_allow.clone();
+        if let Some(r) = self.history_retention {
+            s.history.retention = r;
+        }
         s
     }
 }
@@ -238,17 +246,100 @@ pub enum EnrollTokenCmd {
 
 #[derive(Debug, Subcommand)]
 pub enum HistoryCmd {
-    /// Which hosts run which revision now.
+    /// Which hosts run which revision now, and since when.
     Hosts {
         #[arg(long)]
         app: Option<String>,
+        /// Only hosts running this revision.
         #[arg(long)]
         revision: Option<uuid::Uuid>,
+        /// Only this host.
+        #[arg(long)]
+        host: Option<uuid::Uuid>,
+        /// At most this many entries (default: all).
+        #[arg(long)]
+        limit: Option<u32>,
+        #[arg(long)]
+        cursor: Option<String>,
     },
-    /// A deployment's events.
-    Deployment { id: uuid::Uuid },
-    /// A host's events, newest first.
-    Host { id: uuid::Uuid },
+    /// What revision each host of a group ran at a time, and the group's target revision then.
+    Group {
+        #[arg(long)]
+        app: String,
+        /// The deployment group.
+        group: String,
+        /// RFC 3339, e.g. 2026-11-19T14:00:00Z.
+        #[arg(long, value_parser = crate::history_cmd::parse_time)]
+        at: chrono::DateTime<chrono::Utc>,
+        /// At most this many hosts (default: all).
+        #[arg(long)]
+        limit: Option<u32>,
+        #[arg(long)]
+        cursor: Option<String>,
+    },
+    /// A deployment's timeline, with the full hook output of each host and event.
+    Deployment {
+        id: uuid::Uuid,
+        /// Only this host.
+        #[arg(long)]
+        host: Option<uuid::Uuid>,
+        /// Only this lifecycle event's output, e.g. AfterInstall.
+        #[arg(long)]
+        event: Option<String>,
+    },
+    /// A host's timeline (deployments, events, state changes), newest first.
+    Host {
+        id: uuid::Uuid,
+        #[arg(long, default_value_t = 100)]
+        limit: u32,
+        /// Continue after a previous page (its next_cursor).
+        #[arg(long)]
+        cursor: Option<String>,
+    },
+    /// Keep a revision's record forever (past retention).
+    Pin {
+        revision: uuid::Uuid,
+        #[arg(long)]
+        note: Option<String>,
+    },
+    /// Let a pinned revision's record age out again.
+    Unpin { revision: uuid::Uuid },
+    /// The team's pinned revisions.
+    Pins,
+}
+
+/// `liftoff audit`: who did what, when, to which object (newest first).
+#[derive(Debug, Args)]
+pub struct AuditArgs {
+    /// Token subject.
+    #[arg(long)]
+    pub actor: Option<String>,
+    /// Event type, or a prefix ending in * (deployment.*).
+    #[arg(long)]
+    pub action: Option<String>,
+    #[arg(long)]
+    pub app: Option<String>,
+    #[arg(long)]
+    pub group: Option<String>,
+    #[arg(long)]
+    pub deployment: Option<uuid::Uuid>,
+    #[arg(long)]
+    pub revision: Option<uuid::Uuid>,
+    #[arg(long)]
+    pub host: Option<uuid::Uuid>,
+    /// RFC 3339: at or after.
+    #[arg(long, value_parser = crate::history_cmd::parse_time)]
+    pub since: Option<chrono::DateTime<chrono::Utc>>,
+    /// RFC 3339: before.
+    #[arg(long, value_parser = crate::history_cmd::parse_time)]
+    pub until: Option<chrono::DateTime<chrono::Utc>>,
+    #[arg(long)]
+    pub oldest_first: bool,
+    #[arg(long, default_value_t = 100)]
+    pub limit: u32,
+    /// Continue after a previous page (its next_cursor).
+    #[arg(long)]
+    pub cursor: Option<String>,
 }
 
 pub fn parse_tag(s: &str) -> Result<(String, String), String> {

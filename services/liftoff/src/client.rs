@@ -3,14 +3,12 @@
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use liftoff_client::{
-    Client, ClientError, DeploymentApiClient, EventQuery, HistoryClient, RegistryClient,
-};
+use liftoff_client::{Client, ClientError, DeploymentApiClient, RegistryClient};
 use liftoff_types::deployments::*;
 use liftoff_types::registry::CreateEnrollmentToken;
 use serde::Serialize;
 
-use crate::cli::{Command, DeployArgs, EnrollTokenCmd, Global, HistoryCmd};
+use crate::cli::{Command, DeployArgs, EnrollTokenCmd, Global};
 
 /// The token: `--token`/`LIFTOFF_TOKEN`, else `<data-dir>/admin.token`.
 pub fn token(g: &Global) -> anyhow::Result<String> {
@@ -128,77 +126,17 @@ pub async fn run(g: &Global, command: Command) -> anyhow::Result<ExitCode> {
                 .await?;
             print(g, &t, |t| t.token.clone().unwrap_or_default())?;
         }
-        Command::History(h) => {
-            let hist = HistoryClient::new(http(g)?);
-            match h {
-                HistoryCmd::Hosts { app, revision } => {
-                    let l = hist.host_revisions(app.as_deref(), revision).await?;
-                    print(g, &l, |l| {
-                        l.hosts
-                            .iter()
-                            .map(|h| {
-                                format!(
-                                    "{}  {}  {}  since {}",
-                                    h.host_id, h.application, h.revision_id, h.since
-                                )
-                            })
-                            .collect::<Vec<_>>()
-                            .join("\n")
-                    })?;
-                }
-                HistoryCmd::Deployment { id } => {
-                    let page = hist
-                        .events(&EventQuery {
-                            deployment_id: Some(id),
-                            limit: Some(1000),
-                            ..Default::default()
-                        })
-                        .await?;
-                    print(g, &page, events_text)?;
-                }
-                HistoryCmd::Host { id } => {
-                    let page = hist
-                        .events(&EventQuery {
-                            host_id: Some(id),
-                            limit: Some(1000),
-                            ..Default::default()
-                        })
-                        .await?;
-                    let mut page = page;
-                    page.events.reverse();
-                    print(g, &page, events_text)?;
-                }
-            }
-        }
         Command::Up { .. }
         | Command::Serve(_)
         | Command::Agent(_)
         | Command::Demo { .. }
-        | Command::Openapi { .. } => {
+        | Command::Openapi { .. }
+        | Command::History(_)
+        | Command::Audit(_) => {
             anyhow::bail!("not a client command")
         }
     }
     Ok(ExitCode::SUCCESS)
-}
-
-fn events_text(page: &liftoff_types::history::EventPage) -> String {
-    page.events
-        .iter()
-        .map(|e| {
-            format!(
-                "{}  {:28} host={} {}",
-                e.event.occurred_at,
-                e.event.event_type,
-                e.event.host_id.map(|h| h.to_string()).unwrap_or_default(),
-                if e.event.data.is_null() {
-                    String::new()
-                } else {
-                    e.event.data.to_string()
-                }
-            )
-        })
-        .collect::<Vec<_>>()
-        .join("\n")
 }
 
 /// Pushes a directory (packed as a deterministic .tar.gz) or an archive file.

@@ -9,6 +9,7 @@ mod cli;
 mod client;
 mod commands;
 mod demo;
+mod history_cmd;
 mod progress;
 mod server;
 
@@ -50,6 +51,8 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             exit,
             listen,
         } => demo::run(&g, hosts, zones, exit, listen).await,
+        Command::History(cmd) => history_cmd::run(&g, cmd).await,
+        Command::Audit(args) => history_cmd::audit(&g, args).await,
         other => client::run(&g, other).await,
     }
 }

@@ -27,6 +27,7 @@ pub async fn shutdown_signal() {
     }
 }
 
+/// Service settings from the flags `up` and `serve` take; defaults for the rest.
 pub async fn up(
     g: &Global,
     listen: SocketAddr,

@@ -100,10 +100,7 @@ impl ServiceApp for Service {
             if let Err(e) = app::rollouts::tick(&self.state).await {
                 tracing::warn!(error = %e, "scheduler tick failed");
             }
-            if let Err(e) =
-                liftoff_kit::outbox::relay_once(&self.state.db, &self.state.peers.history(), 200)
-                    .await
-            {
+            if let Err(e) = liftoff_kit::outbox::relay(&self.state.db, &self.state.peers).await {
                 tracing::debug!(error = %e, "outbox relay deferred");
             }
         })

@@ -16,7 +16,7 @@ mod registry;
 mod scheduler;
 
 pub use deployment_api::{DeploymentApiClient, DeploymentQuery};
-pub use history::{EventQuery, HistoryClient};
+pub use history::{AuditQuery, EventQuery, HistoryClient, Page, hook_log_excerpt};
 pub use registry::RegistryClient;
 pub use scheduler::SchedulerClient;
 

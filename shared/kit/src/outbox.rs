@@ -1,6 +1,18 @@
 //! The transactional outbox: a service writes the events it must publish in the same
 //! transaction as its state change; the relay delivers them to history in order, with retries.
 //! History deduplicates by event id, so delivering twice is harmless.
+//!
+//! Order: every delivery starts at the oldest undelivered event and a row is deleted only after
+//! history acknowledged it, so history receives each source's events in outbox order, also
+//! when several replicas relay at once (they only send duplicates). Events of one object are
+//! written under that object's row lock, so their ids follow their order.
+//!
+//! Retries: after a failed delivery a relay waits with exponential backoff and jitter
+//! (0.5 s doubling to 30 s) before trying again, so a history outage costs a few requests a
+//! minute per service, and the backlog drains in order within a backoff period of its return.
+
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
 
 use diesel::prelude::*;
 use liftoff_client::HistoryClient;
@@ -9,6 +21,7 @@ use uuid::Uuid;
 
 use crate::db::{AnyConnection, Db, now};
 use crate::error::ApiError;
+use crate::service::Peers;
 
 diesel::table! {
     outbox (id) {
@@ -32,6 +45,16 @@ struct NewOutboxRow {
 
 /// The DDL every service's migrations include (per backend).
 pub const POSTGRES_DDL: &str = "CREATE TABLE outbox (id BIGSERIAL PRIMARY KEY, event_id TEXT NOT NULL UNIQUE, payload TEXT NOT NULL, created_at TIMESTAMP NOT NULL, attempts INTEGER NOT NULL DEFAULT 0, last_error TEXT);";
+
+/// Most events per delivery.
+pub const BATCH_EVENTS: i64 = 200;
+/// Most payload bytes per delivery (a batch always holds at least one event); well under
+/// history's ingest limit, so big hook-output tails never make a batch undeliverable.
+pub const BATCH_BYTES: usize = 4 * 1024 * 1024;
+/// Most deliveries per relay run, so one run of a large backlog stays bounded in time.
+const MAX_BATCHES_PER_RUN: usize = 50;
+const BACKOFF_BASE: Duration = Duration::from_millis(500);
+const BACKOFF_MAX: Duration = Duration::from_secs(30);
 
 /// Builds an event of `source` with a fresh id, stamped now.
 pub fn event(source: &str, event_type: &str) -> HistoryEvent {
@@ -64,18 +87,38 @@ pub fn enqueue(conn: &mut AnyConnection, event: &HistoryEvent) -> Result<(), Api
     Ok(())
 }
 
-/// Delivers up to `batch` of the oldest pending events; returns how many were delivered.
-/// On a delivery failure nothing is skipped: the same events are tried again next time.
-pub async fn relay_once(db: &Db, history: &HistoryClient, batch: i64) -> Result<usize, ApiError> {
-    let rows: Vec<(i64, String)> = db
-        .run(move |c| {
-            Ok(outbox::table
-                .select((outbox::id, outbox::payload))
-                .order(outbox::id.asc())
-                .limit(batch)
-                .load(c)?)
-        })
-        .await?;
+/// The oldest pending events: at most `max_events`, and at most `max_bytes` of payload
+/// unless the first alone is larger.
+fn oldest(
+    c: &mut AnyConnection,
+    max_events: i64,
+    max_bytes: usize,
+) -> Result<Vec<(i64, String)>, ApiError> {
+    let rows: Vec<(i64, String)> = outbox::table
+        .select((outbox::id, outbox::payload))
+        .order(outbox::id.asc())
+        .limit(max_events)
+        .load(c)?;
+    let mut total = 0usize;
+    let mut n = 0usize;
+    for (_, payload) in &rows {
+        if n > 0 && total + payload.len() > max_bytes {
+            break;
+        }
+        total += payload.len();
+        n += 1;
+    }
+    let mut rows = rows;
+    rows.truncate(n);
+    Ok(rows)
+}
+
+async fn deliver_batch(
+    db: &Db,
+    history: &HistoryClient,
+    max_events: i64,
+) -> Result<usize, ApiError> {
+    let rows = db.run(move |c| oldest(c, max_events, BATCH_BYTES)).await?;
     if rows.is_empty() {
         return Ok(0);
     }
@@ -107,12 +150,116 @@ pub async fn relay_once(db: &Db, history: &HistoryClient, batch: i64) -> Result<
                 Ok(())
             })
             .await?;
+            metrics::counter!("liftoff_outbox_delivery_failures_total").increment(1);
+            if !err.is_retryable() {
+                tracing::error!(error = %err, "history refused an outbox batch; it stays queued and is retried with backoff");
+            }
             Err(ApiError::unavailable(format!("history unavailable: {err}")))
         }
     }
 }
 
+/// Delivers up to `batch` of the oldest pending events once, without backoff; returns how
+/// many were delivered. On a failure nothing is skipped: the same events go next time.
+pub async fn relay_once(db: &Db, history: &HistoryClient, batch: i64) -> Result<usize, ApiError> {
+    deliver_batch(db, history, batch).await
+}
+
+/// A service's relay: remembers consecutive failures to back off between attempts. One per
+/// service instance (it lives in its [`Peers`]); replicas back off independently.
+#[derive(Debug, Default)]
+pub struct Relay {
+    backoff: Mutex<Backoff>,
+}
+
+#[derive(Debug, Default)]
+struct Backoff {
+    failures: u32,
+    next_try: Option<Instant>,
+}
+
+/// The wait after `failures` consecutive failures: doubling from the base, capped, with
+/// jitter (half to all of it) so replicas and services do not retry in lockstep.
+pub fn backoff_delay(failures: u32) -> Duration {
+    let exp = BACKOFF_BASE.saturating_mul(1u32 << failures.saturating_sub(1).min(16));
+    let full = exp.min(BACKOFF_MAX);
+    let half = full / 2;
+    half + Duration::from_millis(rand::random_range(0..=half.as_millis() as u64))
+}
+
+impl Relay {
+    fn due(&self) -> bool {
+        self.backoff
+            .lock()
+            .map(|b| b.next_try.is_none_or(|t| Instant::now() >= t))
+            .unwrap_or(true)
+    }
+
+    fn record(&self, ok: bool) {
+        if let Ok(mut b) = self.backoff.lock() {
+            if ok {
+                *b = Backoff::default();
+            } else {
+                b.failures = b.failures.saturating_add(1);
+                b.next_try = Some(Instant::now() + backoff_delay(b.failures));
+            }
+        }
+    }
+
+    /// Delivers pending events, oldest first, until the outbox is empty (or a bounded number
+    /// of batches went), unless a recent failure says to wait. Returns how many went.
+    pub async fn run(&self, db: &Db, history: &HistoryClient) -> Result<usize, ApiError> {
+        if !self.due() {
+            return Ok(0);
+        }
+        let mut delivered = 0;
+        for _ in 0..MAX_BATCHES_PER_RUN {
+            match deliver_batch(db, history, BATCH_EVENTS).await {
+                Ok(0) => break,
+                Ok(n) => {
+                    self.record(true);
+                    delivered += n;
+                }
+                Err(e) => {
+                    self.record(false);
+                    return Err(e);
+                }
+            }
+        }
+        Ok(delivered)
+    }
+}
+
+/// One relay run for the service that owns `peers` (the call every service's tick makes);
+/// also publishes the backlog as `liftoff_outbox_backlog{service}`.
+pub async fn relay(db: &Db, peers: &Peers) -> Result<usize, ApiError> {
+    let res = peers.relay().run(db, &peers.history()).await;
+    if let Ok(n) = backlog(db).await {
+        metrics::gauge!("liftoff_outbox_backlog", "service" => peers.service_name().to_string())
+            .set(n as f64);
+    }
+    res
+}
+
 /// How many events wait for delivery.
 pub async fn backlog(db: &Db) -> Result<i64, ApiError> {
     db.run(|c| Ok(outbox::table.count().get_result(c)?)).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_doubles_with_jitter_and_caps() {
+        for failures in 1..40 {
+            let d = backoff_delay(failures);
+            let exp = BACKOFF_BASE
+                .saturating_mul(1u32 << (failures - 1).min(16))
+                .min(BACKOFF_MAX);
+            assert!(d >= exp / 2 && d <= exp, "{failures}: {d:?} vs {exp:?}");
+        }
+        assert!(backoff_delay(1) <= Duration::from_millis(500));
+        assert!(backoff_delay(30) >= Duration::from_secs(15));
+    }
 }

@@ -34,6 +34,8 @@ pub struct Peers {
     registry: Client,
     history: Client,
     identity: Arc<Identity>,
+    /// This service's outbox relay (its backoff state).
+    relay: Arc<crate::outbox::Relay>,
 }
 
 struct Identity {
@@ -75,6 +77,7 @@ impl Peers {
                 service: service.to_string(),
                 cached: Mutex::new(None),
             }),
+            relay: Arc::new(crate::outbox::Relay::default()),
         })
     }
 
@@ -114,5 +117,15 @@ impl Peers {
     }
     pub fn history(&self) -> HistoryClient {
         HistoryClient::new(self.history.with_token(self.token()))
+    }
+
+    /// The outbox relay of the service these peers belong to.
+    pub fn relay(&self) -> &crate::outbox::Relay {
+        &self.relay
+    }
+
+    /// The name of the service these peers belong to.
+    pub fn service_name(&self) -> &str {
+        &self.identity.service
     }
 }

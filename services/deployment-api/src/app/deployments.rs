@@ -166,7 +166,7 @@ pub async fn create_with_reason(
             ev.deployment_group = Some(row.deployment_group.clone());
             ev.deployment_id = Some(uuid(&row.id)?);
             ev.revision_id = Some(revision_id);
-            ev.data = serde_json::json!({"deployment_config": row.deployment_config, "reason": row.reason, "status": row.status, "description": row.description});
+            ev.data = serde_json::json!({"deployment_config": row.deployment_config, "reason": row.reason, "status": row.status, "description": row.description, "rollback_of": row.rollback_of});
             outbox::enqueue(c, &ev)?;
             Ok((row, true))
         })
@@ -414,6 +414,11 @@ pub async fn stop(
                 Err(e) => return Err(ApiError::from_peer("scheduler", e)),
             }
             let (rid, from) = (row.id.clone(), row.status.clone());
+            let (app, group, rev) = (
+                row.application.clone(),
+                row.deployment_group.clone(),
+                uuid(&row.revision_id)?,
+            );
             state
                 .db
                 .write(move |c| {
@@ -430,6 +435,8 @@ pub async fn stop(
                         ev.team = Some(team.clone());
                         ev.actor = Some(actor.clone());
                         ev.deployment_id = Some(id);
+                        (ev.application, ev.deployment_group, ev.revision_id) =
+                            (Some(app), Some(group), Some(rev));
                         outbox::enqueue(c, &ev)?;
                     }
                     Ok(())

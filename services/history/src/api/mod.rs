@@ -1,149 +1,114 @@
 //! HTTP handlers of the history service.
 
-use actix_web::{HttpResponse, get, post, web};
+use actix_web::http::header;
+use actix_web::{HttpRequest, web};
+use futures_util::StreamExt;
+use liftoff_kit::ApiError;
 use liftoff_kit::web::BearerSecurity;
-use liftoff_kit::{ApiError, Caller, Role};
 use liftoff_types::ErrorBody;
 use liftoff_types::history::*;
-use serde::Deserialize;
-use utoipa::{IntoParams, OpenApi};
-use uuid::Uuid;
+use liftoff_types::names::validate_name;
+use serde::de::DeserializeOwned;
+use utoipa::OpenApi;
 
-use crate::store::events::EventFilter;
-use crate::{State, app};
+use crate::State;
+
+mod events;
+mod hosts;
+mod logs;
+mod pins;
 
 #[derive(OpenApi)]
 #[openapi(
     info(title = "Liftoff history", version = "1", description = "The event log of everything that happened, and the questions asked of it."),
-    paths(ingest, list_events, host_revisions),
-    components(schemas(ErrorBody, HistoryEvent, EventBatch, IngestResult, RecordedEvent, EventPage, HostRevision, HostRevisionList)),
+    paths(
+        events::ingest, events::list_events, events::audit,
+        hosts::host_revisions, hosts::revision_hosts, hosts::group_at,
+        logs::upload_log, logs::deployment_logs,
+        pins::list_pins, pins::pin, pins::unpin,
+    ),
+    components(schemas(
+        ErrorBody, HistoryEvent, EventBatch, IngestResult, RecordedEvent, EventPage, HostRevision,
+        HostRevisionList, HostRevisionAt, GroupDeploymentAt, GroupAtTime, AuditEntry, AuditPage,
+        HookLogUpload, HookLog, HookLogPage, Pin, CreatePin, PinList,
+    )),
     modifiers(&BearerSecurity),
-    tags((name = "history", description = "Events and queries"))
+    tags((name = "history", description = "Events and queries"), (name = "audit", description = "Who did what"), (name = "hook-logs", description = "Full hook output per host and event"), (name = "retention", description = "Pins that keep a revision's record"))
 )]
 pub struct ApiDoc;
 
 pub fn configure(cfg: &mut web::ServiceConfig, state: web::Data<State>) {
     cfg.app_data(state)
-        .service(ingest)
-        .service(list_events)
-        .service(host_revisions)
+        .service(events::ingest)
+        .service(events::list_events)
+        .service(events::audit)
+        .service(hosts::host_revisions)
+        .service(hosts::revision_hosts)
+        .service(hosts::group_at)
+        .service(logs::upload_log)
+        .service(logs::deployment_logs)
+        .service(pins::list_pins)
+        .service(pins::pin)
+        .service(pins::unpin)
         .route(
             "/openapi/history.json",
             web::get().to(|| async { liftoff_kit::web::openapi_json(ApiDoc::openapi()) }),
         );
 }
 
-/// Delivers events from a service's outbox (service credential). Idempotent by `event_id`.
-#[utoipa::path(
-    tag = "history",
-    request_body = EventBatch,
-    responses((status = 200, body = IngestResult), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody)),
-    security(("bearer" = []))
-)]
-#[post("/v1/events")]
-pub async fn ingest(
-    state: web::Data<State>,
-    caller: Caller,
-    body: web::Json<EventBatch>,
-) -> Result<HttpResponse, ApiError> {
-    caller.service()?;
-    let res = app::ingest::ingest(&state, body.into_inner().events).await?;
-    Ok(HttpResponse::Ok().json(res))
-}
-
-#[derive(Debug, Deserialize, IntoParams)]
-#[serde(deny_unknown_fields)]
-#[into_params(parameter_in = Query)]
-pub struct EventQuery {
-    deployment_id: Option<Uuid>,
-    host_id: Option<Uuid>,
-    application: Option<String>,
-    event_type: Option<String>,
-    /// `asc` (log order, default) or `desc` (newest first).
-    order: Option<String>,
-    /// 1 to 1000, default 100.
-    limit: Option<i64>,
-    /// `next_cursor` of the previous page.
-    cursor: Option<String>,
-}
-
-/// Events visible to the caller's team, filtered, in a stable order, with cursor pagination.
-#[utoipa::path(
-    tag = "history",
-    params(EventQuery),
-    responses((status = 200, body = EventPage), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody)),
-    security(("bearer" = []))
-)]
-#[get("/v1/events")]
-pub async fn list_events(
-    state: web::Data<State>,
-    caller: Caller,
-    q: web::Query<EventQuery>,
-) -> Result<HttpResponse, ApiError> {
-    let team = caller.team_or_service(Role::Viewer)?.map(str::to_string);
-    let q = q.into_inner();
-    let newest_first = match q.order.as_deref() {
-        None | Some("asc") => false,
-        Some("desc") => true,
-        Some(o) => {
-            return Err(ApiError::invalid_field(format!(
-                "order: {o:?} is not asc or desc"
+/// Reads a JSON body of up to `limit` bytes (larger than the default cap of ordinary routes):
+/// 413 past the cap, before parsing; 415 for another content type; 400 when it does not parse.
+pub(crate) async fn json_body<T: DeserializeOwned>(
+    req: &HttpRequest,
+    mut payload: web::Payload,
+    limit: usize,
+) -> Result<T, ApiError> {
+    let is_json = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .is_some_and(|m| m.trim().eq_ignore_ascii_case("application/json"));
+    if !is_json {
+        return Err(ApiError::new(
+            actix_web::http::StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported_media_type",
+            "expected Content-Type: application/json",
+        ));
+    }
+    let declared = req
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok());
+    if declared.is_some_and(|n| n > limit) {
+        return Err(ApiError::too_large(format!(
+            "body exceeds the limit of {limit} bytes"
+        )));
+    }
+    let mut body = Vec::with_capacity(declared.unwrap_or(0).min(limit));
+    while let Some(chunk) = payload.next().await {
+        let chunk =
+            chunk.map_err(|e| ApiError::bad_request("invalid_body", format!("body: {e}")))?;
+        if body.len() + chunk.len() > limit {
+            return Err(ApiError::too_large(format!(
+                "body exceeds the limit of {limit} bytes"
             )));
         }
-    };
-    let after_seq = q
-        .cursor
-        .map(|c| {
-            c.parse::<i64>()
-                .map_err(|_| ApiError::invalid_field("cursor: not a cursor from this API"))
-        })
-        .transpose()?;
-    let page = app::query::events(
-        &state,
-        EventFilter {
-            team,
-            deployment_id: q.deployment_id.map(|d| d.to_string()),
-            host_id: q.host_id.map(|h| h.to_string()),
-            application: q.application,
-            event_type: q.event_type,
-            after_seq,
-            newest_first,
-            limit: q.limit.unwrap_or(app::query::DEFAULT_LIMIT),
-        },
-    )
-    .await?;
-    Ok(HttpResponse::Ok().json(page))
+        body.extend_from_slice(&chunk);
+    }
+    serde_json::from_slice(&body).map_err(|e| {
+        if e.is_data() {
+            ApiError::bad_request("invalid_request", e.to_string())
+        } else {
+            ApiError::bad_request("invalid_json", e.to_string())
+        }
+    })
 }
 
-#[derive(Debug, Deserialize, IntoParams)]
-#[serde(deny_unknown_fields)]
-#[into_params(parameter_in = Query)]
-pub struct HostRevisionQuery {
-    application: Option<String>,
-    revision_id: Option<Uuid>,
-}
-
-/// Which revision of which application each host runs now, and since when.
-#[utoipa::path(
-    tag = "history",
-    params(HostRevisionQuery),
-    responses((status = 200, body = HostRevisionList), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody)),
-    security(("bearer" = []))
-)]
-#[get("/v1/history/hosts")]
-pub async fn host_revisions(
-    state: web::Data<State>,
-    caller: Caller,
-    q: web::Query<HostRevisionQuery>,
-) -> Result<HttpResponse, ApiError> {
-    let team = caller.team_or_service(Role::Viewer)?.map(str::to_string);
-    let q = q.into_inner();
-    let hosts = app::query::host_revisions(
-        &state,
-        team,
-        q.application,
-        q.revision_id.map(|r| r.to_string()),
-    )
-    .await?;
-    Ok(HttpResponse::Ok().json(HostRevisionList { hosts }))
+pub(crate) fn name(field: &str, value: Option<String>) -> Result<Option<String>, ApiError> {
+    if let Some(v) = &value {
+        validate_name(field, v).map_err(ApiError::invalid_field)?;
+    }
+    Ok(value)
 }

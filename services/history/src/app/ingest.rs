@@ -1,4 +1,9 @@
 //! Accepting events from the services' outboxes.
+//!
+//! A batch is appended in one transaction, each event once (by `event_id`). An event that
+//! parses is never refused for its content: one odd event must not stall a source's whole
+//! outbox behind it. Overlong or unprintable text is cleaned instead, and a projection that
+//! cannot use an event logs why and leaves the event in the log.
 
 use liftoff_kit::ApiError;
 use liftoff_kit::db::{now, write_tx};
@@ -6,25 +11,75 @@ use liftoff_types::history::{HistoryEvent, IngestResult};
 use liftoff_types::names::validate_text;
 
 use crate::State;
+use crate::app::project;
 use crate::store::events::{self, NewEvent};
-use crate::store::revisions::{self, HostRevisionRow};
 
 pub const MAX_BATCH: usize = 1000;
 
-fn validate(ev: &HistoryEvent) -> Result<(), ApiError> {
-    for (field, value, max) in [
-        ("source", Some(&ev.source), 64),
-        ("event_type", Some(&ev.event_type), 128),
-        ("team", ev.team.as_ref(), 64),
-        ("actor", ev.actor.as_ref(), 256),
-        ("application", ev.application.as_ref(), 64),
-        ("deployment_group", ev.deployment_group.as_ref(), 64),
-    ] {
-        if let Some(v) = value {
-            validate_text(field, v, max).map_err(ApiError::invalid_field)?;
-        }
+/// Keeps `value` if it is acceptable text, else a cleaned, bounded copy.
+fn clean(field: &str, value: &str, max: usize) -> String {
+    if validate_text(field, value, max).is_ok() {
+        return value.to_string();
     }
-    Ok(())
+    let mut out: String = value
+        .chars()
+        .map(|c| {
+            if c.is_control()
+                || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{200e}' | '\u{200f}')
+            {
+                '\u{fffd}'
+            } else {
+                c
+            }
+        })
+        .collect();
+    if out.len() > max {
+        let mut cut = max;
+        while !out.is_char_boundary(cut) {
+            cut -= 1;
+        }
+        out.truncate(cut);
+    }
+    out
+}
+
+fn clean_opt(field: &str, value: &Option<String>, max: usize) -> Option<String> {
+    value.as_deref().map(|v| clean(field, v, max))
+}
+
+fn sanitize(ev: &HistoryEvent) -> HistoryEvent {
+    HistoryEvent {
+        source: clean("source", &ev.source, 64),
+        event_type: clean("event_type", &ev.event_type, 128),
+        team: clean_opt("team", &ev.team, 64),
+        actor: clean_opt("actor", &ev.actor, 256),
+        application: clean_opt("application", &ev.application, 64),
+        deployment_group: clean_opt("deployment_group", &ev.deployment_group, 64),
+        ..ev.clone()
+    }
+}
+
+/// Appends an event history itself records (pins), inside the caller's transaction.
+pub fn append_own(c: &mut liftoff_kit::AnyConnection, ev: &HistoryEvent) -> Result<(), ApiError> {
+    events::serialize_appends(c)?;
+    events::insert(
+        c,
+        &NewEvent {
+            event_id: ev.event_id.to_string(),
+            source: ev.source.clone(),
+            event_type: ev.event_type.clone(),
+            occurred_at: ev.occurred_at.naive_utc(),
+            recorded_at: now(),
+            team: ev.team.clone(),
+            actor: ev.actor.clone(),
+            application: ev.application.clone(),
+            deployment_group: ev.deployment_group.clone(),
+            deployment_id: ev.deployment_id.map(|d| d.to_string()),
+            host_id: ev.host_id.map(|h| h.to_string()),
+            revision_id: ev.revision_id.map(|r| r.to_string()),
+            data: serde_json::to_string(&ev.data)?,
+        },
+    )
 }
 
 /// Stores each new event once (by `event_id`) and updates the projections it affects.
@@ -34,82 +89,61 @@ pub async fn ingest(state: &State, batch: Vec<HistoryEvent>) -> Result<IngestRes
             "events: at most {MAX_BATCH} per batch"
         )));
     }
-    for ev in &batch {
-        validate(ev)?;
-    }
-    state
+    let batch: Vec<HistoryEvent> = batch.iter().map(sanitize).collect();
+    let result = state
         .db
         .run(move |c| {
             write_tx(c, |c| {
+                events::serialize_appends(c)?;
                 let mut res = IngestResult {
                     accepted: 0,
                     duplicates: 0,
                 };
-                for ev in &batch {
-                    let id = ev.event_id.to_string();
-                    if events::exists(c, &id)? {
+                let ids: Vec<String> = batch.iter().map(|e| e.event_id.to_string()).collect();
+                let mut seen = events::existing(c, &ids)?;
+                let mut projection = project::BatchMemo::default();
+                let mut rows = Vec::with_capacity(batch.len());
+                for (ev, id) in batch.iter().zip(ids) {
+                    if !seen.insert(id.clone()) {
                         res.duplicates += 1;
                         continue;
                     }
-                    events::insert(
-                        c,
-                        &NewEvent {
-                            event_id: id,
-                            source: ev.source.clone(),
-                            event_type: ev.event_type.clone(),
-                            occurred_at: ev.occurred_at.naive_utc(),
-                            recorded_at: now(),
-                            team: ev.team.clone(),
-                            actor: ev.actor.clone(),
-                            application: ev.application.clone(),
-                            deployment_group: ev.deployment_group.clone(),
-                            deployment_id: ev.deployment_id.map(|d| d.to_string()),
-                            host_id: ev.host_id.map(|h| h.to_string()),
-                            revision_id: ev.revision_id.map(|r| r.to_string()),
-                            data: serde_json::to_string(&ev.data)?,
-                        },
-                    )?;
-                    project(c, ev)?;
+                    rows.push(NewEvent {
+                        event_id: id,
+                        source: ev.source.clone(),
+                        event_type: ev.event_type.clone(),
+                        occurred_at: ev.occurred_at.naive_utc(),
+                        recorded_at: now(),
+                        team: ev.team.clone(),
+                        actor: ev.actor.clone(),
+                        application: ev.application.clone(),
+                        deployment_group: ev.deployment_group.clone(),
+                        deployment_id: ev.deployment_id.map(|d| d.to_string()),
+                        host_id: ev.host_id.map(|h| h.to_string()),
+                        revision_id: ev.revision_id.map(|r| r.to_string()),
+                        data: serde_json::to_string(&ev.data)?,
+                    });
+                    project::apply(c, ev, &mut projection)?;
                     res.accepted += 1;
                 }
+                events::insert_all(c, &rows)?;
                 Ok(res)
             })
         })
-        .await
+        .await?;
+    metrics::counter!("liftoff_history_events_accepted_total").increment(result.accepted);
+    metrics::counter!("liftoff_history_events_duplicate_total").increment(result.duplicates);
+    Ok(result)
 }
 
-/// Keeps "which revision runs where" current as host outcomes arrive.
-fn project(c: &mut liftoff_kit::AnyConnection, ev: &HistoryEvent) -> Result<(), ApiError> {
-    match ev.event_type.as_str() {
-        "host.deployment_succeeded" => {
-            let (Some(host), Some(app), Some(rev), Some(dep), Some(team)) = (
-                ev.host_id,
-                &ev.application,
-                ev.revision_id,
-                ev.deployment_id,
-                &ev.team,
-            ) else {
-                return Err(ApiError::invalid_field(
-                    "host.deployment_succeeded needs host_id, application, revision_id, deployment_id and team",
-                ));
-            };
-            revisions::set_current(
-                c,
-                &HostRevisionRow {
-                    host_id: host.to_string(),
-                    application: app.clone(),
-                    team: team.clone(),
-                    deployment_group: ev.deployment_group.clone(),
-                    revision_id: rev.to_string(),
-                    deployment_id: dep.to_string(),
-                    since: ev.occurred_at.naive_utc(),
-                },
-            )
-        }
-        "host.deregistered" => match ev.host_id {
-            Some(host) => revisions::remove_host(c, &host.to_string(), ev.occurred_at.naive_utc()),
-            None => Ok(()),
-        },
-        _ => Ok(()),
+#[cfg(test)]
+mod tests {
+    use super::clean;
+
+    #[test]
+    fn clean_keeps_good_text_and_repairs_bad_text() {
+        assert_eq!(clean("f", "shop", 64), "shop");
+        assert_eq!(clean("f", "a\u{7}b", 64), "a\u{fffd}b");
+        assert_eq!(clean("f", &"é".repeat(40), 5), "éé");
     }
 }

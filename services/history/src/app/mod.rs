@@ -1,4 +1,9 @@
-//! The history service's logic: ingest with deduplication and projections, and queries.
+//! The history service's logic: ingest with deduplication and projections, the queries, hook
+//! logs, the audit log, and retention with pins.
 
+pub mod audit;
 pub mod ingest;
+pub mod logs;
+pub mod project;
 pub mod query;
+pub mod retention;

@@ -1,0 +1,11 @@
+DROP INDEX host_revision_spans_ended;
+DROP INDEX host_revision_spans_group;
+DROP TABLE pins;
+DROP TABLE retired_hosts;
+DROP TABLE hook_logs;
+DROP TABLE host_commands;
+DROP TABLE group_deployments;
+DROP INDEX events_occurred;
+DROP INDEX events_revision;
+DROP INDEX events_audit;
+DROP INDEX events_team_seq;
