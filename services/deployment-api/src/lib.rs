@@ -1,7 +1,8 @@
 //! deployment-api: what teams, pipelines and generated clients talk to. Owns applications,
 //! revisions and their bundles (content-addressed, stored in the database so every replica
 //! serves them), deployment groups, configurations, and deployments: the intent and the final
-//! outcome. The scheduler carries each deployment out.
+//! outcome. The scheduler carries each deployment out. It also owns teams and the records of
+//! their tokens, and the revocation feed every service follows.
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -75,6 +76,12 @@ impl Service {
     pub fn openapi() -> utoipa::openapi::OpenApi {
         api::ApiDoc::openapi()
     }
+}
+
+/// The revocation feed read from deployment-api's own database: what its processes (and
+/// `liftoff up`) follow instead of calling themselves over HTTP.
+pub fn revocation_feed(db: Db) -> Arc<dyn liftoff_kit::auth::RevocationFeed> {
+    app::tokens::feed(db)
 }
 
 impl ServiceApp for Service {

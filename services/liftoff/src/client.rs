@@ -68,6 +68,8 @@ pub fn print_error(json: bool, err: &anyhow::Error) {
 pub async fn run(g: &Global, command: Command) -> anyhow::Result<ExitCode> {
     let api = DeploymentApiClient::new(http(g)?);
     match command {
+        Command::Token(cmd) => return crate::access::token(g, cmd).await,
+        Command::Team(cmd) => return crate::access::team(g, cmd).await,
         Command::App(AppCmd::Create { name, description }) => {
             let a = api
                 .create_application(&CreateApplication { name, description })

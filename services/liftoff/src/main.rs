@@ -5,6 +5,7 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
+mod access;
 mod cli;
 mod client;
 mod demo;
@@ -38,7 +39,8 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Up {
             listen,
             database_url,
-        } => server::up(&g, listen, database_url).await,
+            auth,
+        } => server::up(&g, listen, database_url, auth).await,
         Command::Serve(args) => server::serve(args).await,
         Command::Agent(args) => server::agent(args).await,
         Command::Openapi { out, check } => server::openapi(&out, check),

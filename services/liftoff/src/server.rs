@@ -9,6 +9,7 @@ use liftoff_kit::{Authority, DbUrl, PeerUrls};
 use liftoff_platform::{ServiceSettings, UpConfig};
 use tokio::sync::watch;
 
+use crate::access::AuthArgs;
 use crate::cli::{AgentArgs, Global, ServeArgs};
 
 /// Resolves on SIGINT or SIGTERM.
@@ -31,12 +32,15 @@ pub async fn up(
     g: &Global,
     listen: SocketAddr,
     database_url: Option<String>,
+    auth: AuthArgs,
 ) -> anyhow::Result<ExitCode> {
+    let mut settings = ServiceSettings::default();
+    auth.apply(&mut settings);
     let running = liftoff_platform::up(UpConfig {
         listen,
         data_dir: g.data_dir.clone(),
         database_url,
-        settings: ServiceSettings::default(),
+        settings,
     })
     .await?;
     let token = liftoff_platform::admin_token_path(&g.data_dir);
@@ -57,22 +61,27 @@ pub async fn up(
 pub async fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
     let listener = TcpListener::bind(args.listen)?;
     let own = format!("http://{}", listener.local_addr()?);
+    let mut settings = ServiceSettings::default();
+    args.auth.apply(&mut settings);
+    // A service running apart follows deployment-api's revocation feed.
+    if args.service != "deployment-api" {
+        settings.auth.revocations_from = args.deployment_api_url.clone();
+    }
     let peers = PeerUrls {
         deployment_api: args.deployment_api_url.unwrap_or_else(|| own.clone()),
         scheduler: args.scheduler_url.unwrap_or_else(|| own.clone()),
         registry: args.registry_url.unwrap_or_else(|| own.clone()),
         history: args.history_url.unwrap_or_else(|| own.clone()),
     };
-    let authority = Authority::load_or_create(&args.secret_file)?;
+    let secret = args.secret_file.clone().unwrap_or_default();
+    let authority = Authority::load(args.auth.keyset.as_deref(), &secret)?;
     let db_url = DbUrl::parse(&args.database_url, &args.service).map_err(anyhow::Error::msg)?;
-    let settings = ServiceSettings::default();
-    let (name, auth2) = (args.service.clone(), authority.clone());
+    let (name, auth2, for_build) = (args.service.clone(), authority.clone(), settings.clone());
     let svc = tokio::task::spawn_blocking(move || {
-        liftoff_platform::build_service(&name, db_url, auth2, &peers, &settings)
+        liftoff_platform::build_service(&name, db_url, auth2, &peers, &for_build)
     })
     .await??;
-    let running =
-        liftoff_platform::serve(listener, vec![svc], authority, &ServiceSettings::default())?;
+    let running = liftoff_platform::serve(listener, vec![svc], authority, &settings)?;
     tracing::info!(service = %args.service, url = %running.url, "serving");
     shutdown_signal().await;
     running.stop().await;

@@ -6,6 +6,10 @@ use liftoff_types::deployments::*;
 use liftoff_types::scheduler::{
     EventStatus, HostOverview, HostTargetStatus, LifecycleEventRecord, RolloutHost,
 };
+use liftoff_types::tokens::{
+    CreateTeam, CreateToken, CreatedToken, Revocation, RevocationKind, RevocationPage, RevokedToken,
+    Team, TeamList, TeamRole, TokenList, TokenRecord,
+};
 use liftoff_types::{ErrorBody, ErrorDetail};
 use utoipa::OpenApi;
 
@@ -15,6 +19,8 @@ mod applications;
 mod deployments;
 mod groups;
 mod revisions;
+mod teams;
+mod tokens;
 
 #[derive(OpenApi)]
 #[openapi(
@@ -24,19 +30,25 @@ mod revisions;
         revisions::push_revision, revisions::list_revisions, revisions::get_revision, revisions::download_bundle,
         groups::create_group, groups::list_groups, groups::get_group, groups::list_configs,
         deployments::create_deployment, deployments::list_deployments, deployments::get_deployment, deployments::stop_deployment,
+        teams::create_team, teams::list_teams, teams::get_team, teams::disable_team, teams::enable_team,
+        teams::create_token, teams::list_tokens, tokens::revoke_token, tokens::revocations,
     ),
     components(schemas(
         ErrorBody, ErrorDetail, CreateApplication, Application, ApplicationList, Revision, RevisionList, BundleRef,
         CreateDeploymentGroup, DeploymentGroup, DeploymentGroupList, ConcurrencyPolicy, DeploymentConfig, DeploymentConfigList,
         MinimumHealthy, CreateDeployment, Deployment, DeploymentList, DeploymentStatus, DeploymentReason,
-        HostOverview, RolloutHost, HostTargetStatus, LifecycleEventRecord, EventStatus
+        HostOverview, RolloutHost, HostTargetStatus, LifecycleEventRecord, EventStatus,
+        CreateTeam, Team, TeamList, TeamRole, CreateToken, CreatedToken, TokenRecord, TokenList, RevokedToken,
+        Revocation, RevocationKind, RevocationPage
     )),
     modifiers(&BearerSecurity),
     tags(
         (name = "applications", description = "Applications"),
         (name = "revisions", description = "Bundles pushed for an application"),
         (name = "deployment-groups", description = "Hosts selected by tags, and how to deploy to them"),
-        (name = "deployments", description = "Rolling a revision out to a group")
+        (name = "deployments", description = "Rolling a revision out to a group"),
+        (name = "teams", description = "Teams and their tokens"),
+        (name = "tokens", description = "Revocation, and the revocation feed")
     )
 )]
 pub struct ApiDoc;
@@ -58,6 +70,16 @@ pub fn configure(cfg: &mut web::ServiceConfig, state: web::Data<State>) {
         .service(deployments::list_deployments)
         .service(deployments::get_deployment)
         .service(deployments::stop_deployment)
+        .service(teams::create_team)
+        .service(teams::list_teams)
+        .service(teams::get_team)
+        .service(teams::disable_team)
+        .service(teams::enable_team)
+        .service(teams::create_token)
+        .service(teams::list_tokens)
+        // Before `/v1/tokens/{jti}/...`, though their shapes already differ.
+        .service(tokens::revocations)
+        .service(tokens::revoke_token)
         .route(
             "/openapi/deployment-api.json",
             web::get().to(|| async { liftoff_kit::web::openapi_json(ApiDoc::openapi()) }),

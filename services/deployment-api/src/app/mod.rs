@@ -5,3 +5,5 @@ pub mod configs;
 pub mod deployments;
 pub mod groups;
 pub mod revisions;
+pub mod teams;
+pub mod tokens;

@@ -28,6 +28,22 @@ pub trait RevocationFeed: Send + Sync {
     fn fetch(&self, after: i64, limit: i64) -> BoxFuture<'_, Result<RevocationPage, ApiError>>;
 }
 
+/// The feed read from deployment-api over HTTP, with a service credential (a service running
+/// apart).
+pub struct HttpFeed(pub crate::service::Peers);
+
+impl RevocationFeed for HttpFeed {
+    fn fetch(&self, after: i64, limit: i64) -> BoxFuture<'_, Result<RevocationPage, ApiError>> {
+        Box::pin(async move {
+            self.0
+                .deployment_api()
+                .token_revocations(after, limit)
+                .await
+                .map_err(|e| ApiError::from_peer("deployment-api", e))
+        })
+    }
+}
+
 #[derive(Default)]
 struct State {
     /// The last feed entry applied.
@@ -43,6 +59,8 @@ pub struct Revocations {
     state: RwLock<State>,
     /// A feed is followed and has not been read yet.
     pending: AtomicBool,
+    /// The feed has been read at least once.
+    synced: AtomicBool,
 }
 
 impl Revocations {
@@ -112,13 +130,15 @@ impl Revocations {
         }
     }
 
-    /// Marks that a feed is followed; until [`Revocations::mark_synced`] this process is not
-    /// ready.
+    /// Marks that a feed is followed; until it has been read this process is not ready.
     pub fn mark_pending(&self) {
-        self.pending.store(true, Ordering::SeqCst);
+        if !self.synced.load(Ordering::SeqCst) {
+            self.pending.store(true, Ordering::SeqCst);
+        }
     }
 
     pub fn mark_synced(&self) {
+        self.synced.store(true, Ordering::SeqCst);
         self.pending.store(false, Ordering::SeqCst);
     }
 
