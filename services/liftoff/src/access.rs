@@ -121,7 +121,9 @@ pub async fn token(g: &Global, cmd: TokenCmd) -> anyhow::Result<ExitCode> {
         }
         TokenCmd::Revoke { jti } => {
             let r = api.revoke_token(&jti).await?;
-            print(g, &r, |r| format!("revoked token {} at {}", r.jti, r.revoked_at))?;
+            print(g, &r, |r| {
+                format!("revoked token {} at {}", r.jti, r.revoked_at)
+            })?;
         }
         TokenCmd::List { team } => {
             let l = api.list_tokens(&team).await?;
@@ -161,13 +163,7 @@ pub async fn team(g: &Global, cmd: TeamCmd) -> anyhow::Result<ExitCode> {
             print(g, &l, |l| {
                 l.teams
                     .iter()
-                    .map(|t| {
-                        format!(
-                            "{}{}",
-                            t.name,
-                            if t.disabled { "  (disabled)" } else { "" }
-                        )
-                    })
+                    .map(|t| format!("{}{}", t.name, if t.disabled { "  (disabled)" } else { "" }))
                     .collect::<Vec<_>>()
                     .join("\n")
             })?;

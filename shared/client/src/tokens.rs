@@ -21,7 +21,10 @@ impl DeploymentApiClient {
     pub async fn set_team_disabled(&self, team: &str, disabled: bool) -> Result<Team, ClientError> {
         let action = if disabled { "disable" } else { "enable" };
         self.0
-            .post(&format!("/v1/teams/{}/{action}", enc(team)), &serde_json::json!({}))
+            .post(
+                &format!("/v1/teams/{}/{action}", enc(team)),
+                &serde_json::json!({}),
+            )
             .await
     }
 
@@ -36,9 +39,7 @@ impl DeploymentApiClient {
     }
 
     pub async fn list_tokens(&self, team: &str) -> Result<TokenList, ClientError> {
-        self.0
-            .get(&format!("/v1/teams/{}/tokens", enc(team)))
-            .await
+        self.0.get(&format!("/v1/teams/{}/tokens", enc(team))).await
     }
 
     pub async fn revoke_token(&self, jti: &str) -> Result<RevokedToken, ClientError> {
@@ -57,7 +58,9 @@ impl DeploymentApiClient {
         limit: i64,
     ) -> Result<RevocationPage, ClientError> {
         self.0
-            .get(&format!("/v1/tokens/revocations?after={after}&limit={limit}"))
+            .get(&format!(
+                "/v1/tokens/revocations?after={after}&limit={limit}"
+            ))
             .await
     }
 }

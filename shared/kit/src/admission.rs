@@ -156,8 +156,7 @@ impl RateLimiter {
             return Ok(());
         };
         let (buckets, last_prune) = &mut *guard;
-        if buckets.len() > MAX_BUCKETS && now.duration_since(*last_prune) > Duration::from_secs(1)
-        {
+        if buckets.len() > MAX_BUCKETS && now.duration_since(*last_prune) > Duration::from_secs(1) {
             let limits = self.limits;
             buckets.retain(|k, b| {
                 let budget = match k {
@@ -165,8 +164,7 @@ impl RateLimiter {
                     BucketKey::Host(_) => limits.host,
                     BucketKey::Peer(_) => limits.anonymous,
                 };
-                b.tokens + now.duration_since(b.at).as_secs_f64() * budget.per_second
-                    < budget.burst
+                b.tokens + now.duration_since(b.at).as_secs_f64() * budget.per_second < budget.burst
             });
             *last_prune = now;
         }
@@ -221,7 +219,8 @@ fn key_of(verified: Option<&Result<Caller, ApiError>>, peer: Option<IpAddr>) -> 
 }
 
 fn refuse<B>(req: ServiceRequest, err: ApiError) -> ServiceResponse<EitherBody<B>> {
-    req.into_response(err.error_response()).map_into_right_body()
+    req.into_response(err.error_response())
+        .map_into_right_body()
 }
 
 /// The middleware: `App::new().wrap(from_fn(admit))` with `web::Data<Admission>` as app data.
@@ -262,7 +261,11 @@ pub async fn admit<B: MessageBody + 'static>(
         .headers()
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.trim_start().to_ascii_lowercase().starts_with("application/json"));
+        .is_some_and(|v| {
+            v.trim_start()
+                .to_ascii_lowercase()
+                .starts_with("application/json")
+        });
     let pattern = req.match_pattern();
     if let Some(cap) = admission
         .caps
@@ -342,9 +345,18 @@ mod tests {
     #[test]
     fn caps_by_route_then_json_default() {
         let caps = BodyCaps::new(100).route(Method::POST, "/v1/x/{id}", 10);
-        assert_eq!(caps.cap_of(&Method::POST, Some("/v1/x/{id}"), true), Some(10));
-        assert_eq!(caps.cap_of(&Method::POST, Some("/v1/x/{id}"), false), Some(10));
-        assert_eq!(caps.cap_of(&Method::PUT, Some("/v1/x/{id}"), true), Some(100));
+        assert_eq!(
+            caps.cap_of(&Method::POST, Some("/v1/x/{id}"), true),
+            Some(10)
+        );
+        assert_eq!(
+            caps.cap_of(&Method::POST, Some("/v1/x/{id}"), false),
+            Some(10)
+        );
+        assert_eq!(
+            caps.cap_of(&Method::PUT, Some("/v1/x/{id}"), true),
+            Some(100)
+        );
         assert_eq!(caps.cap_of(&Method::POST, Some("/v1/y"), false), None);
         assert_eq!(caps.cap_of(&Method::POST, None, true), Some(100));
     }

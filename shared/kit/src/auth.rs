@@ -258,10 +258,16 @@ fn check_header(h: &Header) -> Result<(), &'static str> {
     {
         return Err("unexpected header parameters");
     }
-    if h.typ.as_deref().is_some_and(|t| !t.eq_ignore_ascii_case("JWT")) {
+    if h.typ
+        .as_deref()
+        .is_some_and(|t| !t.eq_ignore_ascii_case("JWT"))
+    {
         return Err("not a JWT");
     }
-    if !matches!(h.alg, Algorithm::HS256 | Algorithm::RS256 | Algorithm::EdDSA) {
+    if !matches!(
+        h.alg,
+        Algorithm::HS256 | Algorithm::RS256 | Algorithm::EdDSA
+    ) {
         return Err("algorithm not allowed");
     }
     Ok(())

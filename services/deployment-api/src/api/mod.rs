@@ -7,8 +7,8 @@ use liftoff_types::scheduler::{
     EventStatus, HostOverview, HostTargetStatus, LifecycleEventRecord, RolloutHost,
 };
 use liftoff_types::tokens::{
-    CreateTeam, CreateToken, CreatedToken, Revocation, RevocationKind, RevocationPage, RevokedToken,
-    Team, TeamList, TeamRole, TokenList, TokenRecord,
+    CreateTeam, CreateToken, CreatedToken, Revocation, RevocationKind, RevocationPage,
+    RevokedToken, Team, TeamList, TeamRole, TokenList, TokenRecord,
 };
 use liftoff_types::{ErrorBody, ErrorDetail};
 use utoipa::OpenApi;

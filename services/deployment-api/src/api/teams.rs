@@ -31,10 +31,7 @@ pub async fn create_team(
     security(("bearer" = []))
 )]
 #[get("/v1/teams")]
-pub async fn list_teams(
-    state: web::Data<State>,
-    caller: Caller,
-) -> Result<HttpResponse, ApiError> {
+pub async fn list_teams(state: web::Data<State>, caller: Caller) -> Result<HttpResponse, ApiError> {
     let teams = app::teams::list(&state, &caller).await?;
     Ok(HttpResponse::Ok().json(TeamList { teams }))
 }

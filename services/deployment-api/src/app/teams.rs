@@ -169,6 +169,9 @@ pub async fn set_disabled(
         })
         .await?;
     // Committed: refuse (or accept again) the team's tokens in this process at once.
-    state.authority.revocations().set_team_disabled(&name, disabled);
+    state
+        .authority
+        .revocations()
+        .set_team_disabled(&name, disabled);
     Ok(to_team(&row))
 }

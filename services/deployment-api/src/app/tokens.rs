@@ -138,9 +138,8 @@ pub async fn create(
     state
         .db
         .write(move |c| {
-            let t = store::team(c, &stored.team)?.ok_or_else(|| {
-                ApiError::not_found(format!("team {:?} not found", stored.team))
-            })?;
+            let t = store::team(c, &stored.team)?
+                .ok_or_else(|| ApiError::not_found(format!("team {:?} not found", stored.team)))?;
             if t.disabled_at.is_some() {
                 return Err(ApiError::conflict(
                     "team_disabled",
@@ -253,7 +252,11 @@ fn to_revocation(row: &RevocationRow) -> Option<Revocation> {
 
 /// The feed after `after`. Entries for tokens that have expired anyway are left out (their
 /// sequence numbers still count).
-pub async fn revocations_after(db: &Db, after: i64, limit: i64) -> Result<RevocationPage, ApiError> {
+pub async fn revocations_after(
+    db: &Db,
+    after: i64,
+    limit: i64,
+) -> Result<RevocationPage, ApiError> {
     if after < 0 {
         return Err(ApiError::invalid_field("after: not negative"));
     }

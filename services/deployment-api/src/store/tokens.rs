@@ -157,7 +157,10 @@ pub fn mark_revoked(
 }
 
 /// The revocation entry of a token, if it was revoked.
-pub fn revocation_of(conn: &mut AnyConnection, jti: &str) -> Result<Option<RevocationRow>, ApiError> {
+pub fn revocation_of(
+    conn: &mut AnyConnection,
+    jti: &str,
+) -> Result<Option<RevocationRow>, ApiError> {
     Ok(token_revocations::table
         .filter(token_revocations::jti.eq(jti))
         .filter(token_revocations::kind.eq("token"))

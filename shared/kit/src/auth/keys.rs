@@ -85,7 +85,8 @@ impl KeySet {
         let file: KeySetFile = serde_json::from_str(&text)
             .map_err(|e| anyhow::anyhow!("key set {}: {e}", path.display()))?;
         let base = path.parent().unwrap_or(Path::new(".")).to_path_buf();
-        Self::from_parts(file, &base).map_err(|e| anyhow::anyhow!("key set {}: {e}", path.display()))
+        Self::from_parts(file, &base)
+            .map_err(|e| anyhow::anyhow!("key set {}: {e}", path.display()))
     }
 
     fn from_parts(file: KeySetFile, base: &Path) -> anyhow::Result<Self> {

@@ -125,8 +125,7 @@ impl Revocations {
             s.seq = s.seq.max(page.next_after);
             // A revoked token past its expiry is refused for being expired; forget it (with
             // margin for the verifier's leeway).
-            s.tokens
-                .retain(|_, exp| exp.is_none_or(|e| e + 300 > now));
+            s.tokens.retain(|_, exp| exp.is_none_or(|e| e + 300 > now));
         }
     }
 
