@@ -197,7 +197,7 @@ impl Authority {
     pub fn verify(&self, token: &str) -> Result<(TokenKind, Claims), ApiError> {
         let bad = |why: &str| ApiError::unauthorized(format!("invalid token: {why}"));
         let header = jsonwebtoken::decode_header(token).map_err(|_| bad("malformed"))?;
-        check_header(&header).map_err(|why| bad(why))?;
+        check_header(&header).map_err(bad)?;
         let kid = header.kid.as_deref().ok_or_else(|| bad("no key id"))?;
         let key = self
             .keys
