@@ -147,12 +147,51 @@ pub async fn request_metrics(
     Ok(res)
 }
 
-/// Adds the bearer security scheme to a service's OpenAPI document.
+/// Adds the bearer security scheme to a service's OpenAPI document, and the answers of the
+/// admission middleware every route can give: 429 (with `Retry-After`) and, for routes with a
+/// body, 413.
 pub struct BearerSecurity;
 
 impl utoipa::Modify for BearerSecurity {
     fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::schema::{ObjectBuilder, Type};
         use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+        use utoipa::openapi::{Content, Ref, RefOr, ResponseBuilder, header::Header};
+        let error = || Content::new(Some(Ref::from_schema_name("ErrorBody")));
+        let limited = ResponseBuilder::new()
+            .description("Rate limited (per team, host or peer address); retry later")
+            .content("application/json", error())
+            .header(
+                "Retry-After",
+                Header::new(ObjectBuilder::new().schema_type(Type::Integer)),
+            )
+            .build();
+        let too_large = ResponseBuilder::new()
+            .description("The body exceeds this route's cap")
+            .content("application/json", error())
+            .build();
+        for item in openapi.paths.paths.values_mut() {
+            for op in [
+                &mut item.get,
+                &mut item.put,
+                &mut item.post,
+                &mut item.delete,
+                &mut item.patch,
+            ]
+            .into_iter()
+            .flatten()
+            {
+                let responses = &mut op.responses.responses;
+                responses
+                    .entry("429".into())
+                    .or_insert_with(|| RefOr::T(limited.clone()));
+                if op.request_body.is_some() {
+                    responses
+                        .entry("413".into())
+                        .or_insert_with(|| RefOr::T(too_large.clone()));
+                }
+            }
+        }
         let components = openapi.components.get_or_insert_with(Default::default);
         components.add_security_scheme(
             "bearer",
