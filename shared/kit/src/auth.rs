@@ -293,6 +293,8 @@ pub fn write_token_file(path: &Path, token: &str) -> std::io::Result<()> {
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
 mod tests {
+    use jsonwebtoken::EncodingKey;
+
     use super::*;
 
     fn authority() -> Authority {
@@ -375,5 +377,81 @@ mod tests {
             caller.host(Uuid::new_v4()).unwrap_err().status.as_u16(),
             401
         );
+    }
+
+    #[test]
+    fn revocations_hold_for_every_clone() {
+        let a = authority();
+        let b = a.clone();
+        let hour = chrono::Duration::hours(1);
+        let (t, c) = a
+            .mint(
+                TokenKind::Team,
+                "u",
+                Some("t"),
+                Some(Role::Viewer),
+                false,
+                hour,
+            )
+            .unwrap();
+        b.revocations().revoke(&c.jti, Some(c.exp));
+        assert_eq!(a.verify(&t).unwrap_err().status.as_u16(), 401);
+        let (team, _) = a
+            .mint(
+                TokenKind::Team,
+                "u",
+                Some("x"),
+                Some(Role::Admin),
+                false,
+                hour,
+            )
+            .unwrap();
+        let (host, _) = a
+            .mint(TokenKind::Host, "h", Some("x"), None, false, hour)
+            .unwrap();
+        a.revocations().set_team_disabled("x", true);
+        assert_eq!(b.verify(&team).unwrap_err().status.as_u16(), 401);
+        assert!(
+            b.verify(&host).is_ok(),
+            "a disabled team's hosts keep their credentials"
+        );
+        a.revocations().set_team_disabled("x", false);
+        assert!(b.verify(&team).is_ok());
+    }
+
+    #[test]
+    fn only_the_keys_algorithm_and_plain_headers_pass() {
+        let a = authority();
+        let claims = a
+            .mint(
+                TokenKind::Team,
+                "u",
+                Some("t"),
+                Some(Role::Viewer),
+                false,
+                chrono::Duration::hours(1),
+            )
+            .unwrap()
+            .1;
+        let key = EncodingKey::from_secret(b"0123456789abcdef0123456789abcdef");
+        let sign = |h: Header| jsonwebtoken::encode(&h, &claims, &key).unwrap();
+        let mut h = Header::new(Algorithm::HS256);
+        h.kid = Some(keys::DEFAULT_KID.into());
+        assert!(a.verify(&sign(h.clone())).is_ok());
+        let mut other_alg = h.clone();
+        other_alg.alg = Algorithm::HS512;
+        assert!(a.verify(&sign(other_alg)).is_err());
+        let mut no_kid = h.clone();
+        no_kid.kid = None;
+        assert!(a.verify(&sign(no_kid)).is_err());
+        let mut jku = h.clone();
+        jku.jku = Some("http://127.0.0.1:1/jwks".into());
+        assert!(a.verify(&sign(jku)).is_err());
+        let mut x5u = h.clone();
+        x5u.x5u = Some("http://127.0.0.1:1/cert".into());
+        assert!(a.verify(&sign(x5u)).is_err());
+        let mut typ = h;
+        typ.typ = Some("at+jwt".into());
+        assert!(a.verify(&sign(typ)).is_err());
     }
 }
