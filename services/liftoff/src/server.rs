@@ -66,6 +66,9 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
     // A service running apart follows deployment-api's revocation feed.
     if args.service != "deployment-api" {
         settings.auth.revocations_from = args.deployment_api_url.clone();
+        if args.deployment_api_url.is_none() {
+            tracing::warn!("no --deployment-api-url: this service cannot follow token revocations");
+        }
     }
     let peers = PeerUrls {
         deployment_api: args.deployment_api_url.unwrap_or_else(|| own.clone()),
