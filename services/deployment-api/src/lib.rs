@@ -3,6 +3,8 @@
 //! serves them), deployment groups, configurations, and deployments: the intent and the final
 //! outcome. The scheduler carries each deployment out. Stages order an application's groups
 //! (dev → staging → prod) and promotion deploys what succeeded in one stage to the next.
+//! It also owns teams and the records of their tokens, and the revocation feed every service
+//! follows.
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -80,6 +82,12 @@ impl Service {
     pub fn openapi() -> utoipa::openapi::OpenApi {
         api::ApiDoc::openapi()
     }
+}
+
+/// The revocation feed read from deployment-api's own database: what its processes (and
+/// `liftoff up`) follow instead of calling themselves over HTTP.
+pub fn revocation_feed(db: Db) -> Arc<dyn liftoff_kit::auth::RevocationFeed> {
+    app::tokens::feed(db)
 }
 
 impl ServiceApp for Service {

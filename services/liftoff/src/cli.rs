@@ -61,6 +61,8 @@ pub enum Command {
         database_url: Option<String>,
         #[command(flatten)]
         options: ServerOptions,
+        #[command(flatten)]
+        auth: crate::access::AuthArgs,
     },
     /// Run one service alone.
     Serve(ServeArgs),
@@ -126,6 +128,12 @@ pub enum Command {
     History(HistoryCmd),
     /// Who (token subject and team) did what, when, to which object.
     Audit(AuditArgs),
+    /// Team tokens: mint, revoke, list.
+    #[command(subcommand)]
+    Token(crate::access::TokenCmd),
+    /// Teams (platform admins).
+    #[command(subcommand)]
+    Team(crate::access::TeamCmd),
 }
 
 #[derive(Debug, Args)]
@@ -136,9 +144,12 @@ pub struct ServeArgs {
     pub listen: SocketAddr,
     #[arg(long, env = "LIFTOFF_DATABASE_URL")]
     pub database_url: String,
-    /// File holding the shared token-signing secret (created if missing).
-    #[arg(long, env = "LIFTOFF_SECRET_FILE")]
-    pub secret_file: PathBuf,
+    /// File holding the shared token-signing secret (created if missing); not needed with
+    /// --keyset.
+    #[arg(long, env = "LIFTOFF_SECRET_FILE", required_unless_present = "keyset")]
+    pub secret_file: Option<PathBuf>,
+    #[command(flatten)]
+    pub auth: crate::access::AuthArgs,
     #[arg(long, env = "LIFTOFF_DEPLOYMENT_API_URL")]
     pub deployment_api_url: Option<String>,
     #[arg(long, env = "LIFTOFF_SCHEDULER_URL")]

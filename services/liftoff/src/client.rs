@@ -64,6 +64,8 @@ pub fn print_error(json: bool, err: &anyhow::Error) {
 pub async fn run(g: &Global, command: Command) -> anyhow::Result<ExitCode> {
     let api = DeploymentApiClient::new(http(g)?);
     match command {
+        Command::Token(cmd) => return crate::access::token(g, cmd).await,
+        Command::Team(cmd) => return crate::access::team(g, cmd).await,
         Command::App(cmd) => crate::commands::app::run(g, &api, cmd).await?,
         Command::Revision(cmd) => crate::commands::revision::run(g, &api, cmd).await?,
         Command::Group(cmd) => crate::commands::group::run(g, &api, cmd).await?,

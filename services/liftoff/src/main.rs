@@ -5,6 +5,7 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
+mod access;
 mod cli;
 mod client;
 mod commands;
@@ -41,7 +42,8 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             listen,
             database_url,
             options,
-        } => server::up(&g, listen, database_url, options.settings()).await,
+            auth,
+        } => server::up(&g, listen, database_url, options.settings(), auth).await,
         Command::Serve(args) => server::serve(args).await,
         Command::Agent(args) => server::agent(args).await,
         Command::Openapi { out, check } => server::openapi(&out, check),

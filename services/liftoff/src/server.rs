@@ -9,6 +9,7 @@ use liftoff_kit::{Authority, DbUrl, PeerUrls};
 use liftoff_platform::{ServiceSettings, UpConfig};
 use tokio::sync::watch;
 
+use crate::access::AuthArgs;
 use crate::cli::{AgentArgs, Global, ServeArgs};
 
 /// Resolves on SIGINT or SIGTERM.
@@ -32,8 +33,10 @@ pub async fn up(
     g: &Global,
     listen: SocketAddr,
     database_url: Option<String>,
-    settings: ServiceSettings,
+    mut settings: ServiceSettings,
+    auth: AuthArgs,
 ) -> anyhow::Result<ExitCode> {
+    auth.apply(&mut settings);
     let running = liftoff_platform::up(UpConfig {
         listen,
         data_dir: g.data_dir.clone(),
@@ -59,22 +62,30 @@ pub async fn up(
 pub async fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
     let listener = TcpListener::bind(args.listen)?;
     let own = format!("http://{}", listener.local_addr()?);
+    let mut settings = args.options.settings();
+    args.auth.apply(&mut settings);
+    // A service running apart follows deployment-api's revocation feed.
+    if args.service != "deployment-api" {
+        settings.auth.revocations_from = args.deployment_api_url.clone();
+        if args.deployment_api_url.is_none() {
+            tracing::warn!("no --deployment-api-url: this service cannot follow token revocations");
+        }
+    }
     let peers = PeerUrls {
         deployment_api: args.deployment_api_url.unwrap_or_else(|| own.clone()),
         scheduler: args.scheduler_url.unwrap_or_else(|| own.clone()),
         registry: args.registry_url.unwrap_or_else(|| own.clone()),
         history: args.history_url.unwrap_or_else(|| own.clone()),
     };
-    let authority = Authority::load_or_create(&args.secret_file)?;
+    let secret = args.secret_file.clone().unwrap_or_default();
+    let authority = Authority::load(args.auth.keyset.as_deref(), &secret)?;
     let db_url = DbUrl::parse(&args.database_url, &args.service).map_err(anyhow::Error::msg)?;
-    let settings = args.options.settings();
-    let (name, auth2) = (args.service.clone(), authority.clone());
+    let (name, auth2, for_build) = (args.service.clone(), authority.clone(), settings.clone());
     let svc = tokio::task::spawn_blocking(move || {
-        liftoff_platform::build_service(&name, db_url, auth2, &peers, &settings)
+        liftoff_platform::build_service(&name, db_url, auth2, &peers, &for_build)
     })
     .await??;
-    let running =
-        liftoff_platform::serve(listener, vec![svc], authority, &args.options.settings())?;
+    let running = liftoff_platform::serve(listener, vec![svc], authority, &settings)?;
     tracing::info!(service = %args.service, url = %running.url, "serving");
     shutdown_signal().await;
     running.stop().await;

@@ -14,6 +14,7 @@ mod deployment_api;
 mod history;
 mod registry;
 mod scheduler;
+mod tokens;
 
 pub use deployment_api::{DeploymentApiClient, DeploymentQuery};
 pub use history::{AuditQuery, EventQuery, HistoryClient, Page, hook_log_excerpt};

@@ -1,19 +1,29 @@
 //! Credentials: team tokens, host credentials and service credentials are JWTs of three
-//! audiences, never interchangeable. HS256 with a secret from the data dir by default.
+//! audiences, never interchangeable. HS256 with a secret from the data dir by default, or a
+//! fixed key set of RS256/EdDSA keys selected by `kid` (see [`keys`]). Revoked tokens and
+//! disabled teams are refused at once in this process and within a tick everywhere (see
+//! [`revocation`]).
 
-use std::future::{Ready, ready};
 use std::path::Path;
+use std::sync::Arc;
 
-use actix_web::{FromRequest, HttpRequest, dev::Payload, http::header, web};
-use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
+use jsonwebtoken::{Algorithm, Header, Validation};
 use liftoff_types::audience;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use crate::error::ApiError;
 
+pub mod caller;
+pub mod keys;
+pub mod revocation;
+
+pub use caller::{Caller, Verified, bearer, verify_request};
+pub use revocation::{RevocationFeed, Revocations};
+
+use keys::KeySet;
+
 const ISSUER: &str = "liftoff";
-const KEY_ID: &str = "primary";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TokenKind {
@@ -76,24 +86,29 @@ pub struct Claims {
     pub jti: String,
 }
 
-/// Signs and verifies every credential of one installation.
+/// Signs and verifies every credential of one installation. Clones share the keys and the
+/// revocations, so a revocation applied through one clone is seen by all of them.
 #[derive(Clone)]
 pub struct Authority {
-    encoding: EncodingKey,
-    decoding: DecodingKey,
+    keys: Arc<KeySet>,
+    revocations: Arc<Revocations>,
 }
 
 impl std::fmt::Debug for Authority {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("Authority(HS256)")
+        write!(f, "Authority({})", self.keys.describe())
     }
 }
 
 impl Authority {
     pub fn from_secret(secret: &[u8]) -> Self {
+        Self::with_keys(KeySet::hs256(secret))
+    }
+
+    fn with_keys(keys: KeySet) -> Self {
         Self {
-            encoding: EncodingKey::from_secret(secret),
-            decoding: DecodingKey::from_secret(secret),
+            keys: Arc::new(keys),
+            revocations: Arc::new(Revocations::default()),
         }
     }
 
@@ -114,6 +129,31 @@ impl Authority {
             path.display()
         );
         Ok(Self::from_secret(secret.as_bytes()))
+    }
+
+    /// Loads a key set file (RS256/EdDSA/HS256 keys by `kid`, one of them active).
+    pub fn from_keyset_file(path: &Path) -> anyhow::Result<Self> {
+        Ok(Self::with_keys(KeySet::from_file(path)?))
+    }
+
+    /// The key set file if one is given, else the HS256 secret at `secret` (created if missing).
+    pub fn load(keyset: Option<&Path>, secret: &Path) -> anyhow::Result<Self> {
+        let authority = match keyset {
+            Some(k) => Self::from_keyset_file(k)?,
+            None => Self::load_or_create(secret)?,
+        };
+        tracing::info!(keys = %authority.keys.describe(), "token keys loaded");
+        Ok(authority)
+    }
+
+    /// The `kid` new credentials are signed with.
+    pub fn active_kid(&self) -> &str {
+        &self.keys.active_kid
+    }
+
+    /// This process's revocations (shared by every clone).
+    pub fn revocations(&self) -> &Revocations {
+        &self.revocations
     }
 
     /// Mints a credential.
@@ -139,33 +179,43 @@ impl Authority {
             nbf: now - 5,
             jti: Uuid::new_v4().to_string(),
         };
-        let mut header = Header::new(Algorithm::HS256);
-        header.kid = Some(KEY_ID.into());
-        let token = jsonwebtoken::encode(&header, &claims, &self.encoding)
-            .map_err(|e| ApiError::internal(format!("cannot sign token: {e}")))?;
+        let token = self.sign(&claims)?;
         Ok((token, claims))
     }
 
-    /// Verifies signature, algorithm, issuer, audience and validity times.
+    /// Signs `claims` as they are, with the active key.
+    pub fn sign(&self, claims: &Claims) -> Result<String, ApiError> {
+        let mut header = Header::new(self.keys.active_alg);
+        header.kid = Some(self.keys.active_kid.clone());
+        jsonwebtoken::encode(&header, claims, &self.keys.signing)
+            .map_err(|e| ApiError::internal(format!("cannot sign token: {e}")))
+    }
+
+    /// Verifies the header (only `typ`, `alg` and `kid`; the `kid` of a key in the set, and
+    /// that key's one algorithm), the signature, issuer, audience, validity times, and that the
+    /// token is not revoked nor its team disabled.
     pub fn verify(&self, token: &str) -> Result<(TokenKind, Claims), ApiError> {
         let bad = |why: &str| ApiError::unauthorized(format!("invalid token: {why}"));
         let header = jsonwebtoken::decode_header(token).map_err(|_| bad("malformed"))?;
-        if header.alg != Algorithm::HS256 {
-            return Err(bad("algorithm not allowed"));
+        check_header(&header).map_err(bad)?;
+        let kid = header.kid.as_deref().ok_or_else(|| bad("no key id"))?;
+        let key = self
+            .keys
+            .verifying
+            .get(kid)
+            .ok_or_else(|| bad("unknown key id"))?;
+        // The algorithm is the key's, never the token's choice.
+        if header.alg != key.alg {
+            return Err(bad("algorithm not allowed for this key"));
         }
-        if header.jku.is_some() || header.x5u.is_some() || header.jwk.is_some() {
-            return Err(bad("key URLs and embedded keys are not accepted"));
-        }
-        if header.kid.as_deref().is_some_and(|k| k != KEY_ID) {
-            return Err(bad("unknown key id"));
-        }
-        let mut validation = Validation::new(Algorithm::HS256);
+        let mut validation = Validation::new(key.alg);
+        validation.algorithms = vec![key.alg];
         validation.set_issuer(&[ISSUER]);
         validation.set_audience(&[audience::TEAM, audience::HOST, audience::SERVICE]);
         validation.set_required_spec_claims(&["exp", "iss", "aud", "sub", "nbf"]);
         validation.validate_nbf = true;
         validation.leeway = 30;
-        let data = jsonwebtoken::decode::<Claims>(token, &self.decoding, &validation)
+        let data = jsonwebtoken::decode::<Claims>(token, &key.key, &validation)
             .map_err(|e| bad(&e.to_string()))?;
         let claims = data.claims;
         let kind = match claims.aud.as_str() {
@@ -177,8 +227,50 @@ impl Authority {
         if claims.iat > chrono::Utc::now().timestamp() + 300 {
             return Err(bad("issued in the future"));
         }
+        if self.revocations.is_revoked(&claims.jti) {
+            return Err(ApiError::unauthorized("token revoked"));
+        }
+        if kind == TokenKind::Team
+            && let Some(team) = &claims.team
+            && self.revocations.is_team_disabled(team)
+        {
+            return Err(ApiError::unauthorized(format!("team {team} is disabled")));
+        }
         Ok((kind, claims))
     }
+}
+
+/// Only what we put in a header is accepted: no key URLs (`jku`, `x5u`), no embedded keys or
+/// certificates (`jwk`, `x5c`), no critical extensions we would not understand.
+fn check_header(h: &Header) -> Result<(), &'static str> {
+    if h.jku.is_some() || h.x5u.is_some() || h.url.is_some() {
+        return Err("key URLs are not accepted");
+    }
+    if h.jwk.is_some() || h.x5c.is_some() || h.x5t.is_some() || h.x5t_s256.is_some() {
+        return Err("embedded keys are not accepted");
+    }
+    if h.crit.is_some()
+        || h.enc.is_some()
+        || h.zip.is_some()
+        || h.nonce.is_some()
+        || h.cty.is_some()
+        || h.extras != jsonwebtoken::Extras::default()
+    {
+        return Err("unexpected header parameters");
+    }
+    if h.typ
+        .as_deref()
+        .is_some_and(|t| !t.eq_ignore_ascii_case("JWT"))
+    {
+        return Err("not a JWT");
+    }
+    if !matches!(
+        h.alg,
+        Algorithm::HS256 | Algorithm::RS256 | Algorithm::EdDSA
+    ) {
+        return Err("algorithm not allowed");
+    }
+    Ok(())
 }
 
 fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
@@ -198,114 +290,11 @@ pub fn write_token_file(path: &Path, token: &str) -> std::io::Result<()> {
     write_private(path, format!("{token}\n").as_bytes())
 }
 
-/// The verified caller of a request.
-#[derive(Debug, Clone)]
-pub struct Caller {
-    pub kind: TokenKind,
-    pub claims: Claims,
-}
-
-impl Caller {
-    pub fn subject(&self) -> &str {
-        &self.claims.sub
-    }
-
-    /// A team member with at least `min` role; returns the team.
-    pub fn team(&self, min: Role) -> Result<&str, ApiError> {
-        if self.kind != TokenKind::Team {
-            return Err(ApiError::unauthorized("this API takes a team token"));
-        }
-        let team = self
-            .claims
-            .team
-            .as_deref()
-            .ok_or_else(|| ApiError::unauthorized("token has no team"))?;
-        let role = self
-            .claims
-            .role
-            .as_deref()
-            .and_then(Role::parse)
-            .ok_or_else(|| ApiError::unauthorized("token has no valid role"))?;
-        if role < min {
-            return Err(ApiError::forbidden(format!(
-                "role {} may not do this (needs {})",
-                role.as_str(),
-                min.as_str()
-            )));
-        }
-        Ok(team)
-    }
-
-    /// A team member (returns `Some(team)`) or a peer service (`None`: all teams).
-    pub fn team_or_service(&self, min: Role) -> Result<Option<&str>, ApiError> {
-        if self.kind == TokenKind::Service {
-            return Ok(None);
-        }
-        self.team(min).map(Some)
-    }
-
-    pub fn service(&self) -> Result<(), ApiError> {
-        if self.kind == TokenKind::Service {
-            Ok(())
-        } else {
-            Err(ApiError::unauthorized(
-                "this API takes a service credential",
-            ))
-        }
-    }
-
-    /// The agent of host `host_id`. Another host's credential is refused with 403.
-    pub fn host(&self, host_id: Uuid) -> Result<(), ApiError> {
-        if self.kind != TokenKind::Host {
-            return Err(ApiError::unauthorized("this API takes a host credential"));
-        }
-        if self.claims.sub != host_id.to_string() {
-            return Err(ApiError::forbidden("a host may act only for itself"));
-        }
-        Ok(())
-    }
-
-    /// The host id of a host credential.
-    pub fn host_id(&self) -> Result<Uuid, ApiError> {
-        if self.kind != TokenKind::Host {
-            return Err(ApiError::unauthorized("this API takes a host credential"));
-        }
-        Uuid::parse_str(&self.claims.sub).map_err(|_| ApiError::unauthorized("bad host credential"))
-    }
-}
-
-impl FromRequest for Caller {
-    type Error = ApiError;
-    type Future = Ready<Result<Self, ApiError>>;
-
-    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        ready(extract(req))
-    }
-}
-
-fn extract(req: &HttpRequest) -> Result<Caller, ApiError> {
-    let authority = req
-        .app_data::<web::Data<Authority>>()
-        .ok_or_else(|| ApiError::internal("no token authority configured"))?;
-    let value = req
-        .headers()
-        .get(header::AUTHORIZATION)
-        .ok_or_else(|| ApiError::unauthorized("missing bearer token"))?;
-    let value = value
-        .to_str()
-        .map_err(|_| ApiError::unauthorized("malformed Authorization header"))?;
-    let token = value
-        .strip_prefix("Bearer ")
-        .or_else(|| value.strip_prefix("bearer "))
-        .ok_or_else(|| ApiError::unauthorized("Authorization must be a Bearer token"))?
-        .trim();
-    let (kind, claims) = authority.verify(token)?;
-    Ok(Caller { kind, claims })
-}
-
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
 mod tests {
+    use jsonwebtoken::EncodingKey;
+
     use super::*;
 
     fn authority() -> Authority {
@@ -388,5 +377,81 @@ mod tests {
             caller.host(Uuid::new_v4()).unwrap_err().status.as_u16(),
             401
         );
+    }
+
+    #[test]
+    fn revocations_hold_for_every_clone() {
+        let a = authority();
+        let b = a.clone();
+        let hour = chrono::Duration::hours(1);
+        let (t, c) = a
+            .mint(
+                TokenKind::Team,
+                "u",
+                Some("t"),
+                Some(Role::Viewer),
+                false,
+                hour,
+            )
+            .unwrap();
+        b.revocations().revoke(&c.jti, Some(c.exp));
+        assert_eq!(a.verify(&t).unwrap_err().status.as_u16(), 401);
+        let (team, _) = a
+            .mint(
+                TokenKind::Team,
+                "u",
+                Some("x"),
+                Some(Role::Admin),
+                false,
+                hour,
+            )
+            .unwrap();
+        let (host, _) = a
+            .mint(TokenKind::Host, "h", Some("x"), None, false, hour)
+            .unwrap();
+        a.revocations().set_team_disabled("x", true);
+        assert_eq!(b.verify(&team).unwrap_err().status.as_u16(), 401);
+        assert!(
+            b.verify(&host).is_ok(),
+            "a disabled team's hosts keep their credentials"
+        );
+        a.revocations().set_team_disabled("x", false);
+        assert!(b.verify(&team).is_ok());
+    }
+
+    #[test]
+    fn only_the_keys_algorithm_and_plain_headers_pass() {
+        let a = authority();
+        let claims = a
+            .mint(
+                TokenKind::Team,
+                "u",
+                Some("t"),
+                Some(Role::Viewer),
+                false,
+                chrono::Duration::hours(1),
+            )
+            .unwrap()
+            .1;
+        let key = EncodingKey::from_secret(b"0123456789abcdef0123456789abcdef");
+        let sign = |h: Header| jsonwebtoken::encode(&h, &claims, &key).unwrap();
+        let mut h = Header::new(Algorithm::HS256);
+        h.kid = Some(keys::DEFAULT_KID.into());
+        assert!(a.verify(&sign(h.clone())).is_ok());
+        let mut other_alg = h.clone();
+        other_alg.alg = Algorithm::HS512;
+        assert!(a.verify(&sign(other_alg)).is_err());
+        let mut no_kid = h.clone();
+        no_kid.kid = None;
+        assert!(a.verify(&sign(no_kid)).is_err());
+        let mut jku = h.clone();
+        jku.jku = Some("http://127.0.0.1:1/jwks".into());
+        assert!(a.verify(&sign(jku)).is_err());
+        let mut x5u = h.clone();
+        x5u.x5u = Some("http://127.0.0.1:1/cert".into());
+        assert!(a.verify(&sign(x5u)).is_err());
+        let mut typ = h;
+        typ.typ = Some("at+jwt".into());
+        assert!(a.verify(&sign(typ)).is_err());
     }
 }

@@ -1,7 +1,9 @@
 //! What every Liftoff service is built from: database access over SQLite and PostgreSQL, the
 //! one error type and its HTTP mapping, token verification, web glue (JSON errors, health,
-//! metrics), telemetry, and the transactional outbox that feeds the history service.
+//! metrics), admission (rate limits and body caps), telemetry, and the transactional outbox
+//! that feeds the history service.
 
+pub mod admission;
 pub mod auth;
 pub mod db;
 pub mod error;

@@ -14,8 +14,12 @@ use utoipa::ToSchema;
 use crate::db::Db;
 use crate::error::ApiError;
 
-/// Default JSON body cap for ordinary API routes.
+/// Default JSON body cap for ordinary API routes (enforced per route by `admission`).
 pub const DEFAULT_JSON_LIMIT: usize = 256 * 1024;
+
+/// The JSON extractor's own cap: the largest per-route cap of any JSON route (an event report
+/// carries a 64 KiB output tail, up to six times that once JSON-escaped).
+pub const MAX_JSON_LIMIT: usize = 1024 * 1024;
 
 /// JSON bodies: 400 `invalid_json` for syntax, 400 `invalid_request` for shape (unknown or
 /// missing fields), 413 over the cap, 415 for a wrong content type.
@@ -32,6 +36,9 @@ fn json_error(err: JsonPayloadError) -> ApiError {
         )),
         JsonPayloadError::Overflow { limit } => {
             ApiError::too_large(format!("body exceeds the limit of {limit} bytes"))
+        }
+        JsonPayloadError::Payload(actix_web::error::PayloadError::Overflow) => {
+            ApiError::too_large("body exceeds the limit of this route")
         }
         JsonPayloadError::ContentType => ApiError::new(
             actix_web::http::StatusCode::UNSUPPORTED_MEDIA_TYPE,
@@ -60,7 +67,7 @@ pub fn query_config() -> web::QueryConfig {
 
 /// Registers the extractor error handlers on an app or scope.
 pub fn configure_extractors(cfg: &mut web::ServiceConfig) {
-    cfg.app_data(json_config(DEFAULT_JSON_LIMIT))
+    cfg.app_data(json_config(MAX_JSON_LIMIT))
         .app_data(path_config())
         .app_data(query_config());
 }
@@ -87,7 +94,18 @@ pub async fn healthz() -> HttpResponse {
     HttpResponse::Ok().json(Health { status: "ok" })
 }
 
-pub async fn readyz(ready: web::Data<Readiness>) -> Result<HttpResponse, ApiError> {
+pub async fn readyz(
+    req: HttpRequest,
+    ready: web::Data<Readiness>,
+) -> Result<HttpResponse, ApiError> {
+    // A process that follows the revocation feed is ready once it has read it.
+    if let Some(authority) = req.app_data::<web::Data<crate::auth::Authority>>()
+        && authority.revocations().is_pending()
+    {
+        return Err(ApiError::unavailable(
+            "token revocations not loaded yet from deployment-api",
+        ));
+    }
     for (name, db) in &ready.0 {
         db.ping()
             .await
@@ -129,12 +147,51 @@ pub async fn request_metrics(
     Ok(res)
 }
 
-/// Adds the bearer security scheme to a service's OpenAPI document.
+/// Adds the bearer security scheme to a service's OpenAPI document, and the answers of the
+/// admission middleware every route can give: 429 (with `Retry-After`) and, for routes with a
+/// body, 413.
 pub struct BearerSecurity;
 
 impl utoipa::Modify for BearerSecurity {
     fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::schema::{ObjectBuilder, Type};
         use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+        use utoipa::openapi::{Content, Ref, RefOr, ResponseBuilder, header::Header};
+        let error = || Content::new(Some(Ref::from_schema_name("ErrorBody")));
+        let limited = ResponseBuilder::new()
+            .description("Rate limited (per team, host or peer address); retry later")
+            .content("application/json", error())
+            .header(
+                "Retry-After",
+                Header::new(ObjectBuilder::new().schema_type(Type::Integer)),
+            )
+            .build();
+        let too_large = ResponseBuilder::new()
+            .description("The body exceeds this route's cap")
+            .content("application/json", error())
+            .build();
+        for item in openapi.paths.paths.values_mut() {
+            for op in [
+                &mut item.get,
+                &mut item.put,
+                &mut item.post,
+                &mut item.delete,
+                &mut item.patch,
+            ]
+            .into_iter()
+            .flatten()
+            {
+                let responses = &mut op.responses.responses;
+                responses
+                    .entry("429".into())
+                    .or_insert_with(|| RefOr::T(limited.clone()));
+                if op.request_body.is_some() {
+                    responses
+                        .entry("413".into())
+                        .or_insert_with(|| RefOr::T(too_large.clone()));
+                }
+            }
+        }
         let components = openapi.components.get_or_insert_with(Default::default);
         components.add_security_scheme(
             "bearer",

@@ -14,6 +14,10 @@ use liftoff_kit::web::Readiness;
 use liftoff_kit::{Authority, Db, DbUrl, PeerUrls, Peers, ServiceApp};
 use tokio::task::JoinHandle;
 
+pub mod access;
+
+pub use access::AuthSettings;
+
 pub const SERVICES: [&str; 4] = ["deployment-api", "scheduler", "host-registry", "history"];
 
 /// Settings of every service, with defaults a production operator would pick.
@@ -27,6 +31,8 @@ pub struct ServiceSettings {
     pub tick_interval: Option<Duration>,
     /// HTTP worker threads (default: 2).
     pub workers: Option<usize>,
+    /// Keys, rate limits, where revocations come from.
+    pub auth: AuthSettings,
 }
 
 /// `liftoff up`: the whole control plane.
@@ -47,6 +53,8 @@ pub struct Running {
     server: JoinHandle<std::io::Result<()>>,
     ticks: Vec<JoinHandle<()>>,
     pub services: Vec<Arc<dyn ServiceApp>>,
+    /// Signs and verifies this server's credentials (shares its revocations).
+    pub authority: Authority,
 }
 
 impl Running {
@@ -169,15 +177,22 @@ pub fn serve(
             .map(|s| (s.name().to_string(), s.db().clone()))
             .collect(),
     );
+    let every = settings.tick_interval.unwrap_or(Duration::from_secs(1));
+    let follower = access::revocation_feed(&services, &authority, settings)?
+        .map(|feed| access::follow_revocations(authority.clone(), feed, every));
+    let for_running = authority.clone();
     let authority = web::Data::new(authority);
+    let admission = web::Data::new(access::admission(settings));
     let for_server = services.clone();
     let server = HttpServer::new(move || {
         let services = for_server.clone();
         let readiness = readiness.clone();
         App::new()
+            .wrap(from_fn(liftoff_kit::admission::admit))
             .wrap(from_fn(liftoff_kit::web::request_metrics))
             .wrap(tracing_actix_web::TracingLogger::default())
             .app_data(authority.clone())
+            .app_data(admission.clone())
             .configure(liftoff_kit::web::configure_extractors)
             .configure(move |cfg| liftoff_kit::web::configure_operations(cfg, readiness))
             .configure(move |cfg| {
@@ -195,7 +210,7 @@ pub fn serve(
     let handle = server.handle();
     let server = tokio::spawn(server);
     let interval_override = settings.tick_interval;
-    let ticks = services
+    let mut ticks: Vec<JoinHandle<()>> = services
         .iter()
         .map(|s| {
             let s = s.clone();
@@ -210,6 +225,7 @@ pub fn serve(
             })
         })
         .collect();
+    ticks.extend(follower);
     Ok(Running {
         addr,
         url: format!("http://{addr}"),
@@ -217,6 +233,7 @@ pub fn serve(
         server,
         ticks,
         services,
+        authority: for_running,
     })
 }
 
@@ -225,7 +242,10 @@ pub fn serve(
 pub async fn up(mut cfg: UpConfig) -> anyhow::Result<Running> {
     std::fs::create_dir_all(&cfg.data_dir)?;
     cfg.data_dir = std::path::absolute(&cfg.data_dir)?;
-    let authority = Authority::load_or_create(&secret_path(&cfg.data_dir))?;
+    let authority = Authority::load(
+        cfg.settings.auth.keyset.as_deref(),
+        &secret_path(&cfg.data_dir),
+    )?;
     let listener = TcpListener::bind(cfg.listen)?;
     let addr = listener.local_addr()?;
     let url = format!("http://{addr}");
@@ -248,6 +268,14 @@ pub async fn up(mut cfg: UpConfig) -> anyhow::Result<Running> {
         })
         .await??;
         services.push(svc);
+    }
+    // Know every revocation before the first request (the feed is local here).
+    if let Some(feed) = access::revocation_feed(&services, &authority, &cfg.settings)? {
+        authority
+            .revocations()
+            .sync(feed.as_ref())
+            .await
+            .map_err(|e| anyhow::anyhow!("reading token revocations: {e}"))?;
     }
     ensure_admin_token(&cfg.data_dir, &authority)?;
     serve(listener, services, authority, &cfg.settings)

@@ -90,6 +90,16 @@ impl TestPlatform {
             .tick_interval
             .get_or_insert(Duration::from_millis(200));
         settings.workers.get_or_insert(2);
+        // Tests drive many requests from one address and team; those that test the limits
+        // set their own.
+        settings
+            .auth
+            .rate_limits
+            .get_or_insert(liftoff_kit::admission::RateLimits {
+                team: liftoff_kit::admission::Budget::new(10_000.0, 100_000.0),
+                host: liftoff_kit::admission::Budget::new(10_000.0, 100_000.0),
+                anonymous: liftoff_kit::admission::Budget::new(10_000.0, 100_000.0),
+            });
         settings.deployment_api.spool_dir = dir.path().to_path_buf();
         let database_url = pg.as_ref().map(|p| p.url.clone());
         let running = liftoff_platform::up(UpConfig {
@@ -103,8 +113,7 @@ impl TestPlatform {
             std::fs::read_to_string(liftoff_platform::admin_token_path(&dir.path().join("data")))?
                 .trim()
                 .to_string();
-        let authority =
-            Authority::load_or_create(&liftoff_platform::secret_path(&dir.path().join("data")))?;
+        let authority = running.authority.clone();
         Ok(Self {
             url: running.url.clone(),
             addr: running.addr,

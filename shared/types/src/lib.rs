@@ -8,6 +8,7 @@ pub mod history;
 pub mod names;
 pub mod registry;
 pub mod scheduler;
+pub mod tokens;
 
 pub use error::{ErrorBody, ErrorDetail};
 

@@ -6,6 +6,10 @@ use liftoff_types::deployments::*;
 use liftoff_types::scheduler::{
     EventStatus, HostOverview, HostTargetStatus, LifecycleEventRecord, RolloutHost,
 };
+use liftoff_types::tokens::{
+    CreateTeam, CreateToken, CreatedToken, Revocation, RevocationKind, RevocationPage,
+    RevokedToken, Team, TeamList, TeamRole, TokenList, TokenRecord,
+};
 use liftoff_types::{ErrorBody, ErrorDetail};
 use utoipa::OpenApi;
 
@@ -17,6 +21,8 @@ mod deployments;
 mod groups;
 mod revisions;
 mod stages;
+mod teams;
+mod tokens;
 
 #[derive(OpenApi)]
 #[openapi(
@@ -29,6 +35,8 @@ mod stages;
         configs::list_configs, configs::create_config, configs::get_config, configs::delete_config,
         stages::list_stages, stages::promote,
         deployments::create_deployment, deployments::list_deployments, deployments::get_deployment, deployments::stop_deployment,
+        teams::create_team, teams::list_teams, teams::get_team, teams::disable_team, teams::enable_team,
+        teams::create_token, teams::list_tokens, tokens::revoke_token, tokens::revocations,
     ),
     components(schemas(
         ErrorBody, ErrorDetail, CreateApplication, Application, ApplicationList, UpdateApplication, ApplicationDeleted,
@@ -36,7 +44,9 @@ mod stages;
         CreateDeploymentGroup, DeploymentGroup, DeploymentGroupList, UpdateDeploymentGroup, ConcurrencyPolicy,
         DeploymentConfig, DeploymentConfigList, CreateDeploymentConfig, ZoneMode, Stage, StageList, Promote, Promotion,
         MinimumHealthy, CreateDeployment, Deployment, DeploymentList, DeploymentStatus, DeploymentReason,
-        HostOverview, RolloutHost, HostTargetStatus, LifecycleEventRecord, EventStatus
+        HostOverview, RolloutHost, HostTargetStatus, LifecycleEventRecord, EventStatus,
+        CreateTeam, Team, TeamList, TeamRole, CreateToken, CreatedToken, TokenRecord, TokenList, RevokedToken,
+        Revocation, RevocationKind, RevocationPage
     )),
     modifiers(&BearerSecurity),
     tags(
@@ -45,7 +55,9 @@ mod stages;
         (name = "deployment-groups", description = "Hosts selected by tags, and how to deploy to them"),
         (name = "deployment-configs", description = "How much of a fleet may be offline at once, zone mode, canary batch"),
         (name = "stages", description = "Groups ordered as stages, and promotion from one to the next"),
-        (name = "deployments", description = "Rolling a revision out to a group")
+        (name = "deployments", description = "Rolling a revision out to a group"),
+        (name = "teams", description = "Teams and their tokens"),
+        (name = "tokens", description = "Revocation, and the revocation feed")
     )
 )]
 pub struct ApiDoc;
@@ -75,6 +87,16 @@ pub fn configure(cfg: &mut web::ServiceConfig, state: web::Data<State>) {
         .service(deployments::list_deployments)
         .service(deployments::get_deployment)
         .service(deployments::stop_deployment)
+        .service(teams::create_team)
+        .service(teams::list_teams)
+        .service(teams::get_team)
+        .service(teams::disable_team)
+        .service(teams::enable_team)
+        .service(teams::create_token)
+        .service(teams::list_tokens)
+        // Before `/v1/tokens/{jti}/...`, though their shapes already differ.
+        .service(tokens::revocations)
+        .service(tokens::revoke_token)
         .route(
             "/openapi/deployment-api.json",
             web::get().to(|| async { liftoff_kit::web::openapi_json(ApiDoc::openapi()) }),

@@ -7,3 +7,5 @@ pub mod groups;
 pub mod idempotency;
 pub mod revisions;
 pub mod stages;
+pub mod teams;
+pub mod tokens;

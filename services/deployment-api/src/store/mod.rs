@@ -6,3 +6,4 @@ pub mod configs;
 pub mod deployments;
 pub mod groups;
 pub mod revisions;
+pub mod tokens;

@@ -1,0 +1,3 @@
+DROP TABLE token_revocations;
+DROP TABLE team_tokens;
+DROP TABLE teams;
