@@ -22,7 +22,12 @@ fn path_value(key: &str, a: &Tenant) -> Option<String> {
         "applications/{app}" | "applications/{name}" => a.app.clone(),
         "revisions/{id}" | "revisions/{r}" | "revisions/{revision}" => a.revision.to_string(),
         "deployment-groups/{group}" | "deployment-groups/{g}" => a.group.clone(),
-        "deployments/{id}" | "rollouts/{id}" => a.deployment?.to_string(),
+        "deployments/{id}" | "deployments/{deployment}" | "rollouts/{id}" => {
+            a.deployment?.to_string()
+        }
+        "deployment-configs/{name}" => a.config.clone(),
+        "pins/{revision}" => a.revision.to_string(),
+        "logs/{event}" => "BeforeInstall".to_string(),
         "hosts/{id}" | "hosts/{host}" | "agents/{host}" => a.hosts[0].host_id.to_string(),
         "commands/{command}" | "commands/{id}" => a.command?.to_string(),
         "teams/{team}" => a.team.clone(),
@@ -49,6 +54,10 @@ fn query_value(name: &str, a: &Tenant) -> Option<String> {
 fn body_override(schema: &str, a: &Tenant) -> Option<Value> {
     Some(match schema {
         "CreateDeploymentGroup" => json!({"name": "probe", "selector": {"role": [a.team]}}),
+        "Promote" => json!({"from": "staging", "to": "prod"}),
+        "RegisterRevisionUrl" => json!({
+            "url": "https://bundles.example.invalid/b.tar.gz", "sha256": "0".repeat(64)
+        }),
         "CreateDeployment" => json!({
             "application": a.app, "deployment_group": a.group, "revision": a.revision.to_string()
         }),

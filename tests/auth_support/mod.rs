@@ -42,6 +42,8 @@ pub struct Tenant {
     pub viewer_jti: String,
     pub app: String,
     pub group: String,
+    /// A custom deployment configuration of this team.
+    pub config: String,
     pub revision: Uuid,
     pub enrollment_token: Uuid,
     pub hosts: Vec<EnrollResponse>,
@@ -109,6 +111,15 @@ pub async fn tenant(p: &TestPlatform, team: &str, hosts: usize, deploy: bool) ->
     )
     .await
     .expect("create group");
+    let config = format!("{team}-cfg");
+    a.create_config(&CreateDeploymentConfig {
+        name: config.clone(),
+        minimum_healthy: MinimumHealthy::HostCount(0),
+        zone_mode: None,
+        canary_batch_size: None,
+    })
+    .await
+    .expect("create config");
     let bundle = bundle_file(p, team);
     let revision = api(p, &deployer)
         .push_revision(&app, &bundle, Some("v1"), None, None)
@@ -143,6 +154,7 @@ pub async fn tenant(p: &TestPlatform, team: &str, hosts: usize, deploy: bool) ->
         viewer_jti: viewer.record.jti,
         app,
         group,
+        config,
         revision,
         enrollment_token: enrollment.token_id,
         hosts: enrolled,

@@ -86,12 +86,14 @@ pub async fn revision_hosts(
 ) -> Result<HttpResponse, ApiError> {
     let team = caller.team_or_service(Role::Viewer)?.map(str::to_string);
     let q = q.into_inner();
+    let revision = revision.into_inner();
+    app::query::require_revision_known(&state, team.clone(), revision).await?;
     let list = app::query::host_revisions(
         &state,
         CurrentFilter {
             team,
             application: name("application", q.application)?,
-            revision_id: Some(revision.into_inner().to_string()),
+            revision_id: Some(revision.to_string()),
             host_id: None,
             after: None,
             limit: app::query::limit(q.limit)?,

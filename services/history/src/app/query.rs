@@ -9,6 +9,8 @@ use liftoff_types::history::{
     HostRevisionList, RecordedEvent,
 };
 
+use uuid::Uuid;
+
 use crate::State;
 use crate::store::deployments::{self, GroupDeploymentRow};
 use crate::store::events::{self, EventFilter, EventRow};
@@ -232,4 +234,25 @@ pub async fn group_at(
         hosts,
         next_cursor,
     })
+}
+
+/// A revision the caller's team has no record of answers 404, as another team's would.
+pub async fn require_revision_known(
+    state: &State,
+    team: Option<String>,
+    revision: Uuid,
+) -> Result<(), ApiError> {
+    let Some(team) = team else { return Ok(()) };
+    let rev = revision.to_string();
+    let known = state
+        .db
+        .run(move |c| crate::store::pins::revision_known(c, &team, &rev))
+        .await?;
+    if known {
+        Ok(())
+    } else {
+        Err(ApiError::not_found(format!(
+            "revision {revision} not found in history"
+        )))
+    }
 }
