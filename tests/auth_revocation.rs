@@ -7,7 +7,6 @@
 mod auth_support;
 
 use std::collections::BTreeMap;
-use std::net::TcpListener;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
@@ -189,14 +188,6 @@ async fn a_revoked_token_or_disabled_team_is_refused_at_once_by_every_service() 
     p.stop().await;
 }
 
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
 fn spawn_service(svc: &str, dir: &Path, db: &str, urls: &BTreeMap<&str, String>) -> Child {
     let log = std::fs::OpenOptions::new()
         .create(true)
@@ -266,7 +257,12 @@ async fn services_running_apart_refuse_a_revoked_token_within_a_tick() {
     };
     let urls: BTreeMap<&str, String> = SERVICES
         .iter()
-        .map(|s| (*s, format!("http://127.0.0.1:{}", free_port())))
+        .map(|s| {
+            (
+                *s,
+                format!("http://127.0.0.1:{}", liftoff_testkit::free_port()),
+            )
+        })
         .collect();
     let mut children: BTreeMap<&str, Child> = SERVICES
         .iter()

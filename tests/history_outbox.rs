@@ -8,7 +8,6 @@
 mod history_support;
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -25,14 +24,6 @@ use tokio::process::Child;
 use uuid::Uuid;
 
 const SERVICES: [&str; 4] = ["deployment-api", "scheduler", "host-registry", "history"];
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
 
 struct Cluster {
     dir: PathBuf,
@@ -125,7 +116,12 @@ async fn history_killed_mid_deployment_loses_nothing_and_duplicates_nothing() {
     };
     let urls: BTreeMap<&'static str, String> = SERVICES
         .iter()
-        .map(|s| (*s, format!("http://127.0.0.1:{}", free_port())))
+        .map(|s| {
+            (
+                *s,
+                format!("http://127.0.0.1:{}", liftoff_testkit::free_port()),
+            )
+        })
         .collect();
     let db = SERVICES
         .iter()
@@ -148,7 +144,14 @@ async fn history_killed_mid_deployment_loses_nothing_and_duplicates_nothing() {
     let mut children: BTreeMap<&str, Child> = BTreeMap::new();
     // The first one creates the shared secret; the others read it.
     children.insert("history", cluster.spawn("history"));
-    cluster.ready("history").await;
+    // Only the secret is awaited: a service running apart is ready once it has read
+    // deployment-api's revocation feed, and deployment-api starts next.
+    let secret = cluster.secret.clone();
+    wait_for("the shared secret", Duration::from_secs(60), || {
+        let secret = secret.clone();
+        async move { secret.exists().then_some(()) }
+    })
+    .await;
     for svc in ["deployment-api", "scheduler", "host-registry"] {
         children.insert(svc, cluster.spawn(svc));
     }
@@ -329,7 +332,14 @@ async fn history_killed_mid_deployment_loses_nothing_and_duplicates_nothing() {
     );
 
     children.insert("history", cluster.spawn("history"));
-    cluster.ready("history").await;
+    // Only the secret is awaited: a service running apart is ready once it has read
+    // deployment-api's revocation feed, and deployment-api starts next.
+    let secret = cluster.secret.clone();
+    wait_for("the shared secret", Duration::from_secs(60), || {
+        let secret = secret.clone();
+        async move { secret.exists().then_some(()) }
+    })
+    .await;
     wait_for("the outboxes to drain", Duration::from_secs(90), || {
         let (history, cluster) = (history.clone(), &cluster);
         async move {

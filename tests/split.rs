@@ -4,7 +4,6 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::collections::BTreeMap;
-use std::net::TcpListener;
 use std::process::Stdio;
 use std::time::Duration;
 
@@ -16,14 +15,6 @@ use liftoff_types::deployments::*;
 
 const BIN: &str = env!("CARGO_BIN_EXE_liftoff");
 const SERVICES: [&str; 4] = ["deployment-api", "scheduler", "host-registry", "history"];
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn services_run_alone_and_call_each_other_over_http() {
@@ -46,7 +37,12 @@ async fn services_run_alone_and_call_each_other_over_http() {
         attempt += 1;
         let urls: BTreeMap<&str, String> = SERVICES
             .iter()
-            .map(|s| (*s, format!("http://127.0.0.1:{}", free_port())))
+            .map(|s| {
+                (
+                    *s,
+                    format!("http://127.0.0.1:{}", liftoff_testkit::free_port()),
+                )
+            })
             .collect();
         let mut children = Vec::new();
         for svc in SERVICES {

@@ -119,7 +119,11 @@ impl Authority {
                 std::fs::create_dir_all(dir)?;
             }
             let secret: [u8; 32] = rand::random();
-            write_private(path, hex::encode(secret).as_bytes())?;
+            match write_private(path, hex::encode(secret).as_bytes()) {
+                // Another process created it first: use theirs.
+                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
+                other => other?,
+            }
         }
         let text = std::fs::read_to_string(path)?;
         let secret = text.trim();
@@ -273,16 +277,30 @@ fn check_header(h: &Header) -> Result<(), &'static str> {
     Ok(())
 }
 
+/// Creates `path` with `bytes`, readable only by its owner, all at once: the bytes go to a
+/// private temporary file that is then hard-linked into place, so a process starting at the
+/// same moment sees no file or the whole file, never a partial one, and an existing file is
+/// never replaced (`AlreadyExists`).
 fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     use std::io::Write;
     use std::os::unix::fs::OpenOptionsExt;
-    let mut f = std::fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .mode(0o600)
-        .open(path)?;
-    f.write_all(bytes)?;
-    f.sync_all()
+    let dir = path
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let tmp = dir.join(format!(".{}.tmp", Uuid::new_v4()));
+    let result = (|| {
+        let mut f = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(0o600)
+            .open(&tmp)?;
+        f.write_all(bytes)?;
+        f.sync_all()?;
+        std::fs::hard_link(&tmp, path)
+    })();
+    let _ = std::fs::remove_file(&tmp);
+    result
 }
 
 /// Writes a token file readable only by its owner.

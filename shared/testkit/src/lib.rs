@@ -322,3 +322,43 @@ pub fn pack(dir: &Path, out: &Path) -> anyhow::Result<()> {
     liftoff_bundle::pack_dir_tar_gz(dir, &mut f)?;
     Ok(())
 }
+
+/// A free loopback port for a process that must be told its port before it starts.
+///
+/// Ports bound with `:0` come from the kernel's ephemeral range; picking outside it means the
+/// port cannot be taken by everything else on the machine binding `:0` between this pick and
+/// the process binding it. Two picks of the same port are avoided within this process.
+pub fn free_port() -> u16 {
+    use std::sync::Mutex;
+    static TAKEN: Mutex<Vec<u16>> = Mutex::new(Vec::new());
+    let (low, high) = std::fs::read_to_string("/proc/sys/net/ipv4/ip_local_port_range")
+        .ok()
+        .and_then(|s| {
+            let mut it = s.split_whitespace().map(|v| v.parse::<u16>().ok());
+            Some((it.next()??, it.next()??))
+        })
+        .unwrap_or((32768, 60999));
+    // The largest range below (or above) the ephemeral one.
+    let (from, to) = if low > 12000 {
+        (10000u16, low - 1)
+    } else {
+        (high.saturating_add(1), 65000)
+    };
+    for _ in 0..1000 {
+        let port = from + (rand_u16() % (to - from));
+        let Ok(mut taken) = TAKEN.lock() else { break };
+        if taken.contains(&port) {
+            continue;
+        }
+        if std::net::TcpListener::bind(("127.0.0.1", port)).is_ok() {
+            taken.push(port);
+            return port;
+        }
+    }
+    panic!("no free port outside the ephemeral range");
+}
+
+fn rand_u16() -> u16 {
+    let id = uuid::Uuid::new_v4();
+    u16::from_le_bytes([id.as_bytes()[0], id.as_bytes()[1]])
+}
