@@ -8,6 +8,7 @@ use clap::Parser;
 mod cli;
 mod client;
 mod demo;
+mod hosts;
 mod progress;
 mod server;
 

@@ -36,7 +36,7 @@ pub async fn up(
         listen,
         data_dir: g.data_dir.clone(),
         database_url,
-        settings: ServiceSettings::default(),
+        settings: settings_from_env()?,
     })
     .await?;
     let token = liftoff_platform::admin_token_path(&g.data_dir);
@@ -54,6 +54,15 @@ pub async fn up(
     Ok(ExitCode::SUCCESS)
 }
 
+/// Service settings: defaults, with what the environment overrides (host registry:
+/// heartbeat timing and the autoscaling secrets).
+fn settings_from_env() -> anyhow::Result<ServiceSettings> {
+    Ok(ServiceSettings {
+        registry: liftoff_host_registry::Config::from_env()?,
+        ..ServiceSettings::default()
+    })
+}
+
 pub async fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
     let listener = TcpListener::bind(args.listen)?;
     let own = format!("http://{}", listener.local_addr()?);
@@ -65,7 +74,7 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
     };
     let authority = Authority::load_or_create(&args.secret_file)?;
     let db_url = DbUrl::parse(&args.database_url, &args.service).map_err(anyhow::Error::msg)?;
-    let settings = ServiceSettings::default();
+    let settings = settings_from_env()?;
     let (name, auth2) = (args.service.clone(), authority.clone());
     let svc = tokio::task::spawn_blocking(move || {
         liftoff_platform::build_service(&name, db_url, auth2, &peers, &settings)

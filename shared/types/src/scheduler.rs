@@ -23,6 +23,9 @@ pub struct CreateRollout {
     pub selector: BTreeMap<String, Vec<String>>,
     pub minimum_healthy: MinimumHealthy,
     pub created_by: String,
+    /// Exactly these hosts instead of the ones `selector` selects (a scale-out install).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hosts: Option<Vec<Uuid>>,
 }
 
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, ToSchema, PartialEq, Eq, Hash)]

@@ -15,6 +15,7 @@ mod applications;
 mod deployments;
 mod groups;
 mod revisions;
+mod scale_out;
 
 #[derive(OpenApi)]
 #[openapi(
@@ -24,19 +25,23 @@ mod revisions;
         revisions::push_revision, revisions::list_revisions, revisions::get_revision, revisions::download_bundle,
         groups::create_group, groups::list_groups, groups::get_group, groups::list_configs,
         deployments::create_deployment, deployments::list_deployments, deployments::get_deployment, deployments::stop_deployment,
+        scale_out::scale_out,
     ),
     components(schemas(
         ErrorBody, ErrorDetail, CreateApplication, Application, ApplicationList, Revision, RevisionList, BundleRef,
         CreateDeploymentGroup, DeploymentGroup, DeploymentGroupList, ConcurrencyPolicy, DeploymentConfig, DeploymentConfigList,
         MinimumHealthy, CreateDeployment, Deployment, DeploymentList, DeploymentStatus, DeploymentReason,
-        HostOverview, RolloutHost, HostTargetStatus, LifecycleEventRecord, EventStatus
+        HostOverview, RolloutHost, HostTargetStatus, LifecycleEventRecord, EventStatus,
+        liftoff_types::scale_out::ScaleOutRequest, liftoff_types::scale_out::ScaleOutPlan, liftoff_types::scale_out::ScaleOutInstall,
+        liftoff_types::registry::InstallMode
     )),
     modifiers(&BearerSecurity),
     tags(
         (name = "applications", description = "Applications"),
         (name = "revisions", description = "Bundles pushed for an application"),
         (name = "deployment-groups", description = "Hosts selected by tags, and how to deploy to them"),
-        (name = "deployments", description = "Rolling a revision out to a group")
+        (name = "deployments", description = "Rolling a revision out to a group"),
+        (name = "scale-out", description = "Installs for hosts that enter a group (host registry only)")
     )
 )]
 pub struct ApiDoc;
@@ -58,6 +63,7 @@ pub fn configure(cfg: &mut web::ServiceConfig, state: web::Data<State>) {
         .service(deployments::list_deployments)
         .service(deployments::get_deployment)
         .service(deployments::stop_deployment)
+        .service(scale_out::scale_out)
         .route(
             "/openapi/deployment-api.json",
             web::get().to(|| async { liftoff_kit::web::openapi_json(ApiDoc::openapi()) }),

@@ -13,7 +13,7 @@ use uuid::Uuid;
 
 use crate::State;
 use crate::store::deployments::{self, DeploymentRow, ListFilter};
-use crate::store::{applications, bundles, groups, revisions};
+use crate::store::{applications, bundles, groups, revisions, scale_out};
 
 pub const DEFAULT_PAGE: i64 = 50;
 pub const MAX_PAGE: i64 = 200;
@@ -165,7 +165,10 @@ pub async fn create(
 }
 
 /// Gives a `Created` deployment to the scheduler and marks it `InProgress`.
-async fn hand_off(state: &State, row: &DeploymentRow) -> Result<DeploymentRow, ApiError> {
+pub(crate) async fn hand_off(
+    state: &State,
+    row: &DeploymentRow,
+) -> Result<DeploymentRow, ApiError> {
     let id = row.id.clone();
     let spec = {
         let row = row.clone();
@@ -177,6 +180,9 @@ async fn hand_off(state: &State, row: &DeploymentRow) -> Result<DeploymentRow, A
                     .ok_or_else(|| ApiError::internal("deployment without revision"))?;
                 let bundle = bundles::get(c, &revision.sha256)?
                     .ok_or_else(|| ApiError::internal("revision without bundle"))?;
+                let hosts = scale_out::target_host(c, &row.id)?
+                    .map(|h| uuid(&h).map(|h| vec![h]))
+                    .transpose()?;
                 Ok(CreateRollout {
                     team: row.team.clone(),
                     application: row.application.clone(),
@@ -195,6 +201,7 @@ async fn hand_off(state: &State, row: &DeploymentRow) -> Result<DeploymentRow, A
                     selector: serde_json::from_str(&group.selector)?,
                     minimum_healthy: serde_json::from_str(&row.minimum_healthy)?,
                     created_by: row.created_by.clone(),
+                    hosts,
                 })
             })
             .await?

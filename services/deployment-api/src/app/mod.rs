@@ -5,3 +5,4 @@ pub mod configs;
 pub mod deployments;
 pub mod groups;
 pub mod revisions;
+pub mod scale_out;
