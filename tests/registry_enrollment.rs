@@ -339,3 +339,117 @@ async fn operator_edits_are_validated_and_scoped_to_the_team() {
     assert!(failed.hosts.is_empty());
     p.stop().await;
 }
+
+/// Runs `liftoff ARGS --json` against `p`; answers (exit code, stdout as JSON).
+async fn cli(p: &TestPlatform, args: &[&str]) -> (i32, serde_json::Value) {
+    let out = tokio::process::Command::new(env!("CARGO_BIN_EXE_liftoff"))
+        .args(args)
+        .arg("--json")
+        .env("LIFTOFF_URL", &p.url)
+        .env("LIFTOFF_TOKEN", &p.admin_token)
+        .env("LIFTOFF_DATA_DIR", p.dir.path().join("cli-data"))
+        .output()
+        .await
+        .expect("run liftoff");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let json = serde_json::from_str(&stdout)
+        .unwrap_or_else(|e| panic!("`liftoff {}`: no JSON ({e}): {stdout}", args.join(" ")));
+    (out.status.code().unwrap_or(-1), json)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_command_line_filters_hosts_and_manages_tokens_and_tags() {
+    let p = TestPlatform::start().await.unwrap();
+    let (code, created) = cli(
+        &p,
+        &["enroll-token", "create", "--uses", "3", "--tag", "env=prod"],
+    )
+    .await;
+    assert_eq!(code, 0, "{created}");
+    let token = created["token"].as_str().unwrap().to_string();
+    let token_id = created["token_id"].as_str().unwrap().to_string();
+    let web = enroll(&p, &token, "web-1").await.unwrap();
+    let (code, listed) = cli(&p, &["enroll-token", "list"]).await;
+    assert_eq!(code, 0);
+    assert_eq!(listed["enrollment_tokens"][0]["uses"], 1);
+    assert_eq!(listed["enrollment_tokens"][0]["uses_left"], 2);
+
+    // Group selector and state filters.
+    assert_eq!(cli(&p, &["app", "create", "shop"]).await.0, 0);
+    let (code, g) = cli(
+        &p,
+        &[
+            "group",
+            "create",
+            "--app",
+            "shop",
+            "api",
+            "--selector",
+            "role=api",
+        ],
+    )
+    .await;
+    assert_eq!(code, 0, "{g}");
+    let reg = p.registry();
+    wait_for("the host in service", Duration::from_secs(10), || {
+        let reg = reg.clone();
+        async move {
+            (reg.get_host(web.host_id).await.ok()?.state == HostState::InService).then_some(())
+        }
+    })
+    .await;
+    let (_, in_group) = cli(&p, &["hosts", "--group", "api"]).await;
+    assert_eq!(in_group["hosts"].as_array().unwrap().len(), 0, "{in_group}");
+    let (code, tagged) = cli(
+        &p,
+        &[
+            "host",
+            "tag",
+            &web.host_id.to_string(),
+            "role=api",
+            "--remove",
+            "env",
+        ],
+    )
+    .await;
+    assert_eq!(code, 0, "{tagged}");
+    assert_eq!(tagged["tags"], serde_json::json!({"role": "api"}));
+    let (_, in_group) = cli(&p, &["hosts", "--group", "api", "--app", "shop"]).await;
+    assert_eq!(
+        in_group["hosts"][0]["host_id"],
+        web.host_id.to_string(),
+        "{in_group}"
+    );
+    let (_, in_service) = cli(&p, &["hosts", "--state", "InService", "--zone", "zone-a"]).await;
+    assert_eq!(
+        in_service["hosts"].as_array().unwrap().len(),
+        1,
+        "{in_service}"
+    );
+    let (_, lost) = cli(&p, &["hosts", "--state", "Lost"]).await;
+    assert!(lost["hosts"].as_array().unwrap().is_empty());
+    let (code, err) = cli(&p, &["hosts", "--state", "Sleepy"]).await;
+    assert_ne!(code, 0);
+    assert!(
+        err["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("--state"),
+        "{err}"
+    );
+    let (code, err) = cli(&p, &["hosts", "--group", "nope"]).await;
+    assert_ne!(code, 0, "{err}");
+
+    // Revoke from the command line: enrolling is refused.
+    let (code, revoked) = cli(&p, &["enroll-token", "revoke", &token_id]).await;
+    assert_eq!(code, 0, "{revoked}");
+    assert!(revoked["revoked_at"].is_string());
+    assert_eq!(status(enroll(&p, &token, "web-2").await), 401);
+    let (code, shown) = cli(&p, &["host", "show", &web.host_id.to_string()]).await;
+    assert_eq!(code, 0);
+    assert_eq!(shown["state"], "InService");
+    let (code, gone) = cli(&p, &["host", "deregister", &web.host_id.to_string()]).await;
+    assert_eq!(code, 0);
+    assert_eq!(gone["state"], "Deregistered");
+    p.stop().await;
+}

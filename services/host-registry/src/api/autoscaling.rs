@@ -33,7 +33,8 @@ fn header(req: &HttpRequest, name: &str) -> Option<String> {
         (status = 403, body = liftoff_types::ErrorBody, description = "No signing secret configured"),
         (status = 413, body = liftoff_types::ErrorBody), (status = 415, body = liftoff_types::ErrorBody),
         (status = 422, body = liftoff_types::ErrorBody, description = "unsupported_event")
-    )
+    ),
+    security(("autoscaling_signature" = []))
 )]
 #[post("/v1/autoscaling/events")]
 pub async fn event(
@@ -90,4 +91,21 @@ pub async fn lifecycle_actions(
     };
     let lifecycle_actions = app::autoscaling::list(&state, scope).await?;
     Ok(HttpResponse::Ok().json(LifecycleActionList { lifecycle_actions }))
+}
+
+/// Documents the HMAC signature that authenticates autoscaling events.
+pub struct SignatureSecurity;
+
+impl utoipa::Modify for SignatureSecurity {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::security::{ApiKey, ApiKeyValue, SecurityScheme};
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "autoscaling_signature",
+            SecurityScheme::ApiKey(ApiKey::Header(ApiKeyValue::with_description(
+                "X-Liftoff-Signature",
+                "v1=<hex HMAC-SHA256 of \"<X-Liftoff-Timestamp>.<raw body>\"> with a configured autoscaling secret",
+            ))),
+        );
+    }
 }

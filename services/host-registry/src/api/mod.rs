@@ -9,6 +9,7 @@ use utoipa::OpenApi;
 use liftoff_kit::web::BearerSecurity;
 
 use crate::State;
+use autoscaling::SignatureSecurity;
 
 mod autoscaling;
 mod enrollment;
@@ -39,7 +40,7 @@ mod hosts;
         AutoscalingEvent, AutoscalingEventAccepted, LifecycleAction, LifecycleActionList,
         LifecycleActionStatus, LifecycleResult, ScaleDirection
     )),
-    modifiers(&BearerSecurity),
+    modifiers(&BearerSecurity, &SignatureSecurity),
     tags(
         (name = "hosts", description = "The fleet"),
         (name = "enrollment", description = "Joining the fleet"),
