@@ -16,6 +16,7 @@ use tokio::sync::watch;
 
 pub mod executor;
 pub mod hook;
+pub mod scale_in;
 pub mod state;
 
 use state::{Identity, Journal, StateDir};
@@ -105,6 +106,8 @@ pub struct Agent {
     registry: RegistryClient,
     /// Authenticated client of deployment-api (bundle downloads).
     pub bundles: Client,
+    /// Poked after a command completes, so the registry hears from the host at once.
+    heartbeat_now: tokio::sync::Notify,
 }
 
 impl Agent {
@@ -151,6 +154,7 @@ impl Agent {
             scheduler: SchedulerClient::new(client(&config.scheduler_url)?),
             registry: RegistryClient::new(client(&None)?),
             bundles: client(&config.deployment_api_url)?,
+            heartbeat_now: tokio::sync::Notify::new(),
             config,
             state,
             identity,
@@ -207,9 +211,13 @@ impl Agent {
         Ok(())
     }
 
-    /// Heartbeats until `stop` turns true.
+    /// Heartbeats until `stop` turns true; runs what the registry asks in its answers
+    /// (scale-in) alongside, so heartbeats go on meanwhile.
     async fn heartbeat_loop(&self, mut stop: watch::Receiver<bool>) {
         let mut interval = Duration::from_secs(self.identity.heartbeat_interval_secs.max(1));
+        let mut asked: Option<
+            std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send + '_>>,
+        > = None;
         loop {
             match self
                 .registry
@@ -221,12 +229,30 @@ impl Agent {
                 )
                 .await
             {
-                Ok(r) => interval = Duration::from_secs(r.heartbeat_interval_secs.max(1)),
+                Ok(r) => {
+                    interval = Duration::from_secs(r.heartbeat_interval_secs.max(1));
+                    if asked.is_none()
+                        && let Some(cmd) = r.commands.into_iter().next()
+                    {
+                        asked = Some(Box::pin(scale_in::run(self, cmd)));
+                    }
+                }
                 Err(e) => tracing::warn!(error = %e, "heartbeat failed"),
             }
+            let mut done = false;
             tokio::select! {
                 _ = tokio::time::sleep(interval) => {}
+                _ = self.heartbeat_now.notified() => {}
+                _ = async {
+                    match asked.as_mut() {
+                        Some(f) => f.await,
+                        None => std::future::pending().await,
+                    }
+                } => done = true,
                 _ = stop.changed() => return,
+            }
+            if done {
+                asked = None;
             }
         }
     }
@@ -317,6 +343,7 @@ impl Agent {
             }
         }
         self.state.clear_journal()?;
+        self.heartbeat_now.notify_one();
         Ok(())
     }
 

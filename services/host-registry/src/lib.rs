@@ -1,7 +1,10 @@
 //! host-registry: the fleet's hosts, their zones and tags, enrollment with tokens, heartbeats
-//! and liveness. Agents enroll here and get their own credential; the scheduler asks here
-//! which hosts a deployment group selects.
+//! and liveness, the host lifecycle (a host entering a group is held out of service until the
+//! group's revision is installed on it), and the autoscaling intake (lifecycle hooks).
+//! Agents enroll here and get their own credential; the scheduler asks here which hosts a
+//! deployment group selects.
 
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -36,6 +39,9 @@ pub struct Config {
     pub heartbeat_interval: Duration,
     /// A host silent for longer than this is `Lost`.
     pub heartbeat_grace: Duration,
+    /// An install deployment the scheduler never heard of after this fails the host.
+    pub install_timeout: Duration,
+    pub autoscaling: AutoscalingConfig,
 }
 
 impl Default for Config {
@@ -43,7 +49,80 @@ impl Default for Config {
         Self {
             heartbeat_interval: Duration::from_secs(5),
             heartbeat_grace: Duration::from_secs(20),
+            install_timeout: Duration::from_secs(3600),
+            autoscaling: AutoscalingConfig::default(),
         }
+    }
+}
+
+/// The autoscaling intake: who may sign events, and how long things may take.
+#[derive(Debug, Clone)]
+pub struct AutoscalingConfig {
+    /// Signing secrets, current first. During a rotation both the new and the old one verify.
+    pub secrets: Vec<String>,
+    /// A file with one secret per line (current first), read on every event, so a rotation
+    /// needs no restart. Used together with `secrets`.
+    pub secret_file: Option<PathBuf>,
+    /// How far an event's timestamp may be from now.
+    pub tolerance: Duration,
+    /// How long the autoscaler waits for an answer when the event does not say (EC2's default).
+    pub heartbeat_timeout: Duration,
+    /// How long an agent may take to answer ApplicationStop before the host is deregistered
+    /// without it.
+    pub stop_timeout: Duration,
+}
+
+impl Default for AutoscalingConfig {
+    fn default() -> Self {
+        Self {
+            secrets: Vec::new(),
+            secret_file: None,
+            tolerance: Duration::from_secs(300),
+            heartbeat_timeout: Duration::from_secs(3600),
+            stop_timeout: Duration::from_secs(600),
+        }
+    }
+}
+
+impl Config {
+    /// Defaults, overridden by `LIFTOFF_HEARTBEAT_INTERVAL_SECS`, `LIFTOFF_HEARTBEAT_GRACE_SECS`,
+    /// `LIFTOFF_AUTOSCALING_SECRET`, `LIFTOFF_AUTOSCALING_PREVIOUS_SECRET` and
+    /// `LIFTOFF_AUTOSCALING_SECRET_FILE`.
+    pub fn from_env() -> anyhow::Result<Self> {
+        let mut c = Self::default();
+        let secs = |name: &str| -> anyhow::Result<Option<Duration>> {
+            match std::env::var(name) {
+                Ok(v) => {
+                    let n: u64 = v
+                        .trim()
+                        .parse()
+                        .map_err(|_| anyhow::anyhow!("{name}={v:?} is not a number of seconds"))?;
+                    anyhow::ensure!(n > 0, "{name} must be at least 1");
+                    Ok(Some(Duration::from_secs(n)))
+                }
+                Err(_) => Ok(None),
+            }
+        };
+        if let Some(d) = secs("LIFTOFF_HEARTBEAT_INTERVAL_SECS")? {
+            c.heartbeat_interval = d;
+        }
+        if let Some(d) = secs("LIFTOFF_HEARTBEAT_GRACE_SECS")? {
+            c.heartbeat_grace = d;
+        }
+        for name in [
+            "LIFTOFF_AUTOSCALING_SECRET",
+            "LIFTOFF_AUTOSCALING_PREVIOUS_SECRET",
+        ] {
+            if let Ok(v) = std::env::var(name)
+                && !v.trim().is_empty()
+            {
+                c.autoscaling.secrets.push(v.trim().to_string());
+            }
+        }
+        if let Ok(p) = std::env::var("LIFTOFF_AUTOSCALING_SECRET_FILE") {
+            c.autoscaling.secret_file = Some(PathBuf::from(p));
+        }
+        Ok(c)
     }
 }
 
@@ -90,6 +169,15 @@ impl ServiceApp for Service {
             if let Err(e) = app::hosts::sweep_lost(&self.state).await {
                 tracing::warn!(error = %e, "host liveness sweep failed");
             }
+            if let Err(e) = app::lifecycle::tick(&self.state).await {
+                tracing::warn!(error = %e, "host lifecycle step failed");
+            }
+            if let Err(e) = app::scale_in::tick(&self.state).await {
+                tracing::warn!(error = %e, "scale-in step failed");
+            }
+            if let Err(e) = app::autoscaling::tick(&self.state).await {
+                tracing::warn!(error = %e, "lifecycle action timeouts failed");
+            }
             if let Err(e) = liftoff_kit::outbox::relay(&self.state.db, &self.state.peers).await {
                 tracing::debug!(error = %e, "outbox relay deferred");
             }
@@ -99,4 +187,14 @@ impl ServiceApp for Service {
     fn db(&self) -> &Db {
         &self.state.db
     }
+}
+
+/// The `X-Liftoff-Signature` value an autoscaler sends with `body` signed at `timestamp`
+/// (Unix seconds): `v1=` and the hex HMAC-SHA256 of `"{timestamp}.{body}"`.
+pub fn sign_autoscaling_event(
+    secret: &[u8],
+    timestamp: i64,
+    body: &[u8],
+) -> Result<String, liftoff_kit::ApiError> {
+    app::autoscaling::signature::sign(secret, timestamp, body)
 }

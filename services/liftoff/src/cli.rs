@@ -112,14 +112,23 @@ pub enum Command {
     Deployments(DeploymentsArgs),
     /// The fleet's hosts.
     Hosts {
-        /// Only hosts a deployment group selects (with --app).
+        /// Only hosts a deployment group selects (--app narrows it when names repeat).
         #[arg(long)]
         group: Option<String>,
         #[arg(long)]
         app: Option<String>,
         #[arg(long)]
         zone: Option<String>,
+        /// Pending, Installing, InService, Failed or Lost.
+        #[arg(long)]
+        state: Option<String>,
+        /// Only hosts with this tag, `key=value` (repeatable).
+        #[arg(long = "tag", value_parser = parse_tag)]
+        tags: Vec<(String, String)>,
     },
+    /// One host: show it, change its tags, reinstall it, deregister it.
+    #[command(subcommand)]
+    Host(HostCmd),
     /// Enrollment tokens for agents.
     #[command(subcommand, name = "enroll-token")]
     EnrollToken(EnrollTokenCmd),
@@ -252,7 +261,34 @@ pub enum EnrollTokenCmd {
         /// How many hosts may use it.
         #[arg(long)]
         uses: Option<u32>,
+        #[arg(long)]
+        description: Option<String>,
     },
+    /// The team's tokens (never their secrets).
+    List,
+    /// No host enrolls with it any more; enrolled hosts keep their credentials.
+    Revoke { id: uuid::Uuid },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum HostCmd {
+    /// A host with its state, why, and its latest installs.
+    Show { id: uuid::Uuid },
+    /// Sets tags (`key=value`, repeatable) and removes others (`--remove key`); groups the
+    /// host enters get their revision installed before it is back in service.
+    Tag {
+        id: uuid::Uuid,
+        #[arg(value_parser = parse_tag)]
+        set: Vec<(String, String)>,
+        #[arg(long = "remove")]
+        remove: Vec<String>,
+    },
+    /// Installs the host's groups' revisions again (after a failed install).
+    Reinstall { id: uuid::Uuid },
+    /// Removes the host from the fleet; its credential stops working at once.
+    Deregister { id: uuid::Uuid },
+    /// Autoscaling lifecycle actions and the answers recorded for them.
+    LifecycleActions,
 }
 
 #[derive(Debug, Subcommand)]

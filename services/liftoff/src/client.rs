@@ -3,12 +3,11 @@
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use liftoff_client::{Client, ClientError, DeploymentApiClient, RegistryClient};
+use liftoff_client::{Client, ClientError, DeploymentApiClient};
 use liftoff_types::deployments::*;
-use liftoff_types::registry::CreateEnrollmentToken;
 use serde::Serialize;
 
-use crate::cli::{Command, DeployArgs, EnrollTokenCmd, Global};
+use crate::cli::{Command, DeployArgs, Global};
 
 /// The token: `--token`/`LIFTOFF_TOKEN`, else `<data-dir>/admin.token`.
 pub fn token(g: &Global) -> anyhow::Result<String> {
@@ -83,50 +82,8 @@ pub async fn run(g: &Global, command: Command) -> anyhow::Result<ExitCode> {
                 format!("deployment {} is {}", d.deployment_id, d.status.as_str())
             })?;
         }
-        Command::Hosts { group, app, zone } => {
-            let mut selector = Vec::new();
-            if let Some(group) = group {
-                let app = app.ok_or_else(|| anyhow::anyhow!("--group needs --app"))?;
-                let grp = api.get_group(&app, &group).await?;
-                for (k, vs) in grp.selector {
-                    for v in vs {
-                        selector.push((k.clone(), v));
-                    }
-                }
-            }
-            let reg = RegistryClient::new(http(g)?);
-            let mut hosts = reg.list_hosts(&selector, None).await?;
-            if let Some(z) = zone {
-                hosts.hosts.retain(|h| h.zone == z);
-            }
-            print(g, &hosts, |l| {
-                l.hosts
-                    .iter()
-                    .map(|h| {
-                        format!(
-                            "{}  {:12}  {:8}  {:10}  {:?}",
-                            h.host_id,
-                            h.name,
-                            h.zone,
-                            h.state.as_str(),
-                            h.tags
-                        )
-                    })
-                    .collect::<Vec<_>>()
-                    .join("\n")
-            })?;
-        }
-        Command::EnrollToken(EnrollTokenCmd::Create { tags, ttl, uses }) => {
-            let reg = RegistryClient::new(http(g)?);
-            let t = reg
-                .create_enrollment_token(&CreateEnrollmentToken {
-                    tags: tags.into_iter().collect(),
-                    ttl_secs: ttl.map(|d| d.as_secs()),
-                    uses,
-                    description: None,
-                })
-                .await?;
-            print(g, &t, |t| t.token.clone().unwrap_or_default())?;
+        Command::Hosts { .. } | Command::Host(_) | Command::EnrollToken(_) => {
+            return crate::hosts::run(g, command).await;
         }
         Command::Up { .. }
         | Command::Serve(_)

@@ -11,6 +11,7 @@ mod client;
 mod commands;
 mod demo;
 mod history_cmd;
+mod hosts;
 mod progress;
 mod server;
 

@@ -37,6 +37,7 @@ pub async fn up(
     auth: AuthArgs,
 ) -> anyhow::Result<ExitCode> {
     auth.apply(&mut settings);
+    settings.registry = liftoff_host_registry::Config::from_env()?;
     let running = liftoff_platform::up(UpConfig {
         listen,
         data_dir: g.data_dir.clone(),
@@ -59,11 +60,14 @@ pub async fn up(
     Ok(ExitCode::SUCCESS)
 }
 
+/// Service settings: defaults, with what the environment overrides (host registry:
+/// heartbeat timing and the autoscaling secrets).
 pub async fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
     let listener = TcpListener::bind(args.listen)?;
     let own = format!("http://{}", listener.local_addr()?);
     let mut settings = args.options.settings();
     args.auth.apply(&mut settings);
+    settings.registry = liftoff_host_registry::Config::from_env()?;
     // A service running apart follows deployment-api's revocation feed.
     if args.service != "deployment-api" {
         settings.auth.revocations_from = args.deployment_api_url.clone();

@@ -13,6 +13,7 @@ use serde::de::DeserializeOwned;
 mod deployment_api;
 mod history;
 mod registry;
+mod scale_out;
 mod scheduler;
 mod tokens;
 

@@ -1,5 +1,6 @@
 //! Client of the host registry.
 
+use liftoff_types::autoscaling::{AutoscalingEventAccepted, LifecycleActionList};
 use liftoff_types::registry::*;
 use reqwest::Method;
 use uuid::Uuid;
@@ -56,5 +57,104 @@ impl RegistryClient {
 
     pub async fn get_host(&self, host: Uuid) -> Result<Host, ClientError> {
         self.0.get(&format!("/v1/hosts/{host}")).await
+    }
+
+    /// Hosts by id (the ones that exist and are visible to the caller).
+    pub async fn list_hosts_by_id(
+        &self,
+        ids: &[Uuid],
+        team: Option<&str>,
+    ) -> Result<HostList, ClientError> {
+        let mut q: Vec<(String, String)> = ids
+            .iter()
+            .map(|h| ("host".to_string(), h.to_string()))
+            .collect();
+        if let Some(t) = team {
+            q.push(("team".into(), t.into()));
+        }
+        self.0
+            .send(self.0.request(Method::GET, "/v1/hosts").query(&q))
+            .await
+    }
+
+    /// Hosts filtered by the raw query pairs of `GET /v1/hosts` (`tag`, `zone`, `state`, `host`).
+    pub async fn list_hosts_query(&self, q: &[(String, String)]) -> Result<HostList, ClientError> {
+        self.0
+            .send(self.0.request(Method::GET, "/v1/hosts").query(q))
+            .await
+    }
+
+    pub async fn update_host(&self, host: Uuid, req: &UpdateHost) -> Result<Host, ClientError> {
+        self.0
+            .send(
+                self.0
+                    .request(Method::PATCH, &format!("/v1/hosts/{host}"))
+                    .json(req),
+            )
+            .await
+    }
+
+    pub async fn deregister_host(&self, host: Uuid) -> Result<Host, ClientError> {
+        self.0
+            .send(self.0.request(Method::DELETE, &format!("/v1/hosts/{host}")))
+            .await
+    }
+
+    /// Installs the groups' revisions on the host again (after a failed install).
+    pub async fn reinstall_host(&self, host: Uuid) -> Result<Host, ClientError> {
+        self.0
+            .post(
+                &format!("/v1/hosts/{host}/reinstall"),
+                &serde_json::json!({}),
+            )
+            .await
+    }
+
+    pub async fn list_enrollment_tokens(&self) -> Result<EnrollmentTokenList, ClientError> {
+        self.0.get("/v1/enrollment-tokens").await
+    }
+
+    pub async fn revoke_enrollment_token(&self, id: Uuid) -> Result<EnrollmentToken, ClientError> {
+        self.0
+            .send(
+                self.0
+                    .request(Method::DELETE, &format!("/v1/enrollment-tokens/{id}")),
+            )
+            .await
+    }
+
+    /// The agent's answer to a command the registry sent with a heartbeat.
+    pub async fn report_command_result(
+        &self,
+        host: Uuid,
+        command: Uuid,
+        req: &HostCommandResult,
+    ) -> Result<serde_json::Value, ClientError> {
+        self.0
+            .post(&format!("/v1/hosts/{host}/commands/{command}/result"), req)
+            .await
+    }
+
+    /// Sends an autoscaling event exactly as given (the signature covers these bytes).
+    pub async fn autoscaling_event(
+        &self,
+        body: Vec<u8>,
+        timestamp: i64,
+        signature: &str,
+    ) -> Result<AutoscalingEventAccepted, ClientError> {
+        self.0
+            .send(
+                self.0
+                    .request(Method::POST, "/v1/autoscaling/events")
+                    .header("content-type", "application/json")
+                    .header("x-liftoff-timestamp", timestamp.to_string())
+                    .header("x-liftoff-signature", signature)
+                    .body(body),
+            )
+            .await
+    }
+
+    pub async fn lifecycle_actions(&self) -> Result<LifecycleActionList, ClientError> {
+        self.0.get("/v1/autoscaling/lifecycle-actions").await
     }
 }

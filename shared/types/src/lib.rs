@@ -2,11 +2,13 @@
 //!
 //! Serde and schema derives only: a client depends on these, never on a server crate.
 
+pub mod autoscaling;
 pub mod deployments;
 pub mod error;
 pub mod history;
 pub mod names;
 pub mod registry;
+pub mod scale_out;
 pub mod scheduler;
 pub mod tokens;
 

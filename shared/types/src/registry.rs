@@ -33,6 +33,21 @@ pub struct EnrollmentToken {
     pub expires_at: DateTime<Utc>,
     pub uses_left: Option<i64>,
     pub created_at: DateTime<Utc>,
+    /// Hosts enrolled with it so far.
+    #[serde(default)]
+    pub uses: i64,
+    #[serde(default)]
+    pub description: Option<String>,
+    #[serde(default)]
+    pub created_by: Option<String>,
+    /// Set once revoked: no host enrolls with it any more (enrolled hosts keep their identity).
+    #[serde(default)]
+    pub revoked_at: Option<DateTime<Utc>>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct EnrollmentTokenList {
+    pub enrollment_tokens: Vec<EnrollmentToken>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
@@ -66,6 +81,36 @@ pub struct Heartbeat {
 pub struct HeartbeatResponse {
     pub state: HostState,
     pub heartbeat_interval_secs: u64,
+    /// Work the registry asks of the agent (scale-in: stop the application).
+    #[serde(default)]
+    pub commands: Vec<HostCommand>,
+}
+
+/// What the registry asks an agent to do, delivered with heartbeat answers.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, ToSchema, PartialEq, Eq)]
+pub enum HostCommandKind {
+    /// Run the ApplicationStop hooks of every revision installed on the host (scale-in).
+    ApplicationStop,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq, Eq)]
+pub struct HostCommand {
+    pub command_id: Uuid,
+    pub kind: HostCommandKind,
+    pub issued_at: DateTime<Utc>,
+}
+
+/// The agent's answer to a [`HostCommand`].
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct HostCommandResult {
+    /// True when every hook ran and exited 0 (or there was nothing to stop).
+    pub succeeded: bool,
+    #[serde(default)]
+    pub message: Option<String>,
+    /// The tail of the hooks' output (at most 64 KiB).
+    #[serde(default)]
+    pub output_tail: String,
 }
 
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, ToSchema, PartialEq, Eq, Hash)]
@@ -109,10 +154,77 @@ pub struct Host {
     pub team: String,
     pub zone: String,
     pub tags: BTreeMap<String, String>,
+    /// `InService` means ready for traffic; `Pending` and `Installing` are held out of service.
     pub state: HostState,
     pub agent_version: Option<String>,
     pub last_heartbeat_at: Option<DateTime<Utc>>,
     pub enrolled_at: DateTime<Utc>,
+    /// Why the host is in its state (e.g. the install failure), when there is more to say.
+    #[serde(default)]
+    pub state_reason: Option<String>,
+    /// When the state last changed.
+    #[serde(default)]
+    pub state_changed_at: Option<DateTime<Utc>>,
+    /// The scale-out installs of the host's latest group-membership change.
+    #[serde(default)]
+    pub installs: Vec<HostInstall>,
+}
+
+/// How a host that entered a deployment group gets the group's revision.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, ToSchema, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum InstallMode {
+    /// A single-host `scale_out` deployment of the group's last successful revision.
+    Install,
+    /// A deployment was running in the group: the host takes part in it.
+    Join,
+}
+
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, ToSchema, PartialEq, Eq)]
+pub enum InstallStatus {
+    InProgress,
+    Succeeded,
+    Failed,
+}
+
+impl InstallStatus {
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Self::InProgress => "InProgress",
+            Self::Succeeded => "Succeeded",
+            Self::Failed => "Failed",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Self> {
+        Some(match s {
+            "InProgress" => Self::InProgress,
+            "Succeeded" => Self::Succeeded,
+            "Failed" => Self::Failed,
+            _ => return None,
+        })
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct HostInstall {
+    pub application: String,
+    pub deployment_group: String,
+    pub deployment_id: Uuid,
+    pub revision_id: Uuid,
+    pub mode: InstallMode,
+    pub status: InstallStatus,
+    pub error: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// `PATCH /v1/hosts/{id}`: operator-editable fields.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, Default)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateHost {
+    /// The host's complete new tag set. Groups the host enters get their revision installed.
+    #[serde(default)]
+    pub tags: Option<BTreeMap<String, String>>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]

@@ -29,6 +29,9 @@ pub struct CreateRollout {
     /// From the deployment configuration: hosts in a first canary batch.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub canary_batch_size: Option<u32>,
+    /// Exactly these hosts instead of the ones `selector` selects (a scale-out install).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hosts: Option<Vec<Uuid>>,
 }
 
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, ToSchema, PartialEq, Eq, Hash)]

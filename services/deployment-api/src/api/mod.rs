@@ -20,6 +20,7 @@ mod configs;
 mod deployments;
 mod groups;
 mod revisions;
+mod scale_out;
 mod stages;
 mod teams;
 mod tokens;
@@ -37,6 +38,7 @@ mod tokens;
         deployments::create_deployment, deployments::list_deployments, deployments::get_deployment, deployments::stop_deployment,
         teams::create_team, teams::list_teams, teams::get_team, teams::disable_team, teams::enable_team,
         teams::create_token, teams::list_tokens, tokens::revoke_token, tokens::revocations,
+        scale_out::scale_out,
     ),
     components(schemas(
         ErrorBody, ErrorDetail, CreateApplication, Application, ApplicationList, UpdateApplication, ApplicationDeleted,
@@ -46,7 +48,9 @@ mod tokens;
         MinimumHealthy, CreateDeployment, Deployment, DeploymentList, DeploymentStatus, DeploymentReason,
         HostOverview, RolloutHost, HostTargetStatus, LifecycleEventRecord, EventStatus,
         CreateTeam, Team, TeamList, TeamRole, CreateToken, CreatedToken, TokenRecord, TokenList, RevokedToken,
-        Revocation, RevocationKind, RevocationPage
+        Revocation, RevocationKind, RevocationPage,
+        liftoff_types::scale_out::ScaleOutRequest, liftoff_types::scale_out::ScaleOutPlan, liftoff_types::scale_out::ScaleOutInstall,
+        liftoff_types::registry::InstallMode
     )),
     modifiers(&BearerSecurity),
     tags(
@@ -57,7 +61,8 @@ mod tokens;
         (name = "stages", description = "Groups ordered as stages, and promotion from one to the next"),
         (name = "deployments", description = "Rolling a revision out to a group"),
         (name = "teams", description = "Teams and their tokens"),
-        (name = "tokens", description = "Revocation, and the revocation feed")
+        (name = "tokens", description = "Revocation, and the revocation feed"),
+        (name = "scale-out", description = "Installs for hosts that enter a group (host registry only)")
     )
 )]
 pub struct ApiDoc;
@@ -97,6 +102,7 @@ pub fn configure(cfg: &mut web::ServiceConfig, state: web::Data<State>) {
         // Before `/v1/tokens/{jti}/...`, though their shapes already differ.
         .service(tokens::revocations)
         .service(tokens::revoke_token)
+        .service(scale_out::scale_out)
         .route(
             "/openapi/deployment-api.json",
             web::get().to(|| async { liftoff_kit::web::openapi_json(ApiDoc::openapi()) }),

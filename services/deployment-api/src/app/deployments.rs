@@ -13,7 +13,7 @@ use uuid::Uuid;
 
 use crate::State;
 use crate::store::deployments::{self, DeploymentRow, ListFilter};
-use crate::store::{applications, bundles, groups, revisions};
+use crate::store::{applications, bundles, groups, revisions, scale_out};
 
 pub const DEFAULT_PAGE: i64 = 50;
 pub const MAX_PAGE: i64 = 200;
@@ -190,7 +190,10 @@ pub async fn create_with_reason(
 }
 
 /// Gives a `Created` deployment to the scheduler and marks it `InProgress`.
-async fn hand_off(state: &State, row: &DeploymentRow) -> Result<DeploymentRow, ApiError> {
+pub(crate) async fn hand_off(
+    state: &State,
+    row: &DeploymentRow,
+) -> Result<DeploymentRow, ApiError> {
     let id = row.id.clone();
     let spec = {
         let row = row.clone();
@@ -203,6 +206,9 @@ async fn hand_off(state: &State, row: &DeploymentRow) -> Result<DeploymentRow, A
                 let bundle = bundles::get(c, &revision.sha256)?
                     .ok_or_else(|| ApiError::internal("revision without bundle"))?;
                 let (zone_mode, canary_batch_size) = deployments::rollout_options(c, &row.id)?;
+                let hosts = scale_out::target_host(c, &row.id)?
+                    .map(|h| uuid(&h).map(|h| vec![h]))
+                    .transpose()?;
                 Ok(CreateRollout {
                     team: row.team.clone(),
                     application: row.application.clone(),
@@ -226,6 +232,7 @@ async fn hand_off(state: &State, row: &DeploymentRow) -> Result<DeploymentRow, A
                         .and_then(ZoneMode::parse)
                         .unwrap_or_default(),
                     canary_batch_size: canary_batch_size.map(|n| n.max(0) as u32),
+                    hosts,
                 })
             })
             .await?

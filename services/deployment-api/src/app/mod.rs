@@ -6,6 +6,7 @@ pub mod deployments;
 pub mod groups;
 pub mod idempotency;
 pub mod revisions;
+pub mod scale_out;
 pub mod stages;
 pub mod teams;
 pub mod tokens;

@@ -6,4 +6,5 @@ pub mod configs;
 pub mod deployments;
 pub mod groups;
 pub mod revisions;
+pub mod scale_out;
 pub mod tokens;

@@ -1,8 +1,8 @@
 //! `/v1/hosts`.
 
-use actix_web::{HttpRequest, HttpResponse, delete, get, post, web};
+use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, web};
 use liftoff_kit::{ApiError, Caller, Role};
-use liftoff_types::registry::{Heartbeat, HostList, HostState};
+use liftoff_types::registry::{Heartbeat, HostCommandResult, HostList, HostState, UpdateHost};
 use uuid::Uuid;
 
 use crate::app::hosts::HostFilter;
@@ -17,6 +17,8 @@ pub struct HostQuery {
     tag: Option<Vec<String>>,
     zone: Option<String>,
     state: Option<HostState>,
+    /// A host id; repeat for more.
+    host: Option<Vec<Uuid>>,
     /// Service callers only: the team whose hosts to list.
     team: Option<String>,
 }
@@ -39,11 +41,17 @@ pub async fn heartbeat(
     id: web::Path<Uuid>,
     body: web::Json<Heartbeat>,
 ) -> Result<HttpResponse, ApiError> {
-    let res = app::hosts::heartbeat(&state, &caller, id.into_inner(), body.into_inner()).await?;
+    let res = app::hosts::heartbeat(
+        state.into_inner(),
+        &caller,
+        id.into_inner(),
+        body.into_inner(),
+    )
+    .await?;
     Ok(HttpResponse::Ok().json(res))
 }
 
-/// Lists the caller's hosts, filtered by tags, zone and state.
+/// Lists the caller's hosts, filtered by tags (a group's selector), zone, state and id.
 #[utoipa::path(
     tag = "hosts",
     params(HostQuery),
@@ -67,6 +75,11 @@ pub async fn list_hosts(
                 filter.selector.entry(tk).or_default().push(tv);
             }
             "zone" => filter.zone = Some(v),
+            "host" => {
+                filter.ids.push(Uuid::parse_str(&v).map_err(|_| {
+                    ApiError::invalid_field(format!("host: {v:?} is not a host id"))
+                })?)
+            }
             "state" => {
                 filter.state = Some(HostState::parse(&v).ok_or_else(|| {
                     ApiError::invalid_field(format!("state: unknown state {v:?}"))
@@ -92,7 +105,9 @@ pub async fn list_hosts(
     Ok(HttpResponse::Ok().json(HostList { hosts }))
 }
 
-/// One host (404 for another team's host).
+/// One host, with the installs of its latest group-membership change (404 for another
+/// team's host). `state` says whether it is ready for traffic (`InService`); history gets a
+/// `host.state_changed` event on every change.
 #[utoipa::path(
     tag = "hosts",
     params(("id" = Uuid, Path, description = "Host id")),
@@ -127,4 +142,90 @@ pub async fn deregister(
     let host =
         app::hosts::deregister(&state, team, caller.subject().to_string(), id.into_inner()).await?;
     Ok(HttpResponse::Ok().json(host))
+}
+
+/// Operator edits: the host's tags (team admin). Groups the new tags enter get their revision
+/// installed; the host is held out of service (`Pending`, `Installing`) until then.
+#[utoipa::path(
+    tag = "hosts",
+    params(("id" = Uuid, Path, description = "Host id")),
+    request_body = UpdateHost,
+    responses(
+        (status = 200, body = liftoff_types::registry::Host),
+        (status = 400, body = liftoff_types::ErrorBody), (status = 401, body = liftoff_types::ErrorBody),
+        (status = 403, body = liftoff_types::ErrorBody), (status = 404, body = liftoff_types::ErrorBody),
+        (status = 409, body = liftoff_types::ErrorBody, description = "host_busy: it is installing")
+    ),
+    security(("bearer" = []))
+)]
+#[patch("/v1/hosts/{id}")]
+pub async fn update_host(
+    state: web::Data<State>,
+    caller: Caller,
+    id: web::Path<Uuid>,
+    body: web::Json<UpdateHost>,
+) -> Result<HttpResponse, ApiError> {
+    let team = caller.team(Role::Admin)?.to_string();
+    let host = app::hosts::update(
+        state.into_inner(),
+        team,
+        caller.subject().to_string(),
+        id.into_inner(),
+        body.into_inner(),
+    )
+    .await?;
+    Ok(HttpResponse::Ok().json(host))
+}
+
+/// Installs the host's groups' revisions again, e.g. after a failed install (team admin).
+#[utoipa::path(
+    tag = "hosts",
+    params(("id" = Uuid, Path, description = "Host id")),
+    responses(
+        (status = 200, body = liftoff_types::registry::Host),
+        (status = 400, body = liftoff_types::ErrorBody), (status = 401, body = liftoff_types::ErrorBody),
+        (status = 403, body = liftoff_types::ErrorBody), (status = 404, body = liftoff_types::ErrorBody),
+        (status = 409, body = liftoff_types::ErrorBody, description = "host_busy: not Failed or InService")
+    ),
+    security(("bearer" = []))
+)]
+#[post("/v1/hosts/{id}/reinstall")]
+pub async fn reinstall_host(
+    state: web::Data<State>,
+    caller: Caller,
+    id: web::Path<Uuid>,
+) -> Result<HttpResponse, ApiError> {
+    let team = caller.team(Role::Admin)?.to_string();
+    let host = app::hosts::reinstall(
+        state.into_inner(),
+        team,
+        caller.subject().to_string(),
+        id.into_inner(),
+    )
+    .await?;
+    Ok(HttpResponse::Ok().json(host))
+}
+
+/// The agent's answer to a command it got with a heartbeat (host credential of that host).
+#[utoipa::path(
+    tag = "hosts",
+    params(("id" = Uuid, Path, description = "Host id"), ("command" = Uuid, Path, description = "Command id")),
+    request_body = HostCommandResult,
+    responses(
+        (status = 200, description = "Recorded (a repeated answer changes nothing)"),
+        (status = 400, body = liftoff_types::ErrorBody), (status = 401, body = liftoff_types::ErrorBody),
+        (status = 403, body = liftoff_types::ErrorBody), (status = 404, body = liftoff_types::ErrorBody)
+    ),
+    security(("bearer" = []))
+)]
+#[post("/v1/hosts/{id}/commands/{command}/result")]
+pub async fn command_result(
+    state: web::Data<State>,
+    caller: Caller,
+    path: web::Path<(Uuid, Uuid)>,
+    body: web::Json<HostCommandResult>,
+) -> Result<HttpResponse, ApiError> {
+    let (host, command) = path.into_inner();
+    app::scale_in::command_result(&state, &caller, host, command, body.into_inner()).await?;
+    Ok(HttpResponse::Ok().json(serde_json::json!({"command_id": command, "recorded": true})))
 }

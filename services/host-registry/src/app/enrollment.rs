@@ -10,6 +10,7 @@ use liftoff_types::registry::{
     CreateEnrollmentToken, EnrollRequest, EnrollResponse, EnrollmentToken, HostState,
 };
 use sha2::{Digest, Sha256};
+use std::sync::Arc;
 use uuid::Uuid;
 
 use crate::State;
@@ -22,7 +23,7 @@ fn hash_token(token: &str) -> String {
     hex::encode(Sha256::digest(token.as_bytes()))
 }
 
-fn validate_tags(field: &str, tags: &BTreeMap<String, String>) -> Result<(), ApiError> {
+pub fn validate_tags(field: &str, tags: &BTreeMap<String, String>) -> Result<(), ApiError> {
     if tags.len() > 50 {
         return Err(ApiError::invalid_field(format!("{field}: at most 50 tags")));
     }
@@ -79,20 +80,65 @@ pub async fn create_token(
             outbox::enqueue(c, &ev)
         })
         .await?;
+    let mut out = to_token(&row)?;
+    out.token = Some(token);
+    Ok(out)
+}
+
+fn to_token(row: &TokenRow) -> Result<EnrollmentToken, ApiError> {
     Ok(EnrollmentToken {
         token_id: liftoff_kit::db::uuid(&row.id)?,
-        token: Some(token),
-        team: row.team,
-        tags: req.tags,
+        token: None,
+        team: row.team.clone(),
+        tags: serde_json::from_str(&row.tags)?,
         expires_at: to_utc(row.expires_at),
         uses_left: row.uses_left,
         created_at: to_utc(row.created_at),
+        uses: row.uses,
+        description: row.description.clone(),
+        created_by: Some(row.created_by.clone()),
+        revoked_at: row.revoked_at.map(to_utc),
     })
+}
+
+/// The team's enrollment tokens (never their secrets), newest first.
+pub async fn list_tokens(state: &State, team: String) -> Result<Vec<EnrollmentToken>, ApiError> {
+    let rows = state.db.run(move |c| tokens::list(c, &team)).await?;
+    rows.iter().map(to_token).collect()
+}
+
+/// Revokes a token: no host enrolls with it any more; hosts enrolled with it keep their own
+/// credentials. Revoking twice answers the same.
+pub async fn revoke_token(
+    state: &State,
+    team: String,
+    actor: String,
+    id: Uuid,
+) -> Result<EnrollmentToken, ApiError> {
+    state
+        .db
+        .write(move |c| {
+            let row = tokens::get(c, &id.to_string())?
+                .filter(|r| r.team == team)
+                .ok_or_else(|| ApiError::not_found(format!("enrollment token {id} not found")))?;
+            if tokens::revoke(c, &row.id, now())? {
+                let mut ev = outbox::event(crate::NAME, "enrollment_token.revoked");
+                ev.team = Some(team.clone());
+                ev.actor = Some(actor.clone());
+                ev.data = serde_json::json!({"token_id": row.id, "uses": row.uses});
+                outbox::enqueue(c, &ev)?;
+            }
+            let row = tokens::get(c, &row.id)?.ok_or_else(|| ApiError::not_found("token"))?;
+            to_token(&row)
+        })
+        .await
 }
 
 /// Exchanges an enrollment token for a new host identity and its own credential. A reused
 /// hostname gets a new identity: it never inherits another host's id or credential.
-pub async fn enroll(state: &State, req: EnrollRequest) -> Result<EnrollResponse, ApiError> {
+/// The host starts `Pending`: it goes into service once the groups it entered have their
+/// revisions installed (at once when there is nothing to install).
+pub async fn enroll(state: Arc<State>, req: EnrollRequest) -> Result<EnrollResponse, ApiError> {
     let hostname_ok = !req.hostname.is_empty()
         && req.hostname.len() <= 253
         && req
@@ -113,7 +159,7 @@ pub async fn enroll(state: &State, req: EnrollRequest) -> Result<EnrollResponse,
     let host_id = Uuid::now_v7();
     let authority = state.authority.clone();
     let interval = state.config.heartbeat_interval.as_secs();
-    state
+    let res = state
         .db
         .run(move |c| {
             write_tx(c, |c| {
@@ -145,7 +191,7 @@ pub async fn enroll(state: &State, req: EnrollRequest) -> Result<EnrollResponse,
                     name: req.hostname.clone(),
                     zone: req.zone.clone(),
                     tags: serde_json::to_string(&tags)?,
-                    state: HostState::InService.as_str().to_string(),
+                    state: HostState::Pending.as_str().to_string(),
                     agent_version: req.agent_version.clone(),
                     credential_id: claims.jti.clone(),
                     enrollment_token_id: token.id.clone(),
@@ -153,6 +199,11 @@ pub async fn enroll(state: &State, req: EnrollRequest) -> Result<EnrollResponse,
                     enrolled_at: at,
                     updated_at: at,
                     deregistered_at: None,
+                    state_reason: Some("enrolled; evaluating its deployment groups".into()),
+                    state_changed_at: Some(at),
+                    epoch: 0,
+                    previous_tags: None,
+                    resume_state: None,
                 };
                 crate::store::hosts::insert(c, &row)?;
                 let mut ev = outbox::event(crate::NAME, "host.enrolled");
@@ -164,6 +215,7 @@ pub async fn enroll(state: &State, req: EnrollRequest) -> Result<EnrollResponse,
                     "state": row.state,
                 });
                 outbox::enqueue(c, &ev)?;
+                super::autoscaling::attach_launch(c, &row)?;
                 Ok(EnrollResponse {
                     host_id,
                     credential,
@@ -171,5 +223,7 @@ pub async fn enroll(state: &State, req: EnrollRequest) -> Result<EnrollResponse,
                 })
             })
         })
-        .await
+        .await?;
+    super::lifecycle::spawn_check(state, host_id.to_string());
+    Ok(res)
 }

@@ -1,18 +1,24 @@
-//! Host inventory, heartbeats and liveness.
+//! Host inventory, operator edits, heartbeats and liveness.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use liftoff_kit::auth::Caller;
 use liftoff_kit::db::{now, to_utc, uuid, write_tx};
 use liftoff_kit::{ApiError, outbox};
 use liftoff_types::names::selector_matches;
-use liftoff_types::registry::{Heartbeat, HeartbeatResponse, Host, HostState};
+use liftoff_types::registry::{
+    Heartbeat, HeartbeatResponse, Host, HostInstall, HostState, InstallMode, InstallStatus,
+    UpdateHost,
+};
 use uuid::Uuid;
 
+use super::lifecycle::{self, change_state};
 use crate::State;
 use crate::store::hosts::{self, HostRow};
+use crate::store::installs::{self, InstallRow};
 
-pub fn to_host(row: &HostRow) -> Result<Host, ApiError> {
+pub fn to_host(row: &HostRow, installs: &[InstallRow]) -> Result<Host, ApiError> {
     Ok(Host {
         host_id: uuid(&row.id)?,
         name: row.name.clone(),
@@ -24,6 +30,28 @@ pub fn to_host(row: &HostRow) -> Result<Host, ApiError> {
         agent_version: row.agent_version.clone(),
         last_heartbeat_at: row.last_heartbeat_at.map(to_utc),
         enrolled_at: to_utc(row.enrolled_at),
+        state_reason: row.state_reason.clone(),
+        state_changed_at: row.state_changed_at.map(to_utc),
+        installs: installs
+            .iter()
+            .map(|i| {
+                Ok(HostInstall {
+                    application: i.application.clone(),
+                    deployment_group: i.deployment_group.clone(),
+                    deployment_id: uuid(&i.deployment_id)?,
+                    revision_id: uuid(&i.revision_id)?,
+                    mode: if i.mode == "join" {
+                        InstallMode::Join
+                    } else {
+                        InstallMode::Install
+                    },
+                    status: InstallStatus::parse(&i.status).unwrap_or(InstallStatus::Failed),
+                    error: i.error.clone(),
+                    created_at: to_utc(i.created_at),
+                    updated_at: to_utc(i.updated_at),
+                })
+            })
+            .collect::<Result<_, ApiError>>()?,
     })
 }
 
@@ -34,6 +62,8 @@ pub struct HostFilter {
     pub selector: BTreeMap<String, Vec<String>>,
     pub zone: Option<String>,
     pub state: Option<HostState>,
+    /// Only these hosts (when not empty).
+    pub ids: Vec<Uuid>,
 }
 
 pub async fn list(
@@ -47,10 +77,11 @@ pub async fn list(
         .await?;
     let mut out = Vec::new();
     for row in &rows {
-        let host = to_host(row)?;
+        let host = to_host(row, &[])?;
         if !selector_matches(&filter.selector, &host.tags)
             || filter.zone.as_ref().is_some_and(|z| *z != host.zone)
             || filter.state.is_some_and(|s| s != host.state)
+            || (!filter.ids.is_empty() && !filter.ids.contains(&host.host_id))
         {
             continue;
         }
@@ -59,21 +90,145 @@ pub async fn list(
     Ok(out)
 }
 
-/// A host visible to the caller: another team's host is 404, as if it did not exist.
+/// A host visible to the caller, with its latest installs: another team's host is 404.
 pub async fn get(state: &State, team: Option<String>, id: Uuid) -> Result<Host, ApiError> {
-    let row = state
+    state
         .db
-        .run(move |c| hosts::get(c, &id.to_string()))
-        .await?
-        .filter(|r| team.as_ref().is_none_or(|t| *t == r.team))
-        .ok_or_else(|| ApiError::not_found(format!("host {id} not found")))?;
-    to_host(&row)
+        .run(move |c| {
+            let row = hosts::get(c, &id.to_string())?
+                .filter(|r| team.as_ref().is_none_or(|t| *t == r.team))
+                .ok_or_else(|| ApiError::not_found(format!("host {id} not found")))?;
+            let list = installs::of_epoch(c, &row.id, row.epoch)?;
+            to_host(&row, &list)
+        })
+        .await
+}
+
+fn team_host(
+    c: &mut liftoff_kit::AnyConnection,
+    team: &str,
+    id: Uuid,
+) -> Result<HostRow, ApiError> {
+    hosts::get(c, &id.to_string())?
+        .filter(|r| r.team == team && r.state != HostState::Deregistered.as_str())
+        .ok_or_else(|| ApiError::not_found(format!("host {id} not found")))
+}
+
+/// Operator edits. New tags are re-evaluated: groups the host enters get their revision
+/// installed (the host is held out of service meanwhile); groups it stays in are left alone.
+pub async fn update(
+    state: Arc<State>,
+    team: String,
+    actor: String,
+    id: Uuid,
+    req: UpdateHost,
+) -> Result<Host, ApiError> {
+    let Some(tags) = req.tags else {
+        return get(&state, Some(team), id).await;
+    };
+    super::enrollment::validate_tags("tags", &tags)?;
+    let new_tags = serde_json::to_string(&tags)?;
+    let evaluate = state
+        .db
+        .write(move |c| {
+            let row = team_host(c, &team, id)?;
+            if row.tags == new_tags {
+                return Ok(false);
+            }
+            let at = now();
+            let mut ev = outbox::event(crate::NAME, "host.tags_changed");
+            ev.team = Some(team.clone());
+            ev.actor = Some(actor.clone());
+            ev.host_id = Some(id);
+            ev.data = serde_json::json!({"from": serde_json::from_str::<serde_json::Value>(&row.tags)?, "to": tags});
+            outbox::enqueue(c, &ev)?;
+            // A host already being evaluated keeps its baseline: it still needs those groups.
+            let baseline = match row.state.as_str() {
+                "Installing" => {
+                    return Err(ApiError::conflict(
+                        "host_busy",
+                        "the host is installing its groups' revisions; change its tags when it is done",
+                    ));
+                }
+                "Pending" => row.previous_tags.clone(),
+                "Lost" => {
+                    hosts::set_tags(c, &row.id, &new_tags, at)?;
+                    return Ok(false);
+                }
+                _ => Some(row.tags.clone()),
+            };
+            if !hosts::begin_evaluation(c, &row, &new_tags, baseline.as_deref(), "tags changed", at)? {
+                return Err(ApiError::conflict("state_changed", "the host changed concurrently; retry"));
+            }
+            let mut ev = outbox::event(crate::NAME, "host.state_changed");
+            ev.team = Some(team.clone());
+            ev.host_id = Some(id);
+            ev.data = serde_json::json!({"from": row.state, "to": "Pending", "reason": "tags changed", "epoch": row.epoch + 1});
+            outbox::enqueue(c, &ev)?;
+            Ok(true)
+        })
+        .await?;
+    if evaluate {
+        // Settle it now when it can be (no new group: back in service at once).
+        if let Err(e) = lifecycle::evaluate(&state, &id.to_string()).await {
+            tracing::debug!(host_id = %id, error = %e, "evaluation after tag change deferred");
+        }
+    }
+    get(&state, Some(team_of(&state, id).await?), id).await
+}
+
+async fn team_of(state: &State, id: Uuid) -> Result<String, ApiError> {
+    state
+        .db
+        .run(move |c| {
+            hosts::get(c, &id.to_string())?
+                .map(|r| r.team)
+                .ok_or_else(|| ApiError::not_found(format!("host {id} not found")))
+        })
+        .await
+}
+
+/// Installs every group's revision on the host again (after a failed install).
+pub async fn reinstall(
+    state: Arc<State>,
+    team: String,
+    actor: String,
+    id: Uuid,
+) -> Result<Host, ApiError> {
+    let t = team.clone();
+    state
+        .db
+        .write(move |c| {
+            let row = team_host(c, &t, id)?;
+            if !matches!(row.state.as_str(), "Failed" | "InService") {
+                return Err(ApiError::conflict(
+                    "host_busy",
+                    format!("host is {}; only Failed or InService hosts are reinstalled", row.state),
+                ));
+            }
+            let at = now();
+            if !hosts::begin_evaluation(c, &row, &row.tags, None, "reinstall requested", at)? {
+                return Err(ApiError::conflict("state_changed", "the host changed concurrently; retry"));
+            }
+            let mut ev = outbox::event(crate::NAME, "host.state_changed");
+            ev.team = Some(t.clone());
+            ev.actor = Some(actor.clone());
+            ev.host_id = Some(id);
+            ev.data = serde_json::json!({"from": row.state, "to": "Pending", "reason": "reinstall requested", "epoch": row.epoch + 1});
+            outbox::enqueue(c, &ev)
+        })
+        .await?;
+    if let Err(e) = lifecycle::evaluate(&state, &id.to_string()).await {
+        tracing::debug!(host_id = %id, error = %e, "evaluation after reinstall deferred");
+    }
+    get(&state, Some(team), id).await
 }
 
 /// Records a heartbeat. The credential must be the host's current one; a deregistered host's
-/// credential is refused at once. A `Lost` host that comes back is back in service.
+/// credential is refused at once. A `Lost` host that comes back returns to where it was.
+/// Commands waiting for the host (scale-in) ride on the answer.
 pub async fn heartbeat(
-    state: &State,
+    state: Arc<State>,
     caller: &Caller,
     id: Uuid,
     req: Heartbeat,
@@ -81,34 +236,49 @@ pub async fn heartbeat(
     caller.host(id)?;
     let jti = caller.claims.jti.clone();
     let interval = state.config.heartbeat_interval.as_secs();
-    state
+    let (res, host_state) = state
         .db
         .run(move |c| {
             write_tx(c, |c| {
                 let row = hosts::get(c, &id.to_string())?
                     .ok_or_else(|| ApiError::unauthorized("unknown host"))?;
-                if row.credential_id != jti || row.state == "Deregistered" {
+                if row.credential_id != jti || row.state == HostState::Deregistered.as_str() {
                     return Err(ApiError::unauthorized("host credential revoked"));
                 }
                 let at = now();
-                let next = if row.state == "Lost" { "InService" } else { row.state.as_str() };
-                hosts::record_heartbeat(c, &row.id, at, req.agent_version.as_deref(), next)?;
-                if next != row.state {
-                    let mut ev = outbox::event(crate::NAME, "host.state_changed");
-                    ev.team = Some(row.team.clone());
-                    ev.host_id = Some(id);
-                    ev.data = serde_json::json!({"from": row.state, "to": next, "reason": "heartbeat resumed"});
-                    outbox::enqueue(c, &ev)?;
+                hosts::record_heartbeat(c, &row.id, at, req.agent_version.as_deref())?;
+                let mut current = row.state.clone();
+                if row.state == HostState::Lost.as_str() {
+                    let back = row
+                        .resume_state
+                        .as_deref()
+                        .and_then(HostState::parse)
+                        .filter(|s| !matches!(s, HostState::Lost | HostState::Deregistered))
+                        .unwrap_or(HostState::InService);
+                    if change_state(c, &row, back, Some("heartbeat resumed"))? {
+                        current = back.as_str().to_string();
+                    }
                 }
-                Ok(HeartbeatResponse {
-                    state: HostState::parse(next).unwrap_or(HostState::InService),
-                    heartbeat_interval_secs: interval,
-                })
+                let commands = super::scale_in::deliver(c, &row.id, at)?;
+                Ok((
+                    HeartbeatResponse {
+                        state: HostState::parse(&current).unwrap_or(HostState::InService),
+                        heartbeat_interval_secs: interval,
+                        commands,
+                    },
+                    current,
+                ))
             })
         })
-        .await
+        .await?;
+    // An agent heartbeats right after it finishes a command: a good moment to look.
+    if host_state == HostState::Pending.as_str() || host_state == HostState::Installing.as_str() {
+        lifecycle::spawn_check(state, id.to_string());
+    }
+    Ok(res)
 }
 
+/// Deregisters a host: its credential stops working at once.
 pub async fn deregister(
     state: &State,
     team: String,
@@ -117,23 +287,13 @@ pub async fn deregister(
 ) -> Result<Host, ApiError> {
     state
         .db
-        .run(move |c| {
-            write_tx(c, |c| {
-                let row = hosts::get(c, &id.to_string())?
-                    .filter(|r| r.team == team)
-                    .ok_or_else(|| ApiError::not_found(format!("host {id} not found")))?;
-                if row.state != "Deregistered" {
-                    hosts::deregister(c, &row.id, now())?;
-                    let mut ev = outbox::event(crate::NAME, "host.deregistered");
-                    ev.team = Some(team.clone());
-                    ev.actor = Some(actor.clone());
-                    ev.host_id = Some(id);
-                    ev.data = serde_json::json!({"from": row.state});
-                    outbox::enqueue(c, &ev)?;
-                }
-                let row = hosts::get(c, &row.id)?.ok_or_else(|| ApiError::not_found("host"))?;
-                to_host(&row)
-            })
+        .write(move |c| {
+            let row = hosts::get(c, &id.to_string())?
+                .filter(|r| r.team == team)
+                .ok_or_else(|| ApiError::not_found(format!("host {id} not found")))?;
+            super::scale_in::deregister_now(c, &row, Some(&actor), "deregistered by an operator")?;
+            let row = hosts::get(c, &row.id)?.ok_or_else(|| ApiError::not_found("host"))?;
+            to_host(&row, &[])
         })
         .await
 }
@@ -144,23 +304,15 @@ pub async fn sweep_lost(state: &State) -> Result<usize, ApiError> {
         .map_err(|e| ApiError::internal(e.to_string()))?;
     state
         .db
-        .run(move |c| {
-            write_tx(c, |c| {
-                let at = now();
-                let silent = hosts::silent_since(c, at - grace)?;
-                let mut n = 0;
-                for row in silent {
-                    if hosts::transition(c, &row.id, &row.state, "Lost", at)? {
-                        n += 1;
-                        let mut ev = outbox::event(crate::NAME, "host.lost");
-                        ev.team = Some(row.team.clone());
-                        ev.host_id = Some(uuid(&row.id)?);
-                        ev.data = serde_json::json!({"from": row.state, "last_heartbeat_at": row.last_heartbeat_at.map(to_utc)});
-                        outbox::enqueue(c, &ev)?;
-                    }
+        .write(move |c| {
+            let silent = hosts::silent_since(c, now() - grace)?;
+            let mut n = 0;
+            for row in silent {
+                if change_state(c, &row, HostState::Lost, Some("missed its heartbeat grace"))? {
+                    n += 1;
                 }
-                Ok(n)
-            })
+            }
+            Ok(n)
         })
         .await
 }

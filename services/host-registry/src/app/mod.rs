@@ -1,4 +1,8 @@
-//! The registry's logic: enrollment, heartbeats and liveness. No HTTP here.
+//! The registry's logic: enrollment, heartbeats, liveness, the host lifecycle, autoscaling.
+//! No HTTP here beyond the typed peer clients.
 
+pub mod autoscaling;
 pub mod enrollment;
 pub mod hosts;
+pub mod lifecycle;
+pub mod scale_in;

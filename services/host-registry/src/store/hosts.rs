@@ -22,6 +22,14 @@ pub struct HostRow {
     pub enrolled_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
     pub deregistered_at: Option<NaiveDateTime>,
+    pub state_reason: Option<String>,
+    pub state_changed_at: Option<NaiveDateTime>,
+    /// Numbers the host's group-membership evaluations.
+    pub epoch: i64,
+    /// Tags before the change being evaluated (JSON); `None`: evaluate every group.
+    pub previous_tags: Option<String>,
+    /// The state a `Lost` host returns to when it heartbeats again.
+    pub resume_state: Option<String>,
 }
 
 pub fn insert(conn: &mut AnyConnection, row: &HostRow) -> Result<(), ApiError> {
@@ -52,12 +60,12 @@ pub fn list(conn: &mut AnyConnection, team: Option<&str>) -> Result<Vec<HostRow>
     Ok(q.load(conn)?)
 }
 
+/// Records a heartbeat (and the agent's version when it sent one).
 pub fn record_heartbeat(
     conn: &mut AnyConnection,
     id: &str,
     at: NaiveDateTime,
     agent_version: Option<&str>,
-    new_state: &str,
 ) -> Result<(), ApiError> {
     let target = hosts::table.filter(hosts::id.eq(id));
     match agent_version {
@@ -65,14 +73,12 @@ pub fn record_heartbeat(
             .set((
                 hosts::last_heartbeat_at.eq(Some(at)),
                 hosts::agent_version.eq(Some(v)),
-                hosts::state.eq(new_state),
                 hosts::updated_at.eq(at),
             ))
             .execute(conn)?,
         None => diesel::update(target)
             .set((
                 hosts::last_heartbeat_at.eq(Some(at)),
-                hosts::state.eq(new_state),
                 hosts::updated_at.eq(at),
             ))
             .execute(conn)?,
@@ -80,33 +86,120 @@ pub fn record_heartbeat(
     Ok(())
 }
 
-/// Moves a host from `from` to `to`; false if it was no longer in `from`.
+/// Moves a host from `from` to `to` (fenced on `from` and the evaluation `epoch`); false if
+/// it was no longer there. `resume` is kept for a host going `Lost`.
+#[allow(clippy::too_many_arguments)]
 pub fn transition(
     conn: &mut AnyConnection,
     id: &str,
     from: &str,
+    epoch: i64,
     to: &str,
+    reason: Option<&str>,
+    resume: Option<&str>,
     at: NaiveDateTime,
 ) -> Result<bool, ApiError> {
     let n = diesel::update(
         hosts::table
             .filter(hosts::id.eq(id))
-            .filter(hosts::state.eq(from)),
+            .filter(hosts::state.eq(from))
+            .filter(hosts::epoch.eq(epoch)),
     )
-    .set((hosts::state.eq(to), hosts::updated_at.eq(at)))
+    .set((
+        hosts::state.eq(to),
+        hosts::state_reason.eq(reason),
+        hosts::state_changed_at.eq(Some(at)),
+        hosts::resume_state.eq(resume),
+        hosts::updated_at.eq(at),
+    ))
     .execute(conn)?;
     Ok(n == 1)
 }
 
-pub fn deregister(conn: &mut AnyConnection, id: &str, at: NaiveDateTime) -> Result<(), ApiError> {
+/// Starts a new group-membership evaluation: the host is `Pending` (out of service) until it
+/// is done. `previous_tags` (JSON) are the tags whose groups need nothing new.
+pub fn begin_evaluation(
+    conn: &mut AnyConnection,
+    row: &HostRow,
+    tags: &str,
+    previous_tags: Option<&str>,
+    reason: &str,
+    at: NaiveDateTime,
+) -> Result<bool, ApiError> {
+    let n = diesel::update(
+        hosts::table
+            .filter(hosts::id.eq(&row.id))
+            .filter(hosts::state.eq(&row.state))
+            .filter(hosts::epoch.eq(row.epoch)),
+    )
+    .set((
+        hosts::state.eq("Pending"),
+        hosts::state_reason.eq(Some(reason)),
+        hosts::state_changed_at.eq(Some(at)),
+        hosts::tags.eq(tags),
+        hosts::previous_tags.eq(previous_tags),
+        hosts::epoch.eq(row.epoch + 1),
+        hosts::resume_state.eq(None::<String>),
+        hosts::updated_at.eq(at),
+    ))
+    .execute(conn)?;
+    Ok(n == 1)
+}
+
+/// Changes tags without a new evaluation (the host entered no group).
+pub fn set_tags(
+    conn: &mut AnyConnection,
+    id: &str,
+    tags: &str,
+    at: NaiveDateTime,
+) -> Result<(), ApiError> {
     diesel::update(hosts::table.filter(hosts::id.eq(id)))
-        .set((
-            hosts::state.eq("Deregistered"),
-            hosts::deregistered_at.eq(Some(at)),
-            hosts::updated_at.eq(at),
-        ))
+        .set((hosts::tags.eq(tags), hosts::updated_at.eq(at)))
         .execute(conn)?;
     Ok(())
+}
+
+/// Ids of hosts in `state` (for the background evaluation of Pending and Installing hosts).
+pub fn ids_in_state(conn: &mut AnyConnection, state: &str) -> Result<Vec<String>, ApiError> {
+    Ok(hosts::table
+        .filter(hosts::state.eq(state))
+        .select(hosts::id)
+        .order(hosts::updated_at.asc())
+        .limit(500)
+        .load(conn)?)
+}
+
+/// Live hosts carrying `instance-id=<instance>` are found by the app (tags are JSON); this
+/// narrows the scan to rows whose tags mention the instance at all.
+pub fn live_mentioning(conn: &mut AnyConnection, text: &str) -> Result<Vec<HostRow>, ApiError> {
+    Ok(hosts::table
+        .filter(hosts::state.ne("Deregistered"))
+        // `%` and `_` in `text` only widen the match; the caller filters exactly.
+        .filter(hosts::tags.like(format!("%{text}%")))
+        .select(HostRow::as_select())
+        .load(conn)?)
+}
+
+pub fn deregister(
+    conn: &mut AnyConnection,
+    id: &str,
+    reason: &str,
+    at: NaiveDateTime,
+) -> Result<bool, ApiError> {
+    let n = diesel::update(
+        hosts::table
+            .filter(hosts::id.eq(id))
+            .filter(hosts::state.ne("Deregistered")),
+    )
+    .set((
+        hosts::state.eq("Deregistered"),
+        hosts::state_reason.eq(Some(reason)),
+        hosts::state_changed_at.eq(Some(at)),
+        hosts::deregistered_at.eq(Some(at)),
+        hosts::updated_at.eq(at),
+    ))
+    .execute(conn)?;
+    Ok(n == 1)
 }
 
 /// Hosts in a live state whose last heartbeat is older than `cutoff`.

@@ -1,4 +1,7 @@
 //! The only code of this service that touches diesel.
 
+pub mod actions;
+pub mod commands;
 pub mod hosts;
+pub mod installs;
 pub mod tokens;

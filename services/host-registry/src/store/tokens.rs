@@ -53,3 +53,33 @@ pub fn take_use(conn: &mut AnyConnection, row: &TokenRow) -> Result<bool, ApiErr
     };
     Ok(updated == 1)
 }
+
+pub fn get(conn: &mut AnyConnection, id: &str) -> Result<Option<TokenRow>, ApiError> {
+    Ok(enrollment_tokens::table
+        .find(id)
+        .select(TokenRow::as_select())
+        .first(conn)
+        .optional()?)
+}
+
+/// A team's tokens, newest first.
+pub fn list(conn: &mut AnyConnection, team: &str) -> Result<Vec<TokenRow>, ApiError> {
+    Ok(enrollment_tokens::table
+        .filter(enrollment_tokens::team.eq(team))
+        .select(TokenRow::as_select())
+        .order(enrollment_tokens::created_at.desc())
+        .limit(1000)
+        .load(conn)?)
+}
+
+/// Revokes a token (once; revoking again keeps the first time).
+pub fn revoke(conn: &mut AnyConnection, id: &str, at: NaiveDateTime) -> Result<bool, ApiError> {
+    let n = diesel::update(
+        enrollment_tokens::table
+            .filter(enrollment_tokens::id.eq(id))
+            .filter(enrollment_tokens::revoked_at.is_null()),
+    )
+    .set(enrollment_tokens::revoked_at.eq(Some(at)))
+    .execute(conn)?;
+    Ok(n == 1)
+}

@@ -187,13 +187,14 @@ async fn plan_targets(state: &State, row: &RolloutRow) -> Result<(), ApiError> {
         .iter()
         .flat_map(|(k, vs)| vs.iter().map(move |v| (k.clone(), v.clone())))
         .collect();
-    let hosts = state
-        .peers
-        .registry()
-        .list_hosts(&selector, Some(&spec.team))
-        .await
-        .map_err(|e| ApiError::from_peer("host-registry", e))?
-        .hosts;
+    let registry = state.peers.registry();
+    let hosts = match &spec.hosts {
+        // An explicit host list (a scale-out install) targets exactly those hosts.
+        Some(ids) => registry.list_hosts_by_id(ids, Some(&spec.team)).await,
+        None => registry.list_hosts(&selector, Some(&spec.team)).await,
+    }
+    .map_err(|e| ApiError::from_peer("host-registry", e))?
+    .hosts;
     // Lost and deregistered hosts are not targets: they cannot take part.
     let targets: Vec<HostTarget> = hosts
         .into_iter()

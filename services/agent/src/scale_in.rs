@@ -1,0 +1,131 @@
+//! Scale-in: before the host leaves the fleet, the registry asks (with a heartbeat answer) for
+//! the application to be stopped. This runs the ApplicationStop hooks of the last revision that
+//! succeeded in each deployment group on this host, then reports the result to the registry,
+//! which deregisters the host. The request is handed over once; it is never run twice.
+
+use std::path::Path;
+use std::time::Duration;
+
+use liftoff_bundle::{AppSpec, LifecycleEvent};
+use liftoff_types::registry::{HostCommand, HostCommandKind, HostCommandResult};
+
+use crate::Agent;
+use crate::hook::{HookInvocation, HookStatus, run_hook};
+use crate::state::LastSuccess;
+
+const TAIL_BYTES: usize = 64 * 1024;
+
+fn load_spec(archive: &Path) -> Result<AppSpec, String> {
+    let path = liftoff_bundle::appspec::find_appspec(archive)
+        .ok_or_else(|| "no appspec.yml in the bundle".to_string())?;
+    let text = std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+    AppSpec::parse(&text).map_err(|e| e.to_string())
+}
+
+/// Every deployment group's last success on this host: (group id, what succeeded).
+fn installed(agent: &Agent) -> Vec<(String, LastSuccess)> {
+    let Ok(entries) = std::fs::read_dir(agent.state.dir.join("groups")) else {
+        return Vec::new();
+    };
+    let mut out: Vec<(String, LastSuccess)> = entries
+        .filter_map(|e| e.ok())
+        .filter_map(|e| {
+            let name = e
+                .file_name()
+                .to_string_lossy()
+                .strip_suffix(".json")?
+                .to_string();
+            let last = serde_json::from_slice(&std::fs::read(e.path()).ok()?).ok()?;
+            Some((name, last))
+        })
+        .collect();
+    out.sort_by(|a, b| a.0.cmp(&b.0));
+    out
+}
+
+/// Runs the ApplicationStop hooks of everything installed here.
+async fn stop_all(agent: &Agent, command: &HostCommand) -> HostCommandResult {
+    let mut output = String::new();
+    let mut failures = Vec::new();
+    let logs = agent
+        .state
+        .dir
+        .join("scale-in")
+        .join(command.command_id.to_string());
+    let _ = std::fs::create_dir_all(&logs);
+    for (group_id, last) in installed(agent) {
+        let spec = match load_spec(&last.archive_dir) {
+            Ok(s) => s,
+            // Its files are gone (pruned): nothing to run, as CodeDeploy skips it too.
+            Err(_) => continue,
+        };
+        for script in spec.hooks_for(LifecycleEvent::ApplicationStop) {
+            let inv = HookInvocation {
+                script: last.archive_dir.join(&script.location),
+                cwd: last.archive_dir.clone(),
+                env: vec![
+                    ("LIFECYCLE_EVENT".into(), "ApplicationStop".into()),
+                    ("DEPLOYMENT_ID".into(), last.deployment_id.to_string()),
+                    ("DEPLOYMENT_GROUP_ID".into(), group_id.clone()),
+                    ("LIFTOFF_HOST_ID".into(), agent.host_id().to_string()),
+                    ("LIFTOFF_REVISION_ID".into(), last.revision_id.to_string()),
+                    (
+                        "LIFTOFF_ROOT".into(),
+                        agent.config.root.display().to_string(),
+                    ),
+                    ("LIFTOFF_SCALE_IN".into(), "1".into()),
+                ],
+                timeout: Duration::from_secs(script.timeout_secs),
+                runas: script.runas.clone(),
+                log_path: logs.join(format!("{group_id}.log")),
+                log_cap_bytes: 16 * 1024 * 1024,
+                tail_bytes: TAIL_BYTES,
+                kill_grace: Duration::from_secs(10),
+                drain_timeout: Duration::from_secs(2),
+            };
+            let out = run_hook(&inv).await;
+            output.push_str(&out.output_tail);
+            if out.status != HookStatus::Succeeded {
+                failures.push(format!(
+                    "{} ({group_id}): {}",
+                    script.location,
+                    out.message.unwrap_or_else(|| "failed".into())
+                ));
+                break;
+            }
+        }
+    }
+    if output.len() > TAIL_BYTES {
+        let mut cut = output.len() - TAIL_BYTES;
+        while !output.is_char_boundary(cut) {
+            cut += 1;
+        }
+        output = output[cut..].to_string();
+    }
+    HostCommandResult {
+        succeeded: failures.is_empty(),
+        message: Some(if failures.is_empty() {
+            "ApplicationStop ran for every installed revision".into()
+        } else {
+            failures.join("; ")
+        }),
+        output_tail: output,
+    }
+}
+
+/// Runs one command from the registry and reports its result.
+pub async fn run(agent: &Agent, command: HostCommand) {
+    let result = match command.kind {
+        HostCommandKind::ApplicationStop => stop_all(agent, &command).await,
+    };
+    tracing::info!(command_id = %command.command_id, succeeded = result.succeeded, "scale-in ApplicationStop done");
+    if let Err(e) = crate::retrying("scale-in result", Duration::from_secs(120), || {
+        agent
+            .registry
+            .report_command_result(agent.host_id(), command.command_id, &result)
+    })
+    .await
+    {
+        tracing::warn!(command_id = %command.command_id, error = %e, "could not report the scale-in result");
+    }
+}

@@ -1,0 +1,331 @@
+//! The host lifecycle: a host that enters deployment groups (it enrolls with matching tags, or
+//! its tags change) is `Pending`, out of service, while the registry asks deployment-api for
+//! the installs it needs; `Installing` while they run (a single-host `scale_out` deployment of
+//! each group's last successful revision, or the deployment already running in the group);
+//! then `InService`, or `Failed` when an install failed. A host entering no group that has a
+//! revision goes into service at once.
+//!
+//! Every step is fenced on the host's state and evaluation `epoch`, and deployment-api answers
+//! the same key with the same deployments, so any number of replicas may run it at once.
+
+use std::sync::Arc;
+
+use liftoff_client::ClientError;
+use liftoff_kit::db::{now, uuid};
+use liftoff_kit::{AnyConnection, ApiError, outbox};
+use liftoff_types::registry::{HostState, InstallMode, InstallStatus};
+use liftoff_types::scale_out::{ScaleOutInstall, ScaleOutPlan, ScaleOutRequest};
+use liftoff_types::scheduler::{HostTargetStatus, Rollout};
+
+use crate::State;
+use crate::store::hosts::{self, HostRow};
+use crate::store::installs::{self, InstallRow};
+
+/// Moves a host to `to` (fenced on its current state and epoch) and records why, in history.
+/// A host reaching `InService` or `Failed` answers its autoscaling launch action.
+pub fn change_state(
+    c: &mut AnyConnection,
+    row: &HostRow,
+    to: HostState,
+    reason: Option<&str>,
+) -> Result<bool, ApiError> {
+    let at = now();
+    let resume = (to == HostState::Lost).then_some(row.state.as_str());
+    if !hosts::transition(
+        c,
+        &row.id,
+        &row.state,
+        row.epoch,
+        to.as_str(),
+        reason,
+        resume,
+        at,
+    )? {
+        return Ok(false);
+    }
+    let event_type = if to == HostState::Lost {
+        "host.lost"
+    } else {
+        "host.state_changed"
+    };
+    let mut ev = outbox::event(crate::NAME, event_type);
+    ev.team = Some(row.team.clone());
+    ev.host_id = Some(uuid(&row.id)?);
+    ev.data = serde_json::json!({
+        "from": row.state, "to": to.as_str(), "reason": reason, "epoch": row.epoch,
+        "last_heartbeat_at": row.last_heartbeat_at.map(liftoff_kit::db::to_utc),
+    });
+    outbox::enqueue(c, &ev)?;
+    if matches!(to, HostState::InService | HostState::Failed) {
+        super::autoscaling::answer_launch(c, row, to == HostState::InService, reason)?;
+    }
+    Ok(true)
+}
+
+fn request_for(row: &HostRow) -> Result<ScaleOutRequest, ApiError> {
+    Ok(ScaleOutRequest {
+        team: row.team.clone(),
+        host_id: uuid(&row.id)?,
+        tags: serde_json::from_str(&row.tags)?,
+        previous_tags: row
+            .previous_tags
+            .as_deref()
+            .map(serde_json::from_str)
+            .transpose()?,
+        key: format!("{}:{}", row.id, row.epoch),
+    })
+}
+
+fn install_row(row: &HostRow, i: &ScaleOutInstall) -> InstallRow {
+    let at = now();
+    InstallRow {
+        host_id: row.id.clone(),
+        epoch: row.epoch,
+        group_id: i.deployment_group_id.to_string(),
+        application: i.application.clone(),
+        deployment_group: i.deployment_group.clone(),
+        deployment_id: i.deployment_id.to_string(),
+        revision_id: i.revision_id.to_string(),
+        mode: mode_str(i.mode).into(),
+        status: InstallStatus::InProgress.as_str().into(),
+        error: None,
+        created_at: at,
+        updated_at: at,
+    }
+}
+
+pub fn mode_str(m: InstallMode) -> &'static str {
+    match m {
+        InstallMode::Install => "install",
+        InstallMode::Join => "join",
+    }
+}
+
+async fn load(state: &State, id: &str) -> Result<Option<HostRow>, ApiError> {
+    let id = id.to_string();
+    state.db.run(move |c| hosts::get(c, &id)).await
+}
+
+/// A `Pending` host: asks deployment-api what it needs, then `Installing` or `InService`.
+pub async fn evaluate(state: &State, id: &str) -> Result<(), ApiError> {
+    let Some(row) = load(state, id).await? else {
+        return Ok(());
+    };
+    if row.state != HostState::Pending.as_str() {
+        return Ok(());
+    }
+    let plan = state
+        .peers
+        .deployment_api()
+        .scale_out(&request_for(&row)?)
+        .await
+        .map_err(|e| ApiError::from_peer("deployment-api", e))?;
+    let n = plan.installs.len();
+    state
+        .db
+        .write(move |c| {
+            if plan.installs.is_empty() {
+                change_state(
+                    c,
+                    &row,
+                    HostState::InService,
+                    Some("no deployment group it entered has a revision to install"),
+                )?;
+                return Ok(());
+            }
+            let reason = format!("installing {n} deployment group revision(s)");
+            if change_state(c, &row, HostState::Installing, Some(&reason))? {
+                for i in &plan.installs {
+                    installs::insert(c, &install_row(&row, i))?;
+                }
+            }
+            Ok(())
+        })
+        .await
+}
+
+/// Where one install stands, judged from its rollout.
+enum Outcome {
+    Running,
+    Succeeded,
+    Failed(String),
+    /// The deployment the host joined ended without it: ask again (it gets its own install).
+    Rejoin,
+}
+
+fn judge(install: &InstallRow, host: &str, rollout: &Rollout) -> Outcome {
+    match rollout.hosts.iter().find(|h| h.host_id.to_string() == host) {
+        Some(h) => match h.status {
+            HostTargetStatus::Succeeded => Outcome::Succeeded,
+            HostTargetStatus::Failed | HostTargetStatus::Skipped => Outcome::Failed(format!(
+                "{} of {}/{} {}: {}",
+                h.status.as_str(),
+                install.application,
+                install.deployment_group,
+                h.error_code.as_deref().unwrap_or("failed"),
+                h.message.as_deref().unwrap_or("")
+            )),
+            _ => Outcome::Running,
+        },
+        None if !rollout.status.is_terminal() => Outcome::Running,
+        None if install.mode == "join" => Outcome::Rejoin,
+        None => Outcome::Failed(format!(
+            "install deployment {} ended {} without this host ({})",
+            install.deployment_id,
+            rollout.status.as_str(),
+            rollout.error_code.as_deref().unwrap_or("no error code")
+        )),
+    }
+}
+
+/// An `Installing` host: reads its installs' outcomes from the scheduler's rollouts, then
+/// `InService` when all succeeded or `Failed` when one failed.
+pub async fn check(state: &State, id: &str) -> Result<(), ApiError> {
+    let Some(row) = load(state, id).await? else {
+        return Ok(());
+    };
+    if row.state != HostState::Installing.as_str() {
+        return Ok(());
+    }
+    let (hid, epoch) = (row.id.clone(), row.epoch);
+    let list = state
+        .db
+        .run(move |c| installs::of_epoch(c, &hid, epoch))
+        .await?;
+    let scheduler = state.peers.scheduler();
+    let timeout = chrono::Duration::from_std(state.config.install_timeout)
+        .map_err(|e| ApiError::internal(e.to_string()))?;
+    let mut outcomes = Vec::new();
+    for install in list.iter().filter(|i| i.status == "InProgress") {
+        let outcome = match scheduler.get_rollout(uuid(&install.deployment_id)?).await {
+            Ok(r) => judge(install, &row.id, &r),
+            // Not handed to the scheduler yet (deployment-api retries the hand-off).
+            Err(ClientError::Api { status: 404, .. }) if now() - install.created_at > timeout => {
+                Outcome::Failed(format!(
+                    "install deployment {} never started",
+                    install.deployment_id
+                ))
+            }
+            Err(ClientError::Api { status: 404, .. }) => Outcome::Running,
+            Err(e) => return Err(ApiError::from_peer("scheduler", e)),
+        };
+        outcomes.push((install.clone(), outcome));
+    }
+    let rejoin_plan = if outcomes.iter().any(|(_, o)| matches!(o, Outcome::Rejoin)) {
+        Some(
+            state
+                .peers
+                .deployment_api()
+                .scale_out(&request_for(&row)?)
+                .await
+                .map_err(|e| ApiError::from_peer("deployment-api", e))?,
+        )
+    } else {
+        None
+    };
+    // A retargeted install is looked at again on the next tick or heartbeat.
+    state
+        .db
+        .write(move |c| record(c, &row, outcomes, rejoin_plan))
+        .await
+}
+
+/// Writes outcomes and settles the host.
+fn record(
+    c: &mut AnyConnection,
+    row: &HostRow,
+    outcomes: Vec<(InstallRow, Outcome)>,
+    rejoin_plan: Option<ScaleOutPlan>,
+) -> Result<(), ApiError> {
+    let Some(cur) = hosts::get(c, &row.id)? else {
+        return Ok(());
+    };
+    if cur.state != HostState::Installing.as_str() || cur.epoch != row.epoch {
+        return Ok(());
+    }
+    let at = now();
+    for (install, outcome) in outcomes {
+        match outcome {
+            Outcome::Running => {}
+            Outcome::Succeeded => {
+                installs::finish(c, &install, "Succeeded", None, at)?;
+            }
+            Outcome::Failed(why) => {
+                installs::finish(c, &install, "Failed", Some(&why), at)?;
+            }
+            Outcome::Rejoin => {
+                let next = rejoin_plan.as_ref().and_then(|p| {
+                    p.installs
+                        .iter()
+                        .find(|i| i.deployment_group_id.to_string() == install.group_id)
+                });
+                match next {
+                    Some(i) if i.deployment_id.to_string() != install.deployment_id => {
+                        installs::retarget(c, &install, &install_row(row, i), at)?;
+                    }
+                    // Still the same deployment (not finished on deployment-api's side yet).
+                    Some(_) => {}
+                    None => {
+                        installs::finish(
+                            c,
+                            &install,
+                            "Succeeded",
+                            Some("nothing to install: the group has no successful revision"),
+                            at,
+                        )?;
+                    }
+                }
+            }
+        }
+    }
+    let all = installs::of_epoch(c, &row.id, row.epoch)?;
+    if let Some(failed) = all.iter().find(|i| i.status == "Failed") {
+        change_state(c, &cur, HostState::Failed, failed.error.as_deref())?;
+    } else if all.iter().all(|i| i.status == "Succeeded") {
+        change_state(
+            c,
+            &cur,
+            HostState::InService,
+            Some("every deployment group's revision is installed"),
+        )?;
+    }
+    Ok(())
+}
+
+/// Evaluates or checks a host in the background (after enrollment, a tag change, a heartbeat).
+pub fn spawn_check(state: Arc<State>, id: String) {
+    tokio::spawn(async move {
+        let res = match load(&state, &id).await {
+            Ok(Some(r)) if r.state == HostState::Pending.as_str() => evaluate(&state, &id).await,
+            Ok(Some(r)) if r.state == HostState::Installing.as_str() => check(&state, &id).await,
+            Ok(_) => Ok(()),
+            Err(e) => Err(e),
+        };
+        if let Err(e) = res {
+            tracing::debug!(host_id = %id, error = %e, "host lifecycle step deferred to the tick");
+        }
+    });
+}
+
+/// Background work: evaluate `Pending` hosts, check `Installing` ones.
+pub async fn tick(state: &State) -> Result<(), ApiError> {
+    let pending = state
+        .db
+        .run(|c| hosts::ids_in_state(c, HostState::Pending.as_str()))
+        .await?;
+    for id in pending {
+        if let Err(e) = evaluate(state, &id).await {
+            tracing::debug!(host_id = %id, error = %e, "host evaluation deferred");
+        }
+    }
+    let installing = state
+        .db
+        .run(|c| hosts::ids_in_state(c, HostState::Installing.as_str()))
+        .await?;
+    for id in installing {
+        if let Err(e) = check(state, &id).await {
+            tracing::debug!(host_id = %id, error = %e, "install check deferred");
+        }
+    }
+    Ok(())
+}
