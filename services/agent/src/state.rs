@@ -1,14 +1,21 @@
 //! What the agent keeps on disk under `<root>/var/lib/liftoff-agent`: its identity, the
-//! journal of the command in flight, and per deployment group the last revision that succeeded
-//! (its ApplicationStop hooks run first on the next deployment, as CodeDeploy does).
+//! journal of the command in flight, the ledger of recently finished commands (so a command
+//! delivered twice never runs twice, and a completion the server never received is sent again),
+//! and per deployment group the last revision that succeeded (its ApplicationStop hooks run first
+//! on the next deployment, as CodeDeploy does). Every write is atomic and durable.
 
 use std::io::Write;
 use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
 
+use chrono::{DateTime, Utc};
+use liftoff_types::scheduler::CommandStatus;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
+
+/// Finished commands remembered in the ledger.
+const LEDGER_LEN: usize = 100;
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Identity {
@@ -18,13 +25,37 @@ pub struct Identity {
     pub heartbeat_interval_secs: u64,
 }
 
-/// Written before a command runs, removed when its completion is acknowledged.
+/// Written before a command is acknowledged, removed once its outcome is in the ledger.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Journal {
     pub command_id: Uuid,
     pub deployment_id: Uuid,
     /// The lifecycle event running when the agent stopped, if any.
     pub event: Option<String>,
+    /// The hook script running when the agent stopped, if any.
+    #[serde(default)]
+    pub hook: Option<RunningHook>,
+}
+
+/// A hook process, identified beyond its pid (pids are reused).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RunningHook {
+    /// The script's pid, which is also its process group id.
+    pub pid: i32,
+    /// Its start time in clock ticks since boot (`/proc/<pid>/stat` field 22).
+    pub start_ticks: u64,
+}
+
+/// The outcome of a command this host finished, kept until well after the server has it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Finished {
+    pub command_id: Uuid,
+    pub status: CommandStatus,
+    pub error_code: Option<String>,
+    pub message: Option<String>,
+    pub finished_at: DateTime<Utc>,
+    /// True once the server acknowledged the completion.
+    pub reported: bool,
 }
 
 /// The last revision that succeeded in a deployment group on this host.
@@ -65,6 +96,10 @@ impl StateDir {
         self.dir.join("journal.json")
     }
 
+    fn ledger_path(&self) -> PathBuf {
+        self.dir.join("finished.json")
+    }
+
     fn group_path(&self, group_id: Uuid) -> PathBuf {
         self.dir.join("groups").join(format!("{group_id}.json"))
     }
@@ -91,6 +126,54 @@ impl StateDir {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
             Err(e) => Err(e.into()),
         }
+    }
+
+    /// Recently finished commands, oldest first.
+    pub fn ledger(&self) -> anyhow::Result<Vec<Finished>> {
+        Ok(read_json(&self.ledger_path())?.unwrap_or_default())
+    }
+
+    pub fn finished(&self, command_id: Uuid) -> anyhow::Result<Option<Finished>> {
+        Ok(self
+            .ledger()?
+            .into_iter()
+            .find(|f| f.command_id == command_id))
+    }
+
+    /// Adds or replaces the entry of `f.command_id`, keeping the newest [`LEDGER_LEN`].
+    pub fn record_finished(&self, f: &Finished) -> anyhow::Result<()> {
+        let mut ledger = self.ledger()?;
+        ledger.retain(|e| e.command_id != f.command_id);
+        ledger.push(f.clone());
+        let excess = ledger.len().saturating_sub(LEDGER_LEN);
+        ledger.drain(..excess);
+        write_json(&self.ledger_path(), &ledger)
+    }
+
+    /// Drops a command from the ledger (it never started, so it may run when offered again).
+    pub fn forget_finished(&self, command_id: Uuid) -> anyhow::Result<()> {
+        let mut ledger = self.ledger()?;
+        ledger.retain(|e| e.command_id != command_id);
+        write_json(&self.ledger_path(), &ledger)
+    }
+
+    /// Every group's last success on this host (their releases are never pruned).
+    pub fn all_last_successes(&self) -> anyhow::Result<Vec<LastSuccess>> {
+        let mut all = Vec::new();
+        let entries = match std::fs::read_dir(self.dir.join("groups")) {
+            Ok(e) => e,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(all),
+            Err(e) => return Err(e.into()),
+        };
+        for entry in entries {
+            let path = entry?.path();
+            if path.extension().is_some_and(|x| x == "json")
+                && let Some(s) = read_json(&path)?
+            {
+                all.push(s);
+            }
+        }
+        Ok(all)
     }
 
     pub fn last_success(&self, group_id: Uuid) -> anyhow::Result<Option<LastSuccess>> {

@@ -80,7 +80,17 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
 }
 
 pub async fn agent(args: AgentArgs) -> anyhow::Result<ExitCode> {
-    let mut config = liftoff_agent::AgentConfig::new(&args.server, &args.zone, args.root);
+    anyhow::ensure!(
+        args.simulate.is_some() || args.zones.len() == 1,
+        "--zone: one zone per host (several only with --simulate)"
+    );
+    let zone = args.zones.first().cloned().unwrap_or_default();
+    let mut config = liftoff_agent::AgentConfig::new(&args.server, &zone, args.root.clone());
+    config.install_root = match (&args.install_root, args.simulate) {
+        (Some(dir), _) => dir.clone(),
+        (None, Some(_)) => args.root.clone(),
+        (None, None) => "/".into(),
+    };
     config.enroll_token = args.enroll_token;
     config.scheduler_url = args.scheduler_url;
     config.deployment_api_url = args.deployment_api_url;
@@ -89,13 +99,26 @@ pub async fn agent(args: AgentArgs) -> anyhow::Result<ExitCode> {
         config.hostname = h;
     }
     config.poll_wait = Duration::from_secs(args.poll_wait.clamp(1, 30));
+    config.keep_releases = args.keep_releases;
+    config.stop_grace = Duration::from_secs(args.stop_grace);
+    config.ignore_application_stop_failures = args.ignore_application_stop_failures;
+    config.max_event_time = Duration::from_secs(args.max_event_secs.max(1));
+    config.max_unpacked_bytes = args.max_unpacked_bytes;
+    config.hook_user = args.hook_user;
+    config.no_root_hooks = args.no_root_hooks;
+    let fleet = args.simulate.map(|hosts| liftoff_agent::simulate::Fleet {
+        hosts,
+        zones: args.zones.clone(),
+    });
     let (tx, rx) = watch::channel(false);
     tokio::spawn(async move {
         shutdown_signal().await;
-        tracing::info!("stopping: the command in progress finishes first");
+        tracing::info!("stopping: the event in progress finishes first, then it is reported");
         let _ = tx.send(true);
+        // Keep the sender: dropping it would read as "nobody can ask to stop any more".
+        std::future::pending::<()>().await;
     });
-    liftoff_agent::run(config, args.simulate, rx).await?;
+    liftoff_agent::run(config, fleet, rx).await?;
     Ok(ExitCode::SUCCESS)
 }
 

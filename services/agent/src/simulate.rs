@@ -1,0 +1,81 @@
+//! `--simulate N`: N virtual hosts in one process, for tests and benchmarks of large fleets.
+//!
+//! Each virtual host is a whole [`Agent`] running the same code as a real one: its own
+//! enrollment, host id, credential, zone, state directory and install root, its own heartbeat
+//! and long poll (each on a connection of its own while it is open), its own hooks. What they
+//! share is what one process would share anyway: the runtime and the HTTP connection pools.
+
+use std::time::Duration;
+
+use tokio::sync::watch;
+use tokio::task::JoinSet;
+
+use crate::{Agent, AgentConfig, Transport};
+
+/// The shape of a simulated fleet.
+#[derive(Debug, Clone)]
+pub struct Fleet {
+    pub hosts: usize,
+    /// Host `i` is in `zones[i % zones.len()]`; empty means the config's zone for all.
+    pub zones: Vec<String>,
+}
+
+/// Longest spread of the virtual hosts' start, so a large fleet does not enroll in one burst.
+const MAX_START_SPREAD: Duration = Duration::from_secs(5);
+
+/// The config of virtual host `i`: state under `<root>/sim-<i>`, files under
+/// `<install-root>/sim-<i>`, hostname `<hostname>-sim-<i>`.
+pub fn host_config(base: &AgentConfig, fleet: &Fleet, i: usize) -> AgentConfig {
+    let mut c = base.clone();
+    c.root = base.root.join(format!("sim-{i}"));
+    c.install_root = base.install_root.join(format!("sim-{i}"));
+    c.hostname = format!("{}-sim-{i}", base.hostname);
+    if !fleet.zones.is_empty() {
+        c.zone = fleet.zones[i % fleet.zones.len()].clone();
+    }
+    c
+}
+
+/// Runs the fleet until `stop` turns true. A virtual host that fails is logged and the others
+/// go on; the call fails at the end if any did.
+pub async fn run(
+    config: AgentConfig,
+    fleet: Fleet,
+    transport: &Transport,
+    stop: watch::Receiver<bool>,
+) -> anyhow::Result<()> {
+    let spread = (Duration::from_millis(5) * u32::try_from(fleet.hosts).unwrap_or(u32::MAX))
+        .min(MAX_START_SPREAD);
+    let mut tasks = JoinSet::new();
+    for i in 0..fleet.hosts {
+        let c = host_config(&config, &fleet, i);
+        let (t, stop) = (transport.clone(), stop.clone());
+        let delay = spread.mul_f64(i as f64 / fleet.hosts.max(1) as f64);
+        tasks.spawn(async move {
+            tokio::time::sleep(delay).await;
+            let result = async { Agent::start(c, &t).await?.run(stop).await }.await;
+            (i, result)
+        });
+    }
+    tracing::info!(hosts = fleet.hosts, "simulated fleet started");
+    let mut failed = 0usize;
+    while let Some(joined) = tasks.join_next().await {
+        match joined {
+            Ok((_, Ok(()))) => {}
+            Ok((i, Err(e))) => {
+                failed += 1;
+                tracing::error!(host = i, error = %e, "virtual host stopped");
+            }
+            Err(e) => {
+                failed += 1;
+                tracing::error!(error = %e, "virtual host panicked");
+            }
+        }
+    }
+    anyhow::ensure!(
+        failed == 0,
+        "{failed} of {} virtual hosts failed",
+        fleet.hosts
+    );
+    Ok(())
+}
