@@ -282,6 +282,7 @@ impl Agent {
     /// Runs until `stop` turns true (SIGTERM: the command in progress is wound down first and
     /// reported).
     pub async fn run(&self, stop: watch::Receiver<bool>) -> anyhow::Result<()> {
+        tracing::info!(host_id = %self.host_id(), zone = %self.config.zone, "agent running");
         self.recover().await?;
         let hb = self.heartbeat_loop(stop.clone());
         let cmds = self.command_loop(stop);
