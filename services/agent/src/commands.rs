@@ -39,12 +39,13 @@ impl Agent {
             tracing::info!(command_id = %cmd.command_id, status = ?done.status, "duplicate delivery of a command this host already finished; not running it again");
             return Ok(());
         }
-        self.state.save_journal(&Journal {
+        let journal = Journal {
             command_id: cmd.command_id,
             deployment_id: cmd.deployment_id,
             event: None,
             hook: None,
-        })?;
+        };
+        self.state.write(move |s| s.save_journal(&journal)).await?;
         let ack = match retrying("ack", Duration::from_secs(60), || {
             self.scheduler().ack(host, cmd.command_id)
         })
@@ -53,21 +54,24 @@ impl Agent {
             Ok(a) => a,
             Err(e) => {
                 tracing::warn!(command_id = %cmd.command_id, error = %e, "could not acknowledge; the server will offer it again");
-                self.state.clear_journal()?;
+                self.state.write(|s| s.clear_journal()).await?;
                 return Ok(());
             }
         };
         if !ack.proceed {
             tracing::info!(command_id = %cmd.command_id, status = ?ack.status, "command already finished or cancelled; skipping");
-            self.state.record_finished(&Finished {
+            let skipped = Finished {
                 command_id: cmd.command_id,
                 status: ack.status,
                 error_code: None,
                 message: None,
                 finished_at: Utc::now(),
                 reported: true,
-            })?;
-            self.state.clear_journal()?;
+            };
+            self.state
+                .write(move |s| s.record_finished(&skipped))
+                .await?;
+            self.state.write(|s| s.clear_journal()).await?;
             return Ok(());
         }
         tracing::info!(command_id = %cmd.command_id, deployment_id = %cmd.deployment_id, "running command");
@@ -92,15 +96,18 @@ impl Agent {
             ),
         };
         tracing::info!(command_id = %cmd.command_id, ?status, error_code, "command finished");
-        self.state.record_finished(&Finished {
+        let finished = Finished {
             command_id: cmd.command_id,
             status,
             error_code,
             message,
             finished_at: Utc::now(),
             reported: false,
-        })?;
-        self.state.clear_journal()?;
+        };
+        self.state
+            .write(move |s| s.record_finished(&finished))
+            .await?;
+        self.state.write(|s| s.clear_journal()).await?;
         match crate::releases::prune(
             &self.state,
             self.config.keep_releases,
@@ -131,32 +138,30 @@ impl Agent {
             .await;
             match sent {
                 Ok(_) => {}
+                Err(e) if crate::worth_retrying(&e) => {
+                    tracing::warn!(command_id = %f.command_id, error = %e, "could not report completion yet; will retry");
+                    return Ok(());
+                }
                 Err(ClientError::Api { status: 409, body })
                     if body.error.code == "not_acknowledged" =>
                 {
                     // The acknowledgement never arrived, so nothing of it ran: when the server
                     // offers it again, it runs then.
                     tracing::info!(command_id = %f.command_id, "command was never acknowledged; forgetting it");
-                    self.state.forget_finished(f.command_id)?;
+                    let id = f.command_id;
+                    self.state.write(move |s| s.forget_finished(id)).await?;
                     continue;
                 }
-                Err(
-                    e @ ClientError::Api {
-                        status: 400..=499, ..
-                    },
-                ) => {
+                Err(e) => {
                     // The server already has a final word (409), or will never take this one.
                     tracing::warn!(command_id = %f.command_id, error = %e, "completion not accepted");
                 }
-                Err(e) => {
-                    tracing::warn!(command_id = %f.command_id, error = %e, "could not report completion yet; will retry");
-                    return Ok(());
-                }
             }
-            self.state.record_finished(&Finished {
+            let done = Finished {
                 reported: true,
                 ..f
-            })?;
+            };
+            self.state.write(move |s| s.record_finished(&done)).await?;
         }
         Ok(())
     }
@@ -201,15 +206,18 @@ impl Agent {
                 tracing::warn!(command_id = %j.command_id, error = %e, "could not report the interrupted event");
             }
         }
-        self.state.record_finished(&Finished {
+        let failed = Finished {
             command_id: j.command_id,
             status: CommandStatus::Failed,
             error_code: Some(FAILED_AFTER_RESTART.into()),
             message: Some(message),
             finished_at: Utc::now(),
             reported: false,
-        })?;
-        self.state.clear_journal()?;
+        };
+        self.state
+            .write(move |s| s.record_finished(&failed))
+            .await?;
+        self.state.write(|s| s.clear_journal()).await?;
         self.flush_completions().await
     }
 }

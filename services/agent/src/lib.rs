@@ -100,7 +100,13 @@ pub fn backoff(attempt: u32) -> Duration {
     Duration::from_millis(rand::random_range(base_ms / 2..=base_ms))
 }
 
-/// Retries `f` on transport errors, 5xx and 429 for up to `budget`.
+/// Whether a failed call may be sent again: transport errors, 5xx, 429, and 408 (the server
+/// gave up waiting for the request, so it did not act on it). Every agent call is idempotent.
+pub fn worth_retrying(e: &ClientError) -> bool {
+    e.is_retryable() || e.status() == Some(408)
+}
+
+/// Retries `f` on [`worth_retrying`] errors for up to `budget`.
 pub async fn retrying<T, F, Fut>(what: &str, budget: Duration, mut f: F) -> Result<T, ClientError>
 where
     F: FnMut() -> Fut,
@@ -110,7 +116,7 @@ where
     let mut attempt = 0;
     loop {
         match f().await {
-            Err(e) if e.is_retryable() && tokio::time::Instant::now() < deadline => {
+            Err(e) if worth_retrying(&e) && tokio::time::Instant::now() < deadline => {
                 tracing::debug!(what, error = %e, attempt, "retrying");
                 tokio::time::sleep(backoff(attempt)).await;
                 attempt += 1;
@@ -188,7 +194,8 @@ impl Agent {
                     server: config.server.clone(),
                     heartbeat_interval_secs: res.heartbeat_interval_secs,
                 };
-                state.save_identity(&id)?;
+                let saved = id.clone();
+                state.write(move |s| s.save_identity(&saved)).await?;
                 tracing::info!(host_id = %id.host_id, "enrolled");
                 id
             }

@@ -79,6 +79,16 @@ impl StateDir {
         }
     }
 
+    /// Runs state writes (which fsync) off the async worker threads, so a slow disk never
+    /// stalls the agent's network I/O (nor, with `--simulate`, every other virtual host's).
+    pub async fn write<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&StateDir) -> anyhow::Result<T> + Send + 'static,
+    ) -> anyhow::Result<T> {
+        let me = self.clone();
+        tokio::task::spawn_blocking(move || f(&me)).await?
+    }
+
     pub fn ensure(&self) -> std::io::Result<()> {
         std::fs::create_dir_all(self.dir.join("deployments"))?;
         std::fs::create_dir_all(self.dir.join("groups"))
@@ -118,6 +128,12 @@ impl StateDir {
 
     pub fn save_journal(&self, j: &Journal) -> anyhow::Result<()> {
         write_json(&self.journal_path(), j)
+    }
+
+    /// Atomic but not fsynced: for what only matters while the machine stays up (the pid of a
+    /// running hook: after a reboot there is no process left to stop).
+    pub fn save_journal_volatile(&self, j: &Journal) -> anyhow::Result<()> {
+        write_json_with(&self.journal_path(), j, false)
     }
 
     pub fn clear_journal(&self) -> anyhow::Result<()> {
@@ -198,6 +214,10 @@ fn read_json<T: DeserializeOwned>(path: &Path) -> anyhow::Result<Option<T>> {
 
 /// Atomic and durable: write a private temp file, fsync, rename, fsync the directory.
 fn write_json<T: Serialize>(path: &Path, value: &T) -> anyhow::Result<()> {
+    write_json_with(path, value, true)
+}
+
+fn write_json_with<T: Serialize>(path: &Path, value: &T, durable: bool) -> anyhow::Result<()> {
     let dir = path
         .parent()
         .ok_or_else(|| anyhow::anyhow!("{} has no parent", path.display()))?;
@@ -209,9 +229,13 @@ fn write_json<T: Serialize>(path: &Path, value: &T) -> anyhow::Result<()> {
             .mode(0o600)
             .open(&tmp)?;
         f.write_all(&serde_json::to_vec_pretty(value)?)?;
-        f.sync_all()?;
+        if durable {
+            f.sync_all()?;
+        }
     }
     std::fs::rename(&tmp, path)?;
-    std::fs::File::open(dir)?.sync_all()?;
+    if durable {
+        std::fs::File::open(dir)?.sync_all()?;
+    }
     Ok(())
 }

@@ -144,15 +144,17 @@ impl Run<'_> {
         Ok(())
     }
 
-    fn journal(&self, event: Option<LifecycleEvent>) -> Result<(), Failure> {
+    async fn journal(&self, event: Option<LifecycleEvent>) -> Result<(), Failure> {
+        let journal = Journal {
+            command_id: self.cmd.command_id,
+            deployment_id: self.cmd.deployment_id,
+            event: event.map(|e| e.as_str().to_string()),
+            hook: None,
+        };
         self.agent
             .state
-            .save_journal(&Journal {
-                command_id: self.cmd.command_id,
-                deployment_id: self.cmd.deployment_id,
-                event: event.map(|e| e.as_str().to_string()),
-                hook: None,
-            })
+            .write(move |s| s.save_journal(&journal))
+            .await
             .map_err(|e| Failure::new("AGENT_STATE", e.to_string()))
     }
 
@@ -170,7 +172,7 @@ impl Run<'_> {
         });
         self.send(event, r).await?;
         // The event is over: a crash from here on is not "during" it.
-        self.journal(None)?;
+        self.journal(None).await?;
         failure.map_or(Ok(()), Err)
     }
 
@@ -192,7 +194,7 @@ impl Run<'_> {
 
     /// Journals the event, then tells the server it started, so a crash is reported, not re-run.
     async fn started(&self, event: LifecycleEvent) -> Result<DateTime<Utc>, Failure> {
-        self.journal(Some(event))?;
+        self.journal(Some(event)).await?;
         let at = Utc::now();
         let report = EventReport {
             event: event.as_str().into(),
@@ -253,7 +255,7 @@ pub async fn run_deploy(
 
     // DownloadBundle: fetch, verify, unpack into a fresh directory, check the appspec.
     run.check_stop(LifecycleEvent::DownloadBundle)?;
-    run.journal(Some(LifecycleEvent::DownloadBundle))?;
+    run.journal(Some(LifecycleEvent::DownloadBundle)).await?;
     let result = run.download_and_unpack().await;
     run.report(LifecycleEvent::DownloadBundle, result).await?;
     let spec = load_spec(&run.ws.archive()).map_err(|e| Failure::new("APPSPEC_INVALID", e))?;
@@ -263,7 +265,7 @@ pub async fn run_deploy(
             LifecycleEvent::ApplicationStop | LifecycleEvent::DownloadBundle => continue,
             LifecycleEvent::Install => {
                 run.check_stop(event)?;
-                run.journal(Some(event))?;
+                run.journal(Some(event)).await?;
                 run.install(&spec, previous.as_ref()).await
             }
             e => {
@@ -274,18 +276,17 @@ pub async fn run_deploy(
         run.report(event, result).await?;
     }
 
-    let manifest = read_manifest(&run.ws);
+    let success = LastSuccess {
+        deployment_id: cmd.deployment_id,
+        revision_id: cmd.revision_id,
+        archive_dir: run.ws.archive(),
+        manifest: read_manifest(&run.ws),
+    };
+    let group = cmd.deployment_group_id;
     agent
         .state
-        .save_last_success(
-            cmd.deployment_group_id,
-            &LastSuccess {
-                deployment_id: cmd.deployment_id,
-                revision_id: cmd.revision_id,
-                archive_dir: run.ws.archive(),
-                manifest,
-            },
-        )
+        .write(move |s| s.save_last_success(group, &success))
+        .await
         .map_err(|e| Failure::new("AGENT_STATE", e.to_string()))?;
     Ok(())
 }
@@ -307,7 +308,7 @@ async fn application_stop(run: &Run<'_>, mut result: EventResult) -> Result<(), 
     ));
     tracing::warn!(command_id = %run.cmd.command_id, "ApplicationStop failed; ignored by host policy");
     run.send(LifecycleEvent::ApplicationStop, result).await?;
-    run.journal(None)
+    run.journal(None).await
 }
 
 /// Most bytes of a reported message (the server takes 4096).

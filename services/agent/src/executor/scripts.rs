@@ -201,7 +201,7 @@ impl Run<'_> {
             event: Some(event.as_str().to_string()),
             hook: Some(RunningHook { pid, start_ticks }),
         };
-        if let Err(e) = self.agent.state.save_journal(&journal) {
+        if let Err(e) = self.agent.state.save_journal_volatile(&journal) {
             tracing::warn!(error = %e, "could not journal the running hook");
         }
     }
