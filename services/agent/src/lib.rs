@@ -11,6 +11,7 @@ use liftoff_client::{Client, ClientError, RegistryClient, SchedulerClient};
 use liftoff_types::registry::{EnrollRequest, Heartbeat};
 use tokio::sync::watch;
 
+pub mod cli;
 mod commands;
 pub mod executor;
 pub mod hook;

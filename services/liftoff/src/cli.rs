@@ -56,7 +56,7 @@ pub enum Command {
     /// Run one service alone.
     Serve(ServeArgs),
     /// Run the host agent.
-    Agent(AgentArgs),
+    Agent(liftoff_agent::cli::AgentArgs),
     /// Start the control plane and local agents, then roll out a sample app v1 then v2.
     Demo {
         #[arg(long, default_value_t = 6)]
@@ -140,65 +140,6 @@ pub struct ServeArgs {
     pub registry_url: Option<String>,
     #[arg(long, env = "LIFTOFF_HISTORY_URL")]
     pub history_url: Option<String>,
-}
-
-#[derive(Debug, Args)]
-pub struct AgentArgs {
-    #[arg(long, env = "LIFTOFF_URL")]
-    pub server: String,
-    /// The scheduler's URL, when services run apart without a routing proxy (default: --server).
-    #[arg(long)]
-    pub scheduler_url: Option<String>,
-    /// deployment-api's URL for bundle downloads, when services run apart (default: --server).
-    #[arg(long)]
-    pub deployment_api_url: Option<String>,
-    /// Needed the first time only; the host credential is kept under --root.
-    #[arg(long, env = "LIFTOFF_ENROLL_TOKEN", hide_env_values = true)]
-    pub enroll_token: Option<String>,
-    /// The host's zone. With --simulate it may be repeated: virtual hosts take the zones in turn.
-    #[arg(long = "zone", required = true)]
-    pub zones: Vec<String>,
-    /// Host tags, `key=value` (repeatable).
-    #[arg(long = "tag", value_parser = parse_tag)]
-    pub tags: Vec<(String, String)>,
-    /// The agent keeps its state under <root>/var/lib/liftoff-agent (`/` on a real host).
-    #[arg(long, default_value = "/")]
-    pub root: PathBuf,
-    /// appspec `files` destinations are installed under this directory (default `/`; with
-    /// --simulate, --root). Hooks find it in $LIFTOFF_INSTALL_ROOT.
-    #[arg(long)]
-    pub install_root: Option<PathBuf>,
-    #[arg(long)]
-    pub hostname: Option<String>,
-    /// Run N virtual hosts in this process (state under <root>/sim-<i>, files under
-    /// <install-root>/sim-<i>).
-    #[arg(long)]
-    pub simulate: Option<usize>,
-    /// Longest long-poll in seconds.
-    #[arg(long, default_value_t = 20)]
-    pub poll_wait: u64,
-    /// Release directories to keep; older ones are pruned, never a group's last success.
-    #[arg(long, default_value_t = 5)]
-    pub keep_releases: usize,
-    /// After SIGTERM, seconds the hook in progress may still run before it is terminated; the
-    /// agent then reports and exits.
-    #[arg(long, default_value_t = 60)]
-    pub stop_grace: u64,
-    /// Go on with a deployment when the previous revision's ApplicationStop hook fails.
-    #[arg(long)]
-    pub ignore_application_stop_failures: bool,
-    /// Most seconds the scripts of one lifecycle event may take together.
-    #[arg(long, default_value_t = 3600)]
-    pub max_event_secs: u64,
-    /// Most bytes a bundle may unpack to.
-    #[arg(long, default_value_t = 2 << 30)]
-    pub max_unpacked_bytes: u64,
-    /// The user hooks without `runas` run as (default: the agent's own user, as CodeDeploy).
-    #[arg(long)]
-    pub hook_user: Option<String>,
-    /// Refuse any hook that would run as root (RUNAS_INVALID before anything runs).
-    #[arg(long)]
-    pub no_root_hooks: bool,
 }
 
 #[derive(Debug, Subcommand)]

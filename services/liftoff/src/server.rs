@@ -3,13 +3,11 @@
 use std::net::{SocketAddr, TcpListener};
 use std::path::Path;
 use std::process::ExitCode;
-use std::time::Duration;
 
 use liftoff_kit::{Authority, DbUrl, PeerUrls};
 use liftoff_platform::{ServiceSettings, UpConfig};
-use tokio::sync::watch;
 
-use crate::cli::{AgentArgs, Global, ServeArgs};
+use crate::cli::{Global, ServeArgs};
 
 /// Resolves on SIGINT or SIGTERM.
 pub async fn shutdown_signal() {
@@ -79,46 +77,8 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-pub async fn agent(args: AgentArgs) -> anyhow::Result<ExitCode> {
-    anyhow::ensure!(
-        args.simulate.is_some() || args.zones.len() == 1,
-        "--zone: one zone per host (several only with --simulate)"
-    );
-    let zone = args.zones.first().cloned().unwrap_or_default();
-    let mut config = liftoff_agent::AgentConfig::new(&args.server, &zone, args.root.clone());
-    config.install_root = match (&args.install_root, args.simulate) {
-        (Some(dir), _) => dir.clone(),
-        (None, Some(_)) => args.root.clone(),
-        (None, None) => "/".into(),
-    };
-    config.enroll_token = args.enroll_token;
-    config.scheduler_url = args.scheduler_url;
-    config.deployment_api_url = args.deployment_api_url;
-    config.tags = args.tags.into_iter().collect();
-    if let Some(h) = args.hostname {
-        config.hostname = h;
-    }
-    config.poll_wait = Duration::from_secs(args.poll_wait.clamp(1, 30));
-    config.keep_releases = args.keep_releases;
-    config.stop_grace = Duration::from_secs(args.stop_grace);
-    config.ignore_application_stop_failures = args.ignore_application_stop_failures;
-    config.max_event_time = Duration::from_secs(args.max_event_secs.max(1));
-    config.max_unpacked_bytes = args.max_unpacked_bytes;
-    config.hook_user = args.hook_user;
-    config.no_root_hooks = args.no_root_hooks;
-    let fleet = args.simulate.map(|hosts| liftoff_agent::simulate::Fleet {
-        hosts,
-        zones: args.zones.clone(),
-    });
-    let (tx, rx) = watch::channel(false);
-    tokio::spawn(async move {
-        shutdown_signal().await;
-        tracing::info!("stopping: the event in progress finishes first, then it is reported");
-        let _ = tx.send(true);
-        // Keep the sender: dropping it would read as "nobody can ask to stop any more".
-        std::future::pending::<()>().await;
-    });
-    liftoff_agent::run(config, fleet, rx).await?;
+pub async fn agent(args: liftoff_agent::cli::AgentArgs) -> anyhow::Result<ExitCode> {
+    liftoff_agent::cli::run(args, shutdown_signal()).await?;
     Ok(ExitCode::SUCCESS)
 }
 

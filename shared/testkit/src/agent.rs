@@ -60,7 +60,7 @@ impl AgentOptions {
 }
 
 impl AgentProcess {
-    /// Starts `bin agent` with `opts`. Output is appended to `<root>.log`, so a restarted agent
+    /// Starts `bin agent` (or the `liftoff-agent` binary) with `opts`. Output is appended to `<root>.log`, so a restarted agent
     /// on the same root keeps one log.
     pub fn start(bin: &Path, opts: &AgentOptions) -> anyhow::Result<Self> {
         std::fs::create_dir_all(&opts.root)?;
@@ -71,18 +71,16 @@ impl AgentProcess {
             .append(true)
             .open(&log)?;
         let mut cmd = tokio::process::Command::new(bin);
-        cmd.args([
-            "agent",
-            "--server",
-            &opts.server,
-            "--enroll-token",
-            &opts.token,
-        ])
-        .args(["--poll-wait", &opts.poll_wait_secs.to_string()])
-        .arg("--root")
-        .arg(&opts.root)
-        .arg("--install-root")
-        .arg(&opts.install_root);
+        // `liftoff agent ...`, or the slim `liftoff-agent ...`.
+        if bin.file_name().is_some_and(|n| n == "liftoff") {
+            cmd.arg("agent");
+        }
+        cmd.args(["--server", &opts.server, "--enroll-token", &opts.token])
+            .args(["--poll-wait", &opts.poll_wait_secs.to_string()])
+            .arg("--root")
+            .arg(&opts.root)
+            .arg("--install-root")
+            .arg(&opts.install_root);
         for z in &opts.zones {
             cmd.args(["--zone", z]);
         }
