@@ -13,7 +13,8 @@ use crate::state::LastSuccess;
 
 impl Run<'_> {
     pub(super) async fn download_and_unpack(&self) -> EventResult {
-        let result = tokio::select! {
+        let started = chrono::Utc::now();
+        let mut result = tokio::select! {
             r = self.fetch_and_unpack() => r,
             () = self.stop_deadline() => EventResult::failed(
                 AGENT_STOPPED,
@@ -23,6 +24,7 @@ impl Run<'_> {
         // Whatever happened, the archive itself is no longer needed; on failure `unpack` has
         // already removed everything it created, so the host's running release is untouched.
         let _ = std::fs::remove_file(self.ws.bundle());
+        result.started_at = Some(started);
         result
     }
 
