@@ -44,6 +44,7 @@ pub async fn run(
     transport: &Transport,
     stop: watch::Receiver<bool>,
 ) -> anyhow::Result<()> {
+    raise_open_file_limit(fleet.hosts);
     let spread = (Duration::from_millis(5) * u32::try_from(fleet.hosts).unwrap_or(u32::MAX))
         .min(MAX_START_SPREAD);
     let mut tasks = JoinSet::new();
@@ -78,4 +79,28 @@ pub async fn run(
         fleet.hosts
     );
     Ok(())
+}
+
+/// Each virtual host holds a few connections (its long poll, its heartbeat, a download), more
+/// than the common default of 1,024 open files allows for a large fleet: raise the soft limit
+/// to the hard one, as far as needed.
+fn raise_open_file_limit(hosts: usize) {
+    use nix::sys::resource::{Resource, getrlimit, setrlimit};
+    let needed = (hosts as u64).saturating_mul(3).saturating_add(256);
+    let Ok((soft, hard)) = getrlimit(Resource::RLIMIT_NOFILE) else {
+        return;
+    };
+    if soft >= needed {
+        return;
+    }
+    let want = needed.min(hard);
+    if let Err(e) = setrlimit(Resource::RLIMIT_NOFILE, want, hard) {
+        tracing::warn!(error = %e, soft, "could not raise the open-file limit");
+    } else if want < needed {
+        tracing::warn!(
+            limit = want,
+            needed,
+            "the open-file limit may be too low for this fleet"
+        );
+    }
 }
