@@ -220,8 +220,8 @@ impl Agent {
         &self.scheduler
     }
 
-    /// Heartbeats until `stop` turns true.
-    async fn heartbeat_loop(&self, mut stop: watch::Receiver<bool>) {
+    /// Heartbeats until `done` turns true.
+    async fn heartbeat_loop(&self, mut done: watch::Receiver<bool>) {
         let mut interval = Duration::from_secs(self.identity.heartbeat_interval_secs.max(1));
         loop {
             match self
@@ -239,7 +239,7 @@ impl Agent {
             }
             tokio::select! {
                 _ = tokio::time::sleep(interval) => {}
-                _ = stop.wait_for(|s| *s) => return,
+                _ = done.wait_for(|s| *s) => return,
             }
         }
     }
@@ -292,8 +292,15 @@ impl Agent {
     pub async fn run(&self, stop: watch::Receiver<bool>) -> anyhow::Result<()> {
         tracing::info!(host_id = %self.host_id(), zone = %self.config.zone, "agent running");
         self.recover().await?;
-        let hb = self.heartbeat_loop(stop.clone());
-        let cmds = self.command_loop(stop);
+        // Heartbeats go on while a command winds down after SIGTERM, so the host is not taken
+        // for lost during the grace period; they stop when the command loop does.
+        let (done_tx, done_rx) = watch::channel(false);
+        let hb = self.heartbeat_loop(done_rx);
+        let cmds = async {
+            let res = self.command_loop(stop).await;
+            let _ = done_tx.send(true);
+            res
+        };
         let (_, res) = tokio::join!(hb, cmds);
         res
     }
