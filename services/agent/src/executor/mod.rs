@@ -244,12 +244,15 @@ pub async fn run_deploy(
             .ok()
             .map(|s| (s, p.archive_dir.clone()))
     });
-    let result = match &prev_spec {
-        Some((spec, dir)) => {
+    let result = match (&previous, &prev_spec) {
+        (_, Some((spec, dir))) => {
             run.scripts(LifecycleEvent::ApplicationStop, spec, dir)
                 .await
         }
-        None => EventResult::skipped("no earlier revision on this host"),
+        (None, None) => EventResult::skipped("no earlier revision on this host"),
+        (Some(_), None) => {
+            EventResult::skipped("the last successful revision's bundle is no longer on this host")
+        }
     };
     application_stop(&run, result).await?;
 
@@ -293,12 +296,15 @@ pub async fn run_deploy(
 
 /// Reports ApplicationStop. Its failure fails the deployment unless the host ignores
 /// ApplicationStop failures (CodeDeploy's `ignoreApplicationStopFailures`): then it is reported
-/// as failed, saying it was ignored, and the deployment goes on. A stop of the agent itself is
-/// never ignored.
+/// as failed, saying it was ignored, and the deployment goes on.
 async fn application_stop(run: &Run<'_>, mut result: EventResult) -> Result<(), Failure> {
-    let ignore = run.agent.config.ignore_application_stop_failures
-        && result.is_failure()
-        && result.error_code.as_deref() != Some(AGENT_STOPPED);
+    // Only the scripts' own failures; never the agent stopping or the command being cancelled.
+    let script_failure = result
+        .error_code
+        .as_deref()
+        .is_some_and(|c| c.starts_with("SCRIPT_") || c == crate::hook::error_code::RUNAS_INVALID);
+    let ignore =
+        run.agent.config.ignore_application_stop_failures && result.is_failure() && script_failure;
     if !ignore {
         return run.report(LifecycleEvent::ApplicationStop, result).await;
     }

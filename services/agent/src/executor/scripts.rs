@@ -87,6 +87,21 @@ impl Run<'_> {
         let mut truncated = false;
         for script in scripts {
             let remaining = event_deadline.saturating_duration_since(Instant::now());
+            if remaining.is_zero() {
+                return EventResult {
+                    status: EventStatus::TimedOut,
+                    started_at: Some(started_at),
+                    exit_code: None,
+                    error_code: Some(error_code::SCRIPT_TIMED_OUT.into()),
+                    message: Some(format!(
+                        "{}: not started, the scripts of {event} used up the event's {} s cap",
+                        script.location,
+                        cap.as_secs()
+                    )),
+                    output,
+                    truncated,
+                };
+            }
             let own = Duration::from_secs(script.timeout_secs);
             let capped = remaining < own;
             let mut inv = HookInvocation::new(
@@ -98,31 +113,10 @@ impl Run<'_> {
             inv.env = self.hook_env(event);
             inv.runas = self.runas_of(script.runas.as_deref());
             inv.tail_bytes = TAIL_BYTES;
-            let out = if inv.timeout.is_zero() {
-                None
-            } else {
-                Some(
-                    run_hook_with(&inv, self.stop_deadline(), |pid| {
-                        self.journal_hook(event, pid)
-                    })
-                    .await,
-                )
-            };
-            let Some(out) = out else {
-                return EventResult {
-                    status: EventStatus::TimedOut,
-                    started_at: Some(started_at),
-                    error_code: Some(error_code::SCRIPT_TIMED_OUT.into()),
-                    message: Some(format!(
-                        "{}: not started, the scripts of {event} used up the event's {} s cap",
-                        script.location,
-                        cap.as_secs()
-                    )),
-                    output,
-                    truncated,
-                    exit_code: None,
-                };
-            };
+            let out = run_hook_with(&inv, self.stop_deadline(), |pid| {
+                self.journal_hook(event, pid)
+            })
+            .await;
             append_tail(
                 &mut output,
                 &mut truncated,
