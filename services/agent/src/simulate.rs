@@ -104,3 +104,34 @@ fn raise_open_file_limit(hosts: usize) {
         );
     }
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+
+    use std::path::PathBuf;
+
+    use super::*;
+
+    #[test]
+    fn virtual_hosts_get_their_own_roots_names_and_zones_in_turn() {
+        let mut base = AgentConfig::new("http://cp", "zone-a", PathBuf::from("/srv/sim"));
+        base.install_root = PathBuf::from("/srv/fs");
+        base.hostname = "box".into();
+        let fleet = Fleet {
+            hosts: 5,
+            zones: vec!["a".into(), "b".into()],
+        };
+        let c: Vec<_> = (0..5).map(|i| host_config(&base, &fleet, i)).collect();
+        assert_eq!(c[3].root, PathBuf::from("/srv/sim/sim-3"));
+        assert_eq!(c[3].install_root, PathBuf::from("/srv/fs/sim-3"));
+        assert_eq!(c[3].hostname, "box-sim-3");
+        let zones: Vec<_> = c.iter().map(|c| c.zone.as_str()).collect();
+        assert_eq!(zones, ["a", "b", "a", "b", "a"]);
+        let no_zones = Fleet {
+            hosts: 1,
+            zones: vec![],
+        };
+        assert_eq!(host_config(&base, &no_zones, 0).zone, "zone-a");
+    }
+}

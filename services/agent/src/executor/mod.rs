@@ -371,3 +371,19 @@ async fn send_report(
         Err(e) => Err(Failure::new("REPORT_FAILED", e.to_string())),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::clean_message;
+
+    #[test]
+    fn messages_lose_control_characters_and_stay_under_the_servers_limit() {
+        assert_eq!(
+            clean_message("a\tb\nc\u{1b}[31m\u{202e}d"),
+            "a\tb\nc\u{fffd}[31m\u{fffd}d"
+        );
+        let long = "ü".repeat(5000);
+        let cut = clean_message(&long);
+        assert!(cut.len() <= 4000 && cut.chars().all(|c| c == 'ü'));
+    }
+}

@@ -227,3 +227,30 @@ pub fn process_start_ticks(pid: i32) -> Option<u64> {
     // state is field 3; starttime is field 22.
     after.split_whitespace().nth(19)?.parse().ok()
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+
+    use super::*;
+
+    #[test]
+    fn event_output_keeps_the_last_bytes_of_all_scripts() {
+        let (mut out, mut truncated) = (String::new(), false);
+        append_tail(&mut out, &mut truncated, "first", false);
+        append_tail(&mut out, &mut truncated, "second", false);
+        assert_eq!((out.as_str(), truncated), ("first\nsecond", false));
+        let big = "é".repeat(TAIL_BYTES);
+        append_tail(&mut out, &mut truncated, &big, false);
+        assert!(out.len() <= TAIL_BYTES && truncated);
+        assert!(out.chars().all(|c| c == 'é'));
+    }
+
+    #[test]
+    fn start_ticks_name_this_very_process() {
+        let me = std::process::id() as i32;
+        let a = process_start_ticks(me).expect("own start time");
+        assert_eq!(process_start_ticks(me), Some(a));
+        assert_eq!(process_start_ticks(i32::MAX), None);
+    }
+}
