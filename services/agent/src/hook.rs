@@ -50,6 +50,8 @@ pub mod error_code {
     pub const SCRIPT_NOT_EXECUTABLE: &str = "SCRIPT_NOT_EXECUTABLE";
     pub const RUNAS_INVALID: &str = "RUNAS_INVALID";
     pub const SCRIPT_START_FAILED: &str = "SCRIPT_START_FAILED";
+    /// The agent was stopping and the script overran the stop grace period.
+    pub const AGENT_STOPPED: &str = "AGENT_STOPPED";
 }
 
 /// One hook to run.
@@ -140,9 +142,21 @@ pub struct HookOutcome {
 
 /// Runs the hook to completion. Never panics and never fails: every failure is an outcome.
 pub async fn run_hook(inv: &HookInvocation) -> HookOutcome {
+    run_hook_with(inv, std::future::pending(), |_| {}).await
+}
+
+/// [`run_hook`], plus: when `abort` completes while the script runs, its process group gets
+/// SIGTERM, then SIGKILL after `kill_grace`, and the outcome is `AGENT_STOPPED`; `on_spawn` gets
+/// the script's pid (its process group id) as soon as it runs, before any output is read.
+pub async fn run_hook_with(
+    inv: &HookInvocation,
+    abort: impl std::future::Future<Output = ()> + Send,
+    on_spawn: impl FnOnce(u32),
+) -> HookOutcome {
     let started_at = Utc::now();
+    let abort = std::pin::pin!(abort);
     match preflight::prepare(inv).await {
-        Ok(prepared) => supervise::supervise(inv, prepared, started_at).await,
+        Ok(prepared) => supervise::supervise(inv, prepared, started_at, abort, on_spawn).await,
         Err(refusal) => refusal.into_outcome(started_at),
     }
 }

@@ -9,17 +9,18 @@ use std::time::Duration;
 
 use liftoff_client::{Client, ClientError, RegistryClient, SchedulerClient};
 use liftoff_types::registry::{EnrollRequest, Heartbeat};
-use liftoff_types::scheduler::{
-    AgentCommand, CommandStatus, CompleteCommand, EventReport, EventStatus,
-};
 use tokio::sync::watch;
 
+pub mod cli;
+mod commands;
 pub mod executor;
 pub mod hook;
+pub mod releases;
 pub mod scale_in;
+pub mod simulate;
 pub mod state;
 
-use state::{Identity, Journal, StateDir};
+use state::{Identity, StateDir};
 
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
 
@@ -34,15 +35,31 @@ pub struct AgentConfig {
     pub enroll_token: Option<String>,
     pub zone: String,
     pub tags: BTreeMap<String, String>,
-    /// Everything the agent writes lives under this root (`/` on a real host).
+    /// The agent's own state lives under `<root>/var/lib/liftoff-agent` (`/` on a real host).
     pub root: PathBuf,
+    /// appspec `files` destinations are mapped under this directory (`/` on a real host).
+    pub install_root: PathBuf,
     pub hostname: String,
-    /// Longest long-poll (seconds).
+    /// Longest long-poll.
     pub poll_wait: Duration,
     /// Largest bundle the agent downloads.
     pub max_bundle_bytes: u64,
-    /// Deployment directories kept per host (older ones are pruned).
-    pub keep_deployments: usize,
+    /// Most bytes a bundle may unpack to.
+    pub max_unpacked_bytes: u64,
+    /// Release directories kept (older ones are pruned; never a group's last success).
+    pub keep_releases: usize,
+    /// After SIGTERM, how long the hook in progress may still run before it is terminated.
+    pub stop_grace: Duration,
+    /// Go on with the deployment when the previous revision's ApplicationStop fails.
+    pub ignore_application_stop_failures: bool,
+    /// The most the scripts of one lifecycle event may take together (CodeDeploy: 3600 s).
+    pub max_event_time: Duration,
+    /// The user hooks without `runas` run as (default: the agent's own user, as CodeDeploy).
+    pub hook_user: Option<String>,
+    /// Refuse any hook that would run as root.
+    pub no_root_hooks: bool,
+    /// How long reports, completions and downloads are retried before the step fails.
+    pub report_budget: Duration,
 }
 
 impl AgentConfig {
@@ -55,10 +72,18 @@ impl AgentConfig {
             zone: zone.to_string(),
             tags: BTreeMap::new(),
             root,
+            install_root: PathBuf::from("/"),
             hostname: local_hostname(),
             poll_wait: Duration::from_secs(20),
             max_bundle_bytes: 2 * 1024 * 1024 * 1024,
-            keep_deployments: 5,
+            max_unpacked_bytes: liftoff_bundle::UnpackLimits::default().max_total_bytes,
+            keep_releases: 5,
+            stop_grace: Duration::from_secs(60),
+            ignore_application_stop_failures: false,
+            max_event_time: Duration::from_secs(liftoff_bundle::appspec::EVENT_TIMEOUT_CAP_SECS),
+            hook_user: None,
+            no_root_hooks: false,
+            report_budget: Duration::from_secs(300),
         }
     }
 }
@@ -77,7 +102,13 @@ pub fn backoff(attempt: u32) -> Duration {
     Duration::from_millis(rand::random_range(base_ms / 2..=base_ms))
 }
 
-/// Retries `f` on transport errors, 5xx and 429 for up to `budget`.
+/// Whether a failed call may be sent again: transport errors, 5xx, 429, and 408 (the server
+/// gave up waiting for the request, so it did not act on it). Every agent call is idempotent.
+pub fn worth_retrying(e: &ClientError) -> bool {
+    e.is_retryable() || e.status() == Some(408)
+}
+
+/// Retries `f` on [`worth_retrying`] errors for up to `budget`.
 pub async fn retrying<T, F, Fut>(what: &str, budget: Duration, mut f: F) -> Result<T, ClientError>
 where
     F: FnMut() -> Fut,
@@ -87,13 +118,43 @@ where
     let mut attempt = 0;
     loop {
         match f().await {
-            Err(e) if e.is_retryable() && tokio::time::Instant::now() < deadline => {
+            Err(e) if worth_retrying(&e) && tokio::time::Instant::now() < deadline => {
                 tracing::debug!(what, error = %e, attempt, "retrying");
                 tokio::time::sleep(backoff(attempt)).await;
                 attempt += 1;
             }
             other => return other,
         }
+    }
+}
+
+/// The HTTP clients of one agent process. Every call has a timeout (the long poll its own,
+/// a little longer than the wait it asks for), and TCP keepalive notices dead peers, so a
+/// half-open connection never hangs the agent. Virtual hosts of `--simulate` share these
+/// connection pools, each with its own credential.
+#[derive(Clone, Debug)]
+pub struct Transport {
+    registry: Client,
+    scheduler: Client,
+    bundles: Client,
+}
+
+impl Transport {
+    pub fn new(config: &AgentConfig) -> Result<Self, ClientError> {
+        let at = |url: &Option<String>, request: Duration| {
+            Client::with_timeouts(
+                url.as_deref().unwrap_or(&config.server),
+                None,
+                Duration::from_secs(5),
+                request,
+            )
+        };
+        Ok(Self {
+            registry: at(&None, Duration::from_secs(30))?,
+            scheduler: at(&config.scheduler_url, Duration::from_secs(30))?,
+            // Large bundles take a while; a stalled download still ends.
+            bundles: at(&config.deployment_api_url, Duration::from_secs(900))?,
+        })
     }
 }
 
@@ -112,7 +173,7 @@ pub struct Agent {
 
 impl Agent {
     /// Loads the saved identity or enrolls with the enrollment token.
-    pub async fn start(config: AgentConfig) -> anyhow::Result<Self> {
+    pub async fn start(config: AgentConfig, transport: &Transport) -> anyhow::Result<Self> {
         let state = StateDir::new(&config.root);
         state.ensure()?;
         let identity = match state.identity()? {
@@ -121,7 +182,7 @@ impl Agent {
                 let token = config.enroll_token.clone().ok_or_else(|| {
                     anyhow::anyhow!("not enrolled yet and no --enroll-token given")
                 })?;
-                let anon = RegistryClient::new(Client::new(&config.server, None)?);
+                let anon = RegistryClient::new(transport.registry.with_token(None));
                 let req = EnrollRequest {
                     enrollment_token: token,
                     hostname: config.hostname.clone(),
@@ -137,23 +198,17 @@ impl Agent {
                     server: config.server.clone(),
                     heartbeat_interval_secs: res.heartbeat_interval_secs,
                 };
-                state.save_identity(&id)?;
+                let saved = id.clone();
+                state.write(move |s| s.save_identity(&saved)).await?;
                 tracing::info!(host_id = %id.host_id, "enrolled");
                 id
             }
         };
-        let client = |url: &Option<String>| {
-            Client::with_timeouts(
-                url.as_deref().unwrap_or(&config.server),
-                Some(identity.credential.clone()),
-                Duration::from_secs(5),
-                Duration::from_secs(60),
-            )
-        };
+        let token = Some(identity.credential.clone());
         Ok(Self {
-            scheduler: SchedulerClient::new(client(&config.scheduler_url)?),
-            registry: RegistryClient::new(client(&None)?),
-            bundles: client(&config.deployment_api_url)?,
+            scheduler: SchedulerClient::new(transport.scheduler.with_token(token.clone())),
+            registry: RegistryClient::new(transport.registry.with_token(token.clone())),
+            bundles: transport.bundles.with_token(token),
             heartbeat_now: tokio::sync::Notify::new(),
             config,
             state,
@@ -165,50 +220,8 @@ impl Agent {
         self.identity.host_id
     }
 
-    /// After a crash mid-command: report the command failed instead of running it again.
-    async fn recover(&self) -> anyhow::Result<()> {
-        let Some(j) = self.state.journal()? else {
-            return Ok(());
-        };
-        tracing::warn!(command_id = %j.command_id, event = ?j.event, "agent restarted during a command; reporting it failed");
-        let now = chrono::Utc::now();
-        if let Some(event) = &j.event {
-            let report = EventReport {
-                event: event.clone(),
-                status: EventStatus::Failed,
-                exit_code: None,
-                error_code: Some("FAILED_AFTER_RESTART".into()),
-                message: Some(
-                    "the agent restarted while this event ran; it was not run again".into(),
-                ),
-                started_at: now,
-                ended_at: Some(now),
-                output_tail: String::new(),
-                output_truncated: false,
-            };
-            let _ = retrying("report", Duration::from_secs(60), || {
-                self.scheduler
-                    .report_event(self.host_id(), j.command_id, &report)
-            })
-            .await;
-        }
-        let done = CompleteCommand {
-            status: CommandStatus::Failed,
-            error_code: Some("FAILED_AFTER_RESTART".into()),
-            message: Some("the agent restarted during this command".into()),
-        };
-        match retrying("complete", Duration::from_secs(60), || {
-            self.scheduler.complete(self.host_id(), j.command_id, &done)
-        })
-        .await
-        {
-            Ok(_)
-            | Err(ClientError::Api {
-                status: 409 | 404, ..
-            }) => self.state.clear_journal()?,
-            Err(e) => return Err(e.into()),
-        }
-        Ok(())
+    pub(crate) fn scheduler(&self) -> &SchedulerClient {
+        &self.scheduler
     }
 
     /// Heartbeats until `stop` turns true; runs what the registry asks in its answers
@@ -249,7 +262,7 @@ impl Agent {
                         None => std::future::pending().await,
                     }
                 } => done = true,
-                _ = stop.changed() => return,
+                _ = stop.wait_for(|s| *s) => return,
             }
             if done {
                 asked = None;
@@ -257,22 +270,31 @@ impl Agent {
         }
     }
 
-    /// Polls and runs commands until `stop` turns true; a command in progress finishes first.
-    async fn command_loop(&self, mut stop: watch::Receiver<bool>) -> anyhow::Result<()> {
+    /// Polls and runs commands until `stop` turns true; the command in progress is wound down
+    /// first (see [`executor`]).
+    async fn command_loop(&self, stop: watch::Receiver<bool>) -> anyhow::Result<()> {
         let mut failures = 0u32;
+        let mut stopped = stop.clone();
         loop {
             if *stop.borrow() {
                 return Ok(());
             }
+            self.flush_completions().await?;
             let polled = tokio::select! {
                 r = self.scheduler.poll_commands(self.host_id(), self.config.poll_wait) => r,
-                _ = stop.changed() => return Ok(()),
+                _ = stopped.wait_for(|s| *s) => return Ok(()),
             };
             match polled {
                 Ok(batch) => {
                     failures = 0;
                     for cmd in batch.commands {
-                        self.handle(cmd).await?;
+                        if *stop.borrow() {
+                            break;
+                        }
+                        self.handle(cmd, stop.clone()).await?;
+                        self.flush_completions().await?;
+                        // The registry learns install outcomes from heartbeats: tell it now.
+                        self.heartbeat_now.notify_one();
                     }
                 }
                 Err(ClientError::Api { status: 401, body }) => {
@@ -287,105 +309,44 @@ impl Agent {
                     tracing::warn!(error = %e, retry_in_ms = wait.as_millis() as u64, "poll failed");
                     tokio::select! {
                         _ = tokio::time::sleep(wait) => {}
-                        _ = stop.changed() => return Ok(()),
+                        _ = stopped.wait_for(|s| *s) => return Ok(()),
                     }
                 }
             }
         }
     }
 
-    /// Acknowledge, journal, run, complete, clear the journal.
-    async fn handle(&self, cmd: AgentCommand) -> anyhow::Result<()> {
-        let host = self.host_id();
-        let ack = match retrying("ack", Duration::from_secs(60), || {
-            self.scheduler.ack(host, cmd.command_id)
-        })
-        .await
-        {
-            Ok(a) => a,
-            Err(e) => {
-                tracing::warn!(command_id = %cmd.command_id, error = %e, "could not acknowledge; the server will offer it again");
-                return Ok(());
-            }
-        };
-        if !ack.proceed {
-            tracing::info!(command_id = %cmd.command_id, status = ?ack.status, "command already finished or cancelled; skipping");
-            return Ok(());
-        }
-        self.state.save_journal(&Journal {
-            command_id: cmd.command_id,
-            deployment_id: cmd.deployment_id,
-            event: None,
-        })?;
-        let outcome = executor::run_deploy(self, &cmd).await;
-        let done = match &outcome {
-            Ok(()) => CompleteCommand {
-                status: CommandStatus::Succeeded,
-                error_code: None,
-                message: None,
-            },
-            Err(f) => CompleteCommand {
-                status: CommandStatus::Failed,
-                error_code: Some(f.code.clone()),
-                message: Some(f.message.clone()),
-            },
-        };
-        match retrying("complete", Duration::from_secs(300), || {
-            self.scheduler.complete(host, cmd.command_id, &done)
-        })
-        .await
-        {
-            Ok(_) | Err(ClientError::Api { status: 409, .. }) => {}
-            Err(e) => {
-                // Keep the journal: the restart path reports it.
-                tracing::error!(command_id = %cmd.command_id, error = %e, "could not report completion");
-                return Ok(());
-            }
-        }
-        self.state.clear_journal()?;
-        self.heartbeat_now.notify_one();
-        Ok(())
-    }
-
-    pub(crate) fn scheduler(&self) -> &SchedulerClient {
-        &self.scheduler
-    }
-
-    /// Runs until `stop` turns true (SIGTERM: the running command finishes first).
+    /// Runs until `stop` turns true (SIGTERM: the command in progress is wound down first and
+    /// reported).
     pub async fn run(&self, stop: watch::Receiver<bool>) -> anyhow::Result<()> {
+        tracing::info!(host_id = %self.host_id(), zone = %self.config.zone, "agent running");
         self.recover().await?;
-        let hb = self.heartbeat_loop(stop.clone());
-        let cmds = self.command_loop(stop);
+        // Heartbeats go on while a command winds down after SIGTERM, so the host is not taken
+        // for lost during the grace period; they stop when the command loop does.
+        let (done_tx, done_rx) = watch::channel(false);
+        let hb = self.heartbeat_loop(done_rx);
+        let cmds = async {
+            let res = self.command_loop(stop).await;
+            let _ = done_tx.send(true);
+            res
+        };
         let (_, res) = tokio::join!(hb, cmds);
         res
     }
 }
 
-/// Runs one agent, or `simulate` virtual hosts (each with its own root under `config.root`).
+/// Runs one agent, or `simulate` virtual hosts (see [`simulate`]).
 pub async fn run(
     mut config: AgentConfig,
-    simulate: Option<usize>,
+    simulate: Option<simulate::Fleet>,
     stop: watch::Receiver<bool>,
 ) -> anyhow::Result<()> {
     // Everything under the root is joined into absolute paths (hooks are exec'd by path).
     config.root = std::path::absolute(&config.root)?;
+    config.install_root = std::path::absolute(&config.install_root)?;
+    let transport = Transport::new(&config)?;
     match simulate {
-        None => Agent::start(config).await?.run(stop).await,
-        Some(n) => {
-            let mut tasks = Vec::new();
-            for i in 0..n {
-                let mut c = config.clone();
-                c.root = config.root.join(format!("sim-{i}"));
-                c.hostname = format!("{}-sim-{i}", config.hostname);
-                let stop = stop.clone();
-                tasks.push(tokio::spawn(async move {
-                    Agent::start(c).await?.run(stop).await
-                }));
-            }
-            for t in tasks {
-                t.await??;
-            }
-            Ok(())
-        }
+        None => Agent::start(config, &transport).await?.run(stop).await,
+        Some(fleet) => simulate::run(config, fleet, &transport, stop).await,
     }
 }

@@ -67,7 +67,7 @@ pub enum Command {
     /// Run one service alone.
     Serve(ServeArgs),
     /// Run the host agent.
-    Agent(AgentArgs),
+    Agent(liftoff_agent::cli::AgentArgs),
     /// Start the control plane and local agents, then roll out a sample app v1 then v2.
     Demo {
         #[arg(long, default_value_t = 6)]
@@ -196,37 +196,6 @@ impl ServerOptions {
         }
         s
     }
-}
-
-#[derive(Debug, Args)]
-pub struct AgentArgs {
-    #[arg(long, env = "LIFTOFF_URL")]
-    pub server: String,
-    /// The scheduler's URL, when services run apart without a routing proxy (default: --server).
-    #[arg(long)]
-    pub scheduler_url: Option<String>,
-    /// deployment-api's URL for bundle downloads, when services run apart (default: --server).
-    #[arg(long)]
-    pub deployment_api_url: Option<String>,
-    /// Needed the first time only; the host credential is kept under --root.
-    #[arg(long, env = "LIFTOFF_ENROLL_TOKEN", hide_env_values = true)]
-    pub enroll_token: Option<String>,
-    #[arg(long)]
-    pub zone: String,
-    /// Host tags, `key=value` (repeatable).
-    #[arg(long = "tag", value_parser = parse_tag)]
-    pub tags: Vec<(String, String)>,
-    /// Everything the agent writes goes under this root (`/` on a real host).
-    #[arg(long, default_value = "/")]
-    pub root: PathBuf,
-    #[arg(long)]
-    pub hostname: Option<String>,
-    /// Run N virtual hosts in this process (roots under --root/sim-N).
-    #[arg(long)]
-    pub simulate: Option<usize>,
-    /// Longest long-poll in seconds.
-    #[arg(long, default_value_t = 20)]
-    pub poll_wait: u64,
 }
 
 #[derive(Debug, Args)]

@@ -32,12 +32,12 @@ pub fn write_sample_bundle(dir: &Path, version: &str) -> anyhow::Result<()> {
         dir.join("app/index.html"),
         format!("<h1>sample {version}</h1>\n"),
     )?;
-    let header = "#!/bin/sh\nset -eu\nRUN=\"$LIFTOFF_ROOT/var/run/sample\"\nmkdir -p \"$RUN\"\necho \"$LIFECYCLE_EVENT of $APPLICATION_NAME/$DEPLOYMENT_GROUP_NAME, deployment $DEPLOYMENT_ID\"\n";
+    let header = "#!/bin/sh\nset -eu\nRUN=\"$LIFTOFF_INSTALL_ROOT/var/run/sample\"\nmkdir -p \"$RUN\"\necho \"$LIFECYCLE_EVENT of $APPLICATION_NAME/$DEPLOYMENT_GROUP_NAME, deployment $DEPLOYMENT_ID\"\n";
     let bodies = [
         ("stop.sh", "rm -f \"$RUN/running\"\necho stopped\n".to_string()),
         ("before_install.sh", "sleep 0.2\necho preparing\n".to_string()),
-        ("after_install.sh", "test -f \"$LIFTOFF_ROOT/opt/sample/VERSION\"\necho installed \"$(cat \"$LIFTOFF_ROOT/opt/sample/VERSION\")\"\n".to_string()),
-        ("start.sh", "cp \"$LIFTOFF_ROOT/opt/sample/VERSION\" \"$RUN/running\"\nsleep 0.2\necho started\n".to_string()),
+        ("after_install.sh", "test -f \"$LIFTOFF_INSTALL_ROOT/opt/sample/VERSION\"\necho installed \"$(cat \"$LIFTOFF_INSTALL_ROOT/opt/sample/VERSION\")\"\n".to_string()),
+        ("start.sh", "cp \"$LIFTOFF_INSTALL_ROOT/opt/sample/VERSION\" \"$RUN/running\"\nsleep 0.2\necho started\n".to_string()),
         ("validate.sh", format!("test \"$(cat \"$RUN/running\")\" = \"{version}\"\necho serving {version}\n")),
     ];
     for (name, body) in bodies {
@@ -96,6 +96,7 @@ fn spawn_agents(
     let mut children = Vec::new();
     for i in 0..hosts {
         let zone = format!("zone-{}", (b'a' + (i % zones) as u8) as char);
+        // Each host's state and installed files live under its own directory, as if it were `/`.
         let root = data.join(format!("demo/hosts/host-{i}"));
         std::fs::create_dir_all(&root)?;
         let log = std::fs::File::create(logs.join(format!("host-{i}.log")))?;
@@ -114,6 +115,8 @@ fn spawn_agents(
                 "role=web",
             ])
             .arg("--root")
+            .arg(&root)
+            .arg("--install-root")
             .arg(&root)
             .args(["--hostname", &format!("demo-host-{i}"), "--poll-wait", "10"])
             .stdin(Stdio::null())

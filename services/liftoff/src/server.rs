@@ -3,14 +3,12 @@
 use std::net::{SocketAddr, TcpListener};
 use std::path::Path;
 use std::process::ExitCode;
-use std::time::Duration;
 
 use liftoff_kit::{Authority, DbUrl, PeerUrls};
 use liftoff_platform::{ServiceSettings, UpConfig};
-use tokio::sync::watch;
 
 use crate::access::AuthArgs;
-use crate::cli::{AgentArgs, Global, ServeArgs};
+use crate::cli::{Global, ServeArgs};
 
 /// Resolves on SIGINT or SIGTERM.
 pub async fn shutdown_signal() {
@@ -96,25 +94,8 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-pub async fn agent(args: AgentArgs) -> anyhow::Result<ExitCode> {
-    // Hook paths are built under the root and must be absolute, whatever the working directory.
-    let root = std::path::absolute(&args.root)?;
-    let mut config = liftoff_agent::AgentConfig::new(&args.server, &args.zone, root);
-    config.enroll_token = args.enroll_token;
-    config.scheduler_url = args.scheduler_url;
-    config.deployment_api_url = args.deployment_api_url;
-    config.tags = args.tags.into_iter().collect();
-    if let Some(h) = args.hostname {
-        config.hostname = h;
-    }
-    config.poll_wait = Duration::from_secs(args.poll_wait.clamp(1, 30));
-    let (tx, rx) = watch::channel(false);
-    tokio::spawn(async move {
-        shutdown_signal().await;
-        tracing::info!("stopping: the command in progress finishes first");
-        let _ = tx.send(true);
-    });
-    liftoff_agent::run(config, args.simulate, rx).await?;
+pub async fn agent(args: liftoff_agent::cli::AgentArgs) -> anyhow::Result<ExitCode> {
+    liftoff_agent::cli::run(args, shutdown_signal()).await?;
     Ok(ExitCode::SUCCESS)
 }
 

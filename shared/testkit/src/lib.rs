@@ -7,7 +7,6 @@ use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
-use std::process::Stdio;
 use std::time::Duration;
 
 use diesel::{Connection, PgConnection, RunQueryDsl};
@@ -16,6 +15,11 @@ use liftoff_kit::Authority;
 use liftoff_kit::auth::{Role, TokenKind};
 use liftoff_platform::{Running, ServiceSettings, UpConfig};
 use tokio::process::Child;
+
+pub mod agent;
+pub mod proxy;
+
+pub use agent::AgentOptions;
 
 /// The PostgreSQL server tests use, if any: `LIFTOFF_TEST_DATABASE_URL=postgres://user@host:port/db`.
 pub fn postgres_url() -> Option<String> {
@@ -213,15 +217,18 @@ where
     }
 }
 
-/// A real `liftoff agent` process.
+/// A real `liftoff agent` process (more ways to start one in [`agent`]).
 pub struct AgentProcess {
     pub child: Child,
     pub root: PathBuf,
+    /// Where it installs appspec `files` (`--install-root`).
+    pub install_root: PathBuf,
     pub log: PathBuf,
 }
 
 impl AgentProcess {
-    /// Starts `bin agent` enrolled with `token` into `zone` with `tags`, rooted at `root`.
+    /// Starts `bin agent` enrolled with `token` into `zone` with `tags`; its state and the files
+    /// it installs both live under `root`.
     pub fn spawn(
         bin: &Path,
         server: &str,
@@ -230,38 +237,11 @@ impl AgentProcess {
         tags: &[(&str, &str)],
         root: &Path,
     ) -> anyhow::Result<Self> {
-        std::fs::create_dir_all(root)?;
-        let log = root.with_extension("log");
-        let out = std::fs::File::create(&log)?;
-        let mut cmd = tokio::process::Command::new(bin);
-        cmd.args([
-            "agent",
-            "--server",
-            server,
-            "--enroll-token",
-            token,
-            "--zone",
-            zone,
-            "--poll-wait",
-            "5",
-        ])
-        .arg("--root")
-        .arg(root);
+        let mut opts = AgentOptions::new(server, token, zone, root);
         for (k, v) in tags {
-            cmd.arg("--tag").arg(format!("{k}={v}"));
+            opts = opts.tag(k, v);
         }
-        let child = cmd
-            .env("RUST_LOG", "info")
-            .stdin(Stdio::null())
-            .stdout(out.try_clone()?)
-            .stderr(out)
-            .kill_on_drop(true)
-            .spawn()?;
-        Ok(Self {
-            child,
-            root: root.to_path_buf(),
-            log,
-        })
+        Self::start(bin, &opts)
     }
 
     pub fn log_text(&self) -> String {

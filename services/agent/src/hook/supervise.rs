@@ -1,9 +1,11 @@
 //! Starts the hook and watches it: output, exit, timeout escalation and the drain after exit.
 
+use std::future::Future;
 use std::io;
 use std::os::unix::fs::OpenOptionsExt;
 use std::os::unix::process::ExitStatusExt;
 use std::path::Path;
+use std::pin::Pin;
 use std::process::{ExitStatus, Stdio};
 use std::time::Duration;
 
@@ -34,6 +36,8 @@ pub(super) async fn supervise(
     inv: &HookInvocation,
     prepared: Prepared,
     started_at: DateTime<Utc>,
+    abort: Pin<&mut (dyn Future<Output = ()> + Send)>,
+    on_spawn: impl FnOnce(u32),
 ) -> HookOutcome {
     let Prepared {
         identity,
@@ -64,11 +68,14 @@ pub(super) async fn supervise(
     };
 
     let mut watch = Watch::new(inv, &child);
+    if let Some(pid) = child.id() {
+        on_spawn(pid);
+    }
     let mut pipes = Pipes {
         stdout: child.stdout.take(),
         stderr: child.stderr.take(),
     };
-    watch.run(&mut child, &mut pipes, &mut output).await;
+    watch.run(&mut child, &mut pipes, &mut output, abort).await;
 
     let drain_timed_out = pipes.stdout.is_some() || pipes.stderr.is_some();
     if drain_timed_out {
@@ -154,6 +161,8 @@ struct Watch<'a> {
     timeout_at: Instant,
     phase: Phase,
     timed_out: bool,
+    /// The caller asked the hook to stop (the agent is shutting down).
+    aborted: bool,
     sigkill_sent: bool,
     survivors: bool,
     exit: Option<io::Result<ExitStatus>>,
@@ -175,6 +184,7 @@ impl<'a> Watch<'a> {
             timeout_at: deadline_after(inv.timeout),
             phase: Phase::Running,
             timed_out: false,
+            aborted: false,
             sigkill_sent: false,
             survivors: false,
             exit: None,
@@ -185,7 +195,13 @@ impl<'a> Watch<'a> {
 
     /// Returns once the main process has exited, the group needs nothing more from us, and the
     /// pipes are closed or the drain timeout has passed (then they are left open in `pipes`).
-    async fn run(&mut self, child: &mut Child, pipes: &mut Pipes, output: &mut HookOutput) {
+    async fn run(
+        &mut self,
+        child: &mut Child,
+        pipes: &mut Pipes,
+        output: &mut HookOutput,
+        mut abort: Pin<&mut (dyn Future<Output = ()> + Send)>,
+    ) {
         let mut stdout_buf = vec![0; READ_CHUNK];
         let mut stderr_buf = vec![0; READ_CHUNK];
         loop {
@@ -214,6 +230,11 @@ impl<'a> Watch<'a> {
                 },
                 () = tokio::time::sleep_until(self.timeout_at),
                     if !main_exited && self.phase == Phase::Running => self.timeout_fired(),
+                // Polled only until it fires once: a finished future must not be polled again.
+                () = &mut abort, if !main_exited && !self.aborted && self.phase == Phase::Running => {
+                    self.aborted = true;
+                    self.terminate();
+                }
                 () = sleep_until_some(self.phase.deadline()) => self.escalate(),
                 () = tokio::time::sleep_until(self.next_group_poll), if escalating => {
                     self.next_group_poll = deadline_after(GROUP_POLL_INTERVAL);
@@ -243,6 +264,11 @@ impl<'a> Watch<'a> {
 
     fn timeout_fired(&mut self) {
         self.timed_out = true;
+        self.terminate();
+    }
+
+    /// SIGTERM to the group now, SIGKILL after the grace period.
+    fn terminate(&mut self) {
         signal_group(self.pgid, Signal::SIGTERM);
         self.phase = Phase::Terminating {
             kill_at: deadline_after(self.inv.kill_grace),
@@ -269,6 +295,14 @@ impl<'a> Watch<'a> {
             .as_ref()
             .and_then(|status| status.as_ref().ok())
             .and_then(ExitStatusExt::signal);
+        if self.aborted {
+            return Verdict::failed(
+                HookStatus::Failed,
+                error_code::AGENT_STOPPED,
+                ended_by_signal,
+                "the agent was stopped and the script did not finish within the stop grace period; its process group was terminated".to_owned(),
+            );
+        }
         if self.timed_out {
             return Verdict::failed(
                 HookStatus::TimedOut,

@@ -637,6 +637,47 @@ async fn runas_switches_user_and_drops_supplementary_groups() {
 }
 
 #[tokio::test]
+async fn abort_lets_the_hook_finish_within_grace_then_terminates_it() {
+    let bundle = Bundle::new();
+    // A hook that finishes on its own before the abort fires succeeds normally.
+    let quick = bundle.script("quick.sh", "#!/bin/sh\nsleep 0.3\necho done\n");
+    let outcome = run_hook_with(
+        &bundle.invocation(quick),
+        tokio::time::sleep(Duration::from_secs(5)),
+        |_| {},
+    )
+    .await;
+    assert_eq!(outcome.status, HookStatus::Succeeded, "{outcome:?}");
+
+    // One that overruns the abort gets SIGTERM to its whole group and says why.
+    let slow = bundle.script(
+        "slow.sh",
+        "#!/bin/sh\nsleep 1000 &\necho $! > children\necho started\nwait\n",
+    );
+    let spawned = std::sync::Mutex::new(None);
+    let began = Instant::now();
+    let outcome = run_hook_with(
+        &bundle.invocation(slow),
+        tokio::time::sleep(Duration::from_millis(500)),
+        |pid| *spawned.lock().unwrap() = Some(pid),
+    )
+    .await;
+    assert_eq!(outcome.status, HookStatus::Failed, "{outcome:?}");
+    assert_eq!(outcome.error_code, Some(error_code::AGENT_STOPPED));
+    assert!(outcome.output_tail.contains("started"), "{outcome:?}");
+    assert!(
+        began.elapsed() < Duration::from_secs(10),
+        "{:?}",
+        began.elapsed()
+    );
+    let pgid = Pid::from_raw(spawned.lock().unwrap().expect("on_spawn got the pid") as i32);
+    assert_group_gone(pgid);
+    for child in bundle.pids("children") {
+        assert!(!is_running(child), "child {child} outlived the abort");
+    }
+}
+
+#[tokio::test]
 async fn dropping_the_run_kills_the_hook_group() {
     let bundle = Bundle::new();
     let script = bundle.script(

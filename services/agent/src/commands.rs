@@ -1,0 +1,269 @@
+//! One command's life on the host, and what makes it crash-safe and idempotent:
+//!
+//! 1. A command already in the ledger of finished commands is a duplicate delivery: it is not
+//!    acknowledged or run again (its completion is re-sent if the server never confirmed it).
+//! 2. The journal is written before the acknowledgement, so a crash at any later instant is
+//!    found at restart; the server's answer to the acknowledgement decides whether to run it.
+//! 3. The outcome goes into the ledger before the journal is cleared, then the completion is
+//!    sent, and sent again until the server confirms it.
+//! 4. At restart, a journal left behind means the agent died during the command: its event is
+//!    reported `FAILED_AFTER_RESTART` at once, a hook it left running is stopped, and nothing is
+//!    run again.
+
+use std::time::Duration;
+
+use chrono::Utc;
+use liftoff_client::ClientError;
+use liftoff_types::scheduler::{
+    AgentCommand, CommandStatus, CompleteCommand, EventReport, EventStatus,
+};
+use nix::sys::signal::{Signal, killpg};
+use nix::unistd::Pid;
+use tokio::sync::watch;
+
+use crate::executor::{self, clean_message};
+use crate::state::{Finished, Journal, RunningHook};
+use crate::{Agent, retrying};
+
+pub const FAILED_AFTER_RESTART: &str = "FAILED_AFTER_RESTART";
+
+impl Agent {
+    /// Acknowledge, journal, run, record, complete.
+    pub(crate) async fn handle(
+        &self,
+        cmd: AgentCommand,
+        stop: watch::Receiver<bool>,
+    ) -> anyhow::Result<()> {
+        let host = self.host_id();
+        if let Some(done) = self.state.finished(cmd.command_id)? {
+            tracing::info!(command_id = %cmd.command_id, status = ?done.status, "duplicate delivery of a command this host already finished; not running it again");
+            return Ok(());
+        }
+        let journal = Journal {
+            command_id: cmd.command_id,
+            deployment_id: cmd.deployment_id,
+            event: None,
+            hook: None,
+        };
+        self.state.write(move |s| s.save_journal(&journal)).await?;
+        let ack = match retrying("ack", Duration::from_secs(60), || {
+            self.scheduler().ack(host, cmd.command_id)
+        })
+        .await
+        {
+            Ok(a) => a,
+            Err(e) => {
+                tracing::warn!(command_id = %cmd.command_id, error = %e, "could not acknowledge; the server will offer it again");
+                self.state.write(|s| s.clear_journal()).await?;
+                return Ok(());
+            }
+        };
+        if !ack.proceed {
+            tracing::info!(command_id = %cmd.command_id, status = ?ack.status, "command already finished or cancelled; skipping");
+            let skipped = Finished {
+                command_id: cmd.command_id,
+                status: ack.status,
+                error_code: None,
+                message: None,
+                finished_at: Utc::now(),
+                reported: true,
+            };
+            self.state
+                .write(move |s| s.record_finished(&skipped))
+                .await?;
+            self.state.write(|s| s.clear_journal()).await?;
+            return Ok(());
+        }
+        tracing::info!(command_id = %cmd.command_id, deployment_id = %cmd.deployment_id, "running command");
+        let outcome = if cmd.kind == "Deploy" {
+            executor::run_deploy(self, &cmd, stop).await
+        } else {
+            Err(executor::Failure::new(
+                "COMMAND_UNSUPPORTED",
+                format!(
+                    "this agent (version {}) does not run {:?} commands",
+                    crate::VERSION,
+                    cmd.kind
+                ),
+            ))
+        };
+        let (status, error_code, message) = match outcome {
+            Ok(()) => (CommandStatus::Succeeded, None, None),
+            Err(f) => (
+                CommandStatus::Failed,
+                Some(f.code),
+                Some(clean_message(&f.message)),
+            ),
+        };
+        tracing::info!(command_id = %cmd.command_id, ?status, error_code, "command finished");
+        let finished = Finished {
+            command_id: cmd.command_id,
+            status,
+            error_code,
+            message,
+            finished_at: Utc::now(),
+            reported: false,
+        };
+        self.state
+            .write(move |s| s.record_finished(&finished))
+            .await?;
+        self.state.write(|s| s.clear_journal()).await?;
+        match crate::releases::prune(
+            &self.state,
+            self.config.keep_releases,
+            Some(cmd.deployment_id),
+        ) {
+            Ok(p) if !p.removed.is_empty() => {
+                tracing::info!(removed = p.removed.len(), "pruned old releases")
+            }
+            Ok(_) => {}
+            Err(e) => tracing::warn!(error = %e, "could not prune old releases"),
+        }
+        self.flush_completions().await
+    }
+
+    /// Sends every completion the server has not confirmed yet. One that cannot be delivered now
+    /// stays in the ledger for the next round.
+    pub(crate) async fn flush_completions(&self) -> anyhow::Result<()> {
+        let host = self.host_id();
+        for f in self.state.ledger()?.into_iter().filter(|f| !f.reported) {
+            let done = CompleteCommand {
+                status: f.status,
+                error_code: f.error_code.clone(),
+                message: f.message.clone(),
+            };
+            let sent = retrying("complete", Duration::from_secs(30), || {
+                self.scheduler().complete(host, f.command_id, &done)
+            })
+            .await;
+            match sent {
+                Ok(_) => {}
+                Err(e) if crate::worth_retrying(&e) => {
+                    tracing::warn!(command_id = %f.command_id, error = %e, "could not report completion yet; will retry");
+                    return Ok(());
+                }
+                Err(ClientError::Api { status: 409, body })
+                    if body.error.code == "not_acknowledged" =>
+                {
+                    // The acknowledgement never arrived, so nothing of it ran: when the server
+                    // offers it again, it runs then.
+                    tracing::info!(command_id = %f.command_id, "command was never acknowledged; forgetting it");
+                    let id = f.command_id;
+                    self.state.write(move |s| s.forget_finished(id)).await?;
+                    continue;
+                }
+                Err(e) => {
+                    // The server already has a final word (409), or will never take this one.
+                    tracing::warn!(command_id = %f.command_id, error = %e, "completion not accepted");
+                }
+            }
+            let done = Finished {
+                reported: true,
+                ..f
+            };
+            self.state.write(move |s| s.record_finished(&done)).await?;
+        }
+        Ok(())
+    }
+
+    /// After a crash mid-command: report it failed at once instead of running it again.
+    pub(crate) async fn recover(&self) -> anyhow::Result<()> {
+        let Some(j) = self.state.journal()? else {
+            return self.flush_completions().await;
+        };
+        let orphan = match j.hook {
+            Some(h) => stop_orphaned_hook(h).await,
+            None => None,
+        };
+        tracing::warn!(command_id = %j.command_id, event = ?j.event, "agent restarted during a command; reporting it failed, not running it again");
+        let mut message = match &j.event {
+            Some(e) => format!("the agent restarted while {e} ran; it was not run again"),
+            None => "the agent restarted during this command; it was not run again".to_string(),
+        };
+        if let Some(o) = orphan {
+            message.push_str("; ");
+            message.push_str(&o);
+        }
+        if let Some(event) = &j.event {
+            let now = Utc::now();
+            let report = EventReport {
+                event: event.clone(),
+                status: EventStatus::Failed,
+                exit_code: None,
+                error_code: Some(FAILED_AFTER_RESTART.into()),
+                message: Some(message.clone()),
+                started_at: now,
+                ended_at: Some(now),
+                output_tail: String::new(),
+                output_truncated: false,
+            };
+            if let Err(e) = retrying("report", Duration::from_secs(30), || {
+                self.scheduler()
+                    .report_event(self.host_id(), j.command_id, &report)
+            })
+            .await
+            {
+                tracing::warn!(command_id = %j.command_id, error = %e, "could not report the interrupted event");
+            }
+        }
+        let failed = Finished {
+            command_id: j.command_id,
+            status: CommandStatus::Failed,
+            error_code: Some(FAILED_AFTER_RESTART.into()),
+            message: Some(message),
+            finished_at: Utc::now(),
+            reported: false,
+        };
+        self.state
+            .write(move |s| s.record_finished(&failed))
+            .await?;
+        self.state.write(|s| s.clear_journal()).await?;
+        self.flush_completions().await
+    }
+}
+
+/// A hook the crashed agent left running is stopped (SIGTERM to its group, SIGKILL after 5 s):
+/// nobody supervises it any more, and its deployment is over. Only the very process the journal
+/// names is touched, never a later one that reuses its pid.
+async fn stop_orphaned_hook(hook: RunningHook) -> Option<String> {
+    let alive = |h: &RunningHook| {
+        executor::process_start_ticks(h.pid) == Some(h.start_ticks) && !is_zombie(h.pid)
+    };
+    if !alive(&hook) {
+        return None;
+    }
+    let group = Pid::from_raw(hook.pid);
+    let _ = killpg(group, Signal::SIGTERM);
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
+    while alive(&hook) && tokio::time::Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let how = if alive(&hook) {
+        let _ = killpg(group, Signal::SIGKILL);
+        "SIGKILL"
+    } else {
+        "SIGTERM"
+    };
+    tracing::warn!(
+        pid = hook.pid,
+        how,
+        "stopped the hook the previous agent process left running"
+    );
+    Some(format!(
+        "the hook it left running (process group {}) was stopped with {how}",
+        hook.pid
+    ))
+}
+
+fn is_zombie(pid: i32) -> bool {
+    std::fs::read_to_string(format!("/proc/{pid}/stat"))
+        .ok()
+        .and_then(|s| {
+            let after = &s[s.rfind(')')? + 1..];
+            after
+                .split_whitespace()
+                .next()
+                .map(|st| st == "Z" || st == "X")
+        })
+        .unwrap_or(true)
+}

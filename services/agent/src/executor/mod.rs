@@ -1,0 +1,425 @@
+//! Runs one `Deploy` command: the in-place lifecycle, event by event, reporting each.
+//! ApplicationStop runs from the last revision that succeeded in the group (its failure can be
+//! ignored by host policy); DownloadBundle verifies the SHA-256 before a byte is unpacked into a
+//! fresh directory; Install copies the appspec's files under the install root; the hooks run with
+//! CodeDeploy's environment.
+//!
+//! When the agent is asked to stop, the event in progress finishes (a hook gets the stop grace
+//! period, then its process group is terminated), it is reported, and the command fails with
+//! `AGENT_STOPPED` instead of starting the next event.
+
+mod bundle;
+mod scripts;
+
+pub use scripts::{TAIL_BYTES, process_start_ticks};
+
+use std::future::Future;
+use std::path::{Path, PathBuf};
+
+use chrono::{DateTime, Utc};
+use liftoff_bundle::{AppSpec, LifecycleEvent};
+use liftoff_client::ClientError;
+use liftoff_types::scheduler::{AgentCommand, EventReport, EventStatus};
+use tokio::sync::watch;
+
+use crate::Agent;
+use crate::hook::error_code::AGENT_STOPPED;
+use crate::state::{Journal, LastSuccess};
+
+/// Why a command failed: a stable code and a message for people.
+#[derive(Debug, Clone)]
+pub struct Failure {
+    pub code: String,
+    pub message: String,
+}
+
+impl Failure {
+    pub(crate) fn new(code: &str, message: impl Into<String>) -> Self {
+        Self {
+            code: code.into(),
+            message: message.into(),
+        }
+    }
+}
+
+/// The outcome of one lifecycle event before it is reported.
+struct EventResult {
+    status: EventStatus,
+    started_at: Option<DateTime<Utc>>,
+    exit_code: Option<i32>,
+    error_code: Option<String>,
+    message: Option<String>,
+    output: String,
+    truncated: bool,
+}
+
+impl EventResult {
+    fn ok(message: Option<String>) -> Self {
+        Self {
+            status: EventStatus::Succeeded,
+            started_at: None,
+            exit_code: None,
+            error_code: None,
+            message,
+            output: String::new(),
+            truncated: false,
+        }
+    }
+    fn skipped(message: &str) -> Self {
+        Self {
+            status: EventStatus::Skipped,
+            message: Some(message.into()),
+            ..Self::ok(None)
+        }
+    }
+    fn failed(code: &str, message: impl Into<String>) -> Self {
+        Self {
+            status: EventStatus::Failed,
+            error_code: Some(code.into()),
+            message: Some(message.into()),
+            ..Self::ok(None)
+        }
+    }
+    fn is_failure(&self) -> bool {
+        matches!(self.status, EventStatus::Failed | EventStatus::TimedOut)
+    }
+}
+
+/// Per-command paths: `deployments/<deployment>/<command>/{bundle,archive,logs}`.
+pub(crate) struct Workspace {
+    dir: PathBuf,
+}
+
+impl Workspace {
+    fn bundle(&self) -> PathBuf {
+        self.dir.join("bundle")
+    }
+    fn archive(&self) -> PathBuf {
+        self.dir.join("archive")
+    }
+    fn logs(&self) -> PathBuf {
+        self.dir.join("logs")
+    }
+    fn manifest(&self) -> PathBuf {
+        self.dir.join("install-manifest.json")
+    }
+}
+
+/// One command being run: what every step needs.
+struct Run<'a> {
+    agent: &'a Agent,
+    cmd: &'a AgentCommand,
+    ws: Workspace,
+    stop: watch::Receiver<bool>,
+}
+
+impl Run<'_> {
+    fn stopping(&self) -> bool {
+        *self.stop.borrow()
+    }
+
+    /// Resolves once the stop grace period has passed after the agent was asked to stop.
+    fn stop_deadline(&self) -> impl Future<Output = ()> + Send + 'static {
+        let mut stop = self.stop.clone();
+        let grace = self.agent.config.stop_grace;
+        async move {
+            if stop.wait_for(|s| *s).await.is_err() {
+                // Nobody can ask any more.
+                std::future::pending::<()>().await;
+            }
+            tokio::time::sleep(grace).await;
+        }
+    }
+
+    /// Fails the command before `next` starts if the agent is stopping.
+    fn check_stop(&self, next: LifecycleEvent) -> Result<(), Failure> {
+        if self.stopping() {
+            return Err(Failure::new(
+                AGENT_STOPPED,
+                format!(
+                    "the agent was stopped before {next}; it and the later events were not run"
+                ),
+            ));
+        }
+        Ok(())
+    }
+
+    async fn journal(&self, event: Option<LifecycleEvent>) -> Result<(), Failure> {
+        let journal = Journal {
+            command_id: self.cmd.command_id,
+            deployment_id: self.cmd.deployment_id,
+            event: event.map(|e| e.as_str().to_string()),
+            hook: None,
+        };
+        self.agent
+            .state
+            .write(move |s| s.save_journal(&journal))
+            .await
+            .map_err(|e| Failure::new("AGENT_STATE", e.to_string()))
+    }
+
+    /// Reports one event (retrying); a failed event fails the command.
+    async fn report(&self, event: LifecycleEvent, r: EventResult) -> Result<(), Failure> {
+        let failure = r.is_failure().then(|| {
+            Failure::new(
+                r.error_code.as_deref().unwrap_or("EVENT_FAILED"),
+                format!(
+                    "{}: {}",
+                    event.as_str(),
+                    r.message.clone().unwrap_or_default()
+                ),
+            )
+        });
+        self.send(event, r).await?;
+        upload_log(self.agent, self.cmd, &self.ws.logs(), event);
+        // The event is over: a crash from here on is not "during" it.
+        self.journal(None).await?;
+        failure.map_or(Ok(()), Err)
+    }
+
+    async fn send(&self, event: LifecycleEvent, r: EventResult) -> Result<(), Failure> {
+        let now = Utc::now();
+        let report = EventReport {
+            event: event.as_str().into(),
+            status: r.status,
+            exit_code: r.exit_code,
+            error_code: r.error_code,
+            message: r.message.as_deref().map(clean_message),
+            started_at: r.started_at.unwrap_or(now).min(now),
+            ended_at: Some(now),
+            output_tail: r.output,
+            output_truncated: r.truncated,
+        };
+        send_report(self.agent, self.cmd, report).await
+    }
+
+    /// Journals the event, then tells the server it started, so a crash is reported, not re-run.
+    async fn started(&self, event: LifecycleEvent) -> Result<DateTime<Utc>, Failure> {
+        self.journal(Some(event)).await?;
+        let at = Utc::now();
+        let report = EventReport {
+            event: event.as_str().into(),
+            status: EventStatus::InProgress,
+            exit_code: None,
+            error_code: None,
+            message: None,
+            started_at: at,
+            ended_at: None,
+            output_tail: String::new(),
+            output_truncated: false,
+        };
+        send_report(self.agent, self.cmd, report).await?;
+        Ok(at)
+    }
+}
+
+pub async fn run_deploy(
+    agent: &Agent,
+    cmd: &AgentCommand,
+    stop: watch::Receiver<bool>,
+) -> Result<(), Failure> {
+    let ws = Workspace {
+        dir: agent
+            .state
+            .deployments()
+            .join(cmd.deployment_id.to_string())
+            .join(cmd.command_id.to_string()),
+    };
+    std::fs::create_dir_all(ws.logs())
+        .map_err(|e| Failure::new("AGENT_IO", format!("{}: {e}", ws.logs().display())))?;
+    let run = Run {
+        agent,
+        cmd,
+        ws,
+        stop,
+    };
+    let previous = agent
+        .state
+        .last_success(cmd.deployment_group_id)
+        .map_err(|e| Failure::new("AGENT_STATE", e.to_string()))?;
+
+    // ApplicationStop, from the last revision that succeeded here (if its files still exist).
+    run.check_stop(LifecycleEvent::ApplicationStop)?;
+    let prev_spec = previous.as_ref().and_then(|p| {
+        load_spec(&p.archive_dir)
+            .ok()
+            .map(|s| (s, p.archive_dir.clone()))
+    });
+    let result = match (&previous, &prev_spec) {
+        (_, Some((spec, dir))) => {
+            run.scripts(LifecycleEvent::ApplicationStop, spec, dir)
+                .await
+        }
+        (None, None) => EventResult::skipped("no earlier revision on this host"),
+        (Some(_), None) => {
+            EventResult::skipped("the last successful revision's bundle is no longer on this host")
+        }
+    };
+    application_stop(&run, result).await?;
+
+    // DownloadBundle: fetch, verify, unpack into a fresh directory, check the appspec.
+    run.check_stop(LifecycleEvent::DownloadBundle)?;
+    run.journal(Some(LifecycleEvent::DownloadBundle)).await?;
+    let result = run.download_and_unpack().await;
+    run.report(LifecycleEvent::DownloadBundle, result).await?;
+    let spec = load_spec(&run.ws.archive()).map_err(|e| Failure::new("APPSPEC_INVALID", e))?;
+
+    for event in LifecycleEvent::in_place_order().iter().copied() {
+        let result = match event {
+            LifecycleEvent::ApplicationStop | LifecycleEvent::DownloadBundle => continue,
+            LifecycleEvent::Install => {
+                run.check_stop(event)?;
+                run.journal(Some(event)).await?;
+                run.install(&spec, previous.as_ref()).await
+            }
+            e => {
+                run.check_stop(e)?;
+                run.scripts(e, &spec, &run.ws.archive()).await
+            }
+        };
+        run.report(event, result).await?;
+    }
+
+    let success = LastSuccess {
+        deployment_id: cmd.deployment_id,
+        revision_id: cmd.revision_id,
+        archive_dir: run.ws.archive(),
+        manifest: read_manifest(&run.ws),
+    };
+    let group = cmd.deployment_group_id;
+    agent
+        .state
+        .write(move |s| s.save_last_success(group, &success))
+        .await
+        .map_err(|e| Failure::new("AGENT_STATE", e.to_string()))?;
+    Ok(())
+}
+
+/// Reports ApplicationStop. Its failure fails the deployment unless the host ignores
+/// ApplicationStop failures (CodeDeploy's `ignoreApplicationStopFailures`): then it is reported
+/// as failed, saying it was ignored, and the deployment goes on.
+async fn application_stop(run: &Run<'_>, mut result: EventResult) -> Result<(), Failure> {
+    // Only the scripts' own failures; never the agent stopping or the command being cancelled.
+    let script_failure = result
+        .error_code
+        .as_deref()
+        .is_some_and(|c| c.starts_with("SCRIPT_") || c == crate::hook::error_code::RUNAS_INVALID);
+    let ignore =
+        run.agent.config.ignore_application_stop_failures && result.is_failure() && script_failure;
+    if !ignore {
+        return run.report(LifecycleEvent::ApplicationStop, result).await;
+    }
+    let why = result.message.take().unwrap_or_default();
+    result.message = Some(format!(
+        "{why} (ignored: this host ignores ApplicationStop failures)"
+    ));
+    tracing::warn!(command_id = %run.cmd.command_id, "ApplicationStop failed; ignored by host policy");
+    run.send(LifecycleEvent::ApplicationStop, result).await?;
+    run.journal(None).await
+}
+
+/// Most bytes of a reported message (the server takes 4096).
+const MESSAGE_BYTES: usize = 4000;
+
+/// A message the server accepts: control and bidi-override characters (which may come from file
+/// names inside a bundle) replaced, cut at a character boundary.
+pub(crate) fn clean_message(s: &str) -> String {
+    let mut out = String::with_capacity(s.len().min(MESSAGE_BYTES));
+    for c in s.chars() {
+        let bad = (c.is_control() && c != '\n' && c != '\t')
+            || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{200e}' | '\u{200f}');
+        let c = if bad { '\u{fffd}' } else { c };
+        if out.len() + c.len_utf8() > MESSAGE_BYTES {
+            break;
+        }
+        out.push(c);
+    }
+    out
+}
+
+fn load_spec(archive: &Path) -> Result<AppSpec, String> {
+    let path = liftoff_bundle::appspec::find_appspec(archive)
+        .ok_or_else(|| "no appspec.yml in the bundle".to_string())?;
+    let text = std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+    AppSpec::parse(&text).map_err(|e| e.to_string())
+}
+
+fn read_manifest(ws: &Workspace) -> Vec<PathBuf> {
+    std::fs::read(ws.manifest())
+        .ok()
+        .and_then(|b| serde_json::from_slice(&b).ok())
+        .unwrap_or_default()
+}
+
+/// Sends a report, retrying transport errors. The server refusing it (the command was
+/// cancelled or timed out meanwhile) stops the command.
+async fn send_report(
+    agent: &Agent,
+    cmd: &AgentCommand,
+    report: EventReport,
+) -> Result<(), Failure> {
+    match crate::retrying("report", agent.config.report_budget, || {
+        agent
+            .scheduler()
+            .report_event(agent.host_id(), cmd.command_id, &report)
+    })
+    .await
+    {
+        Ok(_) => Ok(()),
+        Err(ClientError::Api { status: 409, body }) => {
+            Err(Failure::new("COMMAND_CANCELLED", body.error.message))
+        }
+        Err(e) => Err(Failure::new("REPORT_FAILED", e.to_string())),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::clean_message;
+
+    #[test]
+    fn messages_lose_control_characters_and_stay_under_the_servers_limit() {
+        assert_eq!(
+            clean_message("a\tb\nc\u{1b}[31m\u{202e}d"),
+            "a\tb\nc\u{fffd}[31m\u{fffd}d"
+        );
+        let long = "ü".repeat(5000);
+        let cut = clean_message(&long);
+        assert!(cut.len() <= 4000 && cut.chars().all(|c| c == 'ü'));
+    }
+}
+
+/// Sends the event's whole hook output (capped) to history in the background, retrying for a
+/// few minutes; the tail in the report stands if it never arrives. Events that ran no script
+/// have no log file and upload nothing.
+fn upload_log(agent: &Agent, cmd: &AgentCommand, logs: &Path, event: LifecycleEvent) {
+    let path = logs.join(format!("{}.log", event.as_str()));
+    if !path.exists() {
+        return;
+    }
+    let client = match liftoff_client::Client::with_timeouts(
+        &agent.config.server,
+        Some(agent.identity.credential.clone()),
+        std::time::Duration::from_secs(5),
+        std::time::Duration::from_secs(60),
+    ) {
+        Ok(c) => liftoff_client::HistoryClient::new(c),
+        Err(e) => return tracing::warn!(error = %e, "cannot upload hook log"),
+    };
+    let (host, command, deployment, revision) = (
+        agent.host_id(),
+        cmd.command_id,
+        cmd.deployment_id,
+        cmd.revision_id,
+    );
+    tokio::spawn(async move {
+        let name = event.as_str();
+        if let Err(e) = crate::retrying("upload log", std::time::Duration::from_secs(600), || {
+            client.upload_hook_log_file(host, command, name, deployment, revision, &path)
+        })
+        .await
+        {
+            tracing::warn!(%command, event = name, error = %e, "hook log not uploaded; the report's tail stands");
+        }
+    });
+}

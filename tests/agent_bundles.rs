@@ -1,0 +1,326 @@
+//! Bundles and the network, end to end: a corrupted download is refused before a byte is
+//! unpacked, a full disk during unpack leaves the running release untouched, and a long poll on
+//! a connection that never answers is abandoned and retried.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::path::{Path, PathBuf};
+use std::sync::atomic::Ordering;
+use std::time::{Duration, Instant};
+
+use liftoff_testkit::agent::{
+    TestBundle, TestHook, create_app_and_group, deploy, push_bundle, wait_enrolled,
+};
+use liftoff_testkit::proxy::FaultProxy;
+use liftoff_testkit::{AgentOptions, AgentProcess, TestPlatform, wait_for};
+use liftoff_types::deployments::DeploymentStatus;
+use liftoff_types::scheduler::{EventStatus, LifecycleEventRecord, RolloutHost};
+
+const BIN: &str = env!("CARGO_BIN_EXE_liftoff");
+const WEB: (&str, &str) = ("role", "web");
+const WAIT: Duration = Duration::from_secs(90);
+
+fn options(p: &TestPlatform, token: &str) -> AgentOptions {
+    let mut o =
+        AgentOptions::new(&p.url, token, "zone-a", &p.dir.path().join("host-0")).tag("role", "web");
+    o.poll_wait_secs = 1;
+    o
+}
+
+fn event<'a>(h: &'a RolloutHost, name: &str) -> &'a LifecycleEventRecord {
+    h.events
+        .iter()
+        .find(|e| e.event == name)
+        .unwrap_or_else(|| panic!("{name} was not reported: {h:#?}"))
+}
+
+/// Files and directories under `dir`, relative, sorted.
+fn tree(dir: &Path) -> Vec<String> {
+    fn walk(base: &Path, dir: &Path, out: &mut Vec<String>) {
+        if let Ok(entries) = std::fs::read_dir(dir) {
+            for e in entries.flatten() {
+                let path = e.path();
+                out.push(path.strip_prefix(base).unwrap().display().to_string());
+                if e.file_type().is_ok_and(|t| t.is_dir()) {
+                    walk(base, &path, out);
+                }
+            }
+        }
+    }
+    let mut out = Vec::new();
+    walk(dir, dir, &mut out);
+    out.sort();
+    out
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_corrupted_download_is_refused_before_anything_is_unpacked() {
+    let p = TestPlatform::start().await.expect("platform");
+    let proxy = FaultProxy::start(&p.url).expect("proxy");
+    let token = p.enrollment_token().await.unwrap();
+    let opts = options(&p, &token)
+        .arg("--deployment-api-url")
+        .arg(proxy.url.clone());
+    let a = AgentProcess::start(Path::new(BIN), &opts).unwrap();
+    wait_enrolled(&p, WEB, 1, WAIT).await;
+    create_app_and_group(&p, "shop", "web", WEB, "AllAtOnce")
+        .await
+        .unwrap();
+    let rev = push_bundle(
+        &p,
+        "shop",
+        &TestBundle::new("v1").hook(TestHook::new(
+            "BeforeInstall",
+            "touch \"$LIFTOFF_INSTALL_ROOT/ran\"",
+        )),
+    )
+    .await
+    .unwrap();
+
+    proxy.faults.corrupt_bundles.store(true, Ordering::SeqCst);
+    let d = deploy(&p, "shop", "web", &rev, WAIT).await;
+    assert_eq!(d.status, DeploymentStatus::Failed, "{d:#?}");
+    let h = &d.hosts[0];
+    assert_eq!(
+        h.error_code.as_deref(),
+        Some("bundle-digest-mismatch"),
+        "{h:#?}"
+    );
+    let download = event(h, "DownloadBundle");
+    assert_eq!(download.status, EventStatus::Failed);
+    assert_eq!(
+        download.error_code.as_deref(),
+        Some("BUNDLE_DIGEST_MISMATCH")
+    );
+    assert!(
+        download
+            .message
+            .as_deref()
+            .unwrap_or_default()
+            .contains(&rev.sha256),
+        "{download:?}"
+    );
+    assert_eq!(
+        proxy
+            .faults
+            .count("GET /v1/applications/shop/revisions/*/bundle"),
+        1
+    );
+    // Nothing of the bundle reached the disk, nothing was installed, no hook ran.
+    let release = a
+        .state_dir()
+        .join("deployments")
+        .join(d.deployment_id.to_string());
+    assert_eq!(
+        tree(&release),
+        vec![
+            h.command_id.unwrap().to_string(),
+            format!("{}/logs", h.command_id.unwrap())
+        ]
+    );
+    assert!(!a.install_root.join("opt").exists());
+    assert!(!a.install_root.join("ran").exists());
+
+    // The same revision, served intact, deploys.
+    proxy.faults.corrupt_bundles.store(false, Ordering::SeqCst);
+    let d = deploy(&p, "shop", "web", &rev, WAIT).await;
+    assert_eq!(d.status, DeploymentStatus::Succeeded, "{d:#?}");
+    assert!(a.install_root.join("ran").exists());
+    a.stop().await;
+    proxy.stop().await;
+    p.stop().await;
+}
+
+/// A small tmpfs mounted for one test, unmounted on drop.
+struct Tmpfs(PathBuf);
+
+impl Tmpfs {
+    fn mount(at: &Path, size: &str) -> Option<Self> {
+        std::fs::create_dir_all(at).ok()?;
+        let ok = std::process::Command::new("mount")
+            .args([
+                "-t",
+                "tmpfs",
+                "-o",
+                &format!("size={size},mode=0755"),
+                "tmpfs",
+            ])
+            .arg(at)
+            .stderr(std::process::Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success());
+        ok.then(|| Self(at.to_path_buf()))
+    }
+}
+
+impl Drop for Tmpfs {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("umount")
+            .arg("-l")
+            .arg(&self.0)
+            .status();
+    }
+}
+
+/// `n` bytes over a two-letter alphabet: about one bit of entropy per byte, so gzip shrinks it
+/// about six-fold (well under the 100:1 bomb limit) and the bundle stays small to download.
+fn low_entropy(n: usize, seed: u64) -> Vec<u8> {
+    let mut x = seed | 1;
+    (0..n)
+        .map(|_| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            if x & 1 == 0 { b'a' } else { b'b' }
+        })
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_full_disk_during_unpack_leaves_the_running_release_untouched() {
+    let p = TestPlatform::start().await.expect("platform");
+    let token = p.enrollment_token().await.unwrap();
+    let mut opts = options(&p, &token);
+    // The agent's release directories on a 4 MiB tmpfs, when this test may mount one (root);
+    // otherwise the same scenario against a size cap on what a bundle may unpack to.
+    let releases = opts.root.join("var/lib/liftoff-agent/deployments");
+    let tmpfs = Tmpfs::mount(&releases, "4m");
+    let expected_code = if tmpfs.is_some() {
+        "DISK_FULL"
+    } else {
+        eprintln!("cannot mount a tmpfs here: testing against --max-unpacked-bytes instead");
+        opts = opts.arg("--max-unpacked-bytes").arg("3000000");
+        "BUNDLE_TOO_LARGE"
+    };
+    let a = AgentProcess::start(Path::new(BIN), &opts).unwrap();
+    wait_enrolled(&p, WEB, 1, WAIT).await;
+    create_app_and_group(&p, "shop", "web", WEB, "AllAtOnce")
+        .await
+        .unwrap();
+
+    let v1 = push_bundle(
+        &p,
+        "shop",
+        &TestBundle::new("v1").hook(TestHook::new("ValidateService", "echo ok")),
+    )
+    .await
+    .unwrap();
+    let d1 = deploy(&p, "shop", "web", &v1, WAIT).await;
+    assert_eq!(d1.status, DeploymentStatus::Succeeded, "{d1:#?}");
+    let v1_release = releases.join(d1.deployment_id.to_string());
+    let v1_files = tree(&v1_release);
+    assert!(
+        v1_files.iter().any(|f| f.ends_with("archive/appspec.yml")),
+        "{v1_files:?}"
+    );
+
+    // 8 MiB unpacked from a bundle of about 1.3 MiB.
+    let big = TestBundle::new("v2").file("big.bin", low_entropy(8 << 20, 42));
+    let v2 = push_bundle(&p, "shop", &big).await.unwrap();
+    assert!(v2.size_bytes < 2 << 20, "bundle of {} bytes", v2.size_bytes);
+    let d2 = deploy(&p, "shop", "web", &v2, WAIT).await;
+    assert_eq!(
+        d2.status,
+        DeploymentStatus::Failed,
+        "{d2:#?}\n{}",
+        a.log_text()
+    );
+    let h = &d2.hosts[0];
+    let download = event(h, "DownloadBundle");
+    assert_eq!(
+        download.error_code.as_deref(),
+        Some(expected_code),
+        "{download:?}"
+    );
+    assert!(h.events.iter().all(|e| e.event != "Install"), "{h:#?}");
+
+    // The partial unpack and the downloaded archive are gone; v1's release and installed files
+    // are exactly as they were.
+    let v2_command = releases
+        .join(d2.deployment_id.to_string())
+        .join(h.command_id.unwrap().to_string());
+    assert!(
+        !v2_command.join("archive").exists(),
+        "{:?}",
+        tree(&v2_command)
+    );
+    assert!(
+        !v2_command.join("bundle").exists(),
+        "{:?}",
+        tree(&v2_command)
+    );
+    assert_eq!(tree(&v1_release), v1_files);
+    assert_eq!(
+        std::fs::read_to_string(a.install_root.join("opt/app/VERSION")).unwrap(),
+        "v1\n"
+    );
+    assert!(!a.install_root.join("opt/app/big.bin").exists());
+
+    // Once there is room again (a smaller v3), the host deploys, and ApplicationStop still
+    // finds v1's release.
+    let v3 = push_bundle(
+        &p,
+        "shop",
+        &TestBundle::new("v3").hook(TestHook::new("ValidateService", "echo ok")),
+    )
+    .await
+    .unwrap();
+    let d3 = deploy(&p, "shop", "web", &v3, WAIT).await;
+    assert_eq!(d3.status, DeploymentStatus::Succeeded, "{d3:#?}");
+    a.stop().await;
+    drop(tmpfs);
+    p.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_long_poll_that_never_answers_is_abandoned_and_retried() {
+    let p = TestPlatform::start().await.expect("platform");
+    let proxy = FaultProxy::start(&p.url).expect("proxy");
+    let faults = proxy.faults.clone();
+    let token = p.enrollment_token().await.unwrap();
+    let opts = options(&p, &token)
+        .arg("--scheduler-url")
+        .arg(proxy.url.clone());
+    let a = AgentProcess::start(Path::new(BIN), &opts).unwrap();
+    wait_enrolled(&p, WEB, 1, WAIT).await;
+    create_app_and_group(&p, "shop", "web", WEB, "AllAtOnce")
+        .await
+        .unwrap();
+
+    // From now on the "scheduler" accepts polls and never answers them.
+    faults.hold(Some("/commands"));
+    let f = &faults;
+    wait_for("a poll to hang", Duration::from_secs(30), || async move {
+        (f.held.load(Ordering::SeqCst) >= 1).then_some(())
+    })
+    .await;
+    let hung_at = Instant::now();
+    wait_for(
+        "the agent to give up and poll again",
+        Duration::from_secs(40),
+        || async move { (f.held.load(Ordering::SeqCst) >= 2).then_some(()) },
+    )
+    .await;
+    let gave_up = hung_at.elapsed();
+    // The poll asks for 1 s and allows 10 s more; then comes a jittered backoff.
+    assert!(
+        gave_up < Duration::from_secs(25),
+        "gave up after {gave_up:?}"
+    );
+    assert!(a.log_text().contains("poll failed"), "{}", a.log_text());
+
+    // Healed: the agent carries on by itself.
+    faults.hold(None);
+    let rev = push_bundle(
+        &p,
+        "shop",
+        &TestBundle::new("v1").hook(TestHook::new("ValidateService", "echo ok")),
+    )
+    .await
+    .unwrap();
+    let d = deploy(&p, "shop", "web", &rev, WAIT).await;
+    assert_eq!(d.status, DeploymentStatus::Succeeded, "{d:#?}");
+    a.stop().await;
+    proxy.stop().await;
+    p.stop().await;
+}
