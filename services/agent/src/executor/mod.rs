@@ -373,22 +373,6 @@ async fn send_report(
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::clean_message;
-
-    #[test]
-    fn messages_lose_control_characters_and_stay_under_the_servers_limit() {
-        assert_eq!(
-            clean_message("a\tb\nc\u{1b}[31m\u{202e}d"),
-            "a\tb\nc\u{fffd}[31m\u{fffd}d"
-        );
-        let long = "ü".repeat(5000);
-        let cut = clean_message(&long);
-        assert!(cut.len() <= 4000 && cut.chars().all(|c| c == 'ü'));
-    }
-}
-
 /// Sends the event's whole hook output (capped) to history in the background, retrying for a
 /// few minutes; the tail in the report stands if it never arrives. Events that ran no script
 /// have no log file and upload nothing.
@@ -422,4 +406,20 @@ fn upload_log(agent: &Agent, cmd: &AgentCommand, logs: &Path, event: LifecycleEv
             tracing::warn!(%command, event = name, error = %e, "hook log not uploaded; the report's tail stands");
         }
     });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::clean_message;
+
+    #[test]
+    fn messages_lose_control_characters_and_stay_under_the_servers_limit() {
+        assert_eq!(
+            clean_message("a\tb\nc\u{1b}[31m\u{202e}d"),
+            "a\tb\nc\u{fffd}[31m\u{fffd}d"
+        );
+        let long = "ü".repeat(5000);
+        let cut = clean_message(&long);
+        assert!(cut.len() <= 4000 && cut.chars().all(|c| c == 'ü'));
+    }
 }
