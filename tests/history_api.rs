@@ -222,8 +222,10 @@ async fn bad_queries_get_clear_errors() {
         assert_eq!(got, status, "{path}: {body}");
         assert_eq!(body["error"]["code"], code, "{path}: {body}");
     }
+    // A revision history has no record of for this team is 404, exactly as another team's is.
     let (status, body) = get(&format!("/v1/history/revisions/{rev}/hosts")).await;
-    assert_eq!(status, 200, "{body}");
+    assert_eq!(status, 404, "{body}");
+    assert_eq!(body["error"]["code"], "not_found", "{body}");
     // No token: 401; a team token may not ingest.
     let res = http
         .get(format!("{}/v1/audit", p.url))
