@@ -44,6 +44,16 @@ pub fn body_caps(max_bundle_bytes: u64) -> BodyCaps {
         )
         .route(Method::POST, "/v1/hosts/enroll", HOST_REQUEST_CAP)
         .route(Method::POST, "/v1/hosts/{id}/heartbeat", HOST_REQUEST_CAP)
+        .route(
+            Method::POST,
+            "/v1/events",
+            liftoff_history::INGEST_BODY_LIMIT as u64,
+        )
+        .route(
+            Method::PUT,
+            "/v1/history/hosts/{host}/commands/{command}/logs/{event}",
+            liftoff_history::LOG_UPLOAD_BODY_LIMIT as u64,
+        )
 }
 
 pub fn admission(settings: &super::ServiceSettings) -> Admission {

@@ -13,7 +13,7 @@ use crate::store::events::{EventFilter, TypeMatch};
 use crate::{State, app};
 
 /// Largest batch body an outbox may deliver.
-pub const INGEST_BODY_LIMIT: usize = 32 * 1024 * 1024;
+pub const INGEST_BODY_LIMIT: usize = crate::INGEST_BODY_LIMIT;
 
 /// Delivers events from a service's outbox (service credential). Idempotent by `event_id`.
 #[utoipa::path(

@@ -3,7 +3,7 @@
 use actix_web::{HttpRequest, HttpResponse, get, put, web};
 use liftoff_kit::{ApiError, Caller, Role};
 use liftoff_types::ErrorBody;
-use liftoff_types::history::{HOOK_LOG_CAP_BYTES, HookLogPage, HookLogUpload};
+use liftoff_types::history::{HookLogPage, HookLogUpload};
 use serde::Deserialize;
 use utoipa::IntoParams;
 use uuid::Uuid;
@@ -13,7 +13,7 @@ use crate::store::logs::LogFilter;
 use crate::{State, app};
 
 /// JSON escaping can grow text up to six times; the output itself is checked against the cap.
-const UPLOAD_BODY_LIMIT: usize = 6 * HOOK_LOG_CAP_BYTES + 4096;
+const UPLOAD_BODY_LIMIT: usize = crate::LOG_UPLOAD_BODY_LIMIT;
 
 /// The agent of `host` stores the whole output of lifecycle `event` of `command` (host
 /// credential; another host's command is a 403). Uploading again replaces it.
