@@ -281,6 +281,10 @@ async fn resource_commands_work_from_the_command_line() {
             "web",
             "--revision",
             &rev_id,
+            // The group's "most" keeps every host of a one-host fleet healthy, so it would fail
+            // at once; all at once lets the silent host be dispatched and the deployment run.
+            "--config",
+            "AllAtOnce",
         ])
         .await;
     let id = d["deployment_id"].as_str().unwrap().to_string();
