@@ -437,13 +437,14 @@ async fn audit_says_who_did_what_to_which_object_and_pages_stably() {
             .events
             .is_empty()
     );
-    assert!(
+    // Another team's revision answers 404, exactly as one that does not exist.
+    assert_eq!(
         other
             .revision_hosts(r1, None, &Page::default())
             .await
-            .unwrap()
-            .hosts
-            .is_empty()
+            .expect_err("another team's revision is hidden")
+            .status(),
+        Some(404)
     );
     let g = other
         .group_at("shop", "web", &t(100), &Page::default())
