@@ -202,6 +202,9 @@ async fn services_run_alone_and_call_each_other_over_http() {
         ])
         .arg("--root")
         .arg(&root)
+        // Install under the test's own directory, never the machine's real /opt.
+        .arg("--install-root")
+        .arg(&root)
         .stdout(Stdio::null())
         .stderr(std::fs::File::create(dir.path().join("agent.log")).unwrap())
         .kill_on_drop(true)
