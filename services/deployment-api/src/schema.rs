@@ -85,6 +85,7 @@ diesel::table! {
         started_at -> Nullable<Timestamp>,
         completed_at -> Nullable<Timestamp>,
         updated_at -> Timestamp,
+        rollout_options -> Nullable<Text>,
     }
 }
 
@@ -98,3 +99,13 @@ diesel::allow_tables_to_appear_in_same_query!(
     bundles,
     bundle_chunks
 );
+
+diesel::table! {
+    deployment_configs (team, name) {
+        team -> Text,
+        name -> Text,
+        spec -> Text,
+        created_by -> Text,
+        created_at -> Timestamp,
+    }
+}

@@ -14,6 +14,10 @@ use crate::cli::{
     AppCmd, Command, DeployArgs, EnrollTokenCmd, Global, GroupCmd, HistoryCmd, RevisionCmd,
 };
 
+pub fn status_line(d: &Deployment) -> String {
+    format!("deployment {} is {}", d.deployment_id, d.status.as_str())
+}
+
 /// The token: `--token`/`LIFTOFF_TOKEN`, else `<data-dir>/admin.token`.
 pub fn token(g: &Global) -> anyhow::Result<String> {
     if let Some(t) = &g.token {
@@ -205,10 +209,15 @@ pub async fn run(g: &Global, command: Command) -> anyhow::Result<ExitCode> {
         }
         Command::Stop { id } => {
             let d = api.stop_deployment(id).await?;
-            print(g, &d, |d| {
-                format!("deployment {} is {}", d.deployment_id, d.status.as_str())
-            })?;
+            print(g, &d, status_line)?;
         }
+        Command::Rollback { .. }
+        | Command::Pause { .. }
+        | Command::Resume { .. }
+        | Command::Approve { .. }
+        | Command::Retry { .. }
+        | Command::Exclude { .. }
+        | Command::Config(_) => return crate::operate::run(g, &api, command).await,
         Command::Deployments {
             app,
             group,
@@ -332,6 +341,7 @@ pub async fn run(g: &Global, command: Command) -> anyhow::Result<ExitCode> {
         | Command::Serve(_)
         | Command::Agent(_)
         | Command::Demo { .. }
+        | Command::Bench(_)
         | Command::Openapi { .. } => {
             anyhow::bail!("not a client command")
         }

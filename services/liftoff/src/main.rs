@@ -5,9 +5,11 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
+mod bench;
 mod cli;
 mod client;
 mod demo;
+mod operate;
 mod progress;
 mod server;
 
@@ -18,7 +20,7 @@ async fn main() -> ExitCode {
     let cli = Cli::parse();
     let default_filter = match &cli.command {
         Command::Up { .. } | Command::Serve(_) | Command::Agent(_) => "info",
-        Command::Demo { .. } => "warn",
+        Command::Demo { .. } | Command::Bench(_) => "warn",
         _ => "error",
     };
     let _telemetry = liftoff_kit::telemetry::init("liftoff", default_filter);
@@ -48,6 +50,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             exit,
             listen,
         } => demo::run(&g, hosts, zones, exit, listen).await,
+        Command::Bench(cli::BenchCmd::Rollout(args)) => bench::rollout(&g, args).await,
         other => client::run(&g, other).await,
     }
 }

@@ -36,7 +36,10 @@ pub async fn up(
         listen,
         data_dir: g.data_dir.clone(),
         database_url,
-        settings: ServiceSettings::default(),
+        settings: ServiceSettings {
+            scheduler: liftoff_scheduler::Config::from_env(),
+            ..ServiceSettings::default()
+        },
     })
     .await?;
     let token = liftoff_platform::admin_token_path(&g.data_dir);
@@ -65,7 +68,10 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
     };
     let authority = Authority::load_or_create(&args.secret_file)?;
     let db_url = DbUrl::parse(&args.database_url, &args.service).map_err(anyhow::Error::msg)?;
-    let settings = ServiceSettings::default();
+    let settings = ServiceSettings {
+        scheduler: liftoff_scheduler::Config::from_env(),
+        ..ServiceSettings::default()
+    };
     let (name, auth2) = (args.service.clone(), authority.clone());
     let svc = tokio::task::spawn_blocking(move || {
         liftoff_platform::build_service(&name, db_url, auth2, &peers, &settings)

@@ -155,11 +155,82 @@ impl MinimumHealthy {
     }
 }
 
+/// How a rollout moves through the zones of a fleet.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, ToSchema, PartialEq, Eq, Default, Hash)]
+#[serde(rename_all = "kebab-case")]
+pub enum ZoneMode {
+    /// Every batch takes its share of every zone at once (the default).
+    #[default]
+    Striped,
+    /// One zone after another, with an optional bake time between zones.
+    ZoneAtATime,
+}
+
+impl ZoneMode {
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Self::Striped => "striped",
+            Self::ZoneAtATime => "zone-at-a-time",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "striped" => Some(Self::Striped),
+            "zone-at-a-time" => Some(Self::ZoneAtATime),
+            _ => None,
+        }
+    }
+}
+
+/// The size of a canary batch: the first hosts, which must succeed and be approved before
+/// the rest of the fleet is touched.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, ToSchema, PartialEq, Eq, Hash)]
+#[serde(tag = "type", content = "value", rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum CanaryBatch {
+    HostCount(u32),
+    /// Percent of the fleet, rounded up to whole hosts.
+    FleetPercent(u32),
+}
+
+impl CanaryBatch {
+    /// Hosts in the canary batch of a fleet of `fleet` hosts (at least one, at most all).
+    pub fn hosts(&self, fleet: u64) -> u64 {
+        let n = match *self {
+            Self::HostCount(n) => u64::from(n),
+            Self::FleetPercent(p) => (fleet * u64::from(p)).div_ceil(100),
+        };
+        n.clamp(1, fleet.max(1))
+    }
+}
+
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq, Eq)]
 pub struct DeploymentConfig {
     pub name: String,
     pub minimum_healthy: MinimumHealthy,
     pub builtin: bool,
+    #[serde(default)]
+    pub zone_mode: ZoneMode,
+    /// With `zone-at-a-time`: seconds between one zone finishing and the next starting.
+    #[serde(default)]
+    pub zone_bake_secs: u32,
+    #[serde(default)]
+    pub canary: Option<CanaryBatch>,
+}
+
+/// A team's own deployment configuration.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateDeploymentConfig {
+    /// `[a-z0-9][a-z0-9-]{0,62}`; the built-in names are taken.
+    pub name: String,
+    pub minimum_healthy: MinimumHealthy,
+    #[serde(default)]
+    pub zone_mode: Option<ZoneMode>,
+    /// Only with `zone-at-a-time`; at most 86400.
+    #[serde(default)]
+    pub zone_bake_secs: Option<u32>,
+    #[serde(default)]
+    pub canary: Option<CanaryBatch>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
@@ -186,6 +257,10 @@ pub enum DeploymentStatus {
     Created,
     Queued,
     InProgress,
+    /// Held by an operator (`pause`); `resume` continues it.
+    Paused,
+    /// The canary batch finished; `approve` rolls out to the rest.
+    AwaitingApproval,
     Succeeded,
     Failed,
     Stopped,
@@ -197,6 +272,8 @@ impl DeploymentStatus {
             Self::Created => "Created",
             Self::Queued => "Queued",
             Self::InProgress => "InProgress",
+            Self::Paused => "Paused",
+            Self::AwaitingApproval => "AwaitingApproval",
             Self::Succeeded => "Succeeded",
             Self::Failed => "Failed",
             Self::Stopped => "Stopped",
@@ -207,6 +284,8 @@ impl DeploymentStatus {
             "Created" => Self::Created,
             "Queued" => Self::Queued,
             "InProgress" => Self::InProgress,
+            "Paused" => Self::Paused,
+            "AwaitingApproval" => Self::AwaitingApproval,
             "Succeeded" => Self::Succeeded,
             "Failed" => Self::Failed,
             "Stopped" => Self::Stopped,
@@ -266,8 +345,22 @@ pub struct Deployment {
     /// Why it failed or stopped.
     pub error: Option<ErrorDetail>,
     pub overview: HostOverview,
+    /// With `zone-at-a-time`: the zone being updated.
+    #[serde(default)]
+    pub current_zone: Option<String>,
+    /// With `zone-at-a-time` and a bake time: the next zone starts after this.
+    #[serde(default)]
+    pub bake_until: Option<DateTime<Utc>>,
     /// Per-host, per-event detail (empty in lists).
     pub hosts: Vec<RolloutHost>,
+}
+
+/// Which failed hosts to retry (default: all of them).
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, Default)]
+#[serde(deny_unknown_fields)]
+pub struct RetryFailedHosts {
+    #[serde(default)]
+    pub hosts: Vec<Uuid>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]

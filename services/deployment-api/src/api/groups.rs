@@ -4,7 +4,8 @@ use actix_web::{HttpResponse, get, post, web};
 use liftoff_kit::{ApiError, Caller, Role};
 use liftoff_types::ErrorBody;
 use liftoff_types::deployments::{
-    CreateDeploymentGroup, DeploymentConfigList, DeploymentGroup, DeploymentGroupList,
+    CreateDeploymentConfig, CreateDeploymentGroup, DeploymentConfig, DeploymentConfigList,
+    DeploymentGroup, DeploymentGroupList,
 };
 
 use crate::{State, app};
@@ -79,9 +80,36 @@ pub async fn get_group(
     security(("bearer" = []))
 )]
 #[get("/v1/deployment-configs")]
-pub async fn list_configs(caller: Caller) -> Result<HttpResponse, ApiError> {
-    caller.team(Role::Viewer)?;
+pub async fn list_configs(
+    state: web::Data<State>,
+    caller: Caller,
+) -> Result<HttpResponse, ApiError> {
+    let team = caller.team(Role::Viewer)?.to_string();
     Ok(HttpResponse::Ok().json(DeploymentConfigList {
-        deployment_configs: app::configs::builtins(),
+        deployment_configs: app::configs::list(&state, team).await?,
     }))
+}
+
+/// Creates one of the team's own deployment configurations.
+#[utoipa::path(
+    tag = "deployment-groups",
+    request_body = CreateDeploymentConfig,
+    responses((status = 201, body = DeploymentConfig), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody)),
+    security(("bearer" = []))
+)]
+#[post("/v1/deployment-configs")]
+pub async fn create_config(
+    state: web::Data<State>,
+    caller: Caller,
+    body: web::Json<CreateDeploymentConfig>,
+) -> Result<HttpResponse, ApiError> {
+    let team = caller.team(Role::Deployer)?.to_string();
+    let c = app::configs::create(
+        &state,
+        team,
+        caller.subject().to_string(),
+        body.into_inner(),
+    )
+    .await?;
+    Ok(HttpResponse::Created().json(c))
 }

@@ -23,13 +23,17 @@ mod revisions;
         applications::create_application, applications::list_applications, applications::get_application,
         revisions::push_revision, revisions::list_revisions, revisions::get_revision, revisions::download_bundle,
         groups::create_group, groups::list_groups, groups::get_group, groups::list_configs,
+        groups::create_config,
         deployments::create_deployment, deployments::list_deployments, deployments::get_deployment, deployments::stop_deployment,
+        deployments::rollback_deployment, deployments::pause_deployment, deployments::resume_deployment, deployments::approve_deployment,
+        deployments::retry_failed_hosts, deployments::exclude_host,
     ),
     components(schemas(
         ErrorBody, ErrorDetail, CreateApplication, Application, ApplicationList, Revision, RevisionList, BundleRef,
         CreateDeploymentGroup, DeploymentGroup, DeploymentGroupList, ConcurrencyPolicy, DeploymentConfig, DeploymentConfigList,
         MinimumHealthy, CreateDeployment, Deployment, DeploymentList, DeploymentStatus, DeploymentReason,
-        HostOverview, RolloutHost, HostTargetStatus, LifecycleEventRecord, EventStatus
+        HostOverview, RolloutHost, HostTargetStatus, LifecycleEventRecord, EventStatus,
+        ZoneMode, CanaryBatch, CreateDeploymentConfig, RetryFailedHosts
     )),
     modifiers(&BearerSecurity),
     tags(
@@ -54,10 +58,17 @@ pub fn configure(cfg: &mut web::ServiceConfig, state: web::Data<State>) {
         .service(groups::list_groups)
         .service(groups::get_group)
         .service(groups::list_configs)
+        .service(groups::create_config)
         .service(deployments::create_deployment)
         .service(deployments::list_deployments)
         .service(deployments::get_deployment)
         .service(deployments::stop_deployment)
+        .service(deployments::rollback_deployment)
+        .service(deployments::pause_deployment)
+        .service(deployments::resume_deployment)
+        .service(deployments::approve_deployment)
+        .service(deployments::retry_failed_hosts)
+        .service(deployments::exclude_host)
         .route(
             "/openapi/deployment-api.json",
             web::get().to(|| async { liftoff_kit::web::openapi_json(ApiDoc::openapi()) }),

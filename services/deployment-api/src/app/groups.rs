@@ -69,15 +69,17 @@ pub async fn create(
     if let Some(s) = &req.stage {
         validate_name("stage", s).map_err(ApiError::invalid_field)?;
     }
-    let config = super::configs::resolve(
-        req.deployment_config
-            .as_deref()
-            .unwrap_or(super::configs::DEFAULT),
-    )
-    .map_err(|e| ApiError::invalid_field(format!("deployment_config: {}", e.message)))?;
     state
         .db
         .write(move |c| {
+            let config = super::configs::resolve(
+                c,
+                &team,
+                req.deployment_config
+                    .as_deref()
+                    .unwrap_or(super::configs::DEFAULT),
+            )
+            .map_err(|e| ApiError::invalid_field(format!("deployment_config: {}", e.message)))?;
             let app_row = applications::require(c, &team, &app)?;
             if groups::by_name(c, &app_row.id, &req.name)?.is_some() {
                 return Err(ApiError::conflict("already_exists", format!("deployment group {:?} already exists", req.name)));

@@ -4,4 +4,6 @@ pub mod applications;
 pub mod configs;
 pub mod deployments;
 pub mod groups;
+pub mod intake;
+pub mod operations;
 pub mod revisions;

@@ -51,3 +51,10 @@ pub fn list(conn: &mut AnyConnection, team: &str) -> Result<Vec<AppRow>, ApiErro
         .order(applications::name.asc())
         .load(conn)?)
 }
+
+pub fn by_id(conn: &mut AnyConnection, id: &str) -> Result<AppRow, ApiError> {
+    Ok(applications::table
+        .find(id)
+        .select(AppRow::as_select())
+        .first(conn)?)
+}

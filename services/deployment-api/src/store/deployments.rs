@@ -32,9 +32,16 @@ pub struct DeploymentRow {
     pub started_at: Option<NaiveDateTime>,
     pub completed_at: Option<NaiveDateTime>,
     pub updated_at: NaiveDateTime,
+    pub rollout_options: Option<String>,
 }
 
-pub const ACTIVE: [&str; 3] = ["Created", "Queued", "InProgress"];
+pub const ACTIVE: [&str; 5] = [
+    "Created",
+    "Queued",
+    "InProgress",
+    "Paused",
+    "AwaitingApproval",
+];
 
 pub fn insert(conn: &mut AnyConnection, row: &DeploymentRow) -> Result<(), ApiError> {
     diesel::insert_into(deployments::table)
@@ -179,4 +186,54 @@ pub fn finish(
     ))
     .execute(conn)?;
     Ok(n == 1)
+}
+
+/// Mirrors the rollout's running status (`InProgress`, `Paused`, `AwaitingApproval`).
+pub fn set_running_status(
+    conn: &mut AnyConnection,
+    id: &str,
+    from: &str,
+    to: &str,
+) -> Result<bool, ApiError> {
+    let n = diesel::update(
+        deployments::table
+            .filter(deployments::id.eq(id))
+            .filter(deployments::status.eq(from)),
+    )
+    .set((
+        deployments::status.eq(to),
+        deployments::updated_at.eq(liftoff_kit::db::now()),
+    ))
+    .execute(conn)?;
+    Ok(n == 1)
+}
+
+/// The group's newest successful deployment before `before` of another revision than
+/// `revision`: what a rollback of a deployment of `revision` goes back to.
+pub fn last_good_before(
+    conn: &mut AnyConnection,
+    group_id: &str,
+    before: &str,
+    revision: &str,
+) -> Result<Option<DeploymentRow>, ApiError> {
+    Ok(deployments::table
+        .filter(deployments::group_id.eq(group_id))
+        .filter(deployments::status.eq("Succeeded"))
+        .filter(deployments::id.lt(before))
+        .filter(deployments::revision_id.ne(revision))
+        .order(deployments::id.desc())
+        .select(DeploymentRow::as_select())
+        .first(conn)
+        .optional()?)
+}
+
+/// The rollback deployment of `id`, if one was started.
+pub fn rollback_of(conn: &mut AnyConnection, id: &str) -> Result<Option<DeploymentRow>, ApiError> {
+    Ok(deployments::table
+        .filter(deployments::rollback_of.eq(id))
+        .filter(deployments::reason.eq("rollback"))
+        .order(deployments::id.asc())
+        .select(DeploymentRow::as_select())
+        .first(conn)
+        .optional()?)
 }

@@ -2,6 +2,7 @@
 
 pub mod applications;
 pub mod bundles;
+pub mod configs;
 pub mod deployments;
 pub mod groups;
 pub mod revisions;
