@@ -202,7 +202,11 @@ async fn custom_configurations_are_validated_carried_to_the_scheduler_and_delete
     assert_eq!(d.deployment_config, "half-zoned");
     let spec = scheduler_spec(&p, d.deployment_id).await;
     assert_eq!(spec["zone_mode"], "zone-at-a-time", "{spec}");
-    assert_eq!(spec["canary_batch_size"], 2, "{spec}");
+    assert_eq!(
+        spec["canary"],
+        json!({"type": "HOST_COUNT", "value": 2}),
+        "{spec}"
+    );
     assert_eq!(
         spec["minimum_healthy"],
         json!({"type": "FLEET_PERCENT", "value": 50})
@@ -251,7 +255,7 @@ async fn custom_configurations_are_validated_carried_to_the_scheduler_and_delete
     let spec = scheduler_spec(&p, d2.deployment_id).await;
     assert_eq!(spec["zone_mode"], "striped", "{spec}");
     assert!(
-        spec.get("canary_batch_size").is_none_or(Value::is_null),
+        spec.get("canary").is_none_or(Value::is_null),
         "{spec}"
     );
     api.stop_deployment(d2.deployment_id).await.unwrap();

@@ -116,6 +116,7 @@ pub async fn tenant(p: &TestPlatform, team: &str, hosts: usize, deploy: bool) ->
         name: config.clone(),
         minimum_healthy: MinimumHealthy::HostCount(0),
         zone_mode: None,
+        zone_bake_secs: None,
         canary_batch_size: None,
     })
     .await

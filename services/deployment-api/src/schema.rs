@@ -90,6 +90,7 @@ diesel::table! {
         zone_mode -> Nullable<Text>,
         canary_batch_size -> Nullable<Integer>,
         idempotency_lease_until -> Nullable<Timestamp>,
+        rollout_options -> Nullable<Text>,
     }
 }
 
@@ -103,6 +104,7 @@ diesel::table! {
         canary_batch_size -> Nullable<Integer>,
         created_by -> Text,
         created_at -> Timestamp,
+        zone_bake_secs -> Integer,
     }
 }
 

@@ -106,8 +106,37 @@ pub enum Command {
     Deploy(DeployArgs),
     /// A deployment's status, per host and event.
     Status { id: uuid::Uuid },
-    /// Stop a deployment.
+    /// Stop a deployment: nothing new starts; hosts already running finish.
     Stop { id: uuid::Uuid },
+    /// Roll a deployment back: a new deployment of the group's last good revision before it,
+    /// the hosts that failed first (a running deployment is stopped first).
+    Rollback {
+        id: uuid::Uuid,
+        /// Follow the rollback and exit 0 only if it succeeded.
+        #[arg(long)]
+        wait: bool,
+    },
+    /// Hold a running deployment: nothing new starts and it does not conclude.
+    Pause { id: uuid::Uuid },
+    /// Resume a paused deployment.
+    Resume { id: uuid::Uuid },
+    /// Approve the rest of the fleet after the canary batch.
+    Approve { id: uuid::Uuid },
+    /// Retry a running deployment's failed hosts (all, or those given with --host).
+    Retry {
+        id: uuid::Uuid,
+        #[arg(long = "host")]
+        hosts: Vec<uuid::Uuid>,
+    },
+    /// Take a host out of a running deployment.
+    Exclude {
+        id: uuid::Uuid,
+        #[arg(long)]
+        host: uuid::Uuid,
+    },
+    /// Benchmarks (not tests): measure the control plane against local work.
+    #[command(subcommand)]
+    Bench(BenchCmd),
     /// List deployments, newest first.
     Deployments(DeploymentsArgs),
     /// The fleet's hosts.
@@ -216,6 +245,46 @@ pub struct DeployArgs {
     /// Retrying with the same key never starts a second deployment.
     #[arg(long)]
     pub idempotency_key: Option<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum BenchCmd {
+    /// One deployment across a simulated fleet (real agent code and hooks) against the floor:
+    /// the same per-host work run locally in the same waves.
+    Rollout(BenchRolloutArgs),
+}
+
+#[derive(Debug, Args, Clone)]
+pub struct BenchRolloutArgs {
+    #[arg(long, default_value_t = 100)]
+    pub hosts: usize,
+    #[arg(long, default_value_t = 3)]
+    pub zones: usize,
+    /// Hosts in progress at once: `P%` of the fleet or a count.
+    #[arg(long, default_value = "10%")]
+    pub window: String,
+    /// Time the hooks of one host take, in milliseconds (spread over four hooks).
+    #[arg(long, default_value_t = 100)]
+    pub hook_ms: u64,
+    /// PostgreSQL (or sqlite://) for the control plane; default: SQLite in a temp dir.
+    #[arg(long)]
+    pub database_url: Option<String>,
+}
+
+/// `N` (a count) or `P%` (a percent).
+pub fn parse_share(s: &str) -> Result<(bool, u32), String> {
+    let (num, percent) = match s.strip_suffix('%') {
+        Some(n) => (n, true),
+        None => (s, false),
+    };
+    let n: u32 = num
+        .trim()
+        .parse()
+        .map_err(|_| format!("{s:?}: expected a count like 5 or a percent like 10%"))?;
+    if percent && n > 100 {
+        return Err(format!("{s:?}: a percent is at most 100"));
+    }
+    Ok((percent, n))
 }
 
 #[derive(Debug, Subcommand)]

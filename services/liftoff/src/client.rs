@@ -9,6 +9,10 @@ use serde::Serialize;
 
 use crate::cli::{Command, DeployArgs, Global};
 
+pub fn status_line(d: &Deployment) -> String {
+    format!("deployment {} is {}", d.deployment_id, d.status.as_str())
+}
+
 /// The token: `--token`/`LIFTOFF_TOKEN`, else `<data-dir>/admin.token`.
 pub fn token(g: &Global) -> anyhow::Result<String> {
     if let Some(t) = &g.token {
@@ -78,18 +82,23 @@ pub async fn run(g: &Global, command: Command) -> anyhow::Result<ExitCode> {
         }
         Command::Stop { id } => {
             let d = api.stop_deployment(id).await?;
-            print(g, &d, |d| {
-                format!("deployment {} is {}", d.deployment_id, d.status.as_str())
-            })?;
+            print(g, &d, status_line)?;
         }
         Command::Hosts { .. } | Command::Host(_) | Command::EnrollToken(_) => {
             return crate::hosts::run(g, command).await;
         }
+        Command::Rollback { .. }
+        | Command::Pause { .. }
+        | Command::Resume { .. }
+        | Command::Approve { .. }
+        | Command::Retry { .. }
+        | Command::Exclude { .. } => return crate::operate::run(g, &api, command).await,
         Command::Up { .. }
         | Command::Serve(_)
         | Command::Agent(_)
         | Command::Demo { .. }
         | Command::Openapi { .. }
+        | Command::Bench(_)
         | Command::History(_)
         | Command::Audit(_) => {
             anyhow::bail!("not a client command")

@@ -6,12 +6,14 @@ use std::process::ExitCode;
 use clap::Parser;
 
 mod access;
+mod bench;
 mod cli;
 mod client;
 mod commands;
 mod demo;
 mod history_cmd;
 mod hosts;
+mod operate;
 mod progress;
 mod server;
 
@@ -22,7 +24,7 @@ async fn main() -> ExitCode {
     let cli = Cli::parse();
     let default_filter = match &cli.command {
         Command::Up { .. } | Command::Serve(_) | Command::Agent(_) => "info",
-        Command::Demo { .. } => "warn",
+        Command::Demo { .. } | Command::Bench(_) => "warn",
         _ => "error",
     };
     let _telemetry = liftoff_kit::telemetry::init("liftoff", default_filter);
@@ -56,6 +58,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         } => demo::run(&g, hosts, zones, exit, listen).await,
         Command::History(cmd) => history_cmd::run(&g, cmd).await,
         Command::Audit(args) => history_cmd::audit(&g, args).await,
+        Command::Bench(cli::BenchCmd::Rollout(args)) => bench::rollout(&g, args).await,
         other => client::run(&g, other).await,
     }
 }

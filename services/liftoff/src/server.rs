@@ -36,6 +36,7 @@ pub async fn up(
 ) -> anyhow::Result<ExitCode> {
     auth.apply(&mut settings);
     settings.registry = liftoff_host_registry::Config::from_env()?;
+    settings.scheduler = liftoff_scheduler::Config::from_env();
     let running = liftoff_platform::up(UpConfig {
         listen,
         data_dir: g.data_dir.clone(),
@@ -66,6 +67,7 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
     let mut settings = args.options.settings();
     args.auth.apply(&mut settings);
     settings.registry = liftoff_host_registry::Config::from_env()?;
+    settings.scheduler = liftoff_scheduler::Config::from_env();
     // A service running apart follows deployment-api's revocation feed.
     if args.service != "deployment-api" {
         settings.auth.revocations_from = args.deployment_api_url.clone();

@@ -16,6 +16,13 @@ diesel::table! {
         started_at -> Nullable<Timestamp>,
         completed_at -> Nullable<Timestamp>,
         updated_at -> Timestamp,
+        canary_hosts -> Integer,
+        approved_at -> Nullable<Timestamp>,
+        current_zone -> Nullable<Text>,
+        gate_until -> Nullable<Timestamp>,
+        lease_owner -> Nullable<Text>,
+        lease_epoch -> BigInt,
+        lease_expires_at -> Nullable<Timestamp>,
     }
 }
 
@@ -32,6 +39,31 @@ diesel::table! {
         message -> Nullable<Text>,
         started_at -> Nullable<Timestamp>,
         completed_at -> Nullable<Timestamp>,
+        tier -> Integer,
+        dispatched_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    rollout_zones (deployment_id, zone) {
+        deployment_id -> Text,
+        zone -> Text,
+        pending -> Integer,
+        in_flight -> Integer,
+        succeeded -> Integer,
+        failed -> Integer,
+        skipped -> Integer,
+    }
+}
+
+diesel::table! {
+    host_revisions (team, application, host_id) {
+        team -> Text,
+        application -> Text,
+        host_id -> Text,
+        revision_id -> Text,
+        deployment_id -> Text,
+        updated_at -> Timestamp,
     }
 }
 

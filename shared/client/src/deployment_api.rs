@@ -158,6 +158,55 @@ impl DeploymentApiClient {
             .await
     }
 
+    /// Rolls `id` back: answers the new rollback deployment.
+    pub async fn rollback_deployment(&self, id: Uuid) -> Result<Deployment, ClientError> {
+        self.0
+            .post(
+                &format!("/v1/deployments/{id}/rollback"),
+                &serde_json::json!({}),
+            )
+            .await
+    }
+
+    /// `pause`, `resume` or `approve`.
+    pub async fn control_deployment(
+        &self,
+        id: Uuid,
+        action: &str,
+    ) -> Result<Deployment, ClientError> {
+        self.0
+            .post(
+                &format!("/v1/deployments/{id}/{action}"),
+                &serde_json::json!({}),
+            )
+            .await
+    }
+
+    /// Retries the failed hosts (all of them when `hosts` is empty).
+    pub async fn retry_failed_hosts(
+        &self,
+        id: Uuid,
+        hosts: &[Uuid],
+    ) -> Result<Deployment, ClientError> {
+        self.0
+            .post(
+                &format!("/v1/deployments/{id}/retry-failed-hosts"),
+                &RetryFailedHosts {
+                    hosts: hosts.to_vec(),
+                },
+            )
+            .await
+    }
+
+    pub async fn exclude_host(&self, id: Uuid, host: Uuid) -> Result<Deployment, ClientError> {
+        self.0
+            .post(
+                &format!("/v1/deployments/{id}/hosts/{host}/exclude"),
+                &serde_json::json!({}),
+            )
+            .await
+    }
+
     /// Downloads a bundle to `dest` (for agents); returns the number of bytes written.
     /// The caller verifies the digest before using a byte of it.
     pub async fn download_bundle(

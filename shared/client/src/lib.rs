@@ -42,10 +42,11 @@ impl ClientError {
             _ => None,
         }
     }
-    /// Worth retrying: transport failures and 5xx/429.
+    /// Worth retrying: transport failures, 5xx, 429, and 408 (the server gave up waiting for
+    /// the request, e.g. while it was busy).
     pub fn is_retryable(&self) -> bool {
         match self {
-            Self::Api { status, .. } => *status >= 500 || *status == 429,
+            Self::Api { status, .. } => *status >= 500 || *status == 429 || *status == 408,
             Self::Transport(_) => true,
             Self::Decode(_) => false,
         }

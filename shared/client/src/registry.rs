@@ -55,6 +55,17 @@ impl RegistryClient {
             .await
     }
 
+    /// Every host in `state`, of every team (service callers).
+    pub async fn list_hosts_in_state(&self, state: HostState) -> Result<HostList, ClientError> {
+        self.0
+            .send(
+                self.0
+                    .request(Method::GET, "/v1/hosts")
+                    .query(&[("state", state.as_str())]),
+            )
+            .await
+    }
+
     pub async fn get_host(&self, host: Uuid) -> Result<Host, ClientError> {
         self.0.get(&format!("/v1/hosts/{host}")).await
     }

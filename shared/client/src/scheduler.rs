@@ -30,11 +30,49 @@ impl SchedulerClient {
         self.0.get(&format!("/v1/rollouts/{deployment_id}")).await
     }
 
+    /// The rollout with only as much per-host detail as `detail` says.
+    pub async fn get_rollout_detail(
+        &self,
+        deployment_id: Uuid,
+        detail: RolloutDetail,
+    ) -> Result<Rollout, ClientError> {
+        let d = match detail {
+            RolloutDetail::Summary => "summary",
+            RolloutDetail::Hosts => "hosts",
+            RolloutDetail::Full => "full",
+        };
+        self.0
+            .get(&format!("/v1/rollouts/{deployment_id}?detail={d}"))
+            .await
+    }
+
     pub async fn stop_rollout(&self, deployment_id: Uuid) -> Result<Rollout, ClientError> {
+        self.control(deployment_id, "stop", &RolloutAction::default())
+            .await
+    }
+
+    /// An operator control: `stop`, `pause`, `resume`, `approve` or `retry-failed-hosts`.
+    pub async fn control(
+        &self,
+        deployment_id: Uuid,
+        action: &str,
+        body: &RolloutAction,
+    ) -> Result<Rollout, ClientError> {
+        self.0
+            .post(&format!("/v1/rollouts/{deployment_id}/{action}"), body)
+            .await
+    }
+
+    pub async fn exclude_host(
+        &self,
+        deployment_id: Uuid,
+        host: Uuid,
+        body: &RolloutAction,
+    ) -> Result<Rollout, ClientError> {
         self.0
             .post(
-                &format!("/v1/rollouts/{deployment_id}/stop"),
-                &serde_json::json!({}),
+                &format!("/v1/rollouts/{deployment_id}/hosts/{host}/exclude"),
+                body,
             )
             .await
     }

@@ -181,27 +181,14 @@ impl MinimumHealthy {
     }
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq, Eq)]
-pub struct DeploymentConfig {
-    pub name: String,
-    pub minimum_healthy: MinimumHealthy,
-    pub builtin: bool,
-    /// How batches are spread over zones.
-    #[serde(default)]
-    pub zone_mode: ZoneMode,
-    /// Hosts in a first canary batch, when the configuration has one.
-    #[serde(default)]
-    pub canary_batch_size: Option<u32>,
-}
-
-/// How a rollout spreads its batches over the fleet's zones.
+/// How a rollout moves through the zones of a fleet.
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, ToSchema, PartialEq, Eq, Default, Hash)]
 #[serde(rename_all = "kebab-case")]
 pub enum ZoneMode {
-    /// Every batch takes an equal share of every zone at once.
+    /// Every batch takes its share of every zone at once (the default).
     #[default]
     Striped,
-    /// One zone after another.
+    /// One zone after another, with an optional bake time between zones.
     ZoneAtATime,
 }
 
@@ -221,6 +208,44 @@ impl ZoneMode {
     }
 }
 
+/// The size of a canary batch: the first hosts, which must succeed and be approved before
+/// the rest of the fleet is touched.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, ToSchema, PartialEq, Eq, Hash)]
+#[serde(tag = "type", content = "value", rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum CanaryBatch {
+    HostCount(u32),
+    /// Percent of the fleet, rounded up to whole hosts.
+    FleetPercent(u32),
+}
+
+impl CanaryBatch {
+    /// Hosts in the canary batch of a fleet of `fleet` hosts (at least one, at most all).
+    pub fn hosts(&self, fleet: u64) -> u64 {
+        let n = match *self {
+            Self::HostCount(n) => u64::from(n),
+            Self::FleetPercent(p) => (fleet * u64::from(p)).div_ceil(100),
+        };
+        n.clamp(1, fleet.max(1))
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq, Eq)]
+pub struct DeploymentConfig {
+    pub name: String,
+    pub minimum_healthy: MinimumHealthy,
+    pub builtin: bool,
+    /// How batches are spread over zones.
+    #[serde(default)]
+    pub zone_mode: ZoneMode,
+    /// With `zone-at-a-time`: seconds to wait after one zone finishes before the next starts.
+    #[serde(default)]
+    pub zone_bake_secs: u32,
+    /// Hosts in a first canary batch, when the configuration has one; the deployment waits
+    /// in `AwaitingApproval` after it until `approve`.
+    #[serde(default)]
+    pub canary_batch_size: Option<u32>,
+}
+
 /// A custom deployment configuration of the caller's team.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -231,6 +256,10 @@ pub struct CreateDeploymentConfig {
     pub minimum_healthy: MinimumHealthy,
     #[serde(default)]
     pub zone_mode: Option<ZoneMode>,
+    /// Only with `zone-at-a-time`: seconds between one zone finishing and the next starting
+    /// (at most 86400).
+    #[serde(default)]
+    pub zone_bake_secs: Option<u32>,
     /// Hosts in a first canary batch (1 or more).
     #[serde(default)]
     pub canary_batch_size: Option<u32>,
@@ -260,6 +289,10 @@ pub enum DeploymentStatus {
     Created,
     Queued,
     InProgress,
+    /// Held by an operator (`pause`); `resume` continues it.
+    Paused,
+    /// The canary batch finished; `approve` rolls out to the rest.
+    AwaitingApproval,
     Succeeded,
     Failed,
     Stopped,
@@ -271,6 +304,8 @@ impl DeploymentStatus {
             Self::Created => "Created",
             Self::Queued => "Queued",
             Self::InProgress => "InProgress",
+            Self::Paused => "Paused",
+            Self::AwaitingApproval => "AwaitingApproval",
             Self::Succeeded => "Succeeded",
             Self::Failed => "Failed",
             Self::Stopped => "Stopped",
@@ -281,6 +316,8 @@ impl DeploymentStatus {
             "Created" => Self::Created,
             "Queued" => Self::Queued,
             "InProgress" => Self::InProgress,
+            "Paused" => Self::Paused,
+            "AwaitingApproval" => Self::AwaitingApproval,
             "Succeeded" => Self::Succeeded,
             "Failed" => Self::Failed,
             "Stopped" => Self::Stopped,
@@ -340,8 +377,22 @@ pub struct Deployment {
     /// Why it failed or stopped.
     pub error: Option<ErrorDetail>,
     pub overview: HostOverview,
+    /// With `zone-at-a-time`: the zone being updated.
+    #[serde(default)]
+    pub current_zone: Option<String>,
+    /// With `zone-at-a-time` and a bake time: the next zone starts after this.
+    #[serde(default)]
+    pub bake_until: Option<DateTime<Utc>>,
     /// Per-host, per-event detail (empty in lists).
     pub hosts: Vec<RolloutHost>,
+}
+
+/// Which failed hosts to retry (default: all of them).
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, Default)]
+#[serde(deny_unknown_fields)]
+pub struct RetryFailedHosts {
+    #[serde(default)]
+    pub hosts: Vec<Uuid>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]

@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use crate::deployments::{BundleRef, MinimumHealthy, ZoneMode};
+use crate::deployments::{BundleRef, CanaryBatch, MinimumHealthy, ZoneMode};
 
 /// The hand-off from deployment-api: roll this revision out to the group's hosts.
 /// `PUT /v1/rollouts/{deployment_id}` is idempotent: the same body again changes nothing.
@@ -23,21 +23,31 @@ pub struct CreateRollout {
     pub selector: BTreeMap<String, Vec<String>>,
     pub minimum_healthy: MinimumHealthy,
     pub created_by: String,
-    /// From the deployment configuration.
-    #[serde(default)]
-    pub zone_mode: ZoneMode,
-    /// From the deployment configuration: hosts in a first canary batch.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub canary_batch_size: Option<u32>,
     /// Exactly these hosts instead of the ones `selector` selects (a scale-out install).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub hosts: Option<Vec<Uuid>>,
+    /// `striped` (default): every batch takes its share of every zone; `zone-at-a-time`.
+    #[serde(default)]
+    pub zone_mode: ZoneMode,
+    /// With `zone-at-a-time`: seconds to wait after a zone finishes before the next starts.
+    #[serde(default)]
+    pub zone_bake_secs: u32,
+    /// A first batch that must be approved before the rest of the fleet is touched.
+    #[serde(default)]
+    pub canary: Option<CanaryBatch>,
+    /// The deployment this one rolls back: its failed hosts go first.
+    #[serde(default)]
+    pub rollback_of: Option<Uuid>,
 }
 
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, ToSchema, PartialEq, Eq, Hash)]
 pub enum RolloutStatus {
     Pending,
     InProgress,
+    /// Held by an operator: nothing new starts and nothing concludes until resumed.
+    Paused,
+    /// The canary batch finished: waiting for an operator to approve the rest.
+    AwaitingApproval,
     Succeeded,
     Failed,
     Stopped,
@@ -48,6 +58,8 @@ impl RolloutStatus {
         match self {
             Self::Pending => "Pending",
             Self::InProgress => "InProgress",
+            Self::Paused => "Paused",
+            Self::AwaitingApproval => "AwaitingApproval",
             Self::Succeeded => "Succeeded",
             Self::Failed => "Failed",
             Self::Stopped => "Stopped",
@@ -57,6 +69,8 @@ impl RolloutStatus {
         Some(match s {
             "Pending" => Self::Pending,
             "InProgress" => Self::InProgress,
+            "Paused" => Self::Paused,
+            "AwaitingApproval" => Self::AwaitingApproval,
             "Succeeded" => Self::Succeeded,
             "Failed" => Self::Failed,
             "Stopped" => Self::Stopped,
@@ -79,7 +93,8 @@ pub enum HostTargetStatus {
     InProgress,
     Succeeded,
     Failed,
-    /// Never started because the rollout ended first.
+    /// Not part of the rollout (any more): it ended before the host started, an operator
+    /// excluded it (`error_code` `excluded`), or it left the group (`left-group`).
     Skipped,
 }
 
@@ -195,6 +210,9 @@ pub struct RolloutHost {
     pub status: HostTargetStatus,
     pub attempt: i32,
     pub command_id: Option<Uuid>,
+    /// When the current attempt's command was ready for the agent.
+    #[serde(default)]
+    pub dispatched_at: Option<DateTime<Utc>>,
     /// `script-failed`, `timed-out`, `agent-lost`, `never-started`, or an agent error code.
     pub error_code: Option<String>,
     pub message: Option<String>,
@@ -216,7 +234,48 @@ pub struct Rollout {
     pub started_at: Option<DateTime<Utc>>,
     pub completed_at: Option<DateTime<Utc>>,
     pub overview: HostOverview,
+    #[serde(default)]
+    pub zone_mode: ZoneMode,
+    /// Hosts in the canary batch (0: none).
+    #[serde(default)]
+    pub canary_hosts: u64,
+    /// When an operator approved the rest of the fleet after the canary batch.
+    #[serde(default)]
+    pub approved_at: Option<DateTime<Utc>>,
+    /// With `zone-at-a-time`: the zone being updated.
+    #[serde(default)]
+    pub current_zone: Option<String>,
+    /// With `zone-at-a-time` and a bake time: the next zone starts after this.
+    #[serde(default)]
+    pub bake_until: Option<DateTime<Utc>>,
+    #[serde(default)]
+    pub rollback_of: Option<Uuid>,
+    /// Per host, in rollout order (empty when only the summary was asked for).
     pub hosts: Vec<RolloutHost>,
+}
+
+/// How much of a rollout to return.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, ToSchema, PartialEq, Eq, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum RolloutDetail {
+    /// Status and counts only.
+    Summary,
+    /// Every host, without its lifecycle events.
+    Hosts,
+    /// Every host with every lifecycle event and its output tail.
+    #[default]
+    Full,
+}
+
+/// An operator's action on a running rollout (service credential; `actor` is who asked).
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, Default, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct RolloutAction {
+    #[serde(default)]
+    pub actor: Option<String>,
+    /// `retry-failed`: only these failed hosts (default: every failed host).
+    #[serde(default)]
+    pub hosts: Vec<Uuid>,
 }
 
 /// What a host is told to do.

@@ -5,6 +5,7 @@ use liftoff_kit::{ApiError, Caller, Role};
 use liftoff_types::ErrorBody;
 use liftoff_types::deployments::{
     CreateDeployment, Deployment, DeploymentList, DeploymentReason, DeploymentStatus,
+    RetryFailedHosts,
 };
 use serde::Deserialize;
 use utoipa::IntoParams;
@@ -136,6 +137,147 @@ pub async fn stop_deployment(
 ) -> Result<HttpResponse, ApiError> {
     let team = caller.team(Role::Deployer)?.to_string();
     Ok(HttpResponse::Ok().json(
-        app::deployments::stop(&state, team, caller.subject().to_string(), id.into_inner()).await?,
+        app::operations::stop(&state, team, caller.subject().to_string(), id.into_inner()).await?,
     ))
+}
+
+/// Rolls a deployment back: a new deployment (reason `rollback`, `rollback_of` this one) of
+/// the group's last good revision before it, the hosts that failed first. A running
+/// deployment is stopped first; asking twice answers the same rollback.
+#[utoipa::path(
+    tag = "deployments",
+    params(("id" = Uuid, Path, description = "Deployment id")),
+    responses(
+        (status = 201, body = Deployment, description = "The rollback deployment"),
+        (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 409, body = ErrorBody, description = "no_previous_revision, deployment_in_progress"), (status = 503, body = ErrorBody)
+    ),
+    security(("bearer" = []))
+)]
+#[post("/v1/deployments/{id}/rollback")]
+pub async fn rollback_deployment(
+    state: web::Data<State>,
+    caller: Caller,
+    id: web::Path<Uuid>,
+) -> Result<HttpResponse, ApiError> {
+    let team = caller.team(Role::Deployer)?.to_string();
+    let d = app::operations::rollback(&state, team, caller.subject().to_string(), id.into_inner())
+        .await?;
+    Ok(HttpResponse::Created().json(d))
+}
+
+macro_rules! control {
+    ($name:ident, $path:literal, $action:literal, $doc:literal) => {
+        #[doc = $doc]
+        #[utoipa::path(
+            tag = "deployments",
+            params(("id" = Uuid, Path, description = "Deployment id")),
+            responses(
+                (status = 200, body = Deployment), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+                (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 503, body = ErrorBody)
+            ),
+            security(("bearer" = []))
+        )]
+        #[post($path)]
+        pub async fn $name(
+            state: web::Data<State>,
+            caller: Caller,
+            id: web::Path<Uuid>,
+        ) -> Result<HttpResponse, ApiError> {
+            let team = caller.team(Role::Deployer)?.to_string();
+            let d = app::operations::control(
+                &state, team, caller.subject().to_string(), id.into_inner(), $action, Vec::new(), None,
+            )
+            .await?;
+            Ok(HttpResponse::Ok().json(d))
+        }
+    };
+}
+
+control!(
+    pause_deployment,
+    "/v1/deployments/{id}/pause",
+    "pause",
+    "Holds a running deployment: nothing new starts and it does not conclude; running hosts finish."
+);
+control!(
+    resume_deployment,
+    "/v1/deployments/{id}/resume",
+    "resume",
+    "Resumes a paused deployment where it was."
+);
+control!(
+    approve_deployment,
+    "/v1/deployments/{id}/approve",
+    "approve",
+    "Approves the rest of the fleet after the canary batch succeeded."
+);
+
+/// Gives the failed hosts (all, or those listed) another attempt, first in line.
+#[utoipa::path(
+    tag = "deployments",
+    params(("id" = Uuid, Path, description = "Deployment id")),
+    request_body(content = Option<RetryFailedHosts>, description = "Optional: only these hosts"),
+    responses(
+        (status = 200, body = Deployment), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+        (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 503, body = ErrorBody)
+    ),
+    security(("bearer" = []))
+)]
+#[post("/v1/deployments/{id}/retry-failed-hosts")]
+pub async fn retry_failed_hosts(
+    state: web::Data<State>,
+    caller: Caller,
+    id: web::Path<Uuid>,
+    body: web::Bytes,
+) -> Result<HttpResponse, ApiError> {
+    let team = caller.team(Role::Deployer)?.to_string();
+    let req: RetryFailedHosts = if body.iter().all(u8::is_ascii_whitespace) {
+        RetryFailedHosts::default()
+    } else {
+        serde_json::from_slice(&body)
+            .map_err(|e| ApiError::bad_request("invalid_json", e.to_string()))?
+    };
+    let d = app::operations::control(
+        &state,
+        team,
+        caller.subject().to_string(),
+        id.into_inner(),
+        "retry-failed-hosts",
+        req.hosts,
+        None,
+    )
+    .await?;
+    Ok(HttpResponse::Ok().json(d))
+}
+
+/// Takes a host out of a running deployment (and out of its availability arithmetic).
+#[utoipa::path(
+    tag = "deployments",
+    params(("id" = Uuid, Path, description = "Deployment id"), ("host" = Uuid, Path, description = "Host id")),
+    responses(
+        (status = 200, body = Deployment), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+        (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody, description = "host_running, host_finished"), (status = 503, body = ErrorBody)
+    ),
+    security(("bearer" = []))
+)]
+#[post("/v1/deployments/{id}/hosts/{host}/exclude")]
+pub async fn exclude_host(
+    state: web::Data<State>,
+    caller: Caller,
+    path: web::Path<(Uuid, Uuid)>,
+) -> Result<HttpResponse, ApiError> {
+    let team = caller.team(Role::Deployer)?.to_string();
+    let (id, host) = path.into_inner();
+    let d = app::operations::control(
+        &state,
+        team,
+        caller.subject().to_string(),
+        id,
+        "exclude",
+        Vec::new(),
+        Some(host),
+    )
+    .await?;
+    Ok(HttpResponse::Ok().json(d))
 }

@@ -36,6 +36,8 @@ mod tokens;
         configs::list_configs, configs::create_config, configs::get_config, configs::delete_config,
         stages::list_stages, stages::promote,
         deployments::create_deployment, deployments::list_deployments, deployments::get_deployment, deployments::stop_deployment,
+        deployments::rollback_deployment, deployments::pause_deployment, deployments::resume_deployment, deployments::approve_deployment,
+        deployments::retry_failed_hosts, deployments::exclude_host,
         teams::create_team, teams::list_teams, teams::get_team, teams::disable_team, teams::enable_team,
         teams::create_token, teams::list_tokens, tokens::revoke_token, tokens::revocations,
         scale_out::scale_out,
@@ -50,7 +52,7 @@ mod tokens;
         CreateTeam, Team, TeamList, TeamRole, CreateToken, CreatedToken, TokenRecord, TokenList, RevokedToken,
         Revocation, RevocationKind, RevocationPage,
         liftoff_types::scale_out::ScaleOutRequest, liftoff_types::scale_out::ScaleOutPlan, liftoff_types::scale_out::ScaleOutInstall,
-        liftoff_types::registry::InstallMode
+        liftoff_types::registry::InstallMode, RetryFailedHosts
     )),
     modifiers(&BearerSecurity),
     tags(
@@ -92,6 +94,12 @@ pub fn configure(cfg: &mut web::ServiceConfig, state: web::Data<State>) {
         .service(deployments::list_deployments)
         .service(deployments::get_deployment)
         .service(deployments::stop_deployment)
+        .service(deployments::rollback_deployment)
+        .service(deployments::pause_deployment)
+        .service(deployments::resume_deployment)
+        .service(deployments::approve_deployment)
+        .service(deployments::retry_failed_hosts)
+        .service(deployments::exclude_host)
         .service(teams::create_team)
         .service(teams::list_teams)
         .service(teams::get_team)

@@ -18,6 +18,8 @@ pub const DEFAULT: &str = "AllAtOnce";
 
 /// Largest `HOST_COUNT` accepted: far above any fleet, low enough to catch typos.
 const MAX_HOST_COUNT: u32 = 1_000_000;
+/// Longest bake between zones: a day.
+const MAX_ZONE_BAKE_SECS: u32 = 86_400;
 
 pub fn builtins() -> Vec<DeploymentConfig> {
     [
@@ -31,6 +33,7 @@ pub fn builtins() -> Vec<DeploymentConfig> {
         minimum_healthy,
         builtin: true,
         zone_mode: ZoneMode::Striped,
+        zone_bake_secs: 0,
         canary_batch_size: None,
     })
     .collect()
@@ -48,6 +51,7 @@ fn to_config(row: &ConfigRow) -> Result<DeploymentConfig, ApiError> {
         minimum_healthy: serde_json::from_str(&row.minimum_healthy)?,
         builtin: false,
         zone_mode: ZoneMode::parse(&row.zone_mode).unwrap_or_default(),
+        zone_bake_secs: row.zone_bake_secs.max(0) as u32,
         canary_batch_size: row.canary_batch_size.map(|n| n.max(0) as u32),
     })
 }
@@ -90,6 +94,17 @@ pub fn validate(req: &CreateDeploymentConfig) -> Result<(), ApiError> {
         }
         _ => {}
     }
+    let bake = req.zone_bake_secs.unwrap_or(0);
+    if bake > MAX_ZONE_BAKE_SECS {
+        return Err(ApiError::invalid_field(format!(
+            "zone_bake_secs: at most {MAX_ZONE_BAKE_SECS} seconds"
+        )));
+    }
+    if bake > 0 && req.zone_mode != Some(ZoneMode::ZoneAtATime) {
+        return Err(ApiError::invalid_field(
+            "zone_bake_secs: only with zone_mode zone-at-a-time",
+        ));
+    }
     if let Some(n) = req.canary_batch_size
         && (n == 0 || n > MAX_HOST_COUNT)
     {
@@ -114,6 +129,7 @@ pub async fn create(
         minimum_healthy: serde_json::to_string(&req.minimum_healthy)?,
         zone_mode: req.zone_mode.unwrap_or_default().as_str().to_string(),
         canary_batch_size: req.canary_batch_size.map(|n| n as i32),
+        zone_bake_secs: req.zone_bake_secs.unwrap_or(0) as i32,
         created_by: actor.clone(),
         created_at: now(),
     };

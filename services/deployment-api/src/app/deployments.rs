@@ -2,15 +2,16 @@
 //! The row is written before the hand-off; a hand-off that fails is retried by the tick, and
 //! the scheduler's `PUT` is idempotent, so nothing is lost or started twice.
 
+use liftoff_kit::ApiError;
 use liftoff_kit::db::{now, to_utc, uuid};
-use liftoff_kit::{ApiError, outbox};
 use liftoff_types::ErrorDetail;
 use liftoff_types::deployments::*;
 use liftoff_types::names::{validate_name, validate_text};
-use liftoff_types::scheduler::{CreateRollout, HostOverview, Rollout};
+use liftoff_types::scheduler::{CreateRollout, HostOverview, Rollout, RolloutDetail};
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
+pub use super::intake::{NewDeployment, RolloutOptions, insert_deployment};
 use crate::State;
 use crate::store::deployments::{self, DeploymentRow, ListFilter};
 use crate::store::{applications, bundles, groups, revisions, scale_out};
@@ -18,7 +19,10 @@ use crate::store::{applications, bundles, groups, revisions, scale_out};
 pub const DEFAULT_PAGE: i64 = 50;
 pub const MAX_PAGE: i64 = 200;
 
-fn to_deployment(row: &DeploymentRow, rollout: Option<&Rollout>) -> Result<Deployment, ApiError> {
+pub fn to_deployment(
+    row: &DeploymentRow,
+    rollout: Option<&Rollout>,
+) -> Result<Deployment, ApiError> {
     let overview = match (rollout, &row.overview) {
         (Some(r), _) => r.overview,
         (None, Some(stored)) => serde_json::from_str(stored)?,
@@ -45,6 +49,8 @@ fn to_deployment(row: &DeploymentRow, rollout: Option<&Rollout>) -> Result<Deplo
             message: row.error_message.clone().unwrap_or_default(),
         }),
         overview,
+        current_zone: rollout.and_then(|r| r.current_zone.clone()),
+        bake_until: rollout.and_then(|r| r.bake_until),
         hosts: rollout.map(|r| r.hosts.clone()).unwrap_or_default(),
     })
 }
@@ -115,71 +121,47 @@ pub async fn create_with_reason(
                 return Ok((existing, false));
             }
             let app = applications::require(c, &team, &req.application)?;
-            let group = groups::by_name(c, &app.id, &req.deployment_group)?
-                .ok_or_else(|| ApiError::not_found(format!("deployment group {:?} not found", req.deployment_group)))?;
+            let group = groups::by_name(c, &app.id, &req.deployment_group)?.ok_or_else(|| {
+                ApiError::not_found(format!(
+                    "deployment group {:?} not found",
+                    req.deployment_group
+                ))
+            })?;
             revisions::get(c, &app.id, &revision_id.to_string())?
                 .ok_or_else(|| ApiError::not_found(format!("revision {revision_id} not found")))?;
-            let config = super::configs::resolve(c, &team, req.config.as_deref().unwrap_or(&group.deployment_config))?;
-            let active = deployments::active_in_group(c, &group.id)?;
-            let status = if active.is_empty() {
-                DeploymentStatus::Created
-            } else if group.concurrency_policy == ConcurrencyPolicy::Queue.as_str() {
-                DeploymentStatus::Queued
-            } else {
-                return Err(ApiError::conflict(
-                    "deployment_in_progress",
-                    format!("deployment {} is still running in group {:?}", active[0].id, group.name),
-                ));
-            };
-            let at = now();
-            let row = DeploymentRow {
-                id: Uuid::now_v7().to_string(),
-                team: team.clone(),
-                application_id: app.id.clone(),
-                application: app.name.clone(),
-                group_id: group.id.clone(),
-                deployment_group: group.name.clone(),
-                revision_id: revision_id.to_string(),
-                deployment_config: config.name.clone(),
-                minimum_healthy: serde_json::to_string(&config.minimum_healthy)?,
-                status: status.as_str().into(),
-                reason: reason.as_str().into(),
-                rollback_of: None,
-                description: req.description.clone(),
-                overview: None,
-                error_code: None,
-                error_message: None,
-                idempotency_key: idempotency_key.clone(),
-                request_hash: Some(hash.clone()),
-                created_by: actor.clone(),
-                created_at: at,
-                started_at: None,
-                completed_at: None,
-                updated_at: at,
-            };
-            deployments::insert(c, &row).map_err(|e| super::idempotency::on_insert_error(e, idempotency_key.is_some()))?;
-            super::idempotency::record_options(c, &row.id, &config, idempotency_key.is_some())?;
-            let mut ev = outbox::event(crate::NAME, "deployment.created");
-            ev.team = Some(team.clone());
-            ev.actor = Some(actor.clone());
-            ev.application = Some(row.application.clone());
-            ev.deployment_group = Some(row.deployment_group.clone());
-            ev.deployment_id = Some(uuid(&row.id)?);
-            ev.revision_id = Some(revision_id);
-            ev.data = serde_json::json!({"deployment_config": row.deployment_config, "reason": row.reason, "status": row.status, "description": row.description, "rollback_of": row.rollback_of});
-            outbox::enqueue(c, &ev)?;
+            let config = super::configs::resolve(
+                c,
+                &team,
+                req.config.as_deref().unwrap_or(&group.deployment_config),
+            )?;
+            let row = insert_deployment(
+                c,
+                &group,
+                &app,
+                NewDeployment {
+                    team: team.clone(),
+                    actor: actor.clone(),
+                    revision_id,
+                    config_name: config.name.clone(),
+                    minimum_healthy: serde_json::to_string(&config.minimum_healthy)?,
+                    options: RolloutOptions::of(&config),
+                    reason,
+                    rollback_of: None,
+                    description: req.description.clone(),
+                    idempotency_key: idempotency_key.clone(),
+                    request_hash: Some(hash.clone()),
+                },
+                false,
+            )
+            .map_err(|e| super::idempotency::on_insert_error(e, idempotency_key.is_some()))?;
+            if idempotency_key.is_some() {
+                super::idempotency::mark_in_flight(c, &row.id)?;
+            }
             Ok((row, true))
         })
         .await?;
-    let row = if created && row.status == DeploymentStatus::Created.as_str() {
-        match hand_off(state, &row).await {
-            Ok(r) => r,
-            Err(e) => {
-                // Written already: the tick retries the hand-off.
-                tracing::warn!(deployment_id = %row.id, error = %e, "hand-off to scheduler deferred");
-                row
-            }
-        }
+    let row = if created {
+        try_hand_off(state, row).await
     } else {
         row
     };
@@ -187,6 +169,20 @@ pub async fn create_with_reason(
         super::idempotency::release(state, &row.id).await;
     }
     Ok((to_deployment(&row, None)?, created))
+}
+
+/// Hands a `Created` deployment off now if it can; if not, the tick retries (it is written).
+pub async fn try_hand_off(state: &State, row: DeploymentRow) -> DeploymentRow {
+    if row.status != DeploymentStatus::Created.as_str() {
+        return row;
+    }
+    match hand_off(state, &row).await {
+        Ok(r) => r,
+        Err(e) => {
+            tracing::warn!(deployment_id = %row.id, error = %e, "hand-off to scheduler deferred");
+            row
+        }
+    }
 }
 
 /// Gives a `Created` deployment to the scheduler and marks it `InProgress`.
@@ -205,7 +201,7 @@ pub(crate) async fn hand_off(
                     .ok_or_else(|| ApiError::internal("deployment without revision"))?;
                 let bundle = bundles::get(c, &revision.sha256)?
                     .ok_or_else(|| ApiError::internal("revision without bundle"))?;
-                let (zone_mode, canary_batch_size) = deployments::rollout_options(c, &row.id)?;
+                let options = RolloutOptions::from_row(&row)?;
                 let hosts = scale_out::target_host(c, &row.id)?
                     .map(|h| uuid(&h).map(|h| vec![h]))
                     .transpose()?;
@@ -227,11 +223,10 @@ pub(crate) async fn hand_off(
                     selector: serde_json::from_str(&group.selector)?,
                     minimum_healthy: serde_json::from_str(&row.minimum_healthy)?,
                     created_by: row.created_by.clone(),
-                    zone_mode: zone_mode
-                        .as_deref()
-                        .and_then(ZoneMode::parse)
-                        .unwrap_or_default(),
-                    canary_batch_size: canary_batch_size.map(|n| n.max(0) as u32),
+                    zone_mode: options.zone_mode,
+                    zone_bake_secs: options.zone_bake_secs,
+                    canary: options.canary,
+                    rollback_of: row.rollback_of.as_deref().map(uuid).transpose()?,
                     hosts,
                 })
             })
@@ -253,17 +248,38 @@ pub(crate) async fn hand_off(
         .await
 }
 
-/// Records a finished rollout as the deployment's outcome.
-async fn record_outcome(
+/// Records what the rollout says: a running status (`InProgress`, `Paused`,
+/// `AwaitingApproval`) is mirrored; a final one becomes the deployment's outcome. A failure in
+/// a group with automatic rollback starts the rollback in the same transaction.
+pub async fn record_outcome(
     state: &State,
     row: &DeploymentRow,
     rollout: &Rollout,
 ) -> Result<DeploymentRow, ApiError> {
+    use liftoff_types::scheduler::RolloutStatus as R;
     let status = match rollout.status {
-        liftoff_types::scheduler::RolloutStatus::Succeeded => DeploymentStatus::Succeeded,
-        liftoff_types::scheduler::RolloutStatus::Failed => DeploymentStatus::Failed,
-        liftoff_types::scheduler::RolloutStatus::Stopped => DeploymentStatus::Stopped,
-        _ => return Ok(row.clone()),
+        R::Succeeded => DeploymentStatus::Succeeded,
+        R::Failed => DeploymentStatus::Failed,
+        R::Stopped => DeploymentStatus::Stopped,
+        R::Paused | R::AwaitingApproval | R::InProgress => {
+            let to = match rollout.status {
+                R::Paused => DeploymentStatus::Paused,
+                R::AwaitingApproval => DeploymentStatus::AwaitingApproval,
+                _ => DeploymentStatus::InProgress,
+            };
+            if row.status == to.as_str() {
+                return Ok(row.clone());
+            }
+            let row = row.clone();
+            return state
+                .db
+                .write(move |c| {
+                    deployments::set_running_status(c, &row.id, &row.status, to.as_str())?;
+                    deployments::get(c, &row.id)?.ok_or_else(|| ApiError::not_found("deployment"))
+                })
+                .await;
+        }
+        R::Pending => return Ok(row.clone()),
     };
     let overview = serde_json::to_string(&rollout.overview)?;
     let error = rollout
@@ -275,7 +291,7 @@ async fn record_outcome(
         .map(|t| t.naive_utc())
         .unwrap_or_else(now);
     let row = row.clone();
-    state
+    let (row, rollback) = state
         .db
         .write(move |c| {
             let finished = deployments::finish(
@@ -290,14 +306,25 @@ async fn record_outcome(
             if finished && status == DeploymentStatus::Succeeded {
                 groups::record_success(c, &row.group_id, &row.revision_id, &row.id, now())?;
             }
-            deployments::get(c, &row.id)?.ok_or_else(|| ApiError::not_found("deployment"))
+            let rollback = if finished && status == DeploymentStatus::Failed {
+                super::operations::auto_rollback(c, &row)?
+            } else {
+                None
+            };
+            let row =
+                deployments::get(c, &row.id)?.ok_or_else(|| ApiError::not_found("deployment"))?;
+            Ok((row, rollback))
         })
-        .await
+        .await?;
+    if let Some(r) = rollback {
+        try_hand_off(state, r).await;
+    }
+    Ok(row)
 }
 
 /// Brings one deployment forward: hand off, start from the queue, or record the outcome.
 /// Returns the row and, when the scheduler answered, the live rollout.
-async fn sync(
+pub async fn sync(
     state: &State,
     row: DeploymentRow,
 ) -> Result<(DeploymentRow, Option<Rollout>), ApiError> {
@@ -326,11 +353,11 @@ async fn sync(
                 None => Ok((row, None)),
             }
         }
-        "InProgress" => {
+        "InProgress" | "Paused" | "AwaitingApproval" => {
             let rollout = state
                 .peers
                 .scheduler()
-                .get_rollout(uuid(&row.id)?)
+                .get_rollout_detail(uuid(&row.id)?, RolloutDetail::Summary)
                 .await
                 .map_err(|e| ApiError::from_peer("scheduler", e))?;
             let row = record_outcome(state, &row, &rollout).await?;
@@ -340,7 +367,7 @@ async fn sync(
     }
 }
 
-/// A deployment of the caller's team, with its live per-host detail.
+/// A deployment of the caller's team (brought up to date first), with its per-host detail.
 pub async fn view(state: &State, team: String, id: Uuid) -> Result<Deployment, ApiError> {
     let row = state
         .db
@@ -348,19 +375,17 @@ pub async fn view(state: &State, team: String, id: Uuid) -> Result<Deployment, A
         .await?
         .filter(|r| r.team == team)
         .ok_or_else(|| ApiError::not_found(format!("deployment {id} not found")))?;
-    let (row, rollout) = match sync(state, row.clone()).await {
-        Ok(r) => r,
+    let row = match sync(state, row.clone()).await {
+        Ok((r, _)) => r,
         Err(e) => {
             tracing::warn!(deployment_id = %id, error = %e, "could not refresh deployment from scheduler");
-            (row, None)
+            row
         }
     };
-    let rollout = match (rollout, row.status.as_str()) {
-        (Some(r), _) => Some(r),
-        (None, "Succeeded" | "Failed" | "Stopped") if row.started_at.is_some() => {
-            state.peers.scheduler().get_rollout(id).await.ok()
-        }
-        _ => None,
+    let rollout = if row.started_at.is_some() {
+        state.peers.scheduler().get_rollout(id).await.ok()
+    } else {
+        None
     };
     to_deployment(&row, rollout.as_ref())
 }
@@ -398,70 +423,6 @@ pub async fn list(
         deployments,
         next_cursor,
     })
-}
-
-/// Stops a deployment. Stopping a finished one answers its final state.
-pub async fn stop(
-    state: &State,
-    team: String,
-    actor: String,
-    id: Uuid,
-) -> Result<Deployment, ApiError> {
-    let row = state
-        .db
-        .run(move |c| deployments::get(c, &id.to_string()))
-        .await?
-        .filter(|r| r.team == team)
-        .ok_or_else(|| ApiError::not_found(format!("deployment {id} not found")))?;
-    match row.status.as_str() {
-        "Created" | "Queued" => {
-            // Not running yet, but a hand-off may have reached the scheduler: stop it there too.
-            match state.peers.scheduler().stop_rollout(id).await {
-                Ok(_) | Err(liftoff_client::ClientError::Api { status: 404, .. }) => {}
-                Err(e) => return Err(ApiError::from_peer("scheduler", e)),
-            }
-            let (rid, from) = (row.id.clone(), row.status.clone());
-            let (app, group, rev) = (
-                row.application.clone(),
-                row.deployment_group.clone(),
-                uuid(&row.revision_id)?,
-            );
-            state
-                .db
-                .write(move |c| {
-                    if deployments::finish(
-                        c,
-                        &rid,
-                        &from,
-                        "Stopped",
-                        Some(("STOPPED", "stopped by request")),
-                        &serde_json::to_string(&HostOverview::default())?,
-                        now(),
-                    )? {
-                        let mut ev = outbox::event(crate::NAME, "deployment.stopped");
-                        ev.team = Some(team.clone());
-                        ev.actor = Some(actor.clone());
-                        ev.deployment_id = Some(id);
-                        (ev.application, ev.deployment_group, ev.revision_id) =
-                            (Some(app), Some(group), Some(rev));
-                        outbox::enqueue(c, &ev)?;
-                    }
-                    Ok(())
-                })
-                .await?;
-        }
-        "InProgress" => {
-            let rollout = state
-                .peers
-                .scheduler()
-                .stop_rollout(id)
-                .await
-                .map_err(|e| ApiError::from_peer("scheduler", e))?;
-            record_outcome(state, &row, &rollout).await?;
-        }
-        _ => {}
-    }
-    view(state, row.team.clone(), id).await
 }
 
 /// Background work: hand off, promote queued, record outcomes.

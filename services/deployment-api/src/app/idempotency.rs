@@ -6,7 +6,6 @@
 use chrono::{Duration, NaiveDateTime};
 use liftoff_kit::db::now;
 use liftoff_kit::{AnyConnection, ApiError};
-use liftoff_types::deployments::DeploymentConfig;
 
 use crate::State;
 use crate::store::deployments::{self, DeploymentRow};
@@ -40,27 +39,10 @@ pub fn on_insert_error(e: ApiError, keyed: bool) -> ApiError {
     }
 }
 
-/// Keeps the configuration's zone mode and canary batch with the new deployment, and marks
-/// a keyed request as in flight.
-pub fn record_options(
-    c: &mut AnyConnection,
-    id: &str,
-    config: &DeploymentConfig,
-    keyed: bool,
-) -> Result<(), ApiError> {
-    deployments::set_rollout_options(
-        c,
-        id,
-        config.zone_mode.as_str(),
-        config
-            .canary_batch_size
-            .map(|n| n.min(i32::MAX as u32) as i32),
-    )?;
-    if keyed {
-        let until: NaiveDateTime = now() + LEASE;
-        deployments::set_idempotency_lease(c, id, Some(until))?;
-    }
-    Ok(())
+/// Marks a keyed request as in flight until it answers (or the lease runs out).
+pub fn mark_in_flight(c: &mut AnyConnection, id: &str) -> Result<(), ApiError> {
+    let until: NaiveDateTime = now() + LEASE;
+    deployments::set_idempotency_lease(c, id, Some(until))
 }
 
 /// The request has its answer: replays of its key may have it too.

@@ -5,6 +5,8 @@ pub mod configs;
 pub mod deployments;
 pub mod groups;
 pub mod idempotency;
+pub mod intake;
+pub mod operations;
 pub mod revisions;
 pub mod scale_out;
 pub mod stages;

@@ -110,8 +110,15 @@ fn install_for(
         .into_iter()
         .find(|d| {
             d.reason != DeploymentReason::ScaleOut.as_str()
-                && (d.status == DeploymentStatus::InProgress.as_str()
-                    || d.status == DeploymentStatus::Created.as_str())
+                && matches!(
+                    DeploymentStatus::parse(&d.status),
+                    Some(
+                        DeploymentStatus::Created
+                            | DeploymentStatus::InProgress
+                            | DeploymentStatus::Paused
+                            | DeploymentStatus::AwaitingApproval
+                    )
+                )
         });
     if let Some(d) = running {
         return Ok(Some((answer(InstallMode::Join, &d)?, None)));
@@ -144,6 +151,7 @@ fn install_for(
         started_at: None,
         completed_at: None,
         updated_at: at,
+        rollout_options: None,
     };
     deployments::insert(c, &row)?;
     scale_out::insert(

@@ -96,3 +96,10 @@ pub fn delete(conn: &mut AnyConnection, id: &str) -> Result<(), ApiError> {
     diesel::delete(applications::table.find(id)).execute(conn)?;
     Ok(())
 }
+
+pub fn by_id(conn: &mut AnyConnection, id: &str) -> Result<AppRow, ApiError> {
+    Ok(applications::table
+        .find(id)
+        .select(AppRow::as_select())
+        .first(conn)?)
+}

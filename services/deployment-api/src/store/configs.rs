@@ -18,6 +18,7 @@ pub struct ConfigRow {
     pub canary_batch_size: Option<i32>,
     pub created_by: String,
     pub created_at: NaiveDateTime,
+    pub zone_bake_secs: i32,
 }
 
 pub fn insert(conn: &mut AnyConnection, row: &ConfigRow) -> Result<(), ApiError> {

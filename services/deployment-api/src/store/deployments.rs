@@ -32,9 +32,16 @@ pub struct DeploymentRow {
     pub started_at: Option<NaiveDateTime>,
     pub completed_at: Option<NaiveDateTime>,
     pub updated_at: NaiveDateTime,
+    pub rollout_options: Option<String>,
 }
 
-pub const ACTIVE: [&str; 3] = ["Created", "Queued", "InProgress"];
+pub const ACTIVE: [&str; 5] = [
+    "Created",
+    "Queued",
+    "InProgress",
+    "Paused",
+    "AwaitingApproval",
+];
 
 pub fn insert(conn: &mut AnyConnection, row: &DeploymentRow) -> Result<(), ApiError> {
     diesel::insert_into(deployments::table)
@@ -185,34 +192,6 @@ pub fn finish(
     Ok(n == 1)
 }
 
-/// Zone mode and canary batch size, kept with the deployment at creation.
-pub fn set_rollout_options(
-    conn: &mut AnyConnection,
-    id: &str,
-    zone_mode: &str,
-    canary_batch_size: Option<i32>,
-) -> Result<(), ApiError> {
-    diesel::update(deployments::table.find(id))
-        .set((
-            deployments::zone_mode.eq(Some(zone_mode)),
-            deployments::canary_batch_size.eq(canary_batch_size),
-        ))
-        .execute(conn)?;
-    Ok(())
-}
-
-/// (zone mode, canary batch size) of a deployment; `None` for deployments made before the
-/// options existed.
-pub fn rollout_options(
-    conn: &mut AnyConnection,
-    id: &str,
-) -> Result<(Option<String>, Option<i32>), ApiError> {
-    Ok(deployments::table
-        .find(id)
-        .select((deployments::zone_mode, deployments::canary_batch_size))
-        .first(conn)?)
-}
-
 /// Marks (or, with `None`, unmarks) the creating request as still being answered.
 pub fn set_idempotency_lease(
     conn: &mut AnyConnection,
@@ -299,6 +278,56 @@ pub fn last_success_in(
         .filter(deployments::status.eq("Succeeded"))
         .select(DeploymentRow::as_select())
         .order((deployments::completed_at.desc(), deployments::id.desc()))
+        .first(conn)
+        .optional()?)
+}
+
+/// Mirrors the rollout's running status (`InProgress`, `Paused`, `AwaitingApproval`).
+pub fn set_running_status(
+    conn: &mut AnyConnection,
+    id: &str,
+    from: &str,
+    to: &str,
+) -> Result<bool, ApiError> {
+    let n = diesel::update(
+        deployments::table
+            .filter(deployments::id.eq(id))
+            .filter(deployments::status.eq(from)),
+    )
+    .set((
+        deployments::status.eq(to),
+        deployments::updated_at.eq(liftoff_kit::db::now()),
+    ))
+    .execute(conn)?;
+    Ok(n == 1)
+}
+
+/// The group's newest successful deployment before `before` of another revision than
+/// `revision`: what a rollback of a deployment of `revision` goes back to.
+pub fn last_good_before(
+    conn: &mut AnyConnection,
+    group_id: &str,
+    before: &str,
+    revision: &str,
+) -> Result<Option<DeploymentRow>, ApiError> {
+    Ok(deployments::table
+        .filter(deployments::group_id.eq(group_id))
+        .filter(deployments::status.eq("Succeeded"))
+        .filter(deployments::id.lt(before))
+        .filter(deployments::revision_id.ne(revision))
+        .order(deployments::id.desc())
+        .select(DeploymentRow::as_select())
+        .first(conn)
+        .optional()?)
+}
+
+/// The rollback deployment of `id`, if one was started.
+pub fn rollback_of(conn: &mut AnyConnection, id: &str) -> Result<Option<DeploymentRow>, ApiError> {
+    Ok(deployments::table
+        .filter(deployments::rollback_of.eq(id))
+        .filter(deployments::reason.eq("rollback"))
+        .order(deployments::id.asc())
+        .select(DeploymentRow::as_select())
         .first(conn)
         .optional()?)
 }

@@ -71,9 +71,10 @@ pub async fn list(
     team: Option<String>,
     filter: HostFilter,
 ) -> Result<Vec<Host>, ApiError> {
+    let wanted = filter.state.map(|s| s.as_str());
     let rows = state
         .db
-        .run(move |c| hosts::list(c, team.as_deref()))
+        .run(move |c| hosts::list(c, team.as_deref(), wanted))
         .await?;
     let mut out = Vec::new();
     for row in &rows {

@@ -47,8 +47,13 @@ pub fn get(conn: &mut AnyConnection, id: &str) -> Result<Option<HostRow>, ApiErr
         .optional()?)
 }
 
-/// Hosts of a team (or of every team), not deregistered, ordered by enrollment.
-pub fn list(conn: &mut AnyConnection, team: Option<&str>) -> Result<Vec<HostRow>, ApiError> {
+/// Hosts of a team (or of every team), not deregistered, ordered by enrollment; only those
+/// in `state` if given (the scheduler asks for `Lost` ones every second).
+pub fn list(
+    conn: &mut AnyConnection,
+    team: Option<&str>,
+    state: Option<&str>,
+) -> Result<Vec<HostRow>, ApiError> {
     let mut q = hosts::table
         .filter(hosts::state.ne("Deregistered"))
         .select(HostRow::as_select())
@@ -56,6 +61,9 @@ pub fn list(conn: &mut AnyConnection, team: Option<&str>) -> Result<Vec<HostRow>
         .into_boxed();
     if let Some(t) = team {
         q = q.filter(hosts::team.eq(t.to_string()));
+    }
+    if let Some(s) = state {
+        q = q.filter(hosts::state.eq(s.to_string()));
     }
     Ok(q.load(conn)?)
 }

@@ -40,7 +40,10 @@ pub enum ConfigCmd {
         min_healthy_percent: Option<u32>,
         #[arg(long, value_enum)]
         zone_mode: Option<ZoneModeArg>,
-        /// Hosts in a first canary batch.
+        /// With zone-at-a-time: seconds to wait after one zone finishes before the next.
+        #[arg(long)]
+        zone_bake_secs: Option<u32>,
+        /// Hosts in a first canary batch; the deployment waits for `liftoff approve` after it.
         #[arg(long)]
         canary: Option<u32>,
     },
@@ -68,7 +71,10 @@ fn describe(c: &DeploymentConfig) -> String {
         "{:20}  {:34}  {:15}  {}{}",
         c.name,
         minimum_text(&c.minimum_healthy),
-        c.zone_mode.as_str(),
+        match c.zone_bake_secs {
+            0 => c.zone_mode.as_str().to_string(),
+            b => format!("{} (bake {b}s)", c.zone_mode.as_str()),
+        },
         c.canary_batch_size
             .map(|n| format!("canary {n}"))
             .unwrap_or_else(|| "no canary".into()),
@@ -83,6 +89,7 @@ pub async fn run(g: &Global, api: &DeploymentApiClient, cmd: ConfigCmd) -> anyho
             min_healthy_hosts,
             min_healthy_percent,
             zone_mode,
+            zone_bake_secs,
             canary,
         } => {
             let minimum_healthy = match (min_healthy_hosts, min_healthy_percent) {
@@ -95,6 +102,7 @@ pub async fn run(g: &Global, api: &DeploymentApiClient, cmd: ConfigCmd) -> anyho
                     name,
                     minimum_healthy,
                     zone_mode: zone_mode.map(Into::into),
+                    zone_bake_secs,
                     canary_batch_size: canary,
                 })
                 .await?;

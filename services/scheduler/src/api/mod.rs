@@ -3,7 +3,7 @@
 use actix_web::web;
 use liftoff_kit::web::BearerSecurity;
 use liftoff_types::ErrorBody;
-use liftoff_types::deployments::{BundleRef, MinimumHealthy};
+use liftoff_types::deployments::{BundleRef, CanaryBatch, MinimumHealthy, ZoneMode};
 use liftoff_types::scheduler::*;
 use utoipa::OpenApi;
 
@@ -15,11 +15,13 @@ mod rollouts;
 #[derive(OpenApi)]
 #[openapi(
     info(title = "Liftoff scheduler", version = "1", description = "Rollouts and the agents' command channel."),
-    paths(rollouts::put_rollout, rollouts::get_rollout, rollouts::stop_rollout, agents::poll, agents::ack, agents::report_event, agents::complete),
+    paths(
+        rollouts::put_rollout, rollouts::get_rollout, rollouts::stop_rollout, rollouts::pause_rollout, rollouts::resume_rollout,
+        rollouts::approve_rollout, rollouts::retry_failed_hosts, rollouts::exclude_host, agents::poll, agents::ack, agents::report_event, agents::complete),
     components(schemas(
         ErrorBody, CreateRollout, Rollout, RolloutStatus, RolloutHost, HostTargetStatus, HostOverview, LifecycleEventRecord,
         EventStatus, EventReport, AgentCommand, CommandBatch, CommandStatus, AckResponse, CompleteCommand, CommandState,
-        BundleRef, MinimumHealthy
+        BundleRef, MinimumHealthy, ZoneMode, CanaryBatch, RolloutDetail, RolloutAction
     )),
     modifiers(&BearerSecurity),
     tags((name = "rollouts", description = "Per-host plans (called by deployment-api)"), (name = "agents", description = "The command channel (called by agents)"))
@@ -31,6 +33,11 @@ pub fn configure(cfg: &mut web::ServiceConfig, state: web::Data<State>) {
         .service(rollouts::put_rollout)
         .service(rollouts::get_rollout)
         .service(rollouts::stop_rollout)
+        .service(rollouts::pause_rollout)
+        .service(rollouts::resume_rollout)
+        .service(rollouts::approve_rollout)
+        .service(rollouts::retry_failed_hosts)
+        .service(rollouts::exclude_host)
         .service(agents::poll)
         .service(agents::ack)
         .service(agents::report_event)

@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use liftoff_kit::db::{now, uuid};
+use liftoff_kit::db::uuid;
 use liftoff_kit::{AnyConnection, ApiError, outbox};
 use liftoff_types::names::validate_text;
 use liftoff_types::scheduler::*;
@@ -13,7 +13,7 @@ use uuid::Uuid;
 use super::failure_reason;
 use crate::State;
 use crate::store::commands::{self, CommandRow, EventRow};
-use crate::store::rollouts;
+use crate::store::{db_now, revisions, rollouts, targets};
 
 /// Largest output tail stored per event.
 pub const MAX_TAIL_BYTES: usize = 64 * 1024;
@@ -34,37 +34,49 @@ const KNOWN_EVENTS: &[&str] = &[
     "AfterAllowTraffic",
 ];
 
-/// Returns the host's waiting commands, waiting up to `wait` for one to appear.
+/// Returns the host's waiting commands, waiting up to `wait` for one to appear. The wait is
+/// woken by this replica's dispatches and by the mailbox's watcher (other replicas'); a
+/// slow re-check is the safety net.
 pub async fn poll(state: &State, host: Uuid, wait: Duration) -> Result<CommandBatch, ApiError> {
     let wait = wait.min(state.config.max_poll_wait);
     let deadline = tokio::time::Instant::now() + wait;
     let host_s = host.to_string();
-    loop {
+    state.mailbox.watch(
+        state.db.clone(),
+        state.config.watch_interval,
+        state.stopping.clone(),
+    );
+    let slot = state.mailbox.slot(&host_s);
+    let result = loop {
         // Register interest before looking, so a dispatch between the look and the wait wakes us.
-        let notified = state.dispatched.notified();
+        let notified = slot.notified();
+        tokio::pin!(notified);
+        notified.as_mut().enable();
         let h = host_s.clone();
-        let rows = state
-            .db
-            .run(move |c| commands::dispatched_for(c, &h))
-            .await?;
+        let rows = match state.db.run(move |c| commands::dispatched_for(c, &h)).await {
+            Ok(r) => r,
+            Err(e) => break Err(e),
+        };
         if !rows.is_empty() {
-            let commands = rows
+            break rows
                 .iter()
                 .map(|r| serde_json::from_str::<AgentCommand>(&r.payload))
-                .collect::<Result<Vec<_>, _>>()?;
-            return Ok(CommandBatch { commands });
+                .collect::<Result<Vec<_>, _>>()
+                .map(|commands| CommandBatch { commands })
+                .map_err(ApiError::from);
         }
         let now = tokio::time::Instant::now();
         if now >= deadline || state.stopping.load(std::sync::atomic::Ordering::SeqCst) {
-            return Ok(CommandBatch { commands: vec![] });
+            break Ok(CommandBatch { commands: vec![] });
         }
-        // Other replicas dispatch too: look again at least every half second.
-        let nap = (deadline - now).min(Duration::from_millis(500));
+        let nap = (deadline - now).min(state.config.poll_recheck);
         tokio::select! {
-            _ = notified => {}
+            _ = &mut notified => {}
             _ = tokio::time::sleep(nap) => {}
         }
-    }
+    };
+    state.mailbox.release(&host_s, slot);
+    result
 }
 
 /// Loads a command for `host`; another host's command is refused with 403.
@@ -84,17 +96,17 @@ fn status_of(row: &CommandRow) -> Result<CommandStatus, ApiError> {
 
 fn host_event(
     c: &mut AnyConnection,
+    meta: &super::Meta,
     row: &CommandRow,
     event_type: &str,
 ) -> Result<liftoff_types::history::HistoryEvent, ApiError> {
-    let rollout = rollouts::get(c, uuid(&row.deployment_id)?)?
-        .ok_or_else(|| ApiError::internal("command without rollout"))?;
+    let m = meta.get(c, &row.deployment_id)?;
     let mut ev = outbox::event(crate::NAME, event_type);
-    ev.team = Some(rollout.team);
-    ev.application = Some(rollout.application);
-    ev.deployment_group = Some(rollout.deployment_group);
+    ev.team = Some(m.team.clone());
+    ev.application = Some(m.application.clone());
+    ev.deployment_group = Some(m.deployment_group.clone());
     ev.deployment_id = Some(uuid(&row.deployment_id)?);
-    ev.revision_id = Some(uuid(&rollout.revision_id)?);
+    ev.revision_id = Some(uuid(&m.revision_id)?);
     ev.host_id = Some(uuid(&row.host_id)?);
     Ok(ev)
 }
@@ -102,25 +114,35 @@ fn host_event(
 /// The agent claims a command before running it. `proceed` is false once it has finished or
 /// been cancelled; re-acknowledging a running command (a retried request) says proceed again.
 pub async fn ack(state: &State, host: Uuid, command: Uuid) -> Result<AckResponse, ApiError> {
+    let meta = state.meta.clone();
     state
         .db
         .write(move |c| {
             let row = owned(c, host, command)?;
             match status_of(&row)? {
                 CommandStatus::Dispatched => {
-                    let at = now();
-                    commands::transition(c, &row.id, &["Dispatched"], "InProgress", None, at)?;
-                    rollouts::update_target(
+                    let at = db_now(c)?;
+                    // Fenced: a stop or a timeout that cancelled it first wins.
+                    if !commands::transition(c, &row.id, &["Dispatched"], "InProgress", None, at)? {
+                        let row = owned(c, host, command)?;
+                        let status = status_of(&row)?;
+                        return Ok(AckResponse {
+                            proceed: status == CommandStatus::InProgress,
+                            status,
+                        });
+                    }
+                    targets::transition(
                         c,
                         &row.deployment_id,
                         &row.host_id,
                         &["Dispatched"],
                         "InProgress",
-                        None,
-                        None,
-                        at,
+                        targets::Change {
+                            at: Some(at),
+                            ..Default::default()
+                        },
                     )?;
-                    let mut ev = host_event(c, &row, "host.deployment_started")?;
+                    let mut ev = host_event(c, &meta, &row, "host.deployment_started")?;
                     ev.data = serde_json::json!({"command_id": row.id, "attempt": row.attempt});
                     outbox::enqueue(c, &ev)?;
                     Ok(AckResponse {
@@ -180,6 +202,7 @@ pub async fn report_event(
     report: EventReport,
 ) -> Result<CommandState, ApiError> {
     validate_report(&report)?;
+    let meta = state.meta.clone();
     state
         .db
         .write(move |c| {
@@ -216,7 +239,7 @@ pub async fn report_event(
                 existing.is_some(),
             )?;
             let event_type = if report.status == EventStatus::InProgress { "host.event_started" } else { "host.event_finished" };
-            let mut ev = host_event(c, &row, event_type)?;
+            let mut ev = host_event(c, &meta, &row, event_type)?;
             ev.data = serde_json::json!({
                 "command_id": row.id, "attempt": row.attempt, "event": report.event,
                 "status": report.status, "exit_code": report.exit_code, "error_code": report.error_code,
@@ -258,14 +281,18 @@ pub async fn complete(
     if let Some(m) = &req.message {
         validate_text("message", m, 4096).map_err(ApiError::invalid_field)?;
     }
-    let deployment = state
+    let woken = state
         .db
         .write(move |c| {
+            let row = owned(c, host, command)?;
+            let deployment = uuid(&row.deployment_id)?;
+            // The rollout's lock first (every writer takes it first), then look again.
+            rollouts::lock(c, deployment)?;
             let row = owned(c, host, command)?;
             let status = status_of(&row)?;
             if status.is_terminal() {
                 return if status == req.status {
-                    Ok(None)
+                    Ok(Vec::new())
                 } else {
                     Err(ApiError::conflict("command_finished", format!("command is already {}", status.as_str())))
                 };
@@ -273,28 +300,29 @@ pub async fn complete(
             if status == CommandStatus::Dispatched {
                 return Err(ApiError::conflict("not_acknowledged", "acknowledge the command before completing it"));
             }
-            let at = now();
+            let rollout = rollouts::get(c, deployment)?.ok_or_else(|| ApiError::internal("command without rollout"))?;
+            let at = db_now(c)?;
             let reason = (req.status == CommandStatus::Failed).then(|| failure_reason(req.error_code.as_deref()));
             let message = req.message.clone().unwrap_or_default();
             let error = reason.as_deref().map(|r| (r, message.as_str()));
             commands::transition(c, &row.id, &["InProgress"], req.status.as_str(), error, at)?;
             let target_status = if req.status == CommandStatus::Succeeded { "Succeeded" } else { "Failed" };
-            let moved = rollouts::update_target(c, &row.deployment_id, &row.host_id, &["InProgress", "Dispatched"], target_status, None, error, at)?;
+            let moved = targets::transition(c, &row.deployment_id, &row.host_id, &["InProgress", "Dispatched"], target_status, targets::Change { error, at: Some(at), ..Default::default() })?;
             if moved {
+                if req.status == CommandStatus::Succeeded {
+                    revisions::record(c, &rollout.team, &rollout.application, &row.host_id, &rollout.revision_id, &rollout.deployment_id, at)?;
+                }
                 let event_type = if req.status == CommandStatus::Succeeded { "host.deployment_succeeded" } else { "host.deployment_failed" };
-                let mut ev = host_event(c, &row, event_type)?;
+                let mut ev = super::engine::event_for(&rollout, event_type)?;
+                ev.host_id = Some(uuid(&row.host_id)?);
                 ev.data = serde_json::json!({"command_id": row.id, "attempt": row.attempt, "reason": reason, "error_code": req.error_code, "message": req.message});
                 outbox::enqueue(c, &ev)?;
             }
-            Ok(Some(uuid(&row.deployment_id)?))
+            // The freed slot goes to the next host in the same transaction.
+            super::engine::step(c, deployment)
         })
         .await?;
-    if let Some(d) = deployment
-        && let Err(e) = super::rollouts::advance(state, d).await
-    {
-        // The tick will pick it up; the completion itself is recorded.
-        tracing::warn!(deployment_id = %d, error = %e, "advance after completion failed");
-    }
+    state.mailbox.wake(&woken);
     Ok(CommandState {
         command_id: command,
         status: req.status,

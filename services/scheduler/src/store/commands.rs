@@ -37,11 +37,74 @@ pub struct EventRow {
     pub output_truncated: bool,
 }
 
-pub fn insert(conn: &mut AnyConnection, row: &CommandRow) -> Result<(), ApiError> {
-    diesel::insert_into(host_commands::table)
-        .values(row.clone())
-        .execute(conn)?;
+/// Inserts commands; the unique (deployment, host, attempt) index refuses a second dispatch.
+pub fn insert(conn: &mut AnyConnection, rows: &[CommandRow]) -> Result<(), ApiError> {
+    for chunk in rows.chunks(200) {
+        let q = diesel::insert_into(host_commands::table).values(chunk.to_vec());
+        match conn {
+            AnyConnection::Postgresql(c) => q.execute(c)?,
+            AnyConnection::Sqlite(c) => q.execute(c)?,
+        };
+    }
     Ok(())
+}
+
+/// Commands waiting for an agent, created at or after `since`: how a replica learns of
+/// commands other replicas dispatched, to wake its own long polls.
+pub fn dispatched_since(
+    conn: &mut AnyConnection,
+    since: NaiveDateTime,
+) -> Result<Vec<(String, String, NaiveDateTime)>, ApiError> {
+    Ok(host_commands::table
+        .filter(host_commands::status.eq("Dispatched"))
+        .filter(host_commands::created_at.ge(since))
+        .select((
+            host_commands::id,
+            host_commands::host_id,
+            host_commands::created_at,
+        ))
+        .limit(10_000)
+        .load(conn)?)
+}
+
+/// A rollout's commands in `status` created (or acknowledged, for `InProgress`) before `cutoff`.
+pub fn stale_of(
+    conn: &mut AnyConnection,
+    deployment_id: &str,
+    status: &str,
+    cutoff: NaiveDateTime,
+) -> Result<Vec<CommandRow>, ApiError> {
+    let q = host_commands::table
+        .filter(host_commands::deployment_id.eq(deployment_id))
+        .filter(host_commands::status.eq(status))
+        .select(CommandRow::as_select())
+        .into_boxed();
+    let q = if status == "InProgress" {
+        q.filter(host_commands::acked_at.lt(cutoff))
+    } else {
+        q.filter(host_commands::created_at.lt(cutoff))
+    };
+    Ok(q.limit(1000).load(conn)?)
+}
+
+/// A rollout's commands that are waiting or running on any of `hosts`.
+pub fn in_flight_on(
+    conn: &mut AnyConnection,
+    deployment_id: &str,
+    hosts: &[String],
+) -> Result<Vec<CommandRow>, ApiError> {
+    let mut out = Vec::new();
+    for chunk in hosts.chunks(500) {
+        out.extend(
+            host_commands::table
+                .filter(host_commands::deployment_id.eq(deployment_id))
+                .filter(host_commands::status.eq_any(["Dispatched", "InProgress"]))
+                .filter(host_commands::host_id.eq_any(chunk.to_vec()))
+                .select(CommandRow::as_select())
+                .load(conn)?,
+        );
+    }
+    Ok(out)
 }
 
 pub fn get(conn: &mut AnyConnection, id: &str) -> Result<Option<CommandRow>, ApiError> {
@@ -93,24 +156,6 @@ pub fn transition(
             .execute(conn)?
     };
     Ok(n == 1)
-}
-
-/// Commands in `status` created (or acknowledged, for `InProgress`) before `cutoff`.
-pub fn stale(
-    conn: &mut AnyConnection,
-    status: &str,
-    cutoff: NaiveDateTime,
-) -> Result<Vec<CommandRow>, ApiError> {
-    let q = host_commands::table
-        .filter(host_commands::status.eq(status))
-        .select(CommandRow::as_select())
-        .into_boxed();
-    let q = if status == "InProgress" {
-        q.filter(host_commands::acked_at.lt(cutoff))
-    } else {
-        q.filter(host_commands::created_at.lt(cutoff))
-    };
-    Ok(q.limit(1000).load(conn)?)
 }
 
 pub fn dispatched_of_rollout(

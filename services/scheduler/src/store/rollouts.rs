@@ -1,4 +1,4 @@
-//! Rollouts and their per-host targets.
+//! Rollouts: the row, its lock, its lease, and its gates.
 
 use chrono::NaiveDateTime;
 use diesel::connection::SimpleConnection;
@@ -6,7 +6,10 @@ use diesel::prelude::*;
 use liftoff_kit::{AnyConnection, ApiError};
 use uuid::Uuid;
 
-use crate::schema::{rollout_hosts, rollouts};
+use crate::schema::rollouts;
+
+/// Statuses in which a rollout still needs work.
+pub const ACTIVE: [&str; 4] = ["Pending", "InProgress", "Paused", "AwaitingApproval"];
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = rollouts)]
@@ -25,22 +28,13 @@ pub struct RolloutRow {
     pub started_at: Option<NaiveDateTime>,
     pub completed_at: Option<NaiveDateTime>,
     pub updated_at: NaiveDateTime,
-}
-
-#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
-#[diesel(table_name = rollout_hosts)]
-pub struct TargetRow {
-    pub deployment_id: String,
-    pub host_id: String,
-    pub zone: String,
-    pub position: i32,
-    pub status: String,
-    pub attempt: i32,
-    pub command_id: Option<String>,
-    pub error_code: Option<String>,
-    pub message: Option<String>,
-    pub started_at: Option<NaiveDateTime>,
-    pub completed_at: Option<NaiveDateTime>,
+    pub canary_hosts: i32,
+    pub approved_at: Option<NaiveDateTime>,
+    pub current_zone: Option<String>,
+    pub gate_until: Option<NaiveDateTime>,
+    pub lease_owner: Option<String>,
+    pub lease_epoch: i64,
+    pub lease_expires_at: Option<NaiveDateTime>,
 }
 
 pub fn insert(conn: &mut AnyConnection, row: &RolloutRow) -> Result<(), ApiError> {
@@ -59,7 +53,7 @@ pub fn get(conn: &mut AnyConnection, id: Uuid) -> Result<Option<RolloutRow>, Api
 }
 
 /// Takes the row lock of a rollout for the rest of the transaction, so two replicas (or two
-/// requests) advancing the same rollout take turns. SQLite's `BEGIN IMMEDIATE` already
+/// requests) changing the same rollout take turns. SQLite's `BEGIN IMMEDIATE` already
 /// serializes writers.
 pub fn lock(conn: &mut AnyConnection, id: Uuid) -> Result<(), ApiError> {
     if let AnyConnection::Postgresql(c) = conn {
@@ -71,14 +65,25 @@ pub fn lock(conn: &mut AnyConnection, id: Uuid) -> Result<(), ApiError> {
     Ok(())
 }
 
-pub fn active_ids(conn: &mut AnyConnection) -> Result<Vec<String>, ApiError> {
+/// The group's most recent finished rollout created before `before`.
+pub fn previous_in_group(
+    conn: &mut AnyConnection,
+    group_id: &str,
+    before: NaiveDateTime,
+    except: &str,
+) -> Result<Option<String>, ApiError> {
     Ok(rollouts::table
-        .filter(rollouts::status.eq_any(["Pending", "InProgress"]))
+        .filter(rollouts::deployment_group_id.eq(group_id))
+        .filter(rollouts::created_at.le(before))
+        .filter(rollouts::deployment_id.ne(except))
+        .filter(rollouts::status.eq_any(["Succeeded", "Failed", "Stopped"]))
+        .order(rollouts::created_at.desc())
         .select(rollouts::deployment_id)
-        .order(rollouts::created_at.asc())
-        .load(conn)?)
+        .first(conn)
+        .optional()?)
 }
 
+/// Fenced status change: only from `from`.
 pub fn set_status(
     conn: &mut AnyConnection,
     id: &str,
@@ -88,25 +93,33 @@ pub fn set_status(
     at: NaiveDateTime,
 ) -> Result<bool, ApiError> {
     let terminal = matches!(to, "Succeeded" | "Failed" | "Stopped");
-    let n = diesel::update(
-        rollouts::table
-            .filter(rollouts::deployment_id.eq(id))
-            .filter(rollouts::status.eq(from)),
-    )
-    .set((
-        rollouts::status.eq(to),
-        rollouts::error_code.eq(error.map(|e| e.0)),
-        rollouts::error_message.eq(error.map(|e| e.1)),
-        rollouts::completed_at.eq(terminal.then_some(at)),
-        rollouts::updated_at.eq(at),
-    ))
-    .execute(conn)?;
+    let target = rollouts::table
+        .filter(rollouts::deployment_id.eq(id))
+        .filter(rollouts::status.eq(from));
+    let n = if terminal {
+        diesel::update(target)
+            .set((
+                rollouts::status.eq(to),
+                rollouts::error_code.eq(error.map(|e| e.0)),
+                rollouts::error_message.eq(error.map(|e| e.1)),
+                rollouts::completed_at.eq(Some(at)),
+                rollouts::lease_owner.eq(None::<String>),
+                rollouts::lease_expires_at.eq(None::<NaiveDateTime>),
+                rollouts::updated_at.eq(at),
+            ))
+            .execute(conn)?
+    } else {
+        diesel::update(target)
+            .set((rollouts::status.eq(to), rollouts::updated_at.eq(at)))
+            .execute(conn)?
+    };
     Ok(n == 1)
 }
 
 pub fn mark_started(
     conn: &mut AnyConnection,
     id: &str,
+    canary_hosts: i32,
     at: NaiveDateTime,
 ) -> Result<bool, ApiError> {
     let n = diesel::update(
@@ -117,88 +130,120 @@ pub fn mark_started(
     .set((
         rollouts::status.eq("InProgress"),
         rollouts::started_at.eq(Some(at)),
+        rollouts::canary_hosts.eq(canary_hosts),
         rollouts::updated_at.eq(at),
     ))
     .execute(conn)?;
     Ok(n == 1)
 }
 
-pub fn insert_targets(conn: &mut AnyConnection, rows: &[TargetRow]) -> Result<(), ApiError> {
-    // Chunked: SQLite limits bound parameters per statement.
-    // Batch inserts are per backend: the multi-backend has no multi-row VALUES.
-    for chunk in rows.chunks(500) {
-        let q = diesel::insert_into(rollout_hosts::table).values(chunk.to_vec());
-        match conn {
-            AnyConnection::Postgresql(c) => q.execute(c)?,
-            AnyConnection::Sqlite(c) => q.execute(c)?,
-        };
-    }
+/// `zone-at-a-time`: records the zone being updated and ends the bake.
+pub fn enter_zone(conn: &mut AnyConnection, id: &str, zone: &str) -> Result<(), ApiError> {
+    diesel::update(rollouts::table.find(id))
+        .set((
+            rollouts::current_zone.eq(Some(zone)),
+            rollouts::gate_until.eq(None::<NaiveDateTime>),
+        ))
+        .execute(conn)?;
     Ok(())
 }
 
-pub fn targets(conn: &mut AnyConnection, id: &str) -> Result<Vec<TargetRow>, ApiError> {
-    Ok(rollout_hosts::table
-        .filter(rollout_hosts::deployment_id.eq(id))
-        .select(TargetRow::as_select())
-        .order(rollout_hosts::position.asc())
-        .load(conn)?)
-}
-
-/// Moves a target from one status to another (fenced on the old status).
-#[allow(clippy::too_many_arguments)]
-pub fn update_target(
+pub fn start_bake(
     conn: &mut AnyConnection,
     id: &str,
-    host: &str,
-    from: &[&str],
-    to: &str,
-    command_id: Option<&str>,
-    error: Option<(&str, &str)>,
-    at: NaiveDateTime,
-) -> Result<bool, ApiError> {
-    let target = rollout_hosts::table
-        .filter(rollout_hosts::deployment_id.eq(id))
-        .filter(rollout_hosts::host_id.eq(host))
-        .filter(rollout_hosts::status.eq_any(from.to_vec()));
-    let n = match to {
-        "Dispatched" => diesel::update(target)
-            .set((
-                rollout_hosts::status.eq(to),
-                rollout_hosts::command_id.eq(command_id),
-            ))
-            .execute(conn)?,
-        "InProgress" => diesel::update(target)
-            .set((
-                rollout_hosts::status.eq(to),
-                rollout_hosts::started_at.eq(Some(at)),
-            ))
-            .execute(conn)?,
-        _ => diesel::update(target)
-            .set((
-                rollout_hosts::status.eq(to),
-                rollout_hosts::error_code.eq(error.map(|e| e.0)),
-                rollout_hosts::message.eq(error.map(|e| e.1)),
-                rollout_hosts::completed_at.eq(Some(at)),
-            ))
-            .execute(conn)?,
-    };
+    until: NaiveDateTime,
+) -> Result<(), ApiError> {
+    diesel::update(rollouts::table.find(id))
+        .set(rollouts::gate_until.eq(Some(until)))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Approves the rest of the fleet after the canary batch (fenced on `AwaitingApproval`).
+pub fn approve(conn: &mut AnyConnection, id: &str, at: NaiveDateTime) -> Result<bool, ApiError> {
+    let n = diesel::update(
+        rollouts::table
+            .filter(rollouts::deployment_id.eq(id))
+            .filter(rollouts::status.eq("AwaitingApproval")),
+    )
+    .set((
+        rollouts::status.eq("InProgress"),
+        rollouts::approved_at.eq(Some(at)),
+        rollouts::updated_at.eq(at),
+    ))
+    .execute(conn)?;
     Ok(n == 1)
 }
 
-/// Every not-yet-started target becomes `Skipped`.
-pub fn skip_pending(
+/// A lease on a rollout's background work: the owner and the epoch its writes are fenced on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Lease {
+    pub deployment_id: String,
+    pub epoch: i64,
+}
+
+/// Claims (or renews) up to `limit` active rollouts for `owner`: those it holds already and
+/// those whose lease expired by the database clock. A new owner bumps the epoch, so writes
+/// of the previous owner, fenced on the old epoch, no longer apply. PostgreSQL skips rows
+/// another replica is claiming at the same moment (`FOR UPDATE SKIP LOCKED`).
+pub fn claim(
     conn: &mut AnyConnection,
-    id: &str,
-    at: NaiveDateTime,
-) -> Result<usize, ApiError> {
-    Ok(diesel::update(
-        rollout_hosts::table
-            .filter(rollout_hosts::deployment_id.eq(id))
-            .filter(rollout_hosts::status.eq("Pending")),
-    )
-    .set((
-        rollout_hosts::status.eq("Skipped"),
-        rollout_hosts::completed_at.eq(Some(at)),
-    ))
-    .execute(conn)?)
+    owner: &str,
+    ttl: chrono::Duration,
+    limit: i64,
+) -> Result<Vec<Lease>, ApiError> {
+    let now = super::db_now(conn)?;
+    let query = rollouts::table
+        .filter(rollouts::status.eq_any(ACTIVE))
+        .filter(
+            rollouts::lease_owner
+                .eq(owner)
+                .or(rollouts::lease_expires_at.is_null())
+                .or(rollouts::lease_expires_at.lt(now)),
+        )
+        .order(rollouts::created_at.asc())
+        .select((
+            rollouts::deployment_id,
+            rollouts::lease_owner,
+            rollouts::lease_epoch,
+        ))
+        .limit(limit);
+    let rows: Vec<(String, Option<String>, i64)> = match conn {
+        AnyConnection::Postgresql(c) => query.for_update().skip_locked().load(c)?,
+        AnyConnection::Sqlite(c) => query.load(c)?,
+    };
+    let mut out = Vec::with_capacity(rows.len());
+    for (id, current, epoch) in rows {
+        let epoch = if current.as_deref() == Some(owner) {
+            epoch
+        } else {
+            epoch + 1
+        };
+        diesel::update(rollouts::table.find(&id))
+            .set((
+                rollouts::lease_owner.eq(Some(owner)),
+                rollouts::lease_epoch.eq(epoch),
+                rollouts::lease_expires_at.eq(Some(now + ttl)),
+            ))
+            .execute(conn)?;
+        out.push(Lease {
+            deployment_id: id,
+            epoch,
+        });
+    }
+    Ok(out)
+}
+
+/// Whether `owner` still holds `lease` (same epoch, not expired by the database clock).
+/// Call after `lock`, so the answer holds until the transaction ends.
+pub fn holds(conn: &mut AnyConnection, owner: &str, lease: &Lease) -> Result<bool, ApiError> {
+    let now = super::db_now(conn)?;
+    let n: i64 = rollouts::table
+        .filter(rollouts::deployment_id.eq(&lease.deployment_id))
+        .filter(rollouts::lease_owner.eq(owner))
+        .filter(rollouts::lease_epoch.eq(lease.epoch))
+        .filter(rollouts::lease_expires_at.gt(now))
+        .count()
+        .get_result(conn)?;
+    Ok(n == 1)
 }

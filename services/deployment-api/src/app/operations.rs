@@ -1,0 +1,245 @@
+//! What operators do to a deployment once it exists: stop, roll back, and the rollout
+//! engine's controls (pause, resume, approve the canary, retry failed hosts, exclude a host),
+//! passed on to the scheduler.
+
+use liftoff_client::ClientError;
+use liftoff_kit::db::{now, uuid};
+use liftoff_kit::{AnyConnection, ApiError, outbox};
+use liftoff_types::deployments::*;
+use liftoff_types::scheduler::{HostOverview, RolloutAction};
+use uuid::Uuid;
+
+use super::deployments::{
+    NewDeployment, RolloutOptions, insert_deployment, record_outcome, sync, try_hand_off, view,
+};
+use crate::State;
+use crate::store::deployments::{self, DeploymentRow};
+use crate::store::{applications, groups};
+
+async fn owned(state: &State, team: &str, id: Uuid) -> Result<DeploymentRow, ApiError> {
+    let team = team.to_string();
+    state
+        .db
+        .run(move |c| deployments::get(c, &id.to_string()))
+        .await?
+        .filter(|r| r.team == team)
+        .ok_or_else(|| ApiError::not_found(format!("deployment {id} not found")))
+}
+
+/// Stops a deployment. Stopping a finished one answers its final state.
+pub async fn stop(
+    state: &State,
+    team: String,
+    actor: String,
+    id: Uuid,
+) -> Result<Deployment, ApiError> {
+    let row = owned(state, &team, id).await?;
+    let action = RolloutAction {
+        actor: Some(actor.clone()),
+        hosts: Vec::new(),
+    };
+    match row.status.as_str() {
+        "Created" | "Queued" => {
+            // Not running yet, but a hand-off may have reached the scheduler: stop it there too.
+            match state.peers.scheduler().control(id, "stop", &action).await {
+                Ok(_) | Err(ClientError::Api { status: 404, .. }) => {}
+                Err(e) => return Err(ApiError::from_peer("scheduler", e)),
+            }
+            let (rid, from) = (row.id.clone(), row.status.clone());
+            let (app, group, rev) = (
+                row.application.clone(),
+                row.deployment_group.clone(),
+                uuid(&row.revision_id)?,
+            );
+            state
+                .db
+                .write(move |c| {
+                    if deployments::finish(
+                        c,
+                        &rid,
+                        &from,
+                        "Stopped",
+                        Some(("STOPPED", "stopped by request")),
+                        &serde_json::to_string(&HostOverview::default())?,
+                        now(),
+                    )? {
+                        let mut ev = outbox::event(crate::NAME, "deployment.stopped");
+                        ev.team = Some(team.clone());
+                        ev.actor = Some(actor.clone());
+                        ev.deployment_id = Some(id);
+                        (ev.application, ev.deployment_group, ev.revision_id) =
+                            (Some(app), Some(group), Some(rev));
+                        outbox::enqueue(c, &ev)?;
+                    }
+                    Ok(())
+                })
+                .await?;
+        }
+        "InProgress" | "Paused" | "AwaitingApproval" => {
+            let rollout = state
+                .peers
+                .scheduler()
+                .control(id, "stop", &action)
+                .await
+                .map_err(|e| ApiError::from_peer("scheduler", e))?;
+            record_outcome(state, &row, &rollout).await?;
+        }
+        _ => {}
+    }
+    view(state, row.team.clone(), id).await
+}
+
+/// The rollback of `failed`, if its group rolls back automatically and has a good revision to
+/// go back to. Called in the transaction that records the failure.
+pub fn auto_rollback(
+    c: &mut AnyConnection,
+    failed: &DeploymentRow,
+) -> Result<Option<DeploymentRow>, ApiError> {
+    if failed.reason == DeploymentReason::Rollback.as_str() {
+        // A failed rollback does not roll back again.
+        return Ok(None);
+    }
+    let group = groups::by_id(c, &failed.group_id)?;
+    if !group.auto_rollback {
+        return Ok(None);
+    }
+    new_rollback(c, failed, "automatic rollback on failure", "liftoff")
+}
+
+/// A new deployment of the group's last good revision before `of`, linked to it.
+fn new_rollback(
+    c: &mut AnyConnection,
+    of: &DeploymentRow,
+    why: &str,
+    actor: &str,
+) -> Result<Option<DeploymentRow>, ApiError> {
+    let Some(good) = deployments::last_good_before(c, &of.group_id, &of.id, &of.revision_id)?
+    else {
+        return Ok(None);
+    };
+    let group = groups::by_id(c, &of.group_id)?;
+    let app = applications::by_id(c, &of.application_id)?;
+    // The same configuration, without a canary: the revision is known good, and the fleet
+    // should be healthy again as fast as possible.
+    let mut options =
+        serde_json::from_str::<RolloutOptions>(of.rollout_options.as_deref().unwrap_or("{}"))?;
+    options.canary = None;
+    let row = insert_deployment(
+        c,
+        &group,
+        &app,
+        NewDeployment {
+            team: of.team.clone(),
+            actor: actor.to_string(),
+            revision_id: uuid(&good.revision_id)?,
+            config_name: of.deployment_config.clone(),
+            minimum_healthy: of.minimum_healthy.clone(),
+            options,
+            reason: DeploymentReason::Rollback,
+            rollback_of: Some(of.id.clone()),
+            description: Some(format!("{why} of {}", of.id)),
+            idempotency_key: None,
+            request_hash: None,
+        },
+        true,
+    )?;
+    // The history of the deployment rolled back says so, and by which deployment.
+    let mut ev = outbox::event(crate::NAME, "deployment.rolled_back");
+    ev.team = Some(of.team.clone());
+    ev.actor = Some(actor.to_string());
+    ev.deployment_id = Some(uuid(&of.id)?);
+    (ev.application, ev.deployment_group, ev.revision_id) = (
+        Some(of.application.clone()),
+        Some(of.deployment_group.clone()),
+        Some(uuid(&of.revision_id)?),
+    );
+    ev.data = serde_json::json!({
+        "rollback_deployment_id": row.id,
+        "to_revision_id": good.revision_id,
+        "automatic": actor == "liftoff",
+        "reason": why,
+    });
+    outbox::enqueue(c, &ev)?;
+    Ok(Some(row))
+}
+
+/// Rolls a deployment back: a new deployment of the group's last good revision before it,
+/// failed hosts first. A deployment still running is stopped first.
+pub async fn rollback(
+    state: &State,
+    team: String,
+    actor: String,
+    id: Uuid,
+) -> Result<Deployment, ApiError> {
+    let row = owned(state, &team, id).await?;
+    let row = if DeploymentStatus::parse(&row.status).is_some_and(|s| !s.is_terminal()) {
+        stop(state, team.clone(), actor.clone(), id).await?;
+        owned(state, &team, id).await?
+    } else {
+        row
+    };
+    let of = row.clone();
+    let created = state
+        .db
+        .write(move |c| {
+            // One rollback per deployment: asking again answers the same one.
+            if let Some(existing) = deployments::rollback_of(c, &of.id)? {
+                return Ok(existing);
+            }
+            new_rollback(c, &of, "rollback", &actor)?.ok_or_else(|| {
+                ApiError::conflict(
+                    "no_previous_revision",
+                    format!(
+                        "group {:?} has no successful deployment of another revision before {}",
+                        of.deployment_group, of.id
+                    ),
+                )
+            })
+        })
+        .await?;
+    let created = try_hand_off(state, created).await;
+    view(state, team, uuid(&created.id)?).await
+}
+
+/// An operator control passed on to the scheduler: `pause`, `resume`, `approve`,
+/// `retry-failed-hosts`, or excluding `host`.
+pub async fn control(
+    state: &State,
+    team: String,
+    actor: String,
+    id: Uuid,
+    action: &str,
+    hosts: Vec<Uuid>,
+    exclude: Option<Uuid>,
+) -> Result<Deployment, ApiError> {
+    let row = owned(state, &team, id).await?;
+    match row.status.as_str() {
+        "InProgress" | "Paused" | "AwaitingApproval" => {}
+        "Created" | "Queued" => {
+            return Err(ApiError::conflict(
+                "not_started",
+                format!("deployment {id} has not started yet ({})", row.status),
+            ));
+        }
+        s => {
+            return Err(ApiError::conflict(
+                "deployment_finished",
+                format!("deployment {id} already {s}"),
+            ));
+        }
+    }
+    let body = RolloutAction {
+        actor: Some(actor),
+        hosts,
+    };
+    let scheduler = state.peers.scheduler();
+    let rollout = match exclude {
+        Some(host) => scheduler.exclude_host(id, host, &body).await,
+        None => scheduler.control(id, action, &body).await,
+    }
+    .map_err(|e| ApiError::from_peer("scheduler", e))?;
+    record_outcome(state, &row, &rollout).await?;
+    let row = owned(state, &team, id).await?;
+    let _ = sync(state, row).await;
+    view(state, team, id).await
+}

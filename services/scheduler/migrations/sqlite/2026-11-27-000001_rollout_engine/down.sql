@@ -1,0 +1,15 @@
+DROP TABLE host_revisions;
+DROP TABLE rollout_zones;
+DROP INDEX host_commands_deployment_status;
+DROP INDEX rollout_hosts_zone_status;
+DROP INDEX rollout_hosts_status_position;
+ALTER TABLE rollout_hosts DROP COLUMN dispatched_at;
+ALTER TABLE rollout_hosts DROP COLUMN tier;
+DROP INDEX rollouts_group_created;
+ALTER TABLE rollouts DROP COLUMN lease_expires_at;
+ALTER TABLE rollouts DROP COLUMN lease_epoch;
+ALTER TABLE rollouts DROP COLUMN lease_owner;
+ALTER TABLE rollouts DROP COLUMN gate_until;
+ALTER TABLE rollouts DROP COLUMN current_zone;
+ALTER TABLE rollouts DROP COLUMN approved_at;
+ALTER TABLE rollouts DROP COLUMN canary_hosts;

@@ -1,0 +1,301 @@
+//! Operator controls: stop, pause, resume, approve the canary, retry failed hosts, exclude a
+//! host. Each is one transaction under the rollout's lock, recorded in history with who asked.
+
+use liftoff_kit::db::uuid;
+use liftoff_kit::{AnyConnection, ApiError, outbox};
+use liftoff_types::scheduler::*;
+use uuid::Uuid;
+
+use super::engine::{self, Woken, event_for};
+use super::rollouts::view;
+use crate::State;
+use crate::store::rollouts::{self, RolloutRow};
+use crate::store::targets::{self, Change};
+use crate::store::{commands, db_now};
+
+fn locked(c: &mut AnyConnection, id: Uuid) -> Result<RolloutRow, ApiError> {
+    rollouts::lock(c, id)?;
+    rollouts::get(c, id)?.ok_or_else(|| ApiError::not_found(format!("rollout {id} not found")))
+}
+
+fn finished(row: &RolloutRow) -> ApiError {
+    ApiError::conflict(
+        "deployment_finished",
+        format!("deployment {} already {}", row.deployment_id, row.status),
+    )
+}
+
+fn record(
+    c: &mut AnyConnection,
+    row: &RolloutRow,
+    event_type: &str,
+    actor: &Option<String>,
+    data: serde_json::Value,
+) -> Result<(), ApiError> {
+    let mut ev = event_for(row, event_type)?;
+    ev.actor = actor.clone();
+    ev.data = data;
+    outbox::enqueue(c, &ev)
+}
+
+/// Runs `f` under the rollout's lock, wakes the hosts it dispatched to, answers the rollout.
+async fn act<F>(state: &State, id: Uuid, f: F) -> Result<Rollout, ApiError>
+where
+    F: FnOnce(&mut AnyConnection, RolloutRow) -> Result<Woken, ApiError> + Send + 'static,
+{
+    let woken = state
+        .db
+        .write(move |c| {
+            let row = locked(c, id)?;
+            f(c, row)
+        })
+        .await?;
+    state.mailbox.wake(&woken);
+    view(state, id, None, RolloutDetail::Hosts).await
+}
+
+/// Stops a rollout: nothing new starts, commands not yet picked up are cancelled, hosts
+/// already running finish and are recorded. Stopping a finished rollout changes nothing.
+pub async fn stop(state: &State, id: Uuid, action: RolloutAction) -> Result<Rollout, ApiError> {
+    act(state, id, move |c, row| {
+        if RolloutStatus::parse(&row.status).is_some_and(|s| s.is_terminal()) {
+            return Ok(Vec::new());
+        }
+        let at = db_now(c)?;
+        rollouts::set_status(
+            c,
+            &row.deployment_id,
+            &row.status,
+            "Stopped",
+            Some(("STOPPED", "stopped by request")),
+            at,
+        )?;
+        for cmd in commands::dispatched_of_rollout(c, &row.deployment_id)? {
+            if commands::transition(
+                c,
+                &cmd.id,
+                &["Dispatched"],
+                "Cancelled",
+                Some(("STOPPED", "deployment stopped")),
+                at,
+            )? {
+                targets::transition(
+                    c,
+                    &row.deployment_id,
+                    &cmd.host_id,
+                    &["Dispatched"],
+                    "Skipped",
+                    Change {
+                        error: Some(("stopped", "deployment stopped before the host started")),
+                        at: Some(at),
+                        ..Change::default()
+                    },
+                )?;
+            }
+        }
+        targets::skip_pending(c, &row.deployment_id, at)?;
+        record(
+            c,
+            &row,
+            "deployment.stopped",
+            &action.actor,
+            serde_json::Value::Null,
+        )?;
+        Ok(Vec::new())
+    })
+    .await
+}
+
+/// Holds a running rollout: nothing new starts and it does not conclude; hosts already
+/// running finish. Pausing a paused rollout changes nothing.
+pub async fn pause(state: &State, id: Uuid, action: RolloutAction) -> Result<Rollout, ApiError> {
+    act(state, id, move |c, row| {
+        match row.status.as_str() {
+            "Paused" => return Ok(Vec::new()),
+            "InProgress" => {}
+            "Pending" => return Err(ApiError::conflict("not_started", "the rollout is being planned; try again in a moment")),
+            "AwaitingApproval" => return Err(ApiError::conflict("awaiting_approval", "the rollout already waits for approval after its canary batch; approve or stop it")),
+            _ => return Err(finished(&row)),
+        }
+        let at = db_now(c)?;
+        rollouts::set_status(c, &row.deployment_id, "InProgress", "Paused", None, at)?;
+        record(c, &row, "deployment.paused", &action.actor, serde_json::Value::Null)?;
+        Ok(Vec::new())
+    })
+    .await
+}
+
+/// Resumes a paused rollout where it was.
+pub async fn resume(state: &State, id: Uuid, action: RolloutAction) -> Result<Rollout, ApiError> {
+    act(state, id, move |c, row| {
+        match row.status.as_str() {
+            "InProgress" | "Pending" => return Ok(Vec::new()),
+            "Paused" => {}
+            "AwaitingApproval" => {
+                return Err(ApiError::conflict(
+                    "awaiting_approval",
+                    "the rollout waits for approval after its canary batch; approve it instead",
+                ));
+            }
+            _ => return Err(finished(&row)),
+        }
+        let at = db_now(c)?;
+        // A rollout paused while its canary waited resumes waiting, not dispatching.
+        let canary_done = row.canary_hosts > 0 && row.approved_at.is_none() && {
+            let (pending, in_flight) =
+                targets::canary_counts(c, &row.deployment_id, row.canary_hosts)?;
+            pending == 0 && in_flight == 0
+        };
+        let to = if canary_done {
+            "AwaitingApproval"
+        } else {
+            "InProgress"
+        };
+        rollouts::set_status(c, &row.deployment_id, "Paused", to, None, at)?;
+        record(
+            c,
+            &row,
+            "deployment.resumed",
+            &action.actor,
+            serde_json::Value::Null,
+        )?;
+        engine::step(c, uuid(&row.deployment_id)?)
+    })
+    .await
+}
+
+/// Approves the rest of the fleet after the canary batch.
+pub async fn approve(state: &State, id: Uuid, action: RolloutAction) -> Result<Rollout, ApiError> {
+    act(state, id, move |c, row| {
+        match row.status.as_str() {
+            "AwaitingApproval" => {}
+            "InProgress" | "Paused" if row.approved_at.is_some() => return Ok(Vec::new()),
+            s if RolloutStatus::parse(s).is_some_and(|s| s.is_terminal()) => return Err(finished(&row)),
+            _ => return Err(ApiError::conflict("not_awaiting_approval", "the rollout is not waiting for approval (no canary batch, or it has not finished yet)")),
+        }
+        let at = db_now(c)?;
+        rollouts::approve(c, &row.deployment_id, at)?;
+        record(c, &row, "deployment.approved", &action.actor, serde_json::json!({"canary_hosts": row.canary_hosts}))?;
+        engine::step(c, uuid(&row.deployment_id)?)
+    })
+    .await
+}
+
+/// Gives failed hosts (all of them, or those listed) another attempt, first in line.
+pub async fn retry_failed(
+    state: &State,
+    id: Uuid,
+    action: RolloutAction,
+) -> Result<Rollout, ApiError> {
+    act(state, id, move |c, row| {
+        match row.status.as_str() {
+            "InProgress" | "Paused" | "AwaitingApproval" => {}
+            "Pending" => {
+                return Err(ApiError::conflict(
+                    "not_started",
+                    "the rollout is being planned; try again in a moment",
+                ));
+            }
+            _ => {
+                return Err(ApiError::conflict(
+                    "deployment_finished",
+                    format!(
+                        "deployment {} already {}: start a new deployment (or a rollback) instead",
+                        row.deployment_id, row.status
+                    ),
+                ));
+            }
+        }
+        let failed = targets::with_status(c, &row.deployment_id, &["Failed"])?;
+        let wanted: Vec<String> = if action.hosts.is_empty() {
+            failed.iter().map(|t| t.host_id.clone()).collect()
+        } else {
+            let mut out = Vec::new();
+            for h in &action.hosts {
+                let h = h.to_string();
+                if !failed.iter().any(|t| t.host_id == h) {
+                    return Err(match targets::get(c, &row.deployment_id, &h)? {
+                        Some(t) => ApiError::conflict(
+                            "host_not_failed",
+                            format!("host {h} is {}, not Failed", t.status),
+                        ),
+                        None => {
+                            ApiError::not_found(format!("host {h} is not part of this deployment"))
+                        }
+                    });
+                }
+                out.push(h);
+            }
+            out
+        };
+        let at = db_now(c)?;
+        for h in &wanted {
+            targets::transition(
+                c,
+                &row.deployment_id,
+                h,
+                &["Failed"],
+                "Pending",
+                Change {
+                    at: Some(at),
+                    next_attempt: true,
+                    ..Change::default()
+                },
+            )?;
+        }
+        record(
+            c,
+            &row,
+            "deployment.hosts_retried",
+            &action.actor,
+            serde_json::json!({"hosts": wanted}),
+        )?;
+        engine::step(c, uuid(&row.deployment_id)?)
+    })
+    .await
+}
+
+/// Takes a host out of the rollout (and out of its availability arithmetic): a pending or
+/// failed host is skipped, a command not yet picked up is cancelled; a running host is refused.
+pub async fn exclude(
+    state: &State,
+    id: Uuid,
+    host: Uuid,
+    action: RolloutAction,
+) -> Result<Rollout, ApiError> {
+    act(state, id, move |c, row| {
+        if !matches!(row.status.as_str(), "InProgress" | "Paused" | "AwaitingApproval") {
+            return Err(finished(&row));
+        }
+        let h = host.to_string();
+        let t = targets::get(c, &row.deployment_id, &h)?
+            .ok_or_else(|| ApiError::not_found(format!("host {host} is not part of this deployment")))?;
+        let at = db_now(c)?;
+        let excluded = Change {
+            error: Some(("excluded", "excluded by an operator")),
+            at: Some(at),
+            ..Change::default()
+        };
+        match t.status.as_str() {
+            "Skipped" => return Ok(Vec::new()),
+            "Pending" | "Failed" => {
+                targets::transition(c, &row.deployment_id, &h, &["Pending", "Failed"], "Skipped", excluded)?;
+            }
+            "Dispatched" => {
+                let cancelled = match &t.command_id {
+                    Some(cid) => commands::transition(c, cid, &["Dispatched"], "Cancelled", Some(("excluded", "excluded by an operator")), at)?,
+                    None => false,
+                };
+                if !cancelled {
+                    return Err(ApiError::conflict("host_running", "the host has just started its command; wait for it to finish"));
+                }
+                targets::transition(c, &row.deployment_id, &h, &["Dispatched"], "Skipped", excluded)?;
+            }
+            "InProgress" => return Err(ApiError::conflict("host_running", "the host is running its command; wait for it to finish, or stop the deployment")),
+            _ => return Err(ApiError::conflict("host_finished", format!("host {host} already {}", t.status))),
+        }
+        record(c, &row, "deployment.host_excluded", &action.actor, serde_json::json!({"host_id": host, "was": t.status}))?;
+        engine::step(c, uuid(&row.deployment_id)?)
+    })
+    .await
+}

@@ -1,0 +1,274 @@
+//! The engine: one decision at a time, inside the rollout's lock. Whoever changes a rollout
+//! (an agent's completion, an operator, the background tick) calls `step` in the same
+//! transaction, so the next hosts start as soon as a slot frees up, and a crash between any
+//! two statements leaves nothing half done.
+
+use chrono::NaiveDateTime;
+use liftoff_kit::db::{to_utc, uuid};
+use liftoff_kit::{AnyConnection, ApiError, outbox};
+use liftoff_types::deployments::ZoneMode;
+use liftoff_types::scheduler::*;
+use uuid::Uuid;
+
+use super::plan::{self, Candidate, Decision, Outcome, Phase, Snapshot};
+use crate::store::commands::{self, CommandRow};
+use crate::store::db_now;
+use crate::store::rollouts::{self, RolloutRow};
+use crate::store::targets::{self, Change, TargetRow};
+
+pub fn spec_of(row: &RolloutRow) -> Result<CreateRollout, ApiError> {
+    Ok(serde_json::from_str(&row.spec)?)
+}
+
+/// A history event about `row`.
+pub fn event_for(
+    row: &RolloutRow,
+    event_type: &str,
+) -> Result<liftoff_types::history::HistoryEvent, ApiError> {
+    let mut ev = outbox::event(crate::NAME, event_type);
+    ev.team = Some(row.team.clone());
+    ev.application = Some(row.application.clone());
+    ev.deployment_group = Some(row.deployment_group.clone());
+    ev.deployment_id = Some(uuid(&row.deployment_id)?);
+    ev.revision_id = Some(uuid(&row.revision_id)?);
+    Ok(ev)
+}
+
+/// Hosts whose long polls should wake: a command waits for them.
+pub type Woken = Vec<String>;
+
+/// One decision for rollout `id`; the caller holds its lock. Returns the hosts it dispatched to.
+pub fn step(c: &mut AnyConnection, id: Uuid) -> Result<Woken, ApiError> {
+    let Some(row) = rollouts::get(c, id)? else {
+        return Ok(Vec::new());
+    };
+    let phase = match row.status.as_str() {
+        "InProgress" => Phase::Running,
+        "Paused" | "AwaitingApproval" => Phase::Held,
+        _ => return Ok(Vec::new()),
+    };
+    let spec = spec_of(&row)?;
+    let zones = targets::zones(c, &row.deployment_id)?;
+    let canary = if row.canary_hosts > 0 && row.approved_at.is_none() {
+        let (pending, in_flight) = targets::canary_counts(c, &row.deployment_id, row.canary_hosts)?;
+        Some(plan::Canary { pending, in_flight })
+    } else {
+        None
+    };
+    let first_pending_zone = if spec.zone_mode == ZoneMode::ZoneAtATime {
+        targets::first_pending_zone(c, &row.deployment_id)?
+    } else {
+        None
+    };
+    let now = db_now(c)?;
+    let snapshot = Snapshot {
+        phase,
+        minimum_healthy: spec.minimum_healthy,
+        mode: spec.zone_mode,
+        zones,
+        canary,
+        first_pending_zone,
+        current_zone: row.current_zone.clone(),
+        bake_secs: spec.zone_bake_secs,
+        gate_until: row.gate_until,
+        now,
+    };
+    match plan::decide(&snapshot) {
+        Decision::Wait => Ok(Vec::new()),
+        Decision::StartBake(until) => {
+            rollouts::start_bake(c, &row.deployment_id, until)?;
+            let mut ev = event_for(&row, "deployment.zone_baking")?;
+            ev.data = serde_json::json!({"zone": row.current_zone, "until": to_utc(until)});
+            outbox::enqueue(c, &ev)?;
+            Ok(Vec::new())
+        }
+        Decision::AwaitApproval => {
+            if rollouts::set_status(
+                c,
+                &row.deployment_id,
+                "InProgress",
+                "AwaitingApproval",
+                None,
+                now,
+            )? {
+                let mut ev = event_for(&row, "deployment.awaiting_approval")?;
+                ev.data = serde_json::json!({"canary_hosts": row.canary_hosts});
+                outbox::enqueue(c, &ev)?;
+            }
+            Ok(Vec::new())
+        }
+        Decision::Finish(outcome) => {
+            let mut counts = plan::Counts::default();
+            for z in snapshot.zones.values() {
+                counts.add(z);
+            }
+            finish(c, &row, &outcome, counts, now)?;
+            Ok(Vec::new())
+        }
+        Decision::Dispatch {
+            rooms,
+            total,
+            canary_only,
+            enter_zone,
+        } => {
+            if let Some(zone) = &enter_zone {
+                rollouts::enter_zone(c, &row.deployment_id, zone)?;
+                let mut ev = event_for(&row, "deployment.zone_started")?;
+                ev.data = serde_json::json!({"zone": zone});
+                outbox::enqueue(c, &ev)?;
+            }
+            let max_position = canary_only.then_some(row.canary_hosts);
+            let mut candidates = Vec::new();
+            for (zone, room) in &rooms {
+                for t in
+                    targets::next_pending(c, &row.deployment_id, zone, *room as i64, max_position)?
+                {
+                    candidates.push(Candidate {
+                        zone: zone.clone(),
+                        position: t.position,
+                        item: t,
+                    });
+                }
+            }
+            let picked = plan::pick(candidates, &rooms, total);
+            dispatch(c, &row, &spec, &picked, now)
+        }
+    }
+}
+
+/// Writes one command per host and marks the targets dispatched, in one transaction.
+fn dispatch(
+    c: &mut AnyConnection,
+    row: &RolloutRow,
+    spec: &CreateRollout,
+    picked: &[TargetRow],
+    at: NaiveDateTime,
+) -> Result<Woken, ApiError> {
+    let deployment_id = uuid(&row.deployment_id)?;
+    let mut rows = Vec::with_capacity(picked.len());
+    for t in picked {
+        let command_id = Uuid::now_v7();
+        let cmd = AgentCommand {
+            command_id,
+            kind: "Deploy".into(),
+            deployment_id,
+            application: row.application.clone(),
+            deployment_group: row.deployment_group.clone(),
+            deployment_group_id: spec.deployment_group_id,
+            revision_id: spec.revision_id,
+            attempt: t.attempt,
+            bundle: spec.bundle.clone(),
+            issued_at: to_utc(at),
+        };
+        rows.push(CommandRow {
+            id: command_id.to_string(),
+            deployment_id: row.deployment_id.clone(),
+            host_id: t.host_id.clone(),
+            attempt: t.attempt,
+            payload: serde_json::to_string(&cmd)?,
+            status: CommandStatus::Dispatched.as_str().into(),
+            created_at: at,
+            acked_at: None,
+            completed_at: None,
+            error_code: None,
+            message: None,
+        });
+    }
+    // The unique (deployment, host, attempt) index refuses a second dispatch outright.
+    commands::insert(c, &rows)?;
+    let mut woken = Vec::with_capacity(rows.len());
+    for cmd in &rows {
+        let moved = targets::transition(
+            c,
+            &row.deployment_id,
+            &cmd.host_id,
+            &["Pending"],
+            "Dispatched",
+            Change {
+                command_id: Some(&cmd.id),
+                at: Some(at),
+                ..Change::default()
+            },
+        )?;
+        liftoff_kit::db::one_row(usize::from(moved), "rollout target")?;
+        woken.push(cmd.host_id.clone());
+    }
+    metrics::counter!("liftoff_commands_dispatched_total").increment(woken.len() as u64);
+    Ok(woken)
+}
+
+fn finish(
+    c: &mut AnyConnection,
+    row: &RolloutRow,
+    outcome: &Outcome,
+    counts: plan::Counts,
+    at: NaiveDateTime,
+) -> Result<(), ApiError> {
+    let (status, error, event_type) = match outcome {
+        Outcome::Succeeded => (RolloutStatus::Succeeded, None, "deployment.succeeded"),
+        Outcome::Failed { code, message } => (
+            RolloutStatus::Failed,
+            Some((*code, message.as_str())),
+            "deployment.failed",
+        ),
+    };
+    if !rollouts::set_status(
+        c,
+        &row.deployment_id,
+        &row.status,
+        status.as_str(),
+        error,
+        at,
+    )? {
+        return Ok(());
+    }
+    let skipped = targets::skip_pending(c, &row.deployment_id, at)?;
+    let mut ev = event_for(row, event_type)?;
+    ev.data = serde_json::json!({
+        "hosts": counts.fleet() + counts.skipped, "succeeded": counts.succeeded, "failed": counts.failed,
+        "skipped": counts.skipped + skipped as u64,
+        "error_code": error.map(|e| e.0), "error_message": error.map(|e| e.1),
+    });
+    outbox::enqueue(c, &ev)?;
+    metrics::counter!("liftoff_rollouts_finished_total", "status" => status.as_str()).increment(1);
+    Ok(())
+}
+
+/// Fails a host's command for `reason` (`never-started`, `timed-out`, `agent-lost`) and its
+/// target with it. Fenced on the command's status: a completion that got there first wins.
+pub fn fail_command(
+    c: &mut AnyConnection,
+    row: &RolloutRow,
+    cmd: &CommandRow,
+    reason: &str,
+    message: &str,
+    at: NaiveDateTime,
+) -> Result<bool, ApiError> {
+    let (from, to) = if cmd.status == "Dispatched" {
+        ("Dispatched", "Cancelled")
+    } else {
+        ("InProgress", "Failed")
+    };
+    if !commands::transition(c, &cmd.id, &[from], to, Some((reason, message)), at)? {
+        return Ok(false);
+    }
+    let moved = targets::transition(
+        c,
+        &cmd.deployment_id,
+        &cmd.host_id,
+        &["Dispatched", "InProgress"],
+        "Failed",
+        Change {
+            error: Some((reason, message)),
+            at: Some(at),
+            ..Change::default()
+        },
+    )?;
+    if moved {
+        let mut ev = event_for(row, "host.deployment_failed")?;
+        ev.host_id = Some(uuid(&cmd.host_id)?);
+        ev.data = serde_json::json!({"command_id": cmd.id, "reason": reason, "message": message, "attempt": cmd.attempt});
+        outbox::enqueue(c, &ev)?;
+    }
+    Ok(moved)
+}

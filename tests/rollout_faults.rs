@@ -1,0 +1,330 @@
+//! The scheduler under faults, as real processes (`liftoff serve`): killed with SIGKILL
+//! mid-rollout and restarted, it carries the rollout to the end with no hook run twice and
+//! no host skipped; two replicas on one PostgreSQL database, one of them frozen past its
+//! lease, never dispatch a command twice.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+#[path = "rollout_common/mod.rs"]
+mod common;
+
+use std::collections::BTreeMap;
+use std::net::TcpListener;
+use std::path::Path;
+use std::time::Duration;
+
+use common::*;
+use liftoff_client::{Client, DeploymentApiClient, RegistryClient};
+use liftoff_kit::Authority;
+use liftoff_kit::auth::{Role, TokenKind};
+use liftoff_testkit::{PgDatabase, wait_for};
+use liftoff_types::deployments::*;
+use nix::sys::signal::Signal;
+use tokio::process::Child;
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// The four services as separate processes (two schedulers when `replicas` is 2).
+struct Cluster {
+    dir: tempfile::TempDir,
+    pg: Option<PgDatabase>,
+    urls: BTreeMap<String, String>,
+    children: BTreeMap<String, Child>,
+    admin: String,
+}
+
+impl Cluster {
+    async fn start(replicas: usize) -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let pg = match liftoff_testkit::postgres_url() {
+            Some(server) => Some(
+                tokio::task::spawn_blocking(move || PgDatabase::create(&server))
+                    .await
+                    .unwrap()
+                    .unwrap(),
+            ),
+            None => None,
+        };
+        let mut names = vec![
+            "deployment-api".to_string(),
+            "host-registry".into(),
+            "history".into(),
+        ];
+        for i in 0..replicas {
+            names.push(format!("scheduler-{i}"));
+        }
+        let urls: BTreeMap<String, String> = names
+            .iter()
+            .map(|n| (n.clone(), format!("http://127.0.0.1:{}", free_port())))
+            .collect();
+        let mut c = Self {
+            dir,
+            pg,
+            urls,
+            children: BTreeMap::new(),
+            admin: String::new(),
+        };
+        for n in names {
+            c.spawn(&n);
+        }
+        for n in c.urls.clone().keys() {
+            c.wait_ready(n).await;
+        }
+        let authority = Authority::load_or_create(&c.dir.path().join("jwt.secret")).unwrap();
+        c.admin = authority
+            .mint(
+                TokenKind::Team,
+                "tester",
+                Some("default"),
+                Some(Role::Admin),
+                false,
+                chrono::Duration::hours(1),
+            )
+            .unwrap()
+            .0;
+        c
+    }
+
+    fn db_url(&self, service: &str) -> String {
+        match &self.pg {
+            Some(pg) => pg.url.clone(),
+            None => format!(
+                "sqlite://{}",
+                self.dir.path().join(format!("{service}.db")).display()
+            ),
+        }
+    }
+
+    /// Starts (or restarts) one service process on its port.
+    fn spawn(&mut self, name: &str) {
+        let service = if name.starts_with("scheduler") {
+            "scheduler"
+        } else {
+            name
+        };
+        let log = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(self.dir.path().join(format!("{name}.log")))
+            .unwrap();
+        let child = tokio::process::Command::new(BIN)
+            .args([
+                "serve",
+                service,
+                "--listen",
+                self.urls[name].trim_start_matches("http://"),
+            ])
+            .args(["--database-url", &self.db_url(service)])
+            .arg("--secret-file")
+            .arg(self.dir.path().join("jwt.secret"))
+            .args([
+                "--deployment-api-url",
+                &self.urls["deployment-api"],
+                "--scheduler-url",
+                &self.urls["scheduler-0"],
+            ])
+            .args([
+                "--registry-url",
+                &self.urls["host-registry"],
+                "--history-url",
+                &self.urls["history"],
+            ])
+            .env("LIFTOFF_SCHEDULER_LEASE_TTL_SECS", "3")
+            .env("RUST_LOG", "info")
+            .stdout(log.try_clone().unwrap())
+            .stderr(log)
+            .kill_on_drop(true)
+            .spawn()
+            .unwrap();
+        self.children.insert(name.to_string(), child);
+    }
+
+    async fn wait_ready(&self, name: &str) {
+        let url = format!("{}/readyz", self.urls[name]);
+        wait_for(
+            &format!("{name} to be ready"),
+            Duration::from_secs(60),
+            || {
+                let url = url.clone();
+                async move {
+                    reqwest::get(&url)
+                        .await
+                        .ok()
+                        .filter(|r| r.status().is_success())
+                        .map(|_| ())
+                }
+            },
+        )
+        .await;
+    }
+
+    fn api(&self) -> DeploymentApiClient {
+        DeploymentApiClient::new(
+            Client::new(&self.urls["deployment-api"], Some(self.admin.clone())).unwrap(),
+        )
+    }
+
+    fn registry(&self) -> RegistryClient {
+        RegistryClient::new(
+            Client::new(&self.urls["host-registry"], Some(self.admin.clone())).unwrap(),
+        )
+    }
+
+    async fn fleet(&self, scheduler: &str, zone: &str, tag: &str, name: &str, n: usize) -> Sim {
+        let token = self
+            .registry()
+            .create_enrollment_token(&Default::default())
+            .await
+            .unwrap()
+            .token
+            .unwrap();
+        Sim::spawn(
+            &self.urls["host-registry"],
+            &[
+                "--scheduler-url",
+                &self.urls[scheduler],
+                "--deployment-api-url",
+                &self.urls["deployment-api"],
+            ],
+            &token,
+            zone,
+            &[("role", tag)],
+            &self.dir.path().join(name),
+            name,
+            n,
+        )
+    }
+
+    fn log(&self, name: &str) -> String {
+        std::fs::read_to_string(self.dir.path().join(format!("{name}.log"))).unwrap_or_default()
+    }
+
+    fn path(&self) -> &Path {
+        self.dir.path()
+    }
+}
+
+/// Every simulated host ran each hook of `deployment` exactly once.
+fn assert_ran_once(sims: &[&Sim], deployment: uuid::Uuid, hooks: usize) {
+    for sim in sims {
+        for i in 0..sim.n {
+            let lines = runs(&sim.root_of(i), deployment);
+            assert_eq!(
+                lines.len(),
+                hooks,
+                "host {} ran {deployment}: {lines:?}",
+                sim.host_name(i)
+            );
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_scheduler_killed_mid_rollout_resumes_it_with_no_hook_run_twice() {
+    let mut c = Cluster::start(1).await;
+    let api = c.api();
+    let a = c.fleet("scheduler-0", "zone-a", "web", "a", 3).await;
+    let b = c.fleet("scheduler-0", "zone-b", "web", "b", 3).await;
+    wait_hosts(&c.registry(), "role", "web", 6).await;
+    api.create_config(&CreateDeploymentConfig {
+        name: "two-at-a-time".into(),
+        minimum_healthy: MinimumHealthy::HostCount(4),
+        zone_mode: None,
+        zone_bake_secs: None,
+        canary_batch_size: None,
+    })
+    .await
+    .unwrap();
+    setup(
+        &api,
+        "shop",
+        ("role", "web"),
+        "two-at-a-time",
+        false,
+        ConcurrencyPolicy::Reject,
+    )
+    .await;
+    let hooks = [
+        ("BeforeInstall", RECORD),
+        ("ApplicationStart", &format!("{RECORD}\nsleep 0.7") as &str),
+    ];
+    let v1 = push(&api, c.path(), "shop", "v1", &hooks).await;
+    let d = deploy(&api, "shop", &v1).await;
+    let id = d.deployment_id;
+    wait_until(&api, id, "two hosts to finish", 60, |d| {
+        d.overview.succeeded >= 2
+    })
+    .await;
+    c.children
+        .get_mut("scheduler-0")
+        .unwrap()
+        .start_kill()
+        .unwrap();
+    let _ = c.children.get_mut("scheduler-0").unwrap().wait().await;
+    // Down for a moment: agents' reports and polls fail and are retried.
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    c.spawn("scheduler-0");
+    c.wait_ready("scheduler-0").await;
+    let d = wait_done(&api, id, 120).await;
+    assert_eq!(
+        d.status,
+        DeploymentStatus::Succeeded,
+        "{d:#?}\n{}",
+        c.log("scheduler-0")
+    );
+    assert_eq!(d.overview.succeeded, 6);
+    assert_ran_once(&[&a, &b], id, 2);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_scheduler_replicas_never_dispatch_a_command_twice() {
+    if liftoff_testkit::postgres_url().is_none() {
+        eprintln!(
+            "skipped: several scheduler replicas need PostgreSQL (set LIFTOFF_TEST_DATABASE_URL)"
+        );
+        return;
+    }
+    let c = Cluster::start(2).await;
+    let api = c.api();
+    // Half the fleet talks to one replica, half to the other; deployment-api to the first.
+    let a = c.fleet("scheduler-0", "zone-a", "web", "a", 4).await;
+    let b = c.fleet("scheduler-1", "zone-b", "web", "b", 4).await;
+    wait_hosts(&c.registry(), "role", "web", 8).await;
+    let apps = ["alpha", "bravo", "charlie", "delta", "echo", "foxtrot"];
+    let hooks = [("ApplicationStart", &format!("{RECORD}\nsleep 0.2") as &str)];
+    let mut deployments = Vec::new();
+    for app in apps {
+        setup(
+            &api,
+            app,
+            ("role", "web"),
+            "HalfAtATime",
+            false,
+            ConcurrencyPolicy::Reject,
+        )
+        .await;
+        let rev = push(&api, c.path(), app, "v1", &hooks).await;
+        deployments.push(deploy(&api, app, &rev).await.deployment_id);
+    }
+    // Freeze the second replica past its lease while the deployments run, then let it go:
+    // its stale claims must not write.
+    let pid = nix::unistd::Pid::from_raw(c.children["scheduler-1"].id().unwrap() as i32);
+    nix::sys::signal::kill(pid, Signal::SIGSTOP).unwrap();
+    tokio::time::sleep(Duration::from_secs(5)).await;
+    nix::sys::signal::kill(pid, Signal::SIGCONT).unwrap();
+    for id in &deployments {
+        let d = wait_done(&api, *id, 180).await;
+        assert_eq!(d.status, DeploymentStatus::Succeeded, "{d:#?}");
+        assert_eq!(d.overview.succeeded, 8);
+        assert_ran_once(&[&a, &b], *id, 1);
+        for h in &d.hosts {
+            assert_eq!(h.attempt, 1, "one attempt per host: {h:#?}");
+        }
+    }
+}
