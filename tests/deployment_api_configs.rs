@@ -254,10 +254,7 @@ async fn custom_configurations_are_validated_carried_to_the_scheduler_and_delete
     assert_eq!(d2.deployment_config, "two-up");
     let spec = scheduler_spec(&p, d2.deployment_id).await;
     assert_eq!(spec["zone_mode"], "striped", "{spec}");
-    assert!(
-        spec.get("canary").is_none_or(Value::is_null),
-        "{spec}"
-    );
+    assert!(spec.get("canary").is_none_or(Value::is_null), "{spec}");
     api.stop_deployment(d2.deployment_id).await.unwrap();
     p.stop().await;
 }

@@ -44,6 +44,7 @@ impl Agent {
             deployment_id: cmd.deployment_id,
             event: None,
             hook: None,
+            unsent: Vec::new(),
         };
         self.state.write(move |s| s.save_journal(&journal)).await?;
         let ack = match retrying("ack", Duration::from_secs(60), || {
@@ -183,6 +184,17 @@ impl Agent {
         if let Some(o) = orphan {
             message.push_str("; ");
             message.push_str(&o);
+        }
+        // Reports of events that finished before the restart, not known to have been sent.
+        for report in &j.unsent {
+            if let Err(e) = retrying("report", Duration::from_secs(30), || {
+                self.scheduler()
+                    .report_event(self.host_id(), j.command_id, report)
+            })
+            .await
+            {
+                tracing::warn!(command_id = %j.command_id, error = %e, "could not report an event that finished before the restart");
+            }
         }
         if let Some(event) = &j.event {
             let now = Utc::now();

@@ -144,6 +144,7 @@ mod tests {
                 deployment_id: old,
                 event: None,
                 hook: None,
+                unsent: Vec::new(),
             })
             .unwrap();
         let pruned = prune(&state, 1, None).unwrap();

@@ -35,6 +35,10 @@ pub struct Journal {
     /// The hook script running when the agent stopped, if any.
     #[serde(default)]
     pub hook: Option<RunningHook>,
+    /// Final event reports not yet known to be sent (they go with the next report): sent
+    /// first after a restart. Sending one twice is harmless; the server keeps the first.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub unsent: Vec<liftoff_types::scheduler::EventReport>,
 }
 
 /// A hook process, identified beyond its pid (pids are reused).

@@ -114,6 +114,21 @@ impl SchedulerClient {
             .await
     }
 
+    /// Several reports of one command in one call (applied in order, all or none).
+    pub async fn report_events(
+        &self,
+        host: Uuid,
+        command: Uuid,
+        batch: &EventReportBatch,
+    ) -> Result<CommandState, ClientError> {
+        self.0
+            .post(
+                &format!("/v1/agents/{host}/commands/{command}/event-batch"),
+                batch,
+            )
+            .await
+    }
+
     pub async fn complete(
         &self,
         host: Uuid,

@@ -14,6 +14,8 @@ use tokio::task::JoinHandle;
 
 /// Largest event report: a 64 KiB output tail can grow to six times that once JSON-escaped.
 pub const EVENT_REPORT_CAP: u64 = 512 * 1024;
+/// A batch of event reports (agents keep batches with large output tails under half of this).
+pub const EVENT_BATCH_CAP: u64 = liftoff_kit::web::MAX_JSON_LIMIT as u64;
 /// Enrollment and heartbeats: a host's name, zone, tags and versions.
 pub const HOST_REQUEST_CAP: u64 = 64 * 1024;
 
@@ -41,6 +43,11 @@ pub fn body_caps(max_bundle_bytes: u64) -> BodyCaps {
             Method::POST,
             "/v1/agents/{host}/commands/{command}/events",
             EVENT_REPORT_CAP,
+        )
+        .route(
+            Method::POST,
+            "/v1/agents/{host}/commands/{command}/event-batch",
+            EVENT_BATCH_CAP,
         )
         .route(Method::POST, "/v1/hosts/enroll", HOST_REQUEST_CAP)
         .route(Method::POST, "/v1/hosts/{id}/heartbeat", HOST_REQUEST_CAP)

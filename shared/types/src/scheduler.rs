@@ -190,6 +190,18 @@ pub struct EventReport {
     pub output_truncated: bool,
 }
 
+/// Several event reports of one command, applied in order in one transaction, as if sent
+/// one after another: an agent sends the end of one event with the start of the next.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct EventReportBatch {
+    /// 1 to [`MAX_EVENT_BATCH`] reports.
+    pub reports: Vec<EventReport>,
+}
+
+/// Most reports in one [`EventReportBatch`].
+pub const MAX_EVENT_BATCH: usize = 8;
+
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq, Eq)]
 pub struct LifecycleEventRecord {
     pub event: String,

@@ -19,7 +19,9 @@ use std::path::{Path, PathBuf};
 use chrono::{DateTime, Utc};
 use liftoff_bundle::{AppSpec, LifecycleEvent};
 use liftoff_client::ClientError;
-use liftoff_types::scheduler::{AgentCommand, EventReport, EventStatus};
+use liftoff_types::scheduler::{
+    AgentCommand, EventReport, EventReportBatch, EventStatus, MAX_EVENT_BATCH,
+};
 use tokio::sync::watch;
 
 use crate::Agent;
@@ -111,6 +113,9 @@ struct Run<'a> {
     cmd: &'a AgentCommand,
     ws: Workspace,
     stop: watch::Receiver<bool>,
+    /// Final reports of events that succeeded, sent with the next report (the start of the
+    /// next event, or before completion): one call and one server transaction instead of two.
+    pending: std::sync::Mutex<Vec<EventReport>>,
 }
 
 impl Run<'_> {
@@ -150,6 +155,7 @@ impl Run<'_> {
             deployment_id: self.cmd.deployment_id,
             event: event.map(|e| e.as_str().to_string()),
             hook: None,
+            unsent: self.unsent(),
         };
         self.agent
             .state
@@ -158,7 +164,27 @@ impl Run<'_> {
             .map_err(|e| Failure::new("AGENT_STATE", e.to_string()))
     }
 
-    /// Reports one event (retrying); a failed event fails the command.
+    fn unsent(&self) -> Vec<EventReport> {
+        self.pending.lock().map(|p| p.clone()).unwrap_or_default()
+    }
+
+    /// Sends the pending reports and then `next`, if any, in order: in one call when there
+    /// are several (the server applies a batch in one transaction).
+    async fn flush_with(&self, next: Option<EventReport>) -> Result<(), Failure> {
+        let mut reports = match self.pending.lock() {
+            Ok(mut p) => std::mem::take(&mut *p),
+            Err(_) => Vec::new(),
+        };
+        reports.extend(next);
+        send_reports(self.agent, self.cmd, reports).await
+    }
+
+    async fn flush(&self) -> Result<(), Failure> {
+        self.flush_with(None).await
+    }
+
+    /// Reports one event (retrying); a failed event fails the command. A success is sent
+    /// with the next report.
     async fn report(&self, event: LifecycleEvent, r: EventResult) -> Result<(), Failure> {
         let failure = r.is_failure().then(|| {
             Failure::new(
@@ -170,16 +196,29 @@ impl Run<'_> {
                 ),
             )
         });
-        self.send(event, r).await?;
+        if failure.is_some() {
+            self.send(event, r).await?;
+        } else {
+            let report = self.report_of(event, r);
+            if let Ok(mut p) = self.pending.lock() {
+                p.push(report);
+            }
+        }
         upload_log(self.agent, self.cmd, &self.ws.logs(), event);
         // The event is over: a crash from here on is not "during" it.
         self.journal(None).await?;
         failure.map_or(Ok(()), Err)
     }
 
+    /// Sends the pending reports and this one now.
     async fn send(&self, event: LifecycleEvent, r: EventResult) -> Result<(), Failure> {
+        let report = self.report_of(event, r);
+        self.flush_with(Some(report)).await
+    }
+
+    fn report_of(&self, event: LifecycleEvent, r: EventResult) -> EventReport {
         let now = Utc::now();
-        let report = EventReport {
+        EventReport {
             event: event.as_str().into(),
             status: r.status,
             exit_code: r.exit_code,
@@ -189,8 +228,7 @@ impl Run<'_> {
             ended_at: Some(now),
             output_tail: r.output,
             output_truncated: r.truncated,
-        };
-        send_report(self.agent, self.cmd, report).await
+        }
     }
 
     /// Journals the event, then tells the server it started, so a crash is reported, not re-run.
@@ -208,7 +246,7 @@ impl Run<'_> {
             output_tail: String::new(),
             output_truncated: false,
         };
-        send_report(self.agent, self.cmd, report).await?;
+        self.flush_with(Some(report)).await?;
         Ok(at)
     }
 }
@@ -232,7 +270,19 @@ pub async fn run_deploy(
         cmd,
         ws,
         stop,
+        pending: std::sync::Mutex::new(Vec::new()),
     };
+    let outcome = steps(&run).await;
+    if outcome.is_err()
+        && let Err(e) = run.flush().await
+    {
+        tracing::warn!(command_id = %cmd.command_id, error = %e.message, "could not report the events that succeeded before the failure");
+    }
+    outcome
+}
+
+async fn steps(run: &Run<'_>) -> Result<(), Failure> {
+    let (agent, cmd) = (run.agent, run.cmd);
     let previous = agent
         .state
         .last_success(cmd.deployment_group_id)
@@ -255,7 +305,7 @@ pub async fn run_deploy(
             EventResult::skipped("the last successful revision's bundle is no longer on this host")
         }
     };
-    application_stop(&run, result).await?;
+    application_stop(run, result).await?;
 
     // DownloadBundle: fetch, verify, unpack into a fresh directory, check the appspec.
     run.check_stop(LifecycleEvent::DownloadBundle)?;
@@ -280,6 +330,8 @@ pub async fn run_deploy(
         run.report(event, result).await?;
     }
 
+    // Every event's report is with the server before the command is called done.
+    run.flush().await?;
     let success = LastSuccess {
         deployment_id: cmd.deployment_id,
         revision_id: cmd.revision_id,
@@ -351,20 +403,46 @@ fn read_manifest(ws: &Workspace) -> Vec<PathBuf> {
         .unwrap_or_default()
 }
 
-/// Sends a report, retrying transport errors. The server refusing it (the command was
-/// cancelled or timed out meanwhile) stops the command.
-async fn send_report(
+/// Largest batch of reports sent in one call, serialized (the server takes twice this).
+const BATCH_BYTES: usize = 512 * 1024;
+
+/// Sends reports in order, retrying transport errors: one call for one, a batch for several
+/// (one at a time when large output tails would make the batch too big). The server refusing
+/// them (the command was cancelled or timed out meanwhile) stops the command.
+pub(crate) async fn send_reports(
     agent: &Agent,
     cmd: &AgentCommand,
-    report: EventReport,
+    reports: Vec<EventReport>,
 ) -> Result<(), Failure> {
-    match crate::retrying("report", agent.config.report_budget, || {
-        agent
-            .scheduler()
-            .report_event(agent.host_id(), cmd.command_id, &report)
-    })
-    .await
-    {
+    let batchable = reports.len() > 1
+        && reports.len() <= MAX_EVENT_BATCH
+        && serde_json::to_vec(&reports).map_or(usize::MAX, |b| b.len()) <= BATCH_BYTES;
+    if batchable {
+        let batch = EventReportBatch { reports };
+        return answer(
+            crate::retrying("report", agent.config.report_budget, || {
+                agent
+                    .scheduler()
+                    .report_events(agent.host_id(), cmd.command_id, &batch)
+            })
+            .await,
+        );
+    }
+    for report in reports {
+        answer(
+            crate::retrying("report", agent.config.report_budget, || {
+                agent
+                    .scheduler()
+                    .report_event(agent.host_id(), cmd.command_id, &report)
+            })
+            .await,
+        )?;
+    }
+    Ok(())
+}
+
+fn answer<T>(sent: Result<T, ClientError>) -> Result<(), Failure> {
+    match sent {
         Ok(_) => Ok(()),
         Err(ClientError::Api { status: 409, body }) => {
             Err(Failure::new("COMMAND_CANCELLED", body.error.message))

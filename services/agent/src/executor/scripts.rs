@@ -194,6 +194,7 @@ impl Run<'_> {
             deployment_id: self.cmd.deployment_id,
             event: Some(event.as_str().to_string()),
             hook: Some(RunningHook { pid, start_ticks }),
+            unsent: self.unsent(),
         };
         if let Err(e) = self.agent.state.save_journal_volatile(&journal) {
             tracing::warn!(error = %e, "could not journal the running hook");

@@ -6,7 +6,7 @@ use actix_web::{HttpResponse, get, post, web};
 use liftoff_kit::{ApiError, Caller};
 use liftoff_types::ErrorBody;
 use liftoff_types::scheduler::{
-    AckResponse, CommandBatch, CommandState, CompleteCommand, EventReport,
+    AckResponse, CommandBatch, CommandState, CompleteCommand, EventReport, EventReportBatch,
 };
 use serde::Deserialize;
 use utoipa::IntoParams;
@@ -83,6 +83,29 @@ pub async fn report_event(
     caller.host(host)?;
     Ok(HttpResponse::Ok()
         .json(app::commands::report_event(&state, host, command, body.into_inner()).await?))
+}
+
+/// Reports several lifecycle events of one command at once (the end of one event with the
+/// start of the next), applied in order in one transaction: all of them or none.
+#[utoipa::path(
+    tag = "agents",
+    params(("host" = Uuid, Path, description = "Host id"), ("command" = Uuid, Path, description = "Command id")),
+    request_body = EventReportBatch,
+    responses((status = 200, body = CommandState), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 413, body = ErrorBody)),
+    security(("bearer" = []))
+)]
+#[post("/v1/agents/{host}/commands/{command}/event-batch")]
+pub async fn report_events(
+    state: web::Data<State>,
+    caller: Caller,
+    path: web::Path<(Uuid, Uuid)>,
+    body: web::Json<EventReportBatch>,
+) -> Result<HttpResponse, ApiError> {
+    let (host, command) = path.into_inner();
+    caller.host(host)?;
+    Ok(HttpResponse::Ok().json(
+        app::commands::report_events(&state, host, command, body.into_inner().reports).await?,
+    ))
 }
 
 /// Completes a command with the host's outcome.

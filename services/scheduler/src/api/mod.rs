@@ -17,10 +17,10 @@ mod rollouts;
     info(title = "Liftoff scheduler", version = "1", description = "Rollouts and the agents' command channel."),
     paths(
         rollouts::put_rollout, rollouts::get_rollout, rollouts::stop_rollout, rollouts::pause_rollout, rollouts::resume_rollout,
-        rollouts::approve_rollout, rollouts::retry_failed_hosts, rollouts::exclude_host, agents::poll, agents::ack, agents::report_event, agents::complete),
+        rollouts::approve_rollout, rollouts::retry_failed_hosts, rollouts::exclude_host, agents::poll, agents::ack, agents::report_event, agents::report_events, agents::complete),
     components(schemas(
         ErrorBody, CreateRollout, Rollout, RolloutStatus, RolloutHost, HostTargetStatus, HostOverview, LifecycleEventRecord,
-        EventStatus, EventReport, AgentCommand, CommandBatch, CommandStatus, AckResponse, CompleteCommand, CommandState,
+        EventStatus, EventReport, EventReportBatch, AgentCommand, CommandBatch, CommandStatus, AckResponse, CompleteCommand, CommandState,
         BundleRef, MinimumHealthy, ZoneMode, CanaryBatch, RolloutDetail, RolloutAction
     )),
     modifiers(&BearerSecurity),
@@ -41,6 +41,7 @@ pub fn configure(cfg: &mut web::ServiceConfig, state: web::Data<State>) {
         .service(agents::poll)
         .service(agents::ack)
         .service(agents::report_event)
+        .service(agents::report_events)
         .service(agents::complete)
         .route(
             "/openapi/scheduler.json",

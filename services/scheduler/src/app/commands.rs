@@ -201,7 +201,29 @@ pub async fn report_event(
     command: Uuid,
     report: EventReport,
 ) -> Result<CommandState, ApiError> {
-    validate_report(&report)?;
+    report_events(state, host, command, vec![report]).await
+}
+
+/// Applies reports of one command in order, in one transaction: all of them or none.
+pub async fn report_events(
+    state: &State,
+    host: Uuid,
+    command: Uuid,
+    reports: Vec<EventReport>,
+) -> Result<CommandState, ApiError> {
+    if reports.is_empty() || reports.len() > MAX_EVENT_BATCH {
+        return Err(ApiError::invalid_field(format!(
+            "reports: 1 to {MAX_EVENT_BATCH} reports"
+        )));
+    }
+    for (i, r) in reports.iter().enumerate() {
+        validate_report(r).map_err(|mut e| {
+            if reports.len() > 1 {
+                e.message = format!("reports[{i}]: {}", e.message);
+            }
+            e
+        })?;
+    }
     let meta = state.meta.clone();
     state
         .db
@@ -209,49 +231,74 @@ pub async fn report_event(
             let row = owned(c, host, command)?;
             let status = status_of(&row)?;
             if status == CommandStatus::Dispatched {
-                return Err(ApiError::conflict("not_acknowledged", "acknowledge the command before reporting events"));
+                return Err(ApiError::conflict(
+                    "not_acknowledged",
+                    "acknowledge the command before reporting events",
+                ));
             }
             if status.is_terminal() {
-                return Err(ApiError::conflict("command_finished", format!("command is already {}", status.as_str())));
+                return Err(ApiError::conflict(
+                    "command_finished",
+                    format!("command is already {}", status.as_str()),
+                ));
             }
-            let existing = commands::event(c, &row.id, &report.event)?;
-            if let Some(e) = &existing
-                && e.status != "InProgress"
-            {
-                // A retried final report: keep the first, answer the same.
-                return Ok(CommandState { command_id: command, status });
+            for report in &reports {
+                apply_report(c, &meta, &row, report)?;
             }
-            let tail = truncate_tail(&report.output_tail);
-            commands::upsert_event(
-                c,
-                &EventRow {
-                    command_id: row.id.clone(),
-                    event: report.event.clone(),
-                    status: report.status.as_str().into(),
-                    exit_code: report.exit_code,
-                    error_code: report.error_code.clone(),
-                    message: report.message.clone(),
-                    started_at: report.started_at.naive_utc(),
-                    ended_at: report.ended_at.map(|t| t.naive_utc()),
-                    output_tail: tail.clone(),
-                    output_truncated: report.output_truncated || tail.len() < report.output_tail.len(),
-                },
-                existing.is_some(),
-            )?;
-            let event_type = if report.status == EventStatus::InProgress { "host.event_started" } else { "host.event_finished" };
-            let mut ev = host_event(c, &meta, &row, event_type)?;
-            ev.data = serde_json::json!({
-                "command_id": row.id, "attempt": row.attempt, "event": report.event,
-                "status": report.status, "exit_code": report.exit_code, "error_code": report.error_code,
-                "message": report.message, "started_at": report.started_at, "ended_at": report.ended_at,
-                "duration_ms": report.ended_at.map(|e| (e - report.started_at).num_milliseconds()),
-                "output_tail": if report.status == EventStatus::InProgress { None } else { Some(tail) },
-                "output_truncated": report.output_truncated,
-            });
-            outbox::enqueue(c, &ev)?;
-            Ok(CommandState { command_id: command, status })
+            Ok(CommandState {
+                command_id: command,
+                status,
+            })
         })
         .await
+}
+
+/// Records one event report of a running command, and the history event it owes.
+fn apply_report(
+    c: &mut AnyConnection,
+    meta: &super::Meta,
+    row: &CommandRow,
+    report: &EventReport,
+) -> Result<(), ApiError> {
+    let existing = commands::event(c, &row.id, &report.event)?;
+    if let Some(e) = &existing
+        && e.status != "InProgress"
+    {
+        // A retried final report: keep the first.
+        return Ok(());
+    }
+    let tail = truncate_tail(&report.output_tail);
+    commands::upsert_event(
+        c,
+        &EventRow {
+            command_id: row.id.clone(),
+            event: report.event.clone(),
+            status: report.status.as_str().into(),
+            exit_code: report.exit_code,
+            error_code: report.error_code.clone(),
+            message: report.message.clone(),
+            started_at: report.started_at.naive_utc(),
+            ended_at: report.ended_at.map(|t| t.naive_utc()),
+            output_tail: tail.clone(),
+            output_truncated: report.output_truncated || tail.len() < report.output_tail.len(),
+        },
+        existing.is_some(),
+    )?;
+    let event_type = if report.status == EventStatus::InProgress {
+        "host.event_started"
+    } else {
+        "host.event_finished"
+    };
+    let mut ev = host_event(c, meta, row, event_type)?;
+    ev.data = serde_json::json!({
+        "command_id": row.id, "attempt": row.attempt, "event": report.event,
+        "status": report.status, "exit_code": report.exit_code, "error_code": report.error_code,
+        "message": report.message, "started_at": report.started_at, "ended_at": report.ended_at,
+        "duration_ms": report.ended_at.map(|e| (e - report.started_at).num_milliseconds()),
+        "output_tail": if report.status == EventStatus::InProgress { None } else { Some(tail) },
+        "output_truncated": report.output_truncated,
+    });
+    outbox::enqueue(c, &ev)
 }
 
 fn truncate_tail(s: &str) -> String {
