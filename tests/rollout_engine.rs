@@ -150,6 +150,35 @@ async fn halts_at_the_threshold_then_rolls_back_failed_hosts_first() {
     .await;
     assert!(!ok);
     assert_eq!(err["error"]["code"], "no_previous_revision");
+    // History records that the failed deployment was rolled back, automatically, and by which.
+    let hist = p.history();
+    let rolled_back = wait_for(
+        "deployment.rolled_back in history",
+        Duration::from_secs(30),
+        || {
+            let hist = hist.clone();
+            async move {
+                hist.events(&liftoff_client::EventQuery {
+                    deployment_id: Some(d2.deployment_id),
+                    event_type: Some("deployment.rolled_back".into()),
+                    ..Default::default()
+                })
+                .await
+                .ok()
+                .and_then(|page| page.events.into_iter().next())
+            }
+        },
+    )
+    .await;
+    assert_eq!(
+        rolled_back.event.data["rollback_deployment_id"],
+        rb.deployment_id.to_string()
+    );
+    assert_eq!(rolled_back.event.data["automatic"], true);
+    assert_eq!(
+        rolled_back.event.data["to_revision_id"],
+        d1.revision_id.to_string()
+    );
     p.stop().await;
 }
 
