@@ -254,3 +254,24 @@ async fn demo_runs_from_a_fresh_directory_with_the_default_data_dir() {
     );
     assert!(dir.path().join(".liftoff/admin.token").exists());
 }
+
+/// `liftoff … | head` closing the pipe early ends the command quietly (as SIGPIPE does for
+/// other tools), never with a panic about a failed write.
+#[test]
+fn a_client_command_whose_reader_hangs_up_ends_without_a_panic() {
+    let port = liftoff_testkit::free_port();
+    let mut child = std::process::Command::new(BIN)
+        .args(["hosts", "--json"])
+        .env("LIFTOFF_URL", format!("http://127.0.0.1:{port}"))
+        .env("LIFTOFF_TOKEN", "not-used")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // The reader goes away before anything is written.
+    drop(child.stdout.take());
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert_ne!(out.status.code(), Some(101), "{stderr}");
+}

@@ -39,11 +39,26 @@ pub fn print<T: Serialize>(
     human: impl FnOnce(&T) -> String,
 ) -> anyhow::Result<()> {
     if g.json {
-        println!("{}", serde_json::to_string_pretty(value)?);
+        emit(&serde_json::to_string_pretty(value)?);
     } else {
-        println!("{}", human(value));
+        emit(&human(value));
     }
     Ok(())
+}
+
+/// Writes a line of a client command's output. A reader that went away (`liftoff hosts |
+/// head`) ends the command quietly with success, as SIGPIPE ends other command-line tools,
+/// instead of a panic about a failed write.
+pub fn emit(line: &str) {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    if let Err(e) = writeln!(out, "{line}").and_then(|()| out.flush()) {
+        if e.kind() == std::io::ErrorKind::BrokenPipe {
+            std::process::exit(0);
+        }
+        eprintln!("error: cannot write the output: {e}");
+        std::process::exit(1);
+    }
 }
 
 pub fn print_error(json: bool, err: &anyhow::Error) {
@@ -55,10 +70,10 @@ pub fn print_error(json: bool, err: &anyhow::Error) {
         _ => ("error".to_string(), format!("{err:#}")),
     };
     if json {
-        println!(
-            "{}",
-            serde_json::json!({"error": {"code": code, "message": message}})
-        );
+        // The command failed either way; a reader that went away changes nothing.
+        use std::io::Write;
+        let body = serde_json::json!({"error": {"code": code, "message": message}});
+        let _ = writeln!(std::io::stdout(), "{body}");
     } else {
         eprintln!("error: {code}: {message}");
     }
@@ -150,9 +165,9 @@ async fn deploy(
         .await?;
     if !args.wait {
         if g.json {
-            println!("{}", serde_json::json!({"deployment_id": d.deployment_id}));
+            emit(&serde_json::json!({"deployment_id": d.deployment_id}).to_string());
         } else {
-            println!("{}", d.deployment_id);
+            emit(&d.deployment_id.to_string());
         }
         return Ok(ExitCode::SUCCESS);
     }

@@ -84,7 +84,7 @@ pub async fn watch(api: &DeploymentApiClient, id: Uuid, live: bool) -> anyhow::R
 
 fn emit(live: bool, line: String) {
     if live {
-        println!("{line}");
+        crate::client::emit(&line);
     } else {
         eprintln!("{line}");
     }
