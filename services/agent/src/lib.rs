@@ -137,6 +137,7 @@ pub struct Transport {
     registry: Client,
     scheduler: Client,
     bundles: Client,
+    history: Client,
 }
 
 impl Transport {
@@ -154,6 +155,8 @@ impl Transport {
             scheduler: at(&config.scheduler_url, Duration::from_secs(30))?,
             // Large bundles take a while; a stalled download still ends.
             bundles: at(&config.deployment_api_url, Duration::from_secs(900))?,
+            // Hook logs (at most 1 MiB each), uploaded in the background.
+            history: at(&None, Duration::from_secs(60))?,
         })
     }
 }
@@ -167,6 +170,8 @@ pub struct Agent {
     registry: RegistryClient,
     /// Authenticated client of deployment-api (bundle downloads).
     pub bundles: Client,
+    /// Authenticated client of history (hook log uploads), one connection pool for all.
+    pub(crate) history: liftoff_client::HistoryClient,
     /// Poked after a command completes, so the registry hears from the host at once.
     heartbeat_now: tokio::sync::Notify,
 }
@@ -208,7 +213,8 @@ impl Agent {
         Ok(Self {
             scheduler: SchedulerClient::new(transport.scheduler.with_token(token.clone())),
             registry: RegistryClient::new(transport.registry.with_token(token.clone())),
-            bundles: transport.bundles.with_token(token),
+            bundles: transport.bundles.with_token(token.clone()),
+            history: liftoff_client::HistoryClient::new(transport.history.with_token(token)),
             heartbeat_now: tokio::sync::Notify::new(),
             config,
             state,

@@ -459,15 +459,7 @@ fn upload_log(agent: &Agent, cmd: &AgentCommand, logs: &Path, event: LifecycleEv
     if !path.exists() {
         return;
     }
-    let client = match liftoff_client::Client::with_timeouts(
-        &agent.config.server,
-        Some(agent.identity.credential.clone()),
-        std::time::Duration::from_secs(5),
-        std::time::Duration::from_secs(60),
-    ) {
-        Ok(c) => liftoff_client::HistoryClient::new(c),
-        Err(e) => return tracing::warn!(error = %e, "cannot upload hook log"),
-    };
+    let client = agent.history.clone();
     let (host, command, deployment, revision) = (
         agent.host_id(),
         cmd.command_id,
