@@ -231,8 +231,18 @@ impl Run<'_> {
         }
     }
 
-    /// Journals the event, then tells the server it started, so a crash is reported, not re-run.
-    async fn started(&self, event: LifecycleEvent) -> Result<DateTime<Utc>, Failure> {
+    /// Journals the event (so a crash is reported, not re-run); answers when it began and the
+    /// report that tells the server so (with the pending ones), to be sent alongside the work.
+    async fn begin(
+        &self,
+        event: LifecycleEvent,
+    ) -> Result<
+        (
+            DateTime<Utc>,
+            impl Future<Output = Result<(), Failure>> + '_,
+        ),
+        Failure,
+    > {
         self.journal(Some(event)).await?;
         let at = Utc::now();
         let report = EventReport {
@@ -246,8 +256,7 @@ impl Run<'_> {
             output_tail: String::new(),
             output_truncated: false,
         };
-        self.flush_with(Some(report)).await?;
-        Ok(at)
+        Ok((at, self.flush_with(Some(report))))
     }
 }
 

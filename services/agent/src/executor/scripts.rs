@@ -77,10 +77,29 @@ impl Run<'_> {
         if scripts.is_empty() {
             return EventResult::skipped("no scripts for this event");
         }
-        let started_at = match self.started(event).await {
-            Ok(at) => at,
+        let (started_at, announce) = match self.begin(event).await {
+            Ok(begun) => begun,
             Err(f) => return EventResult::failed(&f.code, f.message),
         };
+        // The start goes to the server while the scripts run (the journal already says the
+        // event began, so a crash is reported, never re-run); the end is sent after it.
+        let (announced, result) = tokio::join!(
+            announce,
+            self.run_scripts(event, scripts, bundle_dir, started_at)
+        );
+        match announced {
+            Ok(()) => result,
+            Err(f) => EventResult::failed(&f.code, f.message),
+        }
+    }
+
+    async fn run_scripts(
+        &self,
+        event: LifecycleEvent,
+        scripts: &[liftoff_bundle::appspec::HookScript],
+        bundle_dir: &Path,
+        started_at: chrono::DateTime<chrono::Utc>,
+    ) -> EventResult {
         let cap = self.agent.config.max_event_time;
         let event_deadline = Instant::now() + cap;
         let mut output = String::new();
