@@ -60,6 +60,8 @@ pub struct State {
     pub dispatched: Notify,
     /// Set when the server stops, so long polls answer at once instead of holding it up.
     pub stopping: std::sync::atomic::AtomicBool,
+    /// Backoff of the relay that tells host-registry what hosts run.
+    pub inventory_relay: liftoff_kit::outbox::Relay,
 }
 
 #[derive(Clone)]
@@ -77,6 +79,7 @@ impl Service {
                 config,
                 dispatched: Notify::new(),
                 stopping: std::sync::atomic::AtomicBool::new(false),
+                inventory_relay: liftoff_kit::outbox::Relay::default(),
             })),
         }
     }
@@ -99,6 +102,9 @@ impl ServiceApp for Service {
         Box::pin(async move {
             if let Err(e) = app::rollouts::tick(&self.state).await {
                 tracing::warn!(error = %e, "scheduler tick failed");
+            }
+            if let Err(e) = app::inventory::relay(&self.state).await {
+                tracing::debug!(error = %e, "inventory relay deferred");
             }
             if let Err(e) = liftoff_kit::outbox::relay(&self.state.db, &self.state.peers).await {
                 tracing::debug!(error = %e, "outbox relay deferred");

@@ -17,8 +17,13 @@ use super::lifecycle::{self, change_state};
 use crate::State;
 use crate::store::hosts::{self, HostRow};
 use crate::store::installs::{self, InstallRow};
+use crate::store::revisions::{self, RevisionRow};
 
-pub fn to_host(row: &HostRow, installs: &[InstallRow]) -> Result<Host, ApiError> {
+pub fn to_host(
+    row: &HostRow,
+    installs: &[InstallRow],
+    revisions: &[RevisionRow],
+) -> Result<Host, ApiError> {
     Ok(Host {
         host_id: uuid(&row.id)?,
         name: row.name.clone(),
@@ -52,6 +57,10 @@ pub fn to_host(row: &HostRow, installs: &[InstallRow]) -> Result<Host, ApiError>
                 })
             })
             .collect::<Result<_, ApiError>>()?,
+        revisions: revisions
+            .iter()
+            .map(super::inventory::to_revision)
+            .collect::<Result<_, ApiError>>()?,
     })
 }
 
@@ -71,13 +80,17 @@ pub async fn list(
     team: Option<String>,
     filter: HostFilter,
 ) -> Result<Vec<Host>, ApiError> {
-    let rows = state
+    let (rows, mut current) = state
         .db
-        .run(move |c| hosts::list(c, team.as_deref()))
+        .run(move |c| {
+            let rows = hosts::list(c, team.as_deref())?;
+            let current = super::inventory::by_host(revisions::of_team(c, team.as_deref())?);
+            Ok((rows, current))
+        })
         .await?;
     let mut out = Vec::new();
     for row in &rows {
-        let host = to_host(row, &[])?;
+        let host = to_host(row, &[], &current.remove(&row.id).unwrap_or_default())?;
         if !selector_matches(&filter.selector, &host.tags)
             || filter.zone.as_ref().is_some_and(|z| *z != host.zone)
             || filter.state.is_some_and(|s| s != host.state)
@@ -99,7 +112,7 @@ pub async fn get(state: &State, team: Option<String>, id: Uuid) -> Result<Host, 
                 .filter(|r| team.as_ref().is_none_or(|t| *t == r.team))
                 .ok_or_else(|| ApiError::not_found(format!("host {id} not found")))?;
             let list = installs::of_epoch(c, &row.id, row.epoch)?;
-            to_host(&row, &list)
+            to_host(&row, &list, &revisions::of_host(c, &row.id)?)
         })
         .await
 }
@@ -293,7 +306,7 @@ pub async fn deregister(
                 .ok_or_else(|| ApiError::not_found(format!("host {id} not found")))?;
             super::scale_in::deregister_now(c, &row, Some(&actor), "deregistered by an operator")?;
             let row = hosts::get(c, &row.id)?.ok_or_else(|| ApiError::not_found("host"))?;
-            to_host(&row, &[])
+            to_host(&row, &[], &revisions::of_host(c, &row.id)?)
         })
         .await
 }

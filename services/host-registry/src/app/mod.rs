@@ -4,5 +4,6 @@
 pub mod autoscaling;
 pub mod enrollment;
 pub mod hosts;
+pub mod inventory;
 pub mod lifecycle;
 pub mod scale_in;

@@ -4,4 +4,5 @@ pub mod actions;
 pub mod commands;
 pub mod hosts;
 pub mod installs;
+pub mod revisions;
 pub mod tokens;

@@ -281,6 +281,9 @@ pub async fn complete(
             let target_status = if req.status == CommandStatus::Succeeded { "Succeeded" } else { "Failed" };
             let moved = rollouts::update_target(c, &row.deployment_id, &row.host_id, &["InProgress", "Dispatched"], target_status, None, error, at)?;
             if moved {
+                if req.status == CommandStatus::Succeeded {
+                    super::inventory::record_success(c, &row, at)?;
+                }
                 let event_type = if req.status == CommandStatus::Succeeded { "host.deployment_succeeded" } else { "host.deployment_failed" };
                 let mut ev = host_event(c, &row, event_type)?;
                 ev.data = serde_json::json!({"command_id": row.id, "attempt": row.attempt, "reason": reason, "error_code": req.error_code, "message": req.message});

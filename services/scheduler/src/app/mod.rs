@@ -1,6 +1,7 @@
 //! The scheduler's logic. `plan` is pure; `rollouts` and `commands` write state before acting.
 
 pub mod commands;
+pub mod inventory;
 pub mod plan;
 pub mod rollouts;
 
