@@ -2,12 +2,13 @@
 //! the scheduler whenever a deployment succeeds on a host (ordinary deployments, scale-out
 //! installs, a second application), left alone by a failed one, shown by `GET /v1/hosts`,
 //! `GET /v1/hosts/{id}` and `liftoff hosts`; reports applied once, in any order, only from
-//! services.
+//! services; and none lost while host-registry is down (services running apart).
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 #[path = "registry_common/mod.rs"]
 mod common;
+mod split_support;
 
 use std::collections::BTreeMap;
 use std::time::Duration;
@@ -393,4 +394,142 @@ async fn revision_reports_apply_once_in_any_order_and_only_from_services() {
         .unwrap();
     assert_eq!(res.status().as_u16(), 400);
     p.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_success_while_host_registry_is_down_reaches_the_inventory_when_it_is_back() {
+    let mut c = split_support::Cluster::start().await;
+    let api = c.api();
+    api.create_application(&CreateApplication {
+        name: "shop".into(),
+        description: None,
+    })
+    .await
+    .unwrap();
+    api.create_group(
+        "shop",
+        &CreateDeploymentGroup {
+            name: "web".into(),
+            selector: BTreeMap::from([("role".to_string(), vec!["web".to_string()])]),
+            deployment_config: Some("AllAtOnce".into()),
+            auto_rollback: None,
+            concurrency_policy: None,
+            stage: None,
+        },
+    )
+    .await
+    .unwrap();
+    let reg = c.registry();
+    let t = reg
+        .create_enrollment_token(&Default::default())
+        .await
+        .unwrap()
+        .token
+        .unwrap();
+    let a = c.agent(&t, "a", &[("role", "web")]);
+    let a_id = wait_for_host(&reg).await;
+    // The hook waits for the test, so host-registry can be killed while it runs.
+    let bundle = c.dir.path().join("bundle");
+    liftoff_testkit::write_bundle(
+        &bundle,
+        "v1",
+        &[(
+            "ApplicationStart",
+            "while [ ! -e \"$LIFTOFF_ROOT/go\" ]; do sleep 0.1; done",
+        )],
+    )
+    .unwrap();
+    let archive = c.dir.path().join("v1.tar.gz");
+    liftoff_testkit::pack(&bundle, &archive).unwrap();
+    let v1 = api
+        .push_revision("shop", &archive, None, None, None)
+        .await
+        .unwrap();
+    let d = api
+        .create_deployment(
+            &CreateDeployment {
+                application: "shop".into(),
+                deployment_group: "web".into(),
+                revision: v1.revision_id.to_string(),
+                config: None,
+                description: None,
+            },
+            None,
+        )
+        .await
+        .unwrap();
+    let dep = d.deployment_id;
+    liftoff_testkit::wait_for("the host to run its hooks", Duration::from_secs(60), || {
+        let api = api.clone();
+        async move {
+            let d = api.get_deployment(dep).await.ok()?;
+            d.hosts
+                .iter()
+                .any(|h| h.status == liftoff_types::scheduler::HostTargetStatus::InProgress)
+                .then_some(())
+        }
+    })
+    .await;
+
+    c.kill("host-registry").await;
+    std::fs::write(c.root_of("a").join("go"), "").unwrap();
+    let done =
+        liftoff_testkit::wait_for("the deployment to finish", Duration::from_secs(60), || {
+            let api = api.clone();
+            async move {
+                api.get_deployment(dep)
+                    .await
+                    .ok()
+                    .filter(|d| d.status.is_terminal())
+            }
+        })
+        .await;
+    assert_eq!(
+        done.status,
+        DeploymentStatus::Succeeded,
+        "{done:#?}\n{}",
+        c.logs()
+    );
+    liftoff_testkit::wait_for(
+        "the success to wait in the scheduler's outbox",
+        Duration::from_secs(10),
+        || {
+            let c = &c;
+            async move {
+                (c.metric("scheduler", "liftoff_inventory_backlog").await >= 1.0).then_some(())
+            }
+        },
+    )
+    .await;
+
+    c.restart("host-registry").await;
+    let host =
+        liftoff_testkit::wait_for("the inventory to catch up", Duration::from_secs(20), || {
+            let reg = reg.clone();
+            async move {
+                let h = reg.get_host(a_id).await.ok()?;
+                (!h.revisions.is_empty()).then_some(h)
+            }
+        })
+        .await;
+    assert_eq!(
+        current(&host),
+        vec![("shop".to_string(), v1.revision_id, dep)],
+        "{host:#?}"
+    );
+    liftoff_testkit::wait_for("the outbox to drain", Duration::from_secs(10), || {
+        let c = &c;
+        async move { (c.metric("scheduler", "liftoff_inventory_backlog").await == 0.0).then_some(()) }
+    })
+    .await;
+    a.stop().await;
+    c.stop().await;
+}
+
+async fn wait_for_host(reg: &RegistryClient) -> Uuid {
+    liftoff_testkit::wait_for("the agent to enroll", Duration::from_secs(60), || {
+        let reg = reg.clone();
+        async move { Some(reg.list_hosts(&[], None).await.ok()?.hosts.first()?.host_id) }
+    })
+    .await
 }

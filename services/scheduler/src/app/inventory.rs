@@ -98,22 +98,23 @@ pub async fn relay(state: &State) -> Result<usize, ApiError> {
     if !state.inventory_relay.due() {
         return Ok(0);
     }
-    let mut delivered = 0;
+    let mut res = Ok(0);
     for _ in 0..MAX_BATCHES_PER_RUN {
         match deliver_batch(state).await {
             Ok(0) => break,
             Ok(n) => {
                 state.inventory_relay.record(true);
-                delivered += n;
+                res = res.map(|d| d + n);
             }
             Err(e) => {
                 state.inventory_relay.record(false);
-                return Err(e);
+                res = Err(e);
+                break;
             }
         }
     }
     if let Ok(n) = state.db.run(inventory::backlog).await {
         metrics::gauge!("liftoff_inventory_backlog").set(n as f64);
     }
-    Ok(delivered)
+    res
 }
