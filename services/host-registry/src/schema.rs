@@ -105,3 +105,16 @@ diesel::table! {
         updated_at -> Timestamp,
     }
 }
+
+diesel::table! {
+    revocation_outbox (jti) {
+        jti -> Text,
+        host_id -> Text,
+        team -> Text,
+        expires_at -> Nullable<Timestamp>,
+        reason -> Text,
+        created_at -> Timestamp,
+        attempts -> Integer,
+        last_error -> Nullable<Text>,
+    }
+}

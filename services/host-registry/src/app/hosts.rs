@@ -291,14 +291,14 @@ pub async fn heartbeat(
     Ok(res)
 }
 
-/// Deregisters a host: its credential stops working at once.
+/// Deregisters a host: its credential stops working at once, in every service.
 pub async fn deregister(
     state: &State,
     team: String,
     actor: String,
     id: Uuid,
 ) -> Result<Host, ApiError> {
-    state
+    let host = state
         .db
         .write(move |c| {
             let row = hosts::get(c, &id.to_string())?
@@ -308,7 +308,9 @@ pub async fn deregister(
             let row = hosts::get(c, &row.id)?.ok_or_else(|| ApiError::not_found("host"))?;
             to_host(&row, &[], &revisions::of_host(c, &row.id)?)
         })
-        .await
+        .await?;
+    super::revocations::after_deregistration(state).await;
+    Ok(host)
 }
 
 /// Marks hosts that missed their heartbeat grace as `Lost`.

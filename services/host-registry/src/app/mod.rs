@@ -6,4 +6,5 @@ pub mod enrollment;
 pub mod hosts;
 pub mod inventory;
 pub mod lifecycle;
+pub mod revocations;
 pub mod scale_in;

@@ -5,4 +5,5 @@ pub mod commands;
 pub mod hosts;
 pub mod installs;
 pub mod revisions;
+pub mod revocations;
 pub mod tokens;

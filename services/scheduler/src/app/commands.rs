@@ -34,12 +34,23 @@ const KNOWN_EVENTS: &[&str] = &[
     "AfterAllowTraffic",
 ];
 
-/// Returns the host's waiting commands, waiting up to `wait` for one to appear.
-pub async fn poll(state: &State, host: Uuid, wait: Duration) -> Result<CommandBatch, ApiError> {
+/// Returns the host's waiting commands, waiting up to `wait` for one to appear. A credential
+/// revoked while the poll waits (its host deregistered) ends it with 401 at once.
+pub async fn poll(
+    state: &State,
+    host: Uuid,
+    credential_id: &str,
+    wait: Duration,
+) -> Result<CommandBatch, ApiError> {
     let wait = wait.min(state.config.max_poll_wait);
     let deadline = tokio::time::Instant::now() + wait;
     let host_s = host.to_string();
     loop {
+        if state.authority.revocations().is_revoked(credential_id) {
+            return Err(ApiError::unauthorized(liftoff_kit::auth::revoked_message(
+                liftoff_kit::TokenKind::Host,
+            )));
+        }
         // Register interest before looking, so a dispatch between the look and the wait wakes us.
         let notified = state.dispatched.notified();
         let h = host_s.clone();
