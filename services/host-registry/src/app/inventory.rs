@@ -93,7 +93,7 @@ pub async fn record(
     for r in &reports {
         validate(r)?;
     }
-    reports.sort_by(|a, b| (a.host_id, a.succeeded_at).cmp(&(b.host_id, b.succeeded_at)));
+    reports.sort_by_key(|r| (r.host_id, r.succeeded_at));
     let total = reports.len();
     let applied = state
         .db
