@@ -7,6 +7,7 @@
 #[path = "registry_common/mod.rs"]
 mod common;
 
+use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -375,6 +376,12 @@ async fn scale_in_stops_the_application_on_a_reachable_host_then_deregisters_it(
         "ApplicationStop",
         "echo \"stopped by $LIFTOFF_SCALE_IN\" > \"$LIFTOFF_ROOT/stopped\"".into(),
     ));
+    // The environment ApplicationStop gets at scale-in, and one a deployment's hook gets.
+    scripts.push(("ApplicationStop", "env > \"$LIFTOFF_ROOT/stop.env\"".into()));
+    scripts.push((
+        "ApplicationStart",
+        "env > \"$LIFTOFF_ROOT/start.env\"".into(),
+    ));
     let (a, a_id) = agent(&p, &t, "a", &[("role", "web"), ("instance-id", "i-0aaa")]).await;
     let (b, b_id) = agent(&p, &t, "b", &[("role", "web"), ("instance-id", "i-0bbb")]).await;
     let v1 = push(&p, "v1", &scripts).await;
@@ -395,6 +402,46 @@ async fn scale_in_stops_the_application_on_a_reachable_host_then_deregisters_it(
         std::fs::read_to_string(root_of(&p, "a").join("stopped")).unwrap(),
         "stopped by 1\n"
     );
+    // ApplicationStop at scale-in gets CodeDeploy's environment like any hook: the
+    // application, group and deployment of the revision it stops.
+    let env_of = |file: &str| -> BTreeMap<String, String> {
+        std::fs::read_to_string(root_of(&p, "a").join(file))
+            .unwrap_or_else(|e| panic!("{file}: {e}"))
+            .lines()
+            .filter_map(|l| l.split_once('='))
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    };
+    let (stop, start) = (env_of("stop.env"), env_of("start.env"));
+    for (key, want) in [
+        ("LIFECYCLE_EVENT", "ApplicationStop".to_string()),
+        ("APPLICATION_NAME", "shop".to_string()),
+        ("DEPLOYMENT_GROUP_NAME", "web".to_string()),
+        ("DEPLOYMENT_GROUP_ID", start["DEPLOYMENT_GROUP_ID"].clone()),
+        ("DEPLOYMENT_ID", d1.deployment_id.to_string()),
+        ("LIFTOFF_REVISION_ID", v1.revision_id.to_string()),
+        ("LIFTOFF_HOST_ID", a_id.to_string()),
+        ("LIFTOFF_SCALE_IN", "1".to_string()),
+    ] {
+        assert_eq!(
+            stop.get(key),
+            Some(&want),
+            "{key} in ApplicationStop's environment at scale-in: {stop:#?}"
+        );
+    }
+    for key in start.keys().filter(|k| {
+        matches!(
+            k.as_str(),
+            "LIFECYCLE_EVENT" | "DEPLOYMENT_ID" | "APPLICATION_NAME" | "DEPLOYMENT_GROUP_NAME"
+        ) || k.starts_with("DEPLOYMENT_GROUP")
+            || k.starts_with("LIFTOFF_")
+    }) {
+        assert!(
+            stop.contains_key(key),
+            "{key}, which a deployment's hooks get, is missing at scale-in: {stop:#?}"
+        );
+    }
+    assert_eq!(stop["LIFTOFF_ROOT"], start["LIFTOFF_ROOT"]);
     let gone = p.registry().get_host(a_id).await.unwrap();
     assert_eq!(gone.state, HostState::Deregistered);
     assert!(

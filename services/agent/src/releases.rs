@@ -113,6 +113,8 @@ mod tests {
                     &LastSuccess {
                         deployment_id: r[idx].0,
                         revision_id: Uuid::new_v4(),
+                        application: None,
+                        deployment_group: None,
                         archive_dir: r[idx].1.clone(),
                         manifest: vec![],
                     },

@@ -10,6 +10,7 @@ use liftoff_bundle::{AppSpec, LifecycleEvent};
 use liftoff_types::registry::{HostCommand, HostCommandKind, HostCommandResult};
 
 use crate::Agent;
+use crate::executor::{HookContext, hook_environment};
 use crate::hook::{HookInvocation, HookStatus, run_hook};
 use crate::state::LastSuccess;
 
@@ -59,24 +60,42 @@ async fn stop_all(agent: &Agent, command: &HostCommand) -> HostCommandResult {
             // Its files are gone (pruned): nothing to run, as CodeDeploy skips it too.
             Err(_) => continue,
         };
+        let Ok(group_uuid) = uuid::Uuid::parse_str(&group_id) else {
+            continue;
+        };
+        if last.application.is_none() {
+            tracing::warn!(deployment_group_id = %group_id, "this revision was installed by an older agent that did not record its application and group names; ApplicationStop gets them empty");
+        }
+        // The same environment as any hook of a deployment, for the deployment that
+        // installed what is being stopped, plus what says this is a scale-in.
+        let mut env = hook_environment(
+            LifecycleEvent::ApplicationStop,
+            &HookContext {
+                deployment_id: last.deployment_id,
+                application: last.application.as_deref().unwrap_or_default(),
+                deployment_group: last.deployment_group.as_deref().unwrap_or_default(),
+                deployment_group_id: group_uuid,
+                revision_id: last.revision_id,
+            },
+            agent.host_id(),
+            &agent.config.install_root,
+        );
+        env.push(("LIFTOFF_SCALE_IN".into(), "1".into()));
+        env.push((
+            "LIFTOFF_SCALE_IN_COMMAND_ID".into(),
+            command.command_id.to_string(),
+        ));
         for script in spec.hooks_for(LifecycleEvent::ApplicationStop) {
             let inv = HookInvocation {
                 script: last.archive_dir.join(&script.location),
                 cwd: last.archive_dir.clone(),
-                env: vec![
-                    ("LIFECYCLE_EVENT".into(), "ApplicationStop".into()),
-                    ("DEPLOYMENT_ID".into(), last.deployment_id.to_string()),
-                    ("DEPLOYMENT_GROUP_ID".into(), group_id.clone()),
-                    ("LIFTOFF_HOST_ID".into(), agent.host_id().to_string()),
-                    ("LIFTOFF_REVISION_ID".into(), last.revision_id.to_string()),
-                    (
-                        "LIFTOFF_ROOT".into(),
-                        agent.config.root.display().to_string(),
-                    ),
-                    ("LIFTOFF_SCALE_IN".into(), "1".into()),
-                ],
+                env: env.clone(),
                 timeout: Duration::from_secs(script.timeout_secs),
-                runas: script.runas.clone(),
+                // As for any hook: the script's `runas`, else the host's default hook user.
+                runas: script
+                    .runas
+                    .clone()
+                    .or_else(|| agent.config.hook_user.clone()),
                 log_path: logs.join(format!("{group_id}.log")),
                 log_cap_bytes: 16 * 1024 * 1024,
                 tail_bytes: TAIL_BYTES,

@@ -67,6 +67,12 @@ pub struct Finished {
 pub struct LastSuccess {
     pub deployment_id: Uuid,
     pub revision_id: Uuid,
+    /// The application and group names, for the hooks' environment at scale-in (absent in
+    /// records written by agents before 0.1 kept them).
+    #[serde(default)]
+    pub application: Option<String>,
+    #[serde(default)]
+    pub deployment_group: Option<String>,
     pub archive_dir: PathBuf,
     pub manifest: Vec<PathBuf>,
 }

@@ -131,6 +131,8 @@ pub struct State {
     pub authority: Authority,
     pub peers: Peers,
     pub config: Config,
+    /// Backoff of the relay that puts deregistered hosts' credentials on the revocation feed.
+    pub revocation_relay: liftoff_kit::outbox::Relay,
 }
 
 #[derive(Clone)]
@@ -146,6 +148,7 @@ impl Service {
                 authority,
                 peers,
                 config,
+                revocation_relay: liftoff_kit::outbox::Relay::default(),
             })),
         }
     }
@@ -174,6 +177,9 @@ impl ServiceApp for Service {
             }
             if let Err(e) = app::scale_in::tick(&self.state).await {
                 tracing::warn!(error = %e, "scale-in step failed");
+            }
+            if let Err(e) = app::revocations::relay(&self.state).await {
+                tracing::debug!(error = %e, "credential revocations deferred");
             }
             if let Err(e) = app::autoscaling::tick(&self.state).await {
                 tracing::warn!(error = %e, "lifecycle action timeouts failed");

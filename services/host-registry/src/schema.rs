@@ -91,3 +91,30 @@ diesel::table! {
         completed_at -> Nullable<Timestamp>,
     }
 }
+
+diesel::table! {
+    host_revisions (host_id, application) {
+        host_id -> Text,
+        application -> Text,
+        team -> Text,
+        deployment_group -> Text,
+        deployment_group_id -> Text,
+        deployment_id -> Text,
+        revision_id -> Text,
+        installed_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    revocation_outbox (jti) {
+        jti -> Text,
+        host_id -> Text,
+        team -> Text,
+        expires_at -> Nullable<Timestamp>,
+        reason -> Text,
+        created_at -> Timestamp,
+        attempts -> Integer,
+        last_error -> Nullable<Text>,
+    }
+}

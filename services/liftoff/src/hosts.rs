@@ -9,13 +9,29 @@ use liftoff_types::registry::{CreateEnrollmentToken, Host, HostState, UpdateHost
 use crate::cli::{Command, EnrollTokenCmd, Global, HostCmd};
 use crate::client::{http, print};
 
+/// Each application's current revision, short: `shop@1a2b3c4d api@5e6f7a8b` (`-`: none).
+fn revisions_short(h: &Host) -> String {
+    if h.revisions.is_empty() {
+        return "-".into();
+    }
+    h.revisions
+        .iter()
+        .map(|r| {
+            let id = r.revision_id.simple().to_string();
+            format!("{}@{}", r.application, &id[..8])
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
 fn host_line(h: &Host) -> String {
     format!(
-        "{}  {:12}  {:8}  {:10}  {:?}",
+        "{}  {:12}  {:8}  {:10}  {:24}  {:?}",
         h.host_id,
         h.name,
         h.zone,
         h.state.as_str(),
+        revisions_short(h),
         h.tags
     )
 }
@@ -36,6 +52,12 @@ fn host_text(h: &Host) -> String {
             .map(|t| t.to_string())
             .unwrap_or_else(|| "never".into()),
     );
+    for r in &h.revisions {
+        out.push_str(&format!(
+            "\n  runs {} revision {} (deployment {} to {}, {})",
+            r.application, r.revision_id, r.deployment_id, r.deployment_group, r.installed_at
+        ));
+    }
     for i in &h.installs {
         out.push_str(&format!(
             "\n  {:?} {}/{} revision {} via deployment {}: {:?}{}",
@@ -116,7 +138,14 @@ pub async fn run(g: &Global, command: Command) -> anyhow::Result<ExitCode> {
             }
             let hosts = reg.list_hosts_query(&q).await?;
             print(g, &hosts, |l| {
-                l.hosts.iter().map(host_line).collect::<Vec<_>>().join("\n")
+                let header = format!(
+                    "{:36}  {:12}  {:8}  {:10}  {:24}  TAGS",
+                    "HOST", "NAME", "ZONE", "STATE", "REVISIONS"
+                );
+                std::iter::once(header)
+                    .chain(l.hosts.iter().map(host_line))
+                    .collect::<Vec<_>>()
+                    .join("\n")
             })?;
         }
         Command::Host(HostCmd::Show { id }) => {

@@ -97,3 +97,20 @@ diesel::table! {
         output_truncated -> Bool,
     }
 }
+
+diesel::table! {
+    inventory_outbox (id) {
+        id -> BigInt,
+        host_id -> Text,
+        team -> Text,
+        application -> Text,
+        deployment_group -> Text,
+        deployment_group_id -> Text,
+        deployment_id -> Text,
+        revision_id -> Text,
+        succeeded_at -> Timestamp,
+        created_at -> Timestamp,
+        attempts -> Integer,
+        last_error -> Nullable<Text>,
+    }
+}

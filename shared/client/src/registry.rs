@@ -66,6 +66,14 @@ impl RegistryClient {
             .await
     }
 
+    /// Tells the registry which deployments succeeded on which hosts (service credential).
+    pub async fn report_revisions(
+        &self,
+        req: &HostRevisionReports,
+    ) -> Result<HostRevisionsRecorded, ClientError> {
+        self.0.post("/v1/hosts/revisions", req).await
+    }
+
     pub async fn get_host(&self, host: Uuid) -> Result<Host, ClientError> {
         self.0.get(&format!("/v1/hosts/{host}")).await
     }

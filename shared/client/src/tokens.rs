@@ -51,6 +51,14 @@ impl DeploymentApiClient {
             .await
     }
 
+    /// Revokes a credential a service issued, e.g. a deregistered host's (service credential).
+    pub async fn revoke_credential(
+        &self,
+        req: &RevokeCredential,
+    ) -> Result<RevokedToken, ClientError> {
+        self.0.post("/v1/tokens/revocations", req).await
+    }
+
     /// The revocation feed after `after` (service credential).
     pub async fn token_revocations(
         &self,

@@ -232,7 +232,7 @@ impl Authority {
             return Err(bad("issued in the future"));
         }
         if self.revocations.is_revoked(&claims.jti) {
-            return Err(ApiError::unauthorized("token revoked"));
+            return Err(ApiError::unauthorized(revoked_message(kind)));
         }
         if kind == TokenKind::Team
             && let Some(team) = &claims.team
@@ -241,6 +241,16 @@ impl Authority {
             return Err(ApiError::unauthorized(format!("team {team} is disabled")));
         }
         Ok((kind, claims))
+    }
+}
+
+/// What a revoked credential is told.
+pub fn revoked_message(kind: TokenKind) -> &'static str {
+    match kind {
+        TokenKind::Host => {
+            "host credential revoked: the host was deregistered (or its credential revoked); enroll it again to rejoin"
+        }
+        _ => "token revoked",
     }
 }
 

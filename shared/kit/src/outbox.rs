@@ -166,7 +166,8 @@ pub async fn relay_once(db: &Db, history: &HistoryClient, batch: i64) -> Result<
 }
 
 /// A service's relay: remembers consecutive failures to back off between attempts. One per
-/// service instance (it lives in its [`Peers`]); replicas back off independently.
+/// service instance (it lives in its [`Peers`]); replicas back off independently. Other
+/// relays (e.g. the scheduler's to host-registry) use one of their own.
 #[derive(Debug, Default)]
 pub struct Relay {
     backoff: Mutex<Backoff>,
@@ -188,14 +189,16 @@ pub fn backoff_delay(failures: u32) -> Duration {
 }
 
 impl Relay {
-    fn due(&self) -> bool {
+    /// No recent failure says to wait.
+    pub fn due(&self) -> bool {
         self.backoff
             .lock()
             .map(|b| b.next_try.is_none_or(|t| Instant::now() >= t))
             .unwrap_or(true)
     }
 
-    fn record(&self, ok: bool) {
+    /// Records a delivery's outcome: a success resets the backoff, a failure lengthens it.
+    pub fn record(&self, ok: bool) {
         if let Ok(mut b) = self.backoff.lock() {
             if ok {
                 *b = Backoff::default();

@@ -1,13 +1,16 @@
-//! Web glue shared by every service: JSON errors for extractor failures, the 404 fallback,
+//! Web glue shared by every service: JSON errors for extractor failures, the 404/405 fallback,
 //! health, readiness and metrics endpoints, and per-request metrics.
 
 use std::time::Instant;
 
 use actix_web::body::MessageBody;
+use actix_web::dev::ResourceDef;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::error::{JsonPayloadError, PathError, QueryPayloadError};
+use actix_web::http::Method;
+use actix_web::http::header::{self, HeaderValue};
 use actix_web::middleware::Next;
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{HttpRequest, HttpResponse, ResponseError, web};
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -72,13 +75,106 @@ pub fn configure_extractors(cfg: &mut web::ServiceConfig) {
         .app_data(query_config());
 }
 
-/// The fallback for unknown routes: a JSON 404.
-pub async fn not_found(req: HttpRequest) -> Result<HttpResponse, ApiError> {
-    Err(ApiError::not_found(format!(
-        "no route for {} {}",
-        req.method(),
-        req.path()
-    )))
+/// The methods each route of a server answers: a request for a known path with another
+/// method is answered 405 with `Allow`, not 404. Built from the services' OpenAPI documents
+/// (generated from the handlers, so they list every API route) and the operational routes.
+#[derive(Clone, Default)]
+pub struct RouteMethods {
+    routes: Vec<(ResourceDef, Vec<Method>)>,
+}
+
+impl RouteMethods {
+    /// Adds that `pattern` (actix syntax, `/v1/hosts/{id}`) answers `method`.
+    pub fn add(&mut self, pattern: &str, method: Method) {
+        match self
+            .routes
+            .iter_mut()
+            .find(|(d, _)| d.pattern() == Some(pattern))
+        {
+            Some((_, methods)) if methods.contains(&method) => {}
+            Some((_, methods)) => methods.push(method),
+            None => self.routes.push((ResourceDef::new(pattern), vec![method])),
+        }
+    }
+
+    /// Adds every operation of an OpenAPI document (its paths use the same `{name}` syntax).
+    pub fn add_openapi(&mut self, doc: &utoipa::openapi::OpenApi) {
+        for (path, item) in &doc.paths.paths {
+            let ops = [
+                (Method::GET, &item.get),
+                (Method::PUT, &item.put),
+                (Method::POST, &item.post),
+                (Method::DELETE, &item.delete),
+                (Method::PATCH, &item.patch),
+                (Method::HEAD, &item.head),
+                (Method::OPTIONS, &item.options),
+            ];
+            for (method, op) in ops {
+                if op.is_some() {
+                    self.add(path, method);
+                }
+            }
+        }
+    }
+
+    /// The methods `path` answers, in a stable order (empty: no route has this path).
+    pub fn allowed(&self, path: &str) -> Vec<Method> {
+        let mut out: Vec<Method> = Vec::new();
+        for (def, methods) in &self.routes {
+            if def.is_match(path) {
+                for m in methods {
+                    if !out.contains(m) {
+                        out.push(m.clone());
+                    }
+                }
+            }
+        }
+        let rank = |m: &Method| {
+            ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
+                .iter()
+                .position(|n| *n == m.as_str())
+                .unwrap_or(usize::MAX)
+        };
+        out.sort_by_key(rank);
+        out
+    }
+}
+
+/// The fallback for requests no route took: a JSON 405 with `Allow` when the path exists
+/// with other methods, else a JSON 404.
+pub async fn not_found(req: HttpRequest) -> HttpResponse {
+    let allowed = req
+        .app_data::<web::Data<RouteMethods>>()
+        .map(|r| r.allowed(req.path()))
+        .unwrap_or_default();
+    // The router itself knows every path it serves, documented or not.
+    if !allowed.is_empty() || req.resource_map().has_resource(req.path()) {
+        let allow = allowed
+            .iter()
+            .map(Method::as_str)
+            .collect::<Vec<_>>()
+            .join(", ");
+        let mut res = ApiError::new(
+            actix_web::http::StatusCode::METHOD_NOT_ALLOWED,
+            "method_not_allowed",
+            format!(
+                "{} is not allowed on {} (allowed: {})",
+                req.method(),
+                req.path(),
+                if allow.is_empty() {
+                    "none listed"
+                } else {
+                    &allow
+                }
+            ),
+        )
+        .error_response();
+        if let Ok(v) = HeaderValue::from_str(&allow) {
+            res.headers_mut().insert(header::ALLOW, v);
+        }
+        return res;
+    }
+    ApiError::not_found(format!("no route for {} {}", req.method(), req.path())).error_response()
 }
 
 #[derive(Serialize, ToSchema)]
@@ -214,4 +310,30 @@ pub fn query_pairs(req: &HttpRequest) -> Result<Vec<(String, String)>, ApiError>
 /// Serves a service's OpenAPI document.
 pub fn openapi_json(doc: utoipa::openapi::OpenApi) -> HttpResponse {
     HttpResponse::Ok().json(doc)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn route_methods_list_what_a_path_answers() {
+        let mut r = RouteMethods::default();
+        r.add("/v1/hosts/{id}", Method::GET);
+        r.add("/v1/hosts/{id}", Method::DELETE);
+        r.add("/v1/hosts/{id}", Method::GET);
+        r.add("/v1/hosts/enroll", Method::POST);
+        r.add("/healthz", Method::GET);
+        assert_eq!(
+            r.allowed("/v1/hosts/abc"),
+            vec![Method::GET, Method::DELETE]
+        );
+        // A literal path that a pattern also matches answers both routes' methods.
+        assert_eq!(
+            r.allowed("/v1/hosts/enroll"),
+            vec![Method::GET, Method::POST, Method::DELETE]
+        );
+        assert!(r.allowed("/v1/hosts/abc/nope").is_empty());
+        assert!(r.allowed("/nope").is_empty());
+    }
 }

@@ -161,6 +161,22 @@ pub fn openapi(name: &str) -> Option<utoipa::openapi::OpenApi> {
     })
 }
 
+/// Every route `services` serve with its methods, for the 405 answer to a wrong method.
+pub fn route_methods(services: &[Arc<dyn ServiceApp>]) -> liftoff_kit::web::RouteMethods {
+    use actix_web::http::Method;
+    let mut routes = liftoff_kit::web::RouteMethods::default();
+    for path in ["/healthz", "/readyz", "/metrics"] {
+        routes.add(path, Method::GET);
+    }
+    for s in services {
+        routes.add(&format!("/openapi/{}.json", s.name()), Method::GET);
+        if let Some(doc) = openapi(s.name()) {
+            routes.add_openapi(&doc);
+        }
+    }
+    routes
+}
+
 /// Serves `services` on `listener` with the operational endpoints, and starts their ticks.
 pub fn serve(
     listener: TcpListener,
@@ -181,6 +197,7 @@ pub fn serve(
     let follower = access::revocation_feed(&services, &authority, settings)?
         .map(|feed| access::follow_revocations(authority.clone(), feed, every));
     let for_running = authority.clone();
+    let routes = web::Data::new(route_methods(&services));
     let authority = web::Data::new(authority);
     let admission = web::Data::new(access::admission(settings));
     let for_server = services.clone();
@@ -193,6 +210,7 @@ pub fn serve(
             .wrap(tracing_actix_web::TracingLogger::default())
             .app_data(authority.clone())
             .app_data(admission.clone())
+            .app_data(routes.clone())
             .configure(liftoff_kit::web::configure_extractors)
             .configure(move |cfg| liftoff_kit::web::configure_operations(cfg, readiness))
             .configure(move |cfg| {

@@ -168,6 +168,55 @@ pub struct Host {
     /// The scale-out installs of the host's latest group-membership change.
     #[serde(default)]
     pub installs: Vec<HostInstall>,
+    /// The current revision of each application on this host, by application name: the one
+    /// the last deployment that succeeded on the host installed (ordinary, rollback, promotion
+    /// or scale-out). A deployment that failed on the host leaves the entry as it was.
+    #[serde(default)]
+    pub revisions: Vec<HostRevision>,
+}
+
+/// The revision a host runs for one application.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq, Eq)]
+pub struct HostRevision {
+    pub application: String,
+    pub revision_id: Uuid,
+    /// The deployment that installed it, and the group it deployed.
+    pub deployment_id: Uuid,
+    pub deployment_group: String,
+    /// When that deployment finished successfully on this host.
+    pub installed_at: DateTime<Utc>,
+}
+
+/// The scheduler's word that a deployment succeeded on a host (service credential). The
+/// registry keeps, per host and application, the report with the latest `succeeded_at`, so
+/// reports delivered twice or out of order change nothing.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct HostRevisionReport {
+    pub host_id: Uuid,
+    pub team: String,
+    pub application: String,
+    pub deployment_group: String,
+    pub deployment_group_id: Uuid,
+    pub deployment_id: Uuid,
+    pub revision_id: Uuid,
+    pub succeeded_at: DateTime<Utc>,
+}
+
+/// `POST /v1/hosts/revisions`: a batch of reports, oldest first.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct HostRevisionReports {
+    pub reports: Vec<HostRevisionReport>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq, Eq)]
+pub struct HostRevisionsRecorded {
+    /// Reports that changed a host's current revision.
+    pub applied: usize,
+    /// Reports older than what the host has (or repeated), or for a host this registry does
+    /// not hold for that team.
+    pub ignored: usize,
 }
 
 /// How a host that entered a deployment group gets the group's revision.

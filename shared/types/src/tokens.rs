@@ -108,6 +108,25 @@ pub struct TokenList {
     pub tokens: Vec<TokenRecord>,
 }
 
+/// `POST /v1/tokens/revocations` (service credential): a service revokes a credential it
+/// issued itself, such as host-registry the credential of a host it deregistered. The entry
+/// joins the revocation feed like any revoked token; revoking twice is harmless.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct RevokeCredential {
+    /// The credential's id (`jti`).
+    pub jti: String,
+    /// The team it belongs to, if any.
+    #[serde(default)]
+    pub team: Option<String>,
+    /// When it expires anyway (the entry can be forgotten after that).
+    #[serde(default)]
+    pub expires_at: Option<DateTime<Utc>>,
+    /// Why, for the audit trail (e.g. `host 1f0c… deregistered by an operator`).
+    #[serde(default)]
+    pub reason: Option<String>,
+}
+
 /// The answer to a revocation: the token's record, or for a token this API never minted (the
 /// admin token of `liftoff up`, a host credential) only its id.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]

@@ -11,6 +11,8 @@
 mod bundle;
 mod scripts;
 
+pub(crate) use scripts::{HookContext, hook_environment};
+
 pub use scripts::{TAIL_BYTES, process_start_ticks};
 
 use std::future::Future;
@@ -344,6 +346,8 @@ async fn steps(run: &Run<'_>) -> Result<(), Failure> {
     let success = LastSuccess {
         deployment_id: cmd.deployment_id,
         revision_id: cmd.revision_id,
+        application: Some(cmd.application.clone()),
+        deployment_group: Some(cmd.deployment_group.clone()),
         archive_dir: run.ws.archive(),
         manifest: read_manifest(&run.ws),
     };

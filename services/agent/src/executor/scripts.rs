@@ -8,6 +8,7 @@ use liftoff_bundle::{AppSpec, LifecycleEvent};
 use liftoff_types::scheduler::EventStatus;
 use nix::unistd::{Uid, User, geteuid};
 use tokio::time::Instant;
+use uuid::Uuid;
 
 use super::{EventResult, Run};
 use crate::hook::{HookInvocation, HookStatus, error_code, run_hook_with};
@@ -180,23 +181,18 @@ impl Run<'_> {
     /// CodeDeploy's hook environment, plus Liftoff's own.
     fn hook_env(&self, event: LifecycleEvent) -> Vec<(String, String)> {
         let cmd = self.cmd;
-        let install_root = self.agent.config.install_root.display().to_string();
-        vec![
-            ("LIFECYCLE_EVENT".into(), event.as_str().into()),
-            ("DEPLOYMENT_ID".into(), cmd.deployment_id.to_string()),
-            ("APPLICATION_NAME".into(), cmd.application.clone()),
-            ("DEPLOYMENT_GROUP_NAME".into(), cmd.deployment_group.clone()),
-            (
-                "DEPLOYMENT_GROUP_ID".into(),
-                cmd.deployment_group_id.to_string(),
-            ),
-            ("LIFTOFF_HOST_ID".into(), self.agent.host_id().to_string()),
-            ("LIFTOFF_REVISION_ID".into(), cmd.revision_id.to_string()),
-            // Where `files` destinations were installed (`/` on a real host).
-            ("LIFTOFF_INSTALL_ROOT".into(), install_root.clone()),
-            // The same, under the name bundles written before `--install-root` existed use.
-            ("LIFTOFF_ROOT".into(), install_root),
-        ]
+        hook_environment(
+            event,
+            &HookContext {
+                deployment_id: cmd.deployment_id,
+                application: &cmd.application,
+                deployment_group: &cmd.deployment_group,
+                deployment_group_id: cmd.deployment_group_id,
+                revision_id: cmd.revision_id,
+            },
+            self.agent.host_id(),
+            &self.agent.config.install_root,
+        )
     }
 
     /// Records the running script's process so that an agent restarted after a crash can stop
@@ -219,6 +215,46 @@ impl Run<'_> {
             tracing::warn!(error = %e, "could not journal the running hook");
         }
     }
+}
+
+/// What a hook runs for: the deployment and the revision whose files it runs from.
+pub(crate) struct HookContext<'a> {
+    pub deployment_id: Uuid,
+    pub application: &'a str,
+    pub deployment_group: &'a str,
+    pub deployment_group_id: Uuid,
+    pub revision_id: Uuid,
+}
+
+/// CodeDeploy's hook environment (`LIFECYCLE_EVENT`, `DEPLOYMENT_ID`, `APPLICATION_NAME`,
+/// `DEPLOYMENT_GROUP_NAME`, `DEPLOYMENT_GROUP_ID`), plus Liftoff's own. Every hook gets it,
+/// in a deployment or at scale-in.
+pub(crate) fn hook_environment(
+    event: LifecycleEvent,
+    ctx: &HookContext<'_>,
+    host_id: Uuid,
+    install_root: &Path,
+) -> Vec<(String, String)> {
+    let install_root = install_root.display().to_string();
+    vec![
+        ("LIFECYCLE_EVENT".into(), event.as_str().into()),
+        ("DEPLOYMENT_ID".into(), ctx.deployment_id.to_string()),
+        ("APPLICATION_NAME".into(), ctx.application.to_string()),
+        (
+            "DEPLOYMENT_GROUP_NAME".into(),
+            ctx.deployment_group.to_string(),
+        ),
+        (
+            "DEPLOYMENT_GROUP_ID".into(),
+            ctx.deployment_group_id.to_string(),
+        ),
+        ("LIFTOFF_HOST_ID".into(), host_id.to_string()),
+        ("LIFTOFF_REVISION_ID".into(), ctx.revision_id.to_string()),
+        // Where `files` destinations were installed (`/` on a real host).
+        ("LIFTOFF_INSTALL_ROOT".into(), install_root.clone()),
+        // The same, under the name bundles written before `--install-root` existed use.
+        ("LIFTOFF_ROOT".into(), install_root),
+    ]
 }
 
 /// Appends one script's output to the event's, keeping the last [`TAIL_BYTES`].

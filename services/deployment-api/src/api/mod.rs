@@ -8,7 +8,7 @@ use liftoff_types::scheduler::{
 };
 use liftoff_types::tokens::{
     CreateTeam, CreateToken, CreatedToken, Revocation, RevocationKind, RevocationPage,
-    RevokedToken, Team, TeamList, TeamRole, TokenList, TokenRecord,
+    RevokeCredential, RevokedToken, Team, TeamList, TeamRole, TokenList, TokenRecord,
 };
 use liftoff_types::{ErrorBody, ErrorDetail};
 use utoipa::OpenApi;
@@ -39,7 +39,7 @@ mod tokens;
         deployments::rollback_deployment, deployments::pause_deployment, deployments::resume_deployment, deployments::approve_deployment,
         deployments::retry_failed_hosts, deployments::exclude_host,
         teams::create_team, teams::list_teams, teams::get_team, teams::disable_team, teams::enable_team,
-        teams::create_token, teams::list_tokens, tokens::revoke_token, tokens::revocations,
+        teams::create_token, teams::list_tokens, tokens::revoke_token, tokens::revocations, tokens::revoke_credential,
         scale_out::scale_out,
     ),
     components(schemas(
@@ -50,7 +50,7 @@ mod tokens;
         MinimumHealthy, CreateDeployment, Deployment, DeploymentList, DeploymentStatus, DeploymentReason,
         HostOverview, RolloutHost, HostTargetStatus, LifecycleEventRecord, EventStatus,
         CreateTeam, Team, TeamList, TeamRole, CreateToken, CreatedToken, TokenRecord, TokenList, RevokedToken,
-        Revocation, RevocationKind, RevocationPage,
+        Revocation, RevocationKind, RevocationPage, RevokeCredential,
         liftoff_types::scale_out::ScaleOutRequest, liftoff_types::scale_out::ScaleOutPlan, liftoff_types::scale_out::ScaleOutInstall,
         liftoff_types::registry::InstallMode, RetryFailedHosts
     )),
@@ -110,6 +110,7 @@ pub fn configure(cfg: &mut web::ServiceConfig, state: web::Data<State>) {
         // Before `/v1/tokens/{jti}/...`, though their shapes already differ.
         .service(tokens::revocations)
         .service(tokens::revoke_token)
+        .service(tokens::revoke_credential)
         .service(scale_out::scale_out)
         .route(
             "/openapi/deployment-api.json",

@@ -3,7 +3,7 @@
 use actix_web::{HttpResponse, get, post, web};
 use liftoff_kit::{ApiError, Caller};
 use liftoff_types::ErrorBody;
-use liftoff_types::tokens::{RevocationPage, RevokedToken};
+use liftoff_types::tokens::{RevocationPage, RevokeCredential, RevokedToken};
 use serde::Deserialize;
 use utoipa::IntoParams;
 
@@ -58,4 +58,23 @@ pub async fn revocations(
     )
     .await?;
     Ok(HttpResponse::Ok().json(page))
+}
+
+/// A service revokes a credential it issued, e.g. host-registry a deregistered host's
+/// (service credential): it joins the feed like any revoked token, refused at once by this
+/// process and by every service within a tick. Revoking twice is harmless.
+#[utoipa::path(
+    tag = "tokens",
+    request_body = RevokeCredential,
+    responses((status = 200, body = RevokedToken), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 409, body = ErrorBody, description = "team_token: a team token is revoked by its team's admins")),
+    security(("bearer" = []))
+)]
+#[post("/v1/tokens/revocations")]
+pub async fn revoke_credential(
+    state: web::Data<State>,
+    caller: Caller,
+    body: web::Json<RevokeCredential>,
+) -> Result<HttpResponse, ApiError> {
+    let res = app::tokens::revoke_credential(&state, &caller, body.into_inner()).await?;
+    Ok(HttpResponse::Ok().json(res))
 }

@@ -9,8 +9,8 @@ use liftoff_kit::db::{now, to_utc};
 use liftoff_kit::{ApiError, Caller, Db, Role, outbox};
 use liftoff_types::names::validate_text;
 use liftoff_types::tokens::{
-    CreateToken, CreatedToken, Revocation, RevocationKind, RevocationPage, RevokedToken, TeamRole,
-    TokenRecord,
+    CreateToken, CreatedToken, Revocation, RevocationKind, RevocationPage, RevokeCredential,
+    RevokedToken, TeamRole, TokenRecord,
 };
 
 use super::teams::authorize;
@@ -201,23 +201,8 @@ pub async fn revoke(state: &State, caller: &Caller, jti: String) -> Result<Revok
                 None => store::revocation_of(c, &id)?.is_none(),
             };
             if fresh {
-                store::append_revocation(
-                    c,
-                    RevocationRow {
-                        seq: 0,
-                        kind: RevocationKind::Token.as_str().to_string(),
-                        jti: Some(id.clone()),
-                        team: record.as_ref().map(|r| r.team.clone()),
-                        expires_at,
-                        created_by: actor.clone(),
-                        created_at: at,
-                    },
-                )?;
-                let mut ev = outbox::event(crate::NAME, "token.revoked");
-                ev.team = record.as_ref().map(|r| r.team.clone());
-                ev.actor = Some(actor.clone());
-                ev.data = serde_json::json!({ "jti": id });
-                outbox::enqueue(c, &ev)?;
+                let team = record.as_ref().map(|r| r.team.clone());
+                append(c, &id, team, expires_at, &actor, None, at)?;
             }
             let record = store::token(c, &id)?;
             let revoked_at = match record.as_ref().and_then(|r| r.revoked_at) {
@@ -238,6 +223,88 @@ pub async fn revoke(state: &State, caller: &Caller, jti: String) -> Result<Revok
         .revocations()
         .revoke(&jti, expires.map(|t| t.and_utc().timestamp()));
     Ok(answer)
+}
+
+/// Puts `jti` on the feed and tells history; call in the transaction that decides it.
+fn append(
+    c: &mut liftoff_kit::AnyConnection,
+    jti: &str,
+    team: Option<String>,
+    expires_at: Option<chrono::NaiveDateTime>,
+    actor: &str,
+    reason: Option<&str>,
+    at: chrono::NaiveDateTime,
+) -> Result<(), ApiError> {
+    store::append_revocation(
+        c,
+        RevocationRow {
+            seq: 0,
+            kind: RevocationKind::Token.as_str().to_string(),
+            jti: Some(jti.to_string()),
+            team: team.clone(),
+            expires_at,
+            created_by: actor.to_string(),
+            created_at: at,
+        },
+    )?;
+    let mut ev = outbox::event(crate::NAME, "token.revoked");
+    ev.team = team;
+    ev.actor = Some(actor.to_string());
+    ev.data = match reason {
+        Some(r) => serde_json::json!({ "jti": jti, "reason": r }),
+        None => serde_json::json!({ "jti": jti }),
+    };
+    outbox::enqueue(c, &ev)
+}
+
+/// A service revokes a credential it issued (host-registry: a deregistered host's), at once
+/// in this process and within a tick everywhere. Revoking twice is harmless.
+pub async fn revoke_credential(
+    state: &State,
+    caller: &Caller,
+    req: RevokeCredential,
+) -> Result<RevokedToken, ApiError> {
+    caller.service()?;
+    validate_jti(&req.jti)?;
+    if let Some(r) = &req.reason {
+        validate_text("reason", r, 1024).map_err(ApiError::invalid_field)?;
+    }
+    if let Some(t) = &req.team {
+        liftoff_types::names::validate_name("team", t).map_err(ApiError::invalid_field)?;
+    }
+    let actor = caller.subject().to_string();
+    let expires = req.expires_at.map(|t| t.naive_utc());
+    let id = req.jti.clone();
+    let revoked_at = state
+        .db
+        .write(move |c| {
+            if let Some(row) = store::token(c, &id)? {
+                // A team token is revoked through its team's admins, never by a service.
+                return Err(ApiError::conflict(
+                    "team_token",
+                    format!(
+                        "{} is a team token of {}; revoke it as a team admin",
+                        id, row.team
+                    ),
+                ));
+            }
+            if let Some(existing) = store::revocation_of(c, &id)? {
+                return Ok(existing.created_at);
+            }
+            let at = now();
+            append(c, &id, req.team, expires, &actor, req.reason.as_deref(), at)?;
+            Ok(at)
+        })
+        .await?;
+    state
+        .authority
+        .revocations()
+        .revoke(&req.jti, req.expires_at.map(|t| t.timestamp()));
+    Ok(RevokedToken {
+        jti: req.jti,
+        revoked_at: to_utc(revoked_at),
+        record: None,
+    })
 }
 
 fn to_revocation(row: &RevocationRow) -> Option<Revocation> {

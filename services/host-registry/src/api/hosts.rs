@@ -2,7 +2,9 @@
 
 use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, web};
 use liftoff_kit::{ApiError, Caller, Role};
-use liftoff_types::registry::{Heartbeat, HostCommandResult, HostList, HostState, UpdateHost};
+use liftoff_types::registry::{
+    Heartbeat, HostCommandResult, HostList, HostRevisionReports, HostState, UpdateHost,
+};
 use uuid::Uuid;
 
 use crate::app::hosts::HostFilter;
@@ -228,4 +230,27 @@ pub async fn command_result(
     let (host, command) = path.into_inner();
     app::scale_in::command_result(&state, &caller, host, command, body.into_inner()).await?;
     Ok(HttpResponse::Ok().json(serde_json::json!({"command_id": command, "recorded": true})))
+}
+
+/// Deployments that succeeded on hosts, from the scheduler (service credential): each host's
+/// current revision per application becomes the latest of them. Repeated or out-of-order
+/// reports change nothing; reports for unknown hosts are ignored.
+#[utoipa::path(
+    tag = "hosts",
+    request_body = HostRevisionReports,
+    responses(
+        (status = 200, body = liftoff_types::registry::HostRevisionsRecorded),
+        (status = 400, body = liftoff_types::ErrorBody), (status = 401, body = liftoff_types::ErrorBody)
+    ),
+    security(("bearer" = []))
+)]
+#[post("/v1/hosts/revisions")]
+pub async fn report_revisions(
+    state: web::Data<State>,
+    caller: Caller,
+    body: web::Json<HostRevisionReports>,
+) -> Result<HttpResponse, ApiError> {
+    caller.service()?;
+    let res = app::inventory::record(&state, body.into_inner().reports).await?;
+    Ok(HttpResponse::Ok().json(res))
 }

@@ -30,6 +30,7 @@ mod hosts;
         hosts::reinstall_host,
         hosts::deregister,
         hosts::command_result,
+        hosts::report_revisions,
         autoscaling::event,
         autoscaling::lifecycle_actions,
     ),
@@ -37,6 +38,7 @@ mod hosts;
         ErrorBody, CreateEnrollmentToken, EnrollmentToken, EnrollmentTokenList, EnrollRequest, EnrollResponse,
         Heartbeat, HeartbeatResponse, HostCommand, HostCommandKind, HostCommandResult,
         Host, HostList, HostState, HostInstall, InstallMode, InstallStatus, UpdateHost,
+        HostRevision, HostRevisionReport, HostRevisionReports, HostRevisionsRecorded,
         AutoscalingEvent, AutoscalingEventAccepted, LifecycleAction, LifecycleActionList,
         LifecycleActionStatus, LifecycleResult, ScaleDirection
     )),
@@ -62,6 +64,7 @@ pub fn configure(cfg: &mut web::ServiceConfig, state: web::Data<State>) {
         .service(hosts::reinstall_host)
         .service(hosts::deregister)
         .service(hosts::command_result)
+        .service(hosts::report_revisions)
         .service(autoscaling::event)
         .service(autoscaling::lifecycle_actions)
         .route(

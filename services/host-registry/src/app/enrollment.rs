@@ -183,7 +183,7 @@ pub async fn enroll(state: Arc<State>, req: EnrollRequest) -> Result<EnrollRespo
                     Some(&token.team),
                     None,
                     false,
-                    chrono::Duration::days(3650),
+                    chrono::Duration::days(super::revocations::HOST_CREDENTIAL_DAYS),
                 )?;
                 let row = HostRow {
                     id: host_id.to_string(),

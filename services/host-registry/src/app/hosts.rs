@@ -17,8 +17,13 @@ use super::lifecycle::{self, change_state};
 use crate::State;
 use crate::store::hosts::{self, HostRow};
 use crate::store::installs::{self, InstallRow};
+use crate::store::revisions::{self, RevisionRow};
 
-pub fn to_host(row: &HostRow, installs: &[InstallRow]) -> Result<Host, ApiError> {
+pub fn to_host(
+    row: &HostRow,
+    installs: &[InstallRow],
+    revisions: &[RevisionRow],
+) -> Result<Host, ApiError> {
     Ok(Host {
         host_id: uuid(&row.id)?,
         name: row.name.clone(),
@@ -52,6 +57,10 @@ pub fn to_host(row: &HostRow, installs: &[InstallRow]) -> Result<Host, ApiError>
                 })
             })
             .collect::<Result<_, ApiError>>()?,
+        revisions: revisions
+            .iter()
+            .map(super::inventory::to_revision)
+            .collect::<Result<_, ApiError>>()?,
     })
 }
 
@@ -72,13 +81,22 @@ pub async fn list(
     filter: HostFilter,
 ) -> Result<Vec<Host>, ApiError> {
     let wanted = filter.state.map(|s| s.as_str());
-    let rows = state
+    let (rows, mut current) = state
         .db
-        .run(move |c| hosts::list(c, team.as_deref(), wanted))
+        .run(move |c| {
+            let rows = hosts::list(c, team.as_deref(), wanted)?;
+            // The scheduler asks for lost hosts every second: usually none, so nothing more.
+            let current = if rows.is_empty() {
+                Default::default()
+            } else {
+                super::inventory::by_host(revisions::of_team(c, team.as_deref())?)
+            };
+            Ok((rows, current))
+        })
         .await?;
     let mut out = Vec::new();
     for row in &rows {
-        let host = to_host(row, &[])?;
+        let host = to_host(row, &[], &current.remove(&row.id).unwrap_or_default())?;
         if !selector_matches(&filter.selector, &host.tags)
             || filter.zone.as_ref().is_some_and(|z| *z != host.zone)
             || filter.state.is_some_and(|s| s != host.state)
@@ -100,7 +118,7 @@ pub async fn get(state: &State, team: Option<String>, id: Uuid) -> Result<Host, 
                 .filter(|r| team.as_ref().is_none_or(|t| *t == r.team))
                 .ok_or_else(|| ApiError::not_found(format!("host {id} not found")))?;
             let list = installs::of_epoch(c, &row.id, row.epoch)?;
-            to_host(&row, &list)
+            to_host(&row, &list, &revisions::of_host(c, &row.id)?)
         })
         .await
 }
@@ -279,14 +297,14 @@ pub async fn heartbeat(
     Ok(res)
 }
 
-/// Deregisters a host: its credential stops working at once.
+/// Deregisters a host: its credential stops working at once, in every service.
 pub async fn deregister(
     state: &State,
     team: String,
     actor: String,
     id: Uuid,
 ) -> Result<Host, ApiError> {
-    state
+    let host = state
         .db
         .write(move |c| {
             let row = hosts::get(c, &id.to_string())?
@@ -294,9 +312,11 @@ pub async fn deregister(
                 .ok_or_else(|| ApiError::not_found(format!("host {id} not found")))?;
             super::scale_in::deregister_now(c, &row, Some(&actor), "deregistered by an operator")?;
             let row = hosts::get(c, &row.id)?.ok_or_else(|| ApiError::not_found("host"))?;
-            to_host(&row, &[])
+            to_host(&row, &[], &revisions::of_host(c, &row.id)?)
         })
-        .await
+        .await?;
+    super::revocations::after_deregistration(state).await;
+    Ok(host)
 }
 
 /// Marks hosts that missed their heartbeat grace as `Lost`.

@@ -4,5 +4,7 @@
 pub mod autoscaling;
 pub mod enrollment;
 pub mod hosts;
+pub mod inventory;
 pub mod lifecycle;
+pub mod revocations;
 pub mod scale_in;

@@ -26,7 +26,8 @@ fn reachable(row: &HostRow, grace: chrono::Duration, at: chrono::NaiveDateTime) 
         && row.last_heartbeat_at.is_some_and(|t| at - t <= grace)
 }
 
-/// Deregisters a host now: its credential stops working at once. False if it already was.
+/// Deregisters a host now: its credential is queued for revocation in the same transaction
+/// (see [`super::revocations`]). False if it already was.
 pub fn deregister_now(
     c: &mut AnyConnection,
     row: &HostRow,
@@ -36,6 +37,7 @@ pub fn deregister_now(
     if !hosts::deregister(c, &row.id, reason, now())? {
         return Ok(false);
     }
+    super::revocations::queue(c, row, reason)?;
     let mut ev = outbox::event(crate::NAME, "host.deregistered");
     ev.team = Some(row.team.clone());
     ev.actor = actor.map(str::to_string);
@@ -182,7 +184,9 @@ pub async fn command_result(
             }
             Ok(())
         })
-        .await
+        .await?;
+    super::revocations::after_deregistration(state).await;
+    Ok(())
 }
 
 /// Background work: scale-ins whose agent is lost or did not answer in time go ahead without

@@ -1,6 +1,7 @@
 //! Hosts.
 
 use chrono::NaiveDateTime;
+use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
 use liftoff_kit::{AnyConnection, ApiError};
 
@@ -45,6 +46,18 @@ pub fn get(conn: &mut AnyConnection, id: &str) -> Result<Option<HostRow>, ApiErr
         .select(HostRow::as_select())
         .first(conn)
         .optional()?)
+}
+
+/// Takes the host's row lock for the rest of the transaction (PostgreSQL; SQLite's
+/// `BEGIN IMMEDIATE` already serializes writers), so writers of one host's rows take turns.
+pub fn lock(conn: &mut AnyConnection, id: uuid::Uuid) -> Result<(), ApiError> {
+    if let AnyConnection::Postgresql(c) = conn {
+        // `id` is a parsed UUID, so formatting it into SQL is safe.
+        c.batch_execute(&format!(
+            "SELECT id FROM hosts WHERE id = '{id}' FOR UPDATE"
+        ))?;
+    }
+    Ok(())
 }
 
 /// Hosts of a team (or of every team), not deregistered, ordered by enrollment; only those

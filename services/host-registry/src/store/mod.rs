@@ -4,4 +4,6 @@ pub mod actions;
 pub mod commands;
 pub mod hosts;
 pub mod installs;
+pub mod revisions;
+pub mod revocations;
 pub mod tokens;

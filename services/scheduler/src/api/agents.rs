@@ -42,7 +42,8 @@ pub async fn poll(
     if wait > 30 {
         return Err(ApiError::invalid_field("wait_secs: at most 30"));
     }
-    let batch = app::commands::poll(&state, host, Duration::from_secs(wait)).await?;
+    let batch =
+        app::commands::poll(&state, host, &caller.claims.jti, Duration::from_secs(wait)).await?;
     Ok(HttpResponse::Ok().json(batch))
 }
 

@@ -36,8 +36,14 @@ const KNOWN_EVENTS: &[&str] = &[
 
 /// Returns the host's waiting commands, waiting up to `wait` for one to appear. The wait is
 /// woken by this replica's dispatches and by the mailbox's watcher (other replicas'); a
-/// slow re-check is the safety net.
-pub async fn poll(state: &State, host: Uuid, wait: Duration) -> Result<CommandBatch, ApiError> {
+/// slow re-check is the safety net. A credential revoked meanwhile (its host deregistered)
+/// ends the wait with 401 at once.
+pub async fn poll(
+    state: &State,
+    host: Uuid,
+    credential_id: &str,
+    wait: Duration,
+) -> Result<CommandBatch, ApiError> {
     let wait = wait.min(state.config.max_poll_wait);
     let deadline = tokio::time::Instant::now() + wait;
     let host_s = host.to_string();
@@ -47,7 +53,16 @@ pub async fn poll(state: &State, host: Uuid, wait: Duration) -> Result<CommandBa
         state.stopping.clone(),
     );
     let slot = state.mailbox.slot(&host_s);
+    let revocations = state.authority.revocations();
     let result = loop {
+        let revoked = revocations.changed();
+        tokio::pin!(revoked);
+        revoked.as_mut().enable();
+        if revocations.is_revoked(credential_id) {
+            break Err(ApiError::unauthorized(liftoff_kit::auth::revoked_message(
+                liftoff_kit::TokenKind::Host,
+            )));
+        }
         // Register interest before looking, so a dispatch between the look and the wait wakes us.
         let notified = slot.notified();
         tokio::pin!(notified);
@@ -72,6 +87,7 @@ pub async fn poll(state: &State, host: Uuid, wait: Duration) -> Result<CommandBa
         let nap = (deadline - now).min(state.config.poll_recheck);
         tokio::select! {
             _ = &mut notified => {}
+            _ = &mut revoked => {}
             _ = tokio::time::sleep(nap) => {}
         }
     };
@@ -358,6 +374,7 @@ pub async fn complete(
             if moved {
                 if req.status == CommandStatus::Succeeded {
                     revisions::record(c, &rollout.team, &rollout.application, &row.host_id, &rollout.revision_id, &rollout.deployment_id, at)?;
+                    super::inventory::record_success(c, &row, &rollout, at)?;
                 }
                 let event_type = if req.status == CommandStatus::Succeeded { "host.deployment_succeeded" } else { "host.deployment_failed" };
                 let mut ev = super::engine::event_for(&rollout, event_type)?;

@@ -10,6 +10,7 @@ pub mod background;
 pub mod commands;
 pub mod control;
 pub mod engine;
+pub mod inventory;
 pub mod mailbox;
 pub mod plan;
 pub mod rollouts;

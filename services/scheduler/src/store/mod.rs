@@ -1,6 +1,7 @@
 //! The only code of the scheduler that touches diesel.
 
 pub mod commands;
+pub mod inventory;
 pub mod revisions;
 pub mod rollouts;
 pub mod targets;

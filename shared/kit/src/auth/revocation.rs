@@ -61,6 +61,8 @@ pub struct Revocations {
     pending: AtomicBool,
     /// The feed has been read at least once.
     synced: AtomicBool,
+    /// Woken whenever tokens are revoked (long polls of a revoked credential end at once).
+    changed: tokio::sync::Notify,
 }
 
 impl Revocations {
@@ -83,11 +85,17 @@ impl Revocations {
         self.state.read().map(|s| s.seq).unwrap_or(0)
     }
 
+    /// Resolves at the next revocation (register it before checking [`Self::is_revoked`]).
+    pub fn changed(&self) -> tokio::sync::futures::Notified<'_> {
+        self.changed.notified()
+    }
+
     /// Applies a revocation committed by this process, before the feed brings it.
     pub fn revoke(&self, jti: &str, expires_at: Option<i64>) {
         if let Ok(mut s) = self.state.write() {
             s.tokens.insert(jti.to_string(), expires_at);
         }
+        self.changed.notify_waiters();
     }
 
     pub fn set_team_disabled(&self, team: &str, disabled: bool) {
@@ -126,6 +134,9 @@ impl Revocations {
             // A revoked token past its expiry is refused for being expired; forget it (with
             // margin for the verifier's leeway).
             s.tokens.retain(|_, exp| exp.is_none_or(|e| e + 300 > now));
+        }
+        if !page.revocations.is_empty() {
+            self.changed.notify_waiters();
         }
     }
 

@@ -175,6 +175,10 @@ pub async fn intake(
         .db
         .write(move |c| record(c, &ev, grace, default_timeout))
         .await;
+    // A scale-in of an unreachable host deregistered it.
+    if res.is_ok() {
+        super::revocations::after_deregistration(state).await;
+    }
     match res {
         // The same event delivered twice at once: the first one won.
         Err(e) if e.code == "conflict" => {
