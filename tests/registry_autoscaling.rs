@@ -486,3 +486,66 @@ async fn scale_in_stops_the_application_on_a_reachable_host_then_deregisters_it(
     drop(b);
     p.stop().await;
 }
+
+/// The host's run-as policy holds at scale-in too: a host restarted with `--no-root-hooks`
+/// does not run a root ApplicationStop of what it installed before; the scale-in says why and
+/// the autoscaler is told to ABANDON (the host is deregistered either way).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn scale_in_keeps_the_hosts_no_root_policy() {
+    if !nix::unistd::geteuid().is_root() {
+        // Hooks run as the agent's own user: only as root is there a root hook to refuse.
+        eprintln!("skipped: the no-root policy is only testable as root");
+        return;
+    }
+    let (p, _file) = with_secret_file("s3cret\n").await;
+    setup_app(&p).await;
+    let t = token(&p).await;
+    let mut scripts = recording("v1");
+    scripts.push((
+        "ApplicationStop",
+        "echo stopped > \"$LIFTOFF_ROOT/stopped\"".into(),
+    ));
+    let root = root_of(&p, "c");
+    let (c, c_id) = spawn_at(
+        &p,
+        &t,
+        "c",
+        &[("role", "web"), ("instance-id", "i-0ccc")],
+        &root,
+    )
+    .await;
+    let v1 = push(&p, "v1", &scripts).await;
+    let d1 = wait_deployment(&p, deploy(&p, &v1).await.deployment_id).await;
+    assert_eq!(d1.status, DeploymentStatus::Succeeded);
+
+    // The operator tightens the host's policy: same host, now without root hooks.
+    c.stop().await;
+    let opts = liftoff_testkit::AgentOptions::new(&p.url, &t, "zone-a", &root)
+        .tag("name", "c")
+        .tag("role", "web")
+        .tag("instance-id", "i-0ccc")
+        .arg("--no-root-hooks");
+    let c = liftoff_testkit::AgentProcess::start(std::path::Path::new(BIN), &opts).unwrap();
+    wait_state(&p, c_id, HostState::InService).await;
+
+    let (got, res) = send(&p, "s3cret", &eventbridge("term-c", false, "i-0ccc")).await;
+    assert_eq!(got, 202, "{res}");
+    let answered = wait_answered(&p, "term-c").await;
+    assert_eq!(
+        answered.result,
+        Some(LifecycleResult::Abandon),
+        "{answered:#?}"
+    );
+    let why = answered.message.clone().unwrap_or_default();
+    assert!(why.contains("root"), "{answered:#?}");
+    assert!(
+        !root.join("stopped").exists(),
+        "the refused ApplicationStop did not run"
+    );
+    assert_eq!(
+        p.registry().get_host(c_id).await.unwrap().state,
+        HostState::Deregistered
+    );
+    c.stop().await;
+    p.stop().await;
+}

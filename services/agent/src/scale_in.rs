@@ -10,7 +10,7 @@ use liftoff_bundle::{AppSpec, LifecycleEvent};
 use liftoff_types::registry::{HostCommand, HostCommandKind, HostCommandResult};
 
 use crate::Agent;
-use crate::executor::{HookContext, hook_environment};
+use crate::executor::{HookContext, check_runas_users, hook_environment};
 use crate::hook::{HookInvocation, HookStatus, run_hook};
 use crate::state::LastSuccess;
 
@@ -85,7 +85,23 @@ async fn stop_all(agent: &Agent, command: &HostCommand) -> HostCommandResult {
             "LIFTOFF_SCALE_IN_COMMAND_ID".into(),
             command.command_id.to_string(),
         ));
-        for script in spec.hooks_for(LifecycleEvent::ApplicationStop) {
+        let scripts = spec.hooks_for(LifecycleEvent::ApplicationStop);
+        // The host's run-as policy holds at scale-in too: a script that may not run is
+        // not run, and the scale-in says why.
+        let users = scripts
+            .iter()
+            .map(|s| {
+                (
+                    format!("ApplicationStop {}", s.location),
+                    s.runas.clone().or_else(|| agent.config.hook_user.clone()),
+                )
+            })
+            .collect();
+        if let Err(refused) = check_runas_users(users, agent.config.no_root_hooks).await {
+            failures.push(format!("{group_id}: {refused}"));
+            continue;
+        }
+        for script in scripts {
             let inv = HookInvocation {
                 script: last.archive_dir.join(&script.location),
                 cwd: last.archive_dir.clone(),

@@ -11,7 +11,7 @@
 mod bundle;
 mod scripts;
 
-pub(crate) use scripts::{HookContext, hook_environment};
+pub(crate) use scripts::{HookContext, check_runas_users, hook_environment};
 
 pub use scripts::{TAIL_BYTES, process_start_ticks};
 

@@ -39,31 +39,7 @@ impl Run<'_> {
             })
             .map(|(what, runas)| (what, self.runas_of(runas.as_deref())))
             .collect();
-        let no_root = self.agent.config.no_root_hooks;
-        tokio::task::spawn_blocking(move || {
-            for (what, user) in users {
-                let uid = match &user {
-                    None => geteuid(),
-                    Some(name) => match User::from_name(name) {
-                        Ok(Some(u)) => u.uid,
-                        Ok(None) => {
-                            return Err(format!(
-                                "{what}: runas user {name:?} does not exist on this host"
-                            ));
-                        }
-                        Err(e) => return Err(format!("{what}: looking up user {name:?}: {e}")),
-                    },
-                };
-                if no_root && uid == Uid::from_raw(0) {
-                    return Err(format!(
-                        "{what}: would run as root, and this host does not allow hooks to run as root (set runas, or start the agent with --hook-user)"
-                    ));
-                }
-            }
-            Ok(())
-        })
-        .await
-        .map_err(|e| format!("checking runas users: {e}"))?
+        check_runas_users(users, self.agent.config.no_root_hooks).await
     }
 
     /// Runs an event's scripts in order; the first failure ends the event. All of them together
@@ -282,6 +258,38 @@ pub fn process_start_ticks(pid: i32) -> Option<u64> {
     let after = &stat[stat.rfind(')')? + 1..];
     // state is field 3; starttime is field 22.
     after.split_whitespace().nth(19)?.parse().ok()
+}
+
+/// Checks run-as users, `(what runs, user or None for the agent's own)`: each exists, and none
+/// is root when the host forbids root hooks. The first problem, said for `what`.
+pub(crate) async fn check_runas_users(
+    users: Vec<(String, Option<String>)>,
+    no_root: bool,
+) -> Result<(), String> {
+    tokio::task::spawn_blocking(move || {
+        for (what, user) in users {
+            let uid = match &user {
+                None => geteuid(),
+                Some(name) => match User::from_name(name) {
+                    Ok(Some(u)) => u.uid,
+                    Ok(None) => {
+                        return Err(format!(
+                            "{what}: runas user {name:?} does not exist on this host"
+                        ));
+                    }
+                    Err(e) => return Err(format!("{what}: looking up user {name:?}: {e}")),
+                },
+            };
+            if no_root && uid == Uid::from_raw(0) {
+                return Err(format!(
+                    "{what}: would run as root, and this host does not allow hooks to run as root (set runas, or start the agent with --hook-user)"
+                ));
+            }
+        }
+        Ok(())
+    })
+    .await
+    .map_err(|e| format!("checking runas users: {e}"))?
 }
 
 #[cfg(test)]
