@@ -214,7 +214,7 @@ pub fn serve(
             .configure(liftoff_kit::web::configure_extractors)
             .configure(move |cfg| liftoff_kit::web::configure_operations(cfg, readiness))
             .configure(move |cfg| {
-                for s in &services {
+                for s in by_traffic(&services) {
                     s.configure(cfg);
                 }
             })
@@ -314,4 +314,20 @@ pub fn ensure_admin_token(data_dir: &Path, authority: &Authority) -> anyhow::Res
         write_token_file(&path, &token)?;
     }
     Ok(path)
+}
+
+/// The services in the order their routes are registered: a request is matched against the
+/// routes in that order (most by a regular expression, and again by the middlewares that
+/// name the route), so the services every host calls all the time come first: the scheduler
+/// (long polls, reports), the registry (heartbeats), history (hook logs), deployment-api.
+fn by_traffic(services: &[Arc<dyn ServiceApp>]) -> Vec<&Arc<dyn ServiceApp>> {
+    let rank = |name: &str| {
+        ["scheduler", "host-registry", "history", "deployment-api"]
+            .iter()
+            .position(|n| *n == name)
+            .unwrap_or(usize::MAX)
+    };
+    let mut out: Vec<_> = services.iter().collect();
+    out.sort_by_key(|s| rank(s.name()));
+    out
 }

@@ -30,6 +30,13 @@ pub struct ApiDoc;
 
 pub fn configure(cfg: &mut web::ServiceConfig, state: web::Data<State>) {
     cfg.app_data(state)
+        // The agents' routes first: every host's every call is matched against the routes in
+        // this order, by a regular expression each.
+        .service(agents::poll)
+        .service(agents::ack)
+        .service(agents::report_events)
+        .service(agents::report_event)
+        .service(agents::complete)
         .service(rollouts::put_rollout)
         .service(rollouts::get_rollout)
         .service(rollouts::stop_rollout)
@@ -38,11 +45,6 @@ pub fn configure(cfg: &mut web::ServiceConfig, state: web::Data<State>) {
         .service(rollouts::approve_rollout)
         .service(rollouts::retry_failed_hosts)
         .service(rollouts::exclude_host)
-        .service(agents::poll)
-        .service(agents::ack)
-        .service(agents::report_event)
-        .service(agents::report_events)
-        .service(agents::complete)
         .route(
             "/openapi/scheduler.json",
             web::get().to(|| async { liftoff_kit::web::openapi_json(ApiDoc::openapi()) }),
