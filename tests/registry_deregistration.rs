@@ -222,32 +222,8 @@ async fn a_deregistered_hosts_credential_is_refused_at_once_by_every_service() {
 async fn services_running_apart_refuse_it_within_a_tick_even_if_deployment_api_was_down() {
     let mut c = split_support::Cluster::start().await;
     let api = c.api();
-    api.create_application(&CreateApplication {
-        name: "shop".into(),
-        description: None,
-    })
-    .await
-    .unwrap();
-    api.create_group(
-        "shop",
-        &CreateDeploymentGroup {
-            name: "web".into(),
-            selector: BTreeMap::from([("role".to_string(), vec!["web".to_string()])]),
-            deployment_config: Some("AllAtOnce".into()),
-            auto_rollback: None,
-            concurrency_policy: None,
-            stage: None,
-        },
-    )
-    .await
-    .unwrap();
+    let t = c.shop_web().await;
     let reg = c.registry();
-    let t = reg
-        .create_enrollment_token(&Default::default())
-        .await
-        .unwrap()
-        .token
-        .unwrap();
     let a = c.agent(&t, "a", &[("role", "web")]);
     let b = c.agent(&t, "b", &[("role", "web")]);
     let ids = wait_for("both agents to enroll", Duration::from_secs(60), || {

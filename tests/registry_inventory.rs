@@ -400,32 +400,8 @@ async fn revision_reports_apply_once_in_any_order_and_only_from_services() {
 async fn a_success_while_host_registry_is_down_reaches_the_inventory_when_it_is_back() {
     let mut c = split_support::Cluster::start().await;
     let api = c.api();
-    api.create_application(&CreateApplication {
-        name: "shop".into(),
-        description: None,
-    })
-    .await
-    .unwrap();
-    api.create_group(
-        "shop",
-        &CreateDeploymentGroup {
-            name: "web".into(),
-            selector: BTreeMap::from([("role".to_string(), vec!["web".to_string()])]),
-            deployment_config: Some("AllAtOnce".into()),
-            auto_rollback: None,
-            concurrency_policy: None,
-            stage: None,
-        },
-    )
-    .await
-    .unwrap();
+    let t = c.shop_web().await;
     let reg = c.registry();
-    let t = reg
-        .create_enrollment_token(&Default::default())
-        .await
-        .unwrap()
-        .token
-        .unwrap();
     let a = c.agent(&t, "a", &[("role", "web")]);
     let a_id = wait_for_host(&reg).await;
     // The hook waits for the test, so host-registry can be killed while it runs.

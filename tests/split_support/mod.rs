@@ -183,6 +183,37 @@ impl Cluster {
         DeploymentApiClient::new(Client::new(&self.proxy.url, Some(self.admin.clone())).unwrap())
     }
 
+    /// Application `shop` with group `web` (hosts tagged `role=web`, all at once), and an
+    /// enrollment token for its hosts.
+    pub async fn shop_web(&self) -> String {
+        let api = self.api();
+        api.create_application(&liftoff_types::deployments::CreateApplication {
+            name: "shop".into(),
+            description: None,
+        })
+        .await
+        .unwrap();
+        api.create_group(
+            "shop",
+            &liftoff_types::deployments::CreateDeploymentGroup {
+                name: "web".into(),
+                selector: BTreeMap::from([("role".to_string(), vec!["web".to_string()])]),
+                deployment_config: Some("AllAtOnce".into()),
+                auto_rollback: None,
+                concurrency_policy: None,
+                stage: None,
+            },
+        )
+        .await
+        .unwrap();
+        self.registry()
+            .create_enrollment_token(&Default::default())
+            .await
+            .unwrap()
+            .token
+            .unwrap()
+    }
+
     pub fn registry(&self) -> RegistryClient {
         RegistryClient::new(Client::new(&self.proxy.url, Some(self.admin.clone())).unwrap())
     }
