@@ -2,47 +2,16 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+#[path = "support/cli.rs"]
+mod cli_support;
+
 use std::path::Path;
 use std::time::Duration;
 
 use liftoff_testkit::{AgentProcess, TestPlatform, wait_for, write_bundle};
 use serde_json::Value;
 
-const BIN: &str = env!("CARGO_BIN_EXE_liftoff");
-
-struct Cli<'a> {
-    p: &'a TestPlatform,
-}
-
-impl Cli<'_> {
-    /// Runs `liftoff ARGS --json`; returns (exit code, stdout as JSON).
-    async fn run(&self, args: &[&str]) -> (i32, Value) {
-        let out = tokio::process::Command::new(BIN)
-            .args(args)
-            .arg("--json")
-            .env("LIFTOFF_URL", &self.p.url)
-            .env("LIFTOFF_TOKEN", &self.p.admin_token)
-            .env("LIFTOFF_DATA_DIR", self.p.dir.path().join("cli-data"))
-            .output()
-            .await
-            .expect("run liftoff");
-        let stdout = String::from_utf8_lossy(&out.stdout);
-        let json = serde_json::from_str(&stdout).unwrap_or_else(|e| {
-            panic!(
-                "`liftoff {}` printed no single JSON document ({e}):\n{stdout}\nstderr:\n{}",
-                args.join(" "),
-                String::from_utf8_lossy(&out.stderr)
-            )
-        });
-        (out.status.code().unwrap_or(-1), json)
-    }
-
-    async fn ok(&self, args: &[&str]) -> Value {
-        let (code, json) = self.run(args).await;
-        assert_eq!(code, 0, "`liftoff {}` failed: {json}", args.join(" "));
-        json
-    }
-}
+use cli_support::{BIN, Cli};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_first_deployment_path_works_from_the_command_line() {
@@ -274,4 +243,26 @@ fn a_client_command_whose_reader_hangs_up_ends_without_a_panic() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(!stderr.contains("panicked"), "{stderr}");
     assert_ne!(out.status.code(), Some(101), "{stderr}");
+}
+
+/// The same for a command that succeeds: its output has nowhere to go, and it ends with
+/// success, quietly, as `cmd | head` users expect.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_successful_command_whose_reader_hangs_up_ends_quietly_with_success() {
+    let p = TestPlatform::start().await.expect("platform");
+    Cli { p: &p }.ok(&["app", "create", "shop"]).await;
+    let mut child = tokio::process::Command::new(BIN)
+        .args(["app", "list", "--json"])
+        .env("LIFTOFF_URL", &p.url)
+        .env("LIFTOFF_TOKEN", &p.admin_token)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    let out = child.wait_with_output().await.unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    p.stop().await;
 }

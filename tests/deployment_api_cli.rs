@@ -5,61 +5,17 @@
 
 #[path = "support/bundle_server.rs"]
 mod bundle_server;
+#[path = "support/cli.rs"]
+mod cli_support;
 
 use std::collections::BTreeMap;
 
 use bundle_server::{BundleServer, Reply};
+use cli_support::Cli;
 use liftoff_platform::ServiceSettings;
 use liftoff_testkit::TestPlatform;
 use liftoff_types::registry::EnrollRequest;
 use serde_json::Value;
-
-const BIN: &str = env!("CARGO_BIN_EXE_liftoff");
-
-struct Cli<'a> {
-    p: &'a TestPlatform,
-}
-
-impl Cli<'_> {
-    async fn run(&self, args: &[&str]) -> (i32, Value) {
-        let out = tokio::process::Command::new(BIN)
-            .args(args)
-            .arg("--json")
-            .env("LIFTOFF_URL", &self.p.url)
-            .env("LIFTOFF_TOKEN", &self.p.admin_token)
-            .env("LIFTOFF_DATA_DIR", self.p.dir.path().join("cli-data"))
-            .output()
-            .await
-            .expect("run liftoff");
-        let stdout = String::from_utf8_lossy(&out.stdout);
-        let json = serde_json::from_str(&stdout).unwrap_or_else(|e| {
-            panic!(
-                "`liftoff {}` printed no single JSON document ({e}):\n{stdout}\nstderr:\n{}",
-                args.join(" "),
-                String::from_utf8_lossy(&out.stderr)
-            )
-        });
-        (out.status.code().unwrap_or(-1), json)
-    }
-
-    async fn ok(&self, args: &[&str]) -> Value {
-        let (code, json) = self.run(args).await;
-        assert_eq!(code, 0, "`liftoff {}` failed: {json}", args.join(" "));
-        json
-    }
-
-    async fn fails(&self, args: &[&str], want: &str) -> Value {
-        let (code, json) = self.run(args).await;
-        assert_ne!(code, 0, "`liftoff {}` should fail: {json}", args.join(" "));
-        assert_eq!(
-            json["error"]["code"],
-            want,
-            "`liftoff {}`: {json}",
-            args.join(" ")
-        );
-        json
-    }
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn resource_commands_work_from_the_command_line() {

@@ -28,17 +28,16 @@ pub fn record_success(
     rollout: &RolloutRow,
     at: NaiveDateTime,
 ) -> Result<(), ApiError> {
-    let rollout = rollout.clone();
     inventory::insert(
         c,
         &NewSuccess {
             host_id: command.host_id.clone(),
-            team: rollout.team,
-            application: rollout.application,
-            deployment_group: rollout.deployment_group,
-            deployment_group_id: rollout.deployment_group_id,
-            deployment_id: rollout.deployment_id,
-            revision_id: rollout.revision_id,
+            team: rollout.team.clone(),
+            application: rollout.application.clone(),
+            deployment_group: rollout.deployment_group.clone(),
+            deployment_group_id: rollout.deployment_group_id.clone(),
+            deployment_id: rollout.deployment_id.clone(),
+            revision_id: rollout.revision_id.clone(),
             succeeded_at: at,
             created_at: now(),
         },
