@@ -1,20 +1,51 @@
 //! Every real appspec in the shared corpus gets the verdict its SOURCES.md row names: accept,
 //! accept with the named warning, or reject with a message naming the cause.
 //!
-//! The corpus lives beside the checkout (`../shared/corpus/appspec`); a missing corpus fails the
-//! test rather than passing with nothing checked.
+//! The corpus is not part of the repository: it lives beside the checkout
+//! (`../shared/corpus/appspec`) or wherever `LIFTOFF_APPSPEC_CORPUS` names. Where it is missing
+//! (a user's plain clone) each test says so on one line and checks nothing more; the project's
+//! own fixtures (`fixtures.rs`) cover every parser behaviour without it. With
+//! `LIFTOFF_REQUIRE_APPSPEC_CORPUS=1` (set by `.ci/run`) a missing corpus fails instead.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::collections::BTreeMap;
+use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use liftoff_bundle::{AppSpec, AppSpecOs, LifecycleEvent};
 
-const CORPUS_DIR: &str = concat!(
+const BESIDE_THE_CHECKOUT: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
     "/../../../shared/corpus/appspec"
 );
+
+/// The corpus directory, or `None` (with one visible line saying the test was skipped) when there
+/// is none and none is required.
+fn corpus_dir(test: &str) -> Option<PathBuf> {
+    let named = std::env::var_os("LIFTOFF_APPSPEC_CORPUS").map(PathBuf::from);
+    let dir = named
+        .clone()
+        .unwrap_or_else(|| PathBuf::from(BESIDE_THE_CHECKOUT));
+    if dir.is_dir() {
+        return Some(dir);
+    }
+    let required = std::env::var("LIFTOFF_REQUIRE_APPSPEC_CORPUS").is_ok_and(|v| v == "1");
+    assert!(
+        !required && named.is_none(),
+        "the appspec corpus is missing: expected it at {} (LIFTOFF_APPSPEC_CORPUS, or the \
+         shared/ directory beside the checkout)",
+        dir.display()
+    );
+    // Written past the test harness's capture, so the skip shows in every run's output.
+    let _ = writeln!(
+        std::io::stderr(),
+        "corpus::{test}: skipped, no real-world appspec corpus at {} (set LIFTOFF_APPSPEC_CORPUS \
+         to run it; the fixtures test covers the parser without it)",
+        dir.display()
+    );
+    None
+}
 
 /// What this crate must say about one corpus file, on top of the SOURCES.md verdict.
 enum Expect {
@@ -141,12 +172,6 @@ fn backticked(clause: &str) -> Vec<String> {
 }
 
 fn corpus_files(dir: &Path) -> Vec<PathBuf> {
-    assert!(
-        dir.is_dir(),
-        "the appspec corpus is missing: expected it at {} (the shared/ directory beside the checkout); \
-         this test must not pass without it",
-        dir.display()
-    );
     let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
         .unwrap()
         .map(|e| e.unwrap().path())
@@ -158,9 +183,11 @@ fn corpus_files(dir: &Path) -> Vec<PathBuf> {
 
 #[test]
 fn every_corpus_file_gets_its_verdict() {
-    let dir = Path::new(CORPUS_DIR);
-    let files = corpus_files(dir);
-    let verdicts = sources_verdicts(dir);
+    let Some(dir) = corpus_dir("every_corpus_file_gets_its_verdict") else {
+        return;
+    };
+    let files = corpus_files(&dir);
+    let verdicts = sources_verdicts(&dir);
     let expectations = expectations();
     assert_eq!(files.len(), 25, "the corpus should hold 25 appspecs");
     assert_eq!(verdicts.len(), 25, "SOURCES.md should have 25 rows");
@@ -241,8 +268,8 @@ fn every_corpus_file_gets_its_verdict() {
     );
 }
 
-fn corpus_spec(prefix: &str) -> AppSpec {
-    let path = corpus_files(Path::new(CORPUS_DIR))
+fn corpus_spec(dir: &Path, prefix: &str) -> AppSpec {
+    let path = corpus_files(dir)
         .into_iter()
         .find(|p| p.file_name().unwrap().to_string_lossy().starts_with(prefix))
         .unwrap();
@@ -251,6 +278,10 @@ fn corpus_spec(prefix: &str) -> AppSpec {
 
 #[test]
 fn leading_slash_locations_are_bundle_relative() {
+    let Some(dir) = corpus_dir("leading_slash_locations_are_bundle_relative") else {
+        return;
+    };
+    let corpus_spec = |prefix: &str| corpus_spec(&dir, prefix);
     let spec = corpus_spec("09");
     let before = spec.hooks_for(LifecycleEvent::BeforeInstall);
     assert_eq!(before[0].location, ".codedeploy/before_install.sh");
@@ -264,6 +295,10 @@ fn leading_slash_locations_are_bundle_relative() {
 
 #[test]
 fn windows_appspecs_parse_but_cannot_run_on_linux() {
+    let Some(dir) = corpus_dir("windows_appspecs_parse_but_cannot_run_on_linux") else {
+        return;
+    };
+    let corpus_spec = |prefix: &str| corpus_spec(&dir, prefix);
     for prefix in ["13", "14", "15", "16"] {
         let spec = corpus_spec(prefix);
         assert_eq!(spec.os, AppSpecOs::Windows);
@@ -289,6 +324,10 @@ fn windows_appspecs_parse_but_cannot_run_on_linux() {
 
 #[test]
 fn modes_keep_their_octal_reading() {
+    let Some(dir) = corpus_dir("modes_keep_their_octal_reading") else {
+        return;
+    };
+    let corpus_spec = |prefix: &str| corpus_spec(&dir, prefix);
     let spec = corpus_spec("02");
     let mode = spec.permissions[0].mode.as_ref().unwrap();
     assert_eq!((mode.text.as_str(), mode.bits), ("777", 0o777));
@@ -298,6 +337,10 @@ fn modes_keep_their_octal_reading() {
 
 #[test]
 fn defaults_and_event_sums_follow_the_agent() {
+    let Some(dir) = corpus_dir("defaults_and_event_sums_follow_the_agent") else {
+        return;
+    };
+    let corpus_spec = |prefix: &str| corpus_spec(&dir, prefix);
     let spec = corpus_spec("08");
     let before = spec.hooks_for(LifecycleEvent::BeforeInstall);
     assert_eq!(before.len(), 3);
