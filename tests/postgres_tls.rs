@@ -101,7 +101,8 @@ async fn start_up(database_url: &str, dir: &Path) -> Result<Up, String> {
         .unwrap();
     let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
     match tokio::time::timeout(Duration::from_secs(90), lines.next_line()).await {
-        Ok(Ok(Some(first))) => {
+        // `--json` prints where it listens first, or the error it stopped on.
+        Ok(Ok(Some(first))) if first.contains("admin_token_path") => {
             let info: serde_json::Value = serde_json::from_str(&first).unwrap();
             let token =
                 std::fs::read_to_string(info["admin_token_path"].as_str().unwrap()).unwrap();
@@ -111,14 +112,14 @@ async fn start_up(database_url: &str, dir: &Path) -> Result<Up, String> {
                 child,
             })
         }
-        Ok(_) => {
+        Ok(first) => {
             let status = tokio::time::timeout(Duration::from_secs(30), child.wait()).await;
             let mut err = String::new();
             if let Some(mut stderr) = child.stderr.take() {
                 use tokio::io::AsyncReadExt;
                 let _ = stderr.read_to_string(&mut err).await;
             }
-            Err(format!("{status:?}: {err}"))
+            Err(format!("{status:?}: {first:?} {err}"))
         }
         Err(_) => panic!("liftoff up neither started nor exited within 90 s"),
     }
