@@ -60,6 +60,8 @@ pub struct State {
     pub authority: Authority,
     pub peers: Peers,
     pub config: Config,
+    /// The deployment gauges' refresh clock.
+    pub gauges: liftoff_kit::telemetry::GaugeRefresh,
 }
 
 #[derive(Clone)]
@@ -75,6 +77,7 @@ impl Service {
                 authority,
                 peers,
                 config,
+                gauges: liftoff_kit::telemetry::GaugeRefresh::default(),
             })),
         }
     }
@@ -106,6 +109,9 @@ impl ServiceApp for Service {
             }
             if let Err(e) = liftoff_kit::outbox::relay(&self.state.db, &self.state.peers).await {
                 tracing::debug!(error = %e, "outbox relay deferred");
+            }
+            if let Err(e) = app::metrics::refresh(&self.state).await {
+                tracing::debug!(error = %e, "deployment gauges not refreshed");
             }
         })
     }

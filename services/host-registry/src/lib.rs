@@ -133,6 +133,8 @@ pub struct State {
     pub config: Config,
     /// Backoff of the relay that puts deregistered hosts' credentials on the revocation feed.
     pub revocation_relay: liftoff_kit::outbox::Relay,
+    /// The fleet gauges' refresh clock.
+    pub gauges: liftoff_kit::telemetry::GaugeRefresh,
 }
 
 #[derive(Clone)]
@@ -149,6 +151,7 @@ impl Service {
                 peers,
                 config,
                 revocation_relay: liftoff_kit::outbox::Relay::default(),
+                gauges: liftoff_kit::telemetry::GaugeRefresh::default(),
             })),
         }
     }
@@ -186,6 +189,9 @@ impl ServiceApp for Service {
             }
             if let Err(e) = liftoff_kit::outbox::relay(&self.state.db, &self.state.peers).await {
                 tracing::debug!(error = %e, "outbox relay deferred");
+            }
+            if let Err(e) = app::fleet::refresh(&self.state).await {
+                tracing::debug!(error = %e, "fleet gauges not refreshed");
             }
         })
     }

@@ -193,6 +193,11 @@ pub struct Admission {
 
 impl Admission {
     pub fn new(limits: Option<RateLimits>, caps: BodyCaps) -> Self {
+        // Exported at 0 from the start, so dashboards and alerts see the series before the
+        // first refusal.
+        for kind in ["team", "host", "peer"] {
+            metrics::counter!("liftoff_rate_limited_total", "kind" => kind).increment(0);
+        }
         Self {
             limiter: limits.map(RateLimiter::new),
             caps,

@@ -247,7 +247,46 @@ impl Db {
             DbUrl::Sqlite(_) => Some(self.writers.lock().await),
             DbUrl::Postgres { .. } => None,
         };
-        self.run(move |conn| write_tx(conn, f)).await
+        let service = self.service_label();
+        self.run(move |conn| {
+            let start = std::time::Instant::now();
+            let result = write_tx(conn, f);
+            metrics::histogram!("liftoff_db_transaction_duration_seconds", "service" => service)
+                .record(start.elapsed().as_secs_f64());
+            result
+        })
+        .await
+    }
+
+    /// The service whose database this is (its PostgreSQL schema or SQLite file name), the
+    /// `service` label of the database metrics.
+    pub fn service_label(&self) -> String {
+        match &self.url {
+            DbUrl::Postgres { schema, .. } => schema.clone(),
+            DbUrl::Sqlite(path) => path
+                .file_stem()
+                .map(|s| s.to_string_lossy().to_string())
+                .unwrap_or_default(),
+        }
+    }
+
+    /// Publishes `liftoff_database_up{service}` (a `SELECT 1` answered) and
+    /// `liftoff_db_pool_connections{service, state=in_use|idle}`.
+    pub async fn publish_health(&self) {
+        let service = self.service_label();
+        let up = self.ping().await.is_ok();
+        metrics::gauge!("liftoff_database_up", "service" => service.clone()).set(if up {
+            1.0
+        } else {
+            0.0
+        });
+        let pool = self.pool.state();
+        let idle = f64::from(pool.idle_connections);
+        let in_use = f64::from(pool.connections.saturating_sub(pool.idle_connections));
+        metrics::gauge!("liftoff_db_pool_connections", "service" => service.clone(), "state" => "in_use")
+            .set(in_use);
+        metrics::gauge!("liftoff_db_pool_connections", "service" => service, "state" => "idle")
+            .set(idle);
     }
 
     /// `SELECT 1`, for readiness.

@@ -234,19 +234,36 @@ impl Relay {
 }
 
 /// One relay run for the service that owns `peers` (the call every service's tick makes);
-/// also publishes the backlog as `liftoff_outbox_backlog{service}`.
+/// also publishes the backlog as `liftoff_outbox_backlog{service}` and the age of its oldest
+/// event as `liftoff_outbox_oldest_age_seconds{service}` (0 when empty).
 pub async fn relay(db: &Db, peers: &Peers) -> Result<usize, ApiError> {
     let res = peers.relay().run(db, &peers.history()).await;
-    if let Ok(n) = backlog(db).await {
-        metrics::gauge!("liftoff_outbox_backlog", "service" => peers.service_name().to_string())
-            .set(n as f64);
+    if let Ok((n, oldest)) = backlog_and_oldest(db).await {
+        let service = peers.service_name().to_string();
+        metrics::gauge!("liftoff_outbox_backlog", "service" => service.clone()).set(n as f64);
+        let age = oldest.map_or(0.0, |t| {
+            (crate::db::now() - t).num_milliseconds().max(0) as f64 / 1000.0
+        });
+        metrics::gauge!("liftoff_outbox_oldest_age_seconds", "service" => service).set(age);
     }
     res
 }
 
 /// How many events wait for delivery.
 pub async fn backlog(db: &Db) -> Result<i64, ApiError> {
-    db.run(|c| Ok(outbox::table.count().get_result(c)?)).await
+    Ok(backlog_and_oldest(db).await?.0)
+}
+
+async fn backlog_and_oldest(db: &Db) -> Result<(i64, Option<chrono::NaiveDateTime>), ApiError> {
+    db.run(|c| {
+        Ok(outbox::table
+            .select((
+                diesel::dsl::count_star(),
+                diesel::dsl::min(outbox::created_at),
+            ))
+            .get_result(c)?)
+    })
+    .await
 }
 
 #[cfg(test)]

@@ -236,9 +236,13 @@ pub fn serve(
             tokio::spawn(async move {
                 let mut timer = tokio::time::interval(every);
                 timer.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+                let health = liftoff_kit::telemetry::GaugeRefresh::default();
                 loop {
                     timer.tick().await;
                     s.tick().await;
+                    if health.due() {
+                        s.db().publish_health().await;
+                    }
                 }
             })
         })

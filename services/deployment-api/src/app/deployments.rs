@@ -291,7 +291,7 @@ pub async fn record_outcome(
         .map(|t| t.naive_utc())
         .unwrap_or_else(now);
     let row = row.clone();
-    let (row, rollback) = state
+    let (row, rollback, finished) = state
         .db
         .write(move |c| {
             let finished = deployments::finish(
@@ -313,9 +313,12 @@ pub async fn record_outcome(
             };
             let row =
                 deployments::get(c, &row.id)?.ok_or_else(|| ApiError::not_found("deployment"))?;
-            Ok((row, rollback))
+            Ok((row, rollback, finished))
         })
         .await?;
+    if finished {
+        super::metrics::deployment_finished(&row, status, &rollout.overview, completed);
+    }
     if let Some(r) = rollback {
         try_hand_off(state, r).await;
     }

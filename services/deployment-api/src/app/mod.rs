@@ -6,6 +6,7 @@ pub mod deployments;
 pub mod groups;
 pub mod idempotency;
 pub mod intake;
+pub mod metrics;
 pub mod operations;
 pub mod revisions;
 pub mod scale_out;

@@ -331,3 +331,12 @@ pub fn rollback_of(conn: &mut AnyConnection, id: &str) -> Result<Option<Deployme
         .first(conn)
         .optional()?)
 }
+
+/// Unfinished deployments counted by status, for the deployment gauges.
+pub fn count_active_by_status(conn: &mut AnyConnection) -> Result<Vec<(String, i64)>, ApiError> {
+    Ok(deployments::table
+        .filter(deployments::status.eq_any(ACTIVE))
+        .group_by(deployments::status)
+        .select((deployments::status, diesel::dsl::count_star()))
+        .load(conn)?)
+}

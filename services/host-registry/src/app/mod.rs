@@ -3,6 +3,7 @@
 
 pub mod autoscaling;
 pub mod enrollment;
+pub mod fleet;
 pub mod hosts;
 pub mod inventory;
 pub mod lifecycle;

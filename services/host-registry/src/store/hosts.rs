@@ -234,3 +234,22 @@ pub fn silent_since(
         .select(HostRow::as_select())
         .load(conn)?)
 }
+
+/// Enrolled hosts (not deregistered) counted by state and zone, for the fleet gauges.
+pub fn count_by_state_and_zone(
+    conn: &mut AnyConnection,
+) -> Result<Vec<(String, String, i64)>, ApiError> {
+    Ok(hosts::table
+        .filter(hosts::deregistered_at.is_null())
+        .group_by((hosts::state, hosts::zone))
+        .select((hosts::state, hosts::zone, diesel::dsl::count_star()))
+        .load(conn)?)
+}
+
+/// The oldest last heartbeat of the hosts that are expected to heartbeat (live states).
+pub fn oldest_live_heartbeat(conn: &mut AnyConnection) -> Result<Option<NaiveDateTime>, ApiError> {
+    Ok(hosts::table
+        .filter(hosts::state.eq_any(["Pending", "Installing", "InService", "Failed"]))
+        .select(diesel::dsl::min(hosts::last_heartbeat_at))
+        .first(conn)?)
+}

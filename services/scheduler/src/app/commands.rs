@@ -161,6 +161,8 @@ pub async fn ack(state: &State, host: Uuid, command: Uuid) -> Result<AckResponse
                     let mut ev = host_event(c, &meta, &row, "host.deployment_started")?;
                     ev.data = serde_json::json!({"command_id": row.id, "attempt": row.attempt});
                     outbox::enqueue(c, &ev)?;
+                    let waited = (at - row.created_at).num_milliseconds().max(0) as f64 / 1000.0;
+                    metrics::histogram!("liftoff_dispatch_latency_seconds").record(waited);
                     Ok(AckResponse {
                         proceed: true,
                         status: CommandStatus::InProgress,
@@ -241,7 +243,7 @@ pub async fn report_events(
         })?;
     }
     let meta = state.meta.clone();
-    state
+    let (state_now, applied) = state
         .db
         .write(move |c| {
             let row = owned(c, host, command)?;
@@ -258,30 +260,64 @@ pub async fn report_events(
                     format!("command is already {}", status.as_str()),
                 ));
             }
-            for report in &reports {
-                apply_report(c, &meta, &row, report)?;
+            let mut applied = Vec::new();
+            for report in reports {
+                if apply_report(c, &meta, &row, &report)? {
+                    applied.push(report);
+                }
             }
-            Ok(CommandState {
-                command_id: command,
-                status,
-            })
+            Ok((
+                CommandState {
+                    command_id: command,
+                    status,
+                },
+                applied,
+            ))
         })
-        .await
+        .await?;
+    for report in &applied {
+        record_event_metrics(report);
+    }
+    Ok(state_now)
 }
 
-/// Records one event report of a running command, and the history event it owes.
+/// `liftoff_lifecycle_event_duration_seconds{event, status}` for every concluded event, and
+/// `liftoff_lifecycle_event_failures_total{event, error_code}` for the failed ones. Counted
+/// once: only reports that changed the record get here.
+fn record_event_metrics(report: &EventReport) {
+    let Some(ended) = report.ended_at else {
+        return;
+    };
+    if report.status == EventStatus::InProgress {
+        return;
+    }
+    let secs = (ended - report.started_at).num_milliseconds().max(0) as f64 / 1000.0;
+    metrics::histogram!("liftoff_lifecycle_event_duration_seconds", "event" => report.event.clone(), "status" => report.status.as_str())
+        .record(secs);
+    if matches!(report.status, EventStatus::Failed | EventStatus::TimedOut) {
+        let code = report
+            .error_code
+            .clone()
+            .unwrap_or_else(|| "UNKNOWN".to_string());
+        metrics::counter!("liftoff_lifecycle_event_failures_total", "event" => report.event.clone(), "error_code" => code)
+            .increment(1);
+    }
+}
+
+/// Records one event report of a running command, and the history event it owes. False when
+/// it changed nothing (a retried final report).
 fn apply_report(
     c: &mut AnyConnection,
     meta: &super::Meta,
     row: &CommandRow,
     report: &EventReport,
-) -> Result<(), ApiError> {
+) -> Result<bool, ApiError> {
     let existing = commands::event(c, &row.id, &report.event)?;
     if let Some(e) = &existing
         && e.status != "InProgress"
     {
         // A retried final report: keep the first.
-        return Ok(());
+        return Ok(false);
     }
     let tail = truncate_tail(&report.output_tail);
     commands::upsert_event(
@@ -314,7 +350,8 @@ fn apply_report(
         "output_tail": if report.status == EventStatus::InProgress { None } else { Some(tail) },
         "output_truncated": report.output_truncated,
     });
-    outbox::enqueue(c, &ev)
+    outbox::enqueue(c, &ev)?;
+    Ok(true)
 }
 
 fn truncate_tail(s: &str) -> String {
