@@ -165,16 +165,18 @@ struct Prometheus {
 }
 
 impl Prometheus {
-    async fn start(bin: &Path, dir: &Path, target: &str) -> Self {
+    /// Scrapes each `(job, host:port)` every second.
+    async fn start(bin: &Path, dir: &Path, targets: &[(&str, String)]) -> Self {
         std::fs::copy(infra("prometheus/alerts.yml"), dir.join("alerts.yml")).unwrap();
-        std::fs::write(
-            dir.join("prometheus.yml"),
-            format!(
-                "global:\n  scrape_interval: 1s\n  evaluation_interval: 1s\nrule_files: [alerts.yml]\n\
-                 scrape_configs:\n  - job_name: liftoff\n    static_configs:\n      - targets: ['{target}']\n"
-            ),
-        )
-        .unwrap();
+        let mut config = "global:\n  scrape_interval: 1s\n  evaluation_interval: 1s\n\
+                          rule_files: [alerts.yml]\nscrape_configs:\n"
+            .to_string();
+        for (job, target) in targets {
+            config.push_str(&format!(
+                "  - job_name: {job}\n    static_configs:\n      - targets: ['{target}']\n"
+            ));
+        }
+        std::fs::write(dir.join("prometheus.yml"), config).unwrap();
         let port = free_port();
         let log = std::fs::File::create(dir.join("prometheus.log")).unwrap();
         let child = tokio::process::Command::new(bin)
@@ -243,10 +245,15 @@ async fn prometheus_answers_every_dashboard_query_and_alert_metric_after_a_deplo
     let p = TestPlatform::start().await.expect("platform");
     let token = p.enrollment_token().await.unwrap();
     let mut agents = Vec::new();
+    // host-ok serves its own metrics (`--metrics-listen`).
+    let agent_metrics = format!("127.0.0.1:{}", free_port());
     for (name, zone) in [("host-ok", "zone-a"), ("host-bad", "zone-b")] {
         let mut opts =
             AgentOptions::new(&p.url, &token, zone, &p.dir.path().join(name)).tag(WEB.0, WEB.1);
         opts.poll_wait_secs = 1;
+        if name == "host-ok" {
+            opts = opts.arg("--metrics-listen").arg(agent_metrics.clone());
+        }
         agents.push(AgentProcess::start(Path::new(BIN), &opts).unwrap());
     }
     wait_enrolled(&p, WEB, 2, WAIT).await;
@@ -276,7 +283,15 @@ async fn prometheus_answers_every_dashboard_query_and_alert_metric_after_a_deplo
     assert_eq!(failed, 1, "one host fails its AfterInstall: {d:#?}");
 
     let dir = tempfile::tempdir().unwrap();
-    let prom = Prometheus::start(&prometheus, dir.path(), &p.addr.to_string()).await;
+    let prom = Prometheus::start(
+        &prometheus,
+        dir.path(),
+        &[
+            ("liftoff", p.addr.to_string()),
+            ("liftoff-agent", agent_metrics.clone()),
+        ],
+    )
+    .await;
     // Gauges refresh every few seconds and rates need two scrapes: wait for the deployment's
     // counters, then a little past the next gauge refresh.
     wait_for("the finished deployment in Prometheus", WAIT, || {
@@ -347,12 +362,12 @@ async fn prometheus_answers_every_dashboard_query_and_alert_metric_after_a_deplo
     let outcome = d.status.as_str();
     let count = prom
         .value(&format!(
-            "sum(liftoff_deployment_duration_seconds_count{{outcome=\"{outcome}\"}})"
+            "sum(liftoff_deployments_duration_seconds_count{{outcome=\"{outcome}\"}})"
         ))
         .await;
     assert_eq!(count, Some(1.0), "one {outcome} deployment");
     let secs = prom
-        .value("sum(liftoff_deployment_duration_seconds_sum)")
+        .value("sum(liftoff_deployments_duration_seconds_sum)")
         .await
         .unwrap();
     assert!(
@@ -363,6 +378,33 @@ async fn prometheus_answers_every_dashboard_query_and_alert_metric_after_a_deplo
         prom.value("sum(liftoff_hosts)").await,
         Some(2.0),
         "two hosts enrolled"
+    );
+    // The agent's own metrics, as host-ok lived them: one command, its bundle, its hooks.
+    let agent = |q: &str| format!("sum({q}{{job=\"liftoff-agent\"}})");
+    assert_eq!(
+        prom.value(&agent("liftoff_agent_commands_total")).await,
+        Some(1.0),
+        "host-ok ran one command"
+    );
+    assert_eq!(
+        prom.value("sum(liftoff_agent_commands_total{status=\"Succeeded\"})")
+            .await,
+        Some(1.0)
+    );
+    let bytes = prom
+        .value(&agent("liftoff_agent_bundle_download_bytes_total"))
+        .await
+        .unwrap();
+    assert!(bytes > 0.0, "the bundle's bytes are counted");
+    assert_eq!(
+        prom.value("sum(liftoff_agent_hook_duration_seconds_count{event=\"AfterInstall\"})")
+            .await,
+        Some(1.0)
+    );
+    assert_eq!(
+        prom.value(&agent("liftoff_agent_journal_recoveries_total"))
+            .await,
+        Some(0.0)
     );
     let zones = prom.query("sum by (zone) (liftoff_hosts)").await;
     assert_eq!(zones.len(), 2, "hosts by zone: {zones:?}");

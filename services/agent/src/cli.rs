@@ -67,6 +67,10 @@ pub struct AgentArgs {
     /// Refuse any hook that would run as root (RUNAS_INVALID before anything runs).
     #[arg(long)]
     pub no_root_hooks: bool,
+    /// Serve the agent's own Prometheus metrics on this address (e.g. 127.0.0.1:9720; off by
+    /// default): commands, hook durations, bundle bytes downloaded, journal recoveries.
+    #[arg(long, env = "LIFTOFF_AGENT_METRICS_LISTEN")]
+    pub metrics_listen: Option<std::net::SocketAddr>,
 }
 
 impl AgentArgs {
@@ -112,6 +116,9 @@ pub async fn run(
     args: AgentArgs,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
+    if let Some(addr) = args.metrics_listen {
+        crate::metrics::serve(addr)?;
+    }
     let (config, fleet) = args.config()?;
     let (tx, rx) = watch::channel(false);
     tokio::spawn(async move {

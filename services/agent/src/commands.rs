@@ -97,6 +97,7 @@ impl Agent {
             ),
         };
         tracing::info!(command_id = %cmd.command_id, ?status, error_code, "command finished");
+        metrics::counter!("liftoff_agent_commands_total", "status" => status.as_str()).increment(1);
         let finished = Finished {
             command_id: cmd.command_id,
             status,
@@ -177,6 +178,7 @@ impl Agent {
             None => None,
         };
         tracing::warn!(command_id = %j.command_id, event = ?j.event, "agent restarted during a command; reporting it failed, not running it again");
+        metrics::counter!("liftoff_agent_journal_recoveries_total").increment(1);
         let mut message = match &j.event {
             Some(e) => format!("the agent restarted while {e} ran; it was not run again"),
             None => "the agent restarted during this command; it was not run again".to_string(),

@@ -90,7 +90,7 @@ pub const SECONDS_BUCKETS: &[f64] = &[
     1800.0, 3600.0,
 ];
 
-/// Bucket bounds of host-count histograms (`liftoff_deployment_hosts`).
+/// Bucket bounds of host-count histograms (`liftoff_deployments_target_hosts`).
 pub const HOST_COUNT_BUCKETS: &[f64] = &[
     1.0, 2.0, 5.0, 10.0, 20.0, 50.0, 100.0, 200.0, 500.0, 1000.0, 2000.0, 5000.0, 10000.0,
 ];
@@ -104,7 +104,7 @@ pub fn metrics_handle() -> &'static PrometheusHandle {
             .set_buckets_for_metric(Matcher::Suffix("_seconds".into()), SECONDS_BUCKETS)
             .and_then(|b| {
                 b.set_buckets_for_metric(
-                    Matcher::Full("liftoff_deployment_hosts".into()),
+                    Matcher::Full("liftoff_deployments_target_hosts".into()),
                     HOST_COUNT_BUCKETS,
                 )
             });

@@ -41,6 +41,9 @@ impl Run<'_> {
         if let Err(e) = got {
             return EventResult::failed("BUNDLE_DOWNLOAD_FAILED", e.to_string());
         }
+        if let Ok(meta) = std::fs::metadata(&dest) {
+            metrics::counter!("liftoff_agent_bundle_download_bytes_total").increment(meta.len());
+        }
         let (bundle, archive, sha) = (
             self.ws.bundle(),
             self.ws.archive(),

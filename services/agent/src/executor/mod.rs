@@ -220,6 +220,13 @@ impl Run<'_> {
 
     fn report_of(&self, event: LifecycleEvent, r: EventResult) -> EventReport {
         let now = Utc::now();
+        if r.status != EventStatus::Skipped
+            && let Some(started) = r.started_at
+        {
+            let secs = (now - started).num_milliseconds().max(0) as f64 / 1000.0;
+            metrics::histogram!("liftoff_agent_hook_duration_seconds", "event" => event.as_str(), "status" => r.status.as_str())
+                .record(secs);
+        }
         EventReport {
             event: event.as_str().into(),
             status: r.status,

@@ -1,8 +1,8 @@
 //! The deployment metrics on `/metrics`, from deployment-api's own records (the owner of a
 //! deployment's intent and outcome): `liftoff_deployments_active{status}` (gauge),
 //! `liftoff_deployments_finished_total{outcome, reason}`,
-//! `liftoff_deployment_duration_seconds{outcome}` (request to conclusion),
-//! `liftoff_deployment_hosts` (hosts per deployment) and
+//! `liftoff_deployments_duration_seconds{outcome}` (request to conclusion),
+//! `liftoff_deployments_target_hosts` (hosts per deployment) and
 //! `liftoff_deployments_hosts_total{outcome}` (hosts concluded, by their outcome).
 
 use chrono::NaiveDateTime;
@@ -44,9 +44,9 @@ pub fn deployment_finished(
     metrics::counter!("liftoff_deployments_finished_total", "outcome" => outcome, "reason" => row.reason.clone())
         .increment(1);
     let secs = (completed - row.created_at).num_milliseconds().max(0) as f64 / 1000.0;
-    metrics::histogram!("liftoff_deployment_duration_seconds", "outcome" => outcome).record(secs);
+    metrics::histogram!("liftoff_deployments_duration_seconds", "outcome" => outcome).record(secs);
     let total = hosts.pending + hosts.in_progress + hosts.succeeded + hosts.failed + hosts.skipped;
-    metrics::histogram!("liftoff_deployment_hosts").record(total as f64);
+    metrics::histogram!("liftoff_deployments_target_hosts").record(total as f64);
     for (host_outcome, n) in [
         ("succeeded", hosts.succeeded),
         ("failed", hosts.failed),
