@@ -416,3 +416,75 @@ async fn prometheus_answers_every_dashboard_query_and_alert_metric_after_a_deplo
     }
     p.stop().await;
 }
+
+#[test]
+fn kubernetes_manifests_validate_and_every_service_has_probes_limits_scraping_and_a_budget() {
+    let Some(validate) = tool("kubernetes-validate", "kubernetes_manifests") else {
+        return;
+    };
+    let manifest = infra("k8s/liftoff.yaml");
+    let out = std::process::Command::new(validate)
+        .args(["--strict", "--quiet"])
+        .arg(&manifest)
+        .output()
+        .unwrap();
+    let said = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        out.status.success() && !said.contains("ERROR"),
+        "kubernetes-validate --strict: {said}"
+    );
+
+    use serde::Deserialize;
+    let text = std::fs::read_to_string(&manifest).unwrap();
+    let docs: Vec<yaml_serde::Value> = yaml_serde::Deserializer::from_str(&text)
+        .map(|d| yaml_serde::Value::deserialize(d).unwrap())
+        .collect();
+    let of_kind = |kind: &str| -> Vec<&yaml_serde::Value> {
+        docs.iter()
+            .filter(|d| d["kind"].as_str() == Some(kind))
+            .collect()
+    };
+    let budgets: BTreeSet<&str> = of_kind("PodDisruptionBudget")
+        .iter()
+        .map(|b| {
+            b["spec"]["selector"]["matchLabels"]["app.kubernetes.io/name"]
+                .as_str()
+                .unwrap()
+        })
+        .collect();
+    let deployments = of_kind("Deployment");
+    assert_eq!(deployments.len(), 4, "the four services");
+    for d in deployments {
+        let name = d["metadata"]["name"].as_str().unwrap();
+        let pod = &d["spec"]["template"];
+        let c = &pod["spec"]["containers"][0];
+        for probe in ["readinessProbe", "livenessProbe"] {
+            assert!(
+                c[probe]["httpGet"]["path"].is_string(),
+                "{name}: no {probe}"
+            );
+        }
+        assert!(
+            c["resources"]["requests"]["cpu"].is_string(),
+            "{name}: no CPU request"
+        );
+        assert!(
+            c["resources"]["requests"]["memory"].is_string(),
+            "{name}: no memory request"
+        );
+        assert!(
+            c["resources"]["limits"]["memory"].is_string(),
+            "{name}: no memory limit"
+        );
+        assert_eq!(
+            pod["metadata"]["annotations"]["prometheus.io/scrape"].as_str(),
+            Some("true"),
+            "{name}: not scraped"
+        );
+        assert!(budgets.contains(name), "{name}: no PodDisruptionBudget");
+    }
+}
