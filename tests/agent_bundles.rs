@@ -324,3 +324,77 @@ async fn a_long_poll_that_never_answers_is_abandoned_and_retried() {
     proxy.stop().await;
     p.stop().await;
 }
+
+/// A zip as Windows tools make it: no Unix modes at all (made by Python's zipfile with
+/// `create_system = 0`), scripts without a `#!` line.
+fn windows_zip(out: &Path, files: &[(&str, &str)]) {
+    let mut script = String::from(
+        "import sys, zipfile\nz = zipfile.ZipFile(sys.argv[1], 'w', zipfile.ZIP_DEFLATED)\n",
+    );
+    for (name, body) in files {
+        script.push_str(&format!(
+            "i = zipfile.ZipInfo({name:?}); i.create_system = 0; i.external_attr = 0\nz.writestr(i, {body:?})\n"
+        ));
+    }
+    script.push_str("z.close()\n");
+    let status = std::process::Command::new("python3")
+        .arg("-c")
+        .arg(&script)
+        .arg(out)
+        .status()
+        .expect("python3 runs");
+    assert!(status.success());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_windows_made_zip_with_no_modes_and_scripts_without_shebang_deploys_like_codedeploy() {
+    let p = TestPlatform::start().await.expect("platform");
+    let token = p.enrollment_token().await.unwrap();
+    let agent = AgentProcess::start(Path::new(BIN), &options(&p, &token)).unwrap();
+    wait_enrolled(&p, WEB, 1, WAIT).await;
+    create_app_and_group(&p, "shop", "web", WEB, "AllAtOnce")
+        .await
+        .unwrap();
+    let archive = p.dir.path().join("windows.zip");
+    windows_zip(
+        &archive,
+        &[
+            (
+                "appspec.yml",
+                "version: 0.0\nos: linux\nfiles:\n  - source: site\n    destination: /opt/site\nhooks:\n  AfterInstall:\n    - location: scripts/after.sh\n",
+            ),
+            ("site/index.html", "hello\n"),
+            // No #!: run by /bin/sh, as execvp (and CodeDeploy's agent) would.
+            (
+                "scripts/after.sh",
+                "echo \"from sh: $LIFECYCLE_EVENT\" > \"$LIFTOFF_INSTALL_ROOT/after-ran\"\n",
+            ),
+        ],
+    );
+    let rev = p
+        .api()
+        .push_revision("shop", &archive, Some("win"), None, None)
+        .await
+        .unwrap();
+    let d = deploy(&p, "shop", "web", &rev, WAIT).await;
+    assert_eq!(d.status, DeploymentStatus::Succeeded, "{:#?}", d.hosts);
+    let root = p.dir.path().join("host-0");
+    assert_eq!(
+        std::fs::read_to_string(root.join("after-ran")).unwrap(),
+        "from sh: AfterInstall\n"
+    );
+    assert_eq!(
+        std::fs::read_to_string(root.join("opt/site/index.html")).unwrap(),
+        "hello\n"
+    );
+    let after = event(&d.hosts[0], "AfterInstall");
+    assert_eq!(after.status, EventStatus::Succeeded);
+    assert!(
+        after
+            .output_tail
+            .contains("no #! line; running it with /bin/sh")
+            && after.output_tail.contains("made it executable"),
+        "{after:?}"
+    );
+    agent.stop().await;
+}

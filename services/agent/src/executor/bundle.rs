@@ -67,19 +67,26 @@ impl Run<'_> {
             Ok(s) => s,
             Err(e) => return EventResult::failed("APPSPEC_INVALID", e),
         };
-        if let Err(e) = spec
+        let warnings = match spec
             .check_runnable_on(AppSpecOs::Linux)
             .and_then(|_| spec.check_against_bundle(&self.ws.archive()))
         {
-            return EventResult::failed(e.code, e.message);
-        }
+            Ok(w) => w,
+            Err(e) => return EventResult::failed(e.code, e.message),
+        };
         if let Err(message) = self.check_runas(&spec).await {
             return EventResult::failed(crate::hook::error_code::RUNAS_INVALID, message);
         }
-        EventResult::ok(Some(format!(
+        let mut message = format!(
             "{} files, {} bytes unpacked; sha256 verified",
             report.files, report.bytes
-        )))
+        );
+        for w in &warnings {
+            tracing::warn!(warning = %w, "bundle");
+            message.push_str("\nwarning: ");
+            message.push_str(w);
+        }
+        EventResult::ok(Some(message))
     }
 
     pub(super) async fn install(

@@ -67,6 +67,13 @@ impl HookOutput {
         self.log.note(text).await;
     }
 
+    /// A warning of the agent's about this hook (a script made executable, a script run by
+    /// /bin/sh): in the log and at the head of the tail, so `liftoff status` shows it.
+    pub(super) async fn warn(&mut self, text: &str) {
+        self.log.note(text).await;
+        self.tail.push(format!("{text}\n").as_bytes());
+    }
+
     pub(super) async fn finish(mut self) -> CollectedOutput {
         self.end_of_stream(Stream::Stdout).await;
         self.end_of_stream(Stream::Stderr).await;

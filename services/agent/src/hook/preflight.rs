@@ -17,14 +17,20 @@ pub(super) struct Prepared {
     pub(super) identity: RunIdentity,
     pub(super) env: Vec<(OsString, OsString)>,
     pub(super) output: HookOutput,
+    /// `/bin/sh` for a script without a `#!` line (what `execvp` does on `ENOEXEC`, and so
+    /// CodeDeploy's agent); `None` runs the script itself.
+    pub(super) interpreter: Option<&'static str>,
 }
 
+/// A script with no `#!` line and not an ELF binary runs through this shell.
+const FALLBACK_SHELL: &str = "/bin/sh";
+
 pub(super) async fn prepare(inv: &HookInvocation) -> Result<Prepared, Refusal> {
-    check_script(&inv.script).await?;
+    let launch = check_script(&inv.script).await?;
     let identity = resolve_identity(inv.runas.clone()).await?;
     check_cwd(&inv.cwd).await?;
     let env = hook_env(&identity, &inv.env)?;
-    let output = HookOutput::open(&inv.log_path, inv.log_cap_bytes, inv.tail_bytes)
+    let mut output = HookOutput::open(&inv.log_path, inv.log_cap_bytes, inv.tail_bytes)
         .await
         .map_err(|error| {
             Refusal::new(
@@ -32,14 +38,25 @@ pub(super) async fn prepare(inv: &HookInvocation) -> Result<Prepared, Refusal> {
                 format!("cannot open hook log {}: {error}", inv.log_path.display()),
             )
         })?;
+    for note in &launch.notes {
+        tracing::warn!(script = %inv.script.display(), "{note}");
+        output.warn(note).await;
+    }
     Ok(Prepared {
         identity,
         env,
         output,
+        interpreter: launch.interpreter,
     })
 }
 
-async fn check_script(script: &Path) -> Result<(), Refusal> {
+/// How to start a script that passed the checks, and what was done to it on the way.
+struct Launch {
+    interpreter: Option<&'static str>,
+    notes: Vec<String>,
+}
+
+async fn check_script(script: &Path) -> Result<Launch, Refusal> {
     let shown = script.display();
     if !script.is_absolute() {
         return Err(Refusal::new(
@@ -86,14 +103,24 @@ async fn check_script(script: &Path) -> Result<(), Refusal> {
             format!("script {shown} is not a regular file"),
         ));
     }
-    if metadata.permissions().mode() & 0o111 == 0 {
-        return Err(Refusal::new(
-            error_code::SCRIPT_NOT_EXECUTABLE,
-            format!("script {shown} has no executable bit (chmod +x it in the bundle)"),
+    let mut notes = Vec::new();
+    let mode = metadata.permissions().mode();
+    if mode & 0o111 == 0 {
+        // CodeDeploy's agent warns and makes it executable; so do we, on the opened file (no
+        // second lookup of the path), in the command's own bundle directory.
+        let executable = std::fs::Permissions::from_mode((mode & 0o7777) | 0o111);
+        if let Err(error) = file.set_permissions(executable).await {
+            return Err(Refusal::new(
+                error_code::SCRIPT_NOT_EXECUTABLE,
+                format!(
+                    "script {shown} has no executable bit and cannot be made executable: {error}"
+                ),
+            ));
+        }
+        notes.push(format!(
+            "liftoff-agent: warning: {shown} had no executable bit; made it executable (chmod +x it in the bundle)"
         ));
     }
-    // Without `#!`, glibc's execvp (used when switching user) silently runs the file with /bin/sh
-    // while posix_spawn (used otherwise) fails: refuse it so behaviour does not depend on runas.
     let mut magic = Vec::with_capacity(4);
     if let Err(error) = (&mut file).take(4).read_to_end(&mut magic).await {
         return Err(Refusal::new(
@@ -101,15 +128,17 @@ async fn check_script(script: &Path) -> Result<(), Refusal> {
             format!("cannot read script {shown}: {error}"),
         ));
     }
-    if !(magic.starts_with(b"#!") || magic == b"\x7fELF") {
-        return Err(Refusal::new(
-            error_code::SCRIPT_NOT_EXECUTABLE,
-            format!(
-                "script {shown} has no #! line naming its interpreter (add e.g. #!/bin/bash) and is not an ELF binary"
-            ),
+    // Without `#!` (and not a binary), run it with /bin/sh, as execvp does on ENOEXEC: the same
+    // whether or not the hook switches user.
+    let interpreter = if magic.starts_with(b"#!") || magic == b"\x7fELF" {
+        None
+    } else {
+        notes.push(format!(
+            "liftoff-agent: {shown} has no #! line; running it with {FALLBACK_SHELL}"
         ));
-    }
-    Ok(())
+        Some(FALLBACK_SHELL)
+    };
+    Ok(Launch { interpreter, notes })
 }
 
 async fn check_cwd(cwd: &Path) -> Result<(), Refusal> {

@@ -43,8 +43,16 @@ pub(super) async fn supervise(
         identity,
         env,
         mut output,
+        interpreter,
     } = prepared;
-    let mut command = Command::new(&inv.script);
+    let mut command = match interpreter {
+        Some(shell) => {
+            let mut c = Command::new(shell);
+            c.arg(&inv.script);
+            c
+        }
+        None => Command::new(&inv.script),
+    };
     command
         .current_dir(&inv.cwd)
         .env_clear()

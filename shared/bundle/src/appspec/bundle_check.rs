@@ -1,12 +1,17 @@
-//! Checks an appspec against an unpacked bundle before any hook runs: every script is a regular,
-//! executable file inside the bundle, and every `files[].source` exists.
+//! Checks an appspec against an unpacked bundle before any hook runs: every script is a regular
+//! file inside the bundle, and every `files[].source` exists. A script without an executable bit
+//! is a warning, not an error: like CodeDeploy's agent, Liftoff's makes it executable and runs it
+//! (zips made on Windows, or by tools that drop modes, have no exec bits).
 
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 
 use super::{AppSpec, AppSpecError};
 
-pub(super) fn check_against_bundle(spec: &AppSpec, bundle_dir: &Path) -> Result<(), AppSpecError> {
+pub(super) fn check_against_bundle(
+    spec: &AppSpec,
+    bundle_dir: &Path,
+) -> Result<Vec<String>, AppSpecError> {
     let root = bundle_dir.canonicalize().map_err(|e| {
         AppSpecError::invalid(format!(
             "bundle directory {} cannot be read: {e}",
@@ -27,7 +32,8 @@ pub(super) fn check_against_bundle(spec: &AppSpec, bundle_dir: &Path) -> Result<
                         script.location
                     )),
                     Ok(m) if m.permissions().mode() & 0o111 == 0 => not_executable.push(format!(
-                        "{field}: `{}` is not executable (chmod +x it in the bundle)",
+                        "{field}: `{}` has no executable bit; it is made executable before it \
+                         runs (as CodeDeploy's agent does); chmod +x it in the bundle to silence this",
                         script.location
                     )),
                     Ok(_) => {}
@@ -43,12 +49,6 @@ pub(super) fn check_against_bundle(spec: &AppSpec, bundle_dir: &Path) -> Result<
         return Err(AppSpecError::new(
             AppSpecError::SCRIPT_MISSING,
             missing.join("; "),
-        ));
-    }
-    if !not_executable.is_empty() {
-        return Err(AppSpecError::new(
-            AppSpecError::SCRIPT_NOT_EXECUTABLE,
-            not_executable.join("; "),
         ));
     }
 
@@ -67,7 +67,7 @@ pub(super) fn check_against_bundle(spec: &AppSpec, bundle_dir: &Path) -> Result<
     if !sources.is_empty() {
         return Err(AppSpecError::invalid(sources.join("; ")));
     }
-    Ok(())
+    Ok(not_executable)
 }
 
 /// Joins a normalized bundle-relative path onto the canonical bundle root and makes sure that,
@@ -138,15 +138,24 @@ mod tests {
     }
 
     #[test]
-    fn reports_a_script_without_exec_bit() {
+    fn warns_of_a_script_without_exec_bit() {
         let dir = bundle();
         let script = dir.path().join("scripts/before.sh");
         fs::set_permissions(&script, fs::Permissions::from_mode(0o644)).unwrap();
-        let err = AppSpec::parse(SPEC)
+        let warnings = AppSpec::parse(SPEC)
             .unwrap()
             .check_against_bundle(dir.path())
-            .unwrap_err();
-        assert_eq!(err.code, "SCRIPT_NOT_EXECUTABLE");
+            .unwrap();
+        assert_eq!(warnings.len(), 1, "{warnings:?}");
+        assert!(warnings[0].contains("hooks.BeforeInstall[0].location"));
+        assert!(warnings[0].contains("made executable"));
+        assert!(
+            AppSpec::parse(SPEC)
+                .unwrap()
+                .check_against_bundle(bundle().path())
+                .unwrap()
+                .is_empty()
+        );
     }
 
     #[test]

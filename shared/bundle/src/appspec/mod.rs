@@ -257,9 +257,10 @@ impl AppSpec {
     }
 
     /// Validates against an unpacked bundle: every hook script exists inside the bundle and is a
-    /// regular file (`SCRIPT_MISSING`) with an executable bit (`SCRIPT_NOT_EXECUTABLE`), and
-    /// every `files[].source` exists (`APPSPEC_INVALID`).
-    pub fn check_against_bundle(&self, bundle_dir: &Path) -> Result<(), AppSpecError> {
+    /// regular file (`SCRIPT_MISSING`), and every `files[].source` exists (`APPSPEC_INVALID`).
+    /// Answers the warnings: scripts without an executable bit, which the agent makes
+    /// executable before running them, as CodeDeploy's does.
+    pub fn check_against_bundle(&self, bundle_dir: &Path) -> Result<Vec<String>, AppSpecError> {
         bundle_check::check_against_bundle(self, bundle_dir)
     }
 }

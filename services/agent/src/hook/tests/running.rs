@@ -1,6 +1,7 @@
 //! Running a hook: its environment, working directory and outcome, and the ways it fails to start.
 
 use super::*;
+use std::os::unix::fs::PermissionsExt;
 
 #[tokio::test]
 async fn succeeds_with_invocation_env_and_bundle_cwd() {
@@ -181,20 +182,34 @@ async fn missing_script_is_refused() {
 }
 
 #[tokio::test]
-async fn script_that_cannot_be_executed_is_refused() {
+async fn scripts_without_exec_bit_or_shebang_run_as_codedeploy_runs_them() {
     let bundle = Bundle::new();
-    let no_bit = bundle.file("no_bit.sh", "#!/bin/sh\ntouch ran\n", 0o644);
-    let no_shebang = bundle.script("no_shebang.sh", "touch ran\n");
-    for script in [no_bit, no_shebang] {
+    let no_bit = bundle.file("no_bit.sh", "#!/bin/sh\ntouch ran-no-bit\n", 0o644);
+    let no_shebang = bundle.script("no_shebang.sh", "touch ran-no-shebang\n");
+    let both = bundle.file("both.sh", "touch ran-both\n", 0o600);
+    for (script, warnings) in [
+        (no_bit, &["made it executable"][..]),
+        (no_shebang, &["no #! line; running it with /bin/sh"][..]),
+        (
+            both,
+            &["made it executable", "no #! line; running it with /bin/sh"][..],
+        ),
+    ] {
         let outcome = run_hook(&bundle.invocation(script.clone())).await;
-        assert_eq!(outcome.status, HookStatus::Failed);
         assert_eq!(
-            outcome.error_code,
-            Some(error_code::SCRIPT_NOT_EXECUTABLE),
+            outcome.status,
+            HookStatus::Succeeded,
             "{script:?}: {outcome:?}"
         );
+        for w in warnings {
+            assert!(outcome.output_tail.contains(w), "{script:?}: {outcome:?}");
+        }
+        let mode = std::fs::metadata(&script).unwrap().permissions().mode();
+        assert_ne!(mode & 0o111, 0, "{script:?} is executable now");
     }
-    assert!(!bundle.path("ran").exists());
+    for ran in ["ran-no-bit", "ran-no-shebang", "ran-both"] {
+        assert!(bundle.path(ran).exists(), "{ran}");
+    }
 }
 
 #[tokio::test]
