@@ -372,6 +372,7 @@ async fn history_answers_from_real_deployments_with_full_hook_output() {
                 output: "forged".into(),
                 truncated: false,
                 original_bytes: 6,
+                upload_grant: None,
             },
         )
         .await

@@ -75,7 +75,9 @@ impl AgentProcess {
         if bin.file_name().is_some_and(|n| n == "liftoff") {
             cmd.arg("agent");
         }
-        cmd.args(["--server", &opts.server, "--enroll-token", &opts.token])
+        // The documented way: in the environment, never in the arguments.
+        cmd.env("LIFTOFF_ENROLL_TOKEN", &opts.token)
+            .args(["--server", &opts.server])
             .args(["--poll-wait", &opts.poll_wait_secs.to_string()])
             .arg("--root")
             .arg(&opts.root)
