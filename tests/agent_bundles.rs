@@ -425,3 +425,45 @@ async fn a_symlink_left_by_one_app_cannot_carry_another_apps_files_out_of_the_in
     a.stop().await;
     p.stop().await;
 }
+
+/// `--install-allow` bounds where the Install step writes on any host: a destination outside it
+/// is refused before anything is written, one inside it installs as before.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn install_writes_only_under_the_directories_the_host_allows() {
+    let p = TestPlatform::start().await.expect("platform");
+    let token = p.enrollment_token().await.unwrap();
+    let root = p.dir.path().join("host-0");
+    let opts = options(&p, &token)
+        .arg("--install-allow")
+        .arg(format!("{0}/srv,{0}/var/www", root.display()));
+    let a = AgentProcess::start(Path::new(BIN), &opts).unwrap();
+    wait_enrolled(&p, WEB, 1, WAIT).await;
+    create_app_and_group(&p, "shop", "web", WEB, "AllAtOnce")
+        .await
+        .unwrap();
+
+    let outside = push_bundle(&p, "shop", &TestBundle::new("opt"))
+        .await
+        .unwrap();
+    let d = deploy(&p, "shop", "web", &outside, WAIT).await;
+    assert_eq!(d.status, DeploymentStatus::Failed, "{d:#?}");
+    let install = event(&d.hosts[0], "Install");
+    assert_eq!(
+        install.error_code.as_deref(),
+        Some("INSTALL_DESTINATION_FORBIDDEN"),
+        "{install:?}"
+    );
+    assert!(!root.join("opt").exists(), "nothing was written");
+
+    let inside = push_bundle(&p, "shop", &TestBundle::new("srv").destination("/srv/shop"))
+        .await
+        .unwrap();
+    let d = deploy(&p, "shop", "web", &inside, WAIT).await;
+    assert_eq!(d.status, DeploymentStatus::Succeeded, "{d:#?}");
+    assert_eq!(
+        std::fs::read_to_string(root.join("srv/shop/VERSION")).unwrap(),
+        "srv\n"
+    );
+    a.stop().await;
+    p.stop().await;
+}
