@@ -116,6 +116,9 @@ impl Root {
     /// What is at `logical` (not following a link there); `None` if nothing is, or if its
     /// parent does not exist. A path leading out of the root is an error.
     pub fn kind(&self, logical: &str) -> Result<Option<Kind>, InstallError> {
+        if logical.trim_matches('/').is_empty() {
+            return Ok(Some(Kind::Dir));
+        }
         let found = self.parent(logical).and_then(|(dir, name)| {
             fstatat(dir.as_fd(), name.as_str(), AtFlags::AT_SYMLINK_NOFOLLOW)
         });
@@ -192,6 +195,7 @@ mod tests {
         assert_eq!(err.code, InstallError::PATH_ESCAPES_ROOT, "{err}");
         assert!(r.kind("/inside/x").unwrap().is_none());
         assert_eq!(r.kind("/inside").unwrap(), Some(Kind::Dir));
+        assert_eq!(r.kind("/").unwrap(), Some(Kind::Dir));
         assert_eq!(r.kind("/l").unwrap(), Some(Kind::Link));
         // The fallback walk refuses every link on the way.
         assert_eq!(r.walk("l").unwrap_err(), Errno::ELOOP);
