@@ -147,6 +147,23 @@ impl HookCgroup {
     /// Sends `signal` to every process in the cgroup (SIGKILL through `cgroup.kill`, which
     /// also catches processes forking meanwhile).
     pub fn signal(&self, signal: Signal) {
+        let me = Pid::this();
+        if self.pids().contains(&me) {
+            // Moving back after a spawn failed: the agent must leave before the kill.
+            if let Some(base) = base() {
+                let _held = base.moving.lock().unwrap_or_else(|e| e.into_inner());
+                let _ = std::fs::write(base.home.join("cgroup.procs"), me.to_string());
+            }
+            if self.pids().contains(&me) {
+                tracing::error!(
+                    "the agent is stuck in a hook's cgroup; signalling the rest one by one"
+                );
+                for pid in self.pids().into_iter().filter(|p| *p != me) {
+                    let _ = kill(pid, signal);
+                }
+                return;
+            }
+        }
         if signal == Signal::SIGKILL && std::fs::write(self.dir.join("cgroup.kill"), "1").is_ok() {
             return;
         }

@@ -9,7 +9,7 @@ use std::path::{Component, Path, PathBuf};
 use nix::unistd::{Group, User};
 
 use super::{InstallError, host_path};
-use crate::appspec::AppSpec;
+use crate::appspec::{AppSpec, ObjectType};
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct InstallPolicy {
@@ -55,10 +55,13 @@ impl InstallPolicy {
                         ),
                     ))
                 };
+                // setgid on a directory only makes new files inherit its group: allowed when the
+                // entry applies to directories alone.
                 if let Some(mode) = &perm.mode
-                    && mode.bits & 0o6000 != 0
+                    && (mode.bits & 0o4000 != 0
+                        || (mode.bits & 0o2000 != 0 && perm.applies_to(ObjectType::File)))
                 {
-                    return refuse(format!("mode {} sets setuid or setgid", mode.text));
+                    return refuse(format!("mode {} sets setuid or setgid on files", mode.text));
                 }
                 if let Some(owner) = &perm.owner
                     && is_root_user(owner)
@@ -113,6 +116,14 @@ mod tests {
         let err = strict.check(&s, Path::new("/")).unwrap_err();
         assert_eq!(err.code, InstallError::PERMISSION_FORBIDDEN, "{err}");
         assert!(InstallPolicy::default().check(&s, Path::new("/")).is_ok());
+        let shared_dirs = spec(
+            "version: 0.0\nos: linux\nfiles:\n  - source: a\n    destination: /srv/a\npermissions:\n  - object: /srv/a\n    mode: 2775\n    type:\n      - directory\n",
+        );
+        assert!(strict.check(&shared_dirs, Path::new("/")).is_ok());
+        let setgid_files = spec(
+            "version: 0.0\nos: linux\nfiles:\n  - source: a\n    destination: /srv/a\npermissions:\n  - object: /srv/a\n    mode: 2755\n",
+        );
+        assert!(strict.check(&setgid_files, Path::new("/")).is_err());
         let owned = spec(
             "version: 0.0\nos: linux\nfiles:\n  - source: tools\n    destination: /opt/tools\npermissions:\n  - object: /opt/tools\n    owner: root\n    group: nogroup\n",
         );
