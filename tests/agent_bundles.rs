@@ -325,6 +325,149 @@ async fn a_long_poll_that_never_answers_is_abandoned_and_retried() {
     p.stop().await;
 }
 
+/// A bundle directory with `appspec`, `files` (relative path, contents) and `links` (relative
+/// path, target), packed and pushed to `app`.
+async fn push_tree(
+    p: &TestPlatform,
+    app: &str,
+    name: &str,
+    appspec: &str,
+    files: &[(&str, &str)],
+    links: &[(&str, &str)],
+) -> liftoff_types::deployments::Revision {
+    let dir = p.dir.path().join("bundles").join(name);
+    for (rel, text) in files {
+        let path = dir.join(rel);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(&path, text).unwrap();
+    }
+    for (rel, target) in links {
+        let path = dir.join(rel);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::os::unix::fs::symlink(target, &path).unwrap();
+    }
+    std::fs::write(dir.join("appspec.yml"), appspec).unwrap();
+    let archive = p.dir.path().join("bundles").join(format!("{name}.tar.gz"));
+    liftoff_testkit::pack(&dir, &archive).unwrap();
+    p.api()
+        .push_revision(app, &archive, Some(name), None, None)
+        .await
+        .unwrap()
+}
+
+/// The two-step escape: app one installs `sub` (holding `l -> ..`) to `/`, leaving
+/// `<install-root>/l -> ..`; app two then installs to `/l/esc`, which lands beside the install
+/// root, written as root. Now the link is refused when app one installs, and a link left there
+/// anyway (by an older agent, or by hand) is never followed out of the install root.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_symlink_left_by_one_app_cannot_carry_another_apps_files_out_of_the_install_root() {
+    let p = TestPlatform::start().await.expect("platform");
+    let token = p.enrollment_token().await.unwrap();
+    let mut opts = options(&p, &token);
+    let outside = p.dir.path().join("host-0");
+    opts.install_root = outside.join("fs");
+    let a = AgentProcess::start(Path::new(BIN), &opts).unwrap();
+    wait_enrolled(&p, WEB, 1, WAIT).await;
+    create_app_and_group(&p, "one", "one-web", WEB, "AllAtOnce")
+        .await
+        .unwrap();
+    create_app_and_group(&p, "two", "two-web", WEB, "AllAtOnce")
+        .await
+        .unwrap();
+    let root = opts.install_root.clone();
+
+    let one = push_tree(
+        &p,
+        "one",
+        "one",
+        "version: 0.0\nos: linux\nfiles:\n  - source: sub\n    destination: /\n",
+        &[("sub/keep", "one\n")],
+        &[("sub/l", "..")],
+    )
+    .await;
+    let d = deploy(&p, "one", "one-web", &one, WAIT).await;
+    assert_eq!(d.status, DeploymentStatus::Failed, "{d:#?}");
+    let install = event(&d.hosts[0], "Install");
+    assert_eq!(
+        install.error_code.as_deref(),
+        Some("INSTALL_PATH_ESCAPES_ROOT"),
+        "{install:?}"
+    );
+    assert!(
+        std::fs::symlink_metadata(root.join("keep")).is_err(),
+        "refused before anything was copied"
+    );
+
+    // The link as an earlier deployment would have left it.
+    let _ = std::os::unix::fs::symlink("..", root.join("l"));
+    let two = push_tree(
+        &p,
+        "two",
+        "two",
+        "version: 0.0\nos: linux\nfiles:\n  - source: payload\n    destination: /l/esc\n",
+        &[("payload/owned", "two\n")],
+        &[],
+    )
+    .await;
+    let d = deploy(&p, "two", "two-web", &two, WAIT).await;
+    assert_eq!(d.status, DeploymentStatus::Failed, "{d:#?}");
+    let install = event(&d.hosts[0], "Install");
+    assert_eq!(
+        install.error_code.as_deref(),
+        Some("INSTALL_PATH_ESCAPES_ROOT"),
+        "{install:?}"
+    );
+    assert!(
+        !outside.join("esc").exists(),
+        "app two's files landed outside the install root: {:?}",
+        tree(&outside.join("esc"))
+    );
+    a.stop().await;
+    p.stop().await;
+}
+
+/// `--install-allow` bounds where the Install step writes on any host: a destination outside it
+/// is refused before anything is written, one inside it installs as before.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn install_writes_only_under_the_directories_the_host_allows() {
+    let p = TestPlatform::start().await.expect("platform");
+    let token = p.enrollment_token().await.unwrap();
+    let root = p.dir.path().join("host-0");
+    let opts = options(&p, &token)
+        .arg("--install-allow")
+        .arg(format!("{0}/srv,{0}/var/www", root.display()));
+    let a = AgentProcess::start(Path::new(BIN), &opts).unwrap();
+    wait_enrolled(&p, WEB, 1, WAIT).await;
+    create_app_and_group(&p, "shop", "web", WEB, "AllAtOnce")
+        .await
+        .unwrap();
+
+    let outside = push_bundle(&p, "shop", &TestBundle::new("opt"))
+        .await
+        .unwrap();
+    let d = deploy(&p, "shop", "web", &outside, WAIT).await;
+    assert_eq!(d.status, DeploymentStatus::Failed, "{d:#?}");
+    let install = event(&d.hosts[0], "Install");
+    assert_eq!(
+        install.error_code.as_deref(),
+        Some("INSTALL_DESTINATION_FORBIDDEN"),
+        "{install:?}"
+    );
+    assert!(!root.join("opt").exists(), "nothing was written");
+
+    let inside = push_bundle(&p, "shop", &TestBundle::new("srv").destination("/srv/shop"))
+        .await
+        .unwrap();
+    let d = deploy(&p, "shop", "web", &inside, WAIT).await;
+    assert_eq!(d.status, DeploymentStatus::Succeeded, "{d:#?}");
+    assert_eq!(
+        std::fs::read_to_string(root.join("srv/shop/VERSION")).unwrap(),
+        "srv\n"
+    );
+    a.stop().await;
+    p.stop().await;
+}
+
 /// A zip as Windows tools make it: no Unix modes at all (made by Python's zipfile with
 /// `create_system = 0`), scripts without a `#!` line.
 fn windows_zip(out: &Path, files: &[(&str, &str)]) {

@@ -434,3 +434,259 @@ async fn install_root_is_apart_from_state_and_pruning_keeps_every_groups_last_su
     a.stop().await;
     p.stop().await;
 }
+
+/// A bundle directory with `appspec` and `files` (relative path, bytes, mode), packed and pushed.
+async fn push_dir(
+    p: &TestPlatform,
+    app: &str,
+    name: &str,
+    appspec: &str,
+    files: &[(&str, Vec<u8>, u32)],
+) -> liftoff_types::deployments::Revision {
+    let dir = p.dir.path().join("bundles").join(name);
+    for (rel, bytes, mode) in files {
+        let path = dir.join(rel);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(&path, bytes).unwrap();
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(*mode)).unwrap();
+    }
+    std::fs::write(dir.join("appspec.yml"), appspec).unwrap();
+    let archive = p.dir.path().join("bundles").join(format!("{name}.tar.gz"));
+    liftoff_testkit::pack(&dir, &archive).unwrap();
+    p.api()
+        .push_revision(app, &archive, Some(name), None, None)
+        .await
+        .unwrap()
+}
+
+/// The attack on a host that forbids root hooks: the Install step runs as root, so a bundle
+/// asks it to make the root shell (a setuid copy of sh a `nobody` hook then runs with `-p`) or
+/// to drop a cron file. Both are refused before anything is written.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_no_root_hooks_host_lets_no_bundle_make_a_setuid_shell_or_a_cron_file() {
+    if !nix::unistd::geteuid().is_root() {
+        eprintln!("skipped: the Install step must run as root for this attack");
+        return;
+    }
+    let p = TestPlatform::start().await.expect("platform");
+    std::fs::set_permissions(p.dir.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+    let a = agent(&p, "host-0", &["--no-root-hooks"]).await;
+    wait_enrolled(&p, WEB, 1, WAIT).await;
+    create_app_and_group(&p, "shop", "web", WEB, "AllAtOnce")
+        .await
+        .unwrap();
+    let root = a.install_root.clone();
+
+    let sh = std::fs::read("/bin/sh").unwrap();
+    let escalate =
+        b"#!/bin/sh\n\"$LIFTOFF_INSTALL_ROOT/opt/tools/sh\" -p -c 'echo euid=$(id -u)'\n";
+    let rev = push_dir(
+        &p,
+        "shop",
+        "setuid-shell",
+        "version: 0.0\nos: linux\nfiles:\n  - source: tools\n    destination: /opt/tools\npermissions:\n  - object: /opt/tools/sh\n    mode: 4755\nhooks:\n  AfterInstall:\n    - location: scripts/escalate.sh\n      runas: nobody\n",
+        &[
+            ("tools/sh", sh, 0o755),
+            ("scripts/escalate.sh", escalate.to_vec(), 0o755),
+        ],
+    )
+    .await;
+    let d = deploy(&p, "shop", "web", &rev, WAIT).await;
+    assert_eq!(d.status, DeploymentStatus::Failed, "{d:#?}");
+    let install = event(only_host(&d), "Install");
+    assert_eq!(
+        install.error_code.as_deref(),
+        Some("PERMISSION_FORBIDDEN"),
+        "{install:?}"
+    );
+    assert!(
+        !root.join("opt/tools/sh").exists(),
+        "refused before the shell was copied"
+    );
+
+    let rev = push_dir(
+        &p,
+        "shop",
+        "cron-file",
+        "version: 0.0\nos: linux\nfiles:\n  - source: cron\n    destination: /etc/cron.d\n",
+        &[(
+            "cron/liftoff-job",
+            b"* * * * * root /bin/sh -c 'id > /tmp/owned'\n".to_vec(),
+            0o644,
+        )],
+    )
+    .await;
+    let d = deploy(&p, "shop", "web", &rev, WAIT).await;
+    assert_eq!(d.status, DeploymentStatus::Failed, "{d:#?}");
+    let install = event(only_host(&d), "Install");
+    assert_eq!(
+        install.error_code.as_deref(),
+        Some("INSTALL_DESTINATION_FORBIDDEN"),
+        "{install:?}"
+    );
+    assert!(
+        install
+            .message
+            .as_deref()
+            .unwrap_or_default()
+            .contains("--install-allow"),
+        "{install:?}"
+    );
+    assert!(!root.join("etc").exists(), "nothing was written");
+    a.stop().await;
+    p.stop().await;
+}
+
+/// The attack on the enrollment token: a hook running as `nobody` reads the agent's command
+/// line, where the README used to put the token, and enrolls a rogue host with it. The agent
+/// moves a `--enroll-token` out of its arguments at start, `--enroll-token-file` never puts it
+/// there, and `liftoff enroll-token create` makes single-use tokens, so a leaked one is spent.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_hook_finds_no_enrollment_token_in_the_agents_arguments_and_a_used_token_enrolls_nothing()
+{
+    if !nix::unistd::geteuid().is_root() {
+        eprintln!("skipped: the hook must run as another user than the agent");
+        return;
+    }
+    let p = TestPlatform::start().await.expect("platform");
+    std::fs::set_permissions(p.dir.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+    let create_token = || {
+        let out = std::process::Command::new(BIN)
+            .args(["enroll-token", "create", "--json"])
+            .env("LIFTOFF_URL", &p.url)
+            .env("LIFTOFF_TOKEN", &p.admin_token)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{out:?}");
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert_eq!(v["uses_left"], 1, "single use unless asked: {v}");
+        v["token"].as_str().unwrap().to_string()
+    };
+    // As the README used to show it: on the command line.
+    let flag_token = create_token();
+    let mut opts = AgentOptions::new(&p.url, "", "zone-a", &p.dir.path().join("by-flag"))
+        .tag("role", "web")
+        .arg("--enroll-token")
+        .arg(flag_token.clone());
+    opts.poll_wait_secs = 1;
+    let by_flag = AgentProcess::start(Path::new(BIN), &opts).unwrap();
+    // As the README shows it now: from a file only root reads.
+    let file_token = create_token();
+    let file = p.dir.path().join("enroll.token");
+    std::fs::write(&file, format!("{file_token}\n")).unwrap();
+    std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o600)).unwrap();
+    let mut opts = AgentOptions::new(&p.url, "", "zone-a", &p.dir.path().join("by-file"))
+        .tag("role", "web")
+        .arg("--enroll-token-file")
+        .arg(file.display().to_string());
+    opts.poll_wait_secs = 1;
+    let by_file = AgentProcess::start(Path::new(BIN), &opts).unwrap();
+    wait_enrolled(&p, WEB, 2, WAIT).await;
+    create_app_and_group(&p, "shop", "web", WEB, "AllAtOnce")
+        .await
+        .unwrap();
+
+    // The hook's parent is the agent.
+    let snoop = "echo \"cmdline: $(tr '\\0' ' ' < /proc/$PPID/cmdline)\"\n\
+                 if cat /proc/$PPID/environ > /dev/null 2>&1; then echo environ-readable; else echo environ-unreadable; fi";
+    let rev = push_bundle(
+        &p,
+        "shop",
+        &TestBundle::new("snoop").hook(TestHook::new("BeforeInstall", snoop).runas("nobody")),
+    )
+    .await
+    .unwrap();
+    let d = deploy(&p, "shop", "web", &rev, WAIT).await;
+    assert_eq!(d.status, DeploymentStatus::Succeeded, "{d:#?}");
+    assert_eq!(d.hosts.len(), 2);
+    for h in &d.hosts {
+        let out = &event(h, "BeforeInstall").output_tail;
+        assert!(out.contains("cmdline: ") && out.contains("agent"), "{out}");
+        assert!(
+            !out.contains(&flag_token) && !out.contains(&file_token),
+            "a nobody hook read the enrollment token: {out}"
+        );
+        assert!(out.contains("environ-unreadable"), "{out}");
+    }
+
+    // Each token is spent: a rogue host enrolling with either is refused.
+    for token in [&flag_token, &file_token] {
+        let err = liftoff_client::RegistryClient::new(p.client_with(None))
+            .enroll(&liftoff_types::registry::EnrollRequest {
+                enrollment_token: token.clone(),
+                hostname: "rogue".into(),
+                zone: "zone-a".into(),
+                tags: Default::default(),
+                agent_version: None,
+            })
+            .await
+            .unwrap_err();
+        assert_eq!(err.status(), Some(401), "{err}");
+    }
+    by_flag.stop().await;
+    by_file.stop().await;
+    p.stop().await;
+}
+
+/// A hook that starts a process in a new session (`setsid`) and then overruns its timeout:
+/// the process is outside the hook's process group, but inside its cgroup, and dies with it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_timeout_also_kills_what_the_hook_started_in_a_new_session() {
+    let p = TestPlatform::start().await.expect("platform");
+    let a = agent(&p, "host-0", &[]).await;
+    wait_enrolled(&p, WEB, 1, WAIT).await;
+    create_app_and_group(&p, "shop", "web", WEB, "AllAtOnce")
+        .await
+        .unwrap();
+    let rev = push_bundle(
+        &p,
+        "shop",
+        &TestBundle::new("escape").hook(
+            TestHook::new(
+                "BeforeInstall",
+                "setsid sleep 300 &\necho $! > \"$LIFTOFF_INSTALL_ROOT/escaped.pid\"\nsleep 30",
+            )
+            .timeout(1),
+        ),
+    )
+    .await
+    .unwrap();
+    let d = deploy(&p, "shop", "web", &rev, WAIT).await;
+    assert_eq!(
+        event(only_host(&d), "BeforeInstall").status,
+        EventStatus::TimedOut,
+        "{d:#?}"
+    );
+    let pid: i32 = std::fs::read_to_string(a.install_root.join("escaped.pid"))
+        .unwrap()
+        .trim()
+        .parse()
+        .unwrap();
+    let running = || {
+        std::fs::read_to_string(format!("/proc/{pid}/stat"))
+            .ok()
+            .and_then(|s| s.rsplit_once(')').map(|(_, r)| r.trim_start().to_string()))
+            .is_some_and(|r| !r.starts_with('Z') && !r.starts_with('X'))
+    };
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    while running() && std::time::Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    if running() {
+        let _ = nix::sys::signal::kill(
+            nix::unistd::Pid::from_raw(pid),
+            nix::sys::signal::Signal::SIGKILL,
+        );
+        panic!(
+            "the setsid child {pid} survived the hook's timeout; agent log:\n{}",
+            a.log_text()
+        );
+    }
+    assert!(
+        a.log_text().contains("hooks run in their own cgroup"),
+        "{}",
+        a.log_text()
+    );
+    a.stop().await;
+    p.stop().await;
+}

@@ -266,3 +266,103 @@ async fn a_successful_command_whose_reader_hangs_up_ends_quietly_with_success() 
     assert_eq!(out.status.code(), Some(0), "{stderr}");
     p.stop().await;
 }
+
+/// `liftoff up` started with the usual umask 022 keeps its data (bundles, hook output, the audit
+/// log, the signing secret) to itself: the directory 0700, every file 0600, the SQLite WAL and
+/// shared-memory files included; a directory an older version left open is reported and closed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn liftoff_up_keeps_its_data_private_whatever_the_umask() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let up = |data: &Path| {
+        let port = liftoff_testkit::free_port();
+        let child = std::process::Command::new("/bin/sh")
+            .arg("-c")
+            .arg(format!(
+                "umask 022; exec \"{BIN}\" up --listen 127.0.0.1:{port} --data-dir \"{}\"",
+                data.display()
+            ))
+            .env_remove("LIFTOFF_DATABASE_URL")
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        (child, port)
+    };
+    let wait_up = |port: u16| async move {
+        wait_for(
+            "liftoff up to answer",
+            Duration::from_secs(60),
+            || async move {
+                reqwest::get(format!("http://127.0.0.1:{port}/readyz"))
+                    .await
+                    .ok()
+                    .filter(|r| r.status().is_success())
+            },
+        )
+        .await;
+    };
+    let modes = |data: &Path| -> Vec<(String, u32)> {
+        let mut out = vec![(
+            ".".to_string(),
+            std::fs::metadata(data).unwrap().permissions().mode() & 0o777,
+        )];
+        for e in std::fs::read_dir(data).unwrap().flatten() {
+            let m = e.metadata().unwrap();
+            if m.is_file() {
+                out.push((
+                    e.file_name().to_string_lossy().into_owned(),
+                    m.permissions().mode() & 0o777,
+                ));
+            }
+        }
+        out.sort();
+        out
+    };
+    let stop = |mut child: std::process::Child| {
+        let _ = nix::sys::signal::kill(
+            nix::unistd::Pid::from_raw(child.id() as i32),
+            nix::sys::signal::Signal::SIGTERM,
+        );
+        let _ = child.wait();
+        let mut stderr = String::new();
+        if let Some(mut e) = child.stderr.take() {
+            let _ = std::io::Read::read_to_string(&mut e, &mut stderr);
+        }
+        stderr
+    };
+
+    let (child, port) = up(&data);
+    wait_up(port).await;
+    let got = modes(&data);
+    stop(child);
+    assert!(
+        got.iter().any(|(n, _)| n.ends_with(".db-wal"))
+            && got.iter().any(|(n, _)| n == "history.db"),
+        "{got:?}"
+    );
+    for (name, mode) in &got {
+        let want = if name == "." { 0o700 } else { 0o600 };
+        assert_eq!(*mode, want, "{name} has mode {mode:o}: {got:?}");
+    }
+
+    // As an older version left it: open to every user.
+    std::fs::set_permissions(&data, std::fs::Permissions::from_mode(0o755)).unwrap();
+    std::fs::set_permissions(
+        data.join("history.db"),
+        std::fs::Permissions::from_mode(0o644),
+    )
+    .unwrap();
+    let (child, port) = up(&data);
+    wait_up(port).await;
+    let got = modes(&data);
+    let stderr = stop(child);
+    assert!(
+        stderr.contains("warning") && stderr.contains("history.db"),
+        "{stderr}"
+    );
+    for (name, mode) in &got {
+        assert_eq!(mode & 0o077, 0, "{name} has mode {mode:o}: {got:?}");
+    }
+}

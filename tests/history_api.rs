@@ -38,6 +38,18 @@ async fn hook_logs_belong_to_the_host_that_ran_the_command() {
             .unwrap();
         team_history(&p, token)
     };
+    // What the scheduler hands a host with each command: leave to upload that command's logs.
+    let grant = |host: Uuid, command: Uuid| {
+        Some(
+            p.authority
+                .grant(
+                    liftoff_types::scheduler::LOG_GRANT_PURPOSE,
+                    &liftoff_types::scheduler::log_grant_subject(host, command),
+                    chrono::Duration::hours(1),
+                )
+                .unwrap(),
+        )
+    };
     let output = format!("{}\nthe last line\n", "a line of output\n".repeat(10_000));
     let upload = HookLogUpload {
         deployment_id: d2,
@@ -45,6 +57,7 @@ async fn hook_logs_belong_to_the_host_that_ran_the_command() {
         output: output.clone(),
         truncated: false,
         original_bytes: output.len() as u64,
+        upload_grant: grant(h1, w.h1_d2_command),
     };
     let h1c = host_client(h1, "default");
     h1c.upload_hook_log(h1, w.h1_d2_command, "ValidateService", &upload)
@@ -87,12 +100,17 @@ async fn hook_logs_belong_to_the_host_that_ran_the_command() {
     assert_eq!(err.status(), Some(400));
     // A command history has not heard of (yet) is kept, but not shown as this deployment's.
     let stray = Uuid::new_v4();
-    h1c.upload_hook_log(h1, stray, "ValidateService", &upload)
+    let stray_upload = HookLogUpload {
+        upload_grant: grant(h1, stray),
+        ..upload.clone()
+    };
+    h1c.upload_hook_log(h1, stray, "ValidateService", &stray_upload)
         .await
         .unwrap();
     let h2_out = HookLogUpload {
         output: "boom: exit 3\n".into(),
         original_bytes: 13,
+        upload_grant: grant(h2, w.h2_d2_command),
         ..upload.clone()
     };
     h2c.upload_hook_log(h2, w.h2_d2_command, "ValidateService", &h2_out)

@@ -372,6 +372,7 @@ async fn history_answers_from_real_deployments_with_full_hook_output() {
                 output: "forged".into(),
                 truncated: false,
                 original_bytes: 6,
+                upload_grant: None,
             },
         )
         .await
@@ -392,5 +393,131 @@ async fn history_answers_from_real_deployments_with_full_hook_output() {
     for a in agents {
         a.stop().await;
     }
+    p.stop().await;
+}
+
+/// Squatting a command's log slots: a host of another team uploads "its" log for a command
+/// before history has heard of the command (ids are time-ordered, so guessable), or for a real
+/// command while it runs, hoping the real host's upload is then refused. Only the host the
+/// scheduler handed the command to holds the grant history asks for.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn no_other_host_can_take_a_commands_log_slots() {
+    use liftoff_testkit::agent::{
+        TestBundle, TestHook, create_app_and_group, push_bundle, start_deployment, wait_deployment,
+        wait_enrolled,
+    };
+    let p = TestPlatform::start().await.unwrap();
+    // The rogue: an enrolled host of another team, with its own real credential.
+    let rogue_admin = liftoff_client::RegistryClient::new(p.client_with(Some(
+        p.team_token("rogue-team", liftoff_kit::auth::Role::Admin),
+    )));
+    let token = rogue_admin
+        .create_enrollment_token(&Default::default())
+        .await
+        .unwrap()
+        .token
+        .unwrap();
+    let rogue = liftoff_client::RegistryClient::new(p.client_with(None))
+        .enroll(&liftoff_types::registry::EnrollRequest {
+            enrollment_token: token,
+            hostname: "rogue".into(),
+            zone: "zone-a".into(),
+            tags: Default::default(),
+            agent_version: None,
+        })
+        .await
+        .unwrap();
+    let squatter = HistoryClient::new(Client::new(&p.url, Some(rogue.credential)).unwrap());
+    let squat = |deployment_id: Uuid, revision_id: Uuid| HookLogUpload {
+        deployment_id,
+        revision_id,
+        output: "squatted".into(),
+        truncated: false,
+        original_bytes: 8,
+        upload_grant: None,
+    };
+
+    // A command history has never heard of.
+    let future = Uuid::now_v7();
+    let err = squatter
+        .upload_hook_log(
+            rogue.host_id,
+            future,
+            "BeforeInstall",
+            &squat(Uuid::now_v7(), Uuid::now_v7()),
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(err.status(), Some(403), "{err}");
+
+    // A real command, while its hook waits.
+    let token = p.enrollment_token().await.unwrap();
+    let mut opts =
+        liftoff_testkit::AgentOptions::new(&p.url, &token, "zone-a", &p.dir.path().join("host-0"))
+            .tag("role", "web");
+    opts.poll_wait_secs = 1;
+    let agent = AgentProcess::start(Path::new(BIN), &opts).unwrap();
+    wait_enrolled(&p, ("role", "web"), 1, Duration::from_secs(60)).await;
+    create_app_and_group(&p, "shop", "web", ("role", "web"), "AllAtOnce")
+        .await
+        .unwrap();
+    let rev = push_bundle(
+        &p,
+        "shop",
+        &TestBundle::new("v1").hook(TestHook::new(
+            "BeforeInstall",
+            "echo the real output\nwhile [ ! -f \"$LIFTOFF_INSTALL_ROOT/go\" ]; do sleep 0.1; done",
+        )),
+    )
+    .await
+    .unwrap();
+    let d = start_deployment(&p, "shop", "web", &rev).await.unwrap();
+    let hist = p.history();
+    let (host, command) = wait_for("the command to start", Duration::from_secs(60), || {
+        let hist = hist.clone();
+        async move {
+            let page = hist
+                .events(&EventQuery {
+                    deployment_id: Some(d.deployment_id),
+                    event_type: Some("host.deployment_started".into()),
+                    ..Default::default()
+                })
+                .await
+                .ok()?;
+            let e = page.events.first()?;
+            let command: Uuid = e.event.data["command_id"].as_str()?.parse().ok()?;
+            Some((e.event.host_id?, command))
+        }
+    })
+    .await;
+    for as_host in [rogue.host_id, host] {
+        let err = squatter
+            .upload_hook_log(
+                as_host,
+                command,
+                "BeforeInstall",
+                &squat(d.deployment_id, rev.revision_id),
+            )
+            .await
+            .unwrap_err();
+        assert_eq!(err.status().map(|s| s / 100), Some(4), "{err}");
+    }
+    std::fs::write(agent.install_root.join("go"), "").unwrap();
+    let done = wait_deployment(&p, d.deployment_id, Duration::from_secs(60)).await;
+    assert_eq!(done.status, DeploymentStatus::Succeeded, "{done:#?}");
+    wait_logs(&hist, d.deployment_id, 1).await;
+    let logs = hist
+        .deployment_logs(
+            d.deployment_id,
+            None,
+            Some("BeforeInstall"),
+            &Page::default(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(logs.logs.len(), 1, "{logs:#?}");
+    assert_eq!(logs.logs[0].host_id, host);
+    assert!(logs.logs[0].output.contains("the real output"), "{logs:#?}");
+    agent.stop().await;
     p.stop().await;
 }

@@ -274,6 +274,15 @@ async fn hook_logs_age_out_unless_their_revision_is_pinned() {
                     output: format!("output of {d}\n"),
                     truncated: false,
                     original_bytes: 0,
+                    upload_grant: Some(
+                        p.authority
+                            .grant(
+                                liftoff_types::scheduler::LOG_GRANT_PURPOSE,
+                                &liftoff_types::scheduler::log_grant_subject(host, c),
+                                chrono::Duration::hours(1),
+                            )
+                            .unwrap(),
+                    ),
                 },
             )
             .await

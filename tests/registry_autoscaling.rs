@@ -549,3 +549,54 @@ async fn scale_in_keeps_the_hosts_no_root_policy() {
     c.stop().await;
     p.stop().await;
 }
+
+/// Hosts of two teams naming the same instance: the autoscaler's signed event cannot say which
+/// team it speaks for, so neither host is trusted with the action (before, the first host to
+/// claim the instance got it, whichever team it belonged to). Within one team the instance is
+/// bound at enrollment, so there it always names one host.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_instance_claimed_by_hosts_of_two_teams_goes_to_neither() {
+    let (p, _file) = with_secret_file("s3cret\n").await;
+    let enroll = |token: String, name: &str| {
+        let p = &p;
+        let name = name.to_string();
+        async move {
+            liftoff_client::RegistryClient::new(p.client_with(None))
+                .enroll(&liftoff_types::registry::EnrollRequest {
+                    enrollment_token: token,
+                    hostname: name,
+                    zone: "zone-a".into(),
+                    tags: BTreeMap::from([("instance-id".to_string(), "i-0shared".to_string())]),
+                    agent_version: None,
+                })
+                .await
+                .unwrap()
+        }
+    };
+    // The claim of another team comes first.
+    let intruder_admin = liftoff_client::RegistryClient::new(p.client_with(Some(
+        p.team_token("intruders", liftoff_kit::auth::Role::Admin),
+    )));
+    let theirs = intruder_admin
+        .create_enrollment_token(&Default::default())
+        .await
+        .unwrap()
+        .token
+        .unwrap();
+    let intruder = enroll(theirs, "intruder").await;
+    let ours = enroll(token(&p).await, "web-1").await;
+
+    let (got, res) = send(&p, "s3cret", &generic("in-1", "scale_in", "i-0shared")).await;
+    assert_eq!(got, 202, "{res}");
+    let action = action(&p, "in-1").await.unwrap();
+    assert_eq!(action.host_id, None, "{action:#?}");
+    // Neither host was told to stop or deregistered.
+    for (client, id) in [
+        (&intruder_admin, intruder.host_id),
+        (&p.registry(), ours.host_id),
+    ] {
+        let host = client.get_host(id).await.unwrap();
+        assert_ne!(host.state, HostState::Deregistered, "{host:?}");
+    }
+    p.stop().await;
+}

@@ -453,3 +453,73 @@ async fn the_command_line_filters_hosts_and_manages_tokens_and_tags() {
     assert_eq!(gone["state"], "Deregistered");
     p.stop().await;
 }
+
+/// The instance id a host names at enrollment is bound to it: a second live host of the team
+/// claiming the same instance is refused, and the tag cannot be moved to another instance
+/// later, so an autoscaler's lifecycle action reaches the host that enrolled on it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_instance_id_names_one_host_of_a_team_bound_at_enrollment() {
+    let p = TestPlatform::start().await.unwrap();
+    let (_, token) = create(&p, CreateEnrollmentToken::default()).await;
+    let on_instance = |hostname: &str, instance: &str| EnrollRequest {
+        enrollment_token: token.clone(),
+        hostname: hostname.into(),
+        zone: "zone-a".into(),
+        tags: BTreeMap::from([("instance-id".to_string(), instance.to_string())]),
+        agent_version: None,
+    };
+    let first = anon(&p)
+        .enroll(&on_instance("web-1", "i-0abc"))
+        .await
+        .unwrap();
+    let err = anon(&p)
+        .enroll(&on_instance("impostor", "i-0abc"))
+        .await
+        .unwrap_err();
+    assert_eq!(err.status(), Some(409), "{err}");
+    assert!(err.to_string().contains("instance_id_taken"), "{err}");
+    // Another team's namesake does not block this one (teams share no hosts).
+    let other = RegistryClient::new(p.client_with(Some(p.team_token("other", Role::Admin))));
+    let other_token = other
+        .create_enrollment_token(&Default::default())
+        .await
+        .unwrap()
+        .token
+        .unwrap();
+    anon(&p)
+        .enroll(&EnrollRequest {
+            enrollment_token: other_token,
+            ..on_instance("theirs", "i-0abc")
+        })
+        .await
+        .unwrap();
+
+    // The tag stays what the host enrolled with.
+    let err = p
+        .registry()
+        .update_host(
+            first.host_id,
+            &UpdateHost {
+                tags: Some(BTreeMap::from([(
+                    "instance-id".to_string(),
+                    "i-0def".to_string(),
+                )])),
+            },
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(err.status(), Some(409), "{err}");
+    let host = p.registry().get_host(first.host_id).await.unwrap();
+    assert_eq!(
+        host.tags.get("instance-id").map(String::as_str),
+        Some("i-0abc")
+    );
+
+    // Once the host is gone, a new host may enroll on the instance.
+    p.registry().deregister_host(first.host_id).await.unwrap();
+    anon(&p)
+        .enroll(&on_instance("web-1-again", "i-0abc"))
+        .await
+        .unwrap();
+    p.stop().await;
+}

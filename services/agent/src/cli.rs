@@ -20,9 +20,15 @@ pub struct AgentArgs {
     /// deployment-api's URL for bundle downloads, when services run apart (default: --server).
     #[arg(long)]
     pub deployment_api_url: Option<String>,
-    /// Needed the first time only; the host credential is kept under --root.
+    /// Needed the first time only; the host credential is kept under --root. Prefer
+    /// --enroll-token-file or LIFTOFF_ENROLL_TOKEN: given here, the agent starts itself again
+    /// with the token moved into its environment, so it never stays in the process's arguments
+    /// (which every user of the host can read in /proc/<pid>/cmdline).
     #[arg(long, env = "LIFTOFF_ENROLL_TOKEN", hide_env_values = true)]
     pub enroll_token: Option<String>,
+    /// A file holding the enrollment token (keep it mode 0600; the agent warns otherwise).
+    #[arg(long, env = "LIFTOFF_ENROLL_TOKEN_FILE")]
+    pub enroll_token_file: Option<PathBuf>,
     /// The host's zone. With --simulate it may be repeated: virtual hosts take the zones in turn.
     #[arg(long = "zone", required = true)]
     pub zones: Vec<String>,
@@ -64,13 +70,24 @@ pub struct AgentArgs {
     /// The user hooks without `runas` run as (default: the agent's own user, as CodeDeploy).
     #[arg(long)]
     pub hook_user: Option<String>,
-    /// Refuse any hook that would run as root (RUNAS_INVALID before anything runs).
+    /// Refuse any hook that would run as root (RUNAS_INVALID before anything runs); implies
+    /// --no-root-files, and Install writes only under --install-allow (default
+    /// <install-root>/opt and <install-root>/srv).
     #[arg(long)]
     pub no_root_hooks: bool,
     /// Serve the agent's own Prometheus metrics on this address (e.g. 127.0.0.1:9720; off by
     /// default): commands, hook durations, bundle bytes downloaded, journal recoveries.
     #[arg(long, env = "LIFTOFF_AGENT_METRICS_LISTEN")]
     pub metrics_listen: Option<std::net::SocketAddr>,
+    /// Refuse appspec `permissions` that set setuid/setgid or give files to root
+    /// (PERMISSION_FORBIDDEN before anything is written).
+    #[arg(long)]
+    pub no_root_files: bool,
+    /// Host directories the Install step may write `files` under, comma-separated (default: the
+    /// install root; with --no-root-hooks, <install-root>/opt and <install-root>/srv).
+    /// Anything else is refused (INSTALL_DESTINATION_FORBIDDEN) before anything is written.
+    #[arg(long, value_delimiter = ',')]
+    pub install_allow: Vec<PathBuf>,
 }
 
 impl AgentArgs {
@@ -87,7 +104,15 @@ impl AgentArgs {
             (None, Some(_)) => self.root.clone(),
             (None, None) => "/".into(),
         };
-        config.enroll_token = self.enroll_token;
+        config.enroll_token = match (&self.enroll_token_file, self.enroll_token) {
+            (Some(path), None) => Some(read_token_file(path)?),
+            (None, token) => token,
+            (Some(_), Some(_)) => {
+                anyhow::bail!(
+                    "give the enrollment token one way: --enroll-token-file or LIFTOFF_ENROLL_TOKEN"
+                )
+            }
+        };
         config.scheduler_url = self.scheduler_url;
         config.deployment_api_url = self.deployment_api_url;
         config.tags = self.tags.into_iter().collect();
@@ -102,12 +127,105 @@ impl AgentArgs {
         config.max_unpacked_bytes = self.max_unpacked_bytes;
         config.hook_user = self.hook_user;
         config.no_root_hooks = self.no_root_hooks;
+        config.no_root_files = self.no_root_files || self.no_root_hooks;
+        for dir in &self.install_allow {
+            anyhow::ensure!(
+                dir.is_absolute()
+                    && dir
+                        .components()
+                        .all(|c| !matches!(c, std::path::Component::ParentDir)),
+                "--install-allow: {} is not an absolute path without `..`",
+                dir.display()
+            );
+        }
+        config.install_allow = self.install_allow;
         let fleet = self.simulate.map(|hosts| Fleet {
             hosts,
             zones: self.zones,
         });
         Ok((config, fleet))
     }
+}
+
+fn read_token_file(path: &std::path::Path) -> anyhow::Result<String> {
+    use std::os::unix::fs::PermissionsExt;
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| anyhow::anyhow!("--enroll-token-file {}: {e}", path.display()))?;
+    let token = text.trim().to_string();
+    anyhow::ensure!(
+        !token.is_empty(),
+        "--enroll-token-file {}: the file is empty",
+        path.display()
+    );
+    if let Ok(meta) = std::fs::metadata(path)
+        && meta.permissions().mode() & 0o077 != 0
+    {
+        tracing::warn!(
+            path = %path.display(),
+            mode = format!("{:o}", meta.permissions().mode() & 0o777),
+            "the enrollment token file is readable by other users; chmod 600 it"
+        );
+    }
+    Ok(token)
+}
+
+/// Where `--enroll-token T` (or `--enroll-token=T`) was given on the command line, starts this
+/// program again without it, the token moved into `LIFTOFF_ENROLL_TOKEN`: a process's arguments
+/// are readable by every user of the host (`/proc/<pid>/cmdline`), its environment only by its
+/// own user and root. Returns only when there was nothing to hide or the new start failed (then
+/// the agent goes on, with a warning).
+pub fn hide_enroll_token_from_argv() {
+    let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    let Some((kept, token)) = without_enroll_token(&args) else {
+        return;
+    };
+    let exe = match std::env::current_exe() {
+        Ok(exe) => exe,
+        Err(e) => {
+            eprintln!(
+                "warning: cannot start again without --enroll-token ({e}): the token stays visible in this process's arguments; use --enroll-token-file or LIFTOFF_ENROLL_TOKEN"
+            );
+            return;
+        }
+    };
+    use std::os::unix::process::CommandExt;
+    let mut cmd = std::process::Command::new(exe);
+    if let Some(first) = kept.first() {
+        cmd.arg0(first);
+    }
+    let err = cmd
+        .args(kept.iter().skip(1))
+        .env("LIFTOFF_ENROLL_TOKEN", token)
+        .exec();
+    eprintln!(
+        "warning: cannot start again without --enroll-token ({err}): the token stays visible in this process's arguments; use --enroll-token-file or LIFTOFF_ENROLL_TOKEN"
+    );
+}
+
+/// `args` without `--enroll-token T` / `--enroll-token=T`, and the token; `None` if absent.
+fn without_enroll_token(
+    args: &[std::ffi::OsString],
+) -> Option<(Vec<std::ffi::OsString>, std::ffi::OsString)> {
+    let mut kept = Vec::with_capacity(args.len());
+    let mut token = None;
+    let mut it = args.iter();
+    while let Some(a) = it.next() {
+        if a == "--" {
+            kept.push(a.clone());
+            kept.extend(it.by_ref().cloned());
+            break;
+        }
+        if a == "--enroll-token" {
+            token = it.next().cloned();
+            continue;
+        }
+        if let Some(v) = a.to_str().and_then(|s| s.strip_prefix("--enroll-token=")) {
+            token = Some(v.into());
+            continue;
+        }
+        kept.push(a.clone());
+    }
+    token.map(|t| (kept, t))
 }
 
 /// Runs the agent until `shutdown` resolves (SIGTERM, Ctrl-C): then the event in progress
@@ -129,4 +247,42 @@ pub async fn run(
         std::future::pending::<()>().await;
     });
     crate::run(config, fleet, rx).await
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    fn os(list: &[&str]) -> Vec<std::ffi::OsString> {
+        list.iter().map(Into::into).collect()
+    }
+
+    #[test]
+    fn the_enroll_token_is_taken_out_of_the_arguments() {
+        let (kept, token) = without_enroll_token(&os(&[
+            "liftoff",
+            "agent",
+            "--server",
+            "u",
+            "--enroll-token",
+            "lft_enroll_x",
+            "--zone",
+            "z",
+        ]))
+        .unwrap();
+        assert_eq!(
+            kept,
+            os(&["liftoff", "agent", "--server", "u", "--zone", "z"])
+        );
+        assert_eq!(token, "lft_enroll_x");
+        let (kept, token) =
+            without_enroll_token(&os(&["liftoff-agent", "--enroll-token=t1", "--zone", "z"]))
+                .unwrap();
+        assert_eq!(kept, os(&["liftoff-agent", "--zone", "z"]));
+        assert_eq!(token, "t1");
+        assert!(
+            without_enroll_token(&os(&["liftoff", "agent", "--enroll-token-file", "/f"])).is_none()
+        );
+    }
 }

@@ -17,12 +17,14 @@
 //!   `pre_exec` hook needs `unsafe`. When a root agent switches user, std clears all supplementary
 //!   groups (`setgroups(0)`) before `setuid`, so the hook runs with the user's primary group only,
 //!   and never keeps root's groups.
-//! - A process that leaves the group (`setsid`, `setpgid`) escapes the timeout kill; only a cgroup
-//!   could hold it.
+//! - Each hook also gets a cgroup of its own where cgroup v2 is writable (see [`cgroup`]), so a
+//!   timeout also kills what left the process group (`setsid`, double forks). Where it is not,
+//!   such a process escapes the timeout kill (the agent says so at start).
 //! - Whether `runas: root` is allowed is host policy; the caller enforces it before calling.
 //! - Dropping the future of [`run_hook`] while the script still runs SIGKILLs its process group, so
 //!   a cancelled hook never keeps running unsupervised.
 
+pub mod cgroup;
 mod output;
 mod preflight;
 mod process_group;

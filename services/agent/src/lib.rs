@@ -59,6 +59,10 @@ pub struct AgentConfig {
     pub hook_user: Option<String>,
     /// Refuse any hook that would run as root.
     pub no_root_hooks: bool,
+    /// Refuse `permissions` that make setuid/setgid or root-owned files.
+    pub no_root_files: bool,
+    /// Where Install may write (`--install-allow`); empty: the default of [`Self::install_policy`].
+    pub install_allow: Vec<PathBuf>,
     /// How long reports, completions and downloads are retried before the step fails.
     pub report_budget: Duration,
 }
@@ -84,7 +88,29 @@ impl AgentConfig {
             max_event_time: Duration::from_secs(liftoff_bundle::appspec::EVENT_TIMEOUT_CAP_SECS),
             hook_user: None,
             no_root_hooks: false,
+            no_root_files: false,
+            install_allow: Vec::new(),
             report_budget: Duration::from_secs(300),
+        }
+    }
+}
+
+impl AgentConfig {
+    /// What the Install step may do on this host. Without `--install-allow`, files go anywhere
+    /// under the install root, except on a `--no-root-hooks` host, where only
+    /// `<install-root>/opt` and `<install-root>/srv` are open: a host that forbids root hooks
+    /// must not let Install write `/etc/cron.d` as root either.
+    pub fn install_policy(&self) -> liftoff_bundle::InstallPolicy {
+        let allow = if !self.install_allow.is_empty() {
+            self.install_allow.clone()
+        } else if self.no_root_hooks {
+            vec![self.install_root.join("opt"), self.install_root.join("srv")]
+        } else {
+            vec![self.install_root.clone()]
+        };
+        liftoff_bundle::InstallPolicy {
+            no_root_files: self.no_root_files || self.no_root_hooks,
+            allow,
         }
     }
 }
@@ -186,7 +212,7 @@ impl Agent {
             Some(id) => id,
             None => {
                 let token = config.enroll_token.clone().ok_or_else(|| {
-                    anyhow::anyhow!("not enrolled yet and no --enroll-token given")
+                    anyhow::anyhow!("not enrolled yet and no enrollment token given (--enroll-token-file, LIFTOFF_ENROLL_TOKEN)")
                 })?;
                 let anon = RegistryClient::new(transport.registry.with_token(None));
                 let req = EnrollRequest {
@@ -351,6 +377,7 @@ pub async fn run(
     // Everything under the root is joined into absolute paths (hooks are exec'd by path).
     config.root = std::path::absolute(&config.root)?;
     config.install_root = std::path::absolute(&config.install_root)?;
+    hook::cgroup::announce();
     let transport = Transport::new(&config)?;
     match simulate {
         None => Agent::start(config, &transport).await?.run(stop).await,

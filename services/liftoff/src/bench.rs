@@ -135,7 +135,8 @@ fn spawn_fleet(
         let log = std::fs::File::create(dir.join(format!("fleet/zone-{z}.log")))?;
         children.push(
             tokio::process::Command::new(&exe)
-                .args(["agent", "--server", url, "--enroll-token", token])
+                .env("LIFTOFF_ENROLL_TOKEN", token)
+                .args(["agent", "--server", url])
                 .args([
                     "--zone",
                     &format!("zone-{z}"),

@@ -287,18 +287,46 @@ pub fn parse_share(s: &str) -> Result<(bool, u32), String> {
     Ok((percent, n))
 }
 
+/// `--uses N|unlimited` of `liftoff enroll-token create`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Uses {
+    Count(u32),
+    Unlimited,
+}
+
+impl Uses {
+    /// The API's `uses` (absent means unlimited).
+    pub fn limit(self) -> Option<u32> {
+        match self {
+            Uses::Count(n) => Some(n),
+            Uses::Unlimited => None,
+        }
+    }
+}
+
+fn parse_uses(s: &str) -> Result<Uses, String> {
+    if s == "unlimited" {
+        return Ok(Uses::Unlimited);
+    }
+    match s.parse::<u32>() {
+        Ok(n) if n > 0 => Ok(Uses::Count(n)),
+        _ => Err(format!("{s:?}: a count of at least 1, or `unlimited`")),
+    }
+}
+
 #[derive(Debug, Subcommand)]
 pub enum EnrollTokenCmd {
     Create {
         /// Tags every host enrolling with it gets (repeatable).
         #[arg(long = "tag", value_parser = parse_tag)]
         tags: Vec<(String, String)>,
-        /// Lifetime, e.g. 1h, 7d (default 24h).
+        /// Lifetime, e.g. 30m, 7d (default 1h).
         #[arg(long, value_parser = parse_duration)]
         ttl: Option<std::time::Duration>,
-        /// How many hosts may use it.
-        #[arg(long)]
-        uses: Option<u32>,
+        /// How many hosts may enroll with it: a count, or `unlimited` (default 1: one token per
+        /// host, so a token that leaks after use enrolls nothing).
+        #[arg(long, default_value = "1", value_parser = parse_uses)]
+        uses: Uses,
         #[arg(long)]
         description: Option<String>,
     },

@@ -101,12 +101,12 @@ fn spawn_agents(
         std::fs::create_dir_all(&root)?;
         let log = std::fs::File::create(logs.join(format!("host-{i}.log")))?;
         let child = tokio::process::Command::new(&exe)
+            // In the environment, not the arguments: those are readable by every local user.
+            .env("LIFTOFF_ENROLL_TOKEN", token)
             .args([
                 "agent",
                 "--server",
                 url,
-                "--enroll-token",
-                token,
                 "--zone",
                 &zone,
                 "--tag",

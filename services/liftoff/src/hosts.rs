@@ -203,7 +203,7 @@ pub async fn run(g: &Global, command: Command) -> anyhow::Result<ExitCode> {
                 .create_enrollment_token(&CreateEnrollmentToken {
                     tags: tags.into_iter().collect(),
                     ttl_secs: ttl.map(|d| d.as_secs()),
-                    uses,
+                    uses: uses.limit(),
                     description,
                 })
                 .await?;

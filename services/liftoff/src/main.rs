@@ -22,6 +22,9 @@ use cli::{Cli, Command};
 #[tokio::main]
 async fn main() -> ExitCode {
     let cli = Cli::parse();
+    if let Command::Agent(_) = &cli.command {
+        liftoff_agent::cli::hide_enroll_token_from_argv();
+    }
     let default_filter = match &cli.command {
         Command::Up { .. } | Command::Serve(_) | Command::Agent(_) => "info",
         Command::Demo { .. } | Command::Bench(_) => "warn",

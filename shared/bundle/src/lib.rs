@@ -13,4 +13,7 @@ pub use archive::{
     ArchiveFormat, BundleError, BundleErrorCode, UnpackLimits, UnpackReport, load_appspec,
     pack_dir_tar_gz, read_appspec_from_archive, sha256_bytes, sha256_file, unpack,
 };
-pub use install::{InstallError, InstallManifest, install_files, install_files_with_default};
+pub use install::{
+    InstallError, InstallManifest, InstallPolicy, install_files, install_files_under_policy,
+    install_files_with_default,
+};

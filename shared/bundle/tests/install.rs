@@ -335,3 +335,39 @@ fn the_manifest_round_trips_through_json() {
         serde_json::from_str(r#"{"files":[],"dirs":[]}"#).unwrap();
     assert!(old.warnings.is_empty());
 }
+
+#[test]
+fn a_tree_installs_to_the_root_itself() {
+    let host = Host::new();
+    host.bundle_file("etc/app.conf", "port=80\n", 0o644);
+    host.install(
+        "version: 0.0\nos: linux\nfiles:\n  - source: etc\n    destination: /\n",
+        &[],
+    )
+    .unwrap();
+    assert_eq!(host.read("/app.conf"), "port=80\n");
+}
+
+#[test]
+fn a_policy_refusal_touches_nothing_not_even_the_previous_install() {
+    let host = Host::new();
+    sample(&host);
+    let first = host.install(WHOLE_BUNDLE, &[]).unwrap();
+    let policy = liftoff_bundle::InstallPolicy {
+        no_root_files: true,
+        allow: vec![host.at("/srv")],
+    };
+    // /etc/app is outside the allowed /srv.
+    let err = liftoff_bundle::install_files_under_policy(
+        &AppSpec::parse(WHOLE_BUNDLE).unwrap(),
+        &host.bundle,
+        &host.root,
+        &first.paths(),
+        FileExistsBehavior::Disallow,
+        &policy,
+    )
+    .unwrap_err();
+    assert_eq!(err.code, InstallError::DESTINATION_FORBIDDEN, "{err}");
+    assert_eq!(host.read("/srv/app/index.html"), "<v1/>");
+    assert_eq!(host.read("/etc/app/app.conf"), "port=80\n");
+}

@@ -248,6 +248,7 @@ impl HistoryClient {
         event: &str,
         deployment_id: Uuid,
         revision_id: Uuid,
+        upload_grant: Option<&str>,
         path: &Path,
     ) -> Result<bool, ClientError> {
         let bytes = match tokio::fs::read(path).await {
@@ -262,6 +263,7 @@ impl HistoryClient {
             output,
             truncated,
             original_bytes: bytes.len() as u64,
+            upload_grant: upload_grant.map(str::to_string),
         };
         self.upload_hook_log(host, command, event, &log).await?;
         Ok(true)

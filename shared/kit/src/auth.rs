@@ -244,6 +244,64 @@ impl Authority {
     }
 }
 
+/// The audience of grants: never one of the credential audiences, so [`Authority::verify`]
+/// refuses a grant as a credential.
+const GRANT_AUDIENCE_PREFIX: &str = "liftoff-grant:";
+
+impl Authority {
+    /// A narrow signed permission for `subject` (e.g. `<host>/<command>`) to do `purpose`. It is
+    /// not a credential: it only vouches, alongside the caller's own credential, that the
+    /// service that owns the fact issued it.
+    pub fn grant(
+        &self,
+        purpose: &str,
+        subject: &str,
+        ttl: chrono::Duration,
+    ) -> Result<String, ApiError> {
+        let now = chrono::Utc::now().timestamp();
+        self.sign(&Claims {
+            iss: ISSUER.into(),
+            aud: format!("{GRANT_AUDIENCE_PREFIX}{purpose}"),
+            sub: subject.into(),
+            team: None,
+            role: None,
+            platform: false,
+            exp: now + ttl.num_seconds(),
+            iat: now,
+            nbf: now - 5,
+            jti: Uuid::new_v4().to_string(),
+        })
+    }
+
+    /// Whether `token` is a grant of this installation for `purpose` and exactly `subject`.
+    pub fn check_grant(&self, token: &str, purpose: &str, subject: &str) -> Result<(), ApiError> {
+        let bad = |why: &str| ApiError::forbidden(format!("upload grant refused: {why}"));
+        let header = jsonwebtoken::decode_header(token).map_err(|_| bad("malformed"))?;
+        check_header(&header).map_err(bad)?;
+        let kid = header.kid.as_deref().ok_or_else(|| bad("no key id"))?;
+        let key = self
+            .keys
+            .verifying
+            .get(kid)
+            .ok_or_else(|| bad("unknown key id"))?;
+        if header.alg != key.alg {
+            return Err(bad("algorithm not allowed for this key"));
+        }
+        let mut validation = Validation::new(key.alg);
+        validation.algorithms = vec![key.alg];
+        validation.set_issuer(&[ISSUER]);
+        validation.set_audience(&[format!("{GRANT_AUDIENCE_PREFIX}{purpose}")]);
+        validation.set_required_spec_claims(&["exp", "iss", "aud", "sub"]);
+        validation.leeway = 30;
+        let data = jsonwebtoken::decode::<Claims>(token, &key.key, &validation)
+            .map_err(|e| bad(&e.to_string()))?;
+        if data.claims.sub != subject {
+            return Err(bad("issued for another host or command"));
+        }
+        Ok(())
+    }
+}
+
 /// What a revoked credential is told.
 pub fn revoked_message(kind: TokenKind) -> &'static str {
     match kind {
@@ -327,6 +385,35 @@ mod tests {
 
     fn authority() -> Authority {
         Authority::from_secret(b"0123456789abcdef0123456789abcdef")
+    }
+
+    #[test]
+    fn a_grant_is_for_its_subject_only_and_never_a_credential() {
+        let a = authority();
+        let g = a
+            .grant("hook-log", "h1/c1", chrono::Duration::hours(1))
+            .unwrap();
+        a.check_grant(&g, "hook-log", "h1/c1").unwrap();
+        assert_eq!(
+            a.check_grant(&g, "hook-log", "h2/c1")
+                .unwrap_err()
+                .status
+                .as_u16(),
+            403
+        );
+        assert!(a.check_grant(&g, "other", "h1/c1").is_err());
+        assert!(a.verify(&g).is_err(), "a grant authenticates nothing");
+        let (credential, _) = a
+            .mint(
+                TokenKind::Host,
+                "h1/c1",
+                Some("t"),
+                None,
+                false,
+                chrono::Duration::hours(1),
+            )
+            .unwrap();
+        assert!(a.check_grant(&credential, "hook-log", "h1/c1").is_err());
     }
 
     #[test]

@@ -259,10 +259,69 @@ pub fn serve(
     })
 }
 
+/// The data directory holds bundles, hook output, the audit log and the signing secret: it is
+/// made 0700 and every file in it 0600, whatever the umask. Wider modes found on an existing
+/// directory are reported, then narrowed.
+pub fn secure_data_dir(dir: &Path) -> anyhow::Result<()> {
+    use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
+    std::fs::DirBuilder::new()
+        .recursive(true)
+        .mode(0o700)
+        .create(dir)?;
+    let mode = |p: &Path| -> std::io::Result<u32> {
+        Ok(std::fs::symlink_metadata(p)?.permissions().mode() & 0o7777)
+    };
+    let narrow = |p: &Path, from: u32, to: u32| -> anyhow::Result<()> {
+        tracing::warn!(
+            path = %p.display(),
+            mode = format!("{from:o}"),
+            "readable by other users; narrowing it to {to:o}"
+        );
+        eprintln!(
+            "warning: {} had mode {from:o}, readable by other users; it is now {to:o}",
+            p.display()
+        );
+        std::fs::set_permissions(p, std::fs::Permissions::from_mode(to))?;
+        Ok(())
+    };
+    let m = mode(dir)?;
+    if m & 0o077 != 0 {
+        narrow(dir, m, 0o700)?;
+    }
+    for entry in std::fs::read_dir(dir)? {
+        let entry = entry?;
+        let kind = entry.file_type()?;
+        if !kind.is_file() {
+            continue;
+        }
+        let path = entry.path();
+        let m = mode(&path)?;
+        if m & 0o077 != 0 {
+            narrow(&path, m, m & 0o700)?;
+        }
+    }
+    Ok(())
+}
+
+/// Creates an empty file readable by its owner only, if there is none: SQLite then gives its
+/// `-wal` and `-shm` files the same mode.
+fn create_private(path: &Path) -> std::io::Result<()> {
+    use std::os::unix::fs::OpenOptionsExt;
+    match std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)
+    {
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+        other => other.map(|_| ()),
+    }
+}
+
 /// `liftoff up`: opens the databases (running migrations), writes the admin token on first
 /// start, and serves all four services on one port.
 pub async fn up(mut cfg: UpConfig) -> anyhow::Result<Running> {
-    std::fs::create_dir_all(&cfg.data_dir)?;
+    secure_data_dir(&cfg.data_dir)?;
     cfg.data_dir = std::path::absolute(&cfg.data_dir)?;
     let authority = Authority::load(
         cfg.settings.auth.keyset.as_deref(),
@@ -276,7 +335,11 @@ pub async fn up(mut cfg: UpConfig) -> anyhow::Result<Running> {
     for name in SERVICES {
         let db_url = match &cfg.database_url {
             Some(u) => DbUrl::for_service(u, name).map_err(anyhow::Error::msg)?,
-            None => DbUrl::Sqlite(cfg.data_dir.join(format!("{name}.db"))),
+            None => {
+                let path = cfg.data_dir.join(format!("{name}.db"));
+                create_private(&path)?;
+                DbUrl::Sqlite(path)
+            }
         };
         let (authority, peers, settings, name) = (
             authority.clone(),

@@ -169,6 +169,10 @@ pub struct HookLogUpload {
     pub truncated: bool,
     /// Size of the whole output on the host, in bytes.
     pub original_bytes: u64,
+    /// The command's `log_grant`, as the scheduler handed it to this host: without it the
+    /// upload is refused (403), so no other host can take the command's log slots.
+    #[serde(default)]
+    pub upload_grant: Option<String>,
 }
 
 /// The stored output of one lifecycle event of one command on one host.

@@ -13,10 +13,11 @@ pub struct CreateEnrollmentToken {
     /// Tags every host enrolling with this token gets (merged under the host's own).
     #[serde(default)]
     pub tags: BTreeMap<String, String>,
-    /// Lifetime in seconds (default 24 h, at most 365 days).
+    /// Lifetime in seconds (default 1 h, at most 365 days).
     #[serde(default)]
     pub ttl_secs: Option<u64>,
-    /// How many hosts may enroll with it (default unlimited).
+    /// How many hosts may enroll with it (absent: unlimited; `liftoff enroll-token create`
+    /// asks for 1 unless told `--uses unlimited`).
     #[serde(default)]
     pub uses: Option<u32>,
     #[serde(default)]

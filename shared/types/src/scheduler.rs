@@ -305,7 +305,19 @@ pub struct AgentCommand {
     pub attempt: i32,
     pub bundle: BundleRef,
     pub issued_at: DateTime<Utc>,
+    /// Lets this host upload the command's hook logs to history (signed by the scheduler when
+    /// it hands the command over; history accepts logs only with it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub log_grant: Option<String>,
 }
+
+/// What a hook-log upload grant names: one host, one command.
+pub fn log_grant_subject(host: Uuid, command: Uuid) -> String {
+    format!("{host}/{command}")
+}
+
+/// The purpose of hook-log upload grants.
+pub const LOG_GRANT_PURPOSE: &str = "hook-log";
 
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct CommandBatch {

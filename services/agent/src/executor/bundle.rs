@@ -102,8 +102,16 @@ impl Run<'_> {
         );
         let prev: Vec<PathBuf> = previous.map(|p| p.manifest.clone()).unwrap_or_default();
         let manifest_path = self.ws.manifest();
+        let policy = self.agent.config.install_policy();
         let res = tokio::task::spawn_blocking(move || {
-            let m = liftoff_bundle::install::install_files(&spec, &archive, &root, &prev)?;
+            let m = liftoff_bundle::install::install_files_under_policy(
+                &spec,
+                &archive,
+                &root,
+                &prev,
+                liftoff_bundle::FileExistsBehavior::default(),
+                &policy,
+            )?;
             // What the next deployment removes first (CodeDeploy's cleanup file).
             let paths = serde_json::to_vec(&m.paths()).unwrap_or_default();
             std::fs::write(&manifest_path, paths).map_err(|e| {

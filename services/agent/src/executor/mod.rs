@@ -480,16 +480,25 @@ fn upload_log(agent: &Agent, cmd: &AgentCommand, logs: &Path, event: LifecycleEv
         return;
     }
     let client = agent.history.clone();
-    let (host, command, deployment, revision) = (
+    let (host, command, deployment, revision, grant) = (
         agent.host_id(),
         cmd.command_id,
         cmd.deployment_id,
         cmd.revision_id,
+        cmd.log_grant.clone(),
     );
     tokio::spawn(async move {
         let name = event.as_str();
         if let Err(e) = crate::retrying("upload log", std::time::Duration::from_secs(600), || {
-            client.upload_hook_log_file(host, command, name, deployment, revision, &path)
+            client.upload_hook_log_file(
+                host,
+                command,
+                name,
+                deployment,
+                revision,
+                grant.as_deref(),
+                &path,
+            )
         })
         .await
         {

@@ -7,6 +7,7 @@ use std::os::unix::process::ExitStatusExt;
 use std::path::Path;
 use std::pin::Pin;
 use std::process::{ExitStatus, Stdio};
+use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
@@ -17,6 +18,7 @@ use tokio::io::{AsyncRead, AsyncReadExt};
 use tokio::process::{Child, ChildStderr, ChildStdout, Command};
 use tokio::time::Instant;
 
+use super::cgroup::HookCgroup;
 use super::output::{HookOutput, Stream};
 use super::preflight::{Prepared, RunIdentity};
 use super::process_group::{has_live_members, signal_group};
@@ -64,7 +66,8 @@ pub(super) async fn supervise(
     if let Some((uid, gid)) = identity.switch_to {
         command.uid(uid.as_raw()).gid(gid.as_raw());
     }
-    let mut child = match spawn_with_retry(&mut command).await {
+    let cgroup = HookCgroup::create().map(Arc::new);
+    let mut child = match spawn_with_retry(&mut command, cgroup.as_deref()).await {
         Ok(child) => child,
         Err(error) => {
             let log_error = output.finish().await.log_error;
@@ -75,7 +78,7 @@ pub(super) async fn supervise(
         }
     };
 
-    let mut watch = Watch::new(inv, &child);
+    let mut watch = Watch::new(inv, &child, cgroup);
     if let Some(pid) = child.id() {
         on_spawn(pid);
     }
@@ -165,6 +168,8 @@ impl Phase {
 struct Watch<'a> {
     inv: &'a HookInvocation,
     pgid: Option<Pid>,
+    /// The hook's own cgroup, where there is one: it also holds what left the process group.
+    cgroup: Option<Arc<HookCgroup>>,
     guard: GroupGuard,
     timeout_at: Instant,
     phase: Phase,
@@ -179,7 +184,7 @@ struct Watch<'a> {
 }
 
 impl<'a> Watch<'a> {
-    fn new(inv: &'a HookInvocation, child: &Child) -> Self {
+    fn new(inv: &'a HookInvocation, child: &Child, cgroup: Option<Arc<HookCgroup>>) -> Self {
         // process_group(0) made the child the leader of a group whose id is its pid.
         let pgid = child
             .id()
@@ -188,7 +193,11 @@ impl<'a> Watch<'a> {
         Self {
             inv,
             pgid,
-            guard: GroupGuard { pgid },
+            guard: GroupGuard {
+                pgid,
+                cgroup: cgroup.clone(),
+            },
+            cgroup,
             timeout_at: deadline_after(inv.timeout),
             phase: Phase::Running,
             timed_out: false,
@@ -246,7 +255,7 @@ impl<'a> Watch<'a> {
                 () = sleep_until_some(self.phase.deadline()) => self.escalate(),
                 () = tokio::time::sleep_until(self.next_group_poll), if escalating => {
                     self.next_group_poll = deadline_after(GROUP_POLL_INTERVAL);
-                    if !has_live_members(self.pgid) {
+                    if !self.alive() {
                         self.phase = Phase::Settled;
                     }
                 }
@@ -263,7 +272,7 @@ impl<'a> Watch<'a> {
         }
         if status.is_err() {
             // We can no longer tell whether the script runs: make sure it does not.
-            signal_group(self.pgid, Signal::SIGKILL);
+            self.signal(Signal::SIGKILL);
             self.guard.disarm();
         }
         self.exit = Some(status);
@@ -275,9 +284,22 @@ impl<'a> Watch<'a> {
         self.terminate();
     }
 
+    /// `signal` to the hook's process group, and to everything in its cgroup.
+    fn signal(&self, signal: Signal) {
+        signal_group(self.pgid, signal);
+        if let Some(cgroup) = &self.cgroup {
+            cgroup.signal(signal);
+        }
+    }
+
+    /// Whether anything the hook started still runs.
+    fn alive(&self) -> bool {
+        has_live_members(self.pgid) || self.cgroup.as_ref().is_some_and(|c| c.populated())
+    }
+
     /// SIGTERM to the group now, SIGKILL after the grace period.
     fn terminate(&mut self) {
-        signal_group(self.pgid, Signal::SIGTERM);
+        self.signal(Signal::SIGTERM);
         self.phase = Phase::Terminating {
             kill_at: deadline_after(self.inv.kill_grace),
         };
@@ -286,7 +308,7 @@ impl<'a> Watch<'a> {
 
     fn escalate(&mut self) {
         if let Phase::Terminating { .. } = self.phase {
-            signal_group(self.pgid, Signal::SIGKILL);
+            self.signal(Signal::SIGKILL);
             self.sigkill_sent = true;
             self.phase = Phase::Killing {
                 give_up_at: deadline_after(KILL_CONFIRM_TIMEOUT),
@@ -467,10 +489,14 @@ fn shebang_line(script: &Path) -> String {
 /// Spawns, retrying briefly on ETXTBSY: while any thread of the agent forks, the child holds
 /// copies of every descriptor until it execs, so a script written moments ago (by bundle
 /// extraction, or by a test) can look "busy" for a few microseconds.
-async fn spawn_with_retry(command: &mut Command) -> io::Result<Child> {
+async fn spawn_with_retry(command: &mut Command, cgroup: Option<&HookCgroup>) -> io::Result<Child> {
+    let mut spawn = || match cgroup {
+        Some(c) => c.spawn_inside(|| command.spawn()),
+        None => command.spawn(),
+    };
     let mut backoff = Duration::from_millis(5);
     for _ in 1..SPAWN_ATTEMPTS {
-        match command.spawn() {
+        match spawn() {
             Err(error) if error.raw_os_error() == Some(Errno::ETXTBSY as i32) => {
                 tokio::time::sleep(backoff).await;
                 backoff *= 2;
@@ -478,24 +504,29 @@ async fn spawn_with_retry(command: &mut Command) -> io::Result<Child> {
             result => return result,
         }
     }
-    command.spawn()
+    spawn()
 }
 
 /// SIGKILLs the hook's group if `run_hook` is dropped while the script still runs, so cancelling
 /// the future never leaves a hook running unsupervised.
 struct GroupGuard {
     pgid: Option<Pid>,
+    cgroup: Option<Arc<HookCgroup>>,
 }
 
 impl GroupGuard {
     fn disarm(&mut self) {
         self.pgid = None;
+        self.cgroup = None;
     }
 }
 
 impl Drop for GroupGuard {
     fn drop(&mut self) {
         signal_group(self.pgid, Signal::SIGKILL);
+        if let Some(cgroup) = &self.cgroup {
+            cgroup.signal(Signal::SIGKILL);
+        }
     }
 }
 

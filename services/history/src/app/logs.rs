@@ -1,7 +1,9 @@
 //! The whole hook output of each host × lifecycle event, uploaded by the agent at the end of
 //! the event (capped; the agent says when it cut). A log is trusted only for the host its
-//! command ran on: uploads for another host's command are refused, and a log whose command
-//! history has not yet heard of is kept but shown only once the scheduler's events confirm it.
+//! command ran on: every upload carries the grant the scheduler signed for that host and
+//! command when it handed the command over, so no other host can take a command's log slots,
+//! even before history has heard of the command; a log whose command history has not yet heard
+//! of is kept but shown only once the scheduler's events confirm it.
 
 use liftoff_kit::ApiError;
 use liftoff_kit::db::{now, to_utc, uuid};
@@ -30,6 +32,16 @@ pub async fn upload(
             "event: a lifecycle event name, letters and digits only",
         ));
     }
+    let grant = body.upload_grant.as_deref().ok_or_else(|| {
+        ApiError::forbidden(
+            "upload_grant: missing; only the host the scheduler gave the command to may upload its logs",
+        )
+    })?;
+    state.authority.check_grant(
+        grant,
+        liftoff_types::scheduler::LOG_GRANT_PURPOSE,
+        &liftoff_types::scheduler::log_grant_subject(host, command),
+    )?;
     if body.output.len() > HOOK_LOG_CAP_BYTES {
         return Err(ApiError::too_large(format!(
             "output: at most {HOOK_LOG_CAP_BYTES} bytes; send the head and tail with truncated=true"

@@ -17,6 +17,8 @@ use crate::State;
 use crate::store::{hosts::HostRow, tokens, tokens::TokenRow};
 
 const MAX_TTL_SECS: u64 = 365 * 24 * 3600;
+/// An enrollment token is meant to be used soon after it is made: one hour unless asked.
+pub const DEFAULT_TTL_SECS: u64 = 3600;
 const TOKEN_PREFIX: &str = "lft_enroll_";
 
 fn hash_token(token: &str) -> String {
@@ -43,7 +45,7 @@ pub async fn create_token(
     if let Some(d) = &req.description {
         validate_text("description", d, 1024).map_err(ApiError::invalid_field)?;
     }
-    let ttl = req.ttl_secs.unwrap_or(24 * 3600);
+    let ttl = req.ttl_secs.unwrap_or(DEFAULT_TTL_SECS);
     if ttl == 0 || ttl > MAX_TTL_SECS {
         return Err(ApiError::invalid_field(format!(
             "ttl_secs: must be between 1 and {MAX_TTL_SECS}"
@@ -177,6 +179,7 @@ pub async fn enroll(state: Arc<State>, req: EnrollRequest) -> Result<EnrollRespo
                 let mut tags = req.tags.clone();
                 let token_tags: BTreeMap<String, String> = serde_json::from_str(&token.tags)?;
                 tags.extend(token_tags);
+                super::autoscaling::check_instance_claim(c, &token.team, &tags)?;
                 let (credential, claims) = authority.mint(
                     TokenKind::Host,
                     &host_id.to_string(),

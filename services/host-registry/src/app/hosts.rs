@@ -154,6 +154,14 @@ pub async fn update(
             if row.tags == new_tags {
                 return Ok(false);
             }
+            let old: std::collections::BTreeMap<String, String> = serde_json::from_str(&row.tags)?;
+            let instance = super::autoscaling::INSTANCE_TAG;
+            if old.get(instance) != tags.get(instance) {
+                return Err(ApiError::conflict(
+                    "instance_id_bound",
+                    format!("the {instance} tag is bound at enrollment and cannot change; enroll the host again"),
+                ));
+            }
             let at = now();
             let mut ev = outbox::event(crate::NAME, "host.tags_changed");
             ev.team = Some(team.clone());

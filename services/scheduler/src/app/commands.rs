@@ -75,10 +75,9 @@ pub async fn poll(
         if !rows.is_empty() {
             break rows
                 .iter()
-                .map(|r| serde_json::from_str::<AgentCommand>(&r.payload))
+                .map(|r| with_log_grant(state, host, &r.payload))
                 .collect::<Result<Vec<_>, _>>()
-                .map(|commands| CommandBatch { commands })
-                .map_err(ApiError::from);
+                .map(|commands| CommandBatch { commands });
         }
         let now = tokio::time::Instant::now();
         if now >= deadline || state.stopping.load(std::sync::atomic::Ordering::SeqCst) {
@@ -93,6 +92,21 @@ pub async fn poll(
     };
     state.mailbox.release(&host_s, slot);
     result
+}
+
+/// How long a host may upload a command's hook logs: longer than any command runs (seven
+/// events of at most an hour each) plus the agent's retries.
+const LOG_GRANT_TTL_HOURS: i64 = 24;
+
+/// The stored command, with the grant that lets `host` (and only it) upload its hook logs.
+fn with_log_grant(state: &State, host: Uuid, payload: &str) -> Result<AgentCommand, ApiError> {
+    let mut cmd: AgentCommand = serde_json::from_str(payload)?;
+    cmd.log_grant = Some(state.authority.grant(
+        LOG_GRANT_PURPOSE,
+        &log_grant_subject(host, cmd.command_id),
+        chrono::Duration::hours(LOG_GRANT_TTL_HOURS),
+    )?);
+    Ok(cmd)
 }
 
 /// Loads a command for `host`; another host's command is refused with 403.

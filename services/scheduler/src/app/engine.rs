@@ -159,6 +159,8 @@ fn dispatch(
             attempt: t.attempt,
             bundle: spec.bundle.clone(),
             issued_at: to_utc(at),
+            // Added when the host polls, so the stored command holds no signed token.
+            log_grant: None,
         };
         rows.push(CommandRow {
             id: command_id.to_string(),

@@ -6,17 +6,27 @@
 //! Manifest paths are the logical host paths of the appspec (`/var/www/html/index.html`),
 //! whatever `dest_root` is; with `dest_root` = `/` they are the real paths.
 
+mod beneath;
 mod permissions;
 mod plan;
+mod policy;
 
-use std::fs::{self, File, OpenOptions};
+use std::fs::{self, File};
 use std::io;
-use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+use std::os::fd::AsFd;
+use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 
+use nix::errno::Errno;
+use nix::fcntl::{OFlag, renameat};
+use nix::sys::stat::{Mode, mkdirat};
+use nix::unistd::{UnlinkatFlags, symlinkat, unlinkat};
+
 use crate::appspec::{AppSpec, AppSpecOs, FileExistsBehavior};
+use beneath::{Kind, Root};
 use permissions::Applier;
 use plan::{Op, Plan};
+pub use policy::InstallPolicy;
 
 /// What one Install step created; pass `paths()` as the next deployment's `previous_manifest`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -61,6 +71,15 @@ impl InstallError {
     /// A windows appspec on a linux agent.
     pub const OS_UNSUPPORTED: &'static str = "APPSPEC_OS_UNSUPPORTED";
     pub const DISK_FULL: &'static str = "DISK_FULL";
+    /// A destination's path goes through a symlink that leads out of the install root, or a
+    /// bundle symlink points outside the tree it is installed from.
+    pub const PATH_ESCAPES_ROOT: &'static str = "INSTALL_PATH_ESCAPES_ROOT";
+    /// A `files` destination is outside the directories this host lets Install write
+    /// (`--install-allow`).
+    pub const DESTINATION_FORBIDDEN: &'static str = "INSTALL_DESTINATION_FORBIDDEN";
+    /// A `permissions` entry would make a setuid/setgid file or give a file to root, on a host
+    /// that forbids it (`--no-root-hooks`, `--no-root-files`).
+    pub const PERMISSION_FORBIDDEN: &'static str = "PERMISSION_FORBIDDEN";
     pub const INSTALL_IO: &'static str = "INSTALL_IO";
 
     pub fn new(code: &'static str, message: impl Into<String>) -> InstallError {
@@ -109,34 +128,59 @@ pub fn install_files_with_default(
     previous_manifest: &[PathBuf],
     deployment_default: FileExistsBehavior,
 ) -> Result<InstallManifest, InstallError> {
+    install_files_under_policy(
+        spec,
+        bundle_dir,
+        dest_root,
+        previous_manifest,
+        deployment_default,
+        &InstallPolicy::default(),
+    )
+}
+
+/// Runs Install under the host's `policy`: what it refuses is refused before anything on the
+/// host is removed or written.
+pub fn install_files_under_policy(
+    spec: &AppSpec,
+    bundle_dir: &Path,
+    dest_root: &Path,
+    previous_manifest: &[PathBuf],
+    deployment_default: FileExistsBehavior,
+    policy: &InstallPolicy,
+) -> Result<InstallManifest, InstallError> {
     spec.check_runnable_on(AppSpecOs::Linux)
         .map_err(|e| InstallError::new(InstallError::OS_UNSUPPORTED, e.message))?;
-    remove_previous(dest_root, previous_manifest)?;
+    policy.check(spec, dest_root)?;
+    plan::check_bundle_links(spec, bundle_dir)?;
+    let root = Root::open(dest_root)?;
+    remove_previous(&root, previous_manifest)?;
     let behavior = spec.file_exists_behavior.unwrap_or(deployment_default);
-    let plan = Plan::build(spec, bundle_dir, dest_root, behavior)?;
+    let plan = Plan::build(spec, bundle_dir, &root, behavior)?;
 
     let mut manifest = InstallManifest::default();
-    let result = execute(&plan, dest_root, &mut manifest).and_then(|()| {
-        let mut applier = Applier::new(dest_root);
+    let result = execute(&plan, &root, &mut manifest).and_then(|()| {
+        let mut applier = Applier::new(&root);
         applier.apply_all(&spec.permissions, &plan)?;
         manifest.warnings.extend(applier.warnings);
         Ok(())
     });
     if let Err(err) = result {
-        remove_installed(dest_root, &manifest);
+        remove_installed(&root, &manifest);
         return Err(err);
     }
     Ok(manifest)
 }
 
-/// Where a logical absolute path lives under `dest_root`.
+/// Where a logical absolute path lives under `dest_root` (for messages and policy checks; files
+/// are only ever reached through [`Root`]).
 pub(crate) fn host_path(dest_root: &Path, logical: &str) -> PathBuf {
     dest_root.join(logical.trim_start_matches('/'))
 }
 
 /// CodeDeploy's cleanup: remove files and links, then directories deepest first (a directory
-/// that is not empty, because someone else put files in it, stays).
-fn remove_previous(dest_root: &Path, previous: &[PathBuf]) -> Result<(), InstallError> {
+/// that is not empty, because someone else put files in it, stays). A path that now leads out
+/// of the install root is left alone: it is not ours to remove.
+fn remove_previous(root: &Root, previous: &[PathBuf]) -> Result<(), InstallError> {
     let mut dirs = Vec::new();
     for path in previous {
         let Some(logical) = path
@@ -145,34 +189,46 @@ fn remove_previous(dest_root: &Path, previous: &[PathBuf]) -> Result<(), Install
         else {
             continue;
         };
-        let host = host_path(dest_root, &logical);
-        match fs::symlink_metadata(&host) {
-            Ok(meta) if meta.is_dir() => dirs.push((logical, host)),
-            Ok(_) => fs::remove_file(&host)
-                .map_err(|e| InstallError::io(&e, &format!("removing {logical}")))?,
-            Err(_) => {}
+        match root.kind(&logical) {
+            Ok(Some(Kind::Dir)) => dirs.push(logical),
+            Ok(Some(_)) => unlink(root, &logical, false)
+                .map_err(|e| InstallError::io(&e.into(), &format!("removing {logical}")))?,
+            Ok(None) | Err(_) => {}
         }
     }
-    dirs.sort_by_key(|(logical, _)| std::cmp::Reverse(logical.matches('/').count()));
-    for (_, host) in dirs {
-        let _ = fs::remove_dir(&host);
+    dirs.sort_by_key(|logical| std::cmp::Reverse(logical.matches('/').count()));
+    for dir in dirs {
+        let _ = unlink(root, &dir, true);
     }
     Ok(())
 }
 
-fn execute(
-    plan: &Plan,
-    dest_root: &Path,
-    manifest: &mut InstallManifest,
-) -> Result<(), InstallError> {
+fn unlink(root: &Root, logical: &str, dir: bool) -> Result<(), Errno> {
+    let (parent, name) = root.parent(logical)?;
+    let flag = if dir {
+        UnlinkatFlags::RemoveDir
+    } else {
+        UnlinkatFlags::NoRemoveDir
+    };
+    match unlinkat(parent.as_fd(), name.as_str(), flag) {
+        Err(Errno::ENOENT) => Ok(()),
+        other => other,
+    }
+}
+
+fn execute(plan: &Plan, root: &Root, manifest: &mut InstallManifest) -> Result<(), InstallError> {
     for op in &plan.ops {
         match op {
             Op::Mkdir(dir) => {
-                let host = host_path(dest_root, dir);
-                match fs::create_dir(&host) {
+                let (parent, name) = root.parent(dir).map_err(|e| root.refusal(e, dir))?;
+                match mkdirat(
+                    parent.as_fd(),
+                    name.as_str(),
+                    Mode::from_bits_truncate(0o777),
+                ) {
                     Ok(()) => manifest.dirs.push(PathBuf::from(dir)),
-                    Err(e) if e.kind() == io::ErrorKind::AlreadyExists && host.is_dir() => {}
-                    Err(e) => return Err(InstallError::io(&e, &format!("mkdir {dir}"))),
+                    Err(Errno::EEXIST) if root.kind(dir)? == Some(Kind::Dir) => {}
+                    Err(e) => return Err(InstallError::io(&e.into(), &format!("mkdir {dir}"))),
                 }
             }
             Op::Copy {
@@ -180,7 +236,8 @@ fn execute(
                 dest,
                 replace,
             } => {
-                copy_one(source, &host_path(dest_root, dest), *replace)
+                let (parent, name) = root.parent(dest).map_err(|e| root.refusal(e, dest))?;
+                copy_one(source, &parent, &name, *replace)
                     .map_err(|e| InstallError::io(&e, &format!("installing {dest}")))?;
                 manifest.files.push(PathBuf::from(dest));
             }
@@ -189,47 +246,50 @@ fn execute(
     Ok(())
 }
 
-/// Copies a file (contents, mode, mtime) or re-creates a symlink. Replacement goes through a
-/// temporary name in the same directory and a rename, so the old file is swapped atomically and
-/// an existing link at `dest` is replaced, never written through.
-fn copy_one(source: &Path, dest: &Path, replace: bool) -> io::Result<()> {
+/// Copies a file (contents, mode, mtime) or re-creates a symlink as `name` in the open directory
+/// `dir`. Replacement goes through a temporary name in the same directory and a rename, so the
+/// old file is swapped atomically and an existing link at the destination is replaced, never
+/// written through.
+fn copy_one(source: &Path, dir: &impl AsFd, name: &str, replace: bool) -> io::Result<()> {
     let meta = fs::symlink_metadata(source)?;
-    let tmp = replace.then(|| {
-        let name = dest
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default();
-        dest.with_file_name(format!(".{name}.liftoff-{}", std::process::id()))
-    });
-    let write_to = tmp.as_deref().unwrap_or(dest);
-    if let Some(tmp) = &tmp {
+    let tmp = replace.then(|| format!(".{name}.liftoff-{}", std::process::id()));
+    let write_to = tmp.as_deref().unwrap_or(name);
+    if tmp.is_some() {
         // A crashed earlier run may have left its temporary file behind.
-        let _ = fs::remove_file(tmp);
+        let _ = unlinkat(dir.as_fd(), write_to, UnlinkatFlags::NoRemoveDir);
     }
     if meta.file_type().is_symlink() {
-        std::os::unix::fs::symlink(fs::read_link(source)?, write_to)?;
+        symlinkat(&fs::read_link(source)?, dir.as_fd(), write_to)?;
     } else {
-        let result = copy_contents(source, write_to, &meta);
+        let result = copy_contents(source, dir, write_to, &meta);
         if result.is_err() {
-            let _ = fs::remove_file(write_to);
+            let _ = unlinkat(dir.as_fd(), write_to, UnlinkatFlags::NoRemoveDir);
         }
         result?;
     }
     if let Some(tmp) = tmp {
-        fs::rename(&tmp, dest).inspect_err(|_| {
-            let _ = fs::remove_file(&tmp);
+        renameat(dir.as_fd(), tmp.as_str(), dir.as_fd(), name).inspect_err(|_| {
+            let _ = unlinkat(dir.as_fd(), tmp.as_str(), UnlinkatFlags::NoRemoveDir);
         })?;
     }
     Ok(())
 }
 
-fn copy_contents(source: &Path, dest: &Path, meta: &fs::Metadata) -> io::Result<()> {
+fn copy_contents(
+    source: &Path,
+    dir: &impl AsFd,
+    name: &str,
+    meta: &fs::Metadata,
+) -> io::Result<()> {
     let mut input = File::open(source)?;
-    let mut output = OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .mode(0o600)
-        .open(dest)?;
+    // O_EXCL|O_NOFOLLOW: never opens an existing file, never follows a link.
+    let fd = nix::fcntl::openat(
+        dir.as_fd(),
+        name,
+        OFlag::O_WRONLY | OFlag::O_CREAT | OFlag::O_EXCL | OFlag::O_NOFOLLOW | OFlag::O_CLOEXEC,
+        Mode::from_bits_truncate(0o600),
+    )?;
+    let mut output = File::from(fd);
     io::copy(&mut input, &mut output)?;
     output.set_permissions(fs::Permissions::from_mode(
         meta.permissions().mode() & 0o7777,
@@ -241,11 +301,11 @@ fn copy_contents(source: &Path, dest: &Path, meta: &fs::Metadata) -> io::Result<
 }
 
 /// Best-effort rollback of a failed run: files first, then directories deepest first.
-fn remove_installed(dest_root: &Path, manifest: &InstallManifest) {
+fn remove_installed(root: &Root, manifest: &InstallManifest) {
     for file in manifest.files.iter().rev() {
-        let _ = fs::remove_file(host_path(dest_root, &file.to_string_lossy()));
+        let _ = unlink(root, &file.to_string_lossy(), false);
     }
     for dir in manifest.dirs.iter().rev() {
-        let _ = fs::remove_dir(host_path(dest_root, &dir.to_string_lossy()));
+        let _ = unlink(root, &dir.to_string_lossy(), true);
     }
 }

@@ -4,28 +4,30 @@
 //! Selecting one path twice is an error, as in the agent.
 
 use std::collections::BTreeSet;
-use std::fs;
-use std::os::unix::fs::PermissionsExt;
-use std::path::Path;
+use std::os::fd::{AsFd, AsRawFd, OwnedFd};
+use std::path::PathBuf;
 use std::process::Command;
 
-use nix::unistd::{Gid, Group, Uid, User, getegid, geteuid};
+use nix::fcntl::{AtFlags, OFlag};
+use nix::sys::stat::{Mode, fchmod, fstat, fstatat};
+use nix::unistd::{FchownatFlags, Gid, Group, Uid, User, fchown, fchownat, getegid, geteuid};
 
+use super::InstallError;
+use super::beneath::{Kind, Root};
 use super::plan::Plan;
-use super::{InstallError, host_path};
 use crate::appspec::{Ace, parse_ace};
 use crate::appspec::{ObjectType, Permission};
 
 pub(super) struct Applier<'a> {
-    dest_root: &'a Path,
+    root: &'a Root,
     done: BTreeSet<String>,
     pub warnings: Vec<String>,
 }
 
 impl<'a> Applier<'a> {
-    pub fn new(dest_root: &'a Path) -> Applier<'a> {
+    pub fn new(root: &'a Root) -> Applier<'a> {
         Applier {
-            dest_root,
+            root,
             done: BTreeSet::new(),
             warnings: Vec::new(),
         }
@@ -54,9 +56,7 @@ impl<'a> Applier<'a> {
                     check_no_default_acl(perm, &field, object)?;
                     skipped_chown += self.set(perm, &field, object)?;
                 }
-            } else if plan.mkdir_targets.contains(object)
-                || fs::metadata(host_path(self.dest_root, object)).is_ok_and(|m| m.is_dir())
-            {
+            } else if plan.mkdir_targets.contains(object) || self.root.dir(object).is_ok() {
                 let mut matches: Vec<&str> = Vec::new();
                 if perm.applies_to(ObjectType::File) {
                     for path in plan.copy_targets.keys().filter(|p| perm.selects(p)) {
@@ -100,26 +100,57 @@ impl<'a> Applier<'a> {
                 ),
             ));
         }
-        let host = host_path(self.dest_root, logical);
-        let meta = fs::symlink_metadata(&host).map_err(|e| InstallError::io(&e, logical))?;
+        let refused = |e| self.root.refusal(e, logical);
+        let (parent, name) = self.root.parent(logical).map_err(refused)?;
+        let stat = fstatat(parent.as_fd(), name.as_str(), AtFlags::AT_SYMLINK_NOFOLLOW)
+            .map_err(refused)?;
         // Links are never followed: a link's own mode does not exist on Linux, and following it
-        // would change a file the permission does not name.
-        let is_link = meta.file_type().is_symlink();
-        if let (Some(mode), false) = (&perm.mode, is_link) {
-            fs::set_permissions(&host, fs::Permissions::from_mode(mode.bits))
-                .map_err(|e| InstallError::io(&e, &format!("chmod {} {logical}", mode.text)))?;
+        // would change a file the permission does not name. Everything else is changed through
+        // a descriptor opened without following links, never by path.
+        if Kind::of(&stat) == Kind::Link {
+            if perm.owner.is_some() || perm.group.is_some() {
+                return chown(&Target::Link(&parent, &name), perm, field, logical);
+            }
+            return Ok(0);
         }
-        if !perm.acls.is_empty() && !is_link {
-            set_acl(&host, perm, field, logical)?;
+        let fd = nix::fcntl::openat(
+            parent.as_fd(),
+            name.as_str(),
+            OFlag::O_RDONLY | OFlag::O_NOFOLLOW | OFlag::O_NONBLOCK | OFlag::O_CLOEXEC,
+            Mode::empty(),
+        )
+        .map_err(refused)?;
+        if let Some(mode) = &perm.mode {
+            fchmod(fd.as_fd(), Mode::from_bits_truncate(mode.bits)).map_err(|e| {
+                InstallError::io(&e.into(), &format!("chmod {} {logical}", mode.text))
+            })?;
         }
-        if let (Some(context), false) = (&perm.context, is_link) {
-            set_context(&host, context, field, logical)?;
+        if !perm.acls.is_empty() {
+            set_acl(&fd, perm, field, logical)?;
+        }
+        if let Some(context) = &perm.context {
+            set_context(&fd, context, field, logical)?;
         }
         if perm.owner.is_some() || perm.group.is_some() {
-            return chown(&host, perm, field, logical);
+            return chown(&Target::File(&fd), perm, field, logical);
         }
         Ok(0)
     }
+}
+
+/// What a chown applies to: an open file or directory, or a link by name in its directory.
+enum Target<'a> {
+    File(&'a OwnedFd),
+    Link(&'a OwnedFd, &'a str),
+}
+
+/// A path other programs (setfacl, restorecon) can open that is exactly the file we opened.
+fn fd_path(fd: &OwnedFd) -> PathBuf {
+    PathBuf::from(format!(
+        "/proc/{}/fd/{}",
+        std::process::id(),
+        fd.as_raw_fd()
+    ))
 }
 
 fn check_no_default_acl(perm: &Permission, field: &str, object: &str) -> Result<(), InstallError> {
@@ -140,7 +171,7 @@ fn check_no_default_acl(perm: &Permission, field: &str, object: &str) -> Result<
 }
 
 fn chown(
-    host: &Path,
+    target: &Target<'_>,
     perm: &Permission,
     field: &str,
     logical: &str,
@@ -172,8 +203,17 @@ fn chown(
         let differs = uid.is_some_and(|u| u != geteuid()) || gid.is_some_and(|g| g != getegid());
         return Ok(usize::from(differs));
     }
-    std::os::unix::fs::lchown(host, uid.map(Uid::as_raw), gid.map(Gid::as_raw))
-        .map_err(|e| InstallError::io(&e, &format!("chown {logical}")))?;
+    match target {
+        Target::File(fd) => fchown(fd.as_fd(), uid, gid),
+        Target::Link(dir, name) => fchownat(
+            dir.as_fd(),
+            *name,
+            uid,
+            gid,
+            FchownatFlags::AT_SYMLINK_NOFOLLOW,
+        ),
+    }
+    .map_err(|e| InstallError::io(&e.into(), &format!("chown {logical}")))?;
     Ok(0)
 }
 
@@ -226,19 +266,26 @@ pub(super) fn full_acl(aces: &[Ace], mode: u32) -> Vec<String> {
     all.iter().map(Ace::render).collect()
 }
 
-fn set_acl(host: &Path, perm: &Permission, field: &str, logical: &str) -> Result<(), InstallError> {
+fn set_acl(
+    fd: &OwnedFd,
+    perm: &Permission,
+    field: &str,
+    logical: &str,
+) -> Result<(), InstallError> {
     let aces: Vec<Ace> = perm
         .acls
         .iter()
         .filter_map(|a| parse_ace(a, false).ok())
         .collect();
-    let mode = fs::metadata(host)
-        .map_err(|e| InstallError::io(&e, logical))?
-        .permissions()
-        .mode();
+    let mode = fstat(fd.as_fd())
+        .map_err(|e| InstallError::io(&e.into(), logical))?
+        .st_mode;
     let acl = full_acl(&aces, mode).join(",");
     run(
-        Command::new("setfacl").arg("--set").arg(&acl).arg(host),
+        Command::new("setfacl")
+            .arg("--set")
+            .arg(&acl)
+            .arg(fd_path(fd)),
         InstallError::ACL_FAILED,
         field,
         logical,
@@ -246,12 +293,12 @@ fn set_acl(host: &Path, perm: &Permission, field: &str, logical: &str) -> Result
 }
 
 fn set_context(
-    host: &Path,
+    fd: &OwnedFd,
     context: &crate::appspec::SeLinuxContext,
     field: &str,
     logical: &str,
 ) -> Result<(), InstallError> {
-    let real = fs::canonicalize(host).map_err(|e| InstallError::io(&e, logical))?;
+    let real = std::fs::read_link(fd_path(fd)).map_err(|e| InstallError::io(&e, logical))?;
     let mut semanage = Command::new("semanage");
     semanage.args(["fcontext", "-a"]);
     if let Some(user) = &context.name {

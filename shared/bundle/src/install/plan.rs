@@ -7,7 +7,8 @@ use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
 
-use super::{InstallError, host_path};
+use super::InstallError;
+use super::beneath::{Kind, Root, link_stays_inside};
 use crate::appspec::{AppSpec, FileExistsBehavior};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -22,29 +23,29 @@ pub(super) enum Op {
     },
 }
 
-pub(super) struct Plan {
+pub(super) struct Plan<'r> {
     pub ops: Vec<Op>,
     /// Logical destination → bundle source, for every file that will be copied.
     pub copy_targets: BTreeMap<String, PathBuf>,
     /// Every directory that will be created.
     pub mkdir_targets: BTreeSet<String>,
     behavior: FileExistsBehavior,
-    dest_root: PathBuf,
+    root: &'r Root,
 }
 
-impl Plan {
+impl<'r> Plan<'r> {
     pub fn build(
         spec: &AppSpec,
         bundle_dir: &Path,
-        dest_root: &Path,
+        root: &'r Root,
         behavior: FileExistsBehavior,
-    ) -> Result<Plan, InstallError> {
+    ) -> Result<Plan<'r>, InstallError> {
         let mut plan = Plan {
             ops: Vec::new(),
             copy_targets: BTreeMap::new(),
             mkdir_targets: BTreeSet::new(),
             behavior,
-            dest_root: dest_root.to_path_buf(),
+            root,
         };
         for (i, mapping) in spec.files.iter().enumerate() {
             let source = if mapping.source.is_empty() {
@@ -81,18 +82,16 @@ impl Plan {
         Ok(plan)
     }
 
-    fn host(&self, logical: &str) -> PathBuf {
-        host_path(&self.dest_root, logical)
-    }
-
-    fn exists(&self, logical: &str) -> Option<fs::Metadata> {
-        fs::symlink_metadata(self.host(logical)).ok()
+    /// What is at `logical` now; a path that leads out of the install root is refused here,
+    /// before anything is written.
+    fn exists(&self, logical: &str) -> Result<Option<Kind>, InstallError> {
+        self.root.kind(logical)
     }
 
     fn fill_in_missing_ancestors(&mut self, dest: &str) -> Result<(), InstallError> {
         let mut missing = Vec::new();
         let mut parent = parent_of(dest);
-        while parent != "/" && self.exists(&parent).is_none() {
+        while parent != "/" && self.exists(&parent)?.is_none() {
             missing.push(parent.clone());
             parent = parent_of(&parent);
         }
@@ -103,8 +102,8 @@ impl Plan {
     }
 
     fn directory_copy(&mut self, source: &Path, dest: &str) -> Result<(), InstallError> {
-        match self.exists(dest) {
-            Some(meta) if meta.is_dir() => {}
+        match self.exists(dest)? {
+            Some(Kind::Dir) => {}
             Some(_) => {
                 return Err(InstallError::new(
                     InstallError::DESTINATION_CONFLICT,
@@ -144,7 +143,7 @@ impl Plan {
     }
 
     fn normal_copy(&mut self, source: &Path, dest: &str) -> Result<(), InstallError> {
-        let Some(existing) = self.exists(dest) else {
+        let Some(existing) = self.exists(dest)? else {
             return self.copy(source, dest, false);
         };
         match self.behavior {
@@ -154,7 +153,7 @@ impl Plan {
                     "{dest} already exists and was not installed by the previous deployment (file_exists_behavior: DISALLOW; use OVERWRITE or RETAIN to allow it)"
                 ),
             )),
-            FileExistsBehavior::Overwrite if existing.is_dir() => Err(InstallError::new(
+            FileExistsBehavior::Overwrite if existing == Kind::Dir => Err(InstallError::new(
                 InstallError::DESTINATION_CONFLICT,
                 format!("{dest} is a directory and cannot be overwritten by a file"),
             )),
@@ -208,6 +207,60 @@ impl Plan {
         }
         Ok(())
     }
+}
+
+/// Refuses a bundle symlink that `files` would install pointing outside the tree it is installed
+/// from: `sub/l -> ..` is inside the bundle, but installed from `sub` to `/` it would point out of
+/// the install root. Checked on the unpacked bundle, whatever was checked at upload.
+pub(super) fn check_bundle_links(spec: &AppSpec, bundle_dir: &Path) -> Result<(), InstallError> {
+    for (i, mapping) in spec.files.iter().enumerate() {
+        let source = bundle_dir.join(&mapping.source);
+        let Ok(meta) = fs::symlink_metadata(&source) else {
+            continue; // Plan::build reports the missing source.
+        };
+        if meta.is_dir() {
+            check_links_under(&source, &source, i)?;
+        } else if meta.file_type().is_symlink() {
+            let name = source.file_name().map(PathBuf::from).unwrap_or_default();
+            check_link(&source, &name, i)?;
+        }
+    }
+    Ok(())
+}
+
+fn check_links_under(tree: &Path, dir: &Path, i: usize) -> Result<(), InstallError> {
+    let entries =
+        fs::read_dir(dir).map_err(|e| InstallError::io(&e, &dir.display().to_string()))?;
+    for entry in entries {
+        let entry = entry.map_err(|e| InstallError::io(&e, &dir.display().to_string()))?;
+        let path = entry.path();
+        let kind = entry
+            .file_type()
+            .map_err(|e| InstallError::io(&e, &path.display().to_string()))?;
+        if kind.is_dir() {
+            check_links_under(tree, &path, i)?;
+        } else if kind.is_symlink() {
+            let rel = path.strip_prefix(tree).unwrap_or(&path).to_path_buf();
+            check_link(&path, &rel, i)?;
+        }
+    }
+    Ok(())
+}
+
+fn check_link(link: &Path, rel: &Path, i: usize) -> Result<(), InstallError> {
+    let target =
+        fs::read_link(link).map_err(|e| InstallError::io(&e, &link.display().to_string()))?;
+    if link_stays_inside(rel, &target) {
+        return Ok(());
+    }
+    Err(InstallError::new(
+        InstallError::PATH_ESCAPES_ROOT,
+        format!(
+            "files[{i}]: the symlink {} -> {} points outside the tree it is installed from",
+            rel.display(),
+            target.display()
+        ),
+    ))
 }
 
 /// `/a/b` + `c` → `/a/b/c` (`/` + `c` → `/c`).

@@ -40,6 +40,33 @@ async fn timeout_terminates_the_whole_process_group() {
 }
 
 #[tokio::test]
+async fn timeout_kills_a_child_that_left_the_group_when_cgroups_are_available() {
+    let bundle = Bundle::new();
+    let script = bundle.script(
+        "escape.sh",
+        "#!/bin/bash\nsetsid sleep 1000 &\necho $! > children\necho started\nsleep 1000\n",
+    );
+    let mut inv = bundle.invocation(script);
+    inv.timeout = Duration::from_secs(1);
+    inv.kill_grace = Duration::from_secs(1);
+    let contained = super::super::cgroup::HookCgroup::create().is_some();
+
+    let outcome = run_hook(&inv).await;
+
+    assert_eq!(outcome.status, HookStatus::TimedOut, "{outcome:?}");
+    let escaped = bundle.pids("children")[0];
+    if contained {
+        wait_for("the setsid child to die", Duration::from_secs(5), || {
+            !is_running(escaped)
+        })
+        .await;
+    } else {
+        eprintln!("no writable cgroup v2 here: the setsid child is out of reach");
+        let _ = nix::sys::signal::kill(escaped, Signal::SIGKILL);
+    }
+}
+
+#[tokio::test]
 async fn group_ignoring_sigterm_is_killed_after_grace() {
     let bundle = Bundle::new();
     // The ignored disposition is inherited by the sleeps too.

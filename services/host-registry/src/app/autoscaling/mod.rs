@@ -75,6 +75,31 @@ fn hosts_of_instance(c: &mut AnyConnection, instance: &str) -> Result<Vec<HostRo
     Ok(out)
 }
 
+/// The instance id a host is bound to is set once, at enrollment, and names one live host per
+/// team: a second host of the team claiming it is refused (409 `instance_id_taken`), so an
+/// autoscaling action reaches the host that enrolled on that instance, not whichever claimed it.
+pub fn check_instance_claim(
+    c: &mut AnyConnection,
+    team: &str,
+    tags: &std::collections::BTreeMap<String, String>,
+) -> Result<(), ApiError> {
+    let Some(instance) = tags.get(INSTANCE_TAG) else {
+        return Ok(());
+    };
+    if hosts_of_instance(c, instance)?
+        .iter()
+        .any(|h| h.team == team)
+    {
+        return Err(ApiError::conflict(
+            "instance_id_taken",
+            format!(
+                "another live host of this team is bound to {INSTANCE_TAG} {instance}; deregister it first"
+            ),
+        ));
+    }
+    Ok(())
+}
+
 /// Records the answer to an action (once) and tells history.
 pub fn complete_action(
     c: &mut AnyConnection,
@@ -212,7 +237,13 @@ fn record(
     }
     let at = now();
     let timeout = ev.heartbeat_timeout_secs.unwrap_or(default_timeout);
-    let hosts = hosts_of_instance(c, &ev.instance_id)?;
+    let mut hosts = hosts_of_instance(c, &ev.instance_id)?;
+    // One host per team is bound to an instance id; hosts of several teams naming the same
+    // instance cannot all be it, and none is trusted with the action.
+    if hosts.iter().any(|h| h.team != hosts[0].team) {
+        tracing::warn!(instance_id = %ev.instance_id, "hosts of several teams claim this instance id; the action is left to its default");
+        hosts.clear();
+    }
     let host = hosts.first();
     let row = ActionRow {
         id: Uuid::now_v7().to_string(),
