@@ -469,7 +469,7 @@ async fn install_writes_only_under_the_directories_the_host_allows() {
 }
 
 /// A zip as Windows tools make it: no Unix modes at all (made by Python's zipfile with
-/// `create_system = 0`), scripts without a `#!` line.
+/// `create_system = 0`).
 fn windows_zip(out: &Path, files: &[(&str, &str)]) {
     let mut script = String::from(
         "import sys, zipfile\nz = zipfile.ZipFile(sys.argv[1], 'w', zipfile.ZIP_DEFLATED)\n",
@@ -490,7 +490,8 @@ fn windows_zip(out: &Path, files: &[(&str, &str)]) {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_windows_made_zip_with_no_modes_and_scripts_without_shebang_deploys_like_codedeploy() {
+async fn a_windows_made_zip_of_a_folder_with_no_modes_and_scripts_without_shebang_deploys_like_codedeploy()
+ {
     let p = TestPlatform::start().await.expect("platform");
     let token = p.enrollment_token().await.unwrap();
     let agent = AgentProcess::start(Path::new(BIN), &options(&p, &token)).unwrap();
@@ -502,14 +503,15 @@ async fn a_windows_made_zip_with_no_modes_and_scripts_without_shebang_deploys_li
     windows_zip(
         &archive,
         &[
+            // `zip -r shop.zip shop-1.0/`: everything under one folder, the appspec in it.
             (
-                "appspec.yml",
+                "shop-1.0/appspec.yml",
                 "version: 0.0\nos: linux\nfiles:\n  - source: site\n    destination: /opt/site\nhooks:\n  AfterInstall:\n    - location: scripts/after.sh\n",
             ),
-            ("site/index.html", "hello\n"),
+            ("shop-1.0/site/index.html", "hello\n"),
             // No #!: run by /bin/sh, as execvp (and CodeDeploy's agent) would.
             (
-                "scripts/after.sh",
+                "shop-1.0/scripts/after.sh",
                 "echo \"from sh: $LIFECYCLE_EVENT\" > \"$LIFTOFF_INSTALL_ROOT/after-ran\"\n",
             ),
         ],

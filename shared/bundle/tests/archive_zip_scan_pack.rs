@@ -180,7 +180,19 @@ fn upload_scan_reads_the_root_appspec_of_any_format() {
 
 #[test]
 fn upload_scan_reports_missing_and_invalid_appspecs() {
-    let err = scan(&tar_gz(&[file("myapp/appspec.yml", APPSPEC)])).unwrap_err();
+    // Two folders deep, or one folder beside other root entries: not a bundle root.
+    let err = scan(&tar_gz(&[file("myapp/v1/appspec.yml", APPSPEC)])).unwrap_err();
+    assert_eq!(err.code, Code::AppSpecMissing);
+    assert!(
+        err.message.contains("myapp/v1/appspec.yml"),
+        "{}",
+        err.message
+    );
+    let err = scan(&tar_gz(&[
+        file("myapp/appspec.yml", APPSPEC),
+        file("README", b"read me\n"),
+    ]))
+    .unwrap_err();
     assert_eq!(err.code, Code::AppSpecMissing);
     assert!(err.message.contains("myapp/appspec.yml"), "{}", err.message);
     let err = scan(&tar_gz(&[file(
@@ -326,4 +338,45 @@ fn sha256_helpers_agree() {
     let expected = "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad";
     assert_eq!(liftoff_bundle::sha256_bytes(b"abc"), expected);
     assert_eq!(liftoff_bundle::sha256_file(&path).unwrap(), expected);
+}
+
+#[test]
+fn one_folder_holding_the_whole_bundle_is_its_root_like_codedeploy_reads_it() {
+    // What `zip -r app.zip app/` makes: every entry under `app/`, the appspec inside it.
+    let members = || {
+        vec![
+            ZipMember::Dir("app/"),
+            ZipMember::File("app/appspec.yml", APPSPEC, 0o644),
+            ZipMember::File("app/scripts/after.sh", b"#!/bin/sh\n", 0o755),
+            ZipMember::File("app/app/app", b"same name, one level down\n", 0o644),
+        ]
+    };
+    let spec = scan(&zip_bytes(&members())).unwrap();
+    assert_eq!(
+        spec.hooks_for(LifecycleEvent::AfterInstall)[0].location,
+        "scripts/after.sh"
+    );
+    let fx = Fixture::new();
+    fx.unpack(&zip_bytes(&members())).unwrap();
+    let mut top: Vec<String> = fs::read_dir(&fx.dest)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().to_string())
+        .collect();
+    top.sort();
+    assert_eq!(
+        top,
+        ["app", "appspec.yml", "scripts"],
+        "the folder's contents moved up"
+    );
+    assert_eq!(
+        fs::read(fx.dest.join("app/app")).unwrap(),
+        b"same name, one level down\n"
+    );
+    // The same as a tarball.
+    let spec = scan(&tar_gz(&[
+        file("shop-1.0/appspec.yml", APPSPEC),
+        file_mode("shop-1.0/scripts/after.sh", b"#!/bin/sh\n", 0o755),
+    ]))
+    .unwrap();
+    assert_eq!(spec.hooks_for(LifecycleEvent::AfterInstall).len(), 1);
 }

@@ -179,6 +179,11 @@ pub(crate) struct Scanner {
     pub appspecs: HashMap<String, FoundAppSpec>,
     /// An appspec found below the root, for a helpful "missing" message.
     pub nested_appspec: Option<String>,
+    /// The first path component of every entry: one folder holding everything (what
+    /// `zip -r app.zip app/` makes) is read as the bundle root when the appspec is inside it.
+    pub top_levels: std::collections::BTreeSet<String>,
+    /// Appspecs one folder below the root, by path (`app/appspec.yml`).
+    pub folder_appspecs: HashMap<String, FoundAppSpec>,
 }
 
 impl Scanner {
@@ -188,6 +193,8 @@ impl Scanner {
             guard,
             appspecs: HashMap::new(),
             nested_appspec: None,
+            top_levels: std::collections::BTreeSet::new(),
+            folder_appspecs: HashMap::new(),
         }
     }
 }
@@ -202,12 +209,23 @@ impl EntryVisitor for Scanner {
             self.tracker.add_bytes(head.size)?;
         }
         let rel = admitted.rel;
+        let first = rel.split('/').next().unwrap_or_default().to_string();
+        // A file at the root is a top level of its own; a folder is one whatever it holds.
+        self.top_levels
+            .insert(if rel.contains('/') || head.kind == EntryKind::Dir {
+                format!("{first}/")
+            } else {
+                first
+            });
+        let in_one_folder = rel.matches('/').count() == 1;
         if !APPSPEC_FILE_NAMES.contains(&rel.as_str()) {
             let leaf = rel.rsplit('/').next().unwrap_or_default();
             if APPSPEC_FILE_NAMES.contains(&leaf) && self.nested_appspec.is_none() {
-                self.nested_appspec = Some(rel);
+                self.nested_appspec = Some(rel.clone());
             }
-            return Ok(());
+            if !(APPSPEC_FILE_NAMES.contains(&leaf) && in_one_folder) {
+                return Ok(());
+            }
         }
         let found = match head.kind {
             EntryKind::File if head.size > MAX_APPSPEC_BYTES => FoundAppSpec::Unusable(format!(
@@ -223,13 +241,18 @@ impl EntryVisitor for Scanner {
             }
             EntryKind::Dir => {
                 self.appspecs.remove(&rel);
+                self.folder_appspecs.remove(&rel);
                 return Ok(());
             }
             _ => FoundAppSpec::Unusable(format!(
                 "{rel} is a link; the appspec must be a regular file"
             )),
         };
-        self.appspecs.insert(rel, found);
+        if in_one_folder {
+            self.folder_appspecs.insert(rel, found);
+        } else {
+            self.appspecs.insert(rel, found);
+        }
         Ok(())
     }
 }

@@ -199,7 +199,32 @@ fn unpack_verified(
     let mut writer = DiskWriter::new(Tracker::new(*limits, archive_len), dest, guard.clone());
     walk_format(file, format, archive_len, limits, &guard, &mut writer)?;
     writer.tracker.finish()?;
+    hoist_single_folder(dest).map_err(|e| io_error(&e, dest))?;
     Ok(writer.tracker.report)
+}
+
+/// A bundle whose entries all sit in one folder with the appspec inside it (`zip -r app.zip
+/// app/`): the folder's contents move up to `dest`, so the folder is the bundle root, as
+/// CodeDeploy's agent reads such a zip. Anything else is left as it is.
+fn hoist_single_folder(dest: &Path) -> io::Result<()> {
+    if find_appspec(dest).is_some() {
+        return Ok(());
+    }
+    let entries = fs::read_dir(dest)?.collect::<Result<Vec<_>, _>>()?;
+    let [only] = entries.as_slice() else {
+        return Ok(());
+    };
+    // Not through a link: the folder itself, as unpacked.
+    if !only.file_type()?.is_dir() || find_appspec(&only.path()).is_none() {
+        return Ok(());
+    }
+    let staging = dest.join(format!(".liftoff-folder-{}", std::process::id()));
+    fs::rename(only.path(), &staging)?;
+    for child in fs::read_dir(&staging)? {
+        let child = child?;
+        fs::rename(child.path(), dest.join(child.file_name()))?;
+    }
+    fs::remove_dir(&staging)
 }
 
 fn walk_format(
@@ -345,10 +370,25 @@ pub fn read_appspec_from_archive(archive: &Path) -> Result<AppSpec, BundleError>
     walk_format(file, format, archive_len, &limits, &guard, &mut scanner)?;
     scanner.tracker.finish()?;
 
-    let Some((name, found)) = APPSPEC_FILE_NAMES
+    // Everything under one folder with the appspec in it: that folder is the bundle root, as
+    // CodeDeploy's agent reads it (and as `unpack` lays it out).
+    let single_folder = match scanner.top_levels.iter().collect::<Vec<_>>().as_slice() {
+        [only] if only.ends_with('/') => Some(only.to_string()),
+        _ => None,
+    };
+    let root_appspec = APPSPEC_FILE_NAMES
         .iter()
-        .find_map(|name| scanner.appspecs.remove(*name).map(|f| (*name, f)))
-    else {
+        .find_map(|name| scanner.appspecs.remove(*name).map(|f| (*name, f)));
+    let folder_appspec = || {
+        let folder = single_folder.as_deref()?;
+        APPSPEC_FILE_NAMES.iter().find_map(|name| {
+            scanner
+                .folder_appspecs
+                .remove(&format!("{folder}{name}"))
+                .map(|f| (*name, f))
+        })
+    };
+    let Some((name, found)) = root_appspec.or_else(folder_appspec) else {
         let hint = scanner
             .nested_appspec
             .map(|n| format!("; found `{n}`, but the appspec must be at the archive root, not inside a directory"))
