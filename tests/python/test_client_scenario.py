@@ -99,7 +99,7 @@ def test_deploys_a_revision_to_two_agents_through_the_generated_client(control_p
     # Deploy with an Idempotency-Key: the same request again answers the same deployment.
     key = str(uuid.uuid4())
     request = CreateDeployment(application="shop", deployment_group="web",
-                               revision=str(revision.revision_id))
+                               revision=revision.revision_id)
     first = create_deployment.sync_detailed(client=client, body=request, idempotency_key=key)
     again = create_deployment.sync_detailed(client=client, body=request, idempotency_key=key)
     assert first.status_code == 201, first.content

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import Any, TypeVar, cast
+from uuid import UUID
 
 from attrs import define as _attrs_define
 
@@ -16,14 +17,14 @@ class CreateDeployment:
     Attributes:
         application (str):
         deployment_group (str):
-        revision (str): Revision id (UUID) as returned by a revision push.
+        revision (UUID): Revision id (UUID) as returned by a revision push.
         config (None | str | Unset): Deployment configuration for this deployment (default: the group's).
         description (None | str | Unset):
     """
 
     application: str
     deployment_group: str
-    revision: str
+    revision: UUID
     config: None | str | Unset = UNSET
     description: None | str | Unset = UNSET
 
@@ -32,7 +33,7 @@ class CreateDeployment:
 
         deployment_group = self.deployment_group
 
-        revision = self.revision
+        revision = str(self.revision)
 
         config: None | str | Unset
         if isinstance(self.config, Unset):
@@ -69,7 +70,7 @@ class CreateDeployment:
 
         deployment_group = d.pop("deployment_group")
 
-        revision = d.pop("revision")
+        revision = UUID(d.pop("revision"))
 
         def _parse_config(data: object) -> None | str | Unset:
             if data is None:
