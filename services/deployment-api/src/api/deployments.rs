@@ -232,11 +232,20 @@ pub async fn retry_failed_hosts(
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
     let team = caller.team(Role::Deployer)?.to_string();
+    // No body, `null` and `{}` all mean every failed host (the schema allows each).
     let req: RetryFailedHosts = if body.iter().all(u8::is_ascii_whitespace) {
         RetryFailedHosts::default()
     } else {
-        serde_json::from_slice(&body)
-            .map_err(|e| ApiError::bad_request("invalid_json", e.to_string()))?
+        serde_json::from_slice::<Option<RetryFailedHosts>>(&body)
+            .map_err(|e| {
+                let code = if e.is_data() {
+                    "invalid_request"
+                } else {
+                    "invalid_json"
+                };
+                ApiError::bad_request(code, e.to_string())
+            })?
+            .unwrap_or_default()
     };
     let d = app::operations::control(
         &state,
