@@ -62,7 +62,9 @@ pub async fn create_deployment(
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct ListQuery {
+    #[param(pattern = "^[a-z0-9][a-z0-9-]{0,62}$")]
     application: Option<String>,
+    #[param(pattern = "^[a-z0-9][a-z0-9-]{0,62}$")]
     deployment_group: Option<String>,
     status: Option<DeploymentStatus>,
     /// Why the deployments exist: `user`, `rollback`, `scale_out`, `promotion`.
@@ -72,6 +74,7 @@ pub struct ListQuery {
     /// Created before (RFC 3339).
     created_before: Option<chrono::DateTime<chrono::Utc>>,
     /// 1 to 200, default 50.
+    #[param(minimum = 1, maximum = 200)]
     limit: Option<i64>,
     cursor: Option<String>,
 }

@@ -1,3 +1,4 @@
+import datetime
 from http import HTTPStatus
 from typing import Any
 from uuid import UUID
@@ -20,8 +21,8 @@ def _get_kwargs(
     deployment_id: UUID | Unset = UNSET,
     revision_id: UUID | Unset = UNSET,
     host_id: UUID | Unset = UNSET,
-    since: str | Unset = UNSET,
-    until: str | Unset = UNSET,
+    since: datetime.datetime | Unset = UNSET,
+    until: datetime.datetime | Unset = UNSET,
     order: str | Unset = UNSET,
     limit: int | Unset = UNSET,
     cursor: str | Unset = UNSET,
@@ -52,9 +53,15 @@ def _get_kwargs(
         json_host_id = str(host_id)
     params["host_id"] = json_host_id
 
-    params["since"] = since
+    json_since: str | Unset = UNSET
+    if not isinstance(since, Unset):
+        json_since = since.isoformat()
+    params["since"] = json_since
 
-    params["until"] = until
+    json_until: str | Unset = UNSET
+    if not isinstance(until, Unset):
+        json_until = until.isoformat()
+    params["until"] = json_until
 
     params["order"] = order
 
@@ -121,8 +128,8 @@ def sync_detailed(
     deployment_id: UUID | Unset = UNSET,
     revision_id: UUID | Unset = UNSET,
     host_id: UUID | Unset = UNSET,
-    since: str | Unset = UNSET,
-    until: str | Unset = UNSET,
+    since: datetime.datetime | Unset = UNSET,
+    until: datetime.datetime | Unset = UNSET,
     order: str | Unset = UNSET,
     limit: int | Unset = UNSET,
     cursor: str | Unset = UNSET,
@@ -137,8 +144,8 @@ def sync_detailed(
         deployment_id (UUID | Unset):
         revision_id (UUID | Unset):
         host_id (UUID | Unset):
-        since (str | Unset):
-        until (str | Unset):
+        since (datetime.datetime | Unset):
+        until (datetime.datetime | Unset):
         order (str | Unset):
         limit (int | Unset):
         cursor (str | Unset):
@@ -183,8 +190,8 @@ def sync(
     deployment_id: UUID | Unset = UNSET,
     revision_id: UUID | Unset = UNSET,
     host_id: UUID | Unset = UNSET,
-    since: str | Unset = UNSET,
-    until: str | Unset = UNSET,
+    since: datetime.datetime | Unset = UNSET,
+    until: datetime.datetime | Unset = UNSET,
     order: str | Unset = UNSET,
     limit: int | Unset = UNSET,
     cursor: str | Unset = UNSET,
@@ -199,8 +206,8 @@ def sync(
         deployment_id (UUID | Unset):
         revision_id (UUID | Unset):
         host_id (UUID | Unset):
-        since (str | Unset):
-        until (str | Unset):
+        since (datetime.datetime | Unset):
+        until (datetime.datetime | Unset):
         order (str | Unset):
         limit (int | Unset):
         cursor (str | Unset):
@@ -240,8 +247,8 @@ async def asyncio_detailed(
     deployment_id: UUID | Unset = UNSET,
     revision_id: UUID | Unset = UNSET,
     host_id: UUID | Unset = UNSET,
-    since: str | Unset = UNSET,
-    until: str | Unset = UNSET,
+    since: datetime.datetime | Unset = UNSET,
+    until: datetime.datetime | Unset = UNSET,
     order: str | Unset = UNSET,
     limit: int | Unset = UNSET,
     cursor: str | Unset = UNSET,
@@ -256,8 +263,8 @@ async def asyncio_detailed(
         deployment_id (UUID | Unset):
         revision_id (UUID | Unset):
         host_id (UUID | Unset):
-        since (str | Unset):
-        until (str | Unset):
+        since (datetime.datetime | Unset):
+        until (datetime.datetime | Unset):
         order (str | Unset):
         limit (int | Unset):
         cursor (str | Unset):
@@ -300,8 +307,8 @@ async def asyncio(
     deployment_id: UUID | Unset = UNSET,
     revision_id: UUID | Unset = UNSET,
     host_id: UUID | Unset = UNSET,
-    since: str | Unset = UNSET,
-    until: str | Unset = UNSET,
+    since: datetime.datetime | Unset = UNSET,
+    until: datetime.datetime | Unset = UNSET,
     order: str | Unset = UNSET,
     limit: int | Unset = UNSET,
     cursor: str | Unset = UNSET,
@@ -316,8 +323,8 @@ async def asyncio(
         deployment_id (UUID | Unset):
         revision_id (UUID | Unset):
         host_id (UUID | Unset):
-        since (str | Unset):
-        until (str | Unset):
+        since (datetime.datetime | Unset):
+        until (datetime.datetime | Unset):
         order (str | Unset):
         limit (int | Unset):
         cursor (str | Unset):

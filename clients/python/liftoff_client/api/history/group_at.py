@@ -1,3 +1,4 @@
+import datetime
 from http import HTTPStatus
 from typing import Any
 from urllib.parse import quote
@@ -15,7 +16,7 @@ def _get_kwargs(
     group: str,
     *,
     application: str,
-    at: str,
+    at: datetime.datetime,
     limit: int | Unset = UNSET,
     cursor: str | Unset = UNSET,
 ) -> dict[str, Any]:
@@ -24,7 +25,8 @@ def _get_kwargs(
 
     params["application"] = application
 
-    params["at"] = at
+    json_at = at.isoformat()
+    params["at"] = json_at
 
     params["limit"] = limit
 
@@ -93,7 +95,7 @@ def sync_detailed(
     *,
     client: AuthenticatedClient,
     application: str,
-    at: str,
+    at: datetime.datetime,
     limit: int | Unset = UNSET,
     cursor: str | Unset = UNSET,
 ) -> Response[ErrorBody | GroupAtTime]:
@@ -104,7 +106,7 @@ def sync_detailed(
     Args:
         group (str):
         application (str):
-        at (str):
+        at (datetime.datetime):
         limit (int | Unset):
         cursor (str | Unset):
 
@@ -136,7 +138,7 @@ def sync(
     *,
     client: AuthenticatedClient,
     application: str,
-    at: str,
+    at: datetime.datetime,
     limit: int | Unset = UNSET,
     cursor: str | Unset = UNSET,
 ) -> ErrorBody | GroupAtTime | None:
@@ -147,7 +149,7 @@ def sync(
     Args:
         group (str):
         application (str):
-        at (str):
+        at (datetime.datetime):
         limit (int | Unset):
         cursor (str | Unset):
 
@@ -174,7 +176,7 @@ async def asyncio_detailed(
     *,
     client: AuthenticatedClient,
     application: str,
-    at: str,
+    at: datetime.datetime,
     limit: int | Unset = UNSET,
     cursor: str | Unset = UNSET,
 ) -> Response[ErrorBody | GroupAtTime]:
@@ -185,7 +187,7 @@ async def asyncio_detailed(
     Args:
         group (str):
         application (str):
-        at (str):
+        at (datetime.datetime):
         limit (int | Unset):
         cursor (str | Unset):
 
@@ -215,7 +217,7 @@ async def asyncio(
     *,
     client: AuthenticatedClient,
     application: str,
-    at: str,
+    at: datetime.datetime,
     limit: int | Unset = UNSET,
     cursor: str | Unset = UNSET,
 ) -> ErrorBody | GroupAtTime | None:
@@ -226,7 +228,7 @@ async def asyncio(
     Args:
         group (str):
         application (str):
-        at (str):
+        at (datetime.datetime):
         limit (int | Unset):
         cursor (str | Unset):
 

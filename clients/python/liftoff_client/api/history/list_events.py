@@ -1,3 +1,4 @@
+import datetime
 from http import HTTPStatus
 from typing import Any
 from uuid import UUID
@@ -21,8 +22,8 @@ def _get_kwargs(
     event_type: str | Unset = UNSET,
     source: str | Unset = UNSET,
     actor: str | Unset = UNSET,
-    since: str | Unset = UNSET,
-    until: str | Unset = UNSET,
+    since: datetime.datetime | Unset = UNSET,
+    until: datetime.datetime | Unset = UNSET,
     order: str | Unset = UNSET,
     limit: int | Unset = UNSET,
     cursor: str | Unset = UNSET,
@@ -55,9 +56,15 @@ def _get_kwargs(
 
     params["actor"] = actor
 
-    params["since"] = since
+    json_since: str | Unset = UNSET
+    if not isinstance(since, Unset):
+        json_since = since.isoformat()
+    params["since"] = json_since
 
-    params["until"] = until
+    json_until: str | Unset = UNSET
+    if not isinstance(until, Unset):
+        json_until = until.isoformat()
+    params["until"] = json_until
 
     params["order"] = order
 
@@ -125,8 +132,8 @@ def sync_detailed(
     event_type: str | Unset = UNSET,
     source: str | Unset = UNSET,
     actor: str | Unset = UNSET,
-    since: str | Unset = UNSET,
-    until: str | Unset = UNSET,
+    since: datetime.datetime | Unset = UNSET,
+    until: datetime.datetime | Unset = UNSET,
     order: str | Unset = UNSET,
     limit: int | Unset = UNSET,
     cursor: str | Unset = UNSET,
@@ -144,8 +151,8 @@ def sync_detailed(
         event_type (str | Unset):
         source (str | Unset):
         actor (str | Unset):
-        since (str | Unset):
-        until (str | Unset):
+        since (datetime.datetime | Unset):
+        until (datetime.datetime | Unset):
         order (str | Unset):
         limit (int | Unset):
         cursor (str | Unset):
@@ -192,8 +199,8 @@ def sync(
     event_type: str | Unset = UNSET,
     source: str | Unset = UNSET,
     actor: str | Unset = UNSET,
-    since: str | Unset = UNSET,
-    until: str | Unset = UNSET,
+    since: datetime.datetime | Unset = UNSET,
+    until: datetime.datetime | Unset = UNSET,
     order: str | Unset = UNSET,
     limit: int | Unset = UNSET,
     cursor: str | Unset = UNSET,
@@ -211,8 +218,8 @@ def sync(
         event_type (str | Unset):
         source (str | Unset):
         actor (str | Unset):
-        since (str | Unset):
-        until (str | Unset):
+        since (datetime.datetime | Unset):
+        until (datetime.datetime | Unset):
         order (str | Unset):
         limit (int | Unset):
         cursor (str | Unset):
@@ -254,8 +261,8 @@ async def asyncio_detailed(
     event_type: str | Unset = UNSET,
     source: str | Unset = UNSET,
     actor: str | Unset = UNSET,
-    since: str | Unset = UNSET,
-    until: str | Unset = UNSET,
+    since: datetime.datetime | Unset = UNSET,
+    until: datetime.datetime | Unset = UNSET,
     order: str | Unset = UNSET,
     limit: int | Unset = UNSET,
     cursor: str | Unset = UNSET,
@@ -273,8 +280,8 @@ async def asyncio_detailed(
         event_type (str | Unset):
         source (str | Unset):
         actor (str | Unset):
-        since (str | Unset):
-        until (str | Unset):
+        since (datetime.datetime | Unset):
+        until (datetime.datetime | Unset):
         order (str | Unset):
         limit (int | Unset):
         cursor (str | Unset):
@@ -319,8 +326,8 @@ async def asyncio(
     event_type: str | Unset = UNSET,
     source: str | Unset = UNSET,
     actor: str | Unset = UNSET,
-    since: str | Unset = UNSET,
-    until: str | Unset = UNSET,
+    since: datetime.datetime | Unset = UNSET,
+    until: datetime.datetime | Unset = UNSET,
     order: str | Unset = UNSET,
     limit: int | Unset = UNSET,
     cursor: str | Unset = UNSET,
@@ -338,8 +345,8 @@ async def asyncio(
         event_type (str | Unset):
         source (str | Unset):
         actor (str | Unset):
-        since (str | Unset):
-        until (str | Unset):
+        since (datetime.datetime | Unset):
+        until (datetime.datetime | Unset):
         order (str | Unset):
         limit (int | Unset):
         cursor (str | Unset):
