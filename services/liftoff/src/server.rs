@@ -103,14 +103,13 @@ pub async fn agent(args: liftoff_agent::cli::AgentArgs) -> anyhow::Result<ExitCo
 
 /// The generated document, as committed (pretty JSON, trailing newline).
 pub fn openapi_text(name: &str) -> anyhow::Result<String> {
-    let doc =
-        liftoff_platform::openapi(name).ok_or_else(|| anyhow::anyhow!("unknown service {name}"))?;
-    Ok(format!("{}\n", doc.to_pretty_json()?))
+    let doc = liftoff_platform::document(name)?;
+    Ok(format!("{}\n", serde_json::to_string_pretty(&doc)?))
 }
 
 pub fn openapi(out: &Path, check: bool) -> anyhow::Result<ExitCode> {
     let mut drift = Vec::new();
-    for name in liftoff_platform::SERVICES {
+    for name in liftoff_platform::DOCUMENTS {
         let path = out.join(format!("{name}.json"));
         let text = openapi_text(name)?;
         if check {

@@ -307,9 +307,9 @@ pub fn query_pairs(req: &HttpRequest) -> Result<Vec<(String, String)>, ApiError>
         .map_err(|e| ApiError::bad_request("invalid_query", format!("malformed query: {e}")))
 }
 
-/// Serves a service's OpenAPI document.
+/// Serves a service's OpenAPI document, completed with the shared conventions.
 pub fn openapi_json(doc: utoipa::openapi::OpenApi) -> HttpResponse {
-    HttpResponse::Ok().json(doc)
+    HttpResponse::Ok().json(crate::contract::finished(&doc))
 }
 
 #[cfg(test)]

@@ -15,10 +15,31 @@ use liftoff_kit::{Authority, Db, DbUrl, PeerUrls, Peers, ServiceApp};
 use tokio::task::JoinHandle;
 
 pub mod access;
+mod contract;
 
 pub use access::AuthSettings;
+pub use contract::merged_openapi;
 
 pub const SERVICES: [&str; 4] = ["deployment-api", "scheduler", "host-registry", "history"];
+
+/// The committed contracts (`openapi/<name>.json`): each service's, and `liftoff`, the merged
+/// document of `liftoff up`.
+pub const DOCUMENTS: [&str; 5] = [
+    "deployment-api",
+    "scheduler",
+    "host-registry",
+    "history",
+    "liftoff",
+];
+
+/// A committed contract by name (see [`DOCUMENTS`]).
+pub fn document(name: &str) -> anyhow::Result<serde_json::Value> {
+    if name == "liftoff" {
+        return merged_openapi(&SERVICES);
+    }
+    let doc = openapi(name).ok_or_else(|| anyhow::anyhow!("unknown document {name}"))?;
+    Ok(liftoff_kit::contract::finished(&doc))
+}
 
 /// Settings of every service, with defaults a production operator would pick.
 #[derive(Debug, Clone, Default)]
@@ -161,11 +182,16 @@ pub fn openapi(name: &str) -> Option<utoipa::openapi::OpenApi> {
     })
 }
 
+/// `/openapi.json`: one document for everything this process serves.
+async fn served_document(doc: web::Data<serde_json::Value>) -> actix_web::HttpResponse {
+    actix_web::HttpResponse::Ok().json(doc.get_ref())
+}
+
 /// Every route `services` serve with its methods, for the 405 answer to a wrong method.
 pub fn route_methods(services: &[Arc<dyn ServiceApp>]) -> liftoff_kit::web::RouteMethods {
     use actix_web::http::Method;
     let mut routes = liftoff_kit::web::RouteMethods::default();
-    for path in ["/healthz", "/readyz", "/metrics"] {
+    for path in ["/healthz", "/readyz", "/metrics", "/openapi.json"] {
         routes.add(path, Method::GET);
     }
     for s in services {
@@ -198,6 +224,8 @@ pub fn serve(
         .map(|feed| access::follow_revocations(authority.clone(), feed, every));
     let for_running = authority.clone();
     let routes = web::Data::new(route_methods(&services));
+    let names: Vec<&str> = services.iter().map(|s| s.name()).collect();
+    let document = web::Data::new(merged_openapi(&names)?);
     let authority = web::Data::new(authority);
     let admission = web::Data::new(access::admission(settings));
     let for_server = services.clone();
@@ -211,6 +239,8 @@ pub fn serve(
             .app_data(authority.clone())
             .app_data(admission.clone())
             .app_data(routes.clone())
+            .app_data(document.clone())
+            .route("/openapi.json", web::get().to(served_document))
             .configure(liftoff_kit::web::configure_extractors)
             .configure(move |cfg| liftoff_kit::web::configure_operations(cfg, readiness))
             .configure(move |cfg| {

@@ -14,6 +14,7 @@ use crate::scheduler::{HostOverview, RolloutHost};
 #[serde(deny_unknown_fields)]
 pub struct CreateApplication {
     /// `[a-z0-9][a-z0-9-]{0,62}`, unique within the team.
+    #[schema(pattern = "^[a-z0-9][a-z0-9-]{0,62}$")]
     pub name: String,
     #[serde(default)]
     pub description: Option<String>,
@@ -124,17 +125,20 @@ impl ConcurrencyPolicy {
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateDeploymentGroup {
+    #[schema(pattern = "^[a-z0-9][a-z0-9-]{0,62}$")]
     pub name: String,
     /// Tag selector: a host is in the group when, for every key, its tag has one of the values.
     pub selector: BTreeMap<String, Vec<String>>,
     /// Deployment configuration name; defaults to `AllAtOnce`.
     #[serde(default)]
+    #[schema(pattern = "^([a-z0-9][a-z0-9-]{0,62}|AllAtOnce|HalfAtATime|OneAtATime)$")]
     pub deployment_config: Option<String>,
     #[serde(default)]
     pub auto_rollback: Option<bool>,
     #[serde(default)]
     pub concurrency_policy: Option<ConcurrencyPolicy>,
     #[serde(default)]
+    #[schema(pattern = "^[a-z0-9][a-z0-9-]{0,62}$")]
     pub stage: Option<String>,
 }
 
@@ -251,6 +255,7 @@ pub struct DeploymentConfig {
 #[serde(deny_unknown_fields)]
 pub struct CreateDeploymentConfig {
     /// `[a-z0-9][a-z0-9-]{0,62}`, unique within the team (built-in names cannot be taken).
+    #[schema(pattern = "^[a-z0-9][a-z0-9-]{0,62}$")]
     pub name: String,
     /// `HOST_COUNT` (0 or more hosts) or `FLEET_PERCENT` (0 to 99).
     pub minimum_healthy: MinimumHealthy,
@@ -273,12 +278,16 @@ pub struct DeploymentConfigList {
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateDeployment {
+    #[schema(pattern = "^[a-z0-9][a-z0-9-]{0,62}$")]
     pub application: String,
+    #[schema(pattern = "^[a-z0-9][a-z0-9-]{0,62}$")]
     pub deployment_group: String,
     /// Revision id (UUID) as returned by a revision push.
+    #[schema(format = Uuid)]
     pub revision: String,
     /// Deployment configuration for this deployment (default: the group's).
     #[serde(default)]
+    #[schema(pattern = "^([a-z0-9][a-z0-9-]{0,62}|AllAtOnce|HalfAtATime|OneAtATime)$")]
     pub config: Option<String>,
     #[serde(default)]
     pub description: Option<String>,
@@ -487,10 +496,13 @@ pub struct StageList {
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Promote {
+    #[schema(pattern = "^[a-z0-9][a-z0-9-]{0,62}$")]
     pub from: String,
+    #[schema(pattern = "^[a-z0-9][a-z0-9-]{0,62}$")]
     pub to: String,
     /// Deployment configuration (default: each target group's).
     #[serde(default)]
+    #[schema(pattern = "^([a-z0-9][a-z0-9-]{0,62}|AllAtOnce|HalfAtATime|OneAtATime)$")]
     pub config: Option<String>,
     #[serde(default)]
     pub description: Option<String>,

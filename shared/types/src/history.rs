@@ -62,8 +62,10 @@ pub struct EventPage {
     pub next_cursor: Option<String>,
 }
 
-/// Which revision of an application a host runs, and since when.
+/// Which revision of an application a host runs, and since when. (Named apart from the
+/// registry's `HostRevision`, which says what installed it: one client namespace holds both.)
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq, Eq)]
+#[schema(as = HostRunningRevision)]
 pub struct HostRevision {
     pub host_id: Uuid,
     pub application: String,

@@ -38,6 +38,7 @@ impl TeamRole {
 #[serde(deny_unknown_fields)]
 pub struct CreateTeam {
     /// `[a-z0-9][a-z0-9-]{0,62}`.
+    #[schema(pattern = "^[a-z0-9][a-z0-9-]{0,62}$")]
     pub name: String,
     #[serde(default)]
     pub description: Option<String>,

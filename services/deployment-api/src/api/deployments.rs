@@ -62,7 +62,9 @@ pub async fn create_deployment(
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct ListQuery {
+    #[param(pattern = "^[a-z0-9][a-z0-9-]{0,62}$")]
     application: Option<String>,
+    #[param(pattern = "^[a-z0-9][a-z0-9-]{0,62}$")]
     deployment_group: Option<String>,
     status: Option<DeploymentStatus>,
     /// Why the deployments exist: `user`, `rollback`, `scale_out`, `promotion`.
@@ -72,6 +74,7 @@ pub struct ListQuery {
     /// Created before (RFC 3339).
     created_before: Option<chrono::DateTime<chrono::Utc>>,
     /// 1 to 200, default 50.
+    #[param(minimum = 1, maximum = 200)]
     limit: Option<i64>,
     cursor: Option<String>,
 }
@@ -232,11 +235,20 @@ pub async fn retry_failed_hosts(
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
     let team = caller.team(Role::Deployer)?.to_string();
+    // No body, `null` and `{}` all mean every failed host (the schema allows each).
     let req: RetryFailedHosts = if body.iter().all(u8::is_ascii_whitespace) {
         RetryFailedHosts::default()
     } else {
-        serde_json::from_slice(&body)
-            .map_err(|e| ApiError::bad_request("invalid_json", e.to_string()))?
+        serde_json::from_slice::<Option<RetryFailedHosts>>(&body)
+            .map_err(|e| {
+                let code = if e.is_data() {
+                    "invalid_request"
+                } else {
+                    "invalid_json"
+                };
+                ApiError::bad_request(code, e.to_string())
+            })?
+            .unwrap_or_default()
     };
     let d = app::operations::control(
         &state,

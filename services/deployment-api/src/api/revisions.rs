@@ -15,17 +15,8 @@ use uuid::Uuid;
 use crate::app::revisions::{PushRequest, SpoolWriter, Spooled};
 use crate::{State, app};
 
-/// Content types a bundle upload may be sent with.
-const ARCHIVE_TYPES: [&str; 8] = [
-    "application/octet-stream",
-    "application/gzip",
-    "application/x-gzip",
-    "application/x-compressed-tar",
-    "application/x-gtar",
-    "application/x-tar",
-    "application/zip",
-    "application/x-zip-compressed",
-];
+/// Content types a bundle upload may be sent with (the OpenAPI document lists the same).
+use liftoff_kit::contract::ARCHIVE_MEDIA_TYPES as ARCHIVE_TYPES;
 
 /// Largest JSON body for a URL registration.
 const MAX_JSON_BYTES: usize = 64 * 1024;

@@ -80,7 +80,9 @@ fn times(
 pub struct EventQuery {
     deployment_id: Option<Uuid>,
     host_id: Option<Uuid>,
+    #[param(pattern = "^[a-z0-9][a-z0-9-]{0,62}$")]
     application: Option<String>,
+    #[param(pattern = "^[a-z0-9][a-z0-9-]{0,62}$")]
     deployment_group: Option<String>,
     revision_id: Option<Uuid>,
     /// Exact type, or a prefix ending in `*` (`host.*`).
@@ -90,12 +92,16 @@ pub struct EventQuery {
     /// Token subject that caused the event.
     actor: Option<String>,
     /// RFC 3339; events that occurred at or after it.
+    #[param(format = DateTime)]
     since: Option<String>,
     /// RFC 3339; events that occurred before it.
+    #[param(format = DateTime)]
     until: Option<String>,
     /// `asc` (log order, default) or `desc` (newest first).
+    #[param(pattern = "^(asc|desc)$")]
     order: Option<String>,
     /// 1 to 1000, default 100.
+    #[param(minimum = 1, maximum = 1000)]
     limit: Option<i64>,
     /// `next_cursor` of the previous page.
     cursor: Option<String>,
@@ -151,18 +157,24 @@ pub struct AuditQuery {
     actor: Option<String>,
     /// Event type, or a prefix ending in `*` (`deployment.*`).
     action: Option<String>,
+    #[param(pattern = "^[a-z0-9][a-z0-9-]{0,62}$")]
     application: Option<String>,
+    #[param(pattern = "^[a-z0-9][a-z0-9-]{0,62}$")]
     deployment_group: Option<String>,
     deployment_id: Option<Uuid>,
     revision_id: Option<Uuid>,
     host_id: Option<Uuid>,
     /// RFC 3339; at or after.
+    #[param(format = DateTime)]
     since: Option<String>,
     /// RFC 3339; before.
+    #[param(format = DateTime)]
     until: Option<String>,
     /// `desc` (newest first, default) or `asc`.
+    #[param(pattern = "^(asc|desc)$")]
     order: Option<String>,
     /// 1 to 1000, default 100.
+    #[param(minimum = 1, maximum = 1000)]
     limit: Option<i64>,
     cursor: Option<String>,
 }

@@ -18,10 +18,12 @@ use crate::{State, app};
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct HostRevisionQuery {
+    #[param(pattern = "^[a-z0-9][a-z0-9-]{0,62}$")]
     application: Option<String>,
     revision_id: Option<Uuid>,
     host_id: Option<Uuid>,
     /// 1 to 1000, default 100.
+    #[param(minimum = 1, maximum = 1000)]
     limit: Option<i64>,
     /// `next_cursor` of the previous page.
     cursor: Option<String>,
@@ -64,8 +66,10 @@ pub async fn host_revisions(
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct RevisionHostsQuery {
+    #[param(pattern = "^[a-z0-9][a-z0-9-]{0,62}$")]
     application: Option<String>,
     /// 1 to 1000, default 100.
+    #[param(minimum = 1, maximum = 1000)]
     limit: Option<i64>,
     cursor: Option<String>,
 }
@@ -109,10 +113,13 @@ pub async fn revision_hosts(
 #[into_params(parameter_in = Query)]
 pub struct GroupAtQuery {
     /// The group's application (group names are unique per application).
+    #[param(pattern = "^[a-z0-9][a-z0-9-]{0,62}$")]
     application: String,
     /// RFC 3339, e.g. `2026-11-19T14:00:00Z`.
+    #[param(format = DateTime)]
     at: String,
     /// 1 to 1000, default 100.
+    #[param(minimum = 1, maximum = 1000)]
     limit: Option<i64>,
     cursor: Option<String>,
 }

@@ -56,6 +56,7 @@ pub struct LogQuery {
     /// Lifecycle event, e.g. `AfterInstall`.
     event: Option<String>,
     /// 1 to 1000, default 100.
+    #[param(minimum = 1, maximum = 1000)]
     limit: Option<i64>,
     cursor: Option<String>,
 }

@@ -9,6 +9,7 @@ use crate::{State, app};
 
 /// Creates an enrollment token for the caller's team (team admin).
 #[utoipa::path(
+    operation_id = "create_enrollment_token",
     tag = "enrollment",
     request_body = CreateEnrollmentToken,
     responses(
@@ -36,7 +37,9 @@ pub async fn create_token(
     responses(
         (status = 201, body = liftoff_types::registry::EnrollResponse),
         (status = 400, body = liftoff_types::ErrorBody), (status = 401, body = liftoff_types::ErrorBody, description = "Token invalid, expired or used up")
-    )
+    ),
+    // Public: the enrollment token in the body is the credential.
+    security(())
 )]
 #[post("/v1/hosts/enroll")]
 pub async fn enroll(
@@ -49,6 +52,7 @@ pub async fn enroll(
 
 /// The team's enrollment tokens, newest first (never their secrets; team admin).
 #[utoipa::path(
+    operation_id = "list_enrollment_tokens",
     tag = "enrollment",
     responses(
         (status = 200, body = EnrollmentTokenList),
@@ -69,6 +73,7 @@ pub async fn list_tokens(
 /// Revokes an enrollment token: no host enrolls with it any more (team admin). Hosts that
 /// enrolled with it keep their own credentials.
 #[utoipa::path(
+    operation_id = "revoke_enrollment_token",
     tag = "enrollment",
     params(("id" = Uuid, Path, description = "Token id")),
     responses(

@@ -107,7 +107,7 @@ control!(
     app::control::approve
 );
 control!(
-    retry_failed_hosts,
+    retry_rollout_failed_hosts,
     "/v1/rollouts/{id}/retry-failed-hosts",
     "Gives the failed hosts (all, or `hosts`) another attempt, first in line.",
     app::control::retry_failed
@@ -122,7 +122,7 @@ control!(
     security(("bearer" = []))
 )]
 #[post("/v1/rollouts/{id}/hosts/{host}/exclude")]
-pub async fn exclude_host(
+pub async fn exclude_rollout_host(
     state: web::Data<State>,
     caller: Caller,
     path: web::Path<(Uuid, Uuid)>,

@@ -1,0 +1,217 @@
+from http import HTTPStatus
+from typing import Any
+from urllib.parse import quote
+
+import httpx
+
+from ... import errors
+from ...client import AuthenticatedClient, Client
+from ...models.create_deployment_group import CreateDeploymentGroup
+from ...models.deployment_group import DeploymentGroup
+from ...models.error_body import ErrorBody
+from ...types import Response
+
+
+def _get_kwargs(
+    app: str,
+    *,
+    body: CreateDeploymentGroup,
+) -> dict[str, Any]:
+    headers: dict[str, Any] = {}
+
+    _kwargs: dict[str, Any] = {
+        "method": "post",
+        "url": "/v1/applications/{app}/deployment-groups".format(
+            app=quote(str(app), safe=""),
+        ),
+    }
+
+    _kwargs["json"] = body.to_dict()
+
+    headers["Content-Type"] = "application/json"
+
+    _kwargs["headers"] = headers
+    return _kwargs
+
+
+def _parse_response(
+    *, client: AuthenticatedClient | Client, response: httpx.Response
+) -> DeploymentGroup | ErrorBody | None:
+    if response.status_code == 201:
+        response_201 = DeploymentGroup.from_dict(response.json())
+
+        return response_201
+
+    if response.status_code == 400:
+        response_400 = ErrorBody.from_dict(response.json())
+
+        return response_400
+
+    if response.status_code == 401:
+        response_401 = ErrorBody.from_dict(response.json())
+
+        return response_401
+
+    if response.status_code == 403:
+        response_403 = ErrorBody.from_dict(response.json())
+
+        return response_403
+
+    if response.status_code == 404:
+        response_404 = ErrorBody.from_dict(response.json())
+
+        return response_404
+
+    if response.status_code == 409:
+        response_409 = ErrorBody.from_dict(response.json())
+
+        return response_409
+
+    if response.status_code == 413:
+        response_413 = ErrorBody.from_dict(response.json())
+
+        return response_413
+
+    if response.status_code == 415:
+        response_415 = ErrorBody.from_dict(response.json())
+
+        return response_415
+
+    if response.status_code == 429:
+        response_429 = ErrorBody.from_dict(response.json())
+
+        return response_429
+
+    if client.raise_on_unexpected_status:
+        raise errors.UnexpectedStatus(response.status_code, response.content)
+    else:
+        return None
+
+
+def _build_response(
+    *, client: AuthenticatedClient | Client, response: httpx.Response
+) -> Response[DeploymentGroup | ErrorBody]:
+    return Response(
+        status_code=HTTPStatus(response.status_code),
+        content=response.content,
+        headers=response.headers,
+        parsed=_parse_response(client=client, response=response),
+    )
+
+
+def sync_detailed(
+    app: str,
+    *,
+    client: AuthenticatedClient,
+    body: CreateDeploymentGroup,
+) -> Response[DeploymentGroup | ErrorBody]:
+    """Creates a deployment group (team admin).
+
+    Args:
+        app (str):
+        body (CreateDeploymentGroup):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Response[DeploymentGroup | ErrorBody]
+    """
+
+    kwargs = _get_kwargs(
+        app=app,
+        body=body,
+    )
+
+    response = client.get_httpx_client().request(
+        **kwargs,
+    )
+
+    return _build_response(client=client, response=response)
+
+
+def sync(
+    app: str,
+    *,
+    client: AuthenticatedClient,
+    body: CreateDeploymentGroup,
+) -> DeploymentGroup | ErrorBody | None:
+    """Creates a deployment group (team admin).
+
+    Args:
+        app (str):
+        body (CreateDeploymentGroup):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        DeploymentGroup | ErrorBody
+    """
+
+    return sync_detailed(
+        app=app,
+        client=client,
+        body=body,
+    ).parsed
+
+
+async def asyncio_detailed(
+    app: str,
+    *,
+    client: AuthenticatedClient,
+    body: CreateDeploymentGroup,
+) -> Response[DeploymentGroup | ErrorBody]:
+    """Creates a deployment group (team admin).
+
+    Args:
+        app (str):
+        body (CreateDeploymentGroup):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Response[DeploymentGroup | ErrorBody]
+    """
+
+    kwargs = _get_kwargs(
+        app=app,
+        body=body,
+    )
+
+    response = await client.get_async_httpx_client().request(**kwargs)
+
+    return _build_response(client=client, response=response)
+
+
+async def asyncio(
+    app: str,
+    *,
+    client: AuthenticatedClient,
+    body: CreateDeploymentGroup,
+) -> DeploymentGroup | ErrorBody | None:
+    """Creates a deployment group (team admin).
+
+    Args:
+        app (str):
+        body (CreateDeploymentGroup):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        DeploymentGroup | ErrorBody
+    """
+
+    return (
+        await asyncio_detailed(
+            app=app,
+            client=client,
+            body=body,
+        )
+    ).parsed

@@ -1,0 +1,166 @@
+from __future__ import annotations
+
+import datetime
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, TypeVar, cast
+from uuid import UUID
+
+from attrs import define as _attrs_define
+from attrs import field as _attrs_field
+
+from ..types import UNSET, Unset
+
+if TYPE_CHECKING:
+    from ..models.bundle_ref import BundleRef
+
+
+T = TypeVar("T", bound="AgentCommand")
+
+
+@_attrs_define
+class AgentCommand:
+    """What a host is told to do.
+
+    Attributes:
+        application (str):
+        attempt (int): Attempt number of this host in this deployment; (deployment, host, attempt) is unique.
+        bundle (BundleRef): A bundle stored content-addressed by its SHA-256, as the agent must fetch it.
+        command_id (UUID):
+        deployment_group (str):
+        deployment_group_id (UUID):
+        deployment_id (UUID):
+        issued_at (datetime.datetime):
+        kind (str): `Deploy`: run the in-place lifecycle for `revision_id`.
+        revision_id (UUID):
+        log_grant (None | str | Unset): Lets this host upload the command's hook logs to history (signed by the
+            scheduler when
+            it hands the command over; history accepts logs only with it).
+    """
+
+    application: str
+    attempt: int
+    bundle: BundleRef
+    command_id: UUID
+    deployment_group: str
+    deployment_group_id: UUID
+    deployment_id: UUID
+    issued_at: datetime.datetime
+    kind: str
+    revision_id: UUID
+    log_grant: None | str | Unset = UNSET
+    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        application = self.application
+
+        attempt = self.attempt
+
+        bundle = self.bundle.to_dict()
+
+        command_id = str(self.command_id)
+
+        deployment_group = self.deployment_group
+
+        deployment_group_id = str(self.deployment_group_id)
+
+        deployment_id = str(self.deployment_id)
+
+        issued_at = self.issued_at.isoformat()
+
+        kind = self.kind
+
+        revision_id = str(self.revision_id)
+
+        log_grant: None | str | Unset
+        if isinstance(self.log_grant, Unset):
+            log_grant = UNSET
+        else:
+            log_grant = self.log_grant
+
+        field_dict: dict[str, Any] = {}
+        field_dict.update(self.additional_properties)
+        field_dict.update(
+            {
+                "application": application,
+                "attempt": attempt,
+                "bundle": bundle,
+                "command_id": command_id,
+                "deployment_group": deployment_group,
+                "deployment_group_id": deployment_group_id,
+                "deployment_id": deployment_id,
+                "issued_at": issued_at,
+                "kind": kind,
+                "revision_id": revision_id,
+            }
+        )
+        if log_grant is not UNSET:
+            field_dict["log_grant"] = log_grant
+
+        return field_dict
+
+    @classmethod
+    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+        from ..models.bundle_ref import BundleRef  # noqa: PLC0415
+
+        d = dict(src_dict)
+        application = d.pop("application")
+
+        attempt = d.pop("attempt")
+
+        bundle = BundleRef.from_dict(d.pop("bundle"))
+
+        command_id = UUID(d.pop("command_id"))
+
+        deployment_group = d.pop("deployment_group")
+
+        deployment_group_id = UUID(d.pop("deployment_group_id"))
+
+        deployment_id = UUID(d.pop("deployment_id"))
+
+        issued_at = datetime.datetime.fromisoformat(d.pop("issued_at"))
+
+        kind = d.pop("kind")
+
+        revision_id = UUID(d.pop("revision_id"))
+
+        def _parse_log_grant(data: object) -> None | str | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(None | str | Unset, data)
+
+        log_grant = _parse_log_grant(d.pop("log_grant", UNSET))
+
+        agent_command = cls(
+            application=application,
+            attempt=attempt,
+            bundle=bundle,
+            command_id=command_id,
+            deployment_group=deployment_group,
+            deployment_group_id=deployment_group_id,
+            deployment_id=deployment_id,
+            issued_at=issued_at,
+            kind=kind,
+            revision_id=revision_id,
+            log_grant=log_grant,
+        )
+
+        agent_command.additional_properties = d
+        return agent_command
+
+    @property
+    def additional_keys(self) -> list[str]:
+        return list(self.additional_properties.keys())
+
+    def __getitem__(self, key: str) -> Any:
+        return self.additional_properties[key]
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        self.additional_properties[key] = value
+
+    def __delitem__(self, key: str) -> None:
+        del self.additional_properties[key]
+
+    def __contains__(self, key: str) -> bool:
+        return key in self.additional_properties

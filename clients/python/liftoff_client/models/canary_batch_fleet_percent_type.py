@@ -1,0 +1,8 @@
+from enum import StrEnum
+
+
+class CanaryBatchFleetPercentType(StrEnum):
+    FLEET_PERCENT = "FLEET_PERCENT"
+
+    def __str__(self) -> str:
+        return str(self.value)

@@ -1,0 +1,174 @@
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, TypeVar, cast
+
+from attrs import define as _attrs_define
+
+from ..models.zone_mode import ZoneMode
+from ..types import UNSET, Unset
+
+if TYPE_CHECKING:
+    from ..models.minimum_healthy_all_but_one import MinimumHealthyAllButOne
+    from ..models.minimum_healthy_fleet_percent import MinimumHealthyFleetPercent
+    from ..models.minimum_healthy_host_count import MinimumHealthyHostCount
+
+
+T = TypeVar("T", bound="CreateDeploymentConfig")
+
+
+@_attrs_define
+class CreateDeploymentConfig:
+    """A custom deployment configuration of the caller's team.
+
+    Attributes:
+        minimum_healthy (MinimumHealthyAllButOne | MinimumHealthyFleetPercent | MinimumHealthyHostCount): Minimum
+            healthy hosts, CodeDeploy's way.
+        name (str): `[a-z0-9][a-z0-9-]{0,62}`, unique within the team (built-in names cannot be taken).
+        canary_batch_size (int | None | Unset): Hosts in a first canary batch (1 or more).
+        zone_bake_secs (int | None | Unset): Only with `zone-at-a-time`: seconds between one zone finishing and the next
+            starting
+            (at most 86400).
+        zone_mode (None | Unset | ZoneMode):
+    """
+
+    minimum_healthy: MinimumHealthyAllButOne | MinimumHealthyFleetPercent | MinimumHealthyHostCount
+    name: str
+    canary_batch_size: int | None | Unset = UNSET
+    zone_bake_secs: int | None | Unset = UNSET
+    zone_mode: None | Unset | ZoneMode = UNSET
+
+    def to_dict(self) -> dict[str, Any]:
+        from ..models.minimum_healthy_fleet_percent import MinimumHealthyFleetPercent  # noqa: PLC0415
+        from ..models.minimum_healthy_host_count import MinimumHealthyHostCount  # noqa: PLC0415
+
+        minimum_healthy: dict[str, Any]
+        if isinstance(self.minimum_healthy, MinimumHealthyHostCount):
+            minimum_healthy = self.minimum_healthy.to_dict()
+        elif isinstance(self.minimum_healthy, MinimumHealthyFleetPercent):
+            minimum_healthy = self.minimum_healthy.to_dict()
+        else:
+            minimum_healthy = self.minimum_healthy.to_dict()
+
+        name = self.name
+
+        canary_batch_size: int | None | Unset
+        if isinstance(self.canary_batch_size, Unset):
+            canary_batch_size = UNSET
+        else:
+            canary_batch_size = self.canary_batch_size
+
+        zone_bake_secs: int | None | Unset
+        if isinstance(self.zone_bake_secs, Unset):
+            zone_bake_secs = UNSET
+        else:
+            zone_bake_secs = self.zone_bake_secs
+
+        zone_mode: None | str | Unset
+        if isinstance(self.zone_mode, Unset):
+            zone_mode = UNSET
+        elif isinstance(self.zone_mode, ZoneMode):
+            zone_mode = self.zone_mode.value
+        else:
+            zone_mode = self.zone_mode
+
+        field_dict: dict[str, Any] = {}
+
+        field_dict.update(
+            {
+                "minimum_healthy": minimum_healthy,
+                "name": name,
+            }
+        )
+        if canary_batch_size is not UNSET:
+            field_dict["canary_batch_size"] = canary_batch_size
+        if zone_bake_secs is not UNSET:
+            field_dict["zone_bake_secs"] = zone_bake_secs
+        if zone_mode is not UNSET:
+            field_dict["zone_mode"] = zone_mode
+
+        return field_dict
+
+    @classmethod
+    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+        from ..models.minimum_healthy_all_but_one import MinimumHealthyAllButOne  # noqa: PLC0415
+        from ..models.minimum_healthy_fleet_percent import MinimumHealthyFleetPercent  # noqa: PLC0415
+        from ..models.minimum_healthy_host_count import MinimumHealthyHostCount  # noqa: PLC0415
+
+        d = dict(src_dict)
+
+        def _parse_minimum_healthy(
+            data: object,
+        ) -> MinimumHealthyAllButOne | MinimumHealthyFleetPercent | MinimumHealthyHostCount:
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                componentsschemas_minimum_healthy_minimum_healthy_host_count = MinimumHealthyHostCount.from_dict(data)
+
+                return componentsschemas_minimum_healthy_minimum_healthy_host_count
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                componentsschemas_minimum_healthy_minimum_healthy_fleet_percent = MinimumHealthyFleetPercent.from_dict(
+                    data
+                )
+
+                return componentsschemas_minimum_healthy_minimum_healthy_fleet_percent
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            if not isinstance(data, dict):
+                raise TypeError()
+            componentsschemas_minimum_healthy_minimum_healthy_all_but_one = MinimumHealthyAllButOne.from_dict(data)
+
+            return componentsschemas_minimum_healthy_minimum_healthy_all_but_one
+
+        minimum_healthy = _parse_minimum_healthy(d.pop("minimum_healthy"))
+
+        name = d.pop("name")
+
+        def _parse_canary_batch_size(data: object) -> int | None | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(int | None | Unset, data)
+
+        canary_batch_size = _parse_canary_batch_size(d.pop("canary_batch_size", UNSET))
+
+        def _parse_zone_bake_secs(data: object) -> int | None | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(int | None | Unset, data)
+
+        zone_bake_secs = _parse_zone_bake_secs(d.pop("zone_bake_secs", UNSET))
+
+        def _parse_zone_mode(data: object) -> None | Unset | ZoneMode:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            try:
+                if not isinstance(data, str):
+                    raise TypeError()
+                zone_mode_type_0 = ZoneMode(data)
+
+                return zone_mode_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(None | Unset | ZoneMode, data)
+
+        zone_mode = _parse_zone_mode(d.pop("zone_mode", UNSET))
+
+        create_deployment_config = cls(
+            minimum_healthy=minimum_healthy,
+            name=name,
+            canary_batch_size=canary_batch_size,
+            zone_bake_secs=zone_bake_secs,
+            zone_mode=zone_mode,
+        )
+
+        return create_deployment_config

@@ -1,0 +1,97 @@
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, TypeVar, cast
+
+from attrs import define as _attrs_define
+from attrs import field as _attrs_field
+
+from ..types import UNSET, Unset
+
+if TYPE_CHECKING:
+    from ..models.deployment import Deployment
+
+
+T = TypeVar("T", bound="DeploymentList")
+
+
+@_attrs_define
+class DeploymentList:
+    """
+    Attributes:
+        deployments (list[Deployment]):
+        next_cursor (None | str | Unset): Pass as `cursor` to get the next page; absent on the last page.
+    """
+
+    deployments: list[Deployment]
+    next_cursor: None | str | Unset = UNSET
+    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        deployments = []
+        for deployments_item_data in self.deployments:
+            deployments_item = deployments_item_data.to_dict()
+            deployments.append(deployments_item)
+
+        next_cursor: None | str | Unset
+        if isinstance(self.next_cursor, Unset):
+            next_cursor = UNSET
+        else:
+            next_cursor = self.next_cursor
+
+        field_dict: dict[str, Any] = {}
+        field_dict.update(self.additional_properties)
+        field_dict.update(
+            {
+                "deployments": deployments,
+            }
+        )
+        if next_cursor is not UNSET:
+            field_dict["next_cursor"] = next_cursor
+
+        return field_dict
+
+    @classmethod
+    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+        from ..models.deployment import Deployment  # noqa: PLC0415
+
+        d = dict(src_dict)
+        deployments = []
+        _deployments = d.pop("deployments")
+        for deployments_item_data in _deployments:
+            deployments_item = Deployment.from_dict(deployments_item_data)
+
+            deployments.append(deployments_item)
+
+        def _parse_next_cursor(data: object) -> None | str | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(None | str | Unset, data)
+
+        next_cursor = _parse_next_cursor(d.pop("next_cursor", UNSET))
+
+        deployment_list = cls(
+            deployments=deployments,
+            next_cursor=next_cursor,
+        )
+
+        deployment_list.additional_properties = d
+        return deployment_list
+
+    @property
+    def additional_keys(self) -> list[str]:
+        return list(self.additional_properties.keys())
+
+    def __getitem__(self, key: str) -> Any:
+        return self.additional_properties[key]
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        self.additional_properties[key] = value
+
+    def __delitem__(self, key: str) -> None:
+        del self.additional_properties[key]
+
+    def __contains__(self, key: str) -> bool:
+        return key in self.additional_properties

@@ -1,0 +1,8 @@
+from enum import StrEnum
+
+
+class HostCommandKind(StrEnum):
+    APPLICATIONSTOP = "ApplicationStop"
+
+    def __str__(self) -> str:
+        return str(self.value)

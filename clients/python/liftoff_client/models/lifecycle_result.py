@@ -1,0 +1,9 @@
+from enum import StrEnum
+
+
+class LifecycleResult(StrEnum):
+    ABANDON = "ABANDON"
+    CONTINUE = "CONTINUE"
+
+    def __str__(self) -> str:
+        return str(self.value)

@@ -1,0 +1,72 @@
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, TypeVar
+
+from attrs import define as _attrs_define
+from attrs import field as _attrs_field
+
+from ..models.minimum_healthy_host_count_type import MinimumHealthyHostCountType
+
+T = TypeVar("T", bound="MinimumHealthyHostCount")
+
+
+@_attrs_define
+class MinimumHealthyHostCount:
+    """At least this many hosts stay healthy.
+
+    Attributes:
+        type_ (MinimumHealthyHostCountType):
+        value (int): At least this many hosts stay healthy.
+    """
+
+    type_: MinimumHealthyHostCountType
+    value: int
+    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        type_ = self.type_.value
+
+        value = self.value
+
+        field_dict: dict[str, Any] = {}
+        field_dict.update(self.additional_properties)
+        field_dict.update(
+            {
+                "type": type_,
+                "value": value,
+            }
+        )
+
+        return field_dict
+
+    @classmethod
+    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+        d = dict(src_dict)
+        type_ = MinimumHealthyHostCountType(d.pop("type"))
+
+        value = d.pop("value")
+
+        minimum_healthy_host_count = cls(
+            type_=type_,
+            value=value,
+        )
+
+        minimum_healthy_host_count.additional_properties = d
+        return minimum_healthy_host_count
+
+    @property
+    def additional_keys(self) -> list[str]:
+        return list(self.additional_properties.keys())
+
+    def __getitem__(self, key: str) -> Any:
+        return self.additional_properties[key]
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        self.additional_properties[key] = value
+
+    def __delitem__(self, key: str) -> None:
+        del self.additional_properties[key]
+
+    def __contains__(self, key: str) -> bool:
+        return key in self.additional_properties
