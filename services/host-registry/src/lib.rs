@@ -133,6 +133,8 @@ pub struct State {
     pub config: Config,
     /// Backoff of the relay that puts deregistered hosts' credentials on the revocation feed.
     pub revocation_relay: liftoff_kit::outbox::Relay,
+    /// Since when the registry could hear every host: nobody is Lost before a grace of it.
+    pub hearing: app::liveness::Hearing,
 }
 
 #[derive(Clone)]
@@ -149,6 +151,7 @@ impl Service {
                 peers,
                 config,
                 revocation_relay: liftoff_kit::outbox::Relay::default(),
+                hearing: app::liveness::Hearing::default(),
             })),
         }
     }

@@ -6,5 +6,6 @@ pub mod enrollment;
 pub mod hosts;
 pub mod inventory;
 pub mod lifecycle;
+pub mod liveness;
 pub mod revocations;
 pub mod scale_in;

@@ -172,7 +172,10 @@ fn execute(
                 match fs::create_dir(&host) {
                     Ok(()) => manifest.dirs.push(PathBuf::from(dir)),
                     Err(e) if e.kind() == io::ErrorKind::AlreadyExists && host.is_dir() => {}
-                    Err(e) => return Err(InstallError::io(&e, &format!("mkdir {dir}"))),
+                    // The real path: under an install root, `/opt` is not where it failed.
+                    Err(e) => {
+                        return Err(InstallError::io(&e, &format!("mkdir {}", host.display())));
+                    }
                 }
             }
             Op::Copy {
@@ -180,8 +183,9 @@ fn execute(
                 dest,
                 replace,
             } => {
-                copy_one(source, &host_path(dest_root, dest), *replace)
-                    .map_err(|e| InstallError::io(&e, &format!("installing {dest}")))?;
+                let host = host_path(dest_root, dest);
+                copy_one(source, &host, *replace)
+                    .map_err(|e| InstallError::io(&e, &format!("installing {}", host.display())))?;
                 manifest.files.push(PathBuf::from(dest));
             }
         }
