@@ -628,7 +628,61 @@ async fn a_database_outage_answers_503_within_two_seconds_and_recovers() {
     let ready = format!("{}/readyz", running.url);
     assert_eq!(timed_get(&http, &ready, &token).await.0, 200);
     assert_eq!(timed_get(&http, &apps, &token).await.0, 200);
+    // Hosts mid-hook while the database is away for twice the grace: the registry cannot
+    // record their heartbeats, which is its deafness, not their silence.
+    let api = DeploymentApiClient::new(Client::new(&running.url, Some(token.clone())).unwrap());
+    let reg = liftoff_client::RegistryClient::new(
+        Client::new(&running.url, Some(token.clone())).unwrap(),
+    );
+    let enroll = reg
+        .create_enrollment_token(&Default::default())
+        .await
+        .unwrap()
+        .token
+        .unwrap();
+    let sim = Sim::spawn(
+        &running.url,
+        &[],
+        &enroll,
+        "zone-a",
+        &[("role", "web")],
+        &dir.path().join("a"),
+        "a",
+        2,
+    );
+    wait_hosts(&reg, "role", "web", 2).await;
+    setup(
+        &api,
+        "shop",
+        ("role", "web"),
+        "AllAtOnce",
+        false,
+        ConcurrencyPolicy::Reject,
+    )
+    .await;
+    let v1 = push(
+        &api,
+        dir.path(),
+        "shop",
+        "v1",
+        &[("ApplicationStart", &format!("{RECORD}\nsleep 10"))],
+    )
+    .await;
+    let d = deploy(&api, "shop", &v1).await;
+    wait_until(
+        &api,
+        d.deployment_id,
+        "both hosts to run their hook",
+        60,
+        |d| {
+            d.hosts
+                .iter()
+                .all(|h| h.events.iter().any(|e| e.event == "ApplicationStart"))
+        },
+    )
+    .await;
     gate.close();
+    let closed = Instant::now();
     let mut worst = Duration::ZERO;
     for url in [&apps, &ready, &apps, &ready] {
         let (status, body, took) = timed_get(&http, url, &token).await;
@@ -640,6 +694,7 @@ async fn a_database_outage_answers_503_within_two_seconds_and_recovers() {
         );
         worst = worst.max(took);
     }
+    tokio::time::sleep(Duration::from_secs(6).saturating_sub(closed.elapsed())).await;
     gate.reopen();
     let healed = Instant::now();
     wait_for(
@@ -652,7 +707,11 @@ async fn a_database_outage_answers_503_within_two_seconds_and_recovers() {
     )
     .await;
     let recovered = healed.elapsed();
-    let api = DeploymentApiClient::new(Client::new(&running.url, Some(token.clone())).unwrap());
+    let fin = wait_done(&api, d.deployment_id, 60).await;
+    assert_eq!(fin.status, DeploymentStatus::Succeeded, "{fin:#?}");
+    for i in 0..2 {
+        assert_eq!(runs(&sim.root_of(i), d.deployment_id).len(), 1);
+    }
     api.create_application(&CreateApplication {
         name: "after".into(),
         description: None,
