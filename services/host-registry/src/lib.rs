@@ -190,6 +190,7 @@ impl ServiceApp for Service {
             if let Err(e) = liftoff_kit::outbox::relay(&self.state.db, &self.state.peers).await {
                 tracing::debug!(error = %e, "outbox relay deferred");
             }
+            self.state.hearing.ran(std::time::Instant::now());
         })
     }
 

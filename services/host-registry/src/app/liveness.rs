@@ -4,8 +4,10 @@
 //! Silence is evidence against a host only while the registry was listening. So the registry
 //! keeps the instant it last started listening: its own start, the end of a span in which it
 //! could not record heartbeats (a heartbeat or the sweep failed on the database: disk full,
-//! database down), and the end of a gap between sweeps longer than half the grace (the
-//! process was frozen, or starved). Until a whole grace has passed since then, nobody is
+//! database down), and the end of a span longer than half the grace in which its background
+//! work did not run (the process was frozen, or starved; the span is counted between the end
+//! of one tick and the next sweep, so a tick slowed by a peer does not count). Until a whole
+//! grace has passed since then, nobody is
 //! declared Lost, so after any outage of the control plane every host gets a fresh grace to
 //! be heard from again. A host that really died is still declared Lost one grace later.
 
@@ -21,8 +23,8 @@ pub struct Hearing {
 struct Ears {
     /// Since when the registry has been able to hear (and record) every heartbeat.
     listening_since: Instant,
-    /// The last sweep, to notice spans in which the process did not run.
-    last_sweep: Option<Instant>,
+    /// The last sweep or tick end, to notice spans in which the process did not run.
+    last_ran: Option<Instant>,
 }
 
 impl Default for Hearing {
@@ -36,7 +38,7 @@ impl Hearing {
         Self {
             inner: Mutex::new(Ears {
                 listening_since: started,
-                last_sweep: None,
+                last_ran: None,
             }),
         }
     }
@@ -55,14 +57,21 @@ impl Hearing {
         let Ok(mut e) = self.inner.lock() else {
             return false;
         };
-        if let Some(last) = e.last_sweep
+        if let Some(last) = e.last_ran
             && at.saturating_duration_since(last) > grace / 2
         {
             // The process did not run for a while (frozen, starved): it heard nothing then.
             e.listening_since = e.listening_since.max(at);
         }
-        e.last_sweep = Some(at);
+        e.last_ran = Some(at);
         at.saturating_duration_since(e.listening_since) >= grace
+    }
+
+    /// The background tick ended at `at`: the process ran until then.
+    pub fn ran(&self, at: Instant) {
+        if let Ok(mut e) = self.inner.lock() {
+            e.last_ran = Some(e.last_ran.map_or(at, |l| l.max(at)));
+        }
     }
 }
 
@@ -106,9 +115,23 @@ mod tests {
             assert!(h.may_declare_lost(t0 + Duration::from_secs(s), GRACE));
         }
         // Frozen for 40 s (SIGSTOP): on waking, the hosts' silence is the registry's own.
-        assert!(!h.may_declare_lost(t0 + Duration::from_secs(65), GRACE));
-        assert!(!h.may_declare_lost(t0 + Duration::from_secs(84), GRACE));
+        for s in 65..85 {
+            assert!(
+                !h.may_declare_lost(t0 + Duration::from_secs(s), GRACE),
+                "at {s} s"
+            );
+        }
         assert!(h.may_declare_lost(t0 + Duration::from_secs(85), GRACE));
+    }
+
+    #[test]
+    fn a_tick_slowed_by_its_other_work_is_not_taken_for_a_freeze() {
+        let t0 = Instant::now();
+        let h = Hearing::new(t0);
+        assert!(h.may_declare_lost(t0 + Duration::from_secs(20), GRACE));
+        // The rest of the tick took 30 s (a peer timing out), then the next sweep came at once.
+        h.ran(t0 + Duration::from_secs(50));
+        assert!(h.may_declare_lost(t0 + Duration::from_secs(51), GRACE));
     }
 
     #[test]
