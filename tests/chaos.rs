@@ -310,6 +310,34 @@ async fn a_host_declared_lost_has_every_event_concluded_and_its_restart_report_i
         "{fin:#?}"
     );
     assert!(all_events_concluded(&fin), "{fin:#?}");
+    // History has the event concluded too.
+    let history = p.history();
+    wait_for(
+        "history to hold the concluded event",
+        Duration::from_secs(30),
+        || {
+            let history = history.clone();
+            async move {
+                let page = history
+                    .events(&liftoff_client::EventQuery {
+                        deployment_id: Some(d.deployment_id),
+                        event_type: Some("host.event_finished".into()),
+                        limit: Some(100),
+                        ..Default::default()
+                    })
+                    .await
+                    .ok()?;
+                page.events
+                    .iter()
+                    .any(|e| {
+                        e.event.data["event"] == "ApplicationStart"
+                            && e.event.data["error_code"] == "AGENT_LOST"
+                    })
+                    .then_some(())
+            }
+        },
+    )
+    .await;
     // The agent comes back: its FAILED_AFTER_RESTART report is taken, not refused.
     let sim = spawn();
     wait_for(
