@@ -34,9 +34,20 @@ use nix::sys::signal::Signal;
 /// Settings with a short heartbeat grace (3 s, heartbeats every second), as TestPlatform
 /// completes them, so a restarted control plane gets the same.
 fn short_grace(dir: &std::path::Path) -> ServiceSettings {
+    grace_of(dir, 1, 3)
+}
+
+/// Heartbeats every `interval` s, lost after `grace` s. Outage tests use heartbeats that are
+/// not much more frequent than the grace (as in production: 5 s and 20 s), so the first sweep
+/// after the control plane's return comes before every host could have been heard again: only
+/// the registry knowing it was deaf keeps them from being declared lost.
+fn grace_of(dir: &std::path::Path, interval: u64, grace: u64) -> ServiceSettings {
     let mut s = ServiceSettings::default();
-    s.registry.heartbeat_interval = Duration::from_secs(1);
-    s.registry.heartbeat_grace = Duration::from_secs(3);
+    s.registry.heartbeat_interval = Duration::from_secs(interval);
+    s.registry.heartbeat_grace = Duration::from_secs(grace);
+    // A restarted scheduler takes its rollouts back at once (the lease of the process that
+    // died ends soon), so it would act on hosts declared lost right after the restart.
+    s.scheduler.lease_ttl = Duration::from_secs(2);
     s.tick_interval = Some(Duration::from_millis(200));
     s.workers = Some(2);
     let lots = liftoff_kit::admission::Budget::new(10_000.0, 100_000.0);
@@ -76,7 +87,7 @@ fn all_events_concluded(d: &Deployment) -> bool {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_control_plane_down_longer_than_the_grace_fails_no_host() {
     let dir = tempfile::tempdir().unwrap();
-    let settings = short_grace(dir.path());
+    let settings = grace_of(dir.path(), 3, 5);
     let mut p = TestPlatform::start_with(settings.clone()).await.unwrap();
     let api = p.api();
     let token = p.enrollment_token().await.unwrap();
@@ -105,7 +116,7 @@ async fn a_control_plane_down_longer_than_the_grace_fails_no_host() {
         p.dir.path(),
         "shop",
         "v1",
-        &[("ApplicationStart", &format!("{RECORD}\nsleep 10"))],
+        &[("ApplicationStart", &format!("{RECORD}\nsleep 16"))],
     )
     .await;
     let d = deploy(&api, "shop", &v1).await;
@@ -121,10 +132,15 @@ async fn a_control_plane_down_longer_than_the_grace_fails_no_host() {
         },
     )
     .await;
-    // Down for almost three graces while every host is mid-hook.
-    let back = restart(&mut p, &settings, Duration::from_secs(8)).await;
+    // Down for more than two graces while every host is mid-hook; the hosts are back two
+    // seconds after the control plane (their agents frozen meanwhile, their hooks running on):
+    // the first sweep after the restart comes before any of them could be heard.
+    sim.signal(Signal::SIGSTOP);
+    let back = restart(&mut p, &settings, Duration::from_secs(12)).await;
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    sim.signal(Signal::SIGCONT);
     let reg = p.registry();
-    let heard = wait_for(
+    let heard_in = wait_for(
         "every host to heartbeat again",
         Duration::from_secs(30),
         || {
@@ -135,7 +151,7 @@ async fn a_control_plane_down_longer_than_the_grace_fails_no_host() {
                 hosts
                     .iter()
                     .all(|h| h.last_heartbeat_at.is_some_and(|t| t >= since))
-                    .then(Instant::now)
+                    .then(|| back.elapsed())
             }
         },
     )
@@ -171,9 +187,9 @@ async fn a_control_plane_down_longer_than_the_grace_fails_no_host() {
         .max()
         .unwrap();
     println!(
-        "CHAOS restart: every agent heartbeating {:.1} s after the restart; \
+        "CHAOS restart: every agent heartbeating {:.1} s after the restart (agents held 2 s); \
          dispatch-to-ack after a restart {:.1} s (slowest of 4 hosts); deployment done {:.1} s after the restart",
-        heard.saturating_duration_since(back).as_secs_f64(),
+        heard_in.as_secs_f64(),
         ack as f64 / 1000.0,
         back.elapsed().as_secs_f64()
     );
@@ -643,7 +659,7 @@ async fn a_database_outage_answers_503_within_two_seconds_and_recovers() {
         listen: "127.0.0.1:0".parse().unwrap(),
         data_dir: dir.path().join("data"),
         database_url: Some(format!("{head}@{}/{tail}", gate.addr)),
-        settings: short_grace(dir.path()),
+        settings: grace_of(dir.path(), 3, 5),
     })
     .await
     .unwrap();
@@ -656,7 +672,7 @@ async fn a_database_outage_answers_503_within_two_seconds_and_recovers() {
     let ready = format!("{}/readyz", running.url);
     assert_eq!(timed_get(&http, &ready, &token).await.0, 200);
     assert_eq!(timed_get(&http, &apps, &token).await.0, 200);
-    // Hosts mid-hook while the database is away for twice the grace: the registry cannot
+    // Hosts mid-hook while the database is away for more than twice the grace: the registry cannot
     // record their heartbeats, which is its deafness, not their silence.
     let api = DeploymentApiClient::new(Client::new(&running.url, Some(token.clone())).unwrap());
     let reg = liftoff_client::RegistryClient::new(
@@ -693,7 +709,7 @@ async fn a_database_outage_answers_503_within_two_seconds_and_recovers() {
         dir.path(),
         "shop",
         "v1",
-        &[("ApplicationStart", &format!("{RECORD}\nsleep 10"))],
+        &[("ApplicationStart", &format!("{RECORD}\nsleep 16"))],
     )
     .await;
     let d = deploy(&api, "shop", &v1).await;
@@ -722,7 +738,7 @@ async fn a_database_outage_answers_503_within_two_seconds_and_recovers() {
         );
         worst = worst.max(took);
     }
-    tokio::time::sleep(Duration::from_secs(6).saturating_sub(closed.elapsed())).await;
+    tokio::time::sleep(Duration::from_secs(12).saturating_sub(closed.elapsed())).await;
     gate.reopen();
     let healed = Instant::now();
     wait_for(
