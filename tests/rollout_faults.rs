@@ -1,7 +1,8 @@
 //! The scheduler under faults, as real processes (`liftoff serve`): killed with SIGKILL
 //! mid-rollout and restarted, it carries the rollout to the end with no hook run twice and
 //! no host skipped; two replicas on one PostgreSQL database, one of them frozen past its
-//! lease, never dispatch a command twice.
+//! lease, never dispatch a command twice; a lease holder frozen mid-tick and resumed after the
+//! other replica took over is fenced (its writes carry the old epoch and are refused).
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -37,6 +38,8 @@ struct Cluster {
     urls: BTreeMap<String, String>,
     children: BTreeMap<String, Child>,
     admin: String,
+    /// Where a service process reaches host-registry, when not directly (a fault proxy).
+    registry_of: BTreeMap<String, String>,
 }
 
 impl Cluster {
@@ -69,6 +72,7 @@ impl Cluster {
             urls,
             children: BTreeMap::new(),
             admin: String::new(),
+            registry_of: BTreeMap::new(),
         };
         for n in names {
             c.spawn(&n);
@@ -131,7 +135,9 @@ impl Cluster {
             ])
             .args([
                 "--registry-url",
-                &self.urls["host-registry"],
+                self.registry_of
+                    .get(name)
+                    .unwrap_or(&self.urls["host-registry"]),
                 "--history-url",
                 &self.urls["history"],
             ])
@@ -326,5 +332,127 @@ async fn two_scheduler_replicas_never_dispatch_a_command_twice() {
         for h in &d.hosts {
             assert_eq!(h.attempt, 1, "one attempt per host: {h:#?}");
         }
+    }
+}
+
+/// The lease on a rollout: (owner, epoch). The owner is `<pid>-<uuid>` of the replica process.
+fn lease_of(pg: &PgDatabase, deployment: uuid::Uuid) -> (Option<String>, i64) {
+    use diesel::{Connection, RunQueryDsl};
+    #[derive(diesel::QueryableByName)]
+    struct Lease {
+        #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Text>)]
+        lease_owner: Option<String>,
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        lease_epoch: i64,
+    }
+    let mut c = diesel::PgConnection::establish(&pg.url).unwrap();
+    let l: Lease = diesel::sql_query(format!(
+        "SELECT lease_owner, lease_epoch FROM scheduler.rollouts WHERE deployment_id = '{deployment}'"
+    ))
+    .get_result(&mut c)
+    .unwrap();
+    (l.lease_owner, l.lease_epoch)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_lease_holder_frozen_mid_tick_and_resumed_after_a_takeover_is_fenced() {
+    if liftoff_testkit::postgres_url().is_none() {
+        eprintln!(
+            "skipped: several scheduler replicas need PostgreSQL (set LIFTOFF_TEST_DATABASE_URL)"
+        );
+        return;
+    }
+    let mut c = Cluster::start(2).await;
+    // Each replica reaches the registry through its own proxy, so a tick can be held at the
+    // instant after it claimed its leases (it asks the registry for lost hosts next).
+    let mut proxies = BTreeMap::new();
+    for name in ["scheduler-0", "scheduler-1"] {
+        let proxy = liftoff_testkit::proxy::FaultProxy::start(&c.urls["host-registry"]).unwrap();
+        c.registry_of.insert(name.to_string(), proxy.url.clone());
+        let child = c.children.get_mut(name).unwrap();
+        child.start_kill().unwrap();
+        let _ = child.wait().await;
+        c.spawn(name);
+        c.wait_ready(name).await;
+        proxies.insert(name, proxy);
+    }
+    let api = c.api();
+    let a = c.fleet("scheduler-1", "zone-a", "web", "a", 2).await;
+    let b = c.fleet("scheduler-0", "zone-b", "web", "b", 2).await;
+    wait_hosts(&c.registry(), "role", "web", 4).await;
+    setup(
+        &api,
+        "shop",
+        ("role", "web"),
+        "OneAtATime",
+        false,
+        ConcurrencyPolicy::Reject,
+    )
+    .await;
+    let hooks = [("ApplicationStart", &format!("{RECORD}\nsleep 1") as &str)];
+    let v1 = push(&api, c.path(), "shop", "v1", &hooks).await;
+    let id = deploy(&api, "shop", &v1).await.deployment_id;
+    wait_until(&api, id, "the first host to finish", 60, |d| {
+        d.overview.succeeded >= 1
+    })
+    .await;
+    let pg = c.pg.as_ref().unwrap();
+    let (owner, epoch) = lease_of(pg, id);
+    let owner = owner.expect("a replica holds the rollout");
+    let pid_of = |name: &str| c.children[name].id().unwrap();
+    let (holder, other) = if owner.starts_with(&format!("{}-", pid_of("scheduler-0"))) {
+        ("scheduler-0", "scheduler-1")
+    } else {
+        ("scheduler-1", "scheduler-0")
+    };
+    // Hold the holder right after its next claim, then freeze it there.
+    proxies[holder].faults.hold(Some("state=Lost"));
+    wait_for(
+        "the holder to be inside a tick",
+        Duration::from_secs(30),
+        || {
+            let held = proxies[holder]
+                .faults
+                .held
+                .load(std::sync::atomic::Ordering::SeqCst);
+            async move { (held > 0).then_some(()) }
+        },
+    )
+    .await;
+    let pid = nix::unistd::Pid::from_raw(pid_of(holder) as i32);
+    nix::sys::signal::kill(pid, Signal::SIGSTOP).unwrap();
+    let other_pid = format!("{}-", pid_of(other));
+    wait_for(
+        "the other replica to take the lease over",
+        Duration::from_secs(30),
+        || {
+            let (owner, e) = lease_of(pg, id);
+            let taken = owner.is_some_and(|o| o.starts_with(&other_pid)) && e > epoch;
+            async move { taken.then_some(()) }
+        },
+    )
+    .await;
+    nix::sys::signal::kill(pid, Signal::SIGCONT).unwrap();
+    proxies[holder].faults.hold(None);
+    wait_for(
+        "the resumed replica to be fenced off",
+        Duration::from_secs(30),
+        || {
+            let log = c.log(holder);
+            async move {
+                log.contains("lease lost to another replica; stepping down")
+                    .then_some(())
+            }
+        },
+    )
+    .await;
+    let d = wait_done(&api, id, 120).await;
+    assert_eq!(d.status, DeploymentStatus::Succeeded, "{d:#?}");
+    assert_ran_once(&[&a, &b], id, 1);
+    for h in &d.hosts {
+        assert_eq!(h.attempt, 1, "one attempt per host: {h:#?}");
+    }
+    for (_, p) in proxies {
+        p.stop().await;
     }
 }

@@ -9,6 +9,10 @@
 //! 4. At restart, a journal left behind means the agent died during the command: its event is
 //!    reported `FAILED_AFTER_RESTART` at once, a hook it left running is stopped, and nothing is
 //!    run again.
+//! 5. An acknowledgement whose answer never came (the control plane unreachable past the retry
+//!    budget) clears the journal: nothing ran. The server may have taken it (the command is
+//!    `InProgress`); it offers such commands again to the host's polls, and acknowledging again
+//!    answers the same decision, so the command runs then, once.
 
 use std::time::Duration;
 
@@ -28,16 +32,17 @@ use crate::{Agent, retrying};
 pub const FAILED_AFTER_RESTART: &str = "FAILED_AFTER_RESTART";
 
 impl Agent {
-    /// Acknowledge, journal, run, record, complete.
+    /// Acknowledge, journal, run, record, complete. False for a command this host had
+    /// already finished (a duplicate delivery, or one whose completion is still unconfirmed).
     pub(crate) async fn handle(
         &self,
         cmd: AgentCommand,
         stop: watch::Receiver<bool>,
-    ) -> anyhow::Result<()> {
+    ) -> anyhow::Result<bool> {
         let host = self.host_id();
         if let Some(done) = self.state.finished(cmd.command_id)? {
             tracing::info!(command_id = %cmd.command_id, status = ?done.status, "duplicate delivery of a command this host already finished; not running it again");
-            return Ok(());
+            return Ok(false);
         }
         let journal = Journal {
             command_id: cmd.command_id,
@@ -56,7 +61,7 @@ impl Agent {
             Err(e) => {
                 tracing::warn!(command_id = %cmd.command_id, error = %e, "could not acknowledge; the server will offer it again");
                 self.state.write(|s| s.clear_journal()).await?;
-                return Ok(());
+                return Ok(true);
             }
         };
         if !ack.proceed {
@@ -73,7 +78,7 @@ impl Agent {
                 .write(move |s| s.record_finished(&skipped))
                 .await?;
             self.state.write(|s| s.clear_journal()).await?;
-            return Ok(());
+            return Ok(true);
         }
         tracing::info!(command_id = %cmd.command_id, deployment_id = %cmd.deployment_id, "running command");
         let outcome = if cmd.kind == "Deploy" {
@@ -121,7 +126,8 @@ impl Agent {
             Ok(_) => {}
             Err(e) => tracing::warn!(error = %e, "could not prune old releases"),
         }
-        self.flush_completions().await
+        self.flush_completions().await?;
+        Ok(true)
     }
 
     /// Sends every completion the server has not confirmed yet. One that cannot be delivered now

@@ -123,9 +123,15 @@ pub fn local_hostname() -> String {
         .unwrap_or_else(|| "localhost".into())
 }
 
-/// Exponential backoff with full jitter, capped.
+/// Longest wait between two tries of a call to the control plane: once it is back, every
+/// agent is back within this (a couple of seconds), however long it was away.
+pub const MAX_BACKOFF: Duration = Duration::from_secs(2);
+
+/// Exponential backoff (250 ms doubling) with jitter (half to all of it), capped at
+/// [`MAX_BACKOFF`].
 pub fn backoff(attempt: u32) -> Duration {
-    let base_ms = 250u64.saturating_mul(1u64 << attempt.min(8)).min(30_000);
+    let cap = MAX_BACKOFF.as_millis() as u64;
+    let base_ms = 250u64.saturating_mul(1u64 << attempt.min(8)).min(cap);
     Duration::from_millis(rand::random_range(base_ms / 2..=base_ms))
 }
 
@@ -201,6 +207,9 @@ pub struct Agent {
     pub(crate) history: liftoff_client::HistoryClient,
     /// Poked after a command completes, so the registry hears from the host at once.
     heartbeat_now: tokio::sync::Notify,
+    /// Poked when a heartbeat succeeds after failing: the control plane is back, so a poll
+    /// waiting out its backoff goes at once.
+    reconnected: tokio::sync::Notify,
 }
 
 impl Agent {
@@ -208,6 +217,7 @@ impl Agent {
     pub async fn start(config: AgentConfig, transport: &Transport) -> anyhow::Result<Self> {
         let state = StateDir::new(&config.root);
         state.ensure()?;
+        ensure_install_root(&config.install_root)?;
         let identity = match state.identity()? {
             Some(id) => id,
             None => {
@@ -243,6 +253,7 @@ impl Agent {
             bundles: transport.bundles.with_token(token.clone()),
             history: liftoff_client::HistoryClient::new(transport.history.with_token(token)),
             heartbeat_now: tokio::sync::Notify::new(),
+            reconnected: tokio::sync::Notify::new(),
             config,
             state,
             identity,
@@ -264,6 +275,7 @@ impl Agent {
         let mut asked: Option<
             std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send + '_>>,
         > = None;
+        let mut failures = 0u32;
         loop {
             match self
                 .registry
@@ -277,17 +289,31 @@ impl Agent {
             {
                 Ok(r) => {
                     interval = Duration::from_secs(r.heartbeat_interval_secs.max(1));
+                    if failures > 0 {
+                        tracing::info!(failures, "heartbeat answered again");
+                        failures = 0;
+                        self.reconnected.notify_one();
+                    }
                     if asked.is_none()
                         && let Some(cmd) = r.commands.into_iter().next()
                     {
                         asked = Some(Box::pin(scale_in::run(self, cmd)));
                     }
                 }
-                Err(e) => tracing::warn!(error = %e, "heartbeat failed"),
+                Err(e) => {
+                    tracing::warn!(error = %e, "heartbeat failed");
+                    failures = failures.saturating_add(1);
+                }
             }
+            // After a failure, try again soon (bounded backoff), not a whole interval later.
+            let next = if failures > 0 {
+                backoff(failures - 1).min(interval)
+            } else {
+                interval
+            };
             let mut done = false;
             tokio::select! {
-                _ = tokio::time::sleep(interval) => {}
+                _ = tokio::time::sleep(next) => {}
                 _ = self.heartbeat_now.notified() => {}
                 _ = async {
                     match asked.as_mut() {
@@ -307,6 +333,7 @@ impl Agent {
     /// first (see [`executor`]).
     async fn command_loop(&self, stop: watch::Receiver<bool>) -> anyhow::Result<()> {
         let mut failures = 0u32;
+        let mut duplicates = 0u32;
         let mut stopped = stop.clone();
         loop {
             if *stop.borrow() {
@@ -320,14 +347,27 @@ impl Agent {
             match polled {
                 Ok(batch) => {
                     failures = 0;
+                    let offered = !batch.commands.is_empty();
+                    let mut new = false;
                     for cmd in batch.commands {
                         if *stop.borrow() {
                             break;
                         }
-                        self.handle(cmd, stop.clone()).await?;
+                        new |= self.handle(cmd, stop.clone()).await?;
                         self.flush_completions().await?;
                         // The registry learns install outcomes from heartbeats: tell it now.
                         self.heartbeat_now.notify_one();
+                    }
+                    if offered && !new {
+                        // Only commands this host finished, offered again until their
+                        // completion arrives: do not spin on them.
+                        duplicates = duplicates.saturating_add(1);
+                        tokio::select! {
+                            _ = tokio::time::sleep(backoff(duplicates)) => {}
+                            _ = stopped.wait_for(|s| *s) => return Ok(()),
+                        }
+                    } else {
+                        duplicates = 0;
                     }
                 }
                 Err(ClientError::Api { status: 401, body }) => {
@@ -342,6 +382,7 @@ impl Agent {
                     tracing::warn!(error = %e, retry_in_ms = wait.as_millis() as u64, "poll failed");
                     tokio::select! {
                         _ = tokio::time::sleep(wait) => {}
+                        _ = self.reconnected.notified() => {}
                         _ = stopped.wait_for(|s| *s) => return Ok(()),
                     }
                 }
@@ -366,6 +407,22 @@ impl Agent {
         let (_, res) = tokio::join!(hb, cmds);
         res
     }
+}
+
+/// Creates the install root (and its missing parents, mode 0755) if it does not exist, so
+/// the first Install does not fail on it; an error names the real path.
+pub fn ensure_install_root(dir: &std::path::Path) -> anyhow::Result<()> {
+    use std::os::unix::fs::DirBuilderExt;
+    if dir.is_dir() {
+        return Ok(());
+    }
+    std::fs::DirBuilder::new()
+        .recursive(true)
+        .mode(0o755)
+        .create(dir)
+        .map_err(|e| anyhow::anyhow!("--install-root {}: cannot create it: {e}", dir.display()))?;
+    tracing::info!(install_root = %dir.display(), "created the install root");
+    Ok(())
 }
 
 /// Runs one agent, or `simulate` virtual hosts (see [`simulate`]).

@@ -135,6 +135,8 @@ pub struct State {
     pub revocation_relay: liftoff_kit::outbox::Relay,
     /// The fleet gauges' refresh clock.
     pub gauges: liftoff_kit::telemetry::GaugeRefresh,
+    /// Since when the registry could hear every host: nobody is Lost before a grace of it.
+    pub hearing: app::liveness::Hearing,
 }
 
 #[derive(Clone)]
@@ -152,6 +154,7 @@ impl Service {
                 config,
                 revocation_relay: liftoff_kit::outbox::Relay::default(),
                 gauges: liftoff_kit::telemetry::GaugeRefresh::default(),
+                hearing: app::liveness::Hearing::default(),
             })),
         }
     }
@@ -193,6 +196,7 @@ impl ServiceApp for Service {
             if let Err(e) = app::fleet::refresh(&self.state).await {
                 tracing::debug!(error = %e, "fleet gauges not refreshed");
             }
+            self.state.hearing.ran(std::time::Instant::now());
         })
     }
 

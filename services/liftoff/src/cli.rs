@@ -242,7 +242,9 @@ pub struct DeployArgs {
     /// Show progress and exit 0 only if the deployment succeeded.
     #[arg(long)]
     pub wait: bool,
-    /// Retrying with the same key never starts a second deployment.
+    /// Retrying with the same key never starts a second deployment. With a key, the request
+    /// is sent again (for up to 2 minutes) while the server answers `idempotency_key_in_use`
+    /// (after its `Retry-After`), 5xx, or cannot be reached.
     #[arg(long)]
     pub idempotency_key: Option<String>,
 }

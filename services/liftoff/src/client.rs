@@ -148,6 +148,9 @@ pub async fn push_revision(
         .await?)
 }
 
+/// How long `deploy --idempotency-key` keeps sending its request while it cannot be answered.
+const DEPLOY_RETRY_BUDGET: std::time::Duration = std::time::Duration::from_secs(120);
+
 async fn deploy(
     g: &Global,
     api: &DeploymentApiClient,
@@ -160,9 +163,15 @@ async fn deploy(
         config: args.config,
         description: args.description,
     };
-    let d = api
-        .create_deployment(&req, args.idempotency_key.as_deref())
-        .await?;
+    let d = match args.idempotency_key.as_deref() {
+        // With a key, a request that cannot be answered yet (the key is in use, the server is
+        // restarting) is sent again: it can only ever answer the one deployment.
+        Some(key) => {
+            api.create_deployment_retrying(&req, key, DEPLOY_RETRY_BUDGET)
+                .await?
+        }
+        None => api.create_deployment(&req, None).await?,
+    };
     if !args.wait {
         if g.json {
             emit(&serde_json::json!({"deployment_id": d.deployment_id}).to_string());

@@ -119,6 +119,56 @@ impl DeploymentApiClient {
         self.0.send(rb).await
     }
 
+    /// Creates a deployment under `idempotency_key`, sending the request again until `budget`
+    /// runs out while no answer can be had yet: `409 idempotency_key_in_use` (the first
+    /// request is still being answered, or died with its server: waits the `Retry-After` the
+    /// server names), 5xx, 429 and transport errors. The key makes every retry safe: the
+    /// same request answers the same deployment, never a second one.
+    pub async fn create_deployment_retrying(
+        &self,
+        req: &CreateDeployment,
+        idempotency_key: &str,
+        budget: std::time::Duration,
+    ) -> Result<Deployment, ClientError> {
+        let deadline = tokio::time::Instant::now() + budget;
+        let mut attempt = 0u32;
+        loop {
+            let rb = self
+                .0
+                .request(Method::POST, "/v1/deployments")
+                .json(req)
+                .header("Idempotency-Key", idempotency_key);
+            let (result, retry_after) = match rb.send().await {
+                Ok(res) => {
+                    let after = crate::retry_after(&res);
+                    (decode(res).await, after)
+                }
+                Err(e) => (Err(ClientError::Transport(e.to_string())), None),
+            };
+            let again = match &result {
+                Err(ClientError::Api { status: 409, body }) => {
+                    body.error.code == "idempotency_key_in_use"
+                }
+                Err(e) => e.is_retryable(),
+                Ok(_) => false,
+            };
+            let now = tokio::time::Instant::now();
+            if !again || now >= deadline {
+                return result;
+            }
+            let wait = retry_after
+                .unwrap_or_else(|| crate::backoff(attempt))
+                .min(deadline - now);
+            tracing::debug!(
+                attempt,
+                wait_ms = wait.as_millis() as u64,
+                "deployment not answered yet; retrying with the same Idempotency-Key"
+            );
+            tokio::time::sleep(wait).await;
+            attempt = attempt.saturating_add(1);
+        }
+    }
+
     pub async fn get_deployment(&self, id: Uuid) -> Result<Deployment, ClientError> {
         self.0.get(&format!("/v1/deployments/{id}")).await
     }

@@ -175,6 +175,23 @@ fn error_from(status: StatusCode, bytes: &[u8]) -> ClientError {
     }
 }
 
+/// The `Retry-After` of an answer, when given in seconds (capped at a minute).
+pub fn retry_after(res: &reqwest::Response) -> Option<Duration> {
+    res.headers()
+        .get(reqwest::header::RETRY_AFTER)?
+        .to_str()
+        .ok()?
+        .trim()
+        .parse::<u64>()
+        .ok()
+        .map(|s| Duration::from_secs(s.min(60)))
+}
+
+/// Waits between retries: 250 ms doubling to 2 s.
+fn backoff(attempt: u32) -> Duration {
+    Duration::from_millis(250u64.saturating_mul(1 << attempt.min(3)).min(2000))
+}
+
 /// Percent-encodes one path segment or query value.
 pub fn enc(s: &str) -> String {
     let mut out = String::with_capacity(s.len());

@@ -82,14 +82,65 @@ impl DbUrl {
 #[error("{0}")]
 pub struct ConnectError(String);
 
+/// What a service knows of its database's health beyond a ping: whether it could connect
+/// lately, and whether a write failed for lack of space (then `/readyz` proves a write works
+/// before it says ready again).
+#[derive(Debug, Default)]
+pub struct Health {
+    /// When a new connection last failed (the database is down or unreachable).
+    connect_failed_at: std::sync::Mutex<Option<std::time::Instant>>,
+    /// A write failed with `storage_full` and no probe write has succeeded since.
+    storage_full: std::sync::atomic::AtomicBool,
+    /// Fault injection for tests: SQLite's `max_page_count` for every connection (0: none
+    /// ever set; `u64::MAX`: lifted again).
+    sqlite_page_limit: std::sync::atomic::AtomicU64,
+}
+
+impl Health {
+    fn connect_failed(&self) {
+        if let Ok(mut t) = self.connect_failed_at.lock() {
+            *t = Some(std::time::Instant::now());
+        }
+    }
+
+    fn connect_failed_since(&self, since: std::time::Instant) -> bool {
+        self.connect_failed_at
+            .lock()
+            .ok()
+            .and_then(|t| *t)
+            .is_some_and(|t| t >= since)
+    }
+}
+
 /// Opens connections with the settings each backend needs; keeps the real error.
 #[derive(Debug, Clone)]
 pub struct ConnectionManager {
     url: DbUrl,
+    health: std::sync::Arc<Health>,
+}
+
+/// Longest a new PostgreSQL connection may take (libpq `connect_timeout`, unless the URL
+/// sets one): an unreachable server is an answer within seconds, not a hang.
+const PG_CONNECT_TIMEOUT_SECS: u64 = 2;
+
+fn with_connect_timeout(url: &str) -> String {
+    if url.contains("connect_timeout=") {
+        return url.to_string();
+    }
+    let sep = if url.contains('?') { '&' } else { '?' };
+    format!("{url}{sep}connect_timeout={PG_CONNECT_TIMEOUT_SECS}")
 }
 
 impl ConnectionManager {
     fn open(&self) -> Result<AnyConnection, ConnectError> {
+        let opened = self.open_inner();
+        if opened.is_err() {
+            self.health.connect_failed();
+        }
+        opened
+    }
+
+    fn open_inner(&self) -> Result<AnyConnection, ConnectError> {
         match &self.url {
             DbUrl::Sqlite(path) => {
                 let path = path.to_string_lossy();
@@ -104,7 +155,7 @@ impl ConnectionManager {
                 Ok(AnyConnection::Sqlite(c))
             }
             DbUrl::Postgres { url, schema } => {
-                let mut c = PgConnection::establish(url)
+                let mut c = PgConnection::establish(&with_connect_timeout(url))
                     .map_err(|e| ConnectError(format!("postgres: {e}")))?;
                 c.batch_execute(&format!(
                     "SET TIME ZONE 'UTC'; SET search_path TO \"{schema}\";"
@@ -147,7 +198,14 @@ pub struct Db {
     /// SQLite's busy handler, which sleeps in steps of up to 100 ms and, under load, spends
     /// more time asleep than writing.
     writers: std::sync::Arc<tokio::sync::Mutex<()>>,
+    health: std::sync::Arc<Health>,
 }
+
+/// How long a request waits for a pooled connection when the pool is merely busy.
+const CHECKOUT_TIMEOUT: Duration = Duration::from_secs(10);
+/// How often a waiting checkout looks whether the database turned out unreachable (then it
+/// answers 503 at once instead of waiting out [`CHECKOUT_TIMEOUT`]).
+const CHECKOUT_SLICE: Duration = Duration::from_millis(250);
 
 impl std::fmt::Debug for Db {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -170,11 +228,15 @@ impl Db {
         {
             std::fs::create_dir_all(parent)?;
         }
-        let manager = ConnectionManager { url: url.clone() };
+        let health = std::sync::Arc::new(Health::default());
+        let manager = ConnectionManager {
+            url: url.clone(),
+            health: health.clone(),
+        };
         // Migrate on a dedicated connection (with the schema created first on PostgreSQL).
         let mut conn = match &url {
             DbUrl::Postgres { url: pg, schema } => {
-                let mut c = PgConnection::establish(pg)?;
+                let mut c = PgConnection::establish(&with_connect_timeout(pg))?;
                 // Replicas starting together must not race on DDL.
                 c.batch_execute(&format!(
                     "SELECT pg_advisory_lock(hashtext('liftoff-migrate-{schema}')); \
@@ -199,12 +261,13 @@ impl Db {
         let pool = Pool::builder()
             .max_size(max_connections)
             .min_idle(Some(1))
-            .connection_timeout(Duration::from_secs(10))
+            .connection_timeout(CHECKOUT_TIMEOUT)
             .build(manager)?;
         Ok(Self {
             pool,
             url,
             writers: std::sync::Arc::default(),
+            health,
         })
     }
 
@@ -216,9 +279,21 @@ impl Db {
         self.pool.max_size()
     }
 
-    fn checkout(pool: &Pool<ConnectionManager>) -> Result<PooledConn, ApiError> {
-        pool.get()
-            .map_err(|e| ApiError::unavailable(format!("database unavailable: {e}")))
+    /// A pooled connection: waits up to [`CHECKOUT_TIMEOUT`] while the pool is busy, but
+    /// answers 503 within a slice once a connection attempt fails meanwhile (the database is
+    /// down: the request should hear so in a second, not ten).
+    fn checkout(pool: &Pool<ConnectionManager>, health: &Health) -> Result<PooledConn, ApiError> {
+        let start = std::time::Instant::now();
+        loop {
+            match pool.get_timeout(CHECKOUT_SLICE) {
+                Ok(c) => return Ok(c),
+                Err(e) => {
+                    if health.connect_failed_since(start) || start.elapsed() >= CHECKOUT_TIMEOUT {
+                        return Err(ApiError::unavailable(format!("database unavailable: {e}")));
+                    }
+                }
+            }
+        }
     }
 
     /// Runs `f` with a connection on a blocking thread.
@@ -228,12 +303,78 @@ impl Db {
         F: FnOnce(&mut AnyConnection) -> Result<T, ApiError> + Send + 'static,
     {
         let pool = self.pool.clone();
-        tokio::task::spawn_blocking(move || {
-            let mut conn = Self::checkout(&pool)?;
+        let health = self.health.clone();
+        let out = tokio::task::spawn_blocking(move || {
+            let mut conn = Self::checkout(&pool, &health)?;
+            apply_page_limit(&mut conn, &health)?;
             f(&mut conn)
         })
         .await
-        .map_err(|e| ApiError::internal(format!("database task failed: {e}")))?
+        .map_err(|e| ApiError::internal(format!("database task failed: {e}")))?;
+        if out.as_ref().is_err_and(ApiError::is_storage_full) {
+            self.health
+                .storage_full
+                .store(true, std::sync::atomic::Ordering::SeqCst);
+        }
+        out
+    }
+
+    /// Whether the service can use its database: a ping, and, after a write failed for lack
+    /// of space, a probe write (a 16 KiB row inserted and deleted, so the file must have room
+    /// to grow) that must succeed before the service is ready again.
+    pub async fn ready(&self) -> Result<(), ApiError> {
+        self.ping().await?;
+        if !self
+            .health
+            .storage_full
+            .load(std::sync::atomic::Ordering::SeqCst)
+        {
+            return Ok(());
+        }
+        let probe = match self.url {
+            DbUrl::Sqlite(_) => {
+                "CREATE TABLE IF NOT EXISTS liftoff_write_probe (v BLOB); \
+                 INSERT INTO liftoff_write_probe VALUES (zeroblob(16384)); \
+                 DELETE FROM liftoff_write_probe;"
+            }
+            DbUrl::Postgres { .. } => {
+                "CREATE TABLE IF NOT EXISTS liftoff_write_probe (v BYTEA); \
+                 INSERT INTO liftoff_write_probe VALUES (decode(repeat('ab', 16384), 'hex')); \
+                 DELETE FROM liftoff_write_probe;"
+            }
+        };
+        self.write(move |c| Ok(c.batch_execute(probe)?)).await?;
+        self.health
+            .storage_full
+            .store(false, std::sync::atomic::Ordering::SeqCst);
+        Ok(())
+    }
+
+    /// Fault injection for tests: caps every SQLite connection of this database at `pages`
+    /// pages (`PRAGMA max_page_count`), so writes that need the file to grow fail with the
+    /// real `SQLITE_FULL`, as on a full disk; `None` lifts the cap. No effect on PostgreSQL.
+    pub fn limit_sqlite_pages(&self, pages: Option<u64>) {
+        self.health.sqlite_page_limit.store(
+            pages.unwrap_or(u64::MAX).max(1),
+            std::sync::atomic::Ordering::SeqCst,
+        );
+    }
+
+    /// The SQLite file's size in pages (0 on PostgreSQL).
+    pub async fn sqlite_page_count(&self) -> Result<u64, ApiError> {
+        #[derive(diesel::QueryableByName)]
+        struct Pages {
+            #[diesel(sql_type = diesel::sql_types::BigInt)]
+            page_count: i64,
+        }
+        if self.url.is_postgres() {
+            return Ok(0);
+        }
+        self.run(|c| {
+            let p: Pages = diesel::sql_query("PRAGMA page_count").get_result(c)?;
+            Ok(p.page_count.max(0) as u64)
+        })
+        .await
     }
 
     /// Runs `f` in a write transaction: `BEGIN IMMEDIATE` on SQLite (so a read-then-write never
@@ -297,6 +438,22 @@ impl Db {
         })
         .await
     }
+}
+
+/// Applies the injected page limit, if a test ever set one (see [`Db::limit_sqlite_pages`]).
+fn apply_page_limit(conn: &mut AnyConnection, health: &Health) -> Result<(), ApiError> {
+    let limit = health
+        .sqlite_page_limit
+        .load(std::sync::atomic::Ordering::SeqCst);
+    if limit == 0 {
+        return Ok(());
+    }
+    if let AnyConnection::Sqlite(c) = conn {
+        // SQLite's own maximum lifts the cap.
+        let pages = limit.min(4_294_967_294);
+        c.batch_execute(&format!("PRAGMA max_page_count = {pages};"))?;
+    }
+    Ok(())
 }
 
 /// A write transaction on an already checked-out connection (see [`Db::write`]).

@@ -5,6 +5,9 @@ use actix_web::http::header::{self, HeaderValue};
 use actix_web::{HttpResponse, ResponseError};
 use liftoff_types::ErrorBody;
 
+/// The stable code of a write refused for lack of storage.
+pub const STORAGE_FULL: &str = "storage_full";
+
 #[derive(Debug, Clone, thiserror::Error)]
 #[error("{code}: {message}")]
 pub struct ApiError {
@@ -53,6 +56,16 @@ impl ApiError {
         e.retry_after = Some(2);
         e
     }
+    /// The database cannot take a write for lack of space (507 `storage_full`): not the
+    /// request's fault, and worth retrying once space is freed.
+    pub fn storage_full(message: impl Into<String>) -> Self {
+        let mut e = Self::new(StatusCode::INSUFFICIENT_STORAGE, STORAGE_FULL, message);
+        e.retry_after = Some(5);
+        e
+    }
+    pub fn is_storage_full(&self) -> bool {
+        self.code == STORAGE_FULL
+    }
     pub fn internal(message: impl Into<String>) -> Self {
         Self::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", message)
     }
@@ -83,7 +96,10 @@ impl ResponseError for ApiError {
     }
 
     fn error_response(&self) -> HttpResponse {
-        if self.status.is_server_error() && self.status != StatusCode::SERVICE_UNAVAILABLE {
+        if self.status.is_server_error()
+            && self.status != StatusCode::SERVICE_UNAVAILABLE
+            && self.status != StatusCode::INSUFFICIENT_STORAGE
+        {
             tracing::error!(code = %self.code, message = %self.message, "request failed");
         }
         let mut res = HttpResponse::build(self.status);
@@ -105,8 +121,29 @@ impl From<diesel::result::Error> for ApiError {
             Error::DatabaseError(DatabaseErrorKind::UniqueViolation, info) => {
                 Self::conflict("conflict", format!("already exists ({})", info.message()))
             }
-            Error::DatabaseError(DatabaseErrorKind::ClosedConnection, info) => {
-                Self::unavailable(format!("database connection lost: {}", info.message()))
+            Error::DatabaseError(
+                DatabaseErrorKind::ClosedConnection | DatabaseErrorKind::UnableToSendCommand,
+                info,
+            ) => Self::unavailable(format!("database connection lost: {}", info.message())),
+            Error::BrokenTransactionManager => {
+                Self::unavailable("database connection lost mid-transaction")
+            }
+            // Neither driver gives a kind for these: SQLite's SQLITE_FULL ("database or disk is
+            // full"), PostgreSQL's disk_full (53100, "could not extend file ... No space left on
+            // device"), and a write that fails at the file system.
+            Error::DatabaseError(_, info)
+                if [
+                    "database or disk is full",
+                    "No space left on device",
+                    "could not extend file",
+                ]
+                .iter()
+                .any(|m| info.message().contains(m)) =>
+            {
+                Self::storage_full(format!(
+                    "the database cannot store this: {}",
+                    info.message()
+                ))
             }
             Error::DatabaseError(DatabaseErrorKind::SerializationFailure, info) => {
                 Self::unavailable(format!("database busy, retry: {}", info.message()))

@@ -203,9 +203,14 @@ pub async fn readyz(
         ));
     }
     for (name, db) in &ready.0 {
-        db.ping()
-            .await
-            .map_err(|e| ApiError::unavailable(format!("{name}: {}", e.message)))?;
+        db.ready().await.map_err(|e| {
+            // Always 503 (a load balancer's contract), keeping the reason's code.
+            let mut out = ApiError::unavailable(format!("{name}: {}", e.message));
+            if e.is_storage_full() {
+                out.code = e.code;
+            }
+            out
+        })?;
     }
     Ok(HttpResponse::Ok().json(Health { status: "ready" }))
 }

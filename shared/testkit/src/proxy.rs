@@ -15,7 +15,8 @@ use actix_web::{App, HttpRequest, HttpResponse, HttpServer, web};
 /// What the proxy does; change it at any time from the test.
 #[derive(Default)]
 pub struct Faults {
-    /// Requests whose path contains this are held, unanswered, while it is set.
+    /// Requests whose path (with its query) contains this are held, unanswered, while it is
+    /// set.
     pub hold: Mutex<Option<String>>,
     /// Flip one byte in the middle of every bundle download.
     pub corrupt_bundles: AtomicBool,
@@ -147,9 +148,10 @@ async fn forward(req: HttpRequest, body: web::Bytes, s: web::Data<Shared>) -> Ht
         .unwrap_or_else(|e| e.into_inner())
         .entry(pattern(req.method().as_str(), &path))
         .or_default() += 1;
-    if f.held_for(&path) {
+    let path_and_query = req.uri().to_string();
+    if f.held_for(&path_and_query) {
         f.held.fetch_add(1, Ordering::SeqCst);
-        while f.held_for(&path) {
+        while f.held_for(&path_and_query) {
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
         f.held.fetch_sub(1, Ordering::SeqCst);

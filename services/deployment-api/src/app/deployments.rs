@@ -160,7 +160,10 @@ pub async fn create_with_reason(
             Ok((row, true))
         })
         .await?;
-    let row = if created {
+    let row = if created && row.idempotency_key.is_some() {
+        let id = row.id.clone();
+        super::idempotency::while_in_flight(state, &id, try_hand_off(state, row)).await
+    } else if created {
         try_hand_off(state, row).await
     } else {
         row

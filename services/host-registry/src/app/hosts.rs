@@ -263,7 +263,7 @@ pub async fn heartbeat(
     caller.host(id)?;
     let jti = caller.claims.jti.clone();
     let interval = state.config.heartbeat_interval.as_secs();
-    let (res, host_state) = state
+    let recorded = state
         .db
         .run(move |c| {
             write_tx(c, |c| {
@@ -297,7 +297,17 @@ pub async fn heartbeat(
                 ))
             })
         })
-        .await?;
+        .await;
+    let (res, host_state) = match recorded {
+        Ok(r) => r,
+        Err(e) => {
+            if e.status.is_server_error() {
+                // A heartbeat the registry could not record: it is deaf, not the host silent.
+                state.hearing.deaf(std::time::Instant::now());
+            }
+            return Err(e);
+        }
+    };
     // An agent heartbeats right after it finishes a command: a good moment to look.
     if host_state == HostState::Pending.as_str() || host_state == HostState::Installing.as_str() {
         lifecycle::spawn_check(state, id.to_string());
@@ -327,11 +337,20 @@ pub async fn deregister(
     Ok(host)
 }
 
-/// Marks hosts that missed their heartbeat grace as `Lost`.
+/// Marks hosts that missed their heartbeat grace as `Lost`, but only once the registry has
+/// itself been listening for a whole grace (see [`super::liveness`]): after a restart of the
+/// control plane, or a span in which it could not record heartbeats, every host gets a fresh
+/// grace first.
 pub async fn sweep_lost(state: &State) -> Result<usize, ApiError> {
+    if !state
+        .hearing
+        .may_declare_lost(std::time::Instant::now(), state.config.heartbeat_grace)
+    {
+        return Ok(0);
+    }
     let grace = chrono::Duration::from_std(state.config.heartbeat_grace)
         .map_err(|e| ApiError::internal(e.to_string()))?;
-    state
+    let swept = state
         .db
         .write(move |c| {
             let silent = hosts::silent_since(c, now() - grace)?;
@@ -343,5 +362,9 @@ pub async fn sweep_lost(state: &State) -> Result<usize, ApiError> {
             }
             Ok(n)
         })
-        .await
+        .await;
+    if swept.as_ref().is_err_and(|e| e.status.is_server_error()) {
+        state.hearing.deaf(std::time::Instant::now());
+    }
+    swept
 }

@@ -7,5 +7,6 @@ pub mod fleet;
 pub mod hosts;
 pub mod inventory;
 pub mod lifecycle;
+pub mod liveness;
 pub mod revocations;
 pub mod scale_in;

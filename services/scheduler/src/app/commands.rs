@@ -34,7 +34,12 @@ const KNOWN_EVENTS: &[&str] = &[
     "AfterAllowTraffic",
 ];
 
-/// Returns the host's waiting commands, waiting up to `wait` for one to appear. The wait is
+/// Returns the host's waiting commands, waiting up to `wait` for one to appear. Commands the
+/// host acknowledged and has not finished are offered again: an agent polls only between
+/// commands, so one it holds as running it is not running unless it lost the answer to its
+/// acknowledgement (and dropped it, expecting to be offered it again) or finished it without
+/// the completion arriving yet (its ledger has it; it skips it and re-sends the completion).
+/// Either way the agent's journal and ledger make sure nothing runs twice. The wait is
 /// woken by this replica's dispatches and by the mailbox's watcher (other replicas'); a
 /// slow re-check is the safety net. A credential revoked meanwhile (its host deregistered)
 /// ends the wait with 401 at once.
@@ -68,7 +73,7 @@ pub async fn poll(
         tokio::pin!(notified);
         notified.as_mut().enable();
         let h = host_s.clone();
-        let rows = match state.db.run(move |c| commands::dispatched_for(c, &h)).await {
+        let rows = match state.db.run(move |c| commands::offered_to(c, &h)).await {
             Ok(r) => r,
             Err(e) => break Err(e),
         };
@@ -269,9 +274,31 @@ pub async fn report_events(
                 ));
             }
             if status.is_terminal() {
-                return Err(ApiError::conflict(
-                    "command_finished",
-                    format!("command is already {}", status.as_str()),
+                // A failure reported after the command was concluded without the agent (its
+                // host was declared lost, or ran out of time), e.g. `FAILED_AFTER_RESTART` from
+                // a restarted agent: accepted, since it changes nothing but an event still open.
+                // Anything else stops the agent (409): the command is over.
+                if !reports.iter().all(|r| r.status == EventStatus::Failed) {
+                    return Err(ApiError::conflict(
+                        "command_finished",
+                        format!("command is already {}", status.as_str()),
+                    ));
+                }
+                let mut applied = Vec::new();
+                for report in reports {
+                    if commands::event(c, &row.id, &report.event)?
+                        .is_some_and(|e| e.status == "InProgress")
+                        && apply_report(c, &meta, &row, &report)?
+                    {
+                        applied.push(report);
+                    }
+                }
+                return Ok((
+                    CommandState {
+                        command_id: command,
+                        status,
+                    },
+                    applied,
                 ));
             }
             let mut applied = Vec::new();

@@ -254,6 +254,7 @@ pub fn fail_command(
     if !commands::transition(c, &cmd.id, &[from], to, Some((reason, message)), at)? {
         return Ok(false);
     }
+    conclude_events(c, row, cmd, reason, message, at)?;
     let moved = targets::transition(
         c,
         &cmd.deployment_id,
@@ -273,4 +274,32 @@ pub fn fail_command(
         outbox::enqueue(c, &ev)?;
     }
     Ok(moved)
+}
+
+/// Ends the events a failed command left running (`Failed`, with the command's reason as an
+/// error code: `AGENT_LOST`, `TIMED_OUT`), in status and in history, so a concluded host has
+/// no event in progress.
+fn conclude_events(
+    c: &mut AnyConnection,
+    row: &RolloutRow,
+    cmd: &CommandRow,
+    reason: &str,
+    message: &str,
+    at: NaiveDateTime,
+) -> Result<(), ApiError> {
+    let code = reason.to_ascii_uppercase().replace('-', "_");
+    for e in commands::conclude_running_events(c, &cmd.id, (&code, message), at)? {
+        let mut ev = event_for(row, "host.event_finished")?;
+        ev.host_id = Some(uuid(&cmd.host_id)?);
+        let (started, ended) = (to_utc(e.started_at), e.ended_at.map(to_utc));
+        ev.data = serde_json::json!({
+            "command_id": cmd.id, "attempt": cmd.attempt, "event": e.event,
+            "status": EventStatus::Failed, "exit_code": null, "error_code": code,
+            "message": message, "started_at": started, "ended_at": ended,
+            "duration_ms": ended.map(|x| (x - started).num_milliseconds()),
+            "output_tail": e.output_tail, "output_truncated": e.output_truncated,
+        });
+        outbox::enqueue(c, &ev)?;
+    }
+    Ok(())
 }

@@ -115,11 +115,13 @@ pub fn get(conn: &mut AnyConnection, id: &str) -> Result<Option<CommandRow>, Api
         .optional()?)
 }
 
-/// Commands waiting for a host to pick them up.
-pub fn dispatched_for(conn: &mut AnyConnection, host: &str) -> Result<Vec<CommandRow>, ApiError> {
+/// Commands a host's poll is offered: those waiting for it to pick them up, and those it
+/// acknowledged and has not finished (re-offered, so an agent that never heard the answer to
+/// its acknowledgement acknowledges again and learns it; see `app::commands::poll`).
+pub fn offered_to(conn: &mut AnyConnection, host: &str) -> Result<Vec<CommandRow>, ApiError> {
     Ok(host_commands::table
         .filter(host_commands::host_id.eq(host))
-        .filter(host_commands::status.eq("Dispatched"))
+        .filter(host_commands::status.eq_any(["Dispatched", "InProgress"]))
         .select(CommandRow::as_select())
         .order(host_commands::created_at.asc())
         .limit(10)
@@ -179,6 +181,45 @@ pub fn event(
         .select(EventRow::as_select())
         .first(conn)
         .optional()?)
+}
+
+/// Ends the events of `command` still `InProgress` as `Failed` with `error`: their command
+/// was failed from outside (its host lost, or out of time), so they never report an end.
+/// Returns the events concluded.
+pub fn conclude_running_events(
+    conn: &mut AnyConnection,
+    command: &str,
+    error: (&str, &str),
+    at: NaiveDateTime,
+) -> Result<Vec<EventRow>, ApiError> {
+    let running: Vec<EventRow> = command_events::table
+        .filter(command_events::command_id.eq(command))
+        .filter(command_events::status.eq("InProgress"))
+        .select(EventRow::as_select())
+        .load(conn)?;
+    let mut out = Vec::with_capacity(running.len());
+    for mut e in running {
+        let n = diesel::update(
+            command_events::table
+                .find((&e.command_id, &e.event))
+                .filter(command_events::status.eq("InProgress")),
+        )
+        .set((
+            command_events::status.eq("Failed"),
+            command_events::error_code.eq(Some(error.0)),
+            command_events::message.eq(Some(error.1)),
+            command_events::ended_at.eq(Some(at.max(e.started_at))),
+        ))
+        .execute(conn)?;
+        if n == 1 {
+            e.status = "Failed".into();
+            e.error_code = Some(error.0.into());
+            e.message = Some(error.1.into());
+            e.ended_at = Some(at.max(e.started_at));
+            out.push(e);
+        }
+    }
+    Ok(out)
 }
 
 pub fn upsert_event(

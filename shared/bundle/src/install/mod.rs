@@ -158,7 +158,7 @@ pub fn install_files_under_policy(
     let plan = Plan::build(spec, bundle_dir, &root, behavior)?;
 
     let mut manifest = InstallManifest::default();
-    let result = execute(&plan, &root, &mut manifest).and_then(|()| {
+    let result = execute(&plan, &root, dest_root, &mut manifest).and_then(|()| {
         let mut applier = Applier::new(&root);
         applier.apply_all(&spec.permissions, &plan)?;
         manifest.warnings.extend(applier.warnings);
@@ -216,7 +216,12 @@ fn unlink(root: &Root, logical: &str, dir: bool) -> Result<(), Errno> {
     }
 }
 
-fn execute(plan: &Plan, root: &Root, manifest: &mut InstallManifest) -> Result<(), InstallError> {
+fn execute(
+    plan: &Plan,
+    root: &Root,
+    dest_root: &Path,
+    manifest: &mut InstallManifest,
+) -> Result<(), InstallError> {
     for op in &plan.ops {
         match op {
             Op::Mkdir(dir) => {
@@ -228,7 +233,14 @@ fn execute(plan: &Plan, root: &Root, manifest: &mut InstallManifest) -> Result<(
                 ) {
                     Ok(()) => manifest.dirs.push(PathBuf::from(dir)),
                     Err(Errno::EEXIST) if root.kind(dir)? == Some(Kind::Dir) => {}
-                    Err(e) => return Err(InstallError::io(&e.into(), &format!("mkdir {dir}"))),
+                    // The real path: under an install root, `/opt` is not where it failed.
+                    Err(e) => {
+                        let host = host_path(dest_root, dir);
+                        return Err(InstallError::io(
+                            &e.into(),
+                            &format!("mkdir {}", host.display()),
+                        ));
+                    }
                 }
             }
             Op::Copy {
@@ -237,8 +249,10 @@ fn execute(plan: &Plan, root: &Root, manifest: &mut InstallManifest) -> Result<(
                 replace,
             } => {
                 let (parent, name) = root.parent(dest).map_err(|e| root.refusal(e, dest))?;
-                copy_one(source, &parent, &name, *replace)
-                    .map_err(|e| InstallError::io(&e, &format!("installing {dest}")))?;
+                copy_one(source, &parent, &name, *replace).map_err(|e| {
+                    let host = host_path(dest_root, dest);
+                    InstallError::io(&e, &format!("installing {}", host.display()))
+                })?;
                 manifest.files.push(PathBuf::from(dest));
             }
         }
