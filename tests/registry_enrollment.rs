@@ -161,6 +161,38 @@ async fn enrollment_tokens_expire_run_out_and_can_be_revoked() {
     p.stop().await;
 }
 
+/// A fleet booting at once enrolls with one token concurrently: every use is taken, none is
+/// lost to another enrollment's race, and the token still stops at its limit.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_enrollments_each_take_a_use_until_none_is_left() {
+    let p = TestPlatform::start().await.unwrap();
+    let (id, eight) = create(
+        &p,
+        CreateEnrollmentToken {
+            uses: Some(8),
+            ..Default::default()
+        },
+    )
+    .await;
+    let attempts = futures_util::future::join_all((0..12).map(|i| {
+        let (p, t) = (&p, eight.clone());
+        async move { enroll(p, &t, &format!("boot-{i}")).await }
+    }))
+    .await;
+    let ok = attempts.iter().filter(|r| r.is_ok()).count();
+    let refused: Vec<u16> = attempts
+        .into_iter()
+        .filter_map(|r| r.err())
+        .map(|e| e.status().unwrap_or(0))
+        .collect();
+    assert_eq!(ok, 8, "refused: {refused:?}");
+    assert_eq!(refused, vec![401; 4]);
+    let tokens = p.registry().list_enrollment_tokens().await.unwrap();
+    let token = tokens.enrollment_tokens.iter().find(|t| t.token_id == id).unwrap();
+    assert_eq!(token.uses_left, Some(0));
+    p.stop().await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_reused_hostname_never_inherits_another_hosts_identity() {
     let p = TestPlatform::start().await.unwrap();

@@ -37,13 +37,16 @@ pub fn find_by_hash(conn: &mut AnyConnection, hash: &str) -> Result<Option<Token
         .optional()?)
 }
 
-/// Takes one use, but only if the token still has uses left (a fenced decrement).
+/// Takes one use, but only if the token still has uses left (a guarded decrement).
 pub fn take_use(conn: &mut AnyConnection, row: &TokenRow) -> Result<bool, ApiError> {
     let target = enrollment_tokens::table.filter(enrollment_tokens::id.eq(&row.id));
     let updated = match row.uses_left {
-        Some(left) => diesel::update(target.filter(enrollment_tokens::uses_left.eq(left)))
+        // Decrement in the database, not to a value read before: concurrent enrollments with
+        // one token (a fleet booting at once) each take a use while any is left, instead of
+        // all but one losing a compare-and-set on PostgreSQL.
+        Some(_) => diesel::update(target.filter(enrollment_tokens::uses_left.gt(0)))
             .set((
-                enrollment_tokens::uses_left.eq(left - 1),
+                enrollment_tokens::uses_left.eq(enrollment_tokens::uses_left - 1),
                 enrollment_tokens::uses.eq(enrollment_tokens::uses + 1),
             ))
             .execute(conn)?,
