@@ -41,6 +41,8 @@ async fn rate_limits_are_per_team_per_host_and_per_peer_with_retry_after() {
         team: Budget::new(0.05, 5.0),
         host: Budget::new(0.05, 3.0),
         anonymous: Budget::new(0.05, 5.0),
+        // Every request, read or write, counts whole here: the bursts below are of reads.
+        read_cost: 1.0,
     });
     let p = TestPlatform::start_with(settings).await.expect("platform");
     let apps = format!("{}/v1/applications", p.url);
@@ -174,6 +176,61 @@ async fn rate_limits_are_per_team_per_host_and_per_peer_with_retry_after() {
         metrics.contains("liftoff_rate_limited_total"),
         "429s are counted"
     );
+    p.stop().await;
+}
+
+/// A read costs `read_cost` of a token (0.1 by default): a team watching its deployments by
+/// polling gets ten reads for each write its budget allows, and its writes still stop at the
+/// budget.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reads_cost_a_share_of_a_write_in_the_team_budget() {
+    let mut settings = still_settings();
+    settings.auth.rate_limits = Some(RateLimits {
+        team: Budget::new(0.05, 3.0),
+        ..RateLimits::default()
+    });
+    let p = TestPlatform::start_with(settings).await.expect("platform");
+    let apps = format!("{}/v1/applications", p.url);
+    let beta = p.team_token("beta", Role::Admin);
+    let http = reqwest::Client::new();
+    // 3 tokens: 20 reads (2 tokens), then one write (1 token), then nothing.
+    for r in burst(|| http.get(&apps).bearer_auth(&beta), 20).await {
+        assert_eq!(r.status(), StatusCode::OK);
+    }
+    let created = http
+        .post(&apps)
+        .bearer_auth(&beta)
+        .json(&serde_json::json!({"name": "watched"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(created.status(), StatusCode::CREATED);
+    let refused = http
+        .post(&apps)
+        .bearer_auth(&beta)
+        .json(&serde_json::json!({"name": "refused"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), StatusCode::TOO_MANY_REQUESTS);
+    // The refused write changed nothing (read once the bucket holds a read's 0.1 again).
+    tokio::time::sleep(std::time::Duration::from_millis(2500)).await;
+    let list: serde_json::Value = http
+        .get(&apps)
+        .bearer_auth(&beta)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let names: Vec<&str> = list["applications"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|a| a["name"].as_str())
+        .collect();
+    assert_eq!(names, ["watched"]);
     p.stop().await;
 }
 

@@ -55,6 +55,7 @@ fn grace_of(dir: &std::path::Path, interval: u64, grace: u64) -> ServiceSettings
         team: lots,
         host: lots,
         anonymous: lots,
+        ..Default::default()
     });
     s.deployment_api.spool_dir = dir.to_path_buf();
     s

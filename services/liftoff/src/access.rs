@@ -29,6 +29,19 @@ pub struct AuthArgs {
     /// Per-address rate limit of requests without a valid token (default 100/1000).
     #[arg(long, env = "LIFTOFF_RATE_ANONYMOUS", value_parser = Budget::parse)]
     pub rate_anonymous: Option<Budget>,
+    /// What a read (GET, HEAD) counts against these limits, where a write counts 1
+    /// (default 0.1: a team may read ten times as often as it writes).
+    #[arg(long, env = "LIFTOFF_RATE_READ_COST", value_parser = parse_read_cost)]
+    pub rate_read_cost: Option<f64>,
+}
+
+fn parse_read_cost(s: &str) -> Result<f64, String> {
+    match s.trim().parse::<f64>() {
+        Ok(c) if c > 0.0 && c <= 1.0 => Ok(c),
+        _ => Err(format!(
+            "{s:?}: expected a number above 0 and at most 1, e.g. 0.1"
+        )),
+    }
 }
 
 impl AuthArgs {
@@ -39,6 +52,7 @@ impl AuthArgs {
             team: self.rate_team.unwrap_or(d.team),
             host: self.rate_host.unwrap_or(d.host),
             anonymous: self.rate_anonymous.unwrap_or(d.anonymous),
+            read_cost: self.rate_read_cost.unwrap_or(d.read_cost),
         });
     }
 }

@@ -56,7 +56,7 @@ pub struct Report {
 
 /// Writes the bench bundle: ~100 KB of incompressible payload and four hooks whose sleeps add
 /// up to `hook_ms`.
-fn write_bundle(dir: &Path, hook_ms: u64) -> anyhow::Result<()> {
+pub(crate) fn write_bundle(dir: &Path, hook_ms: u64) -> anyhow::Result<()> {
     std::fs::create_dir_all(dir.join("scripts"))?;
     std::fs::create_dir_all(dir.join("app"))?;
     let payload: Vec<u8> = (0..100 * 1024).map(|_| rand::random::<u8>()).collect();
@@ -79,7 +79,7 @@ fn write_bundle(dir: &Path, hook_ms: u64) -> anyhow::Result<()> {
 }
 
 /// Peak resident memory of a process, in MiB (`VmHWM`).
-fn peak_rss_mb(pid: &str) -> f64 {
+pub(crate) fn peak_rss_mb(pid: &str) -> f64 {
     std::fs::read_to_string(format!("/proc/{pid}/status"))
         .ok()
         .and_then(|s| {
@@ -93,7 +93,7 @@ fn peak_rss_mb(pid: &str) -> f64 {
 }
 
 /// CPU seconds (user + system) a process has used so far.
-fn cpu_s(pid: &str) -> f64 {
+pub(crate) fn cpu_s(pid: &str) -> f64 {
     std::fs::read_to_string(format!("/proc/{pid}/stat"))
         .ok()
         .and_then(|s| {
@@ -106,7 +106,7 @@ fn cpu_s(pid: &str) -> f64 {
         .unwrap_or(0.0)
 }
 
-fn percentile(sorted: &[f64], p: f64) -> f64 {
+pub(crate) fn percentile(sorted: &[f64], p: f64) -> f64 {
     if sorted.is_empty() {
         return 0.0;
     }
@@ -158,7 +158,7 @@ fn spawn_fleet(
     Ok(children)
 }
 
-async fn stop_fleet(children: &mut [Child]) {
+pub(crate) async fn stop_fleet(children: &mut [Child]) {
     for c in children.iter() {
         if let Some(pid) = c.id() {
             let _ = nix::sys::signal::kill(
@@ -360,15 +360,7 @@ pub async fn rollout(g: &Global, args: BenchRolloutArgs) -> anyhow::Result<ExitC
         window,
         waves,
         hook_ms: args.hook_ms,
-        database: if args
-            .database_url
-            .as_deref()
-            .is_some_and(|u| u.starts_with("postgres"))
-        {
-            "postgres"
-        } else {
-            "sqlite"
-        },
+        database: database_kind(args.database_url.as_deref()),
         status: fin.status.as_str().to_string(),
         wall_s,
         ideal_s: waves as f64 * args.hook_ms as f64 / 1000.0,
@@ -415,6 +407,15 @@ pub async fn rollout(g: &Global, args: BenchRolloutArgs) -> anyhow::Result<ExitC
     } else {
         ExitCode::FAILURE
     })
+}
+
+/// `postgres` or `sqlite`, from a bench's `--database-url`.
+pub(crate) fn database_kind(url: Option<&str>) -> &'static str {
+    if url.is_some_and(|u| u.starts_with("postgres")) {
+        "postgres"
+    } else {
+        "sqlite"
+    }
 }
 
 /// The floor: every host's work (verify and unpack the bundle into a fresh directory, install

@@ -254,6 +254,34 @@ pub enum BenchCmd {
     /// One deployment across a simulated fleet (real agent code and hooks) against the floor:
     /// the same per-host work run locally in the same waves.
     Rollout(BenchRolloutArgs),
+    /// Many small deployments at once: G applications with a group of H simulated hosts each,
+    /// one deployment after another per group, watched by polling.
+    Throughput(BenchThroughputArgs),
+}
+
+#[derive(Debug, Args, Clone)]
+pub struct BenchThroughputArgs {
+    /// Applications, each with its own deployment group and agent process.
+    #[arg(long, default_value_t = 20)]
+    pub apps: usize,
+    /// Simulated hosts in each application's group.
+    #[arg(long, default_value_t = 5)]
+    pub hosts_per_app: usize,
+    /// How long the groups keep deploying (deployments under way then finish).
+    #[arg(long, default_value_t = 30)]
+    pub seconds: u64,
+    /// Time the hooks of one host take, in milliseconds (spread over four hooks).
+    #[arg(long, default_value_t = 100)]
+    pub hook_ms: u64,
+    /// How often each deployment's watcher reads `GET /v1/deployments/{id}`.
+    #[arg(long, default_value_t = 50)]
+    pub poll_ms: u64,
+    /// Teams owning the applications (round robin); default: one team per application.
+    #[arg(long)]
+    pub teams: Option<usize>,
+    /// PostgreSQL (or sqlite://) for the control plane; default: SQLite in a temp dir.
+    #[arg(long)]
+    pub database_url: Option<String>,
 }
 
 #[derive(Debug, Args, Clone)]

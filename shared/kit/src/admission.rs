@@ -64,6 +64,10 @@ pub struct RateLimits {
     pub host: Budget,
     /// Each peer address without a valid token (enrollment, webhooks, refused tokens).
     pub anonymous: Budget,
+    /// What a read (`GET`, `HEAD`) takes from a bucket; every other request takes 1. Reads
+    /// answer from one service's own rows, so a team watching many deployments at once
+    /// (a poll every 50 ms for each of 20) stays within the budget its writes get.
+    pub read_cost: f64,
 }
 
 impl Default for RateLimits {
@@ -73,6 +77,7 @@ impl Default for RateLimits {
             team: Budget::new(100.0, 500.0),
             host: Budget::new(20.0, 100.0),
             anonymous: Budget::new(100.0, 1000.0),
+            read_cost: 0.1,
         }
     }
 }
@@ -145,8 +150,17 @@ impl RateLimiter {
         }
     }
 
-    /// Takes one token, or says in how many seconds one will be there.
-    fn take(&self, key: BucketKey, now: Instant) -> Result<(), u64> {
+    /// What a request with `method` costs.
+    fn cost_of(&self, method: &Method) -> f64 {
+        if method == Method::GET || method == Method::HEAD {
+            self.limits.read_cost
+        } else {
+            1.0
+        }
+    }
+
+    /// Takes `cost` tokens, or says in how many seconds they will be there.
+    fn take(&self, key: BucketKey, cost: f64, now: Instant) -> Result<(), u64> {
         let budget = match &key {
             BucketKey::Team(_) => self.limits.team,
             BucketKey::Host(_) => self.limits.host,
@@ -175,11 +189,11 @@ impl RateLimiter {
         let refill = now.duration_since(bucket.at).as_secs_f64() * budget.per_second;
         bucket.tokens = (bucket.tokens + refill).min(budget.burst);
         bucket.at = now;
-        if bucket.tokens >= 1.0 {
-            bucket.tokens -= 1.0;
+        if bucket.tokens >= cost {
+            bucket.tokens -= cost;
             Ok(())
         } else {
-            let wait = (1.0 - bucket.tokens) / budget.per_second;
+            let wait = (cost - bucket.tokens) / budget.per_second;
             Err((wait.ceil() as u64).max(1))
         }
     }
@@ -246,7 +260,7 @@ pub async fn admit<B: MessageBody + 'static>(
     }
     if let Some(limiter) = &admission.limiter
         && let Some(key) = key_of(verified.as_ref(), req.peer_addr().map(|a| a.ip()))
-        && let Err(secs) = limiter.take(key.clone(), Instant::now())
+        && let Err(secs) = limiter.take(key.clone(), limiter.cost_of(req.method()), Instant::now())
     {
         let kind = match key {
             BucketKey::Team(_) => "team",
@@ -322,21 +336,44 @@ mod tests {
             team: Budget::new(2.0, 3.0),
             host: Budget::new(1.0, 1.0),
             anonymous: Budget::new(1.0, 1.0),
+            read_cost: 0.25,
         });
         let t0 = Instant::now();
         let a = || BucketKey::Team("a".into());
         for _ in 0..3 {
-            assert!(l.take(a(), t0).is_ok());
+            assert!(l.take(a(), 1.0, t0).is_ok());
         }
-        assert_eq!(l.take(a(), t0), Err(1));
+        assert_eq!(l.take(a(), 1.0, t0), Err(1));
         // Another team has its own bucket.
-        assert!(l.take(BucketKey::Team("b".into()), t0).is_ok());
+        assert!(l.take(BucketKey::Team("b".into()), 1.0, t0).is_ok());
         // Half a second at 2/s gives one token back.
-        assert!(l.take(a(), t0 + Duration::from_millis(500)).is_ok());
-        assert!(l.take(a(), t0 + Duration::from_millis(500)).is_err());
+        assert!(l.take(a(), 1.0, t0 + Duration::from_millis(500)).is_ok());
+        assert!(l.take(a(), 1.0, t0 + Duration::from_millis(500)).is_err());
         let h = || BucketKey::Host("h".into());
-        assert!(l.take(h(), t0).is_ok());
-        assert!(l.take(h(), t0).is_err());
+        assert!(l.take(h(), 1.0, t0).is_ok());
+        assert!(l.take(h(), 1.0, t0).is_err());
+    }
+
+    #[test]
+    fn reads_take_their_share_of_a_token() {
+        let l = RateLimiter::new(RateLimits {
+            team: Budget::new(0.001, 2.0),
+            read_cost: 0.25,
+            ..RateLimits::default()
+        });
+        assert_eq!(l.cost_of(&Method::GET), 0.25);
+        assert_eq!(l.cost_of(&Method::HEAD), 0.25);
+        assert_eq!(l.cost_of(&Method::POST), 1.0);
+        let t0 = Instant::now();
+        let a = || BucketKey::Team("a".into());
+        // A bucket of 2 holds 8 reads, or one write and 4 reads.
+        assert!(l.take(a(), 1.0, t0).is_ok());
+        for _ in 0..4 {
+            assert!(l.take(a(), 0.25, t0).is_ok());
+        }
+        assert!(l.take(a(), 0.25, t0).is_err());
+        // A write needs a whole token back: at 0.001/s that is 1000 s.
+        assert_eq!(l.take(a(), 1.0, t0), Err(1000));
     }
 
     #[test]

@@ -103,6 +103,7 @@ impl TestPlatform {
                 team: liftoff_kit::admission::Budget::new(10_000.0, 100_000.0),
                 host: liftoff_kit::admission::Budget::new(10_000.0, 100_000.0),
                 anonymous: liftoff_kit::admission::Budget::new(10_000.0, 100_000.0),
+                ..Default::default()
             });
         settings.deployment_api.spool_dir = dir.path().to_path_buf();
         let database_url = pg.as_ref().map(|p| p.url.clone());
