@@ -15,6 +15,7 @@ pub mod cli;
 mod commands;
 pub mod executor;
 pub mod hook;
+pub mod local;
 pub mod metrics;
 pub mod releases;
 pub mod scale_in;

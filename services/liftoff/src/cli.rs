@@ -134,6 +134,9 @@ pub enum Command {
         #[arg(long)]
         host: uuid::Uuid,
     },
+    /// Run a bundle's whole lifecycle on this machine, with the agent's code and no control
+    /// plane (like codedeploy-local): exit 0 only when every event succeeded.
+    Local(crate::commands::local::LocalArgs),
     /// Benchmarks (not tests): measure the control plane against local work.
     #[command(subcommand)]
     Bench(BenchCmd),

@@ -114,6 +114,7 @@ pub async fn run(g: &Global, command: Command) -> anyhow::Result<ExitCode> {
         | Command::Demo { .. }
         | Command::Openapi { .. }
         | Command::Bench(_)
+        | Command::Local(_)
         | Command::History(_)
         | Command::Audit(_) => {
             anyhow::bail!("not a client command")

@@ -29,6 +29,8 @@ async fn main() -> ExitCode {
     let default_filter = match &cli.command {
         Command::Up { .. } | Command::Serve(_) | Command::Agent(_) => "info",
         Command::Demo { .. } | Command::Bench(_) => "warn",
+        // What the hooks and the bundle's checks warn about is in the command's own output.
+        Command::Local(_) => "error",
         _ => "error",
     };
     let _telemetry = liftoff_kit::telemetry::init("liftoff", default_filter);
@@ -63,6 +65,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::History(cmd) => history_cmd::run(&g, cmd).await,
         Command::Audit(args) => history_cmd::audit(&g, args).await,
         Command::Bench(cli::BenchCmd::Rollout(args)) => bench::rollout(&g, args).await,
+        Command::Local(args) => commands::local::run(&g, args).await,
         Command::Bench(cli::BenchCmd::Throughput(args)) => {
             bench_throughput::throughput(&g, args).await
         }

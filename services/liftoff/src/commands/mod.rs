@@ -5,6 +5,7 @@ pub mod app;
 pub mod config;
 pub mod deployments;
 pub mod group;
+pub mod local;
 pub mod promote;
 pub mod revision;
 
