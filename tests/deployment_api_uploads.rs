@@ -256,3 +256,55 @@ async fn the_same_bytes_are_one_revision_and_one_stored_copy() {
     assert_eq!((deleted.revisions, deleted.bundles_freed), (1, 1));
     p.stop().await;
 }
+
+/// What the appspec check tolerates but a team should fix is said in the push's answer and
+/// by `liftoff revision push`, not only in a log.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_push_answers_the_appspecs_warnings_and_the_cli_prints_them() {
+    let p = platform().await;
+    let dir = p.dir.path().join("quirky");
+    liftoff_testkit::write_bundle(&dir, "v1", &[("BeforeInstall", "true")]).expect("bundle");
+    let spec = std::fs::read_to_string(dir.join("appspec.yml")).unwrap();
+    let quirky = spec.replace(
+        "version: 0.0\n",
+        "version: \"0.0\"\nfile_exists_behavior: overwrite\n",
+    );
+    std::fs::write(dir.join("appspec.yml"), quirky).unwrap();
+    let out = p.dir.path().join("quirky.tar.gz");
+    liftoff_testkit::pack(&dir, &out).expect("pack");
+    let (status, body) = push(
+        &p,
+        Some("application/gzip"),
+        std::fs::read(&out).unwrap().into(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let warnings = body["warnings"].to_string();
+    assert!(warnings.contains("file_exists_behavior"), "{body}");
+    assert!(warnings.contains("version"), "{body}");
+
+    // A clean bundle has none.
+    let (status, body) = push(&p, Some("application/gzip"), good_bundle(&p).into()).await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    assert_eq!(body["warnings"], serde_json::json!([]));
+
+    // The CLI prints them under the revision line (the same bytes again: still said).
+    let cli = std::process::Command::new(env!("CARGO_BIN_EXE_liftoff"))
+        .args(["--server", &p.url, "--token", &p.admin_token])
+        .args(["revision", "push", "--app", "shop"])
+        .arg(&dir)
+        .output()
+        .expect("liftoff revision push");
+    let text = String::from_utf8_lossy(&cli.stdout);
+    assert!(
+        cli.status.success(),
+        "{text} {}",
+        String::from_utf8_lossy(&cli.stderr)
+    );
+    assert!(
+        text.lines()
+            .any(|l| l.starts_with("warning:") && l.contains("file_exists_behavior")),
+        "{text}"
+    );
+    p.stop().await;
+}

@@ -188,7 +188,11 @@ async fn concurrent_enrollments_each_take_a_use_until_none_is_left() {
     assert_eq!(ok, 8, "refused: {refused:?}");
     assert_eq!(refused, vec![401; 4]);
     let tokens = p.registry().list_enrollment_tokens().await.unwrap();
-    let token = tokens.enrollment_tokens.iter().find(|t| t.token_id == id).unwrap();
+    let token = tokens
+        .enrollment_tokens
+        .iter()
+        .find(|t| t.token_id == id)
+        .unwrap();
     assert_eq!(token.uses_left, Some(0));
     p.stop().await;
 }

@@ -88,6 +88,11 @@ pub struct Revision {
     /// When a deployment of this revision last started.
     #[serde(default)]
     pub last_deployed_at: Option<DateTime<Utc>>,
+    /// What the appspec check found that CodeDeploy tolerates and a team should fix (unknown
+    /// keys, patterns that can never match, overlapping permissions, quirks of YAML ...), in the
+    /// answer to a push; empty when reading revisions later.
+    #[serde(default)]
+    pub warnings: Vec<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]

@@ -34,6 +34,10 @@ class Revision:
             host and
             path; the query, which often carries a signature, is not kept).
         version_label (None | str | Unset):
+        warnings (list[str] | Unset): What the appspec check found that CodeDeploy tolerates and a team should fix
+            (unknown
+            keys, patterns that can never match, overlapping permissions, quirks of YAML ...), in the
+            answer to a push; empty when reading revisions later.
     """
 
     application: str
@@ -50,6 +54,7 @@ class Revision:
     last_deployed_at: datetime.datetime | None | Unset = UNSET
     source_url: None | str | Unset = UNSET
     version_label: None | str | Unset = UNSET
+    warnings: list[str] | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -105,6 +110,10 @@ class Revision:
         else:
             version_label = self.version_label
 
+        warnings: list[str] | Unset = UNSET
+        if not isinstance(self.warnings, Unset):
+            warnings = self.warnings
+
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update(
@@ -130,6 +139,8 @@ class Revision:
             field_dict["source_url"] = source_url
         if version_label is not UNSET:
             field_dict["version_label"] = version_label
+        if warnings is not UNSET:
+            field_dict["warnings"] = warnings
 
         return field_dict
 
@@ -215,6 +226,8 @@ class Revision:
 
         version_label = _parse_version_label(d.pop("version_label", UNSET))
 
+        warnings = cast(list[str], d.pop("warnings", UNSET))
+
         revision = cls(
             application=application,
             created=created,
@@ -230,6 +243,7 @@ class Revision:
             last_deployed_at=last_deployed_at,
             source_url=source_url,
             version_label=version_label,
+            warnings=warnings,
         )
 
         revision.additional_properties = d

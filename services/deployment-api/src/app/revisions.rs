@@ -128,6 +128,7 @@ pub fn to_revision(
         created_by: row.created_by.clone(),
         created_at: to_utc(row.created_at),
         created,
+        warnings: Vec::new(),
         source_url: row.source_url.clone(),
         first_deployed_at: times.first.map(to_utc),
         last_deployed_at: times.last.map(to_utc),
@@ -136,7 +137,7 @@ pub fn to_revision(
 
 /// Reads the archive's format and appspec exactly as the agent will; what the agent would
 /// refuse is refused now, with the agent's message.
-fn inspect(path: &Path) -> Result<(ArchiveFormat, Vec<String>), ApiError> {
+fn inspect(path: &Path) -> Result<(ArchiveFormat, Vec<String>, Vec<String>), ApiError> {
     let mut head = [0u8; 512];
     let n = {
         use std::io::Read;
@@ -174,7 +175,7 @@ fn inspect(path: &Path) -> Result<(ArchiveFormat, Vec<String>), ApiError> {
         .filter(|(_, scripts)| !scripts.is_empty())
         .map(|(event, _)| event.as_str().to_string())
         .collect();
-    Ok((format, events))
+    Ok((format, events, spec.warnings))
 }
 
 /// Reads a gzip stream to its end, so its CRC and length trailer are checked: a tar reader
@@ -232,9 +233,10 @@ pub async fn push(
         ));
     }
     let path = upload.file.path().to_path_buf();
-    let (format, events) = tokio::task::spawn_blocking(move || inspect(&path))
-        .await
-        .map_err(|e| ApiError::internal(format!("inspect task: {e}")))??;
+    let (format, events, warnings) =
+        tokio::task::spawn_blocking(move || inspect(&path))
+            .await
+            .map_err(|e| ApiError::internal(format!("inspect task: {e}")))??;
     state
         .db
         .write(move |c| {
@@ -268,6 +270,7 @@ pub async fn push(
             to_revision(&app, &row, &bundle, true, DeployTimes::default())
         })
         .await
+        .map(|r| Revision { warnings, ..r })
 }
 
 pub async fn get(state: &State, team: String, app: String, id: Uuid) -> Result<Revision, ApiError> {

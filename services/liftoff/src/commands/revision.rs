@@ -73,14 +73,19 @@ pub async fn run(g: &Global, api: &DeploymentApiClient, cmd: RevisionCmd) -> any
                 _ => anyhow::bail!("pass a PATH, or --url with --sha256"),
             };
             print(g, &rev, |r| {
-                format!(
+                let mut out = format!(
                     "{} revision {} (sha256 {}, {} bytes, hooks: {})",
                     if r.created { "pushed" } else { "already had" },
                     r.revision_id,
                     r.sha256,
                     r.size_bytes,
                     r.hook_events.join(", ")
-                )
+                );
+                for w in &r.warnings {
+                    out.push_str("\nwarning: ");
+                    out.push_str(w);
+                }
+                out
             })
         }
         RevisionCmd::List { app } => {
