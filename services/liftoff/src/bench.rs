@@ -79,7 +79,7 @@ fn write_bundle(dir: &Path, hook_ms: u64) -> anyhow::Result<()> {
 }
 
 /// Peak resident memory of a process, in MiB (`VmHWM`).
-fn peak_rss_mb(pid: &str) -> f64 {
+pub(crate) fn peak_rss_mb(pid: &str) -> f64 {
     std::fs::read_to_string(format!("/proc/{pid}/status"))
         .ok()
         .and_then(|s| {
@@ -93,7 +93,7 @@ fn peak_rss_mb(pid: &str) -> f64 {
 }
 
 /// CPU seconds (user + system) a process has used so far.
-fn cpu_s(pid: &str) -> f64 {
+pub(crate) fn cpu_s(pid: &str) -> f64 {
     std::fs::read_to_string(format!("/proc/{pid}/stat"))
         .ok()
         .and_then(|s| {
@@ -106,7 +106,7 @@ fn cpu_s(pid: &str) -> f64 {
         .unwrap_or(0.0)
 }
 
-fn percentile(sorted: &[f64], p: f64) -> f64 {
+pub(crate) fn percentile(sorted: &[f64], p: f64) -> f64 {
     if sorted.is_empty() {
         return 0.0;
     }
@@ -115,7 +115,7 @@ fn percentile(sorted: &[f64], p: f64) -> f64 {
 }
 
 /// Starts one `--simulate` agent process per zone.
-fn spawn_fleet(
+pub(crate) fn spawn_fleet(
     dir: &Path,
     url: &str,
     token: &str,
@@ -158,7 +158,7 @@ fn spawn_fleet(
     Ok(children)
 }
 
-async fn stop_fleet(children: &mut [Child]) {
+pub(crate) async fn stop_fleet(children: &mut [Child]) {
     for c in children.iter() {
         if let Some(pid) = c.id() {
             let _ = nix::sys::signal::kill(

@@ -7,6 +7,7 @@ use clap::Parser;
 
 mod access;
 mod bench;
+mod bench_fleet;
 mod cli;
 mod client;
 mod commands;
@@ -62,6 +63,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::History(cmd) => history_cmd::run(&g, cmd).await,
         Command::Audit(args) => history_cmd::audit(&g, args).await,
         Command::Bench(cli::BenchCmd::Rollout(args)) => bench::rollout(&g, args).await,
+        Command::Bench(cli::BenchCmd::Fleet(args)) => bench_fleet::fleet(&g, args).await,
         other => client::run(&g, other).await,
     }
 }

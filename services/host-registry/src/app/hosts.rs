@@ -73,6 +73,8 @@ pub struct HostFilter {
     pub state: Option<HostState>,
     /// Only these hosts (when not empty).
     pub ids: Vec<Uuid>,
+    /// At most this many, the first in enrollment order.
+    pub limit: Option<usize>,
 }
 
 pub async fn list(
@@ -81,10 +83,15 @@ pub async fn list(
     filter: HostFilter,
 ) -> Result<Vec<Host>, ApiError> {
     let wanted = filter.state.map(|s| s.as_str());
+    // Without filters applied here, the database stops at the limit (a user paging a large
+    // fleet must not make the registry read all of it).
+    let sql_limit = filter
+        .limit
+        .filter(|_| filter.selector.is_empty() && filter.zone.is_none() && filter.ids.is_empty());
     let (rows, mut current) = state
         .db
         .run(move |c| {
-            let rows = hosts::list(c, team.as_deref(), wanted)?;
+            let rows = hosts::list(c, team.as_deref(), wanted, sql_limit)?;
             // The scheduler asks for lost hosts every second: usually none, so nothing more.
             let current = if rows.is_empty() {
                 Default::default()
@@ -105,6 +112,9 @@ pub async fn list(
             continue;
         }
         out.push(host);
+        if filter.limit.is_some_and(|l| out.len() >= l) {
+            break;
+        }
     }
     Ok(out)
 }

@@ -66,6 +66,7 @@ pub fn list(
     conn: &mut AnyConnection,
     team: Option<&str>,
     state: Option<&str>,
+    limit: Option<usize>,
 ) -> Result<Vec<HostRow>, ApiError> {
     let mut q = hosts::table
         .filter(hosts::state.ne("Deregistered"))
@@ -77,6 +78,9 @@ pub fn list(
     }
     if let Some(s) = state {
         q = q.filter(hosts::state.eq(s.to_string()));
+    }
+    if let Some(n) = limit {
+        q = q.limit(i64::try_from(n).unwrap_or(i64::MAX));
     }
     Ok(q.load(conn)?)
 }
