@@ -111,6 +111,47 @@ pub fn record_heartbeat(
     Ok(())
 }
 
+/// Records that `ids` were heard at `at` (not deregistered ones; never moving a later
+/// heartbeat back).
+pub fn record_heard(
+    conn: &mut AnyConnection,
+    ids: &[String],
+    at: NaiveDateTime,
+) -> Result<usize, ApiError> {
+    Ok(diesel::update(
+        hosts::table
+            .filter(hosts::id.eq_any(ids))
+            .filter(hosts::state.ne("Deregistered"))
+            .filter(
+                hosts::last_heartbeat_at
+                    .lt(at)
+                    .or(hosts::last_heartbeat_at.is_null()),
+            ),
+    )
+    .set((
+        hosts::last_heartbeat_at.eq(Some(at)),
+        hosts::updated_at.eq(at),
+    ))
+    .execute(conn)?)
+}
+
+/// The `Lost` hosts among `ids`.
+pub fn lost_among(conn: &mut AnyConnection, ids: &[String]) -> Result<Vec<HostRow>, ApiError> {
+    Ok(hosts::table
+        .filter(hosts::id.eq_any(ids))
+        .filter(hosts::state.eq("Lost"))
+        .select(HostRow::as_select())
+        .load(conn)?)
+}
+
+/// Hosts not deregistered.
+pub fn count_live(conn: &mut AnyConnection) -> Result<i64, ApiError> {
+    Ok(hosts::table
+        .filter(hosts::state.ne("Deregistered"))
+        .count()
+        .get_result(conn)?)
+}
+
 /// Moves a host from `from` to `to` (fenced on `from` and the evaluation `epoch`); false if
 /// it was no longer there. `resume` is kept for a host going `Lost`.
 #[allow(clippy::too_many_arguments)]
