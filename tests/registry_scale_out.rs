@@ -336,8 +336,8 @@ async fn a_large_fleet_is_given_a_longer_interval_and_judged_by_a_grace_stretche
         },
     )
     .await;
-    for i in 0..5 {
-        wait_state(&p, hosts[i].0, HostState::InService).await;
+    for (id, _) in &hosts {
+        wait_state(&p, *id, HostState::InService).await;
     }
     // Four hosts heartbeat every 3 s, longer than the configured grace: never Lost. The
     // fifth is silent: Lost.
@@ -354,9 +354,9 @@ async fn a_large_fleet_is_given_a_longer_interval_and_judged_by_a_grace_stretche
         }
         tokio::time::sleep(Duration::from_secs(3)).await;
     }
-    for i in 0..4 {
-        let h = reg.get_host(hosts[i].0).await.unwrap();
-        assert_eq!(h.state, HostState::InService, "host {i}: {h:#?}");
+    for (id, _) in &hosts[..4] {
+        let h = reg.get_host(*id).await.unwrap();
+        assert_eq!(h.state, HostState::InService, "host {id}: {h:#?}");
     }
     let silent = hosts[4].0;
     wait_for(

@@ -15,7 +15,7 @@ use std::time::{Duration, Instant};
 use liftoff_client::{Client, DeploymentApiClient, RegistryClient};
 use liftoff_platform::{ServiceSettings, UpConfig};
 use liftoff_types::deployments::CreateApplication;
-use liftoff_types::registry::CreateEnrollmentToken;
+use liftoff_types::registry::{CreateEnrollmentToken, Heartbeat};
 use serde::Serialize;
 
 use crate::bench::{cpu_s, percentile, spawn_fleet, stop_fleet};
@@ -29,7 +29,7 @@ pub struct Report {
     pub hosts: usize,
     pub agent_processes: usize,
     pub database: &'static str,
-    /// The heartbeat interval the registry gave the first host at enrollment, in seconds.
+    /// The heartbeat interval the registry gives the fleet at the end, in seconds.
     pub heartbeat_interval_s: u64,
     /// From starting the agents until every host is enrolled.
     pub enroll_s: f64,
@@ -89,6 +89,23 @@ fn enrolled(fleet_dir: &Path, processes: usize, hosts: usize) -> usize {
         .sum()
 }
 
+/// The heartbeat interval the registry gives now: one heartbeat as the first virtual host,
+/// with its own credential.
+async fn interval_now(url: &str, fleet_dir: &Path) -> anyhow::Result<u64> {
+    let path = fleet_dir.join("zone-0/sim-0/var/lib/liftoff-agent/identity.json");
+    let id: liftoff_agent::state::Identity = serde_json::from_slice(&std::fs::read(path)?)?;
+    let host = RegistryClient::new(Client::new(url, Some(id.credential))?);
+    let answer = host
+        .heartbeat(
+            id.host_id,
+            &Heartbeat {
+                agent_version: Some(liftoff_agent::VERSION.into()),
+            },
+        )
+        .await?;
+    Ok(answer.heartbeat_interval_secs)
+}
+
 /// The user's reads, `USER_RATE` a second for `span`, each on its own task so a slow answer
 /// does not delay the next request. Returns (applications, hosts) latencies in ms and errors.
 async fn user_reads(url: &str, token: &str, span: Duration) -> (Vec<f64>, Vec<f64>, usize) {
@@ -100,7 +117,7 @@ async fn user_reads(url: &str, token: &str, span: Duration) -> (Vec<f64>, Vec<f6
     let mut i = 0u64;
     while Instant::now() < end {
         tick.tick().await;
-        let path = if i % 2 == 0 {
+        let path = if i.is_multiple_of(2) {
             "/v1/applications"
         } else {
             "/v1/hosts?limit=100"
@@ -230,12 +247,7 @@ pub async fn fleet(g: &Global, args: BenchFleetArgs) -> anyhow::Result<ExitCode>
     let control_plane_rss_mb = rss_mb("self");
     let control_plane_peak_rss_mb = crate::bench::peak_rss_mb("self");
     let agents_rss_mb: f64 = agent_pids.iter().map(|p| rss_mb(p)).sum();
-    let heartbeat_interval_s =
-        std::fs::read(fleet_dir.join("zone-0/sim-0/var/lib/liftoff-agent/identity.json"))
-            .ok()
-            .and_then(|b| serde_json::from_slice::<serde_json::Value>(&b).ok())
-            .and_then(|v| v["heartbeat_interval_secs"].as_u64())
-            .unwrap_or(0);
+    let heartbeat_interval_s = interval_now(&running.url, &fleet_dir).await.unwrap_or(0);
     stop_fleet(&mut agents).await;
     running.stop().await;
 
