@@ -70,6 +70,20 @@ fn rss_mb(pid: &str) -> f64 {
         .unwrap_or(0.0)
 }
 
+/// Raises this process's open-file limit to `needed` (the hard limit too, where allowed).
+fn raise_open_file_limit(needed: u64) {
+    use nix::sys::resource::{Resource, getrlimit, setrlimit};
+    let Ok((soft, hard)) = getrlimit(Resource::RLIMIT_NOFILE) else {
+        return;
+    };
+    if soft >= needed {
+        return;
+    }
+    if setrlimit(Resource::RLIMIT_NOFILE, needed, hard.max(needed)).is_err() {
+        let _ = setrlimit(Resource::RLIMIT_NOFILE, needed.min(hard), hard);
+    }
+}
+
 /// How many virtual hosts have saved their identity (they do so when their enrollment is
 /// answered), counted on disk so that counting costs the control plane nothing.
 fn enrolled(fleet_dir: &Path, processes: usize, hosts: usize) -> usize {
@@ -154,6 +168,8 @@ pub async fn fleet(g: &Global, args: BenchFleetArgs) -> anyhow::Result<ExitCode>
         "--hosts-per-agent must be 1 to 10000"
     );
     anyhow::ensure!(args.measure_secs >= 1, "--measure-secs must be at least 1");
+    // The control plane runs here: a long poll and a heartbeat connection per host.
+    raise_open_file_limit(args.hosts as u64 * 3 + 1024);
     let tmp = tempfile::tempdir()?;
     let run = uuid::Uuid::new_v4().simple().to_string()[..8].to_string();
     let settings = ServiceSettings {

@@ -309,9 +309,13 @@ impl Db {
     {
         let pool = self.pool.clone();
         let health = self.health.clone();
-        let turn = tokio::time::timeout(CHECKOUT_TIMEOUT, self.turns.clone().acquire_owned())
+        // No deadline here, as there was none in the blocking pool's queue: under overload a
+        // call waits its turn rather than failing and coming back as a retry.
+        let turn = self
+            .turns
+            .clone()
+            .acquire_owned()
             .await
-            .map_err(|_| ApiError::unavailable("database busy: no connection came free in time"))?
             .map_err(|e| ApiError::internal(format!("database turns closed: {e}")))?;
         let out = tokio::task::spawn_blocking(move || {
             let _turn = turn;
