@@ -366,3 +366,48 @@ async fn liftoff_up_keeps_its_data_private_whatever_the_umask() {
         assert_eq!(mode & 0o077, 0, "{name} has mode {mode:o}: {got:?}");
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bench_fleet_reports_an_idle_fleet_as_one_json_object() {
+    let mut cmd = tokio::process::Command::new(BIN);
+    cmd.args(["bench", "fleet", "--hosts", "6", "--hosts-per-agent", "4"])
+        .args(["--settle-secs", "1", "--measure-secs", "2", "--json"]);
+    let pg = liftoff_testkit::postgres_url()
+        .map(|u| liftoff_testkit::PgDatabase::create(&u).expect("database"));
+    if let Some(db) = &pg {
+        cmd.args(["--database-url", &db.url]);
+    }
+    let pg_used = pg.is_some();
+    let out = cmd.output().await.expect("run liftoff bench fleet");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "bench fleet failed: {stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let r: Value = serde_json::from_str(&stdout).expect("one JSON object");
+    drop(pg);
+    assert_eq!(r["hosts"], 6);
+    assert_eq!(r["database"], if pg_used { "postgres" } else { "sqlite" });
+    assert_eq!(r["agent_processes"], 2, "{r}");
+    assert_eq!(r["api_errors"], 0, "{r}");
+    // Two seconds at ten a second.
+    assert!(r["api_requests"].as_u64().unwrap() >= 15, "{r}");
+    assert!(r["heartbeat_interval_s"].as_u64().unwrap() >= 1, "{r}");
+    for field in [
+        "enroll_s",
+        "control_plane_cpu_cores",
+        "control_plane_rss_mb",
+        "agents_rss_mb",
+        "api_p50_ms",
+        "api_p99_ms",
+    ] {
+        let v = r[field]
+            .as_f64()
+            .unwrap_or_else(|| panic!("{field} missing: {r}"));
+        assert!(v > 0.0 && v.is_finite(), "{field} = {v}: {r}");
+    }
+    assert!(r["api_p50_ms"].as_f64() <= r["api_p99_ms"].as_f64(), "{r}");
+    // Two cores at most.
+    assert!(r["control_plane_cpu_cores"].as_f64().unwrap() < 2.5, "{r}");
+}

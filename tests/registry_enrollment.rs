@@ -559,3 +559,53 @@ async fn an_instance_id_names_one_host_of_a_team_bound_at_enrollment() {
         .unwrap();
     p.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_host_list_with_a_limit_answers_the_first_hosts_and_refuses_a_bad_limit() {
+    let p = TestPlatform::start().await.unwrap();
+    let (_, tok) = create(&p, CreateEnrollmentToken::default()).await;
+    let mut ids = Vec::new();
+    for name in ["l1", "l2", "l3"] {
+        ids.push(enroll(&p, &tok, name).await.expect("enroll").host_id);
+    }
+    let reg = p.registry();
+    let list = |q: &'static [(&'static str, &'static str)]| {
+        let reg = reg.clone();
+        async move {
+            let q: Vec<(String, String)> = q
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect();
+            reg.list_hosts_query(&q).await.unwrap().hosts
+        }
+    };
+    let first: Vec<_> = list(&[("limit", "2")])
+        .await
+        .iter()
+        .map(|h| h.host_id)
+        .collect();
+    assert_eq!(first, ids[..2], "the first two in enrollment order");
+    assert_eq!(list(&[("limit", "10000")]).await.len(), 3);
+    // With a filter, the limit counts the hosts that pass it.
+    let filtered = list(&[("limit", "1"), ("tag", "role=web")]).await;
+    assert_eq!(filtered.len(), 1);
+    assert_eq!(filtered[0].host_id, ids[0]);
+    assert!(list(&[("limit", "5"), ("zone", "zone-b")]).await.is_empty());
+
+    for bad in ["0", "-1", "ten", "10001", ""] {
+        let res = p
+            .http()
+            .get(format!("{}/v1/hosts?limit={bad}", p.url))
+            .bearer_auth(&p.admin_token)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status().as_u16(), 400, "limit={bad}");
+        let body: serde_json::Value = res.json().await.unwrap();
+        assert!(
+            body["error"]["message"].as_str().unwrap().contains("limit"),
+            "limit={bad}: {body}"
+        );
+    }
+    p.stop().await;
+}

@@ -282,3 +282,98 @@ async fn silent_host_is_lost_within_the_grace_and_returns_where_it_was() {
     back.stop().await;
     p.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_large_fleet_is_given_a_longer_interval_and_judged_by_a_grace_stretched_alike() {
+    use liftoff_client::RegistryClient;
+    use liftoff_types::registry::{EnrollRequest, Heartbeat};
+    // Configured: every 1 s, Lost after 2 s of silence, at most 1 heartbeat a second: five
+    // hosts are told every 5 s, and judged by a grace of 2 + (5 - 1) = 6 s.
+    let mut s = fast_settings();
+    s.registry.heartbeat_grace = Duration::from_secs(2);
+    s.registry.max_heartbeats_per_second = 1;
+    let p = start(s).await;
+    let t = token(&p).await;
+    let mut hosts = Vec::new();
+    for i in 0..5 {
+        let e = RegistryClient::new(p.client_with(None))
+            .enroll(&EnrollRequest {
+                enrollment_token: t.clone(),
+                hostname: format!("h{i}"),
+                zone: "zone-a".into(),
+                tags: Default::default(),
+                agent_version: None,
+            })
+            .await
+            .unwrap();
+        hosts.push((
+            e.host_id,
+            RegistryClient::new(p.client_with(Some(e.credential))),
+        ));
+    }
+    let beat = |i: usize| {
+        let (id, c) = hosts[i].clone();
+        async move {
+            c.heartbeat(
+                id,
+                &Heartbeat {
+                    agent_version: Some("test".into()),
+                },
+            )
+            .await
+            .unwrap()
+        }
+    };
+    wait_for(
+        "the fleet's interval to stretch",
+        Duration::from_secs(20),
+        || async {
+            let mut last = 0;
+            for i in 0..5 {
+                last = beat(i).await.heartbeat_interval_secs;
+            }
+            (last == 5).then_some(())
+        },
+    )
+    .await;
+    for (id, _) in &hosts {
+        wait_state(&p, *id, HostState::InService).await;
+    }
+    // Four hosts heartbeat every 3 s, longer than the configured grace: never Lost. The
+    // fifth is silent: Lost.
+    let reg = p.registry();
+    for round in 0..4 {
+        for i in 0..4 {
+            let answer = beat(i).await;
+            assert_eq!(answer.heartbeat_interval_secs, 5, "round {round}");
+            assert_eq!(
+                answer.state,
+                HostState::InService,
+                "host {i}, round {round}"
+            );
+        }
+        tokio::time::sleep(Duration::from_secs(3)).await;
+    }
+    for (id, _) in &hosts[..4] {
+        let h = reg.get_host(*id).await.unwrap();
+        assert_eq!(h.state, HostState::InService, "host {id}: {h:#?}");
+    }
+    let silent = hosts[4].0;
+    wait_for(
+        "the silent host to be Lost",
+        Duration::from_secs(20),
+        || {
+            let reg = reg.clone();
+            async move {
+                reg.get_host(silent)
+                    .await
+                    .ok()
+                    .filter(|h| h.state == HostState::Lost)
+            }
+        },
+    )
+    .await;
+    // It heartbeats again: back in service, as before.
+    assert_eq!(beat(4).await.state, HostState::InService);
+    p.stop().await;
+}

@@ -37,8 +37,14 @@ pub fn migrations() -> Migrations {
 pub struct Config {
     /// How often agents heartbeat.
     pub heartbeat_interval: Duration,
-    /// A host silent for longer than this is `Lost`.
+    /// A host silent for longer than this is `Lost` (stretched with the interval, see
+    /// `max_heartbeats_per_second`).
     pub heartbeat_grace: Duration,
+    /// The most heartbeats a second the whole fleet sends: a larger fleet is given a longer
+    /// interval (and its grace grows by as much), as Nomad's `max_heartbeats_per_second`.
+    /// 0 (the default): never stretched, so a silent host is `Lost` within the configured
+    /// grace whatever the fleet's size; set it to trade that for an idle large fleet's cost.
+    pub max_heartbeats_per_second: u32,
     /// An install deployment the scheduler never heard of after this fails the host.
     pub install_timeout: Duration,
     pub autoscaling: AutoscalingConfig,
@@ -49,6 +55,9 @@ impl Default for Config {
         Self {
             heartbeat_interval: Duration::from_secs(5),
             heartbeat_grace: Duration::from_secs(20),
+            // Off: the configured grace is a promise. With 100, 500 hosts keep the 5 s
+            // interval and 10,000 hosts heartbeat every 100 s.
+            max_heartbeats_per_second: 0,
             install_timeout: Duration::from_secs(3600),
             autoscaling: AutoscalingConfig::default(),
         }
@@ -86,6 +95,7 @@ impl Default for AutoscalingConfig {
 
 impl Config {
     /// Defaults, overridden by `LIFTOFF_HEARTBEAT_INTERVAL_SECS`, `LIFTOFF_HEARTBEAT_GRACE_SECS`,
+    /// `LIFTOFF_MAX_HEARTBEATS_PER_SECOND`,
     /// `LIFTOFF_AUTOSCALING_SECRET`, `LIFTOFF_AUTOSCALING_PREVIOUS_SECRET` and
     /// `LIFTOFF_AUTOSCALING_SECRET_FILE`.
     pub fn from_env() -> anyhow::Result<Self> {
@@ -108,6 +118,14 @@ impl Config {
         }
         if let Some(d) = secs("LIFTOFF_HEARTBEAT_GRACE_SECS")? {
             c.heartbeat_grace = d;
+        }
+        if let Ok(v) = std::env::var("LIFTOFF_MAX_HEARTBEATS_PER_SECOND") {
+            c.max_heartbeats_per_second =
+                v.trim().parse().ok().ok_or_else(|| {
+                    anyhow::anyhow!(
+                        "LIFTOFF_MAX_HEARTBEATS_PER_SECOND={v:?} is not a whole number (0: off)"
+                    )
+                })?;
         }
         for name in [
             "LIFTOFF_AUTOSCALING_SECRET",
@@ -137,6 +155,10 @@ pub struct State {
     pub gauges: liftoff_kit::telemetry::GaugeRefresh,
     /// Since when the registry could hear every host: nobody is Lost before a grace of it.
     pub hearing: app::liveness::Hearing,
+    /// Hosts heard since the last write of heartbeats.
+    pub heard: app::heard::Heard,
+    /// The heartbeat interval and grace for the fleet's size.
+    pub cadence: app::cadence::Cadence,
 }
 
 #[derive(Clone)]
@@ -151,10 +173,12 @@ impl Service {
                 db,
                 authority,
                 peers,
-                config,
                 revocation_relay: liftoff_kit::outbox::Relay::default(),
                 gauges: liftoff_kit::telemetry::GaugeRefresh::default(),
                 hearing: app::liveness::Hearing::default(),
+                heard: app::heard::Heard::default(),
+                cadence: app::cadence::Cadence::new(&config),
+                config,
             })),
         }
     }

@@ -115,7 +115,7 @@ pub(crate) fn percentile(sorted: &[f64], p: f64) -> f64 {
 }
 
 /// Starts one `--simulate` agent process per zone.
-fn spawn_fleet(
+pub(crate) fn spawn_fleet(
     dir: &Path,
     url: &str,
     token: &str,

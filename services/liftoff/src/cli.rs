@@ -260,6 +260,9 @@ pub enum BenchCmd {
     /// Many small deployments at once: G applications with a group of H simulated hosts each,
     /// one deployment after another per group, watched by polling.
     Throughput(BenchThroughputArgs),
+    /// What an idle fleet costs the control plane: enrollment time, CPU and memory while N
+    /// simulated hosts only heartbeat and long-poll, and a user's API latency meanwhile.
+    Fleet(BenchFleetArgs),
 }
 
 #[derive(Debug, Args, Clone)]
@@ -282,6 +285,24 @@ pub struct BenchThroughputArgs {
     /// Teams owning the applications (round robin); default: one team per application.
     #[arg(long)]
     pub teams: Option<usize>,
+    /// PostgreSQL (or sqlite://) for the control plane; default: SQLite in a temp dir.
+    #[arg(long)]
+    pub database_url: Option<String>,
+}
+
+#[derive(Debug, Args, Clone)]
+pub struct BenchFleetArgs {
+    #[arg(long, default_value_t = 1000)]
+    pub hosts: usize,
+    /// Simulated hosts per agent process (a large fleet runs in several).
+    #[arg(long, default_value_t = 2500)]
+    pub hosts_per_agent: usize,
+    /// Seconds the enrolled fleet settles before the measurement.
+    #[arg(long, default_value_t = 10)]
+    pub settle_secs: u64,
+    /// Seconds measured.
+    #[arg(long, default_value_t = 30)]
+    pub measure_secs: u64,
     /// PostgreSQL (or sqlite://) for the control plane; default: SQLite in a temp dir.
     #[arg(long)]
     pub database_url: Option<String>,

@@ -7,6 +7,7 @@ use clap::Parser;
 
 mod access;
 mod bench;
+mod bench_fleet;
 mod bench_throughput;
 mod cli;
 mod client;
@@ -69,6 +70,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Bench(cli::BenchCmd::Throughput(args)) => {
             bench_throughput::throughput(&g, args).await
         }
+        Command::Bench(cli::BenchCmd::Fleet(args)) => bench_fleet::fleet(&g, args).await,
         other => client::run(&g, other).await,
     }
 }

@@ -198,6 +198,10 @@ pub struct Db {
     /// SQLite's busy handler, which sleeps in steps of up to 100 ms and, under load, spends
     /// more time asleep than writing.
     writers: std::sync::Arc<tokio::sync::Mutex<()>>,
+    /// One permit per pooled connection: a call waits for its turn here, as a task, instead
+    /// of on a blocking thread of its own (a busy pool would otherwise hold hundreds of
+    /// threads, each with its own allocator arena, waiting for a connection).
+    turns: std::sync::Arc<tokio::sync::Semaphore>,
     health: std::sync::Arc<Health>,
 }
 
@@ -267,6 +271,7 @@ impl Db {
             pool,
             url,
             writers: std::sync::Arc::default(),
+            turns: std::sync::Arc::new(tokio::sync::Semaphore::new(max_connections as usize)),
             health,
         })
     }
@@ -304,7 +309,16 @@ impl Db {
     {
         let pool = self.pool.clone();
         let health = self.health.clone();
+        // No deadline here, as there was none in the blocking pool's queue: under overload a
+        // call waits its turn rather than failing and coming back as a retry.
+        let turn = self
+            .turns
+            .clone()
+            .acquire_owned()
+            .await
+            .map_err(|e| ApiError::internal(format!("database turns closed: {e}")))?;
         let out = tokio::task::spawn_blocking(move || {
+            let _turn = turn;
             let mut conn = Self::checkout(&pool, &health)?;
             apply_page_limit(&mut conn, &health)?;
             f(&mut conn)

@@ -23,7 +23,12 @@ pub struct HostQuery {
     host: Option<Vec<Uuid>>,
     /// Service callers only: the team whose hosts to list.
     team: Option<String>,
+    /// At most this many hosts (1 to 10000), the first in enrollment order.
+    limit: Option<u32>,
 }
+
+/// Largest `limit` of `GET /v1/hosts`.
+const MAX_LIMIT: usize = 10_000;
 
 /// An agent's heartbeat (host credential of that host).
 #[utoipa::path(
@@ -81,6 +86,18 @@ pub async fn list_hosts(
                 filter.ids.push(Uuid::parse_str(&v).map_err(|_| {
                     ApiError::invalid_field(format!("host: {v:?} is not a host id"))
                 })?)
+            }
+            "limit" => {
+                filter.limit = Some(
+                    v.parse::<usize>()
+                        .ok()
+                        .filter(|n| (1..=MAX_LIMIT).contains(n))
+                        .ok_or_else(|| {
+                            ApiError::invalid_field(format!(
+                                "limit: {v:?} is not a number from 1 to {MAX_LIMIT}"
+                            ))
+                        })?,
+                )
             }
             "state" => {
                 filter.state = Some(HostState::parse(&v).ok_or_else(|| {

@@ -160,7 +160,7 @@ pub async fn enroll(state: Arc<State>, req: EnrollRequest) -> Result<EnrollRespo
     let hash = hash_token(&req.enrollment_token);
     let host_id = Uuid::now_v7();
     let authority = state.authority.clone();
-    let interval = state.config.heartbeat_interval.as_secs();
+    let interval = state.cadence.interval().as_secs();
     let res = state
         .db
         .run(move |c| {

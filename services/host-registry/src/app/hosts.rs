@@ -73,6 +73,8 @@ pub struct HostFilter {
     pub state: Option<HostState>,
     /// Only these hosts (when not empty).
     pub ids: Vec<Uuid>,
+    /// At most this many, the first in enrollment order.
+    pub limit: Option<usize>,
 }
 
 pub async fn list(
@@ -81,10 +83,15 @@ pub async fn list(
     filter: HostFilter,
 ) -> Result<Vec<Host>, ApiError> {
     let wanted = filter.state.map(|s| s.as_str());
+    // Without filters applied here, the database stops at the limit (a user paging a large
+    // fleet must not make the registry read all of it).
+    let sql_limit = filter
+        .limit
+        .filter(|_| filter.selector.is_empty() && filter.zone.is_none() && filter.ids.is_empty());
     let (rows, mut current) = state
         .db
         .run(move |c| {
-            let rows = hosts::list(c, team.as_deref(), wanted)?;
+            let rows = hosts::list(c, team.as_deref(), wanted, sql_limit)?;
             // The scheduler asks for lost hosts every second: usually none, so nothing more.
             let current = if rows.is_empty() {
                 Default::default()
@@ -105,6 +112,9 @@ pub async fn list(
             continue;
         }
         out.push(host);
+        if filter.limit.is_some_and(|l| out.len() >= l) {
+            break;
+        }
     }
     Ok(out)
 }
@@ -253,7 +263,8 @@ pub async fn reinstall(
 
 /// Records a heartbeat. The credential must be the host's current one; a deregistered host's
 /// credential is refused at once. A `Lost` host that comes back returns to where it was.
-/// Commands waiting for the host (scale-in) ride on the answer.
+/// Commands waiting for the host (scale-in) ride on the answer. A host in good standing costs
+/// a read (see [`super::heard`]); anything to change goes through a write transaction.
 pub async fn heartbeat(
     state: Arc<State>,
     caller: &Caller,
@@ -262,30 +273,75 @@ pub async fn heartbeat(
 ) -> Result<HeartbeatResponse, ApiError> {
     caller.host(id)?;
     let jti = caller.claims.jti.clone();
-    let interval = state.config.heartbeat_interval.as_secs();
+    let interval = state.cadence.interval().as_secs();
+    let (h, sent) = (id.to_string(), req.agent_version.clone());
+    let looked = state
+        .db
+        .run(move |c| {
+            let row = current_host(c, &h, &jti)?;
+            let quiet =
+                super::heard::quiet(&row.state, row.agent_version.as_deref(), sent.as_deref())
+                    && !super::scale_in::has_undelivered(c, &row.id)?;
+            Ok(quiet.then_some(row.state))
+        })
+        .await;
+    let (res, host_state) = match looked {
+        Ok(Some(host_state)) => {
+            state.heard.note(id.to_string(), now());
+            let res = HeartbeatResponse {
+                state: HostState::parse(&host_state).unwrap_or(HostState::InService),
+                heartbeat_interval_secs: interval,
+                commands: Vec::new(),
+            };
+            (res, host_state)
+        }
+        Ok(None) => record(&state, caller, id, req, interval).await?,
+        Err(e) => {
+            if e.status.is_server_error() {
+                // The registry cannot tell whether it heard the host: it is deaf.
+                state.hearing.deaf(std::time::Instant::now());
+            }
+            return Err(e);
+        }
+    };
+    // An agent heartbeats right after it finishes a command: a good moment to look.
+    if host_state == HostState::Pending.as_str() || host_state == HostState::Installing.as_str() {
+        lifecycle::spawn_check(state, id.to_string());
+    }
+    Ok(res)
+}
+
+/// The host's row, if `credential_id` is its current credential (401 otherwise).
+fn current_host(
+    c: &mut liftoff_kit::AnyConnection,
+    id: &str,
+    credential_id: &str,
+) -> Result<HostRow, ApiError> {
+    let row = hosts::get(c, id)?.ok_or_else(|| ApiError::unauthorized("unknown host"))?;
+    if row.credential_id != credential_id || row.state == HostState::Deregistered.as_str() {
+        return Err(ApiError::unauthorized("host credential revoked"));
+    }
+    Ok(row)
+}
+
+/// A heartbeat that changes something (a `Lost` host back, a command to deliver, a new agent
+/// version), written in its own transaction before it is answered.
+async fn record(
+    state: &State,
+    caller: &Caller,
+    id: Uuid,
+    req: Heartbeat,
+    interval: u64,
+) -> Result<(HeartbeatResponse, String), ApiError> {
+    let jti = caller.claims.jti.clone();
     let recorded = state
         .db
         .run(move |c| {
             write_tx(c, |c| {
-                let row = hosts::get(c, &id.to_string())?
-                    .ok_or_else(|| ApiError::unauthorized("unknown host"))?;
-                if row.credential_id != jti || row.state == HostState::Deregistered.as_str() {
-                    return Err(ApiError::unauthorized("host credential revoked"));
-                }
+                let row = current_host(c, &id.to_string(), &jti)?;
                 let at = now();
                 hosts::record_heartbeat(c, &row.id, at, req.agent_version.as_deref())?;
-                let mut current = row.state.clone();
-                if row.state == HostState::Lost.as_str() {
-                    let back = row
-                        .resume_state
-                        .as_deref()
-                        .and_then(HostState::parse)
-                        .filter(|s| !matches!(s, HostState::Lost | HostState::Deregistered))
-                        .unwrap_or(HostState::InService);
-                    if change_state(c, &row, back, Some("heartbeat resumed"))? {
-                        current = back.as_str().to_string();
-                    }
-                }
+                let current = resume(c, &row)?.unwrap_or(row.state.clone());
                 let commands = super::scale_in::deliver(c, &row.id, at)?;
                 Ok((
                     HeartbeatResponse {
@@ -298,21 +354,28 @@ pub async fn heartbeat(
             })
         })
         .await;
-    let (res, host_state) = match recorded {
-        Ok(r) => r,
-        Err(e) => {
-            if e.status.is_server_error() {
-                // A heartbeat the registry could not record: it is deaf, not the host silent.
-                state.hearing.deaf(std::time::Instant::now());
-            }
-            return Err(e);
-        }
-    };
-    // An agent heartbeats right after it finishes a command: a good moment to look.
-    if host_state == HostState::Pending.as_str() || host_state == HostState::Installing.as_str() {
-        lifecycle::spawn_check(state, id.to_string());
+    if recorded.as_ref().is_err_and(|e| e.status.is_server_error()) {
+        // A heartbeat the registry could not record: it is deaf, not the host silent.
+        state.hearing.deaf(std::time::Instant::now());
     }
-    Ok(res)
+    recorded
+}
+
+/// A `Lost` host that was heard returns to where it was; answers its new state if it moved.
+pub fn resume(
+    c: &mut liftoff_kit::AnyConnection,
+    row: &HostRow,
+) -> Result<Option<String>, ApiError> {
+    if row.state != HostState::Lost.as_str() {
+        return Ok(None);
+    }
+    let back = row
+        .resume_state
+        .as_deref()
+        .and_then(HostState::parse)
+        .filter(|s| !matches!(s, HostState::Lost | HostState::Deregistered))
+        .unwrap_or(HostState::InService);
+    Ok(change_state(c, row, back, Some("heartbeat resumed"))?.then(|| back.as_str().to_string()))
 }
 
 /// Deregisters a host: its credential stops working at once, in every service.
@@ -342,14 +405,23 @@ pub async fn deregister(
 /// control plane, or a span in which it could not record heartbeats, every host gets a fresh
 /// grace first.
 pub async fn sweep_lost(state: &State) -> Result<usize, ApiError> {
+    // What was heard is written before anyone's silence is judged.
+    super::heard::write(state).await?;
+    let at = std::time::Instant::now();
+    if state.cadence.recount_due(at) {
+        let live = state.db.run(hosts::count_live).await?;
+        state
+            .cadence
+            .set_fleet(u64::try_from(live).unwrap_or(0), at);
+    }
+    let grace = state.cadence.grace();
     if !state
         .hearing
-        .may_declare_lost(std::time::Instant::now(), state.config.heartbeat_grace)
+        .may_declare_lost(std::time::Instant::now(), grace)
     {
         return Ok(0);
     }
-    let grace = chrono::Duration::from_std(state.config.heartbeat_grace)
-        .map_err(|e| ApiError::internal(e.to_string()))?;
+    let grace = chrono::Duration::from_std(grace).map_err(|e| ApiError::internal(e.to_string()))?;
     let swept = state
         .db
         .write(move |c| {

@@ -2,8 +2,10 @@
 //! No HTTP here beyond the typed peer clients.
 
 pub mod autoscaling;
+pub mod cadence;
 pub mod enrollment;
 pub mod fleet;
+pub mod heard;
 pub mod hosts;
 pub mod inventory;
 pub mod lifecycle;

@@ -103,6 +103,13 @@ pub fn begin(
 }
 
 /// The commands to hand an agent with its heartbeat answer; each is handed over once.
+/// Whether the host has a command its next heartbeat answer would deliver.
+pub fn has_undelivered(c: &mut AnyConnection, host_id: &str) -> Result<bool, ApiError> {
+    Ok(commands::open_for(c, host_id)?
+        .iter()
+        .any(|cmd| cmd.status == "Pending" && cmd.kind == STOP))
+}
+
 pub fn deliver(
     c: &mut AnyConnection,
     host_id: &str,

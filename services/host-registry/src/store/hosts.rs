@@ -66,6 +66,7 @@ pub fn list(
     conn: &mut AnyConnection,
     team: Option<&str>,
     state: Option<&str>,
+    limit: Option<usize>,
 ) -> Result<Vec<HostRow>, ApiError> {
     let mut q = hosts::table
         .filter(hosts::state.ne("Deregistered"))
@@ -77,6 +78,9 @@ pub fn list(
     }
     if let Some(s) = state {
         q = q.filter(hosts::state.eq(s.to_string()));
+    }
+    if let Some(n) = limit {
+        q = q.limit(i64::try_from(n).unwrap_or(i64::MAX));
     }
     Ok(q.load(conn)?)
 }
@@ -105,6 +109,47 @@ pub fn record_heartbeat(
             .execute(conn)?,
     };
     Ok(())
+}
+
+/// Records that `ids` were heard at `at` (not deregistered ones; never moving a later
+/// heartbeat back).
+pub fn record_heard(
+    conn: &mut AnyConnection,
+    ids: &[String],
+    at: NaiveDateTime,
+) -> Result<usize, ApiError> {
+    Ok(diesel::update(
+        hosts::table
+            .filter(hosts::id.eq_any(ids))
+            .filter(hosts::state.ne("Deregistered"))
+            .filter(
+                hosts::last_heartbeat_at
+                    .lt(at)
+                    .or(hosts::last_heartbeat_at.is_null()),
+            ),
+    )
+    .set((
+        hosts::last_heartbeat_at.eq(Some(at)),
+        hosts::updated_at.eq(at),
+    ))
+    .execute(conn)?)
+}
+
+/// The `Lost` hosts among `ids`.
+pub fn lost_among(conn: &mut AnyConnection, ids: &[String]) -> Result<Vec<HostRow>, ApiError> {
+    Ok(hosts::table
+        .filter(hosts::id.eq_any(ids))
+        .filter(hosts::state.eq("Lost"))
+        .select(HostRow::as_select())
+        .load(conn)?)
+}
+
+/// Hosts not deregistered.
+pub fn count_live(conn: &mut AnyConnection) -> Result<i64, ApiError> {
+    Ok(hosts::table
+        .filter(hosts::state.ne("Deregistered"))
+        .count()
+        .get_result(conn)?)
 }
 
 /// Moves a host from `from` to `to` (fenced on `from` and the evaluation `epoch`); false if

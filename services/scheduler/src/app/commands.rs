@@ -89,10 +89,16 @@ pub async fn poll(
             break Ok(CommandBatch { commands: vec![] });
         }
         let nap = (deadline - now).min(state.config.poll_recheck);
-        tokio::select! {
-            _ = &mut notified => {}
-            _ = &mut revoked => {}
-            _ = tokio::time::sleep(nap) => {}
+        let woken = tokio::select! {
+            _ = &mut notified => true,
+            _ = &mut revoked => true,
+            _ = tokio::time::sleep(nap) => false,
+        };
+        // A poll that ran out its wait unwoken ends without another look: a command dispatched
+        // meanwhile woke it (here, or through the mailbox's watcher), and the host's next poll
+        // looks first anyway. An idle host's poll costs one query.
+        if !woken && tokio::time::Instant::now() >= deadline {
+            break Ok(CommandBatch { commands: vec![] });
         }
     };
     state.mailbox.release(&host_s, slot);

@@ -19,6 +19,7 @@ def _get_kwargs(
     state: HostState | Unset = UNSET,
     host: list[UUID] | Unset = UNSET,
     team: str | Unset = UNSET,
+    limit: int | Unset = UNSET,
 ) -> dict[str, Any]:
 
     params: dict[str, Any] = {}
@@ -47,6 +48,8 @@ def _get_kwargs(
     params["host"] = json_host
 
     params["team"] = team
+
+    params["limit"] = limit
 
     params = {k: v for k, v in params.items() if v is not UNSET and v is not None}
 
@@ -105,6 +108,7 @@ def sync_detailed(
     state: HostState | Unset = UNSET,
     host: list[UUID] | Unset = UNSET,
     team: str | Unset = UNSET,
+    limit: int | Unset = UNSET,
 ) -> Response[ErrorBody | HostList]:
     """Lists the caller's hosts, filtered by tags (a group's selector), zone, state and id.
 
@@ -114,6 +118,7 @@ def sync_detailed(
         state (HostState | Unset):
         host (list[UUID] | Unset):
         team (str | Unset):
+        limit (int | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -129,6 +134,7 @@ def sync_detailed(
         state=state,
         host=host,
         team=team,
+        limit=limit,
     )
 
     response = client.get_httpx_client().request(
@@ -146,6 +152,7 @@ def sync(
     state: HostState | Unset = UNSET,
     host: list[UUID] | Unset = UNSET,
     team: str | Unset = UNSET,
+    limit: int | Unset = UNSET,
 ) -> ErrorBody | HostList | None:
     """Lists the caller's hosts, filtered by tags (a group's selector), zone, state and id.
 
@@ -155,6 +162,7 @@ def sync(
         state (HostState | Unset):
         host (list[UUID] | Unset):
         team (str | Unset):
+        limit (int | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -171,6 +179,7 @@ def sync(
         state=state,
         host=host,
         team=team,
+        limit=limit,
     ).parsed
 
 
@@ -182,6 +191,7 @@ async def asyncio_detailed(
     state: HostState | Unset = UNSET,
     host: list[UUID] | Unset = UNSET,
     team: str | Unset = UNSET,
+    limit: int | Unset = UNSET,
 ) -> Response[ErrorBody | HostList]:
     """Lists the caller's hosts, filtered by tags (a group's selector), zone, state and id.
 
@@ -191,6 +201,7 @@ async def asyncio_detailed(
         state (HostState | Unset):
         host (list[UUID] | Unset):
         team (str | Unset):
+        limit (int | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -206,6 +217,7 @@ async def asyncio_detailed(
         state=state,
         host=host,
         team=team,
+        limit=limit,
     )
 
     response = await client.get_async_httpx_client().request(**kwargs)
@@ -221,6 +233,7 @@ async def asyncio(
     state: HostState | Unset = UNSET,
     host: list[UUID] | Unset = UNSET,
     team: str | Unset = UNSET,
+    limit: int | Unset = UNSET,
 ) -> ErrorBody | HostList | None:
     """Lists the caller's hosts, filtered by tags (a group's selector), zone, state and id.
 
@@ -230,6 +243,7 @@ async def asyncio(
         state (HostState | Unset):
         host (list[UUID] | Unset):
         team (str | Unset):
+        limit (int | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -247,5 +261,6 @@ async def asyncio(
             state=state,
             host=host,
             team=team,
+            limit=limit,
         )
     ).parsed

@@ -192,7 +192,8 @@ pub async fn intake(
         cfg.tolerance.as_secs() as i64,
     )?;
     let ev = shapes::parse(&body)?;
-    let grace = chrono::Duration::from_std(state.config.heartbeat_grace)
+    // The grace the fleet is judged by now (stretched with a large fleet's interval).
+    let grace = chrono::Duration::from_std(state.cadence.grace())
         .map_err(|e| ApiError::internal(e.to_string()))?;
     let default_timeout = cfg.heartbeat_timeout.as_secs();
     let event_id = ev.id.clone();
