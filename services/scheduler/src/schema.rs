@@ -23,6 +23,7 @@ diesel::table! {
         lease_owner -> Nullable<Text>,
         lease_epoch -> BigInt,
         lease_expires_at -> Nullable<Timestamp>,
+        reported -> Nullable<Text>,
     }
 }
 
@@ -41,6 +42,7 @@ diesel::table! {
         completed_at -> Nullable<Timestamp>,
         tier -> Integer,
         dispatched_at -> Nullable<Timestamp>,
+        unreported -> Bool,
     }
 }
 

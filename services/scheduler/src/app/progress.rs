@@ -1,0 +1,44 @@
+//! Telling deployment-api how a rollout progresses. The scheduler owns a rollout's progress
+//! and its per-host state; deployment-api keeps a copy so that it answers reads (and learns
+//! outcomes) without asking. Every transaction that changes a rollout ends with [`report`]:
+//! if the summary differs from the last one reported, or hosts changed since, one
+//! `rollout.progress` event (the summary and only the changed hosts) goes into the outbox for
+//! deployment-api, in that same transaction. So a crash loses no change, a step that changed
+//! nothing reports nothing, and a report's size follows what changed, not the fleet.
+//! The outbox delivers in order with retries; deployment-api applies a report only if its
+//! event id is newer than the last it applied, so redelivery is harmless.
+
+use liftoff_kit::outbox::{self, Destination};
+use liftoff_kit::{AnyConnection, ApiError};
+use liftoff_types::scheduler::{ProgressHost, ROLLOUT_PROGRESS, RolloutProgress};
+use uuid::Uuid;
+
+use super::engine::event_for;
+use super::rollouts::{host_views, summary_of};
+use crate::store::{rollouts, targets};
+
+/// Queues a progress report of rollout `id` if anything changed since the last; the caller
+/// holds the rollout's lock.
+pub fn report(c: &mut AnyConnection, id: Uuid) -> Result<(), ApiError> {
+    let Some(row) = rollouts::get(c, id)? else {
+        return Ok(());
+    };
+    let summary = summary_of(c, &row)?;
+    let said = serde_json::to_string(&summary)?;
+    let changed = targets::unreported(c, &row.deployment_id)?;
+    if changed.is_empty() && rollouts::reported(c, &row.deployment_id)?.as_deref() == Some(&said) {
+        return Ok(());
+    }
+    let ids: Vec<String> = changed.iter().map(|t| t.host_id.clone()).collect();
+    let positions: Vec<i32> = changed.iter().map(|t| t.position).collect();
+    let hosts = host_views(c, changed, true)?
+        .into_iter()
+        .zip(positions)
+        .map(|(host, position)| ProgressHost { position, host })
+        .collect();
+    let mut ev = event_for(&row, ROLLOUT_PROGRESS)?;
+    ev.data = serde_json::to_value(RolloutProgress { summary, hosts })?;
+    outbox::enqueue_to(c, Destination::DeploymentApi, &ev)?;
+    targets::mark_reported(c, &row.deployment_id, &ids)?;
+    rollouts::set_reported(c, &row.deployment_id, &said)
+}
