@@ -4,12 +4,14 @@
 //! watched by `deploy --wait` and by 1, then 5, pollers of `GET /v1/deployments/{id}` every
 //! 100 ms; the scheduler's request counts (`liftoff_http_requests_total{route}` in
 //! `/metrics`) are the same for both, and hold no read of a rollout at all, while
-//! deployment-api's tick runs every 200 ms throughout.
+//! deployment-api's tick runs every 200 ms throughout. And with the services run apart, a
+//! deployment-api killed mid-rollout learns the outcome, host by host, when it is back.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 #[path = "support/cli.rs"]
 mod cli_support;
+mod split_support;
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -200,4 +202,125 @@ async fn watching_a_rollout_costs_the_scheduler_nothing_however_many_watch() {
             d.hosts
         );
     }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn deployment_api_down_mid_rollout_converges_to_the_schedulers_outcome_when_back() {
+    let mut c = split_support::Cluster::start().await;
+    let api = c.api();
+    let token = c.shop_web().await;
+    let a = c.agent(&token, "a", &[("role", "web")]);
+    // The hook waits for the test, so deployment-api can be killed while it runs.
+    let bundle = c.dir.path().join("bundle");
+    liftoff_testkit::write_bundle(
+        &bundle,
+        "v1",
+        &[(
+            "ApplicationStart",
+            "while [ ! -e \"$LIFTOFF_ROOT/go\" ]; do sleep 0.1; done",
+        )],
+    )
+    .unwrap();
+    let archive = c.dir.path().join("v1.tar.gz");
+    liftoff_testkit::pack(&bundle, &archive).unwrap();
+    liftoff_testkit::wait_for("the agent to enroll", Duration::from_secs(60), || {
+        let reg = c.registry();
+        async move {
+            reg.list_hosts(&[], None)
+                .await
+                .ok()?
+                .hosts
+                .first()
+                .map(|_| ())
+        }
+    })
+    .await;
+    let v1 = api
+        .push_revision("shop", &archive, None, None, None)
+        .await
+        .unwrap();
+    let d = api
+        .create_deployment(
+            &liftoff_types::deployments::CreateDeployment {
+                application: "shop".into(),
+                deployment_group: "web".into(),
+                revision: v1.revision_id.to_string(),
+                config: None,
+                description: None,
+            },
+            None,
+        )
+        .await
+        .unwrap();
+    let dep = d.deployment_id;
+    liftoff_testkit::wait_for("the host to run its hooks", Duration::from_secs(60), || {
+        let api = api.clone();
+        async move {
+            let d = api.get_deployment(dep).await.ok()?;
+            d.hosts
+                .iter()
+                .any(|h| h.status == HostTargetStatus::InProgress)
+                .then_some(())
+        }
+    })
+    .await;
+
+    c.kill("deployment-api").await;
+    std::fs::write(c.root_of("a").join("go"), "").unwrap();
+    let scheduler = liftoff_client::SchedulerClient::new(
+        liftoff_client::Client::new(
+            &c.urls["scheduler"],
+            Some(c.mint(liftoff_kit::auth::TokenKind::Service, None, None)),
+        )
+        .unwrap(),
+    );
+    let rollout =
+        liftoff_testkit::wait_for("the rollout to finish", Duration::from_secs(60), || {
+            let scheduler = scheduler.clone();
+            async move {
+                scheduler
+                    .get_rollout(dep)
+                    .await
+                    .ok()
+                    .filter(|r| r.status.is_terminal())
+            }
+        })
+        .await;
+
+    c.restart("deployment-api").await;
+    // The host's final state comes only in the scheduler's reports (the reconciliation sweep
+    // reads the summary alone): it is the outbox that caught deployment-api up.
+    let done = liftoff_testkit::wait_for(
+        "deployment-api to catch up",
+        Duration::from_secs(30),
+        || {
+            let api = api.clone();
+            async move {
+                api.get_deployment(dep).await.ok().filter(|d| {
+                    d.status.is_terminal()
+                        && d.hosts
+                            .iter()
+                            .all(|h| h.status == HostTargetStatus::Succeeded)
+                })
+            }
+        },
+    )
+    .await;
+    assert_eq!(
+        done.status.as_str(),
+        rollout.status.as_str(),
+        "deployment-api and the scheduler agree\n{}",
+        c.logs()
+    );
+    assert_eq!(done.overview, rollout.overview);
+    assert!(
+        done.hosts[0]
+            .events
+            .iter()
+            .any(|e| e.event == "ApplicationStart" && e.ended_at.is_some()),
+        "{:#?}",
+        done.hosts
+    );
+    a.stop().await;
+    c.stop().await;
 }

@@ -92,7 +92,7 @@ diesel::table! {
         idempotency_lease_until -> Nullable<Timestamp>,
         rollout_options -> Nullable<Text>,
         progress -> Nullable<Text>,
-        progress_event_id -> Nullable<Text>,
+        progress_seq -> Nullable<BigInt>,
     }
 }
 

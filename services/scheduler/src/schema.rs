@@ -24,6 +24,7 @@ diesel::table! {
         lease_epoch -> BigInt,
         lease_expires_at -> Nullable<Timestamp>,
         reported -> Nullable<Text>,
+        report_seq -> BigInt,
     }
 }
 

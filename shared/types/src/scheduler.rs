@@ -271,10 +271,12 @@ pub const ROLLOUT_PROGRESS: &str = "rollout.progress";
 
 /// The `data` of a [`ROLLOUT_PROGRESS`] event: the rollout's summary as of the change (its
 /// `hosts` empty) and the hosts that changed since the previous report, with their place in
-/// rollout order. A receiver applies a report only if its event id is newer than the last
-/// one it applied (event ids of one rollout follow their order), so repeats change nothing.
+/// rollout order. A receiver applies a report only if its `seq` is above the last one it
+/// applied, so repeats and late arrivals change nothing.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct RolloutProgress {
+    /// The report's number among the rollout's reports (1, 2, ...).
+    pub seq: i64,
     pub summary: Rollout,
     #[serde(default)]
     pub hosts: Vec<ProgressHost>,

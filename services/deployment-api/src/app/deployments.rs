@@ -240,16 +240,25 @@ pub(crate) async fn hand_off(
             .await?
     };
     let deployment_id = uuid(&id)?;
-    state
+    let planned = state
         .peers
         .scheduler()
         .put_rollout(deployment_id, &spec)
         .await
         .map_err(|e| ApiError::from_peer("scheduler", e))?;
+    // The answer lists the planned hosts: the first copy, until the first report.
+    let hosts = planned
+        .hosts
+        .iter()
+        .enumerate()
+        .map(|(i, h)| Ok((h.host_id.to_string(), i as i32, serde_json::to_string(h)?)))
+        .collect::<Result<Vec<_>, ApiError>>()?;
     state
         .db
         .write(move |c| {
-            deployments::transition(c, &id, "Created", "InProgress", now())?;
+            if deployments::transition(c, &id, "Created", "InProgress", now())? {
+                crate::store::progress::seed_hosts(c, &id, &hosts)?;
+            }
             deployments::get(c, &id)?.ok_or_else(|| ApiError::not_found("deployment"))
         })
         .await
@@ -264,6 +273,11 @@ pub async fn record_outcome(
     rollout: &Rollout,
 ) -> Result<DeploymentRow, ApiError> {
     use liftoff_types::scheduler::RolloutStatus as R;
+    if DeploymentStatus::parse(&row.status).is_none_or(|s| s.is_terminal()) {
+        // The outcome is recorded once: later reports (hosts that were still running) only
+        // update the copy of the progress.
+        return Ok(row.clone());
+    }
     let status = match rollout.status {
         R::Succeeded => DeploymentStatus::Succeeded,
         R::Failed => DeploymentStatus::Failed,
@@ -373,8 +387,58 @@ pub async fn view(state: &State, team: String, id: Uuid) -> Result<Deployment, A
         .await?
         .filter(|r| r.team == team)
         .ok_or_else(|| ApiError::not_found(format!("deployment {id} not found")))?;
-    let rollout = super::progress::reported(state, &row.id).await?;
-    to_deployment(&row, rollout.as_ref())
+    let (summary, hosts) = super::progress::reported(state, &row.id).await?;
+    let mut d = to_deployment(&row, summary.as_ref())?;
+    if summary.is_none() && row.overview.is_none() {
+        // Handed off, not reported yet: the planned hosts are all there is to count.
+        d.overview = overview_of(&hosts);
+    }
+    d.hosts = hosts;
+    Ok(d)
+}
+
+/// A deployment as an operator's control left it: the scheduler's answer to that control
+/// (so the caller sees its own action at once), with each host's lifecycle events from the
+/// copy (the answer lists hosts without them).
+pub async fn view_after(
+    state: &State,
+    team: String,
+    id: Uuid,
+    mut rollout: Rollout,
+) -> Result<Deployment, ApiError> {
+    let known = view(state, team, id).await?;
+    let mut events: std::collections::HashMap<_, _> = known
+        .hosts
+        .into_iter()
+        .map(|h| ((h.host_id, h.command_id), h.events))
+        .collect();
+    for h in &mut rollout.hosts {
+        if let Some(e) = events.remove(&(h.host_id, h.command_id)) {
+            h.events = e;
+        }
+    }
+    let row = state
+        .db
+        .run(move |c| deployments::get(c, &id.to_string()))
+        .await?
+        .ok_or_else(|| ApiError::not_found(format!("deployment {id} not found")))?;
+    to_deployment(&row, Some(&rollout))
+}
+
+/// Counts hosts by their state.
+fn overview_of(hosts: &[liftoff_types::scheduler::RolloutHost]) -> HostOverview {
+    use liftoff_types::scheduler::HostTargetStatus as H;
+    let mut o = HostOverview::default();
+    for h in hosts {
+        match h.status {
+            H::Pending => o.pending += 1,
+            H::Dispatched | H::InProgress => o.in_progress += 1,
+            H::Succeeded => o.succeeded += 1,
+            H::Failed => o.failed += 1,
+            H::Skipped => o.skipped += 1,
+        }
+    }
+    o
 }
 
 pub async fn list(

@@ -1,14 +1,14 @@
 //! Rollout progress as the scheduler reports it. The scheduler owns a rollout's progress and
 //! per-host state and pushes every change through its outbox (`rollout.progress` events);
-//! here they become the deployment's status and outcome (with what follows from it: the
-//! group's last good revision, an automatic rollback) and the copy that reads answer from.
+//! here they become the copy that reads answer from, and the deployment's status and outcome
+//! (with what follows from it: the group's last good revision, an automatic rollback).
 //!
-//! A report is applied only if its event id is newer than the last one applied to the
-//! deployment: event ids of one rollout follow the order of its changes (written under its
-//! lock, UUIDv7), so a repeated report (redelivery) or an older one (two relays racing)
-//! changes nothing. The outcome is recorded before the report is marked applied, and
-//! recording an outcome is fenced on the status, so a crash between the two only means the
-//! report is applied again, harmlessly, when it comes back.
+//! A report is applied only if its number is above the last one applied to the deployment
+//! (the scheduler numbers a rollout's reports under its lock), so a repeated report
+//! (redelivery) or an older one (two relays racing) changes nothing. The copy is stored
+//! first, then the outcome recorded (fenced on the status, and once only), then the report
+//! marked applied: a reader never sees an outcome beside older hosts, and a crash in between
+//! only means the report is applied again, harmlessly, when it comes back.
 //!
 //! The safety net for reports that never come (a deployment older than the push, or an
 //! outbox lost with its database) is [`reconcile`]: minutes apart, one summary read per
@@ -19,7 +19,9 @@ use std::time::{Duration, Instant};
 use liftoff_kit::ApiError;
 use liftoff_kit::db::{now, uuid};
 use liftoff_types::history::{EventBatch, HistoryEvent, IngestResult};
-use liftoff_types::scheduler::{ROLLOUT_PROGRESS, Rollout, RolloutDetail, RolloutProgress};
+use liftoff_types::scheduler::{
+    ROLLOUT_PROGRESS, Rollout, RolloutDetail, RolloutHost, RolloutProgress,
+};
 
 use super::deployments::record_outcome;
 use crate::State;
@@ -62,7 +64,7 @@ async fn apply(state: &State, ev: HistoryEvent) -> Result<bool, ApiError> {
     let report: RolloutProgress = serde_json::from_value(ev.data).map_err(|e| {
         ApiError::invalid_field(format!("data: not a rollout progress report: {e}"))
     })?;
-    let event_id = ev.event_id.to_string();
+    let seq = report.seq;
     let (row, applied) = {
         let id = id.clone();
         state
@@ -73,15 +75,15 @@ async fn apply(state: &State, ev: HistoryEvent) -> Result<bool, ApiError> {
     let Some(row) = row else {
         return Ok(false);
     };
-    if applied.is_some_and(|last| last >= event_id) {
+    if applied.is_some_and(|last| last >= seq) {
         return Ok(false);
     }
     if row.status == "Queued" {
         // Not handed off: no report can be about it yet; nothing to apply.
         return Ok(false);
     }
-    let row = started(state, row).await?;
-    record_outcome(state, &row, &report.summary).await?;
+    // The copy first, then the outcome, then the mark: a reader never sees an outcome with
+    // older hosts, and a crash in between only means the report is applied again.
     let summary = serde_json::to_string(&report.summary)?;
     let hosts = report
         .hosts
@@ -94,17 +96,32 @@ async fn apply(state: &State, ev: HistoryEvent) -> Result<bool, ApiError> {
             ))
         })
         .collect::<Result<Vec<_>, ApiError>>()?;
+    let fresh = {
+        let id = id.clone();
+        state
+            .db
+            .write(move |c| {
+                // Looked at again under the write: a newer report applied meanwhile wins.
+                if progress::summary(c, &id)?.1.is_some_and(|last| last >= seq) {
+                    return Ok(false);
+                }
+                progress::store(c, &id, &summary, &hosts)?;
+                Ok(true)
+            })
+            .await?
+    };
+    if !fresh {
+        return Ok(false);
+    }
+    let row = started(state, row).await?;
+    record_outcome(state, &row, &report.summary).await?;
     state
         .db
         .write(move |c| {
-            // Looked at again under the write: a newer report applied meanwhile wins.
-            if progress::summary(c, &id)?
-                .1
-                .is_some_and(|last| last >= event_id)
-            {
+            if progress::summary(c, &id)?.1.is_some_and(|last| last >= seq) {
                 return Ok(false);
             }
-            progress::store(c, &id, &event_id, &summary, &hosts)?;
+            progress::mark_applied(c, &id, seq)?;
             Ok(true)
         })
         .await
@@ -125,21 +142,25 @@ async fn started(state: &State, row: DeploymentRow) -> Result<DeploymentRow, Api
         .await
 }
 
-/// The rollout as last reported (summary and every host), if a report arrived.
-pub async fn reported(state: &State, id: &str) -> Result<Option<Rollout>, ApiError> {
+/// The rollout's summary as last reported (if a report arrived), and every host's state as
+/// last known (reported, or planned at the hand-off).
+pub async fn reported(
+    state: &State,
+    id: &str,
+) -> Result<(Option<Rollout>, Vec<RolloutHost>), ApiError> {
     let id = id.to_string();
     state
         .db
         .run(move |c| {
-            let Some(summary) = progress::summary(c, &id)?.0 else {
-                return Ok(None);
-            };
-            let mut rollout: Rollout = serde_json::from_str(&summary)?;
-            rollout.hosts = progress::hosts(c, &id)?
+            let summary = progress::summary(c, &id)?
+                .0
+                .map(|s| serde_json::from_str(&s))
+                .transpose()?;
+            let hosts = progress::hosts(c, &id)?
                 .iter()
                 .map(|h| serde_json::from_str(h))
                 .collect::<Result<_, _>>()?;
-            Ok(Some(rollout))
+            Ok((summary, hosts))
         })
         .await
 }

@@ -6,33 +6,36 @@ use liftoff_kit::{AnyConnection, ApiError};
 
 use crate::schema::{deployment_hosts, deployments};
 
-/// (summary JSON, id of the report it came in), if a report arrived.
+/// (summary JSON, number of the report it came in), if a report arrived.
 pub fn summary(
     conn: &mut AnyConnection,
     id: &str,
-) -> Result<(Option<String>, Option<String>), ApiError> {
+) -> Result<(Option<String>, Option<i64>), ApiError> {
     Ok(deployments::table
         .find(id)
-        .select((deployments::progress, deployments::progress_event_id))
+        .select((deployments::progress, deployments::progress_seq))
         .first(conn)
         .optional()?
         .unwrap_or((None, None)))
 }
 
-/// Stores a report: its summary and id, and the hosts it carries (each replacing its
-/// previous state).
+/// Marks report `seq` applied.
+pub fn mark_applied(conn: &mut AnyConnection, id: &str, seq: i64) -> Result<(), ApiError> {
+    diesel::update(deployments::table.find(id))
+        .set(deployments::progress_seq.eq(Some(seq)))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Stores a report's summary and the hosts it carries (each replacing its previous state).
 pub fn store(
     conn: &mut AnyConnection,
     id: &str,
-    event_id: &str,
     summary: &str,
     hosts: &[(String, i32, String)],
 ) -> Result<(), ApiError> {
     diesel::update(deployments::table.find(id))
-        .set((
-            deployments::progress.eq(Some(summary)),
-            deployments::progress_event_id.eq(Some(event_id)),
-        ))
+        .set(deployments::progress.eq(Some(summary)))
         .execute(conn)?;
     for chunk in hosts.chunks(500) {
         let ids: Vec<&str> = chunk.iter().map(|(h, _, _)| h.as_str()).collect();
@@ -42,17 +45,45 @@ pub fn store(
                 .filter(deployment_hosts::host_id.eq_any(ids)),
         )
         .execute(conn)?;
-        // One statement per row: batch inserts are not portable across the two backends.
-        for (host, position, body) in chunk {
-            diesel::insert_into(deployment_hosts::table)
-                .values((
-                    deployment_hosts::deployment_id.eq(id),
-                    deployment_hosts::host_id.eq(host.as_str()),
-                    deployment_hosts::position.eq(*position),
-                    deployment_hosts::body.eq(body.as_str()),
-                ))
-                .execute(conn)?;
-        }
+        insert_hosts(conn, id, chunk)?;
+    }
+    Ok(())
+}
+
+/// The planned hosts as the hand-off answered them, unless a report came first (it is newer).
+pub fn seed_hosts(
+    conn: &mut AnyConnection,
+    id: &str,
+    hosts: &[(String, i32, String)],
+) -> Result<(), ApiError> {
+    if summary(conn, id)?.1.is_some() {
+        return Ok(());
+    }
+    let reported: i64 = deployment_hosts::table
+        .filter(deployment_hosts::deployment_id.eq(id))
+        .count()
+        .get_result(conn)?;
+    if reported > 0 {
+        return Ok(());
+    }
+    insert_hosts(conn, id, hosts)
+}
+
+fn insert_hosts(
+    conn: &mut AnyConnection,
+    id: &str,
+    hosts: &[(String, i32, String)],
+) -> Result<(), ApiError> {
+    // One statement per row: batch inserts are not portable across the two backends.
+    for (host, position, body) in hosts {
+        diesel::insert_into(deployment_hosts::table)
+            .values((
+                deployment_hosts::deployment_id.eq(id),
+                deployment_hosts::host_id.eq(host.as_str()),
+                deployment_hosts::position.eq(*position),
+                deployment_hosts::body.eq(body.as_str()),
+            ))
+            .execute(conn)?;
     }
     Ok(())
 }

@@ -5,8 +5,9 @@
 //! `rollout.progress` event (the summary and only the changed hosts) goes into the outbox for
 //! deployment-api, in that same transaction. So a crash loses no change, a step that changed
 //! nothing reports nothing, and a report's size follows what changed, not the fleet.
-//! The outbox delivers in order with retries; deployment-api applies a report only if its
-//! event id is newer than the last it applied, so redelivery is harmless.
+//! Reports of a rollout are numbered under its lock; the outbox delivers them in order with
+//! retries, and deployment-api applies one only if its number is above the last it applied,
+//! so a redelivered (or late) report changes nothing.
 
 use liftoff_kit::outbox::{self, Destination};
 use liftoff_kit::{AnyConnection, ApiError};
@@ -36,9 +37,13 @@ pub fn report(c: &mut AnyConnection, id: Uuid) -> Result<(), ApiError> {
         .zip(positions)
         .map(|(host, position)| ProgressHost { position, host })
         .collect();
+    let seq = rollouts::set_reported(c, &row.deployment_id, &said)?;
     let mut ev = event_for(&row, ROLLOUT_PROGRESS)?;
-    ev.data = serde_json::to_value(RolloutProgress { summary, hosts })?;
+    ev.data = serde_json::to_value(RolloutProgress {
+        seq,
+        summary,
+        hosts,
+    })?;
     outbox::enqueue_to(c, Destination::DeploymentApi, &ev)?;
-    targets::mark_reported(c, &row.deployment_id, &ids)?;
-    rollouts::set_reported(c, &row.deployment_id, &said)
+    targets::mark_reported(c, &row.deployment_id, &ids)
 }

@@ -258,9 +258,16 @@ pub fn reported(conn: &mut AnyConnection, id: &str) -> Result<Option<String>, Ap
         .flatten())
 }
 
-pub fn set_reported(conn: &mut AnyConnection, id: &str, summary: &str) -> Result<(), ApiError> {
+/// Records what a report says and numbers it: returns its number (1, 2, ...).
+pub fn set_reported(conn: &mut AnyConnection, id: &str, summary: &str) -> Result<i64, ApiError> {
     diesel::update(rollouts::table.find(id))
-        .set(rollouts::reported.eq(Some(summary)))
+        .set((
+            rollouts::reported.eq(Some(summary)),
+            rollouts::report_seq.eq(rollouts::report_seq + 1),
+        ))
         .execute(conn)?;
-    Ok(())
+    Ok(rollouts::table
+        .find(id)
+        .select(rollouts::report_seq)
+        .first(conn)?)
 }

@@ -5,3 +5,5 @@
 ALTER TABLE rollout_hosts ADD COLUMN unreported BOOLEAN NOT NULL DEFAULT 1;
 CREATE INDEX rollout_hosts_unreported ON rollout_hosts (deployment_id, unreported);
 ALTER TABLE rollouts ADD COLUMN reported TEXT;
+-- Reports of one rollout are numbered (under its lock), so a receiver can tell a newer one.
+ALTER TABLE rollouts ADD COLUMN report_seq BIGINT NOT NULL DEFAULT 0;
