@@ -26,8 +26,20 @@ pub fn report(c: &mut AnyConnection, id: Uuid) -> Result<(), ApiError> {
     };
     let summary = summary_of(c, &row)?;
     let said = serde_json::to_string(&summary)?;
-    let changed = targets::unreported(c, &row.deployment_id)?;
-    if changed.is_empty() && rollouts::reported(c, &row.deployment_id)?.as_deref() == Some(&said) {
+    let last = rollouts::reported(c, &row.deployment_id)?;
+    // The report of the outcome carries every host, once: the final copy is whole even if
+    // a change slipped past a delta.
+    let concluded = summary.status.is_terminal()
+        && !last
+            .as_deref()
+            .and_then(|l| serde_json::from_str::<liftoff_types::scheduler::Rollout>(l).ok())
+            .is_some_and(|l| l.status.is_terminal());
+    let changed = if concluded {
+        targets::all(c, &row.deployment_id)?
+    } else {
+        targets::unreported(c, &row.deployment_id)?
+    };
+    if changed.is_empty() && last.as_deref() == Some(&said) {
         return Ok(());
     }
     let ids: Vec<String> = changed.iter().map(|t| t.host_id.clone()).collect();
