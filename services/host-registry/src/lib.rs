@@ -120,12 +120,11 @@ impl Config {
             c.heartbeat_grace = d;
         }
         if let Ok(v) = std::env::var("LIFTOFF_MAX_HEARTBEATS_PER_SECOND") {
-            c.max_heartbeats_per_second =
-                v.trim().parse().ok().ok_or_else(|| {
-                    anyhow::anyhow!(
-                        "LIFTOFF_MAX_HEARTBEATS_PER_SECOND={v:?} is not a whole number (0: off)"
-                    )
-                })?;
+            c.max_heartbeats_per_second = v.trim().parse().ok().ok_or_else(|| {
+                anyhow::anyhow!(
+                    "LIFTOFF_MAX_HEARTBEATS_PER_SECOND={v:?} is not a whole number (0: off)"
+                )
+            })?;
         }
         for name in [
             "LIFTOFF_AUTOSCALING_SECRET",
