@@ -23,8 +23,6 @@ diesel::table! {
         lease_owner -> Nullable<Text>,
         lease_epoch -> BigInt,
         lease_expires_at -> Nullable<Timestamp>,
-        reported -> Nullable<Text>,
-        report_seq -> BigInt,
     }
 }
 
@@ -43,7 +41,6 @@ diesel::table! {
         completed_at -> Nullable<Timestamp>,
         tier -> Integer,
         dispatched_at -> Nullable<Timestamp>,
-        unreported -> Bool,
     }
 }
 

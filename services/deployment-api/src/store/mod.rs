@@ -5,7 +5,6 @@ pub mod bundles;
 pub mod configs;
 pub mod deployments;
 pub mod groups;
-pub mod progress;
 pub mod revisions;
 pub mod scale_out;
 pub mod tokens;

@@ -47,10 +47,7 @@ where
         .db
         .write(move |c| {
             let row = locked(c, id)?;
-            let woken = f(c, row)?;
-            // `stop` ends without a step: report here, for every control alike.
-            super::progress::report(c, id)?;
-            Ok(woken)
+            f(c, row)
         })
         .await?;
     state.mailbox.wake(&woken);

@@ -1,3 +1,0 @@
-DROP TABLE deployment_hosts;
-ALTER TABLE deployments DROP COLUMN progress_seq;
-ALTER TABLE deployments DROP COLUMN progress;

@@ -1,2 +1,0 @@
-DROP INDEX outbox_destination;
-ALTER TABLE outbox DROP COLUMN destination;
