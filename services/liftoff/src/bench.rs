@@ -78,6 +78,27 @@ pub(crate) fn write_bundle(dir: &Path, hook_ms: u64) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Starts the control plane of a bench on a free port, its data in `dir/control-plane`, and
+/// answers it with its admin token.
+pub(crate) async fn start_control_plane(
+    dir: &Path,
+    database_url: Option<String>,
+    settings: ServiceSettings,
+) -> anyhow::Result<(liftoff_platform::Running, String)> {
+    let data_dir = dir.join("control-plane");
+    let running = liftoff_platform::up(UpConfig {
+        listen: "127.0.0.1:0".parse()?,
+        data_dir: data_dir.clone(),
+        database_url,
+        settings,
+    })
+    .await?;
+    let token = std::fs::read_to_string(liftoff_platform::admin_token_path(&data_dir))?
+        .trim()
+        .to_string();
+    Ok((running, token))
+}
+
 /// Peak resident memory of a process, in MiB (`VmHWM`).
 pub(crate) fn peak_rss_mb(pid: &str) -> f64 {
     std::fs::read_to_string(format!("/proc/{pid}/status"))
@@ -205,18 +226,8 @@ pub async fn rollout(g: &Global, args: BenchRolloutArgs) -> anyhow::Result<ExitC
     // configured; loss is then judged after 120 s.
     settings.registry.heartbeat_interval = Duration::from_secs(30);
     settings.registry.heartbeat_grace = Duration::from_secs(120);
-    let running = liftoff_platform::up(UpConfig {
-        listen: "127.0.0.1:0".parse()?,
-        data_dir: tmp.path().join("control-plane"),
-        database_url: args.database_url.clone(),
-        settings,
-    })
-    .await?;
-    let token = std::fs::read_to_string(liftoff_platform::admin_token_path(
-        &tmp.path().join("control-plane"),
-    ))?
-    .trim()
-    .to_string();
+    let (running, token) =
+        crate::bench::start_control_plane(tmp.path(), args.database_url.clone(), settings).await?;
     let client = Client::new(&running.url, Some(token))?;
     let api = DeploymentApiClient::new(client.clone());
     let registry = RegistryClient::new(client.clone());

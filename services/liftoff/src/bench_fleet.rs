@@ -13,7 +13,7 @@ use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
 use liftoff_client::{Client, DeploymentApiClient, RegistryClient};
-use liftoff_platform::{ServiceSettings, UpConfig};
+use liftoff_platform::ServiceSettings;
 use liftoff_types::deployments::CreateApplication;
 use liftoff_types::registry::{CreateEnrollmentToken, Heartbeat};
 use serde::Serialize;
@@ -177,18 +177,8 @@ pub async fn fleet(g: &Global, args: BenchFleetArgs) -> anyhow::Result<ExitCode>
         scheduler: liftoff_scheduler::Config::from_env(),
         ..ServiceSettings::default()
     };
-    let running = liftoff_platform::up(UpConfig {
-        listen: "127.0.0.1:0".parse()?,
-        data_dir: tmp.path().join("control-plane"),
-        database_url: args.database_url.clone(),
-        settings,
-    })
-    .await?;
-    let token = std::fs::read_to_string(liftoff_platform::admin_token_path(
-        &tmp.path().join("control-plane"),
-    ))?
-    .trim()
-    .to_string();
+    let (running, token) =
+        crate::bench::start_control_plane(tmp.path(), args.database_url.clone(), settings).await?;
     let client = Client::new(&running.url, Some(token.clone()))?;
     let registry = RegistryClient::new(client.clone());
     let api = DeploymentApiClient::new(client);

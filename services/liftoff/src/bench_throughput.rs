@@ -13,7 +13,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use liftoff_client::{Client, ClientError, DeploymentApiClient, RegistryClient};
-use liftoff_platform::{ServiceSettings, UpConfig};
+use liftoff_platform::ServiceSettings;
 use liftoff_types::deployments::*;
 use liftoff_types::registry::CreateEnrollmentToken;
 use liftoff_types::tokens::{CreateTeam, CreateToken, TeamRole};
@@ -205,21 +205,15 @@ pub async fn throughput(g: &Global, args: BenchThroughputArgs) -> anyhow::Result
     let bundle_dir = tmp.path().join("bundle");
     write_bundle(&bundle_dir, args.hook_ms)?;
 
-    let running = liftoff_platform::up(UpConfig {
-        listen: "127.0.0.1:0".parse()?,
-        data_dir: tmp.path().join("control-plane"),
-        database_url: args.database_url.clone(),
-        settings: ServiceSettings {
+    let (running, admin_token) = crate::bench::start_control_plane(
+        tmp.path(),
+        args.database_url.clone(),
+        ServiceSettings {
             scheduler: liftoff_scheduler::Config::from_env(),
             ..ServiceSettings::default()
         },
-    })
+    )
     .await?;
-    let admin_token = std::fs::read_to_string(liftoff_platform::admin_token_path(
-        &tmp.path().join("control-plane"),
-    ))?
-    .trim()
-    .to_string();
     let admin = DeploymentApiClient::new(Client::new(&running.url, Some(admin_token))?);
 
     // Each team with its own admin token (deployers of their own applications).
