@@ -489,3 +489,73 @@ async fn credentials_are_checked_and_teams_are_isolated() {
     assert_eq!(res.status(), StatusCode::OK);
     p.stop().await;
 }
+
+/// A database fault answers 500 with a generic message and a correlation id, never the
+/// driver's text, the SQL, or a file path; the cause is in the log under that id.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_database_error_answers_500_without_internal_text() {
+    let p = TestPlatform::start().await.expect("platform");
+    let http = reqwest::Client::new();
+    let res = http
+        .post(format!("{}/v1/applications", p.url))
+        .bearer_auth(&p.admin_token)
+        .json(&serde_json::json!({"name": "shop"}))
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(res.status(), StatusCode::CREATED);
+    // Break deployment-api's database under it: its applications table disappears.
+    let running = p.running.as_ref().expect("running");
+    let service = running
+        .services
+        .iter()
+        .find(|s| s.name() == "deployment-api")
+        .expect("deployment-api");
+    service
+        .db()
+        .run(|c| {
+            use diesel::RunQueryDsl;
+            diesel::sql_query("ALTER TABLE applications RENAME TO applications_gone").execute(c)?;
+            Ok(())
+        })
+        .await
+        .expect("rename");
+    let res = http
+        .get(format!("{}/v1/applications", p.url))
+        .bearer_auth(&p.admin_token)
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(res.status(), StatusCode::INTERNAL_SERVER_ERROR);
+    let id = res
+        .headers()
+        .get("x-correlation-id")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string)
+        .expect("a correlation id header");
+    let body: Value = res.json().await.expect("json");
+    assert_eq!(body["error"]["code"], "internal", "{body}");
+    let message = body["error"]["message"].as_str().expect("message");
+    assert!(
+        message.contains(&id),
+        "the message names the correlation id: {body}"
+    );
+    let text = body.to_string().to_lowercase();
+    let data_dir = p.data_dir().to_string_lossy().to_lowercase();
+    for internal in [
+        "database",
+        "sql",
+        "select",
+        "applications",
+        "no such table",
+        "does not exist",
+        "diesel",
+        "postgres",
+        &data_dir,
+    ] {
+        assert!(
+            !text.contains(internal),
+            "{internal:?} in the 500 body: {body}"
+        );
+    }
+}

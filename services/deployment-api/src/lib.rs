@@ -43,6 +43,9 @@ pub struct Config {
     pub spool_dir: PathBuf,
     /// How revisions registered by URL are fetched (SSRF rules, allow-list, deadline).
     pub bundle_fetch: bundle_fetch::FetchSettings,
+    /// How often running deployments are compared with the scheduler, as a safety net under
+    /// the progress it pushes (`LIFTOFF_DEPLOYMENT_RECONCILE_SECS`, default 300).
+    pub reconcile_every: std::time::Duration,
 }
 
 impl Default for Config {
@@ -51,6 +54,13 @@ impl Default for Config {
             max_bundle_bytes: 512 * 1024 * 1024,
             spool_dir: std::env::temp_dir(),
             bundle_fetch: bundle_fetch::FetchSettings::default(),
+            reconcile_every: std::env::var("LIFTOFF_DEPLOYMENT_RECONCILE_SECS")
+                .ok()
+                .and_then(|v| v.parse().ok())
+                .map_or(
+                    app::progress::RECONCILE_EVERY,
+                    std::time::Duration::from_secs,
+                ),
         }
     }
 }
@@ -62,6 +72,8 @@ pub struct State {
     pub config: Config,
     /// The deployment gauges' refresh clock.
     pub gauges: liftoff_kit::telemetry::GaugeRefresh,
+    /// When running deployments were last reconciled with the scheduler.
+    pub sweep: app::progress::Sweep,
 }
 
 #[derive(Clone)]
@@ -78,6 +90,7 @@ impl Service {
                 peers,
                 config,
                 gauges: liftoff_kit::telemetry::GaugeRefresh::default(),
+                sweep: app::progress::Sweep::default(),
             })),
         }
     }
@@ -106,6 +119,9 @@ impl ServiceApp for Service {
         Box::pin(async move {
             if let Err(e) = app::deployments::tick(&self.state).await {
                 tracing::warn!(error = %e, "deployment sync failed");
+            }
+            if let Err(e) = app::progress::reconcile(&self.state).await {
+                tracing::debug!(error = %e, "reconciliation with the scheduler deferred");
             }
             if let Err(e) = liftoff_kit::outbox::relay(&self.state.db, &self.state.peers).await {
                 tracing::debug!(error = %e, "outbox relay deferred");

@@ -91,6 +91,17 @@ diesel::table! {
         canary_batch_size -> Nullable<Integer>,
         idempotency_lease_until -> Nullable<Timestamp>,
         rollout_options -> Nullable<Text>,
+        progress -> Nullable<Text>,
+        progress_seq -> Nullable<BigInt>,
+    }
+}
+
+diesel::table! {
+    deployment_hosts (deployment_id, host_id) {
+        deployment_id -> Text,
+        host_id -> Text,
+        position -> Integer,
+        body -> Text,
     }
 }
 

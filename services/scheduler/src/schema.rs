@@ -23,6 +23,8 @@ diesel::table! {
         lease_owner -> Nullable<Text>,
         lease_epoch -> BigInt,
         lease_expires_at -> Nullable<Timestamp>,
+        reported -> Nullable<Text>,
+        report_seq -> BigInt,
     }
 }
 
@@ -41,6 +43,7 @@ diesel::table! {
         completed_at -> Nullable<Timestamp>,
         tier -> Integer,
         dispatched_at -> Nullable<Timestamp>,
+        unreported -> Bool,
     }
 }
 

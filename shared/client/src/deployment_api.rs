@@ -18,6 +18,15 @@ impl DeploymentApiClient {
         Self(client)
     }
 
+    /// Tells deployment-api how rollouts progressed (service credential; the scheduler's
+    /// outbox calls it). Repeated and stale reports change nothing.
+    pub async fn record_progress(
+        &self,
+        batch: &liftoff_types::history::EventBatch,
+    ) -> Result<liftoff_types::history::IngestResult, ClientError> {
+        self.0.post("/v1/rollout-progress", batch).await
+    }
+
     pub async fn create_application(
         &self,
         req: &CreateApplication,

@@ -1,6 +1,6 @@
 //! Client of the host registry.
 
-use liftoff_types::autoscaling::{AutoscalingEventAccepted, LifecycleActionList};
+use liftoff_types::autoscaling::LifecycleActionList;
 use liftoff_types::registry::*;
 use reqwest::Method;
 use uuid::Uuid;
@@ -151,25 +151,6 @@ impl RegistryClient {
     ) -> Result<serde_json::Value, ClientError> {
         self.0
             .post(&format!("/v1/hosts/{host}/commands/{command}/result"), req)
-            .await
-    }
-
-    /// Sends an autoscaling event exactly as given (the signature covers these bytes).
-    pub async fn autoscaling_event(
-        &self,
-        body: Vec<u8>,
-        timestamp: i64,
-        signature: &str,
-    ) -> Result<AutoscalingEventAccepted, ClientError> {
-        self.0
-            .send(
-                self.0
-                    .request(Method::POST, "/v1/autoscaling/events")
-                    .header("content-type", "application/json")
-                    .header("x-liftoff-timestamp", timestamp.to_string())
-                    .header("x-liftoff-signature", signature)
-                    .body(body),
-            )
             .await
     }
 

@@ -1,4 +1,10 @@
 //! One domain error, mapped to HTTP in one place, with a stable `code`.
+//!
+//! What a client reads is meant for it: a 500 says only that something failed and the
+//! correlation id under which the cause was logged (`internal`, header `X-Correlation-Id`);
+//! a database that is down, busy or full answers 503/507 in plain words, its driver's text
+//! going to the log. App code asks an error what it means ([`ApiError::kind`]), not which
+//! HTTP status it has.
 
 use actix_web::http::StatusCode;
 use actix_web::http::header::{self, HeaderValue};
@@ -7,6 +13,23 @@ use liftoff_types::ErrorBody;
 
 /// The stable code of a write refused for lack of storage.
 pub const STORAGE_FULL: &str = "storage_full";
+
+/// What an error means, whatever status it is answered with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ErrorKind {
+    Invalid,
+    Unauthenticated,
+    Forbidden,
+    NotFound,
+    Conflict,
+    TooLarge,
+    Unavailable,
+    StorageFull,
+    Internal,
+}
+
+/// The header that carries a 500's correlation id.
+pub const CORRELATION_ID: &str = "x-correlation-id";
 
 #[derive(Debug, Clone, thiserror::Error)]
 #[error("{code}: {message}")]
@@ -66,6 +89,22 @@ impl ApiError {
     pub fn is_storage_full(&self) -> bool {
         self.code == STORAGE_FULL
     }
+    /// What the error means.
+    pub fn kind(&self) -> ErrorKind {
+        match self.status {
+            StatusCode::UNAUTHORIZED => ErrorKind::Unauthenticated,
+            StatusCode::FORBIDDEN => ErrorKind::Forbidden,
+            StatusCode::NOT_FOUND => ErrorKind::NotFound,
+            StatusCode::CONFLICT | StatusCode::PRECONDITION_FAILED => ErrorKind::Conflict,
+            StatusCode::PAYLOAD_TOO_LARGE => ErrorKind::TooLarge,
+            StatusCode::SERVICE_UNAVAILABLE | StatusCode::TOO_MANY_REQUESTS => {
+                ErrorKind::Unavailable
+            }
+            StatusCode::INSUFFICIENT_STORAGE => ErrorKind::StorageFull,
+            s if s.is_client_error() => ErrorKind::Invalid,
+            _ => ErrorKind::Internal,
+        }
+    }
     pub fn internal(message: impl Into<String>) -> Self {
         Self::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", message)
     }
@@ -96,13 +135,17 @@ impl ResponseError for ApiError {
     }
 
     fn error_response(&self) -> HttpResponse {
-        if self.status.is_server_error()
-            && self.status != StatusCode::SERVICE_UNAVAILABLE
-            && self.status != StatusCode::INSUFFICIENT_STORAGE
-        {
-            tracing::error!(code = %self.code, message = %self.message, "request failed");
-        }
         let mut res = HttpResponse::build(self.status);
+        if self.kind() == ErrorKind::Internal {
+            // The cause goes to the log under an id the client can quote; never to the client.
+            let id = uuid::Uuid::now_v7().simple().to_string();
+            tracing::error!(correlation_id = %id, code = %self.code, message = %self.message, "request failed");
+            res.insert_header((CORRELATION_ID, id.clone()));
+            return res.json(ErrorBody::new(
+                "internal",
+                format!("internal error; the cause is logged under correlation id {id}"),
+            ));
+        }
         if self.status == StatusCode::UNAUTHORIZED {
             res.insert_header((header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer")));
         }
@@ -113,25 +156,38 @@ impl ResponseError for ApiError {
     }
 }
 
+/// A database fault the client can do nothing about but wait: logged with its driver text,
+/// answered in plain words.
+fn storage_fault(err: ApiError, cause: &dyn std::fmt::Display) -> ApiError {
+    tracing::warn!(code = %err.code, cause = %cause, "database fault");
+    err
+}
+
 impl From<diesel::result::Error> for ApiError {
     fn from(err: diesel::result::Error) -> Self {
         use diesel::result::{DatabaseErrorKind, Error};
+        let unavailable =
+            || Self::unavailable("the service's storage is unavailable; retry shortly");
         match err {
             Error::NotFound => Self::not_found("not found"),
-            Error::DatabaseError(DatabaseErrorKind::UniqueViolation, info) => {
-                Self::conflict("conflict", format!("already exists ({})", info.message()))
+            Error::DatabaseError(DatabaseErrorKind::UniqueViolation, _) => {
+                // The constraint's name and values are the schema's, not the client's business.
+                Self::conflict("conflict", "already exists")
             }
             Error::DatabaseError(
                 DatabaseErrorKind::ClosedConnection | DatabaseErrorKind::UnableToSendCommand,
-                info,
-            ) => Self::unavailable(format!("database connection lost: {}", info.message())),
-            Error::BrokenTransactionManager => {
-                Self::unavailable("database connection lost mid-transaction")
+                ref info,
+            ) => storage_fault(unavailable(), &info.message()),
+            Error::BrokenTransactionManager => storage_fault(unavailable(), &err),
+            Error::DatabaseError(DatabaseErrorKind::SerializationFailure, ref info) => {
+                storage_fault(unavailable(), &info.message())
             }
-            // Neither driver gives a kind for these: SQLite's SQLITE_FULL ("database or disk is
-            // full"), PostgreSQL's disk_full (53100, "could not extend file ... No space left on
-            // device"), and a write that fails at the file system.
-            Error::DatabaseError(_, info)
+            // Neither driver gives diesel a kind for these (diesel's `DatabaseErrorKind` has
+            // none, and SQLSTATE is not passed on), so their stable texts are matched:
+            // SQLite's SQLITE_FULL ("database or disk is full"), PostgreSQL's disk_full
+            // (53100, "could not extend file ... No space left on device"), and a write that
+            // fails at the file system.
+            Error::DatabaseError(_, ref info)
                 if [
                     "database or disk is full",
                     "No space left on device",
@@ -140,20 +196,18 @@ impl From<diesel::result::Error> for ApiError {
                 .iter()
                 .any(|m| info.message().contains(m)) =>
             {
-                Self::storage_full(format!(
-                    "the database cannot store this: {}",
-                    info.message()
-                ))
+                storage_fault(
+                    Self::storage_full("the service's storage is full; retry once space is freed"),
+                    &info.message(),
+                )
             }
-            Error::DatabaseError(DatabaseErrorKind::SerializationFailure, info) => {
-                Self::unavailable(format!("database busy, retry: {}", info.message()))
-            }
-            Error::DatabaseError(_, info)
+            // SQLITE_BUSY, and PostgreSQL's admin_shutdown (57P01) and lost connections.
+            Error::DatabaseError(_, ref info)
                 if info.message().contains("database is locked")
                     || info.message().contains("terminating connection")
                     || info.message().contains("server closed the connection") =>
             {
-                Self::unavailable(format!("database unavailable: {}", info.message()))
+                storage_fault(unavailable(), &info.message())
             }
             other => Self::internal(format!("database error: {other}")),
         }

@@ -1,6 +1,7 @@
 //! The transactional outbox: a service writes the events it must publish in the same
-//! transaction as its state change; the relay delivers them to history in order, with retries.
-//! History deduplicates by event id, so delivering twice is harmless.
+//! transaction as its state change; the relay delivers them to their destination (history,
+//! or a peer that keeps a copy of the fact, such as deployment-api for rollout progress) in
+//! order, with retries. Receivers deduplicate by event id, so delivering twice is harmless.
 //!
 //! Order: every delivery starts at the oldest undelivered event and a row is deleted only after
 //! history acknowledged it, so history receives each source's events in outbox order, also
@@ -15,7 +16,7 @@ use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use diesel::prelude::*;
-use liftoff_client::HistoryClient;
+use liftoff_client::ClientError;
 use liftoff_types::history::{EventBatch, HistoryEvent};
 use uuid::Uuid;
 
@@ -31,6 +32,37 @@ diesel::table! {
         created_at -> Timestamp,
         attempts -> Integer,
         last_error -> Nullable<Text>,
+        destination -> Text,
+    }
+}
+
+/// Where an outbox event goes. Each destination is delivered (and backs off) on its own, in
+/// outbox order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Destination {
+    /// history's event log (`POST /v1/events`).
+    History,
+    /// deployment-api's copy of rollout progress (`POST /v1/rollout-progress`).
+    DeploymentApi,
+}
+
+impl Destination {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::History => "history",
+            Self::DeploymentApi => "deployment-api",
+        }
+    }
+
+    async fn deliver(self, peers: &Peers, batch: &EventBatch) -> Result<(), ClientError> {
+        match self {
+            Self::History => peers.history().ingest(batch).await.map(|_| ()),
+            Self::DeploymentApi => peers
+                .deployment_api()
+                .record_progress(batch)
+                .await
+                .map(|_| ()),
+        }
     }
 }
 
@@ -41,10 +73,8 @@ struct NewOutboxRow {
     payload: String,
     created_at: chrono::NaiveDateTime,
     attempts: i32,
+    destination: &'static str,
 }
-
-/// The DDL every service's migrations include (per backend).
-pub const POSTGRES_DDL: &str = "CREATE TABLE outbox (id BIGSERIAL PRIMARY KEY, event_id TEXT NOT NULL UNIQUE, payload TEXT NOT NULL, created_at TIMESTAMP NOT NULL, attempts INTEGER NOT NULL DEFAULT 0, last_error TEXT);";
 
 /// Most events per delivery.
 pub const BATCH_EVENTS: i64 = 200;
@@ -74,14 +104,24 @@ pub fn event(source: &str, event_type: &str) -> HistoryEvent {
     }
 }
 
-/// Records `event` for delivery; call inside the transaction that makes the change.
+/// Records `event` for delivery to history; call inside the transaction that makes the change.
 pub fn enqueue(conn: &mut AnyConnection, event: &HistoryEvent) -> Result<(), ApiError> {
+    enqueue_to(conn, Destination::History, event)
+}
+
+/// Records `event` for delivery to `to`; call inside the transaction that makes the change.
+pub fn enqueue_to(
+    conn: &mut AnyConnection,
+    to: Destination,
+    event: &HistoryEvent,
+) -> Result<(), ApiError> {
     diesel::insert_into(outbox::table)
         .values(NewOutboxRow {
             event_id: event.event_id.to_string(),
             payload: serde_json::to_string(event)?,
             created_at: now(),
             attempts: 0,
+            destination: to.as_str(),
         })
         .execute(conn)?;
     Ok(())
@@ -91,10 +131,12 @@ pub fn enqueue(conn: &mut AnyConnection, event: &HistoryEvent) -> Result<(), Api
 /// unless the first alone is larger.
 fn oldest(
     c: &mut AnyConnection,
+    to: Destination,
     max_events: i64,
     max_bytes: usize,
 ) -> Result<Vec<(i64, String)>, ApiError> {
     let rows: Vec<(i64, String)> = outbox::table
+        .filter(outbox::destination.eq(to.as_str()))
         .select((outbox::id, outbox::payload))
         .order(outbox::id.asc())
         .limit(max_events)
@@ -115,10 +157,13 @@ fn oldest(
 
 async fn deliver_batch(
     db: &Db,
-    history: &HistoryClient,
+    peers: &Peers,
+    to: Destination,
     max_events: i64,
 ) -> Result<usize, ApiError> {
-    let rows = db.run(move |c| oldest(c, max_events, BATCH_BYTES)).await?;
+    let rows = db
+        .run(move |c| oldest(c, to, max_events, BATCH_BYTES))
+        .await?;
     if rows.is_empty() {
         return Ok(0);
     }
@@ -127,7 +172,7 @@ async fn deliver_batch(
     for (_, payload) in &rows {
         events.push(serde_json::from_str::<HistoryEvent>(payload)?);
     }
-    match history.ingest(&EventBatch { events }).await {
+    match to.deliver(peers, &EventBatch { events }).await {
         Ok(_) => {
             let n = ids.len();
             db.run(move |c| {
@@ -152,25 +197,38 @@ async fn deliver_batch(
             .await?;
             metrics::counter!("liftoff_outbox_delivery_failures_total").increment(1);
             if !err.is_retryable() {
-                tracing::error!(error = %err, "history refused an outbox batch; it stays queued and is retried with backoff");
+                tracing::error!(error = %err, destination = to.as_str(), "a peer refused an outbox batch; it stays queued and is retried with backoff");
             }
-            Err(ApiError::unavailable(format!("history unavailable: {err}")))
+            Err(ApiError::unavailable(format!(
+                "{} unavailable: {err}",
+                to.as_str()
+            )))
         }
     }
 }
 
-/// Delivers up to `batch` of the oldest pending events once, without backoff; returns how
-/// many were delivered. On a failure nothing is skipped: the same events go next time.
-pub async fn relay_once(db: &Db, history: &HistoryClient, batch: i64) -> Result<usize, ApiError> {
-    deliver_batch(db, history, batch).await
-}
-
 /// A service's relay: remembers consecutive failures to back off between attempts. One per
-/// service instance (it lives in its [`Peers`]); replicas back off independently. Other
-/// relays (e.g. the scheduler's to host-registry) use one of their own.
+/// service instance and destination (they live in its [`Peers`]); replicas back off
+/// independently. Other relays (e.g. the scheduler's to host-registry) use one of their own.
 #[derive(Debug, Default)]
 pub struct Relay {
     backoff: Mutex<Backoff>,
+}
+
+/// One [`Relay`] per destination, so an unreachable peer does not hold up the others.
+#[derive(Debug, Default)]
+pub struct Relays {
+    history: Relay,
+    deployment_api: Relay,
+}
+
+impl Relays {
+    pub fn to(&self, to: Destination) -> &Relay {
+        match to {
+            Destination::History => &self.history,
+            Destination::DeploymentApi => &self.deployment_api,
+        }
+    }
 }
 
 #[derive(Debug, Default)]
@@ -211,13 +269,13 @@ impl Relay {
 
     /// Delivers pending events, oldest first, until the outbox is empty (or a bounded number
     /// of batches went), unless a recent failure says to wait. Returns how many went.
-    pub async fn run(&self, db: &Db, history: &HistoryClient) -> Result<usize, ApiError> {
+    pub async fn run(&self, db: &Db, peers: &Peers, to: Destination) -> Result<usize, ApiError> {
         if !self.due() {
             return Ok(0);
         }
         let mut delivered = 0;
         for _ in 0..MAX_BATCHES_PER_RUN {
-            match deliver_batch(db, history, BATCH_EVENTS).await {
+            match deliver_batch(db, peers, to, BATCH_EVENTS).await {
                 Ok(0) => break,
                 Ok(n) => {
                     self.record(true);
@@ -233,11 +291,19 @@ impl Relay {
     }
 }
 
-/// One relay run for the service that owns `peers` (the call every service's tick makes);
-/// also publishes the backlog as `liftoff_outbox_backlog{service}` and the age of its oldest
-/// event as `liftoff_outbox_oldest_age_seconds{service}` (0 when empty).
+/// One relay run for the service that owns `peers` (the call every service's tick makes),
+/// to every destination; also publishes the backlog as `liftoff_outbox_backlog{service}` and
+/// the age of its oldest event as `liftoff_outbox_oldest_age_seconds{service}` (0 when empty).
 pub async fn relay(db: &Db, peers: &Peers) -> Result<usize, ApiError> {
-    let res = peers.relay().run(db, &peers.history()).await;
+    let mut res = Ok(0);
+    for to in [Destination::DeploymentApi, Destination::History] {
+        // An empty destination costs one indexed query; a failing one backs off alone.
+        let r = peers.relays().to(to).run(db, peers, to).await;
+        res = match (res, r) {
+            (Ok(a), Ok(b)) => Ok(a + b),
+            (Err(e), _) | (_, Err(e)) => Err(e),
+        };
+    }
     if let Ok((n, oldest)) = backlog_and_oldest(db).await {
         let service = peers.service_name().to_string();
         metrics::gauge!("liftoff_outbox_backlog", "service" => service.clone()).set(n as f64);

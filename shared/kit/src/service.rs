@@ -34,8 +34,8 @@ pub struct Peers {
     registry: Client,
     history: Client,
     identity: Arc<Identity>,
-    /// This service's outbox relay (its backoff state).
-    relay: Arc<crate::outbox::Relay>,
+    /// This service's outbox relays (their backoff state, per destination).
+    relays: Arc<crate::outbox::Relays>,
 }
 
 struct Identity {
@@ -77,7 +77,7 @@ impl Peers {
                 service: service.to_string(),
                 cached: Mutex::new(None),
             }),
-            relay: Arc::new(crate::outbox::Relay::default()),
+            relays: Arc::new(crate::outbox::Relays::default()),
         })
     }
 
@@ -119,9 +119,9 @@ impl Peers {
         HistoryClient::new(self.history.with_token(self.token()))
     }
 
-    /// The outbox relay of the service these peers belong to.
-    pub fn relay(&self) -> &crate::outbox::Relay {
-        &self.relay
+    /// The outbox relays of the service these peers belong to.
+    pub fn relays(&self) -> &crate::outbox::Relays {
+        &self.relays
     }
 
     /// The name of the service these peers belong to.

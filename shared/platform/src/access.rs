@@ -56,6 +56,12 @@ pub fn body_caps(max_bundle_bytes: u64) -> BodyCaps {
             "/v1/events",
             liftoff_history::INGEST_BODY_LIMIT as u64,
         )
+        // The scheduler's outbox sends progress reports in the same batches as events.
+        .route(
+            Method::POST,
+            "/v1/rollout-progress",
+            liftoff_history::INGEST_BODY_LIMIT as u64,
+        )
         .route(
             Method::PUT,
             "/v1/history/hosts/{host}/commands/{command}/logs/{event}",

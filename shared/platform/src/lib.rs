@@ -102,13 +102,6 @@ impl Running {
         }
         res
     }
-
-    /// Runs every service's tick once (tests use this to not wait for the timer).
-    pub async fn tick_all(&self) {
-        for s in &self.services {
-            s.tick().await;
-        }
-    }
 }
 
 /// Where `liftoff up` keeps its files.

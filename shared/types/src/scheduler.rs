@@ -266,6 +266,30 @@ pub struct Rollout {
     pub hosts: Vec<RolloutHost>,
 }
 
+/// The event type of a rollout's progress, pushed by the scheduler to deployment-api.
+pub const ROLLOUT_PROGRESS: &str = "rollout.progress";
+
+/// The `data` of a [`ROLLOUT_PROGRESS`] event: the rollout's summary as of the change (its
+/// `hosts` empty) and the hosts that changed since the previous report, with their place in
+/// rollout order. A receiver applies a report only if its `seq` is above the last one it
+/// applied, so repeats and late arrivals change nothing.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct RolloutProgress {
+    /// The report's number among the rollout's reports (1, 2, ...).
+    pub seq: i64,
+    pub summary: Rollout,
+    #[serde(default)]
+    pub hosts: Vec<ProgressHost>,
+}
+
+/// A host of a [`RolloutProgress`] report.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct ProgressHost {
+    /// Its place in rollout order.
+    pub position: i32,
+    pub host: RolloutHost,
+}
+
 /// How much of a rollout to return.
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, ToSchema, PartialEq, Eq, Default)]
 #[serde(rename_all = "snake_case")]

@@ -7,6 +7,7 @@ use liftoff_types::deployments::{
     CreateDeployment, Deployment, DeploymentList, DeploymentReason, DeploymentStatus,
     RetryFailedHosts,
 };
+use liftoff_types::history::{EventBatch, IngestResult};
 use serde::Deserialize;
 use utoipa::IntoParams;
 use uuid::Uuid;
@@ -292,4 +293,23 @@ pub async fn exclude_host(
     )
     .await?;
     Ok(HttpResponse::Ok().json(d))
+}
+
+/// Rollout progress reported by the scheduler (service credential; its outbox calls this):
+/// each `rollout.progress` event updates the deployment's status, outcome and per-host copy.
+/// A report already applied, or older than the last applied, changes nothing.
+#[utoipa::path(
+    tag = "deployments",
+    request_body = EventBatch,
+    responses((status = 200, body = IngestResult), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)),
+    security(("bearer" = []))
+)]
+#[post("/v1/rollout-progress")]
+pub async fn record_progress(
+    state: web::Data<State>,
+    caller: Caller,
+    body: web::Json<EventBatch>,
+) -> Result<HttpResponse, ApiError> {
+    caller.service()?;
+    Ok(HttpResponse::Ok().json(app::progress::record(&state, body.into_inner()).await?))
 }

@@ -37,7 +37,7 @@ mod tokens;
         stages::list_stages, stages::promote,
         deployments::create_deployment, deployments::list_deployments, deployments::get_deployment, deployments::stop_deployment,
         deployments::rollback_deployment, deployments::pause_deployment, deployments::resume_deployment, deployments::approve_deployment,
-        deployments::retry_failed_hosts, deployments::exclude_host,
+        deployments::retry_failed_hosts, deployments::exclude_host, deployments::record_progress,
         teams::create_team, teams::list_teams, teams::get_team, teams::disable_team, teams::enable_team,
         teams::create_token, teams::list_tokens, tokens::revoke_token, tokens::revocations, tokens::revoke_credential,
         scale_out::scale_out,
@@ -52,7 +52,8 @@ mod tokens;
         CreateTeam, Team, TeamList, TeamRole, CreateToken, CreatedToken, TokenRecord, TokenList, RevokedToken,
         Revocation, RevocationKind, RevocationPage, RevokeCredential,
         liftoff_types::scale_out::ScaleOutRequest, liftoff_types::scale_out::ScaleOutPlan, liftoff_types::scale_out::ScaleOutInstall,
-        liftoff_types::registry::InstallMode, RetryFailedHosts
+        liftoff_types::registry::InstallMode, RetryFailedHosts,
+        liftoff_types::history::EventBatch, liftoff_types::history::HistoryEvent, liftoff_types::history::IngestResult
     )),
     modifiers(&BearerSecurity),
     tags(
@@ -100,6 +101,7 @@ pub fn configure(cfg: &mut web::ServiceConfig, state: web::Data<State>) {
         .service(deployments::approve_deployment)
         .service(deployments::retry_failed_hosts)
         .service(deployments::exclude_host)
+        .service(deployments::record_progress)
         .service(teams::create_team)
         .service(teams::list_teams)
         .service(teams::get_team)

@@ -1,13 +1,14 @@
 //! Deployments: accept the intent, hand it to the scheduler, record the outcome.
 //! The row is written before the hand-off; a hand-off that fails is retried by the tick, and
-//! the scheduler's `PUT` is idempotent, so nothing is lost or started twice.
+//! the scheduler's `PUT` is idempotent, so nothing is lost or started twice. Once handed off,
+//! the scheduler reports progress and outcome (`progress`); reads answer from that copy.
 
 use liftoff_kit::ApiError;
 use liftoff_kit::db::{now, to_utc, uuid};
 use liftoff_types::ErrorDetail;
 use liftoff_types::deployments::*;
 use liftoff_types::names::{validate_name, validate_text};
-use liftoff_types::scheduler::{CreateRollout, HostOverview, Rollout, RolloutDetail};
+use liftoff_types::scheduler::{CreateRollout, HostOverview, Rollout};
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
@@ -18,14 +19,17 @@ use crate::store::{applications, bundles, groups, revisions, scale_out};
 
 pub const DEFAULT_PAGE: i64 = 50;
 pub const MAX_PAGE: i64 = 200;
+/// How long the tick leaves a new deployment to the request handing it off.
+const HAND_OFF_GRACE_SECS: i64 = 5;
 
 pub fn to_deployment(
     row: &DeploymentRow,
     rollout: Option<&Rollout>,
 ) -> Result<Deployment, ApiError> {
-    let overview = match (rollout, &row.overview) {
-        (Some(r), _) => r.overview,
-        (None, Some(stored)) => serde_json::from_str(stored)?,
+    // The counts recorded with the outcome are final; before it, the last reported ones.
+    let overview = match (&row.overview, rollout) {
+        (Some(stored), _) => serde_json::from_str(stored)?,
+        (None, Some(r)) => r.overview,
         (None, None) => HostOverview::default(),
     };
     Ok(Deployment {
@@ -236,16 +240,25 @@ pub(crate) async fn hand_off(
             .await?
     };
     let deployment_id = uuid(&id)?;
-    state
+    let planned = state
         .peers
         .scheduler()
         .put_rollout(deployment_id, &spec)
         .await
         .map_err(|e| ApiError::from_peer("scheduler", e))?;
+    // The answer lists the planned hosts: the first copy, until the first report.
+    let hosts = planned
+        .hosts
+        .iter()
+        .enumerate()
+        .map(|(i, h)| Ok((h.host_id.to_string(), i as i32, serde_json::to_string(h)?)))
+        .collect::<Result<Vec<_>, ApiError>>()?;
     state
         .db
         .write(move |c| {
-            deployments::transition(c, &id, "Created", "InProgress", now())?;
+            if deployments::transition(c, &id, "Created", "InProgress", now())? {
+                crate::store::progress::seed_hosts(c, &id, &hosts)?;
+            }
             deployments::get(c, &id)?.ok_or_else(|| ApiError::not_found("deployment"))
         })
         .await
@@ -260,6 +273,11 @@ pub async fn record_outcome(
     rollout: &Rollout,
 ) -> Result<DeploymentRow, ApiError> {
     use liftoff_types::scheduler::RolloutStatus as R;
+    if DeploymentStatus::parse(&row.status).is_none_or(|s| s.is_terminal()) {
+        // The outcome is recorded once: later reports (hosts that were still running) only
+        // update the copy of the progress.
+        return Ok(row.clone());
+    }
     let status = match rollout.status {
         R::Succeeded => DeploymentStatus::Succeeded,
         R::Failed => DeploymentStatus::Failed,
@@ -328,14 +346,11 @@ pub async fn record_outcome(
     Ok(row)
 }
 
-/// Brings one deployment forward: hand off, start from the queue, or record the outcome.
-/// Returns the row and, when the scheduler answered, the live rollout.
-pub async fn sync(
-    state: &State,
-    row: DeploymentRow,
-) -> Result<(DeploymentRow, Option<Rollout>), ApiError> {
+/// Brings one deployment forward: hand off, or start it from the queue. Running deployments
+/// learn their progress from the scheduler's reports (`progress`), not from here.
+pub async fn sync(state: &State, row: DeploymentRow) -> Result<DeploymentRow, ApiError> {
     match row.status.as_str() {
-        "Created" => Ok((hand_off(state, &row).await?, None)),
+        "Created" => hand_off(state, &row).await,
         "Queued" => {
             let (group_id, id) = (row.group_id.clone(), row.id.clone());
             let promoted = state
@@ -355,25 +370,16 @@ pub async fn sync(
                 })
                 .await?;
             match promoted {
-                Some(r) => Ok((hand_off(state, &r).await?, None)),
-                None => Ok((row, None)),
+                Some(r) => hand_off(state, &r).await,
+                None => Ok(row),
             }
         }
-        "InProgress" | "Paused" | "AwaitingApproval" => {
-            let rollout = state
-                .peers
-                .scheduler()
-                .get_rollout_detail(uuid(&row.id)?, RolloutDetail::Summary)
-                .await
-                .map_err(|e| ApiError::from_peer("scheduler", e))?;
-            let row = record_outcome(state, &row, &rollout).await?;
-            Ok((row, Some(rollout)))
-        }
-        _ => Ok((row, None)),
+        _ => Ok(row),
     }
 }
 
-/// A deployment of the caller's team (brought up to date first), with its per-host detail.
+/// A deployment of the caller's team with its per-host detail, from deployment-api's own
+/// data (the scheduler's last report): no call to the scheduler, however many watch it.
 pub async fn view(state: &State, team: String, id: Uuid) -> Result<Deployment, ApiError> {
     let row = state
         .db
@@ -381,19 +387,58 @@ pub async fn view(state: &State, team: String, id: Uuid) -> Result<Deployment, A
         .await?
         .filter(|r| r.team == team)
         .ok_or_else(|| ApiError::not_found(format!("deployment {id} not found")))?;
-    let row = match sync(state, row.clone()).await {
-        Ok((r, _)) => r,
-        Err(e) => {
-            tracing::warn!(deployment_id = %id, error = %e, "could not refresh deployment from scheduler");
-            row
+    let (summary, hosts) = super::progress::reported(state, &row.id).await?;
+    let mut d = to_deployment(&row, summary.as_ref())?;
+    if summary.is_none() && row.overview.is_none() {
+        // Handed off, not reported yet: the planned hosts are all there is to count.
+        d.overview = overview_of(&hosts);
+    }
+    d.hosts = hosts;
+    Ok(d)
+}
+
+/// A deployment as an operator's control left it: the scheduler's answer to that control
+/// (so the caller sees its own action at once), with each host's lifecycle events from the
+/// copy (the answer lists hosts without them).
+pub async fn view_after(
+    state: &State,
+    team: String,
+    id: Uuid,
+    mut rollout: Rollout,
+) -> Result<Deployment, ApiError> {
+    let known = view(state, team, id).await?;
+    let mut events: std::collections::HashMap<_, _> = known
+        .hosts
+        .into_iter()
+        .map(|h| ((h.host_id, h.command_id), h.events))
+        .collect();
+    for h in &mut rollout.hosts {
+        if let Some(e) = events.remove(&(h.host_id, h.command_id)) {
+            h.events = e;
         }
-    };
-    let rollout = if row.started_at.is_some() {
-        state.peers.scheduler().get_rollout(id).await.ok()
-    } else {
-        None
-    };
-    to_deployment(&row, rollout.as_ref())
+    }
+    let row = state
+        .db
+        .run(move |c| deployments::get(c, &id.to_string()))
+        .await?
+        .ok_or_else(|| ApiError::not_found(format!("deployment {id} not found")))?;
+    to_deployment(&row, Some(&rollout))
+}
+
+/// Counts hosts by their state.
+fn overview_of(hosts: &[liftoff_types::scheduler::RolloutHost]) -> HostOverview {
+    use liftoff_types::scheduler::HostTargetStatus as H;
+    let mut o = HostOverview::default();
+    for h in hosts {
+        match h.status {
+            H::Pending => o.pending += 1,
+            H::Dispatched | H::InProgress => o.in_progress += 1,
+            H::Succeeded => o.succeeded += 1,
+            H::Failed => o.failed += 1,
+            H::Skipped => o.skipped += 1,
+        }
+    }
+    o
 }
 
 pub async fn list(
@@ -431,10 +476,22 @@ pub async fn list(
     })
 }
 
-/// Background work: hand off, promote queued, record outcomes.
+/// Background work: hand off, promote queued. No call for running deployments: their
+/// progress is reported.
 pub async fn tick(state: &State) -> Result<(), ApiError> {
     let rows = state.db.run(deployments::active).await?;
+    // A deployment created this moment is being handed off by the request that created it;
+    // the tick only retries the hand-offs that failed.
+    let settled = now() - chrono::Duration::seconds(HAND_OFF_GRACE_SECS);
     for row in rows {
+        let retry = match row.status.as_str() {
+            "Created" => row.updated_at < settled,
+            "Queued" => true,
+            _ => false,
+        };
+        if !retry {
+            continue;
+        }
         let id = row.id.clone();
         if let Err(e) = sync(state, row).await {
             tracing::debug!(deployment_id = %id, error = %e, "deployment sync deferred");

@@ -39,7 +39,7 @@ pub fn refuse_in_flight(c: &mut AnyConnection, existing: &DeploymentRow) -> Resu
 
 /// Two requests with one key racing past the lookup: the unique index stops the second.
 pub fn on_insert_error(e: ApiError, keyed: bool) -> ApiError {
-    if keyed && e.status.as_u16() == 409 {
+    if keyed && e.kind() == liftoff_kit::error::ErrorKind::Conflict {
         in_use()
     } else {
         e

@@ -8,6 +8,7 @@ pub mod idempotency;
 pub mod intake;
 pub mod metrics;
 pub mod operations;
+pub mod progress;
 pub mod revisions;
 pub mod scale_out;
 pub mod stages;

@@ -10,7 +10,8 @@ use liftoff_types::scheduler::{HostOverview, RolloutAction};
 use uuid::Uuid;
 
 use super::deployments::{
-    NewDeployment, RolloutOptions, insert_deployment, record_outcome, sync, try_hand_off, view,
+    NewDeployment, RolloutOptions, insert_deployment, record_outcome, try_hand_off, view,
+    view_after,
 };
 use crate::State;
 use crate::store::deployments::{self, DeploymentRow};
@@ -83,6 +84,7 @@ pub async fn stop(
                 .await
                 .map_err(|e| ApiError::from_peer("scheduler", e))?;
             record_outcome(state, &row, &rollout).await?;
+            return view_after(state, team, id, rollout).await;
         }
         _ => {}
     }
@@ -238,8 +240,8 @@ pub async fn control(
         None => scheduler.control(id, action, &body).await,
     }
     .map_err(|e| ApiError::from_peer("scheduler", e))?;
+    // The scheduler's answer is the rollout after the action: its status is recorded now,
+    // the copy of its hosts follows in its progress report.
     record_outcome(state, &row, &rollout).await?;
-    let row = owned(state, &team, id).await?;
-    let _ = sync(state, row).await;
-    view(state, team, id).await
+    view_after(state, team, id, rollout).await
 }

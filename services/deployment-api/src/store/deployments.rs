@@ -248,6 +248,11 @@ pub fn active_in_application(
 }
 
 pub fn delete_for_app(conn: &mut AnyConnection, application_id: &str) -> Result<usize, ApiError> {
+    let ids: Vec<String> = deployments::table
+        .filter(deployments::application_id.eq(application_id))
+        .select(deployments::id)
+        .load(conn)?;
+    super::progress::delete_for(conn, &ids)?;
     Ok(
         diesel::delete(deployments::table.filter(deployments::application_id.eq(application_id)))
             .execute(conn)?,

@@ -5,6 +5,7 @@ pub mod bundles;
 pub mod configs;
 pub mod deployments;
 pub mod groups;
+pub mod progress;
 pub mod revisions;
 pub mod scale_out;
 pub mod tokens;

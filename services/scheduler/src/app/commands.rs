@@ -313,6 +313,10 @@ pub async fn report_events(
                     applied.push(report);
                 }
             }
+            if !applied.is_empty() {
+                // The next report of the rollout's progress carries this host's events.
+                targets::mark_unreported(c, &row.deployment_id, &row.host_id)?;
+            }
             Ok((
                 CommandState {
                     command_id: command,

@@ -47,7 +47,10 @@ where
         .db
         .write(move |c| {
             let row = locked(c, id)?;
-            f(c, row)
+            let woken = f(c, row)?;
+            // `stop` ends without a step: report here, for every control alike.
+            super::progress::report(c, id)?;
+            Ok(woken)
         })
         .await?;
     state.mailbox.wake(&woken);

@@ -37,8 +37,15 @@ pub fn event_for(
 /// Hosts whose long polls should wake: a command waits for them.
 pub type Woken = Vec<String>;
 
-/// One decision for rollout `id`; the caller holds its lock. Returns the hosts it dispatched to.
+/// One decision for rollout `id`, and the report of what changed to deployment-api; the
+/// caller holds its lock. Returns the hosts it dispatched to.
 pub fn step(c: &mut AnyConnection, id: Uuid) -> Result<Woken, ApiError> {
+    let woken = decide(c, id)?;
+    super::progress::report(c, id)?;
+    Ok(woken)
+}
+
+fn decide(c: &mut AnyConnection, id: Uuid) -> Result<Woken, ApiError> {
     let Some(row) = rollouts::get(c, id)? else {
         return Ok(Vec::new());
     };

@@ -13,6 +13,7 @@ pub mod engine;
 pub mod inventory;
 pub mod mailbox;
 pub mod plan;
+pub mod progress;
 pub mod rollouts;
 
 /// The reason slug recorded for a failed host, from the agent's error code.

@@ -80,50 +80,57 @@ pub async fn view(
             let row = rollouts::get(c, id)?
                 .filter(|r| team.as_ref().is_none_or(|t| *t == r.team))
                 .ok_or_else(|| ApiError::not_found(format!("rollout {id} not found")))?;
-            let spec = spec_of(&row)?;
-            let mut overview = HostOverview::default();
-            for z in targets::zones(c, &row.deployment_id)?.values() {
-                overview.pending += z.pending;
-                overview.in_progress += z.in_flight;
-                overview.succeeded += z.succeeded;
-                overview.failed += z.failed;
-                overview.skipped += z.skipped;
+            let mut rollout = summary_of(c, &row)?;
+            if detail != RolloutDetail::Summary {
+                let rows = targets::all(c, &row.deployment_id)?;
+                rollout.hosts = host_views(c, rows, detail == RolloutDetail::Full)?;
             }
-            let hosts = if detail == RolloutDetail::Summary {
-                Vec::new()
-            } else {
-                hosts_of(c, &row.deployment_id, detail == RolloutDetail::Full)?
-            };
-            Ok(Rollout {
-                deployment_id: id,
-                application: row.application,
-                deployment_group: row.deployment_group,
-                revision_id: uuid(&row.revision_id)?,
-                status: RolloutStatus::parse(&row.status).ok_or_else(|| {
-                    ApiError::internal(format!("unknown rollout status {}", row.status))
-                })?,
-                error_code: row.error_code,
-                error_message: row.error_message,
-                created_at: to_utc(row.created_at),
-                started_at: row.started_at.map(to_utc),
-                completed_at: row.completed_at.map(to_utc),
-                overview,
-                zone_mode: spec.zone_mode,
-                canary_hosts: u64::try_from(row.canary_hosts).unwrap_or(0),
-                approved_at: row.approved_at.map(to_utc),
-                current_zone: row.current_zone,
-                bake_until: row.gate_until.map(to_utc),
-                rollback_of: spec.rollback_of,
-                hosts,
-            })
+            Ok(rollout)
         })
         .await
 }
 
-/// Every host in rollout order; with `events`, each one's lifecycle events (one query per
+/// The rollout's status and counts, without hosts.
+pub fn summary_of(c: &mut AnyConnection, row: &RolloutRow) -> Result<Rollout, ApiError> {
+    let spec = spec_of(row)?;
+    let mut overview = HostOverview::default();
+    for z in targets::zones(c, &row.deployment_id)?.values() {
+        overview.pending += z.pending;
+        overview.in_progress += z.in_flight;
+        overview.succeeded += z.succeeded;
+        overview.failed += z.failed;
+        overview.skipped += z.skipped;
+    }
+    Ok(Rollout {
+        deployment_id: uuid(&row.deployment_id)?,
+        application: row.application.clone(),
+        deployment_group: row.deployment_group.clone(),
+        revision_id: uuid(&row.revision_id)?,
+        status: RolloutStatus::parse(&row.status)
+            .ok_or_else(|| ApiError::internal(format!("unknown rollout status {}", row.status)))?,
+        error_code: row.error_code.clone(),
+        error_message: row.error_message.clone(),
+        created_at: to_utc(row.created_at),
+        started_at: row.started_at.map(to_utc),
+        completed_at: row.completed_at.map(to_utc),
+        overview,
+        zone_mode: spec.zone_mode,
+        canary_hosts: u64::try_from(row.canary_hosts).unwrap_or(0),
+        approved_at: row.approved_at.map(to_utc),
+        current_zone: row.current_zone.clone(),
+        bake_until: row.gate_until.map(to_utc),
+        rollback_of: spec.rollback_of,
+        hosts: Vec::new(),
+    })
+}
+
+/// `rows` as the API shows them; with `events`, each one's lifecycle events (one query per
 /// 500 commands, not one per host).
-fn hosts_of(c: &mut AnyConnection, id: &str, events: bool) -> Result<Vec<RolloutHost>, ApiError> {
-    let rows = targets::all(c, id)?;
+pub fn host_views(
+    c: &mut AnyConnection,
+    rows: Vec<TargetRow>,
+    events: bool,
+) -> Result<Vec<RolloutHost>, ApiError> {
     let mut by_command: HashMap<String, Vec<LifecycleEventRecord>> = HashMap::new();
     if events {
         let ids: Vec<String> = rows.iter().filter_map(|t| t.command_id.clone()).collect();

@@ -247,3 +247,27 @@ pub fn holds(conn: &mut AnyConnection, owner: &str, lease: &Lease) -> Result<boo
         .get_result(conn)?;
     Ok(n == 1)
 }
+
+/// What the rollout's last progress report said (its summary), if any went.
+pub fn reported(conn: &mut AnyConnection, id: &str) -> Result<Option<String>, ApiError> {
+    Ok(rollouts::table
+        .find(id)
+        .select(rollouts::reported)
+        .first::<Option<String>>(conn)
+        .optional()?
+        .flatten())
+}
+
+/// Records what a report says and numbers it: returns its number (1, 2, ...).
+pub fn set_reported(conn: &mut AnyConnection, id: &str, summary: &str) -> Result<i64, ApiError> {
+    diesel::update(rollouts::table.find(id))
+        .set((
+            rollouts::reported.eq(Some(summary)),
+            rollouts::report_seq.eq(rollouts::report_seq + 1),
+        ))
+        .execute(conn)?;
+    Ok(rollouts::table
+        .find(id)
+        .select(rollouts::report_seq)
+        .first(conn)?)
+}

@@ -279,12 +279,14 @@ pub fn transition(
                 rollout_hosts::status.eq(to),
                 rollout_hosts::command_id.eq(change.command_id),
                 rollout_hosts::dispatched_at.eq(Some(at)),
+                rollout_hosts::unreported.eq(true),
             ))
             .execute(conn)?,
         "InProgress" => diesel::update(target)
             .set((
                 rollout_hosts::status.eq(to),
                 rollout_hosts::started_at.eq(Some(at)),
+                rollout_hosts::unreported.eq(true),
             ))
             .execute(conn)?,
         "Pending" if change.next_attempt => diesel::update(target)
@@ -297,6 +299,7 @@ pub fn transition(
                 rollout_hosts::started_at.eq(None::<NaiveDateTime>),
                 rollout_hosts::completed_at.eq(None::<NaiveDateTime>),
                 rollout_hosts::dispatched_at.eq(None::<NaiveDateTime>),
+                rollout_hosts::unreported.eq(true),
             ))
             .execute(conn)?,
         _ => diesel::update(target)
@@ -305,6 +308,7 @@ pub fn transition(
                 rollout_hosts::error_code.eq(change.error.map(|e| e.0)),
                 rollout_hosts::message.eq(change.error.map(|e| e.1)),
                 rollout_hosts::completed_at.eq(Some(at)),
+                rollout_hosts::unreported.eq(true),
             ))
             .execute(conn)?,
     };
@@ -333,6 +337,7 @@ pub fn skip_pending(
     .set((
         rollout_hosts::status.eq("Skipped"),
         rollout_hosts::completed_at.eq(Some(at)),
+        rollout_hosts::unreported.eq(true),
     ))
     .execute(conn)?;
     if n > 0 {
@@ -342,4 +347,36 @@ pub fn skip_pending(
             .execute(conn)?;
     }
     Ok(n)
+}
+
+/// Targets changed since the rollout's progress was last reported, in rollout order.
+pub fn unreported(conn: &mut AnyConnection, id: &str) -> Result<Vec<TargetRow>, ApiError> {
+    Ok(rollout_hosts::table
+        .filter(rollout_hosts::deployment_id.eq(id))
+        .filter(rollout_hosts::unreported.eq(true))
+        .select(TargetRow::as_select())
+        .order(rollout_hosts::position.asc())
+        .load(conn)?)
+}
+
+/// Marks a target as changed (its lifecycle events moved on), for the next progress report.
+pub fn mark_unreported(conn: &mut AnyConnection, id: &str, host: &str) -> Result<(), ApiError> {
+    diesel::update(rollout_hosts::table.find((id, host)))
+        .set(rollout_hosts::unreported.eq(true))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Marks targets as reported.
+pub fn mark_reported(conn: &mut AnyConnection, id: &str, hosts: &[String]) -> Result<(), ApiError> {
+    for chunk in hosts.chunks(500) {
+        diesel::update(
+            rollout_hosts::table
+                .filter(rollout_hosts::deployment_id.eq(id))
+                .filter(rollout_hosts::host_id.eq_any(chunk)),
+        )
+        .set(rollout_hosts::unreported.eq(false))
+        .execute(conn)?;
+    }
+    Ok(())
 }

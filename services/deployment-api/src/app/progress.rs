@@ -1,0 +1,213 @@
+//! Rollout progress as the scheduler reports it. The scheduler owns a rollout's progress and
+//! per-host state and pushes every change through its outbox (`rollout.progress` events);
+//! here they become the copy that reads answer from, and the deployment's status and outcome
+//! (with what follows from it: the group's last good revision, an automatic rollback).
+//!
+//! A report is applied only if its number is above the last one applied to the deployment
+//! (the scheduler numbers a rollout's reports under its lock), so a repeated report
+//! (redelivery) or an older one (two relays racing) changes nothing. The copy is stored
+//! first, then the outcome recorded (fenced on the status, and once only), then the report
+//! marked applied: a reader never sees an outcome beside older hosts, and a crash in between
+//! only means the report is applied again, harmlessly, when it comes back.
+//!
+//! The safety net for reports that never come (a deployment older than the push, or an
+//! outbox lost with its database) is [`reconcile`]: minutes apart, one summary read per
+//! running deployment.
+
+use std::time::{Duration, Instant};
+
+use liftoff_kit::ApiError;
+use liftoff_kit::db::{now, uuid};
+use liftoff_types::history::{EventBatch, HistoryEvent, IngestResult};
+use liftoff_types::scheduler::{
+    ROLLOUT_PROGRESS, Rollout, RolloutDetail, RolloutHost, RolloutProgress,
+};
+
+use super::deployments::record_outcome;
+use crate::State;
+use crate::store::deployments::{self, DeploymentRow};
+use crate::store::progress;
+
+/// How often running deployments are compared with the scheduler when no report says
+/// otherwise (`LIFTOFF_DEPLOYMENT_RECONCILE_SECS`).
+pub const RECONCILE_EVERY: Duration = Duration::from_secs(300);
+
+/// Applies a batch of reports; answers how many changed something and how many were repeats.
+pub async fn record(state: &State, batch: EventBatch) -> Result<IngestResult, ApiError> {
+    let mut result = IngestResult {
+        accepted: 0,
+        duplicates: 0,
+    };
+    for ev in batch.events {
+        if ev.event_type != ROLLOUT_PROGRESS {
+            return Err(ApiError::invalid_field(format!(
+                "event_type: {:?} is not a rollout progress report",
+                ev.event_type
+            )));
+        }
+        if apply(state, ev).await? {
+            result.accepted += 1;
+        } else {
+            result.duplicates += 1;
+        }
+    }
+    Ok(result)
+}
+
+/// Applies one report; false when it was a repeat, older than the last, or of no deployment
+/// of ours.
+async fn apply(state: &State, ev: HistoryEvent) -> Result<bool, ApiError> {
+    let id = ev
+        .deployment_id
+        .ok_or_else(|| ApiError::invalid_field("deployment_id: a progress report names one"))?
+        .to_string();
+    let report: RolloutProgress = serde_json::from_value(ev.data).map_err(|e| {
+        ApiError::invalid_field(format!("data: not a rollout progress report: {e}"))
+    })?;
+    let seq = report.seq;
+    let (row, applied) = {
+        let id = id.clone();
+        state
+            .db
+            .run(move |c| Ok((deployments::get(c, &id)?, progress::summary(c, &id)?.1)))
+            .await?
+    };
+    let Some(row) = row else {
+        return Ok(false);
+    };
+    if applied.is_some_and(|last| last >= seq) {
+        return Ok(false);
+    }
+    if row.status == "Queued" {
+        // Not handed off: no report can be about it yet; nothing to apply.
+        return Ok(false);
+    }
+    // The copy first, then the outcome, then the mark: a reader never sees an outcome with
+    // older hosts, and a crash in between only means the report is applied again.
+    let summary = serde_json::to_string(&report.summary)?;
+    let hosts = report
+        .hosts
+        .iter()
+        .map(|h| {
+            Ok((
+                h.host.host_id.to_string(),
+                h.position,
+                serde_json::to_string(&h.host)?,
+            ))
+        })
+        .collect::<Result<Vec<_>, ApiError>>()?;
+    let fresh = {
+        let id = id.clone();
+        state
+            .db
+            .write(move |c| {
+                // Looked at again under the write: a newer report applied meanwhile wins.
+                if progress::summary(c, &id)?.1.is_some_and(|last| last >= seq) {
+                    return Ok(false);
+                }
+                progress::store(c, &id, &summary, &hosts)?;
+                Ok(true)
+            })
+            .await?
+    };
+    if !fresh {
+        return Ok(false);
+    }
+    let row = started(state, row).await?;
+    record_outcome(state, &row, &report.summary).await?;
+    state
+        .db
+        .write(move |c| {
+            if progress::summary(c, &id)?.1.is_some_and(|last| last >= seq) {
+                return Ok(false);
+            }
+            progress::mark_applied(c, &id, seq)?;
+            Ok(true)
+        })
+        .await
+}
+
+/// A `Created` deployment the scheduler reports on was handed off (its answer was lost, or
+/// the report outran it): it is `InProgress`, started now.
+async fn started(state: &State, row: DeploymentRow) -> Result<DeploymentRow, ApiError> {
+    if row.status != "Created" {
+        return Ok(row);
+    }
+    state
+        .db
+        .write(move |c| {
+            deployments::transition(c, &row.id, "Created", "InProgress", now())?;
+            deployments::get(c, &row.id)?.ok_or_else(|| ApiError::not_found("deployment"))
+        })
+        .await
+}
+
+/// The rollout's summary as last reported (if a report arrived), and every host's state as
+/// last known (reported, or planned at the hand-off).
+pub async fn reported(
+    state: &State,
+    id: &str,
+) -> Result<(Option<Rollout>, Vec<RolloutHost>), ApiError> {
+    let id = id.to_string();
+    state
+        .db
+        .run(move |c| {
+            let summary = progress::summary(c, &id)?
+                .0
+                .map(|s| serde_json::from_str(&s))
+                .transpose()?;
+            let hosts = progress::hosts(c, &id)?
+                .iter()
+                .map(|h| serde_json::from_str(h))
+                .collect::<Result<_, _>>()?;
+            Ok((summary, hosts))
+        })
+        .await
+}
+
+/// When the last sweep ran, so the tick runs one only every `every`.
+#[derive(Debug, Default)]
+pub struct Sweep(std::sync::Mutex<Option<Instant>>);
+
+impl Sweep {
+    fn due(&self, every: Duration) -> bool {
+        let Ok(mut last) = self.0.lock() else {
+            return false;
+        };
+        match *last {
+            Some(t) if t.elapsed() < every => false,
+            _ => {
+                *last = Some(Instant::now());
+                true
+            }
+        }
+    }
+}
+
+/// The safety net: every `reconcile_every`, each running deployment's outcome is read from
+/// the scheduler once (the summary, no hosts) and recorded. Not on every tick: reports are
+/// how deployment-api learns; this only catches the ones that never came.
+pub async fn reconcile(state: &State) -> Result<usize, ApiError> {
+    if !state.sweep.due(state.config.reconcile_every) {
+        return Ok(0);
+    }
+    let rows = state.db.run(deployments::active).await?;
+    let mut n = 0;
+    for row in rows {
+        if !matches!(
+            row.status.as_str(),
+            "InProgress" | "Paused" | "AwaitingApproval"
+        ) {
+            continue;
+        }
+        let rollout = state
+            .peers
+            .scheduler()
+            .get_rollout_detail(uuid(&row.id)?, RolloutDetail::Summary)
+            .await
+            .map_err(|e| ApiError::from_peer("scheduler", e))?;
+        record_outcome(state, &row, &rollout).await?;
+        n += 1;
+    }
+    Ok(n)
+}

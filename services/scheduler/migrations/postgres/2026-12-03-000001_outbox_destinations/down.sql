@@ -1,0 +1,2 @@
+DROP INDEX outbox_destination;
+ALTER TABLE outbox DROP COLUMN destination;
