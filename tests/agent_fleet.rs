@@ -81,10 +81,16 @@ async fn a_simulated_fleet_of_200_hosts_takes_a_deployment() {
     assert_eq!(d.overview.succeeded, HOSTS as u64);
     let ids: BTreeSet<_> = d.hosts.iter().map(|h| h.host_id).collect();
     assert_eq!(ids.len(), HOSTS);
+    let behind: Vec<_> = d
+        .hosts
+        .iter()
+        .filter(|h| h.status != HostTargetStatus::Succeeded)
+        .map(|h| (h.host_id, h.status, h.events.len()))
+        .collect();
     assert!(
-        d.hosts
-            .iter()
-            .all(|h| h.status == HostTargetStatus::Succeeded)
+        behind.is_empty(),
+        "{} of {HOSTS} hosts are not Succeeded in the deployment's copy: {behind:?}",
+        behind.len()
     );
     for i in 0..HOSTS {
         let v = std::fs::read_to_string(root.join(format!("sim-{i}/opt/app/VERSION")))

@@ -102,6 +102,7 @@ diesel::table! {
         host_id -> Text,
         position -> Integer,
         body -> Text,
+        seq -> BigInt,
     }
 }
 

@@ -16,7 +16,7 @@ use utoipa::OpenApi;
 mod api;
 
 /// Body cap of event ingest (`POST /v1/events`), enforced as the body streams in.
-pub const INGEST_BODY_LIMIT: usize = 32 * 1024 * 1024;
+pub const INGEST_BODY_LIMIT: usize = liftoff_kit::outbox::RECEIVE_BODY_LIMIT;
 /// Body cap of a hook-log upload: the capped output, JSON-escaped at worst six bytes a byte.
 pub const LOG_UPLOAD_BODY_LIMIT: usize = 6 * liftoff_types::history::HOOK_LOG_CAP_BYTES + 4096;
 mod app;

@@ -120,8 +120,13 @@ pub struct ConnectionManager {
 }
 
 /// Longest a new PostgreSQL connection may take (libpq `connect_timeout`, unless the URL
-/// sets one): an unreachable server is an answer within seconds, not a hang.
-const PG_CONNECT_TIMEOUT_SECS: u64 = 2;
+/// sets one): an unreachable server is an answer within seconds, not a hang. (A refused
+/// connection, the usual outage, answers at once; this bounds a server that does not answer.
+/// Two seconds proved too short for a busy server forking backends and doing TLS handshakes.)
+const PG_CONNECT_TIMEOUT_SECS: u64 = 5;
+/// How long a starting service keeps trying to reach its database before it gives up: a
+/// service started together with its database (or while it restarts) waits for it.
+const PG_STARTUP_WAIT: Duration = Duration::from_secs(30);
 
 fn with_connect_timeout(url: &str) -> String {
     if url.contains("connect_timeout=") {
@@ -129,6 +134,32 @@ fn with_connect_timeout(url: &str) -> String {
     }
     let sep = if url.contains('?') { '&' } else { '?' };
     format!("{url}{sep}connect_timeout={PG_CONNECT_TIMEOUT_SECS}")
+}
+
+/// The first connection of a starting service: retried with a short pause while the server
+/// cannot be reached (refused, timed out), for up to [`PG_STARTUP_WAIT`]; any other error
+/// (bad password, no such database) is the answer at once.
+fn establish_at_startup(url: &str) -> anyhow::Result<PgConnection> {
+    let url = with_connect_timeout(url);
+    let start = std::time::Instant::now();
+    loop {
+        match PgConnection::establish(&url) {
+            Ok(c) => return Ok(c),
+            Err(e) => {
+                let text = e.to_string();
+                let unreachable = text.contains("timeout expired")
+                    || text.contains("Connection refused")
+                    || text.contains("could not connect")
+                    || text.contains("the database system is starting up")
+                    || text.contains("the database system is shutting down");
+                if !unreachable || start.elapsed() >= PG_STARTUP_WAIT {
+                    return Err(e.into());
+                }
+                tracing::warn!(error = %text.trim(), "database not reachable yet; retrying");
+                std::thread::sleep(Duration::from_millis(500));
+            }
+        }
+    }
 }
 
 impl ConnectionManager {
@@ -240,7 +271,7 @@ impl Db {
         // Migrate on a dedicated connection (with the schema created first on PostgreSQL).
         let mut conn = match &url {
             DbUrl::Postgres { url: pg, schema } => {
-                let mut c = PgConnection::establish(&with_connect_timeout(pg))?;
+                let mut c = establish_at_startup(pg)?;
                 // Replicas starting together must not race on DDL.
                 c.batch_execute(&format!(
                     "SELECT pg_advisory_lock(hashtext('liftoff-migrate-{schema}')); \

@@ -81,6 +81,9 @@ pub const BATCH_EVENTS: i64 = 200;
 /// Most payload bytes per delivery (a batch always holds at least one event); well under
 /// history's ingest limit, so big hook-output tails never make a batch undeliverable.
 pub const BATCH_BYTES: usize = 4 * 1024 * 1024;
+/// The body a receiver of outbox deliveries accepts: a whole batch, plus room for a single
+/// event larger than [`BATCH_BYTES`] (a batch always holds at least one).
+pub const RECEIVE_BODY_LIMIT: usize = 32 * 1024 * 1024;
 /// Most deliveries per relay run, so one run of a large backlog stays bounded in time.
 const MAX_BATCHES_PER_RUN: usize = 50;
 const BACKOFF_BASE: Duration = Duration::from_millis(500);

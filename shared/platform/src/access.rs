@@ -60,7 +60,7 @@ pub fn body_caps(max_bundle_bytes: u64) -> BodyCaps {
         .route(
             Method::POST,
             "/v1/rollout-progress",
-            liftoff_history::INGEST_BODY_LIMIT as u64,
+            liftoff_kit::outbox::RECEIVE_BODY_LIMIT as u64,
         )
         .route(
             Method::PUT,

@@ -301,15 +301,20 @@ pub async fn exclude_host(
 #[utoipa::path(
     tag = "deployments",
     request_body = EventBatch,
-    responses((status = 200, body = IngestResult), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)),
+    responses((status = 200, body = IngestResult), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 413, body = ErrorBody, description = "Over the size an outbox receiver takes"), (status = 415, body = ErrorBody, description = "Not JSON")),
     security(("bearer" = []))
 )]
 #[post("/v1/rollout-progress")]
 pub async fn record_progress(
     state: web::Data<State>,
     caller: Caller,
-    body: web::Json<EventBatch>,
+    req: actix_web::HttpRequest,
+    payload: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
     caller.service()?;
-    Ok(HttpResponse::Ok().json(app::progress::record(&state, body.into_inner()).await?))
+    // An outbox batch, up to the size every outbox receiver takes (larger than the JSON cap of
+    // ordinary routes: a report carries the hosts that changed, with their events).
+    let batch: EventBatch =
+        liftoff_kit::web::json_body(&req, payload, liftoff_kit::outbox::RECEIVE_BODY_LIMIT).await?;
+    Ok(HttpResponse::Ok().json(app::progress::record(&state, batch).await?))
 }

@@ -265,8 +265,12 @@ pub(crate) async fn hand_off(
 }
 
 /// Records what the rollout says: a running status (`InProgress`, `Paused`,
-/// `AwaitingApproval`) is mirrored; a final one becomes the deployment's outcome. A failure in
-/// a group with automatic rollback starts the rollback in the same transaction.
+/// `AwaitingApproval`) is mirrored; a final one becomes the deployment's outcome, once. A
+/// failure in a group with automatic rollback starts the rollback in the same transaction.
+///
+/// Decided on the row as it is inside the write, not as the caller read it: a progress report
+/// and an operator's control may record at the same time, and a status changed meanwhile
+/// (say to `Paused`) must not keep the outcome from being recorded.
 pub async fn record_outcome(
     state: &State,
     row: &DeploymentRow,
@@ -282,26 +286,14 @@ pub async fn record_outcome(
         R::Succeeded => DeploymentStatus::Succeeded,
         R::Failed => DeploymentStatus::Failed,
         R::Stopped => DeploymentStatus::Stopped,
-        R::Paused | R::AwaitingApproval | R::InProgress => {
-            let to = match rollout.status {
-                R::Paused => DeploymentStatus::Paused,
-                R::AwaitingApproval => DeploymentStatus::AwaitingApproval,
-                _ => DeploymentStatus::InProgress,
-            };
-            if row.status == to.as_str() {
-                return Ok(row.clone());
-            }
-            let row = row.clone();
-            return state
-                .db
-                .write(move |c| {
-                    deployments::set_running_status(c, &row.id, &row.status, to.as_str())?;
-                    deployments::get(c, &row.id)?.ok_or_else(|| ApiError::not_found("deployment"))
-                })
-                .await;
-        }
+        R::Paused => DeploymentStatus::Paused,
+        R::AwaitingApproval => DeploymentStatus::AwaitingApproval,
+        R::InProgress => DeploymentStatus::InProgress,
         R::Pending => return Ok(row.clone()),
     };
+    if !status.is_terminal() && row.status == status.as_str() {
+        return Ok(row.clone());
+    }
     let overview = serde_json::to_string(&rollout.overview)?;
     let error = rollout
         .error_code
@@ -311,30 +303,50 @@ pub async fn record_outcome(
         .completed_at
         .map(|t| t.naive_utc())
         .unwrap_or_else(now);
-    let row = row.clone();
+    let id = row.id.clone();
     let (row, rollback, finished) = state
         .db
         .write(move |c| {
-            let finished = deployments::finish(
-                c,
-                &row.id,
-                &row.status,
-                status.as_str(),
-                error.as_ref().map(|(a, b)| (a.as_str(), b.as_str())),
-                &overview,
-                completed,
-            )?;
-            if finished && status == DeploymentStatus::Succeeded {
-                groups::record_success(c, &row.group_id, &row.revision_id, &row.id, now())?;
-            }
-            let rollback = if finished && status == DeploymentStatus::Failed {
-                super::operations::auto_rollback(c, &row)?
-            } else {
-                None
+            let get = |c: &mut liftoff_kit::AnyConnection| {
+                deployments::get(c, &id)?.ok_or_else(|| ApiError::not_found("deployment"))
             };
-            let row =
-                deployments::get(c, &row.id)?.ok_or_else(|| ApiError::not_found("deployment"))?;
-            Ok((row, rollback, finished))
+            let mut row = get(c)?;
+            // Each update is fenced on the status just read; one that lost a race reads again
+            // (a concurrent writer changed the status, so a few rounds settle it).
+            for _ in 0..5 {
+                let now_status = DeploymentStatus::parse(&row.status);
+                if now_status.is_none_or(|s| s.is_terminal()) || now_status == Some(status) {
+                    return Ok((row, None, false));
+                }
+                if !status.is_terminal() {
+                    deployments::set_running_status(c, &id, &row.status, status.as_str())?;
+                    row = get(c)?;
+                    continue;
+                }
+                let finished = deployments::finish(
+                    c,
+                    &id,
+                    &row.status,
+                    status.as_str(),
+                    error.as_ref().map(|(a, b)| (a.as_str(), b.as_str())),
+                    &overview,
+                    completed,
+                )?;
+                if !finished {
+                    row = get(c)?;
+                    continue;
+                }
+                if status == DeploymentStatus::Succeeded {
+                    groups::record_success(c, &row.group_id, &row.revision_id, &row.id, now())?;
+                }
+                let rollback = if status == DeploymentStatus::Failed {
+                    super::operations::auto_rollback(c, &row)?
+                } else {
+                    None
+                };
+                return Ok((get(c)?, rollback, true));
+            }
+            Ok((row, None, false))
         })
         .await?;
     if finished {

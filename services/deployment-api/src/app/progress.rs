@@ -3,12 +3,14 @@
 //! here they become the copy that reads answer from, and the deployment's status and outcome
 //! (with what follows from it: the group's last good revision, an automatic rollback).
 //!
-//! A report is applied only if its number is above the last one applied to the deployment
-//! (the scheduler numbers a rollout's reports under its lock), so a repeated report
-//! (redelivery) or an older one (two relays racing) changes nothing. The copy is stored
-//! first, then the outcome recorded (fenced on the status, and once only), then the report
-//! marked applied: a reader never sees an outcome beside older hosts, and a crash in between
-//! only means the report is applied again, harmlessly, when it comes back.
+//! The scheduler numbers a rollout's reports under its lock. A report's summary is taken only
+//! if its number is above the last one applied, and each host it carries only if the number is
+//! above that host's own last one, all in one transaction that queues on the deployment's
+//! row: a repeated report (redelivery, or a retry while the first delivery was still being
+//! applied) changes nothing, and reports that arrive out of order merge into the newest state.
+//! The copy is stored first, then the outcome recorded (fenced on the status, once only), so
+//! a reader never sees an outcome beside older hosts; a repeat records the outcome again, so a
+//! crash or an error in between is mended when the report comes back.
 //!
 //! The safety net for reports that never come (a deployment older than the push, or an
 //! outbox lost with its database) is [`reconcile`]: minutes apart, one summary read per
@@ -26,7 +28,7 @@ use liftoff_types::scheduler::{
 use super::deployments::record_outcome;
 use crate::State;
 use crate::store::deployments::{self, DeploymentRow};
-use crate::store::progress;
+use crate::store::progress::{self, Applied};
 
 /// How often running deployments are compared with the scheduler when no report says
 /// otherwise (`LIFTOFF_DEPLOYMENT_RECONCILE_SECS`).
@@ -65,25 +67,18 @@ async fn apply(state: &State, ev: HistoryEvent) -> Result<bool, ApiError> {
         ApiError::invalid_field(format!("data: not a rollout progress report: {e}"))
     })?;
     let seq = report.seq;
-    let (row, applied) = {
+    let row = {
         let id = id.clone();
-        state
-            .db
-            .run(move |c| Ok((deployments::get(c, &id)?, progress::summary(c, &id)?.1)))
-            .await?
+        state.db.run(move |c| deployments::get(c, &id)).await?
     };
     let Some(row) = row else {
         return Ok(false);
     };
-    if applied.is_some_and(|last| last >= seq) {
-        return Ok(false);
-    }
     if row.status == "Queued" {
         // Not handed off: no report can be about it yet; nothing to apply.
         return Ok(false);
     }
-    // The copy first, then the outcome, then the mark: a reader never sees an outcome with
-    // older hosts, and a crash in between only means the report is applied again.
+    // The copy first, then the outcome: a reader never sees an outcome beside older hosts.
     let summary = serde_json::to_string(&report.summary)?;
     let hosts = report
         .hosts
@@ -96,35 +91,33 @@ async fn apply(state: &State, ev: HistoryEvent) -> Result<bool, ApiError> {
             ))
         })
         .collect::<Result<Vec<_>, ApiError>>()?;
-    let fresh = {
+    let applied = {
         let id = id.clone();
         state
             .db
-            .write(move |c| {
-                // Looked at again under the write: a newer report applied meanwhile wins.
-                if progress::summary(c, &id)?.1.is_some_and(|last| last >= seq) {
-                    return Ok(false);
-                }
-                progress::store(c, &id, &summary, &hosts)?;
-                Ok(true)
-            })
+            .write(move |c| progress::apply(c, &id, seq, &summary, &hosts))
             .await?
     };
-    if !fresh {
+    if applied == Applied::Stale {
+        // A newer report was applied first; its own application records the outcome.
         return Ok(false);
     }
+    // Recorded from the newest summary stored (this one, or one applied meanwhile), and again
+    // on a repeat: an outcome that a crash or an error kept from being recorded the first
+    // time is recorded when the report comes back (recording is fenced, so never twice).
     let row = started(state, row).await?;
-    record_outcome(state, &row, &report.summary).await?;
-    state
-        .db
-        .write(move |c| {
-            if progress::summary(c, &id)?.1.is_some_and(|last| last >= seq) {
-                return Ok(false);
-            }
-            progress::mark_applied(c, &id, seq)?;
-            Ok(true)
-        })
-        .await
+    let latest = {
+        let id = id.clone();
+        state
+            .db
+            .run(move |c| progress::summary(c, &id))
+            .await?
+            .0
+            .map(|s| serde_json::from_str::<Rollout>(&s))
+            .transpose()?
+    };
+    record_outcome(state, &row, latest.as_ref().unwrap_or(&report.summary)).await?;
+    Ok(applied == Applied::Fresh)
 }
 
 /// A `Created` deployment the scheduler reports on was handed off (its answer was lost, or
