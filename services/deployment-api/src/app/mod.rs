@@ -13,3 +13,4 @@ pub mod scale_out;
 pub mod stages;
 pub mod teams;
 pub mod tokens;
+pub mod watch;
