@@ -464,3 +464,159 @@ async fn console_watches_and_steers_a_deployment_in_a_real_browser() {
     }
     p.stop().await;
 }
+
+/// The console's files and the endpoints it needs, without a browser: `GET /` is the page,
+/// nothing in it names another origin, it is not in the OpenAPI document; `whoami` tells the
+/// role; the stream is team-scoped like `GET /v1/deployments/{id}` and ends once the
+/// deployment is terminal.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn console_is_served_at_the_root_and_its_stream_is_scoped_and_ends() {
+    let p = TestPlatform::start().await.expect("platform");
+    let http = p.http();
+    for (path, kind) in [
+        ("/", "text/html"),
+        ("/console/console.js", "text/javascript"),
+        ("/console/console.css", "text/css"),
+    ] {
+        let res = http
+            .get(format!("{}{path}", p.url))
+            .header("accept", "text/html")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 200, "{path}");
+        let ct = res.headers()["content-type"].to_str().unwrap().to_string();
+        assert!(ct.starts_with(kind), "{path}: {ct}");
+        let csp = res.headers()["content-security-policy"]
+            .to_str()
+            .unwrap()
+            .to_string();
+        assert!(csp.contains("default-src 'self'"), "{path}: {csp}");
+        let body = res.text().await.unwrap();
+        assert!(
+            !body.contains("://"),
+            "{path} names another origin: every asset is served from here"
+        );
+    }
+    let doc: Value = http
+        .get(format!("{}/openapi.json", p.url))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let paths = doc["paths"].as_object().unwrap();
+    assert!(paths.contains_key("/v1/deployments/{id}/stream"));
+    assert!(paths.contains_key("/v1/whoami"));
+    assert!(
+        !paths.keys().any(|k| k == "/" || k.starts_with("/console")),
+        "console files are not API"
+    );
+
+    let viewer = p.team_token("default", Role::Viewer);
+    let me: Value = http
+        .get(format!("{}/v1/whoami", p.url))
+        .bearer_auth(&viewer)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(me["role"], "viewer", "{me}");
+    assert_eq!(me["team"], "default", "{me}");
+
+    let token = p.enrollment_token().await.expect("enrollment token");
+    let a = agent(&p, &token, "host-0", "zone-a");
+    wait_enrolled(&p, WEB, 1, WAIT).await;
+    create_app_and_group(&p, "shop", "web", WEB, "AllAtOnce")
+        .await
+        .unwrap();
+    let v1 = push_bundle(
+        &p,
+        "shop",
+        &TestBundle::new("v1").hook(TestHook::new("BeforeInstall", "sleep 1")),
+    )
+    .await
+    .unwrap();
+    let d = start_deployment(&p, "shop", "web", &v1).await.unwrap();
+    let stream = |token: String, id: uuid::Uuid| {
+        http.get(format!("{}/v1/deployments/{id}/stream", p.url))
+            .bearer_auth(token)
+            .send()
+    };
+    p.api()
+        .create_team(&CreateTeam {
+            name: "other".into(),
+            description: None,
+        })
+        .await
+        .unwrap();
+    let other = stream(p.team_token("other", Role::Admin), d.deployment_id)
+        .await
+        .unwrap();
+    assert_eq!(
+        other.status(),
+        404,
+        "another team's deployment does not exist"
+    );
+    let none = stream(viewer.clone(), uuid::Uuid::new_v4()).await.unwrap();
+    assert_eq!(none.status(), 404);
+    let anonymous = http
+        .get(format!(
+            "{}/v1/deployments/{}/stream",
+            p.url, d.deployment_id
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(anonymous.status(), 401);
+
+    // Each connection ends by itself (terminal, or the bound); reconnect until terminal.
+    let mut statuses = Vec::new();
+    let end = tokio::time::Instant::now() + WAIT;
+    while !statuses
+        .last()
+        .is_some_and(|s: &String| DeploymentStatus::parse(s).is_some_and(|s| s.is_terminal()))
+    {
+        assert!(
+            tokio::time::Instant::now() < end,
+            "the stream never showed a terminal status: {statuses:?}"
+        );
+        let res = stream(viewer.clone(), d.deployment_id).await.unwrap();
+        assert_eq!(res.status(), 200);
+        assert!(
+            res.headers()["content-type"]
+                .to_str()
+                .unwrap()
+                .starts_with("text/event-stream")
+        );
+        let body = tokio::time::timeout(WAIT, res.text())
+            .await
+            .expect("the stream ends on its own")
+            .unwrap();
+        for block in body.split("\n\n") {
+            if !block.contains("event: deployment") {
+                continue;
+            }
+            let data = block
+                .lines()
+                .find_map(|l| l.strip_prefix("data: "))
+                .expect("an event has data");
+            let v: Value = serde_json::from_str(data).unwrap();
+            assert_eq!(v["deployment_id"], d.deployment_id.to_string());
+            statuses.push(v["status"].as_str().unwrap().to_string());
+        }
+    }
+    assert_eq!(
+        statuses.last().map(String::as_str),
+        Some("Succeeded"),
+        "{statuses:?}"
+    );
+    // Only changes are sent: never the same deployment twice in a row (statuses may repeat
+    // while hosts progress, but not every 500 ms).
+    assert!(statuses.len() < 40, "sent without a change: {statuses:?}");
+    a.stop().await;
+    p.stop().await;
+}
