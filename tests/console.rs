@@ -211,9 +211,43 @@ impl Browser {
         .await;
     }
 
-    /// Clicks a control and accepts the confirmation it asks for.
-    async fn confirm_click(&self, css: &str) {
-        self.click(css).await;
+    /// Presses one key (a WebDriver key code, e.g. `\u{E004}` Tab, `\u{E007}` Enter).
+    async fn press(&self, key: &str) {
+        self.call(
+            reqwest::Method::POST,
+            "/actions",
+            Some(
+                json!({"actions": [{"type": "key", "id": "keyboard", "actions": [
+                {"type": "keyDown", "value": key}, {"type": "keyUp", "value": key}]}]}),
+            ),
+        )
+        .await;
+    }
+
+    /// Tabs from the top of the page to the element matching `css` (at most 80 presses).
+    async fn tab_to(&self, css: &str) {
+        self.script(
+            "document.activeElement && document.activeElement.blur(); window.focus();",
+            json!([]),
+        )
+        .await;
+        for _ in 0..80 {
+            self.press("\u{E004}").await;
+            let here = self
+                .script(
+                    "return document.activeElement.matches(arguments[0]);",
+                    json!([css]),
+                )
+                .await;
+            if here == json!(true) {
+                return;
+            }
+        }
+        panic!("{css} cannot be reached with the Tab key");
+    }
+
+    /// Accepts the confirmation dialog a control opened.
+    async fn accept_confirmation(&self) {
         wait_for("the confirmation dialog", WAIT, || async move {
             let v = self.call(reqwest::Method::GET, "/alert/text", None).await;
             v.as_str().map(str::to_string)
@@ -221,6 +255,12 @@ impl Browser {
         .await;
         self.call(reqwest::Method::POST, "/alert/accept", Some(json!({})))
             .await;
+    }
+
+    /// Clicks a control and accepts the confirmation it asks for.
+    async fn confirm_click(&self, css: &str) {
+        self.click(css).await;
+        self.accept_confirmation().await;
     }
 
     async fn screenshot(&self, name: &str) -> PathBuf {
@@ -333,7 +373,10 @@ async fn console_watches_and_steers_a_deployment_in_a_real_browser() {
         .await;
     assert_eq!(browser.unlabelled_controls().await, json!([]));
 
-    browser.confirm_click("[data-control=pause]").await;
+    // With the keyboard alone: Tab to Pause, Enter, confirm.
+    browser.tab_to("[data-control=pause]").await;
+    browser.press("\u{E007}").await;
+    browser.accept_confirmation().await;
     browser.wait_text("#status", "Paused").await;
     browser.screenshot("deployment-paused").await;
     browser.confirm_click("[data-control=resume]").await;

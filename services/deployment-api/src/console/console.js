@@ -37,6 +37,18 @@ function show(title, ...content) {
   document.title = `${title} · Liftoff`;
 }
 
+// Runs `draw`, which replaces elements, and gives the keyboard focus back to the element
+// that stands where the focused one stood (same control, zone or host): live updates must not
+// throw a keyboard user back to the top of the page.
+function keepFocus(draw) {
+  const a = document.activeElement;
+  const key = a && ["control", "zone", "host"].map((k) => [k, a.dataset && a.dataset[k]]).find(([, v]) => v);
+  draw();
+  if (!key) return;
+  const again = document.querySelector(`[data-${key[0]}="${CSS.escape(key[1])}"]`);
+  if (again && again !== document.activeElement) again.focus();
+}
+
 function say(text) {
   notice.textContent = text || "";
 }
@@ -367,7 +379,7 @@ async function deploymentPage(id) {
         Object.keys(STATES).map((k) => h("td", { class: "count" }, z.n[k] ? badge(k, `${z.n[k]}`) : "0")),
         h("td", {}, h("button", {
           type: "button", "aria-expanded": String(expanded), "data-zone": zone,
-          onclick: () => { if (expanded) open.delete(zone); else open.add(zone); drawGrid(); },
+          onclick: () => { if (expanded) open.delete(zone); else open.add(zone); keepFocus(drawGrid); },
         }, `${expanded ? "Hide" : "Show"} ${z.hosts.length} hosts in ${zone}`)),
       ));
       if (expanded) {
@@ -378,11 +390,11 @@ async function deploymentPage(id) {
             type: "button", class: `host state s-${k}`, "data-host": host.host_id, "data-state": k,
             "aria-pressed": String(selected === host.host_id),
             "aria-label": `Host ${host.host_id}: ${STATES[k].label}${host.error_code ? ` (${host.error_code})` : ""}`,
-            onclick: () => { selected = host.host_id; drawGrid(); drawDetail().catch(failure); },
+            onclick: () => { selected = host.host_id; keepFocus(drawGrid); drawDetail().catch(failure); },
           }, `${STATES[k].icon} ${short(host.host_id)} ${STATES[k].label}`);
         });
         const more = z.hosts.length > limit
-          ? h("button", { type: "button", onclick: () => { drawn.set(zone, limit + HOSTS_PER_DRAW); drawGrid(); } }, `Show ${Math.min(HOSTS_PER_DRAW, z.hosts.length - limit)} more`)
+          ? h("button", { type: "button", onclick: () => { drawn.set(zone, limit + HOSTS_PER_DRAW); keepFocus(drawGrid); } }, `Show ${Math.min(HOSTS_PER_DRAW, z.hosts.length - limit)} more`)
           : "";
         rows.push(h("tr", {}, h("td", { colspan: 7 }, h("div", { class: "hosts" }, tiles, more))));
       }
@@ -436,8 +448,10 @@ async function deploymentPage(id) {
   }
 
   function redraw() {
-    drawHead();
-    drawGrid();
+    keepFocus(() => {
+      drawHead();
+      drawGrid();
+    });
   }
 
   show(`Deployment ${short(d.deployment_id)}`, head, live, grid, detail);
