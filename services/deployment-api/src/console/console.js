@@ -573,7 +573,7 @@ async function fleetPage(params) {
   show("Fleet", form,
     lost ? h("p", { class: "error" }, `⚠ ${lost} lost host${lost > 1 ? "s" : ""}`) : "",
     pagedTable(["Host", "State", "Zone", "Tags", "Last heartbeat", "Revisions"], r.hosts, (x) => h("tr", {},
-      h("td", {}, h("a", { href: `#/history${query({ host: x.host_id })}` }, x.name || short(x.host_id))),
+      h("td", {}, h("a", { href: `#/history${query({ host: x.host_id })}` }, `${x.name || "host"} · ${short(x.host_id)}`)),
       h("td", {}, x.state === "Lost" ? h("span", { class: "state s-lost" }, "⚠ Lost") : badge(x.state === "InService" ? "succeeded" : x.state === "Failed" ? "failed" : "pending", x.state)),
       h("td", {}, x.zone), h("td", {}, Object.entries(x.tags || {}).map(([k, v]) => `${k}=${v}`).join(", ")),
       h("td", {}, when(x.last_heartbeat_at)),
