@@ -432,13 +432,22 @@ async fn console_watches_and_steers_a_deployment_in_a_real_browser() {
     browser.screenshot("failed-host").await;
 
     // The other pages render for the admin.
-    for (page, title) in [
-        ("#/applications/shop", "Application shop"),
-        ("#/fleet", "Fleet"),
-        ("#/audit", "Audit log"),
+    let host = done.hosts[0].host_id;
+    for (page, title, shows) in [
+        ("#/deployments".to_string(), "Deployments", "shop"),
+        ("#/applications/shop".to_string(), "Application shop", "v2"),
+        ("#/fleet".to_string(), "Fleet", "zone-b"),
+        (
+            format!("#/history?host={host}"),
+            "History",
+            "host.deployment_failed",
+        ),
+        ("#/audit".to_string(), "Audit log", "deployment"),
     ] {
         browser.goto(&format!("{}/{page}", p.url)).await;
         browser.wait_text("h1", title).await;
+        browser.wait_text("main", shows).await;
+        assert_eq!(browser.unlabelled_controls().await, json!([]), "{page}");
         browser
             .screenshot(&title.to_lowercase().replace(' ', "-"))
             .await;
