@@ -191,13 +191,19 @@ impl Browser {
         .await
     }
 
+    /// Clicks the element matching `css`, finding it again if the page replaced it meanwhile.
     async fn click(&self, css: &str) {
-        let e = self.element(css).await;
-        self.call(
-            reqwest::Method::POST,
-            &format!("/element/{e}/click"),
-            Some(json!({})),
-        )
+        wait_for(&format!("a click on {css}"), WAIT, || async move {
+            let e = self.element(css).await;
+            let v = self
+                .call(
+                    reqwest::Method::POST,
+                    &format!("/element/{e}/click"),
+                    Some(json!({})),
+                )
+                .await;
+            v.get("error").is_none().then_some(())
+        })
         .await;
     }
 

@@ -311,7 +311,12 @@ async function deploymentPage(id) {
   const drawn = new Map(); // zone -> how many hosts drawn
   let selected = null; // host id
   const live = h("p", { class: "live", id: "live", "aria-live": "off" }, "");
-  const head = h("div", {});
+  const info = h("div", {});
+  // The controls are rebuilt only when which ones apply changes, so a live update never
+  // replaces a button under the pointer or the keyboard.
+  const controlBox = h("div", { class: "controls", role: "group", "aria-label": "Deployment controls" });
+  let controlKey = null;
+  const head = h("div", {}, info, controlBox);
   const grid = h("div", {});
   const detail = h("div", {});
 
@@ -344,7 +349,13 @@ async function deploymentPage(id) {
         location.hash = `#/deployments/${r.deployment_id}`;
       }, { danger: true }));
     }
-    head.replaceChildren(
+    const key = controls.map((c) => c.dataset.control).join(" ");
+    if (key !== controlKey) {
+      controlKey = key;
+      keepFocus(() => controlBox.replaceChildren(...controls));
+    }
+    controlBox.hidden = controls.length === 0;
+    info.replaceChildren(
       h("p", {}, "Status: ", h("span", { id: "status" }, deploymentBadge(d.status)), d.error ? h("span", { class: "error" }, ` ${d.error.code}: ${d.error.message}`) : ""),
       h("label", { for: "progress" }, `Progress: ${done} of ${total} hosts finished (${o.succeeded} succeeded, ${o.failed} failed)`),
       h("progress", { id: "progress", max: Math.max(total, 1), value: done }),
@@ -359,7 +370,6 @@ async function deploymentPage(id) {
         h("dt", {}, "Created"), h("dd", {}, when(d.created_at)),
         d.current_zone ? [h("dt", {}, "Current zone"), h("dd", {}, d.current_zone)] : "",
       ),
-      controls.length ? h("div", { class: "controls", role: "group", "aria-label": "Deployment controls" }, controls) : "",
     );
   }
 
