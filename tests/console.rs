@@ -675,6 +675,14 @@ async fn console_is_served_at_the_root_and_its_stream_is_scoped_and_ends() {
     // Only changes are sent: never the same deployment twice in a row (statuses may repeat
     // while hosts progress, but not every 500 ms).
     assert!(statuses.len() < 40, "sent without a change: {statuses:?}");
+    // The typed client (`deploy --wait` follows with it): a finished deployment is sent once,
+    // then the stream ends.
+    let mut got = Vec::new();
+    p.api()
+        .follow_deployment(d.deployment_id, |d| got.push(d.status))
+        .await
+        .expect("follow a finished deployment");
+    assert_eq!(got, vec![DeploymentStatus::Succeeded]);
     a.stop().await;
     p.stop().await;
 }
