@@ -442,7 +442,7 @@ async fn console_watches_and_steers_a_deployment_in_a_real_browser() {
     for (page, title, shows) in [
         ("#/deployments".to_string(), "Deployments", "shop"),
         ("#/applications/shop".to_string(), "Application shop", "v2"),
-        ("#/fleet".to_string(), "Fleet", "zone-b"),
+        ("#/fleet?group=shop/web".to_string(), "Fleet", "zone-b"),
         (
             format!("#/history?host={host}"),
             "History",

@@ -568,16 +568,24 @@ async function applicationPage(name) {
 const HOST_STATES = ["Pending", "Installing", "InService", "Failed", "Lost", "Deregistered"];
 
 async function fleetPage(params) {
-  const f = { state: params.get("state") || "", zone: params.get("zone") || "", tag: params.get("tag") || "" };
-  const r = await api(`/v1/hosts${query({ state: f.state, zone: f.zone, tag: f.tag ? [f.tag] : [], limit: 10000 })}`);
+  const f = { state: params.get("state") || "", zone: params.get("zone") || "", tag: params.get("tag") || "", group: params.get("group") || "" };
+  const tags = f.tag ? [f.tag] : [];
+  if (f.group) {
+    // A group is its selector: the hosts with its tags (a key listed twice means either value).
+    const [app, name] = f.group.split("/");
+    const g = await api(`/v1/applications/${encodeURIComponent(app)}/deployment-groups/${encodeURIComponent(name || "")}`);
+    for (const [k, vs] of Object.entries(g.selector || {})) vs.forEach((v) => tags.push(`${k}=${v}`));
+  }
+  const r = await api(`/v1/hosts${query({ state: f.state, zone: f.zone, tag: tags, limit: 10000 })}`);
   const form = h("form", { class: "filters", onsubmit: (ev) => {
     ev.preventDefault();
     const data = new FormData(ev.target);
-    location.hash = `#/fleet${query({ state: data.get("state"), zone: data.get("zone"), tag: data.get("tag") })}`;
+    location.hash = `#/fleet${query({ state: data.get("state"), zone: data.get("zone"), group: data.get("group"), tag: data.get("tag") })}`;
   } },
   h("label", {}, "State", h("select", { name: "state" }, h("option", { value: "" }, "any"), HOST_STATES.map((s) => h("option", { value: s, selected: s === f.state }, s)))),
   h("label", {}, "Zone", h("input", { name: "zone", value: f.zone })),
-  h("label", {}, "Group selector (tag key=value)", h("input", { name: "tag", value: f.tag, placeholder: "role=web" })),
+  h("label", {}, "Group (application/group)", h("input", { name: "group", value: f.group, placeholder: "shop/web" })),
+  h("label", {}, "Tag (key=value)", h("input", { name: "tag", value: f.tag, placeholder: "role=web" })),
   h("button", { type: "submit" }, "Filter"));
   const lost = r.hosts.filter((x) => x.state === "Lost").length;
   show("Fleet", form,
