@@ -681,6 +681,24 @@ async fn console_is_served_at_the_root_and_its_stream_is_scoped_and_ends() {
     // Only changes are sent: never the same deployment twice in a row (statuses may repeat
     // while hosts progress, but not every 500 ms).
     assert!(statuses.len() < 40, "sent without a change: {statuses:?}");
+    // Without events: every host's state, none of its lifecycle events.
+    let res = http
+        .get(format!(
+            "{}/v1/deployments/{}/stream?events=false",
+            p.url, d.deployment_id
+        ))
+        .bearer_auth(&viewer)
+        .send()
+        .await
+        .unwrap();
+    let body = res.text().await.unwrap();
+    let data = body
+        .lines()
+        .find_map(|l| l.strip_prefix("data: "))
+        .expect("one event");
+    let v: Value = serde_json::from_str(data).unwrap();
+    assert_eq!(v["hosts"][0]["status"], "Succeeded", "{v}");
+    assert_eq!(v["hosts"][0]["events"], json!([]), "{v}");
     // The typed client (`deploy --wait` follows with it): a finished deployment is sent once,
     // then the stream ends.
     let mut got = Vec::new();

@@ -9,6 +9,8 @@ use actix_web::{HttpResponse, get, web};
 use futures_util::StreamExt;
 use liftoff_kit::{ApiError, Caller, Role};
 use liftoff_types::ErrorBody;
+use serde::Deserialize;
+use utoipa::IntoParams;
 use uuid::Uuid;
 
 use crate::State;
@@ -20,16 +22,25 @@ fn event(d: &liftoff_types::deployments::Deployment) -> Bytes {
     Bytes::from(format!("event: deployment\ndata: {data}\n\n"))
 }
 
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct StreamQuery {
+    /// `false`: each host without its lifecycle events (what a large fleet's grid needs: every
+    /// host's state, a fraction of the bytes). Default `true`.
+    events: Option<bool>,
+}
+
 /// A deployment's changes, live: one `deployment` event now, then one per change of its state
 /// or per-host progress. Ends when the deployment is terminal, or after at most 30 s (reconnect
 /// for more).
 #[utoipa::path(
     tag = "deployments",
-    params(("id" = Uuid, Path, description = "Deployment id")),
+    params(("id" = Uuid, Path, description = "Deployment id"), StreamQuery),
     responses(
         (status = 200, content_type = "text/event-stream", body = String,
          description = "Server-sent events: `event: deployment`, `data:` the deployment as JSON (as `GET /v1/deployments/{id}` answers it), first as it is, then at each change"),
-        (status = 400, body = ErrorBody, description = "Not a deployment id"),
+        (status = 400, body = ErrorBody, description = "Not a deployment id, or an unknown query parameter"),
         (status = 401, body = ErrorBody, description = "No valid team token"),
         (status = 404, body = ErrorBody, description = "No such deployment in the caller's team")
     ),
@@ -40,9 +51,14 @@ pub async fn stream_deployment(
     state: web::Data<State>,
     caller: Caller,
     id: web::Path<Uuid>,
+    q: web::Query<StreamQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let team = caller.team(Role::Viewer)?.to_string();
-    let (watcher, first) = Watcher::start(state, team, id.into_inner(), Watch::default()).await?;
+    let watch = Watch {
+        events: q.events.unwrap_or(true),
+        ..Watch::default()
+    };
+    let (watcher, first) = Watcher::start(state, team, id.into_inner(), watch).await?;
     let head = Bytes::from(format!(
         "retry: 1000\n\n{}",
         String::from_utf8_lossy(&event(&first))

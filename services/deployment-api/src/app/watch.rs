@@ -26,6 +26,9 @@ pub struct Watch {
     pub max: Duration,
     /// Something (a keep-alive) is sent at least this often, so proxies keep the connection.
     pub keep_alive: Duration,
+    /// Each host with its lifecycle events; without them a 10,000-host deployment is a
+    /// fraction of the size, and changes only with the hosts' states.
+    pub events: bool,
 }
 
 impl Default for Watch {
@@ -34,6 +37,7 @@ impl Default for Watch {
             every: Duration::from_millis(500),
             max: Duration::from_secs(30),
             keep_alive: Duration::from_secs(10),
+            events: true,
         }
     }
 }
@@ -67,7 +71,7 @@ impl Watcher {
         id: Uuid,
         watch: Watch,
     ) -> Result<(Self, Deployment), ApiError> {
-        let first = deployments::view(&state, team.clone(), id).await?;
+        let first = trim(deployments::view(&state, team.clone(), id).await?, &watch);
         let now = Instant::now();
         let w = Self {
             state,
@@ -91,6 +95,7 @@ impl Watcher {
             tokio::time::sleep(self.watch.every).await;
             match deployments::view(&self.state, self.team.clone(), self.id).await {
                 Ok(d) => {
+                    let d = trim(d, &self.watch);
                     let text = serde_json::to_string(&d).ok();
                     if d.status.is_terminal() {
                         self.done = true;
@@ -112,4 +117,14 @@ impl Watcher {
             }
         }
     }
+}
+
+/// The deployment as the watch sends it.
+fn trim(mut d: Deployment, watch: &Watch) -> Deployment {
+    if !watch.events {
+        for h in &mut d.hosts {
+            h.events.clear();
+        }
+    }
+    d
 }

@@ -418,8 +418,16 @@ async function deploymentPage(id) {
     );
   }
 
+  // The stream leaves events out (a large fleet's grid needs only states), so a host's panel
+  // reads the whole deployment once when it opens, and again when that host's state changes.
   async function drawDetail() {
-    const host = d.hosts.find((x) => x.host_id === selected);
+    let full = d;
+    try {
+      full = await api(`/v1/deployments/${encodeURIComponent(id)}`);
+    } catch (e) {
+      if (e.status === 401) return;
+    }
+    const host = full.hosts.find((x) => x.host_id === selected);
     if (!host) {
       detail.replaceChildren();
       return;
@@ -475,10 +483,12 @@ async function deploymentPage(id) {
     while (!abort.signal.aborted && !terminal()) {
       live.textContent = "Live: following this deployment.";
       try {
-        await follow(`/v1/deployments/${id}/stream`, abort.signal, (next) => {
+        await follow(`/v1/deployments/${id}/stream?events=false`, abort.signal, (next) => {
+          const was = selected && (d.hosts.find((x) => x.host_id === selected) || {}).status;
           d = next;
           redraw();
-          if (selected) drawDetail().catch(() => {});
+          const now = selected && (d.hosts.find((x) => x.host_id === selected) || {}).status;
+          if (selected && now !== was) drawDetail().catch(() => {});
         });
       } catch (e) {
         if (abort.signal.aborted || e.status === 401) return;

@@ -8,18 +8,27 @@ import httpx
 from ... import errors
 from ...client import AuthenticatedClient, Client
 from ...models.error_body import ErrorBody
-from ...types import Response
+from ...types import UNSET, Response, Unset
 
 
 def _get_kwargs(
     id: UUID,
+    *,
+    events: bool | Unset = UNSET,
 ) -> dict[str, Any]:
+
+    params: dict[str, Any] = {}
+
+    params["events"] = events
+
+    params = {k: v for k, v in params.items() if v is not UNSET and v is not None}
 
     _kwargs: dict[str, Any] = {
         "method": "get",
         "url": "/v1/deployments/{id}/stream".format(
             id=quote(str(id), safe=""),
         ),
+        "params": params,
     }
 
     return _kwargs
@@ -69,6 +78,7 @@ def sync_detailed(
     id: UUID,
     *,
     client: AuthenticatedClient,
+    events: bool | Unset = UNSET,
 ) -> Response[ErrorBody | str]:
     """A deployment's changes, live: one `deployment` event now, then one per change of its state
     or per-host progress. Ends when the deployment is terminal, or after at most 30 s (reconnect
@@ -76,6 +86,7 @@ def sync_detailed(
 
     Args:
         id (UUID):
+        events (bool | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -87,6 +98,7 @@ def sync_detailed(
 
     kwargs = _get_kwargs(
         id=id,
+        events=events,
     )
 
     response = client.get_httpx_client().request(
@@ -100,6 +112,7 @@ def sync(
     id: UUID,
     *,
     client: AuthenticatedClient,
+    events: bool | Unset = UNSET,
 ) -> ErrorBody | str | None:
     """A deployment's changes, live: one `deployment` event now, then one per change of its state
     or per-host progress. Ends when the deployment is terminal, or after at most 30 s (reconnect
@@ -107,6 +120,7 @@ def sync(
 
     Args:
         id (UUID):
+        events (bool | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -119,6 +133,7 @@ def sync(
     return sync_detailed(
         id=id,
         client=client,
+        events=events,
     ).parsed
 
 
@@ -126,6 +141,7 @@ async def asyncio_detailed(
     id: UUID,
     *,
     client: AuthenticatedClient,
+    events: bool | Unset = UNSET,
 ) -> Response[ErrorBody | str]:
     """A deployment's changes, live: one `deployment` event now, then one per change of its state
     or per-host progress. Ends when the deployment is terminal, or after at most 30 s (reconnect
@@ -133,6 +149,7 @@ async def asyncio_detailed(
 
     Args:
         id (UUID):
+        events (bool | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -144,6 +161,7 @@ async def asyncio_detailed(
 
     kwargs = _get_kwargs(
         id=id,
+        events=events,
     )
 
     response = await client.get_async_httpx_client().request(**kwargs)
@@ -155,6 +173,7 @@ async def asyncio(
     id: UUID,
     *,
     client: AuthenticatedClient,
+    events: bool | Unset = UNSET,
 ) -> ErrorBody | str | None:
     """A deployment's changes, live: one `deployment` event now, then one per change of its state
     or per-host progress. Ends when the deployment is terminal, or after at most 30 s (reconnect
@@ -162,6 +181,7 @@ async def asyncio(
 
     Args:
         id (UUID):
+        events (bool | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -175,5 +195,6 @@ async def asyncio(
         await asyncio_detailed(
             id=id,
             client=client,
+            events=events,
         )
     ).parsed
