@@ -47,8 +47,10 @@ struct Browser {
 impl Browser {
     async fn start(chromium: &Path, chromedriver: &Path, shots: PathBuf) -> Browser {
         let port = free_port();
+        // Its own process group, which Chromium joins: a failing test kills them all (Drop).
         let driver = tokio::process::Command::new(chromedriver)
             .arg(format!("--port={port}"))
+            .process_group(0)
             .stdout(std::process::Stdio::null())
             .stderr(std::process::Stdio::null())
             .kill_on_drop(true)
@@ -304,9 +306,21 @@ impl Browser {
         .await
     }
 
-    async fn stop(mut self) {
+    async fn stop(self) {
         let _ = self.http.delete(&self.session).send().await;
-        let _ = self.driver.kill().await;
+    }
+}
+
+impl Drop for Browser {
+    /// Chromium outlives chromedriver unless its whole group is killed (a panicking test
+    /// would otherwise leave browsers running).
+    fn drop(&mut self) {
+        if let Some(pid) = self.driver.id() {
+            let _ = nix::sys::signal::killpg(
+                nix::unistd::Pid::from_raw(pid as i32),
+                nix::sys::signal::Signal::SIGKILL,
+            );
+        }
     }
 }
 
