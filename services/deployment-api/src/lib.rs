@@ -18,6 +18,7 @@ use utoipa::OpenApi;
 mod api;
 pub mod app;
 pub mod bundle_fetch;
+mod console;
 mod schema;
 mod store;
 
@@ -113,6 +114,7 @@ impl ServiceApp for Service {
 
     fn configure(&self, cfg: &mut web::ServiceConfig) {
         api::configure(cfg, self.state.clone());
+        console::configure(cfg);
     }
 
     fn tick(&self) -> BoxFuture<'_, ()> {

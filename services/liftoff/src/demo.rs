@@ -156,6 +156,11 @@ pub async fn run(
         running.url,
         g.data_dir.display()
     );
+    println!(
+        "watch it live: {}/ (console; sign in with the token in {})",
+        running.url,
+        token_path.display()
+    );
 
     let enroll = registry
         .create_enrollment_token(&CreateEnrollmentToken {
@@ -175,6 +180,7 @@ pub async fn run(
         (Ok(_), false) => {
             println!("\nliftoff is running at {}", running.url);
             println!("admin token: {}", token_path.display());
+            println!("console: {}/", running.url);
             println!(
                 "try: LIFTOFF_DATA_DIR={} liftoff hosts",
                 g.data_dir.display()

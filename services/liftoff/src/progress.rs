@@ -7,13 +7,29 @@ use liftoff_client::DeploymentApiClient;
 use liftoff_types::deployments::Deployment;
 use uuid::Uuid;
 
-/// Polls until the deployment finishes; with `live`, prints each host and event change.
+/// Follows the deployment until it finishes; with `live`, prints each host and event change.
+/// Changes come from the deployment's stream (pushed as they happen); when the stream cannot
+/// be had (an older server, a broken connection), one look at the deployment stands in.
 pub async fn watch(api: &DeploymentApiClient, id: Uuid, live: bool) -> anyhow::Result<Deployment> {
-    let start = Instant::now();
-    let mut seen: HashMap<(Uuid, String), String> = HashMap::new();
-    let mut last_status = String::new();
+    let mut report = Report::new(live);
     let mut failures = 0u32;
     loop {
+        let mut last: Option<Deployment> = None;
+        let streamed = api
+            .follow_deployment(id, |d| {
+                report.show(&d);
+                last = Some(d);
+            })
+            .await;
+        match last {
+            Some(d) if d.status.is_terminal() => return Ok(d),
+            // The stream's time bound: connect again.
+            Some(_) if streamed.is_ok() => {
+                failures = 0;
+                continue;
+            }
+            _ => {}
+        }
         let d = match api.get_deployment(id).await {
             Ok(d) => {
                 failures = 0;
@@ -26,23 +42,51 @@ pub async fn watch(api: &DeploymentApiClient, id: Uuid, live: bool) -> anyhow::R
             }
             Err(e) => return Err(e.into()),
         };
-        let t = start.elapsed().as_secs_f64();
-        if d.status.as_str() != last_status {
-            last_status = d.status.as_str().to_string();
+        report.show(&d);
+        if d.status.is_terminal() {
+            return Ok(d);
+        }
+        tokio::time::sleep(Duration::from_millis(400)).await;
+    }
+}
+
+/// What has been printed about one deployment, so each change is printed once.
+struct Report {
+    live: bool,
+    start: Instant,
+    seen: HashMap<(Uuid, String), String>,
+    last_status: String,
+}
+
+impl Report {
+    fn new(live: bool) -> Self {
+        Self {
+            live,
+            start: Instant::now(),
+            seen: HashMap::new(),
+            last_status: String::new(),
+        }
+    }
+
+    fn show(&mut self, d: &Deployment) {
+        let live = self.live;
+        let t = self.start.elapsed().as_secs_f64();
+        if d.status.as_str() != self.last_status {
+            self.last_status = d.status.as_str().to_string();
             emit(
                 live,
                 format!(
                     "[{t:6.1}s] deployment {} {}",
                     short(d.deployment_id),
-                    last_status
+                    self.last_status
                 ),
             );
         }
         for h in &d.hosts {
             let key = (h.host_id, String::new());
             let status = h.status.as_str().to_string();
-            if seen.get(&key) != Some(&status) {
-                seen.insert(key, status.clone());
+            if self.seen.get(&key) != Some(&status) {
+                self.seen.insert(key, status.clone());
                 let why = h
                     .error_code
                     .as_ref()
@@ -61,8 +105,8 @@ pub async fn watch(api: &DeploymentApiClient, id: Uuid, live: bool) -> anyhow::R
             for e in &h.events {
                 let key = (h.host_id, e.event.clone());
                 let status = e.status.as_str().to_string();
-                if seen.get(&key) != Some(&status) {
-                    seen.insert(key, status.clone());
+                if self.seen.get(&key) != Some(&status) {
+                    self.seen.insert(key, status.clone());
                     emit(
                         live,
                         format!(
@@ -75,10 +119,6 @@ pub async fn watch(api: &DeploymentApiClient, id: Uuid, live: bool) -> anyhow::R
                 }
             }
         }
-        if d.status.is_terminal() {
-            return Ok(d);
-        }
-        tokio::time::sleep(Duration::from_millis(400)).await;
     }
 }
 

@@ -48,11 +48,15 @@ pub async fn up(
     if g.json {
         println!(
             "{}",
-            serde_json::json!({"url": running.url, "admin_token_path": token})
+            serde_json::json!({"url": running.url, "admin_token_path": token, "console_url": format!("{}/", running.url)})
         );
     } else {
         println!("liftoff is up at {}", running.url);
         println!("admin token: {}", token.display());
+        println!(
+            "console: {}/ (sign in with the admin token's contents)",
+            running.url
+        );
     }
     shutdown_signal().await;
     running.stop().await;

@@ -15,6 +15,7 @@ mod history;
 mod registry;
 mod scale_out;
 mod scheduler;
+mod stream;
 mod tokens;
 
 pub use deployment_api::{DeploymentApiClient, DeploymentQuery};

@@ -185,3 +185,16 @@ pub struct RevocationPage {
     /// More entries follow `next_after` right now.
     pub more: bool,
 }
+
+/// Who the presented team token is (`GET /v1/whoami`): what a client such as the web console
+/// needs to show only the controls the token may use.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq, Eq)]
+pub struct Whoami {
+    pub team: String,
+    pub role: TeamRole,
+    /// The token's subject: the actor recorded for what it does.
+    pub subject: String,
+    /// A platform administrator (manages teams and every team's tokens).
+    pub platform: bool,
+    pub expires_at: DateTime<Utc>,
+}

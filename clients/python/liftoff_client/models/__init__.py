@@ -130,6 +130,7 @@ from .update_deployment_group import UpdateDeploymentGroup
 from .update_deployment_group_selector import UpdateDeploymentGroupSelector
 from .update_host import UpdateHost
 from .update_host_tags import UpdateHostTags
+from .whoami import Whoami
 from .zone_mode import ZoneMode
 
 __all__ = (
@@ -263,5 +264,6 @@ __all__ = (
     "UpdateDeploymentGroupSelector",
     "UpdateHost",
     "UpdateHostTags",
+    "Whoami",
     "ZoneMode",
 )

@@ -8,7 +8,7 @@ use liftoff_types::scheduler::{
 };
 use liftoff_types::tokens::{
     CreateTeam, CreateToken, CreatedToken, Revocation, RevocationKind, RevocationPage,
-    RevokeCredential, RevokedToken, Team, TeamList, TeamRole, TokenList, TokenRecord,
+    RevokeCredential, RevokedToken, Team, TeamList, TeamRole, TokenList, TokenRecord, Whoami,
 };
 use liftoff_types::{ErrorBody, ErrorDetail};
 use utoipa::OpenApi;
@@ -22,8 +22,10 @@ mod groups;
 mod revisions;
 mod scale_out;
 mod stages;
+mod stream;
 mod teams;
 mod tokens;
+mod whoami;
 
 #[derive(OpenApi)]
 #[openapi(
@@ -38,6 +40,7 @@ mod tokens;
         deployments::create_deployment, deployments::list_deployments, deployments::get_deployment, deployments::stop_deployment,
         deployments::rollback_deployment, deployments::pause_deployment, deployments::resume_deployment, deployments::approve_deployment,
         deployments::retry_failed_hosts, deployments::exclude_host, deployments::record_progress,
+        stream::stream_deployment, whoami::whoami,
         teams::create_team, teams::list_teams, teams::get_team, teams::disable_team, teams::enable_team,
         teams::create_token, teams::list_tokens, tokens::revoke_token, tokens::revocations, tokens::revoke_credential,
         scale_out::scale_out,
@@ -49,7 +52,7 @@ mod tokens;
         DeploymentConfig, DeploymentConfigList, CreateDeploymentConfig, ZoneMode, Stage, StageList, Promote, Promotion,
         MinimumHealthy, CreateDeployment, Deployment, DeploymentList, DeploymentStatus, DeploymentReason,
         HostOverview, RolloutHost, HostTargetStatus, LifecycleEventRecord, EventStatus,
-        CreateTeam, Team, TeamList, TeamRole, CreateToken, CreatedToken, TokenRecord, TokenList, RevokedToken,
+        CreateTeam, Team, TeamList, TeamRole, CreateToken, CreatedToken, TokenRecord, TokenList, RevokedToken, Whoami,
         Revocation, RevocationKind, RevocationPage, RevokeCredential,
         liftoff_types::scale_out::ScaleOutRequest, liftoff_types::scale_out::ScaleOutPlan, liftoff_types::scale_out::ScaleOutInstall,
         liftoff_types::registry::InstallMode, RetryFailedHosts,
@@ -102,6 +105,8 @@ pub fn configure(cfg: &mut web::ServiceConfig, state: web::Data<State>) {
         .service(deployments::retry_failed_hosts)
         .service(deployments::exclude_host)
         .service(deployments::record_progress)
+        .service(stream::stream_deployment)
+        .service(whoami::whoami)
         .service(teams::create_team)
         .service(teams::list_teams)
         .service(teams::get_team)

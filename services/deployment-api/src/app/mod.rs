@@ -14,3 +14,4 @@ pub mod scale_out;
 pub mod stages;
 pub mod teams;
 pub mod tokens;
+pub mod watch;
