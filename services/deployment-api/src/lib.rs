@@ -75,6 +75,9 @@ pub struct State {
     pub gauges: liftoff_kit::telemetry::GaugeRefresh,
     /// When running deployments were last reconciled with the scheduler.
     pub sweep: app::progress::Sweep,
+    /// Bumped whenever a deployment's copy or status changed here: watchers look again at
+    /// once instead of at their next interval.
+    pub changes: tokio::sync::watch::Sender<u64>,
 }
 
 #[derive(Clone)]
@@ -92,6 +95,7 @@ impl Service {
                 config,
                 gauges: liftoff_kit::telemetry::GaugeRefresh::default(),
                 sweep: app::progress::Sweep::default(),
+                changes: tokio::sync::watch::Sender::new(0),
             })),
         }
     }
@@ -115,6 +119,14 @@ impl ServiceApp for Service {
     fn configure(&self, cfg: &mut web::ServiceConfig) {
         api::configure(cfg, self.state.clone());
         console::configure(cfg);
+    }
+
+    fn relay(&self) -> BoxFuture<'_, ()> {
+        Box::pin(async move {
+            if let Err(e) = liftoff_kit::outbox::deliver(&self.state.db, &self.state.peers).await {
+                tracing::debug!(error = %e, "outbox relay deferred");
+            }
+        })
     }
 
     fn tick(&self) -> BoxFuture<'_, ()> {

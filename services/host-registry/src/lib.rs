@@ -196,6 +196,14 @@ impl ServiceApp for Service {
         api::configure(cfg, self.state.clone());
     }
 
+    fn relay(&self) -> BoxFuture<'_, ()> {
+        Box::pin(async move {
+            if let Err(e) = liftoff_kit::outbox::deliver(&self.state.db, &self.state.peers).await {
+                tracing::debug!(error = %e, "outbox relay deferred");
+            }
+        })
+    }
+
     fn tick(&self) -> BoxFuture<'_, ()> {
         Box::pin(async move {
             if let Err(e) = app::hosts::sweep_lost(&self.state).await {

@@ -233,6 +233,9 @@ pub struct Db {
     /// of on a blocking thread of its own (a busy pool would otherwise hold hundreds of
     /// threads, each with its own allocator arena, waiting for a connection).
     turns: std::sync::Arc<tokio::sync::Semaphore>,
+    /// Told after a call that queued outbox events returned (committed): the service's relay
+    /// delivers them now, not at its next tick.
+    outbox_written: std::sync::Arc<tokio::sync::Notify>,
     health: std::sync::Arc<Health>,
 }
 
@@ -303,8 +306,15 @@ impl Db {
             url,
             writers: std::sync::Arc::default(),
             turns: std::sync::Arc::new(tokio::sync::Semaphore::new(max_connections as usize)),
+            outbox_written: std::sync::Arc::default(),
             health,
         })
+    }
+
+    /// Completes once a call that queued outbox events has returned since the last time
+    /// (at once if one did meanwhile: the news is kept until someone waits).
+    pub async fn outbox_written(&self) {
+        self.outbox_written.notified().await;
     }
 
     pub fn url(&self) -> &DbUrl {
@@ -348,11 +358,17 @@ impl Db {
             .acquire_owned()
             .await
             .map_err(|e| ApiError::internal(format!("database turns closed: {e}")))?;
+        let written = self.outbox_written.clone();
         let out = tokio::task::spawn_blocking(move || {
             let _turn = turn;
             let mut conn = Self::checkout(&pool, &health)?;
             apply_page_limit(&mut conn, &health)?;
-            f(&mut conn)
+            let out = f(&mut conn);
+            // `write` has committed (or rolled back) by now; a rolled-back enqueue is no news.
+            if crate::outbox::take_enqueued() && out.is_ok() {
+                written.notify_one();
+            }
+            out
         })
         .await
         .map_err(|e| ApiError::internal(format!("database task failed: {e}")))?;

@@ -112,12 +112,25 @@ pub fn enqueue(conn: &mut AnyConnection, event: &HistoryEvent) -> Result<(), Api
     enqueue_to(conn, Destination::History, event)
 }
 
+thread_local! {
+    /// Set by [`enqueue_to`] on the thread running a database call, read by [`Db`] when the
+    /// call returns, so the relay is woken after the commit, not before.
+    static ENQUEUED: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Whether the database call that just ran on this thread queued an event (and forgets it).
+pub(crate) fn take_enqueued() -> bool {
+    ENQUEUED.with(|e| e.replace(false))
+}
+
 /// Records `event` for delivery to `to`; call inside the transaction that makes the change.
+/// The service's relay is woken when the call returns.
 pub fn enqueue_to(
     conn: &mut AnyConnection,
     to: Destination,
     event: &HistoryEvent,
 ) -> Result<(), ApiError> {
+    ENQUEUED.with(|e| e.set(true));
     diesel::insert_into(outbox::table)
         .values(NewOutboxRow {
             event_id: event.event_id.to_string(),
@@ -216,6 +229,8 @@ async fn deliver_batch(
 #[derive(Debug, Default)]
 pub struct Relay {
     backoff: Mutex<Backoff>,
+    /// One run at a time (the tick's and a wake-up's): they would only send duplicates.
+    running: tokio::sync::Mutex<()>,
 }
 
 /// One [`Relay`] per destination, so an unreachable peer does not hold up the others.
@@ -276,6 +291,7 @@ impl Relay {
         if !self.due() {
             return Ok(0);
         }
+        let _running = self.running.lock().await;
         let mut delivered = 0;
         for _ in 0..MAX_BATCHES_PER_RUN {
             match deliver_batch(db, peers, to, BATCH_EVENTS).await {
@@ -298,6 +314,21 @@ impl Relay {
 /// to every destination; also publishes the backlog as `liftoff_outbox_backlog{service}` and
 /// the age of its oldest event as `liftoff_outbox_oldest_age_seconds{service}` (0 when empty).
 pub async fn relay(db: &Db, peers: &Peers) -> Result<usize, ApiError> {
+    let res = deliver(db, peers).await;
+    if let Ok((n, oldest)) = backlog_and_oldest(db).await {
+        let service = peers.service_name().to_string();
+        metrics::gauge!("liftoff_outbox_backlog", "service" => service.clone()).set(n as f64);
+        let age = oldest.map_or(0.0, |t| {
+            (crate::db::now() - t).num_milliseconds().max(0) as f64 / 1000.0
+        });
+        metrics::gauge!("liftoff_outbox_oldest_age_seconds", "service" => service).set(age);
+    }
+    res
+}
+
+/// Delivers what waits, to every destination (the run a service makes as soon as a call queued
+/// events; the tick's [`relay`] also publishes the backlog).
+pub async fn deliver(db: &Db, peers: &Peers) -> Result<usize, ApiError> {
     let mut res = Ok(0);
     for to in [Destination::DeploymentApi, Destination::History] {
         // An empty destination costs one indexed query; a failing one backs off alone.
@@ -306,14 +337,6 @@ pub async fn relay(db: &Db, peers: &Peers) -> Result<usize, ApiError> {
             (Ok(a), Ok(b)) => Ok(a + b),
             (Err(e), _) | (_, Err(e)) => Err(e),
         };
-    }
-    if let Ok((n, oldest)) = backlog_and_oldest(db).await {
-        let service = peers.service_name().to_string();
-        metrics::gauge!("liftoff_outbox_backlog", "service" => service.clone()).set(n as f64);
-        let age = oldest.map_or(0.0, |t| {
-            (crate::db::now() - t).num_milliseconds().max(0) as f64 / 1000.0
-        });
-        metrics::gauge!("liftoff_outbox_oldest_age_seconds", "service" => service).set(age);
     }
     res
 }

@@ -20,6 +20,12 @@ pub trait ServiceApp: Send + Sync + 'static {
     fn db(&self) -> &Db;
     /// The server is stopping: end long-running requests (long polls) now.
     fn shutdown(&self) {}
+    /// Delivers what the service's outbox holds; run as soon as a call queued events
+    /// ([`Db::outbox_written`]), besides the tick's own run. Services without an outbox keep
+    /// the default, which does nothing.
+    fn relay(&self) -> BoxFuture<'_, ()> {
+        Box::pin(async {})
+    }
     /// How often `tick` should run.
     fn tick_interval(&self) -> std::time::Duration {
         std::time::Duration::from_secs(1)

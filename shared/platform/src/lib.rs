@@ -270,6 +270,17 @@ pub fn serve(
             })
         })
         .collect();
+    // Each service's relay also runs as soon as a call queued outbox events, so a change
+    // reaches its peers in milliseconds rather than at the next tick.
+    ticks.extend(services.iter().map(|s| {
+        let s = s.clone();
+        tokio::spawn(async move {
+            loop {
+                s.db().outbox_written().await;
+                s.relay().await;
+            }
+        })
+    }));
     ticks.extend(follower);
     Ok(Running {
         addr,

@@ -262,6 +262,11 @@ pub struct Rollout {
     pub bake_until: Option<DateTime<Utc>>,
     #[serde(default)]
     pub rollback_of: Option<Uuid>,
+    /// The number of the rollout's last progress report when this answer was made (read
+    /// before the rest of it, so the answer is at least that new): a copy that took this answer
+    /// as that report ignores the older reports still on their way.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub report_seq: Option<i64>,
     /// Per host, in rollout order (empty when only the summary was asked for).
     pub hosts: Vec<RolloutHost>,
 }

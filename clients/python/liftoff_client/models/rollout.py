@@ -41,6 +41,10 @@ class Rollout:
         current_zone (None | str | Unset): With `zone-at-a-time`: the zone being updated.
         error_code (None | str | Unset):
         error_message (None | str | Unset):
+        report_seq (int | None | Unset): The number of the rollout's last progress report when this answer was made
+            (read
+            before the rest of it, so the answer is at least that new): a copy that took this answer
+            as that report ignores the older reports still on their way.
         rollback_of (None | Unset | UUID):
         started_at (datetime.datetime | None | Unset):
         zone_mode (ZoneMode | Unset): How a rollout moves through the zones of a fleet.
@@ -61,6 +65,7 @@ class Rollout:
     current_zone: None | str | Unset = UNSET
     error_code: None | str | Unset = UNSET
     error_message: None | str | Unset = UNSET
+    report_seq: int | None | Unset = UNSET
     rollback_of: None | Unset | UUID = UNSET
     started_at: datetime.datetime | None | Unset = UNSET
     zone_mode: ZoneMode | Unset = UNSET
@@ -130,6 +135,12 @@ class Rollout:
         else:
             error_message = self.error_message
 
+        report_seq: int | None | Unset
+        if isinstance(self.report_seq, Unset):
+            report_seq = UNSET
+        else:
+            report_seq = self.report_seq
+
         rollback_of: None | str | Unset
         if isinstance(self.rollback_of, Unset):
             rollback_of = UNSET
@@ -178,6 +189,8 @@ class Rollout:
             field_dict["error_code"] = error_code
         if error_message is not UNSET:
             field_dict["error_message"] = error_message
+        if report_seq is not UNSET:
+            field_dict["report_seq"] = report_seq
         if rollback_of is not UNSET:
             field_dict["rollback_of"] = rollback_of
         if started_at is not UNSET:
@@ -294,6 +307,15 @@ class Rollout:
 
         error_message = _parse_error_message(d.pop("error_message", UNSET))
 
+        def _parse_report_seq(data: object) -> int | None | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(int | None | Unset, data)
+
+        report_seq = _parse_report_seq(d.pop("report_seq", UNSET))
+
         def _parse_rollback_of(data: object) -> None | Unset | UUID:
             if data is None:
                 return data
@@ -351,6 +373,7 @@ class Rollout:
             current_zone=current_zone,
             error_code=error_code,
             error_message=error_message,
+            report_seq=report_seq,
             rollback_of=rollback_of,
             started_at=started_at,
             zone_mode=zone_mode,

@@ -352,6 +352,7 @@ pub async fn record_outcome(
     if finished {
         super::metrics::deployment_finished(&row, status, &rollout.overview, completed);
     }
+    state.changes.send_modify(|n| *n = n.wrapping_add(1));
     if let Some(r) = rollback {
         try_hand_off(state, r).await;
     }

@@ -10,8 +10,7 @@ use liftoff_types::scheduler::{HostOverview, RolloutAction};
 use uuid::Uuid;
 
 use super::deployments::{
-    NewDeployment, RolloutOptions, insert_deployment, record_outcome, try_hand_off, view,
-    view_after,
+    NewDeployment, RolloutOptions, insert_deployment, try_hand_off, view, view_after,
 };
 use crate::State;
 use crate::store::deployments::{self, DeploymentRow};
@@ -83,7 +82,7 @@ pub async fn stop(
                 .control(id, "stop", &action)
                 .await
                 .map_err(|e| ApiError::from_peer("scheduler", e))?;
-            record_outcome(state, &row, &rollout).await?;
+            super::progress::record_answer(state, &row, &rollout).await?;
             return view_after(state, team, id, rollout).await;
         }
         _ => {}
@@ -240,8 +239,8 @@ pub async fn control(
         None => scheduler.control(id, action, &body).await,
     }
     .map_err(|e| ApiError::from_peer("scheduler", e))?;
-    // The scheduler's answer is the rollout after the action: its status is recorded now,
-    // the copy of its hosts follows in its progress report.
-    record_outcome(state, &row, &rollout).await?;
+    // The scheduler's answer is the rollout after the action: its status is recorded now, as
+    // the report it is as new as; the copy of its hosts follows in that progress report.
+    super::progress::record_answer(state, &row, &rollout).await?;
     view_after(state, team, id, rollout).await
 }

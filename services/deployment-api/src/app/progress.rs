@@ -79,7 +79,6 @@ async fn apply(state: &State, ev: HistoryEvent) -> Result<bool, ApiError> {
         return Ok(false);
     }
     // The copy first, then the outcome: a reader never sees an outcome beside older hosts.
-    let summary = serde_json::to_string(&report.summary)?;
     let hosts = report
         .hosts
         .iter()
@@ -91,33 +90,64 @@ async fn apply(state: &State, ev: HistoryEvent) -> Result<bool, ApiError> {
             ))
         })
         .collect::<Result<Vec<_>, ApiError>>()?;
+    Ok(take(state, row, seq, &report.summary, hosts).await? == Applied::Fresh)
+}
+
+/// The scheduler's direct answer about a rollout (to an operator's control, or to the
+/// reconciliation's read), taken as the report it says it is as new as: the summary if no newer
+/// report was applied, and then the reports older than it that are still on their way change
+/// nothing (a report sent before a pause must not undo the pause the answer already shows).
+pub async fn record_answer(
+    state: &State,
+    row: &DeploymentRow,
+    rollout: &Rollout,
+) -> Result<(), ApiError> {
+    let Some(seq) = rollout.report_seq else {
+        // A scheduler that does not number its answers: its word, as it stands.
+        record_outcome(state, row, rollout).await?;
+        return Ok(());
+    };
+    let mut summary = rollout.clone();
+    summary.hosts.clear();
+    take(state, row.clone(), seq, &summary, Vec::new()).await?;
+    Ok(())
+}
+
+/// Stores report `seq` (its summary and hosts) in the copy, then records the outcome from the
+/// newest summary stored: this one, or one applied meanwhile. A repeat records it again, so an
+/// outcome that a crash or an error kept from being recorded the first time is recorded when
+/// the report comes back (recording is fenced, so never twice).
+async fn take(
+    state: &State,
+    row: DeploymentRow,
+    seq: i64,
+    summary: &Rollout,
+    hosts: Vec<(String, i32, String)>,
+) -> Result<Applied, ApiError> {
+    let summary_json = serde_json::to_string(summary)?;
     let applied = {
-        let id = id.clone();
+        let id = row.id.clone();
         state
             .db
-            .write(move |c| progress::apply(c, &id, seq, &summary, &hosts))
+            .write(move |c| progress::apply(c, &id, seq, &summary_json, &hosts))
             .await?
     };
     if applied == Applied::Stale {
         // A newer report was applied first; its own application records the outcome.
-        return Ok(false);
+        return Ok(applied);
     }
-    // Recorded from the newest summary stored (this one, or one applied meanwhile), and again
-    // on a repeat: an outcome that a crash or an error kept from being recorded the first
-    // time is recorded when the report comes back (recording is fenced, so never twice).
+    let id = row.id.clone();
     let row = started(state, row).await?;
-    let latest = {
-        let id = id.clone();
-        state
-            .db
-            .run(move |c| progress::summary(c, &id))
-            .await?
-            .0
-            .map(|s| serde_json::from_str::<Rollout>(&s))
-            .transpose()?
-    };
-    record_outcome(state, &row, latest.as_ref().unwrap_or(&report.summary)).await?;
-    Ok(applied == Applied::Fresh)
+    let latest = state
+        .db
+        .run(move |c| progress::summary(c, &id))
+        .await?
+        .0
+        .map(|s| serde_json::from_str::<Rollout>(&s))
+        .transpose()?;
+    record_outcome(state, &row, latest.as_ref().unwrap_or(summary)).await?;
+    state.changes.send_modify(|n| *n = n.wrapping_add(1));
+    Ok(applied)
 }
 
 /// A `Created` deployment the scheduler reports on was handed off (its answer was lost, or
@@ -199,7 +229,7 @@ pub async fn reconcile(state: &State) -> Result<usize, ApiError> {
             .get_rollout_detail(uuid(&row.id)?, RolloutDetail::Summary)
             .await
             .map_err(|e| ApiError::from_peer("scheduler", e))?;
-        record_outcome(state, &row, &rollout).await?;
+        record_answer(state, &row, &rollout).await?;
         n += 1;
     }
     Ok(n)

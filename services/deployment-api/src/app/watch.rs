@@ -1,7 +1,8 @@
 //! Watching one deployment: what `GET /v1/deployments/{id}/stream` sends. It asks
-//! [`deployments::view`] (the same answer as `GET /v1/deployments/{id}`, whatever that reads
-//! from) every [`Watch::every`] and yields the deployment only when it changed, so a browser or
-//! the CLI sees each state and per-host progress change without polling itself.
+//! [`deployments::view`] (the same answer as `GET /v1/deployments/{id}`, deployment-api's own
+//! copy) as soon as any deployment's copy changed here (`State::changes`), at most every
+//! [`MIN_GAP`], and at least every [`Watch::every`], and yields the deployment only when it
+//! changed, so a browser or the CLI sees each change within milliseconds without polling.
 //!
 //! A watch always ends: when the deployment is terminal (after yielding it), when it no longer
 //! exists (deleted, or never was: the first look answers the caller's 404), or after
@@ -18,6 +19,10 @@ use uuid::Uuid;
 
 use crate::State;
 use crate::app::deployments;
+
+/// The least time between two looks of one watch, however often copies change: a busy
+/// deployment-api costs a watcher at most this rate of reads.
+pub const MIN_GAP: Duration = Duration::from_millis(50);
 
 /// How often and how long to watch.
 #[derive(Debug, Clone, Copy)]
@@ -61,6 +66,8 @@ pub struct Watcher {
     last_sent: Instant,
     last: Option<String>,
     done: bool,
+    changes: tokio::sync::watch::Receiver<u64>,
+    last_look: Instant,
 }
 
 impl Watcher {
@@ -71,6 +78,7 @@ impl Watcher {
         id: Uuid,
         watch: Watch,
     ) -> Result<(Self, Deployment), ApiError> {
+        let changes = state.changes.subscribe();
         let first = trim(deployments::view(&state, team.clone(), id).await?, &watch);
         let now = Instant::now();
         let w = Self {
@@ -82,6 +90,8 @@ impl Watcher {
             last_sent: now,
             last: serde_json::to_string(&first).ok(),
             done: first.status.is_terminal(),
+            changes,
+            last_look: now,
         };
         Ok((w, first))
     }
@@ -92,7 +102,20 @@ impl Watcher {
             if self.done || self.started.elapsed() >= self.watch.max {
                 return None;
             }
-            tokio::time::sleep(self.watch.every).await;
+            let left = self.watch.max.saturating_sub(self.started.elapsed());
+            tokio::select! {
+                r = self.changes.changed() => {
+                    if r.is_err() {
+                        tokio::time::sleep(self.watch.every.min(left)).await;
+                    }
+                }
+                () = tokio::time::sleep(self.watch.every.min(left)) => {}
+            }
+            let since = self.last_look.elapsed();
+            if since < MIN_GAP {
+                tokio::time::sleep(MIN_GAP - since).await;
+            }
+            self.last_look = Instant::now();
             match deployments::view(&self.state, self.team.clone(), self.id).await {
                 Ok(d) => {
                     let d = trim(d, &self.watch);

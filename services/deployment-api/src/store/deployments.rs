@@ -248,6 +248,11 @@ pub fn active_in_application(
 }
 
 pub fn delete_for_app(conn: &mut AnyConnection, application_id: &str) -> Result<usize, ApiError> {
+    // The deployments' rows first, then their hosts, in the order a progress report takes
+    // them (`progress::apply`): the other order deadlocks with a report arriving meanwhile.
+    diesel::update(deployments::table.filter(deployments::application_id.eq(application_id)))
+        .set(deployments::progress_seq.eq(deployments::progress_seq))
+        .execute(conn)?;
     let ids: Vec<String> = deployments::table
         .filter(deployments::application_id.eq(application_id))
         .select(deployments::id)

@@ -28,7 +28,7 @@ pub enum Applied {
     /// The last report applied, again (a redelivery).
     Repeat,
     /// Older than the last applied (it arrived late): only its hosts that nothing newer
-    /// replaced were taken.
+    /// replaced were taken. Also the answer for a deployment that no longer exists.
     Stale,
 }
 
@@ -43,9 +43,13 @@ pub fn apply(
     summary_json: &str,
     hosts: &[(String, i32, String)],
 ) -> Result<Applied, ApiError> {
-    diesel::update(deployments::table.find(id))
+    let exists = diesel::update(deployments::table.find(id))
         .set(deployments::progress_seq.eq(deployments::progress_seq))
         .execute(conn)?;
+    if exists == 0 {
+        // Deleted with its application meanwhile: nothing to keep a copy for.
+        return Ok(Applied::Stale);
+    }
     let last = summary(conn, id)?.1;
     for (host, position, body) in hosts {
         let newer = diesel::update(

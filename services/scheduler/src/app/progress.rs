@@ -33,7 +33,9 @@ pub fn report(c: &mut AnyConnection, id: Uuid) -> Result<(), ApiError> {
     let Some(row) = rollouts::get(c, id)? else {
         return Ok(());
     };
-    let summary = summary_of(c, &row)?;
+    let mut summary = summary_of(c, &row)?;
+    // A report is numbered by its own `seq`; the summary's number of the last one is no news.
+    summary.report_seq = None;
     let said = serde_json::to_string(&summary)?;
     let last = rollouts::reported(c, &row.deployment_id)?;
     let changed = targets::unreported(c, &row.deployment_id)?;

@@ -59,6 +59,7 @@ pub async fn create(state: &State, id: Uuid, spec: CreateRollout) -> Result<Roll
                     lease_owner: None,
                     lease_epoch: 0,
                     lease_expires_at: None,
+                    report_seq: 0,
                 },
             )
         })
@@ -120,6 +121,7 @@ pub fn summary_of(c: &mut AnyConnection, row: &RolloutRow) -> Result<Rollout, Ap
         current_zone: row.current_zone.clone(),
         bake_until: row.gate_until.map(to_utc),
         rollback_of: spec.rollback_of,
+        report_seq: Some(row.report_seq),
         hosts: Vec::new(),
     })
 }

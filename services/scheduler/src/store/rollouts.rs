@@ -35,6 +35,8 @@ pub struct RolloutRow {
     pub lease_owner: Option<String>,
     pub lease_epoch: i64,
     pub lease_expires_at: Option<NaiveDateTime>,
+    /// The number of the last progress report (see `app/progress.rs`).
+    pub report_seq: i64,
 }
 
 pub fn insert(conn: &mut AnyConnection, row: &RolloutRow) -> Result<(), ApiError> {
