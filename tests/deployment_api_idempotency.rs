@@ -69,6 +69,7 @@ impl StalledPeer {
 
 fn create(revision: &Revision, description: Option<&str>) -> CreateDeployment {
     CreateDeployment {
+        file_exists_behavior: None,
         application: "shop".into(),
         deployment_group: "web".into(),
         revision: revision.revision_id.to_string(),

@@ -33,6 +33,7 @@ async fn deploy(p: &TestPlatform, rev: &Revision) -> Deployment {
     let d = api
         .create_deployment(
             &CreateDeployment {
+                file_exists_behavior: None,
                 application: "shop".into(),
                 deployment_group: "web".into(),
                 revision: rev.revision_id.to_string(),

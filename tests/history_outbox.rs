@@ -261,6 +261,7 @@ async fn history_killed_mid_deployment_loses_nothing_and_duplicates_nothing() {
     let d = api
         .create_deployment(
             &CreateDeployment {
+                file_exists_behavior: None,
                 application: "shop".into(),
                 deployment_group: "web".into(),
                 revision: rev.revision_id.to_string(),

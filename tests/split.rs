@@ -233,6 +233,7 @@ async fn services_run_alone_and_call_each_other_over_http() {
     let d = api
         .create_deployment(
             &CreateDeployment {
+                file_exists_behavior: None,
                 application: "shop".into(),
                 deployment_group: "web".into(),
                 revision: rev.revision_id.to_string(),

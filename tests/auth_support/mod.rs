@@ -166,6 +166,7 @@ pub async fn tenant(p: &TestPlatform, team: &str, hosts: usize, deploy: bool) ->
         let d = api(p, &tenant.deployer)
             .create_deployment(
                 &CreateDeployment {
+                    file_exists_behavior: None,
                     application: tenant.app.clone(),
                     deployment_group: tenant.group.clone(),
                     revision: revision.to_string(),

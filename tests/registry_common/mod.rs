@@ -79,6 +79,7 @@ pub async fn deploy(p: &TestPlatform, rev: &Revision) -> Deployment {
     p.api()
         .create_deployment(
             &CreateDeployment {
+                file_exists_behavior: None,
                 application: "shop".into(),
                 deployment_group: "web".into(),
                 revision: rev.revision_id.to_string(),

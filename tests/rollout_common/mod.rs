@@ -168,6 +168,7 @@ pub async fn push(
 pub async fn deploy(api: &DeploymentApiClient, app: &str, rev: &Revision) -> Deployment {
     api.create_deployment(
         &CreateDeployment {
+            file_exists_behavior: None,
             application: app.into(),
             deployment_group: "web".into(),
             revision: rev.revision_id.to_string(),

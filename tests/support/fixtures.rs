@@ -76,6 +76,7 @@ pub async fn silent_host_named(p: &TestPlatform, name: &str) {
 pub async fn deploy(api: &DeploymentApiClient, rev: &Revision, config: Option<&str>) -> Deployment {
     api.create_deployment(
         &CreateDeployment {
+            file_exists_behavior: None,
             application: "shop".into(),
             deployment_group: "web".into(),
             revision: rev.revision_id.to_string(),

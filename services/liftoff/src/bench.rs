@@ -307,6 +307,7 @@ pub async fn rollout(g: &Global, args: BenchRolloutArgs) -> anyhow::Result<ExitC
     let d = api
         .create_deployment(
             &CreateDeployment {
+                file_exists_behavior: None,
                 application: app.clone(),
                 deployment_group: "fleet".into(),
                 revision: rev.revision_id.to_string(),

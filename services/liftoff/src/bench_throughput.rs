@@ -122,6 +122,7 @@ async fn drive_group(
         let created = api
             .create_deployment(
                 &CreateDeployment {
+                    file_exists_behavior: None,
                     application: app.clone(),
                     deployment_group: "g".into(),
                     revision: revision.clone(),

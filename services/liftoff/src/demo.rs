@@ -271,6 +271,7 @@ async fn drive(
         let d = api
             .create_deployment(
                 &CreateDeployment {
+                    file_exists_behavior: None,
                     application: APP.into(),
                     deployment_group: GROUP.into(),
                     revision: rev.revision_id.to_string(),

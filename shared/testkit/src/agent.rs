@@ -316,6 +316,7 @@ pub async fn start_deployment(
     Ok(p.api()
         .create_deployment(
             &CreateDeployment {
+                file_exists_behavior: None,
                 application: app.into(),
                 deployment_group: group.into(),
                 revision: revision.revision_id.to_string(),

@@ -296,6 +296,44 @@ pub struct CreateDeployment {
     pub config: Option<String>,
     #[serde(default)]
     pub description: Option<String>,
+    /// What Install does with a file already at a destination that the previous deployment did
+    /// not install, overriding the appspec's `file_exists_behavior` (CodeDeploy's
+    /// `create-deployment --file-exists-behavior`): `DISALLOW`, `OVERWRITE` or `RETAIN`.
+    /// Absent: the appspec's, else `DISALLOW`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(pattern = "^(DISALLOW|OVERWRITE|RETAIN)$")]
+    pub file_exists_behavior: Option<String>,
+}
+
+/// A deployment's `file_exists_behavior`, overriding the appspec's (CodeDeploy's names).
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, ToSchema, PartialEq, Eq, Hash)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum FileExistsBehavior {
+    /// Fail the deployment.
+    Disallow,
+    /// Replace the file with the bundle's.
+    Overwrite,
+    /// Keep the file on the host; the bundle's copy is not installed.
+    Retain,
+}
+
+impl FileExistsBehavior {
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Self::Disallow => "DISALLOW",
+            Self::Overwrite => "OVERWRITE",
+            Self::Retain => "RETAIN",
+        }
+    }
+    /// Exactly as CodeDeploy spells them (capitals).
+    pub fn parse(s: &str) -> Option<Self> {
+        Some(match s {
+            "DISALLOW" => Self::Disallow,
+            "OVERWRITE" => Self::Overwrite,
+            "RETAIN" => Self::Retain,
+            _ => return None,
+        })
+    }
 }
 
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, ToSchema, PartialEq, Eq, Hash)]
@@ -397,6 +435,9 @@ pub struct Deployment {
     /// With `zone-at-a-time` and a bake time: the next zone starts after this.
     #[serde(default)]
     pub bake_until: Option<DateTime<Utc>>,
+    /// The deployment's own `file_exists_behavior`, overriding the appspec's (absent: none).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub file_exists_behavior: Option<FileExistsBehavior>,
     /// Per-host, per-event detail (empty in lists).
     pub hosts: Vec<RolloutHost>,
 }

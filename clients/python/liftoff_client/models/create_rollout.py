@@ -6,6 +6,7 @@ from uuid import UUID
 
 from attrs import define as _attrs_define
 
+from ..models.file_exists_behavior import FileExistsBehavior
 from ..models.zone_mode import ZoneMode
 from ..types import UNSET, Unset
 
@@ -39,6 +40,7 @@ class CreateRollout:
             selector (CreateRolloutSelector):
             team (str):
             canary (CanaryBatchFleetPercent | CanaryBatchHostCount | None | Unset):
+            file_exists_behavior (FileExistsBehavior | None | Unset):
             hosts (list[UUID] | None | Unset): Exactly these hosts instead of the ones `selector` selects (a scale-out
                 install).
             rollback_of (None | Unset | UUID): The deployment this one rolls back: its failed hosts go first.
@@ -57,6 +59,7 @@ class CreateRollout:
     selector: CreateRolloutSelector
     team: str
     canary: CanaryBatchFleetPercent | CanaryBatchHostCount | None | Unset = UNSET
+    file_exists_behavior: FileExistsBehavior | None | Unset = UNSET
     hosts: list[UUID] | None | Unset = UNSET
     rollback_of: None | Unset | UUID = UNSET
     zone_bake_secs: int | Unset = UNSET
@@ -102,6 +105,14 @@ class CreateRollout:
         else:
             canary = self.canary
 
+        file_exists_behavior: None | str | Unset
+        if isinstance(self.file_exists_behavior, Unset):
+            file_exists_behavior = UNSET
+        elif isinstance(self.file_exists_behavior, FileExistsBehavior):
+            file_exists_behavior = self.file_exists_behavior.value
+        else:
+            file_exists_behavior = self.file_exists_behavior
+
         hosts: list[str] | None | Unset
         if isinstance(self.hosts, Unset):
             hosts = UNSET
@@ -145,6 +156,8 @@ class CreateRollout:
         )
         if canary is not UNSET:
             field_dict["canary"] = canary
+        if file_exists_behavior is not UNSET:
+            field_dict["file_exists_behavior"] = file_exists_behavior
         if hosts is not UNSET:
             field_dict["hosts"] = hosts
         if rollback_of is not UNSET:
@@ -237,6 +250,23 @@ class CreateRollout:
 
         canary = _parse_canary(d.pop("canary", UNSET))
 
+        def _parse_file_exists_behavior(data: object) -> FileExistsBehavior | None | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            try:
+                if not isinstance(data, str):
+                    raise TypeError()
+                file_exists_behavior_type_0 = FileExistsBehavior(data)
+
+                return file_exists_behavior_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(FileExistsBehavior | None | Unset, data)
+
+        file_exists_behavior = _parse_file_exists_behavior(d.pop("file_exists_behavior", UNSET))
+
         def _parse_hosts(data: object) -> list[UUID] | None | Unset:
             if data is None:
                 return data
@@ -296,6 +326,7 @@ class CreateRollout:
             selector=selector,
             team=team,
             canary=canary,
+            file_exists_behavior=file_exists_behavior,
             hosts=hosts,
             rollback_of=rollback_of,
             zone_bake_secs=zone_bake_secs,
