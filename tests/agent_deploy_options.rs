@@ -1,7 +1,9 @@
-//! Per-deployment options that reach the agent, end to end on a real agent: a deployment's
-//! `file_exists_behavior` (CodeDeploy's `create-deployment --file-exists-behavior`) overrides
-//! the appspec's, set from the CLI and shown in the deployment's view; a bad value is refused
-//! with 400 and creates nothing.
+//! Deployment and group options that reach the agent, end to end on a real agent: a
+//! deployment's `file_exists_behavior` (CodeDeploy's `create-deployment
+//! --file-exists-behavior`) overrides the appspec's, set from the CLI and shown in the
+//! deployment's view, and a bad value is refused with 400 and creates nothing; a group's
+//! `traffic_hooks` makes the agent run the four traffic hooks in CodeDeploy's in-place order,
+//! and a push of such hooks warns while no group would run them.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -13,7 +15,7 @@ use std::time::Duration;
 
 use cli_support::Cli;
 use liftoff_testkit::agent::{
-    TestBundle, create_app_and_group, deploy, push_bundle, wait_deployment, wait_enrolled,
+    TestBundle, TestHook, create_app_and_group, deploy, push_bundle, wait_deployment, wait_enrolled,
 };
 use liftoff_testkit::{AgentOptions, AgentProcess, TestPlatform};
 use liftoff_types::deployments::{DeploymentStatus, FileExistsBehavior};
@@ -148,6 +150,178 @@ async fn a_deployments_file_exists_behavior_overrides_the_appspecs_on_the_host()
     assert_eq!(d.status, DeploymentStatus::Succeeded, "{d:#?}");
     assert_eq!(d.file_exists_behavior, Some(FileExistsBehavior::Overwrite));
     assert_eq!(std::fs::read_to_string(&version).unwrap(), "v2\n");
+
+    a.stop().await;
+    p.stop().await;
+}
+
+/// Every event a bundle can hook, each appending "<event> <version>" to `log`.
+fn every_hook(version: &str, log: &Path) -> TestBundle {
+    let mut b = TestBundle::new(version);
+    for event in [
+        "BeforeBlockTraffic",
+        "AfterBlockTraffic",
+        "ApplicationStop",
+        "BeforeInstall",
+        "AfterInstall",
+        "ApplicationStart",
+        "ValidateService",
+        "BeforeAllowTraffic",
+        "AfterAllowTraffic",
+    ] {
+        b = b.hook(TestHook::new(
+            event,
+            &format!("echo \"{event} {version}\" >> '{}'", log.display()),
+        ));
+    }
+    b
+}
+
+fn take_lines(log: &Path) -> Vec<String> {
+    let text = std::fs::read_to_string(log).unwrap_or_default();
+    std::fs::remove_file(log).ok();
+    text.lines().map(str::to_string).collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn traffic_hooks_run_in_codedeploys_order_only_in_a_group_that_says_so() {
+    let p = TestPlatform::start().await.expect("platform");
+    let token = p.enrollment_token().await.unwrap();
+    let a = AgentProcess::start(Path::new(BIN), &options(&p, &token)).unwrap();
+    wait_enrolled(&p, WEB, 1, WAIT).await;
+    create_app_and_group(&p, "shop", "web", WEB, "AllAtOnce")
+        .await
+        .unwrap();
+    let cli = Cli { p: &p };
+    let log = p.dir.path().join("order.log");
+
+    // No group manages traffic with hooks: the push says the traffic hooks will not run, and
+    // they do not.
+    let v1 = push_bundle(&p, "shop", &every_hook("v1", &log))
+        .await
+        .unwrap();
+    assert!(
+        v1.warnings.iter().any(|w| w.contains("BeforeBlockTraffic")
+            && w.contains("AfterAllowTraffic")
+            && w.contains("traffic_hooks")),
+        "{:?}",
+        v1.warnings
+    );
+    let d = deploy(&p, "shop", "web", &v1, WAIT).await;
+    assert_eq!(d.status, DeploymentStatus::Succeeded, "{d:#?}");
+    assert_eq!(
+        take_lines(&log),
+        [
+            "BeforeInstall v1",
+            "AfterInstall v1",
+            "ApplicationStart v1",
+            "ValidateService v1"
+        ]
+    );
+    assert!(
+        !d.hosts[0]
+            .events
+            .iter()
+            .any(|e| e.event.contains("Traffic")),
+        "{:#?}",
+        d.hosts[0]
+    );
+
+    // From the CLI: a new group with the setting, and the existing one switched on.
+    let g = cli
+        .ok(&[
+            "group",
+            "create",
+            "--app",
+            "shop",
+            "canary",
+            "--selector",
+            "role=canary",
+            "--traffic-hooks",
+        ])
+        .await;
+    assert_eq!(g["traffic_hooks"], true, "{g}");
+    let g = cli
+        .ok(&["group", "update", "--app", "shop", "web", "--traffic-hooks"])
+        .await;
+    assert_eq!(g["traffic_hooks"], true, "{g}");
+    assert_eq!(
+        cli.ok(&["group", "get", "--app", "shop", "web"]).await["traffic_hooks"],
+        true
+    );
+
+    // Now they run: blocking with the running revision's scripts before ApplicationStop,
+    // allowing with the new one's after ValidateService; no warning at push.
+    let v2 = push_bundle(&p, "shop", &every_hook("v2", &log))
+        .await
+        .unwrap();
+    assert!(
+        !v2.warnings.iter().any(|w| w.contains("traffic_hooks")),
+        "{:?}",
+        v2.warnings
+    );
+    let d = deploy(&p, "shop", "web", &v2, WAIT).await;
+    assert_eq!(d.status, DeploymentStatus::Succeeded, "{d:#?}");
+    assert_eq!(
+        take_lines(&log),
+        [
+            "BeforeBlockTraffic v1",
+            "AfterBlockTraffic v1",
+            "ApplicationStop v1",
+            "BeforeInstall v2",
+            "AfterInstall v2",
+            "ApplicationStart v2",
+            "ValidateService v2",
+            "BeforeAllowTraffic v2",
+            "AfterAllowTraffic v2",
+        ]
+    );
+    for event in [
+        "BeforeBlockTraffic",
+        "AfterBlockTraffic",
+        "BeforeAllowTraffic",
+        "AfterAllowTraffic",
+    ] {
+        let e = d.hosts[0]
+            .events
+            .iter()
+            .find(|e| e.event == event)
+            .unwrap_or_else(|| panic!("{event} not reported: {:#?}", d.hosts[0]));
+        assert_eq!(
+            e.status,
+            liftoff_types::scheduler::EventStatus::Succeeded,
+            "{e:?}"
+        );
+    }
+
+    // Switched off again: skipped as before.
+    let g = cli
+        .ok(&[
+            "group",
+            "update",
+            "--app",
+            "shop",
+            "web",
+            "--traffic-hooks",
+            "false",
+        ])
+        .await;
+    assert_eq!(g["traffic_hooks"], false, "{g}");
+    let v3 = push_bundle(&p, "shop", &every_hook("v3", &log))
+        .await
+        .unwrap();
+    let d = deploy(&p, "shop", "web", &v3, WAIT).await;
+    assert_eq!(d.status, DeploymentStatus::Succeeded, "{d:#?}");
+    assert_eq!(
+        take_lines(&log),
+        [
+            "ApplicationStop v2",
+            "BeforeInstall v3",
+            "AfterInstall v3",
+            "ApplicationStart v3",
+            "ValidateService v3"
+        ]
+    );
 
     a.stop().await;
     p.stop().await;

@@ -57,6 +57,7 @@ async fn setup_app(p: &TestPlatform, config: &str) {
     api.create_group(
         "shop",
         &CreateDeploymentGroup {
+            traffic_hooks: None,
             name: "web".into(),
             selector: BTreeMap::from([("role".to_string(), vec!["web".to_string()])]),
             deployment_config: Some(config.into()),

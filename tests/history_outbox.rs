@@ -199,6 +199,7 @@ async fn history_killed_mid_deployment_loses_nothing_and_duplicates_nothing() {
     api.create_group(
         "shop",
         &CreateDeploymentGroup {
+            traffic_hooks: None,
             name: "web".into(),
             selector: BTreeMap::from([("role".to_string(), vec!["web".to_string()])]),
             deployment_config: Some("OneAtATime".into()),

@@ -175,6 +175,7 @@ async fn the_inventory_shows_each_hosts_current_revision_per_application() {
         .create_group(
             "api",
             &CreateDeploymentGroup {
+                traffic_hooks: None,
                 name: "api-web".into(),
                 selector: BTreeMap::from([("role".to_string(), vec!["web".to_string()])]),
                 deployment_config: Some("AllAtOnce".into()),

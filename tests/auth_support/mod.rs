@@ -101,6 +101,7 @@ pub async fn tenant(p: &TestPlatform, team: &str, hosts: usize, deploy: bool) ->
     a.create_group(
         &app,
         &CreateDeploymentGroup {
+            traffic_hooks: None,
             name: group.clone(),
             selector: BTreeMap::from([("role".to_string(), vec![team.to_string()])]),
             deployment_config: None,

@@ -39,6 +39,7 @@ pub async fn setup_app(p: &TestPlatform) {
     api.create_group(
         "shop",
         &CreateDeploymentGroup {
+            traffic_hooks: None,
             name: "web".into(),
             selector: BTreeMap::from([("role".to_string(), vec!["web".to_string()])]),
             deployment_config: Some("AllAtOnce".into()),

@@ -129,6 +129,7 @@ pub async fn setup(
     api.create_group(
         app,
         &CreateDeploymentGroup {
+            traffic_hooks: None,
             name: "web".into(),
             selector: BTreeMap::from([(selector.0.to_string(), vec![selector.1.to_string()])]),
             deployment_config: Some(config.into()),

@@ -31,6 +31,7 @@ pub async fn app_group(p: &TestPlatform, config: Option<&str>, stage: Option<&st
     api.create_group(
         "shop",
         &CreateDeploymentGroup {
+            traffic_hooks: None,
             name: "web".into(),
             selector: sel(&[("role", &["web"])]),
             deployment_config: config.map(str::to_string),

@@ -283,6 +283,7 @@ pub async fn rollout(g: &Global, args: BenchRolloutArgs) -> anyhow::Result<ExitC
     api.create_group(
         &app,
         &CreateDeploymentGroup {
+            traffic_hooks: None,
             name: "fleet".into(),
             selector: [("bench".to_string(), vec![run.clone()])].into(),
             deployment_config: Some(app.clone()),

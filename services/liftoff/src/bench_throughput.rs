@@ -300,6 +300,7 @@ pub async fn throughput(g: &Global, args: BenchThroughputArgs) -> anyhow::Result
         api.create_group(
             &app,
             &CreateDeploymentGroup {
+                traffic_hooks: None,
                 name: "g".into(),
                 selector: [("grp".to_string(), vec![format!("g{i}")])].into(),
                 deployment_config: None,

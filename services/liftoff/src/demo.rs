@@ -243,6 +243,7 @@ async fn drive(
     )
     .await?;
     let group = CreateDeploymentGroup {
+        traffic_hooks: None,
         name: GROUP.into(),
         selector: [("role".to_string(), vec!["web".to_string()])]
             .into_iter()

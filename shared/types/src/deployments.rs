@@ -145,6 +145,12 @@ pub struct CreateDeploymentGroup {
     #[serde(default)]
     #[schema(pattern = "^[a-z0-9][a-z0-9-]{0,62}$")]
     pub stage: Option<String>,
+    /// Traffic to the group's hosts is managed by the bundle's hooks: `BeforeBlockTraffic` and
+    /// `AfterBlockTraffic` run before `ApplicationStop`, `BeforeAllowTraffic` and
+    /// `AfterAllowTraffic` after `ValidateService` (CodeDeploy's in-place order). Default false:
+    /// those hooks are skipped.
+    #[serde(default)]
+    pub traffic_hooks: Option<bool>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
@@ -160,6 +166,9 @@ pub struct DeploymentGroup {
     pub last_successful_revision_id: Option<Uuid>,
     pub last_successful_deployment_id: Option<Uuid>,
     pub created_at: DateTime<Utc>,
+    /// The bundle's traffic hooks run, in CodeDeploy's in-place order.
+    #[serde(default)]
+    pub traffic_hooks: bool,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
@@ -505,6 +514,9 @@ pub struct UpdateDeploymentGroup {
     )]
     #[schema(value_type = Option<String>)]
     pub stage: Option<Option<String>>,
+    /// Whether the bundle's traffic hooks run (see `CreateDeploymentGroup`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub traffic_hooks: Option<bool>,
 }
 
 /// A revision registered by URL: the server fetches the bundle (HTTP or HTTPS only, never

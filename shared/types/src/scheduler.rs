@@ -41,6 +41,9 @@ pub struct CreateRollout {
     /// The deployment's `file_exists_behavior`, overriding the appspec's; passed to every host.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub file_exists_behavior: Option<FileExistsBehavior>,
+    /// The group's traffic is managed by the bundle's traffic hooks: every host runs them.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub traffic_hooks: bool,
 }
 
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, ToSchema, PartialEq, Eq, Hash)]
@@ -339,6 +342,9 @@ pub struct AgentCommand {
     /// The deployment's `file_exists_behavior`: Install uses it instead of the appspec's.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub file_exists_behavior: Option<FileExistsBehavior>,
+    /// The group's traffic is managed by the bundle's traffic hooks: every host runs them.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub traffic_hooks: bool,
 }
 
 /// What a hook-log upload grant names: one host, one command.

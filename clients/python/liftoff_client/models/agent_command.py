@@ -37,6 +37,8 @@ class AgentCommand:
         log_grant (None | str | Unset): Lets this host upload the command's hook logs to history (signed by the
             scheduler when
             it hands the command over; history accepts logs only with it).
+        traffic_hooks (bool | Unset): The group's traffic is managed by the bundle's traffic hooks: every host runs
+            them.
     """
 
     application: str
@@ -51,6 +53,7 @@ class AgentCommand:
     revision_id: UUID
     file_exists_behavior: FileExistsBehavior | None | Unset = UNSET
     log_grant: None | str | Unset = UNSET
+    traffic_hooks: bool | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -88,6 +91,8 @@ class AgentCommand:
         else:
             log_grant = self.log_grant
 
+        traffic_hooks = self.traffic_hooks
+
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update(
@@ -108,6 +113,8 @@ class AgentCommand:
             field_dict["file_exists_behavior"] = file_exists_behavior
         if log_grant is not UNSET:
             field_dict["log_grant"] = log_grant
+        if traffic_hooks is not UNSET:
+            field_dict["traffic_hooks"] = traffic_hooks
 
         return field_dict
 
@@ -162,6 +169,8 @@ class AgentCommand:
 
         log_grant = _parse_log_grant(d.pop("log_grant", UNSET))
 
+        traffic_hooks = d.pop("traffic_hooks", UNSET)
+
         agent_command = cls(
             application=application,
             attempt=attempt,
@@ -175,6 +184,7 @@ class AgentCommand:
             revision_id=revision_id,
             file_exists_behavior=file_exists_behavior,
             log_grant=log_grant,
+            traffic_hooks=traffic_hooks,
         )
 
         agent_command.additional_properties = d

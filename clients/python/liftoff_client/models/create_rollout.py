@@ -44,6 +44,8 @@ class CreateRollout:
             hosts (list[UUID] | None | Unset): Exactly these hosts instead of the ones `selector` selects (a scale-out
                 install).
             rollback_of (None | Unset | UUID): The deployment this one rolls back: its failed hosts go first.
+            traffic_hooks (bool | Unset): The group's traffic is managed by the bundle's traffic hooks: every host runs
+                them.
             zone_bake_secs (int | Unset): With `zone-at-a-time`: seconds to wait after a zone finishes before the next
                 starts.
             zone_mode (ZoneMode | Unset): How a rollout moves through the zones of a fleet.
@@ -62,6 +64,7 @@ class CreateRollout:
     file_exists_behavior: FileExistsBehavior | None | Unset = UNSET
     hosts: list[UUID] | None | Unset = UNSET
     rollback_of: None | Unset | UUID = UNSET
+    traffic_hooks: bool | Unset = UNSET
     zone_bake_secs: int | Unset = UNSET
     zone_mode: ZoneMode | Unset = UNSET
 
@@ -133,6 +136,8 @@ class CreateRollout:
         else:
             rollback_of = self.rollback_of
 
+        traffic_hooks = self.traffic_hooks
+
         zone_bake_secs = self.zone_bake_secs
 
         zone_mode: str | Unset = UNSET
@@ -162,6 +167,8 @@ class CreateRollout:
             field_dict["hosts"] = hosts
         if rollback_of is not UNSET:
             field_dict["rollback_of"] = rollback_of
+        if traffic_hooks is not UNSET:
+            field_dict["traffic_hooks"] = traffic_hooks
         if zone_bake_secs is not UNSET:
             field_dict["zone_bake_secs"] = zone_bake_secs
         if zone_mode is not UNSET:
@@ -306,6 +313,8 @@ class CreateRollout:
 
         rollback_of = _parse_rollback_of(d.pop("rollback_of", UNSET))
 
+        traffic_hooks = d.pop("traffic_hooks", UNSET)
+
         zone_bake_secs = d.pop("zone_bake_secs", UNSET)
 
         _zone_mode = d.pop("zone_mode", UNSET)
@@ -329,6 +338,7 @@ class CreateRollout:
             file_exists_behavior=file_exists_behavior,
             hosts=hosts,
             rollback_of=rollback_of,
+            traffic_hooks=traffic_hooks,
             zone_bake_secs=zone_bake_secs,
             zone_mode=zone_mode,
         )

@@ -251,6 +251,9 @@ pub(crate) async fn hand_off(
                     rollback_of: row.rollback_of.as_deref().map(uuid).transpose()?,
                     hosts,
                     file_exists_behavior: options.file_exists_behavior,
+                    // As the group says when the deployment starts (also for rollbacks and
+                    // scale-out installs, which start here too).
+                    traffic_hooks: group.traffic_hooks,
                 })
             })
             .await?

@@ -169,6 +169,7 @@ fn dispatch(
             // Added when the host polls, so the stored command holds no signed token.
             log_grant: None,
             file_exists_behavior: spec.file_exists_behavior,
+            traffic_hooks: spec.traffic_hooks,
         };
         rows.push(CommandRow {
             id: command_id.to_string(),
