@@ -33,6 +33,7 @@ async fn app_with_group(p: &TestPlatform) {
     api.create_group(
         "shop",
         &CreateDeploymentGroup {
+            traffic_hooks: None,
             name: "web".into(),
             selector: BTreeMap::from([("role".to_string(), vec!["web".to_string()])]),
             deployment_config: None,
@@ -284,6 +285,7 @@ async fn deployments_of_unknown_things_are_404_and_concurrent_ones_409() {
         .expect("json");
     let api = p.api();
     let create = |app: &str, group: &str, revision: String| CreateDeployment {
+        file_exists_behavior: None,
         application: app.into(),
         deployment_group: group.into(),
         revision,
@@ -421,6 +423,7 @@ async fn credentials_are_checked_and_teams_are_isolated() {
     let err = viewer
         .create_deployment(
             &CreateDeployment {
+                file_exists_behavior: None,
                 application: "shop".into(),
                 deployment_group: "web".into(),
                 revision: uuid::Uuid::new_v4().to_string(),

@@ -515,6 +515,7 @@ async fn a_key_held_by_a_crashed_request_answers_its_deployment_within_seconds()
     )
     .await;
     let req = CreateDeployment {
+        file_exists_behavior: None,
         application: "shop".into(),
         deployment_group: "web".into(),
         revision: v1.revision_id.to_string(),

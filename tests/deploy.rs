@@ -57,6 +57,7 @@ async fn setup_app(p: &TestPlatform, config: &str) {
     api.create_group(
         "shop",
         &CreateDeploymentGroup {
+            traffic_hooks: None,
             name: "web".into(),
             selector: BTreeMap::from([("role".to_string(), vec!["web".to_string()])]),
             deployment_config: Some(config.into()),
@@ -85,6 +86,7 @@ async fn deploy_and_wait(p: &TestPlatform, rev: &Revision) -> Deployment {
     let d = api
         .create_deployment(
             &CreateDeployment {
+                file_exists_behavior: None,
                 application: "shop".into(),
                 deployment_group: "web".into(),
                 revision: rev.revision_id.to_string(),

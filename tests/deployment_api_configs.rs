@@ -217,6 +217,7 @@ async fn custom_configurations_are_validated_carried_to_the_scheduler_and_delete
         "shop",
         "web",
         &UpdateDeploymentGroup {
+            traffic_hooks: None,
             deployment_config: Some("AllAtOnce".into()),
             ..Default::default()
         },

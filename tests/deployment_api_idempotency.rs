@@ -69,6 +69,7 @@ impl StalledPeer {
 
 fn create(revision: &Revision, description: Option<&str>) -> CreateDeployment {
     CreateDeployment {
+        file_exists_behavior: None,
         application: "shop".into(),
         deployment_group: "web".into(),
         revision: revision.revision_id.to_string(),
@@ -143,6 +144,7 @@ async fn a_key_still_in_flight_gets_409_then_the_same_answer() {
     api.create_group(
         "shop",
         &CreateDeploymentGroup {
+            traffic_hooks: None,
             name: "web".into(),
             selector: BTreeMap::from([("role".to_string(), vec!["web".to_string()])]),
             deployment_config: None,

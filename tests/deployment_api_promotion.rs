@@ -180,6 +180,7 @@ async fn a_revision_is_promoted_from_dev_to_staging_to_prod() {
     let d = api
         .create_deployment(
             &CreateDeployment {
+                file_exists_behavior: None,
                 application: "shop".into(),
                 deployment_group: "dev".into(),
                 revision: v1.revision_id.to_string(),
@@ -250,6 +251,7 @@ async fn a_revision_is_promoted_from_dev_to_staging_to_prod() {
     let d2 = api
         .create_deployment(
             &CreateDeployment {
+                file_exists_behavior: None,
                 application: "shop".into(),
                 deployment_group: "dev".into(),
                 revision: v2.revision_id.to_string(),

@@ -325,6 +325,7 @@ async fn groups_are_updated_and_validated() {
             "shop",
             "web",
             &UpdateDeploymentGroup {
+                traffic_hooks: None,
                 selector: Some(sel(&[("role", &["web"])])),
                 concurrency_policy: Some(ConcurrencyPolicy::Reject),
                 ..Default::default()
@@ -341,6 +342,7 @@ async fn groups_are_updated_and_validated() {
             "shop",
             "web",
             &UpdateDeploymentGroup {
+                traffic_hooks: None,
                 deployment_config: Some("AllAtOnce".into()),
                 ..Default::default()
             },

@@ -33,6 +33,7 @@ async fn deploy(p: &TestPlatform, rev: &Revision) -> Deployment {
     let d = api
         .create_deployment(
             &CreateDeployment {
+                file_exists_behavior: None,
                 application: "shop".into(),
                 deployment_group: "web".into(),
                 revision: rev.revision_id.to_string(),
@@ -103,6 +104,7 @@ async fn history_answers_from_real_deployments_with_full_hook_output() {
     api.create_group(
         "shop",
         &CreateDeploymentGroup {
+            traffic_hooks: None,
             name: "web".into(),
             selector: BTreeMap::from([("role".to_string(), vec!["web".to_string()])]),
             deployment_config: None,

@@ -199,6 +199,7 @@ async fn history_killed_mid_deployment_loses_nothing_and_duplicates_nothing() {
     api.create_group(
         "shop",
         &CreateDeploymentGroup {
+            traffic_hooks: None,
             name: "web".into(),
             selector: BTreeMap::from([("role".to_string(), vec!["web".to_string()])]),
             deployment_config: Some("OneAtATime".into()),
@@ -261,6 +262,7 @@ async fn history_killed_mid_deployment_loses_nothing_and_duplicates_nothing() {
     let d = api
         .create_deployment(
             &CreateDeployment {
+                file_exists_behavior: None,
                 application: "shop".into(),
                 deployment_group: "web".into(),
                 revision: rev.revision_id.to_string(),

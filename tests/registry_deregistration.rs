@@ -251,6 +251,7 @@ async fn services_running_apart_refuse_it_within_a_tick_even_if_deployment_api_w
     let d = api
         .create_deployment(
             &CreateDeployment {
+                file_exists_behavior: None,
                 application: "shop".into(),
                 deployment_group: "web".into(),
                 revision: v1.revision_id.to_string(),

@@ -75,6 +75,7 @@ async fn deploy_to(p: &TestPlatform, app: &str, group: &str, rev: &Revision) -> 
         .api()
         .create_deployment(
             &CreateDeployment {
+                file_exists_behavior: None,
                 application: app.into(),
                 deployment_group: group.into(),
                 revision: rev.revision_id.to_string(),
@@ -174,6 +175,7 @@ async fn the_inventory_shows_each_hosts_current_revision_per_application() {
         .create_group(
             "api",
             &CreateDeploymentGroup {
+                traffic_hooks: None,
                 name: "api-web".into(),
                 selector: BTreeMap::from([("role".to_string(), vec!["web".to_string()])]),
                 deployment_config: Some("AllAtOnce".into()),
@@ -424,6 +426,7 @@ async fn a_success_while_host_registry_is_down_reaches_the_inventory_when_it_is_
     let d = api
         .create_deployment(
             &CreateDeployment {
+                file_exists_behavior: None,
                 application: "shop".into(),
                 deployment_group: "web".into(),
                 revision: v1.revision_id.to_string(),

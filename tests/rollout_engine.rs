@@ -398,6 +398,7 @@ async fn a_group_queues_or_rejects_a_second_deployment_as_its_policy_says() {
     let err = api
         .create_deployment(
             &CreateDeployment {
+                file_exists_behavior: None,
                 application: "rejects".into(),
                 deployment_group: "web".into(),
                 revision: r.revision_id.to_string(),

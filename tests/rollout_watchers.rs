@@ -242,6 +242,7 @@ async fn deployment_api_down_mid_rollout_converges_to_the_schedulers_outcome_whe
     let d = api
         .create_deployment(
             &liftoff_types::deployments::CreateDeployment {
+                file_exists_behavior: None,
                 application: "shop".into(),
                 deployment_group: "web".into(),
                 revision: v1.revision_id.to_string(),

@@ -162,6 +162,7 @@ async fn services_run_alone_and_call_each_other_over_http() {
     api.create_group(
         "shop",
         &CreateDeploymentGroup {
+            traffic_hooks: None,
             name: "web".into(),
             selector: BTreeMap::from([("role".to_string(), vec!["web".to_string()])]),
             deployment_config: None,
@@ -233,6 +234,7 @@ async fn services_run_alone_and_call_each_other_over_http() {
     let d = api
         .create_deployment(
             &CreateDeployment {
+                file_exists_behavior: None,
                 application: "shop".into(),
                 deployment_group: "web".into(),
                 revision: rev.revision_id.to_string(),

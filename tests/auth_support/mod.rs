@@ -101,6 +101,7 @@ pub async fn tenant(p: &TestPlatform, team: &str, hosts: usize, deploy: bool) ->
     a.create_group(
         &app,
         &CreateDeploymentGroup {
+            traffic_hooks: None,
             name: group.clone(),
             selector: BTreeMap::from([("role".to_string(), vec![team.to_string()])]),
             deployment_config: None,
@@ -166,6 +167,7 @@ pub async fn tenant(p: &TestPlatform, team: &str, hosts: usize, deploy: bool) ->
         let d = api(p, &tenant.deployer)
             .create_deployment(
                 &CreateDeployment {
+                    file_exists_behavior: None,
                     application: tenant.app.clone(),
                     deployment_group: tenant.group.clone(),
                     revision: revision.to_string(),

@@ -39,6 +39,7 @@ pub async fn setup_app(p: &TestPlatform) {
     api.create_group(
         "shop",
         &CreateDeploymentGroup {
+            traffic_hooks: None,
             name: "web".into(),
             selector: BTreeMap::from([("role".to_string(), vec!["web".to_string()])]),
             deployment_config: Some("AllAtOnce".into()),
@@ -79,6 +80,7 @@ pub async fn deploy(p: &TestPlatform, rev: &Revision) -> Deployment {
     p.api()
         .create_deployment(
             &CreateDeployment {
+                file_exists_behavior: None,
                 application: "shop".into(),
                 deployment_group: "web".into(),
                 revision: rev.revision_id.to_string(),

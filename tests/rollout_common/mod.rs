@@ -129,6 +129,7 @@ pub async fn setup(
     api.create_group(
         app,
         &CreateDeploymentGroup {
+            traffic_hooks: None,
             name: "web".into(),
             selector: BTreeMap::from([(selector.0.to_string(), vec![selector.1.to_string()])]),
             deployment_config: Some(config.into()),
@@ -168,6 +169,7 @@ pub async fn push(
 pub async fn deploy(api: &DeploymentApiClient, app: &str, rev: &Revision) -> Deployment {
     api.create_deployment(
         &CreateDeployment {
+            file_exists_behavior: None,
             application: app.into(),
             deployment_group: "web".into(),
             revision: rev.revision_id.to_string(),

@@ -196,6 +196,7 @@ impl Cluster {
         api.create_group(
             "shop",
             &liftoff_types::deployments::CreateDeploymentGroup {
+                traffic_hooks: None,
                 name: "web".into(),
                 selector: BTreeMap::from([("role".to_string(), vec!["web".to_string()])]),
                 deployment_config: Some("AllAtOnce".into()),

@@ -31,6 +31,7 @@ pub async fn app_group(p: &TestPlatform, config: Option<&str>, stage: Option<&st
     api.create_group(
         "shop",
         &CreateDeploymentGroup {
+            traffic_hooks: None,
             name: "web".into(),
             selector: sel(&[("role", &["web"])]),
             deployment_config: config.map(str::to_string),
@@ -76,6 +77,7 @@ pub async fn silent_host_named(p: &TestPlatform, name: &str) {
 pub async fn deploy(api: &DeploymentApiClient, rev: &Revision, config: Option<&str>) -> Deployment {
     api.create_deployment(
         &CreateDeployment {
+            file_exists_behavior: None,
             application: "shop".into(),
             deployment_group: "web".into(),
             revision: rev.revision_id.to_string(),

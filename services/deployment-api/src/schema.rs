@@ -59,6 +59,7 @@ diesel::table! {
         last_successful_deployment_id -> Nullable<Text>,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        traffic_hooks -> Bool,
     }
 }
 

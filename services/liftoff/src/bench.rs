@@ -283,6 +283,7 @@ pub async fn rollout(g: &Global, args: BenchRolloutArgs) -> anyhow::Result<ExitC
     api.create_group(
         &app,
         &CreateDeploymentGroup {
+            traffic_hooks: None,
             name: "fleet".into(),
             selector: [("bench".to_string(), vec![run.clone()])].into(),
             deployment_config: Some(app.clone()),
@@ -307,6 +308,7 @@ pub async fn rollout(g: &Global, args: BenchRolloutArgs) -> anyhow::Result<ExitC
     let d = api
         .create_deployment(
             &CreateDeployment {
+                file_exists_behavior: None,
                 application: app.clone(),
                 deployment_group: "fleet".into(),
                 revision: rev.revision_id.to_string(),

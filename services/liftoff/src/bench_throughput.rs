@@ -122,6 +122,7 @@ async fn drive_group(
         let created = api
             .create_deployment(
                 &CreateDeployment {
+                    file_exists_behavior: None,
                     application: app.clone(),
                     deployment_group: "g".into(),
                     revision: revision.clone(),
@@ -299,6 +300,7 @@ pub async fn throughput(g: &Global, args: BenchThroughputArgs) -> anyhow::Result
         api.create_group(
             &app,
             &CreateDeploymentGroup {
+                traffic_hooks: None,
                 name: "g".into(),
                 selector: [("grp".to_string(), vec![format!("g{i}")])].into(),
                 deployment_config: None,

@@ -242,6 +242,11 @@ pub struct DeployArgs {
     pub config: Option<String>,
     #[arg(long)]
     pub description: Option<String>,
+    /// What Install does with a file already on the host that the previous deployment did not
+    /// install, overriding the appspec's `file_exists_behavior` (`disallow`, `overwrite`,
+    /// `retain`; any case).
+    #[arg(long, value_name = "disallow|overwrite|retain")]
+    pub file_exists_behavior: Option<String>,
     /// Show progress and exit 0 only if the deployment succeeded.
     #[arg(long)]
     pub wait: bool,

@@ -158,6 +158,8 @@ async fn deploy(
     args: DeployArgs,
 ) -> anyhow::Result<ExitCode> {
     let req = CreateDeployment {
+        // The server names the allowed values when this one is not one of them.
+        file_exists_behavior: args.file_exists_behavior.map(|b| b.to_ascii_uppercase()),
         application: args.app,
         deployment_group: args.group,
         revision: args.revision,

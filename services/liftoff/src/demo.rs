@@ -243,6 +243,7 @@ async fn drive(
     )
     .await?;
     let group = CreateDeploymentGroup {
+        traffic_hooks: None,
         name: GROUP.into(),
         selector: [("role".to_string(), vec!["web".to_string()])]
             .into_iter()
@@ -271,6 +272,7 @@ async fn drive(
         let d = api
             .create_deployment(
                 &CreateDeployment {
+                    file_exists_behavior: None,
                     application: APP.into(),
                     deployment_group: GROUP.into(),
                     revision: rev.revision_id.to_string(),

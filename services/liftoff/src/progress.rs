@@ -151,6 +151,9 @@ pub fn describe(d: &Deployment) -> String {
         d.overview.failed,
         d.overview.skipped
     );
+    if let Some(b) = d.file_exists_behavior {
+        out.push_str(&format!("\n  file_exists_behavior: {}", b.as_str()));
+    }
     if let Some(e) = &d.error {
         out.push_str(&format!("\n  error: {}: {}", e.code, e.message));
     }

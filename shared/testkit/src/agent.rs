@@ -278,6 +278,7 @@ pub async fn create_app_and_group(
     api.create_group(
         app,
         &CreateDeploymentGroup {
+            traffic_hooks: None,
             name: group.into(),
             selector: BTreeMap::from([(tag.0.to_string(), vec![tag.1.to_string()])]),
             deployment_config: Some(config.into()),
@@ -316,6 +317,7 @@ pub async fn start_deployment(
     Ok(p.api()
         .create_deployment(
             &CreateDeployment {
+                file_exists_behavior: None,
                 application: app.into(),
                 deployment_group: group.into(),
                 revision: revision.revision_id.to_string(),

@@ -145,6 +145,12 @@ pub struct CreateDeploymentGroup {
     #[serde(default)]
     #[schema(pattern = "^[a-z0-9][a-z0-9-]{0,62}$")]
     pub stage: Option<String>,
+    /// Traffic to the group's hosts is managed by the bundle's hooks: `BeforeBlockTraffic` and
+    /// `AfterBlockTraffic` run before `ApplicationStop`, `BeforeAllowTraffic` and
+    /// `AfterAllowTraffic` after `ValidateService` (CodeDeploy's in-place order). Default false:
+    /// those hooks are skipped.
+    #[serde(default)]
+    pub traffic_hooks: Option<bool>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
@@ -160,6 +166,9 @@ pub struct DeploymentGroup {
     pub last_successful_revision_id: Option<Uuid>,
     pub last_successful_deployment_id: Option<Uuid>,
     pub created_at: DateTime<Utc>,
+    /// The bundle's traffic hooks run, in CodeDeploy's in-place order.
+    #[serde(default)]
+    pub traffic_hooks: bool,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
@@ -296,6 +305,44 @@ pub struct CreateDeployment {
     pub config: Option<String>,
     #[serde(default)]
     pub description: Option<String>,
+    /// What Install does with a file already at a destination that the previous deployment did
+    /// not install, overriding the appspec's `file_exists_behavior` (CodeDeploy's
+    /// `create-deployment --file-exists-behavior`): `DISALLOW`, `OVERWRITE` or `RETAIN`.
+    /// Absent: the appspec's, else `DISALLOW`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(pattern = "^(DISALLOW|OVERWRITE|RETAIN)$")]
+    pub file_exists_behavior: Option<String>,
+}
+
+/// A deployment's `file_exists_behavior`, overriding the appspec's (CodeDeploy's names).
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, ToSchema, PartialEq, Eq, Hash)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum FileExistsBehavior {
+    /// Fail the deployment.
+    Disallow,
+    /// Replace the file with the bundle's.
+    Overwrite,
+    /// Keep the file on the host; the bundle's copy is not installed.
+    Retain,
+}
+
+impl FileExistsBehavior {
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Self::Disallow => "DISALLOW",
+            Self::Overwrite => "OVERWRITE",
+            Self::Retain => "RETAIN",
+        }
+    }
+    /// Exactly as CodeDeploy spells them (capitals).
+    pub fn parse(s: &str) -> Option<Self> {
+        Some(match s {
+            "DISALLOW" => Self::Disallow,
+            "OVERWRITE" => Self::Overwrite,
+            "RETAIN" => Self::Retain,
+            _ => return None,
+        })
+    }
 }
 
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, ToSchema, PartialEq, Eq, Hash)]
@@ -397,6 +444,9 @@ pub struct Deployment {
     /// With `zone-at-a-time` and a bake time: the next zone starts after this.
     #[serde(default)]
     pub bake_until: Option<DateTime<Utc>>,
+    /// The deployment's own `file_exists_behavior`, overriding the appspec's (absent: none).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub file_exists_behavior: Option<FileExistsBehavior>,
     /// Per-host, per-event detail (empty in lists).
     pub hosts: Vec<RolloutHost>,
 }
@@ -464,6 +514,9 @@ pub struct UpdateDeploymentGroup {
     )]
     #[schema(value_type = Option<String>)]
     pub stage: Option<Option<String>>,
+    /// Whether the bundle's traffic hooks run (see `CreateDeploymentGroup`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub traffic_hooks: Option<bool>,
 }
 
 /// A revision registered by URL: the server fetches the bundle (HTTP or HTTPS only, never

@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use crate::deployments::{BundleRef, CanaryBatch, MinimumHealthy, ZoneMode};
+use crate::deployments::{BundleRef, CanaryBatch, FileExistsBehavior, MinimumHealthy, ZoneMode};
 
 /// The hand-off from deployment-api: roll this revision out to the group's hosts.
 /// `PUT /v1/rollouts/{deployment_id}` is idempotent: the same body again changes nothing.
@@ -38,6 +38,12 @@ pub struct CreateRollout {
     /// The deployment this one rolls back: its failed hosts go first.
     #[serde(default)]
     pub rollback_of: Option<Uuid>,
+    /// The deployment's `file_exists_behavior`, overriding the appspec's; passed to every host.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub file_exists_behavior: Option<FileExistsBehavior>,
+    /// The group's traffic is managed by the bundle's traffic hooks: every host runs them.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub traffic_hooks: bool,
 }
 
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, ToSchema, PartialEq, Eq, Hash)]
@@ -338,6 +344,12 @@ pub struct AgentCommand {
     /// it hands the command over; history accepts logs only with it).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub log_grant: Option<String>,
+    /// The deployment's `file_exists_behavior`: Install uses it instead of the appspec's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub file_exists_behavior: Option<FileExistsBehavior>,
+    /// The group's traffic is managed by the bundle's traffic hooks: every host runs them.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub traffic_hooks: bool,
 }
 
 /// What a hook-log upload grant names: one host, one command.

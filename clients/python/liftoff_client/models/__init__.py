@@ -54,6 +54,7 @@ from .event_page import EventPage
 from .event_report import EventReport
 from .event_report_batch import EventReportBatch
 from .event_status import EventStatus
+from .file_exists_behavior import FileExistsBehavior
 from .group_at_time import GroupAtTime
 from .group_deployment_at import GroupDeploymentAt
 from .heartbeat import Heartbeat
@@ -188,6 +189,7 @@ __all__ = (
     "EventReport",
     "EventReportBatch",
     "EventStatus",
+    "FileExistsBehavior",
     "GroupAtTime",
     "GroupDeploymentAt",
     "Heartbeat",

@@ -8,6 +8,7 @@ from uuid import UUID
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..models.file_exists_behavior import FileExistsBehavior
 from ..types import UNSET, Unset
 
 if TYPE_CHECKING:
@@ -32,9 +33,12 @@ class AgentCommand:
         issued_at (datetime.datetime):
         kind (str): `Deploy`: run the in-place lifecycle for `revision_id`.
         revision_id (UUID):
+        file_exists_behavior (FileExistsBehavior | None | Unset):
         log_grant (None | str | Unset): Lets this host upload the command's hook logs to history (signed by the
             scheduler when
             it hands the command over; history accepts logs only with it).
+        traffic_hooks (bool | Unset): The group's traffic is managed by the bundle's traffic hooks: every host runs
+            them.
     """
 
     application: str
@@ -47,7 +51,9 @@ class AgentCommand:
     issued_at: datetime.datetime
     kind: str
     revision_id: UUID
+    file_exists_behavior: FileExistsBehavior | None | Unset = UNSET
     log_grant: None | str | Unset = UNSET
+    traffic_hooks: bool | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -71,11 +77,21 @@ class AgentCommand:
 
         revision_id = str(self.revision_id)
 
+        file_exists_behavior: None | str | Unset
+        if isinstance(self.file_exists_behavior, Unset):
+            file_exists_behavior = UNSET
+        elif isinstance(self.file_exists_behavior, FileExistsBehavior):
+            file_exists_behavior = self.file_exists_behavior.value
+        else:
+            file_exists_behavior = self.file_exists_behavior
+
         log_grant: None | str | Unset
         if isinstance(self.log_grant, Unset):
             log_grant = UNSET
         else:
             log_grant = self.log_grant
+
+        traffic_hooks = self.traffic_hooks
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
@@ -93,8 +109,12 @@ class AgentCommand:
                 "revision_id": revision_id,
             }
         )
+        if file_exists_behavior is not UNSET:
+            field_dict["file_exists_behavior"] = file_exists_behavior
         if log_grant is not UNSET:
             field_dict["log_grant"] = log_grant
+        if traffic_hooks is not UNSET:
+            field_dict["traffic_hooks"] = traffic_hooks
 
         return field_dict
 
@@ -123,6 +143,23 @@ class AgentCommand:
 
         revision_id = UUID(d.pop("revision_id"))
 
+        def _parse_file_exists_behavior(data: object) -> FileExistsBehavior | None | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            try:
+                if not isinstance(data, str):
+                    raise TypeError()
+                file_exists_behavior_type_0 = FileExistsBehavior(data)
+
+                return file_exists_behavior_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(FileExistsBehavior | None | Unset, data)
+
+        file_exists_behavior = _parse_file_exists_behavior(d.pop("file_exists_behavior", UNSET))
+
         def _parse_log_grant(data: object) -> None | str | Unset:
             if data is None:
                 return data
@@ -131,6 +168,8 @@ class AgentCommand:
             return cast(None | str | Unset, data)
 
         log_grant = _parse_log_grant(d.pop("log_grant", UNSET))
+
+        traffic_hooks = d.pop("traffic_hooks", UNSET)
 
         agent_command = cls(
             application=application,
@@ -143,7 +182,9 @@ class AgentCommand:
             issued_at=issued_at,
             kind=kind,
             revision_id=revision_id,
+            file_exists_behavior=file_exists_behavior,
             log_grant=log_grant,
+            traffic_hooks=traffic_hooks,
         )
 
         agent_command.additional_properties = d

@@ -20,6 +20,11 @@ class CreateDeployment:
         revision (UUID): Revision id (UUID) as returned by a revision push.
         config (None | str | Unset): Deployment configuration for this deployment (default: the group's).
         description (None | str | Unset):
+        file_exists_behavior (None | str | Unset): What Install does with a file already at a destination that the
+            previous deployment did
+            not install, overriding the appspec's `file_exists_behavior` (CodeDeploy's
+            `create-deployment --file-exists-behavior`): `DISALLOW`, `OVERWRITE` or `RETAIN`.
+            Absent: the appspec's, else `DISALLOW`.
     """
 
     application: str
@@ -27,6 +32,7 @@ class CreateDeployment:
     revision: UUID
     config: None | str | Unset = UNSET
     description: None | str | Unset = UNSET
+    file_exists_behavior: None | str | Unset = UNSET
 
     def to_dict(self) -> dict[str, Any]:
         application = self.application
@@ -47,6 +53,12 @@ class CreateDeployment:
         else:
             description = self.description
 
+        file_exists_behavior: None | str | Unset
+        if isinstance(self.file_exists_behavior, Unset):
+            file_exists_behavior = UNSET
+        else:
+            file_exists_behavior = self.file_exists_behavior
+
         field_dict: dict[str, Any] = {}
 
         field_dict.update(
@@ -60,6 +72,8 @@ class CreateDeployment:
             field_dict["config"] = config
         if description is not UNSET:
             field_dict["description"] = description
+        if file_exists_behavior is not UNSET:
+            field_dict["file_exists_behavior"] = file_exists_behavior
 
         return field_dict
 
@@ -90,12 +104,22 @@ class CreateDeployment:
 
         description = _parse_description(d.pop("description", UNSET))
 
+        def _parse_file_exists_behavior(data: object) -> None | str | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(None | str | Unset, data)
+
+        file_exists_behavior = _parse_file_exists_behavior(d.pop("file_exists_behavior", UNSET))
+
         create_deployment = cls(
             application=application,
             deployment_group=deployment_group,
             revision=revision,
             config=config,
             description=description,
+            file_exists_behavior=file_exists_behavior,
         )
 
         return create_deployment

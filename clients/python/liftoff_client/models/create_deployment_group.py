@@ -26,6 +26,11 @@ class CreateDeploymentGroup:
         concurrency_policy (ConcurrencyPolicy | None | Unset):
         deployment_config (None | str | Unset): Deployment configuration name; defaults to `AllAtOnce`.
         stage (None | str | Unset):
+        traffic_hooks (bool | None | Unset): Traffic to the group's hosts is managed by the bundle's hooks:
+            `BeforeBlockTraffic` and
+            `AfterBlockTraffic` run before `ApplicationStop`, `BeforeAllowTraffic` and
+            `AfterAllowTraffic` after `ValidateService` (CodeDeploy's in-place order). Default false:
+            those hooks are skipped.
     """
 
     name: str
@@ -34,6 +39,7 @@ class CreateDeploymentGroup:
     concurrency_policy: ConcurrencyPolicy | None | Unset = UNSET
     deployment_config: None | str | Unset = UNSET
     stage: None | str | Unset = UNSET
+    traffic_hooks: bool | None | Unset = UNSET
 
     def to_dict(self) -> dict[str, Any]:
         name = self.name
@@ -66,6 +72,12 @@ class CreateDeploymentGroup:
         else:
             stage = self.stage
 
+        traffic_hooks: bool | None | Unset
+        if isinstance(self.traffic_hooks, Unset):
+            traffic_hooks = UNSET
+        else:
+            traffic_hooks = self.traffic_hooks
+
         field_dict: dict[str, Any] = {}
 
         field_dict.update(
@@ -82,6 +94,8 @@ class CreateDeploymentGroup:
             field_dict["deployment_config"] = deployment_config
         if stage is not UNSET:
             field_dict["stage"] = stage
+        if traffic_hooks is not UNSET:
+            field_dict["traffic_hooks"] = traffic_hooks
 
         return field_dict
 
@@ -138,6 +152,15 @@ class CreateDeploymentGroup:
 
         stage = _parse_stage(d.pop("stage", UNSET))
 
+        def _parse_traffic_hooks(data: object) -> bool | None | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(bool | None | Unset, data)
+
+        traffic_hooks = _parse_traffic_hooks(d.pop("traffic_hooks", UNSET))
+
         create_deployment_group = cls(
             name=name,
             selector=selector,
@@ -145,6 +168,7 @@ class CreateDeploymentGroup:
             concurrency_policy=concurrency_policy,
             deployment_config=deployment_config,
             stage=stage,
+            traffic_hooks=traffic_hooks,
         )
 
         return create_deployment_group

@@ -6,6 +6,7 @@ from uuid import UUID
 
 from attrs import define as _attrs_define
 
+from ..models.file_exists_behavior import FileExistsBehavior
 from ..models.zone_mode import ZoneMode
 from ..types import UNSET, Unset
 
@@ -39,9 +40,12 @@ class CreateRollout:
             selector (CreateRolloutSelector):
             team (str):
             canary (CanaryBatchFleetPercent | CanaryBatchHostCount | None | Unset):
+            file_exists_behavior (FileExistsBehavior | None | Unset):
             hosts (list[UUID] | None | Unset): Exactly these hosts instead of the ones `selector` selects (a scale-out
                 install).
             rollback_of (None | Unset | UUID): The deployment this one rolls back: its failed hosts go first.
+            traffic_hooks (bool | Unset): The group's traffic is managed by the bundle's traffic hooks: every host runs
+                them.
             zone_bake_secs (int | Unset): With `zone-at-a-time`: seconds to wait after a zone finishes before the next
                 starts.
             zone_mode (ZoneMode | Unset): How a rollout moves through the zones of a fleet.
@@ -57,8 +61,10 @@ class CreateRollout:
     selector: CreateRolloutSelector
     team: str
     canary: CanaryBatchFleetPercent | CanaryBatchHostCount | None | Unset = UNSET
+    file_exists_behavior: FileExistsBehavior | None | Unset = UNSET
     hosts: list[UUID] | None | Unset = UNSET
     rollback_of: None | Unset | UUID = UNSET
+    traffic_hooks: bool | Unset = UNSET
     zone_bake_secs: int | Unset = UNSET
     zone_mode: ZoneMode | Unset = UNSET
 
@@ -102,6 +108,14 @@ class CreateRollout:
         else:
             canary = self.canary
 
+        file_exists_behavior: None | str | Unset
+        if isinstance(self.file_exists_behavior, Unset):
+            file_exists_behavior = UNSET
+        elif isinstance(self.file_exists_behavior, FileExistsBehavior):
+            file_exists_behavior = self.file_exists_behavior.value
+        else:
+            file_exists_behavior = self.file_exists_behavior
+
         hosts: list[str] | None | Unset
         if isinstance(self.hosts, Unset):
             hosts = UNSET
@@ -121,6 +135,8 @@ class CreateRollout:
             rollback_of = str(self.rollback_of)
         else:
             rollback_of = self.rollback_of
+
+        traffic_hooks = self.traffic_hooks
 
         zone_bake_secs = self.zone_bake_secs
 
@@ -145,10 +161,14 @@ class CreateRollout:
         )
         if canary is not UNSET:
             field_dict["canary"] = canary
+        if file_exists_behavior is not UNSET:
+            field_dict["file_exists_behavior"] = file_exists_behavior
         if hosts is not UNSET:
             field_dict["hosts"] = hosts
         if rollback_of is not UNSET:
             field_dict["rollback_of"] = rollback_of
+        if traffic_hooks is not UNSET:
+            field_dict["traffic_hooks"] = traffic_hooks
         if zone_bake_secs is not UNSET:
             field_dict["zone_bake_secs"] = zone_bake_secs
         if zone_mode is not UNSET:
@@ -237,6 +257,23 @@ class CreateRollout:
 
         canary = _parse_canary(d.pop("canary", UNSET))
 
+        def _parse_file_exists_behavior(data: object) -> FileExistsBehavior | None | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            try:
+                if not isinstance(data, str):
+                    raise TypeError()
+                file_exists_behavior_type_0 = FileExistsBehavior(data)
+
+                return file_exists_behavior_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(FileExistsBehavior | None | Unset, data)
+
+        file_exists_behavior = _parse_file_exists_behavior(d.pop("file_exists_behavior", UNSET))
+
         def _parse_hosts(data: object) -> list[UUID] | None | Unset:
             if data is None:
                 return data
@@ -276,6 +313,8 @@ class CreateRollout:
 
         rollback_of = _parse_rollback_of(d.pop("rollback_of", UNSET))
 
+        traffic_hooks = d.pop("traffic_hooks", UNSET)
+
         zone_bake_secs = d.pop("zone_bake_secs", UNSET)
 
         _zone_mode = d.pop("zone_mode", UNSET)
@@ -296,8 +335,10 @@ class CreateRollout:
             selector=selector,
             team=team,
             canary=canary,
+            file_exists_behavior=file_exists_behavior,
             hosts=hosts,
             rollback_of=rollback_of,
+            traffic_hooks=traffic_hooks,
             zone_bake_secs=zone_bake_secs,
             zone_mode=zone_mode,
         )

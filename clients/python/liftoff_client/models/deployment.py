@@ -10,6 +10,7 @@ from attrs import field as _attrs_field
 
 from ..models.deployment_reason import DeploymentReason
 from ..models.deployment_status import DeploymentStatus
+from ..models.file_exists_behavior import FileExistsBehavior
 from ..types import UNSET, Unset
 
 if TYPE_CHECKING:
@@ -42,6 +43,7 @@ class Deployment:
         current_zone (None | str | Unset): With `zone-at-a-time`: the zone being updated.
         description (None | str | Unset):
         error (ErrorDetail | None | Unset):
+        file_exists_behavior (FileExistsBehavior | None | Unset):
         rollback_of (None | Unset | UUID):
         started_at (datetime.datetime | None | Unset):
     """
@@ -62,6 +64,7 @@ class Deployment:
     current_zone: None | str | Unset = UNSET
     description: None | str | Unset = UNSET
     error: ErrorDetail | None | Unset = UNSET
+    file_exists_behavior: FileExistsBehavior | None | Unset = UNSET
     rollback_of: None | Unset | UUID = UNSET
     started_at: datetime.datetime | None | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
@@ -130,6 +133,14 @@ class Deployment:
         else:
             error = self.error
 
+        file_exists_behavior: None | str | Unset
+        if isinstance(self.file_exists_behavior, Unset):
+            file_exists_behavior = UNSET
+        elif isinstance(self.file_exists_behavior, FileExistsBehavior):
+            file_exists_behavior = self.file_exists_behavior.value
+        else:
+            file_exists_behavior = self.file_exists_behavior
+
         rollback_of: None | str | Unset
         if isinstance(self.rollback_of, Unset):
             rollback_of = UNSET
@@ -173,6 +184,8 @@ class Deployment:
             field_dict["description"] = description
         if error is not UNSET:
             field_dict["error"] = error
+        if file_exists_behavior is not UNSET:
+            field_dict["file_exists_behavior"] = file_exists_behavior
         if rollback_of is not UNSET:
             field_dict["rollback_of"] = rollback_of
         if started_at is not UNSET:
@@ -283,6 +296,23 @@ class Deployment:
 
         error = _parse_error(d.pop("error", UNSET))
 
+        def _parse_file_exists_behavior(data: object) -> FileExistsBehavior | None | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            try:
+                if not isinstance(data, str):
+                    raise TypeError()
+                file_exists_behavior_type_0 = FileExistsBehavior(data)
+
+                return file_exists_behavior_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(FileExistsBehavior | None | Unset, data)
+
+        file_exists_behavior = _parse_file_exists_behavior(d.pop("file_exists_behavior", UNSET))
+
         def _parse_rollback_of(data: object) -> None | Unset | UUID:
             if data is None:
                 return data
@@ -334,6 +364,7 @@ class Deployment:
             current_zone=current_zone,
             description=description,
             error=error,
+            file_exists_behavior=file_exists_behavior,
             rollback_of=rollback_of,
             started_at=started_at,
         )

@@ -33,6 +33,7 @@ class DeploymentGroup:
         last_successful_revision_id (None | Unset | UUID): The revision new hosts get: the last one that succeeded in
             this group.
         stage (None | str | Unset):
+        traffic_hooks (bool | Unset): The bundle's traffic hooks run, in CodeDeploy's in-place order.
     """
 
     application: str
@@ -45,6 +46,7 @@ class DeploymentGroup:
     last_successful_deployment_id: None | Unset | UUID = UNSET
     last_successful_revision_id: None | Unset | UUID = UNSET
     stage: None | str | Unset = UNSET
+    traffic_hooks: bool | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -84,6 +86,8 @@ class DeploymentGroup:
         else:
             stage = self.stage
 
+        traffic_hooks = self.traffic_hooks
+
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update(
@@ -103,6 +107,8 @@ class DeploymentGroup:
             field_dict["last_successful_revision_id"] = last_successful_revision_id
         if stage is not UNSET:
             field_dict["stage"] = stage
+        if traffic_hooks is not UNSET:
+            field_dict["traffic_hooks"] = traffic_hooks
 
         return field_dict
 
@@ -170,6 +176,8 @@ class DeploymentGroup:
 
         stage = _parse_stage(d.pop("stage", UNSET))
 
+        traffic_hooks = d.pop("traffic_hooks", UNSET)
+
         deployment_group = cls(
             application=application,
             auto_rollback=auto_rollback,
@@ -181,6 +189,7 @@ class DeploymentGroup:
             last_successful_deployment_id=last_successful_deployment_id,
             last_successful_revision_id=last_successful_revision_id,
             stage=stage,
+            traffic_hooks=traffic_hooks,
         )
 
         deployment_group.additional_properties = d

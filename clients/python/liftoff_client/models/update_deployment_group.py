@@ -26,6 +26,7 @@ class UpdateDeploymentGroup:
             deployment_config (None | str | Unset):
             selector (None | Unset | UpdateDeploymentGroupSelector):
             stage (None | str | Unset): A stage name, or `null` to take the group out of the stages.
+            traffic_hooks (bool | None | Unset): Whether the bundle's traffic hooks run (see `CreateDeploymentGroup`).
     """
 
     auto_rollback: bool | None | Unset = UNSET
@@ -33,6 +34,7 @@ class UpdateDeploymentGroup:
     deployment_config: None | str | Unset = UNSET
     selector: None | Unset | UpdateDeploymentGroupSelector = UNSET
     stage: None | str | Unset = UNSET
+    traffic_hooks: bool | None | Unset = UNSET
 
     def to_dict(self) -> dict[str, Any]:
         from ..models.update_deployment_group_selector import UpdateDeploymentGroupSelector  # noqa: PLC0415
@@ -71,6 +73,12 @@ class UpdateDeploymentGroup:
         else:
             stage = self.stage
 
+        traffic_hooks: bool | None | Unset
+        if isinstance(self.traffic_hooks, Unset):
+            traffic_hooks = UNSET
+        else:
+            traffic_hooks = self.traffic_hooks
+
         field_dict: dict[str, Any] = {}
 
         field_dict.update({})
@@ -84,6 +92,8 @@ class UpdateDeploymentGroup:
             field_dict["selector"] = selector
         if stage is not UNSET:
             field_dict["stage"] = stage
+        if traffic_hooks is not UNSET:
+            field_dict["traffic_hooks"] = traffic_hooks
 
         return field_dict
 
@@ -154,12 +164,22 @@ class UpdateDeploymentGroup:
 
         stage = _parse_stage(d.pop("stage", UNSET))
 
+        def _parse_traffic_hooks(data: object) -> bool | None | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(bool | None | Unset, data)
+
+        traffic_hooks = _parse_traffic_hooks(d.pop("traffic_hooks", UNSET))
+
         update_deployment_group = cls(
             auto_rollback=auto_rollback,
             concurrency_policy=concurrency_policy,
             deployment_config=deployment_config,
             selector=selector,
             stage=stage,
+            traffic_hooks=traffic_hooks,
         )
 
         return update_deployment_group

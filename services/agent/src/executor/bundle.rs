@@ -6,6 +6,7 @@ use std::path::PathBuf;
 
 use liftoff_bundle::{AppSpec, AppSpecOs, UnpackLimits};
 use liftoff_client::DeploymentApiClient;
+use liftoff_types::deployments::FileExistsBehavior;
 
 use super::{EventResult, Run, load_spec};
 use crate::hook::error_code::AGENT_STOPPED;
@@ -95,8 +96,18 @@ impl Run<'_> {
         previous: Option<&LastSuccess>,
     ) -> EventResult {
         let started = chrono::Utc::now();
+        let mut spec = spec.clone();
+        // The deployment's choice wins over the appspec's, as with CodeDeploy's
+        // `create-deployment --file-exists-behavior`.
+        if let Some(b) = self.cmd.file_exists_behavior {
+            spec.file_exists_behavior = Some(match b {
+                FileExistsBehavior::Disallow => liftoff_bundle::FileExistsBehavior::Disallow,
+                FileExistsBehavior::Overwrite => liftoff_bundle::FileExistsBehavior::Overwrite,
+                FileExistsBehavior::Retain => liftoff_bundle::FileExistsBehavior::Retain,
+            });
+        }
         let (spec, archive, root) = (
-            spec.clone(),
+            spec,
             self.ws.archive(),
             self.agent.config.install_root.clone(),
         );

@@ -306,24 +306,34 @@ async fn steps(run: &Run<'_>) -> Result<(), Failure> {
         .last_success(cmd.deployment_group_id)
         .map_err(|e| Failure::new("AGENT_STATE", e.to_string()))?;
 
-    // ApplicationStop, from the last revision that succeeded here (if its files still exist).
-    run.check_stop(LifecycleEvent::ApplicationStop)?;
+    // BeforeBlockTraffic, AfterBlockTraffic (when the group's traffic is managed by the
+    // bundle's hooks) and ApplicationStop, from the last revision that succeeded here (if its
+    // files still exist).
     let prev_spec = previous.as_ref().and_then(|p| {
         load_spec(&p.archive_dir)
             .ok()
             .map(|s| (s, p.archive_dir.clone()))
     });
-    let result = match (&previous, &prev_spec) {
-        (_, Some((spec, dir))) => {
-            run.scripts(LifecycleEvent::ApplicationStop, spec, dir)
-                .await
-        }
-        (None, None) => EventResult::skipped("no earlier revision on this host"),
-        (Some(_), None) => {
-            EventResult::skipped("the last successful revision's bundle is no longer on this host")
-        }
+    let block_traffic = if cmd.traffic_hooks {
+        LifecycleEvent::block_traffic()
+    } else {
+        &[]
     };
-    application_stop(run, result).await?;
+    for event in block_traffic
+        .iter()
+        .copied()
+        .chain([LifecycleEvent::ApplicationStop])
+    {
+        run.check_stop(event)?;
+        let result = match (&previous, &prev_spec) {
+            (_, Some((spec, dir))) => run.scripts(event, spec, dir).await,
+            (None, None) => EventResult::skipped("no earlier revision on this host"),
+            (Some(_), None) => EventResult::skipped(
+                "the last successful revision's bundle is no longer on this host",
+            ),
+        };
+        application_stop(run, event, result).await?;
+    }
 
     // DownloadBundle: fetch, verify, unpack into a fresh directory, check the appspec.
     run.check_stop(LifecycleEvent::DownloadBundle)?;
@@ -347,6 +357,14 @@ async fn steps(run: &Run<'_>) -> Result<(), Failure> {
         };
         run.report(event, result).await?;
     }
+    // BeforeAllowTraffic, AfterAllowTraffic: the new revision is validated; let traffic in.
+    if cmd.traffic_hooks {
+        for event in LifecycleEvent::allow_traffic().iter().copied() {
+            run.check_stop(event)?;
+            let result = run.scripts(event, &spec, &run.ws.archive()).await;
+            run.report(event, result).await?;
+        }
+    }
 
     // Every event's report is with the server before the command is called done.
     run.flush().await?;
@@ -367,10 +385,15 @@ async fn steps(run: &Run<'_>) -> Result<(), Failure> {
     Ok(())
 }
 
-/// Reports ApplicationStop. Its failure fails the deployment unless the host ignores
-/// ApplicationStop failures (CodeDeploy's `ignoreApplicationStopFailures`): then it is reported
-/// as failed, saying it was ignored, and the deployment goes on.
-async fn application_stop(run: &Run<'_>, mut result: EventResult) -> Result<(), Failure> {
+/// Reports ApplicationStop (or BeforeBlockTraffic, AfterBlockTraffic, which CodeDeploy treats
+/// alike). Its failure fails the deployment unless the host ignores ApplicationStop failures
+/// (CodeDeploy's `ignoreApplicationStopFailures`): then it is reported as failed, saying it was
+/// ignored, and the deployment goes on.
+async fn application_stop(
+    run: &Run<'_>,
+    event: LifecycleEvent,
+    mut result: EventResult,
+) -> Result<(), Failure> {
     // Only the scripts' own failures; never the agent stopping or the command being cancelled.
     let script_failure = result
         .error_code
@@ -379,14 +402,14 @@ async fn application_stop(run: &Run<'_>, mut result: EventResult) -> Result<(), 
     let ignore =
         run.agent.config.ignore_application_stop_failures && result.is_failure() && script_failure;
     if !ignore {
-        return run.report(LifecycleEvent::ApplicationStop, result).await;
+        return run.report(event, result).await;
     }
     let why = result.message.take().unwrap_or_default();
     result.message = Some(format!(
         "{why} (ignored: this host ignores ApplicationStop failures)"
     ));
-    tracing::warn!(command_id = %run.cmd.command_id, "ApplicationStop failed; ignored by host policy");
-    run.send(LifecycleEvent::ApplicationStop, result).await?;
+    tracing::warn!(command_id = %run.cmd.command_id, %event, "failed; ignored by host policy");
+    run.send(event, result).await?;
     run.journal(None).await
 }
 

@@ -55,6 +55,7 @@ pub fn to_deployment(
         overview,
         current_zone: rollout.and_then(|r| r.current_zone.clone()),
         bake_until: rollout.and_then(|r| r.bake_until),
+        file_exists_behavior: RolloutOptions::from_row(row)?.file_exists_behavior,
         hosts: rollout.map(|r| r.hosts.clone()).unwrap_or_default(),
     })
 }
@@ -100,6 +101,17 @@ pub async fn create_with_reason(
     if let Some(d) = &req.description {
         validate_text("description", d, 4096).map_err(ApiError::invalid_field)?;
     }
+    let file_exists_behavior = req
+        .file_exists_behavior
+        .as_deref()
+        .map(|b| {
+            FileExistsBehavior::parse(b).ok_or_else(|| {
+                ApiError::invalid_field(format!(
+                    "file_exists_behavior: {b:?} is not one of DISALLOW, OVERWRITE, RETAIN"
+                ))
+            })
+        })
+        .transpose()?;
     if let Some(k) = &idempotency_key
         && (k.is_empty() || k.len() > 255 || !k.bytes().all(|b| b.is_ascii_graphic()))
     {
@@ -148,7 +160,10 @@ pub async fn create_with_reason(
                     revision_id,
                     config_name: config.name.clone(),
                     minimum_healthy: serde_json::to_string(&config.minimum_healthy)?,
-                    options: RolloutOptions::of(&config),
+                    options: RolloutOptions {
+                        file_exists_behavior,
+                        ..RolloutOptions::of(&config)
+                    },
                     reason,
                     rollback_of: None,
                     description: req.description.clone(),
@@ -235,6 +250,10 @@ pub(crate) async fn hand_off(
                     canary: options.canary,
                     rollback_of: row.rollback_of.as_deref().map(uuid).transpose()?,
                     hosts,
+                    file_exists_behavior: options.file_exists_behavior,
+                    // As the group says when the deployment starts (also for rollbacks and
+                    // scale-out installs, which start here too).
+                    traffic_hooks: group.traffic_hooks,
                 })
             })
             .await?

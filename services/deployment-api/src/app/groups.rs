@@ -36,6 +36,7 @@ pub fn to_group(app: &str, row: &GroupRow) -> Result<DeploymentGroup, ApiError> 
             .map(uuid)
             .transpose()?,
         created_at: to_utc(row.created_at),
+        traffic_hooks: row.traffic_hooks,
     })
 }
 
@@ -102,6 +103,7 @@ pub async fn create(
                 last_successful_deployment_id: None,
                 created_at: at,
                 updated_at: at,
+                traffic_hooks: req.traffic_hooks.unwrap_or(false),
             };
             groups::insert(c, &row)?;
             let mut ev = outbox::event(crate::NAME, "deployment_group.created");
@@ -109,7 +111,7 @@ pub async fn create(
             ev.actor = Some(actor.clone());
             ev.application = Some(app.clone());
             ev.deployment_group = Some(row.name.clone());
-            ev.data = serde_json::json!({"selector": req.selector, "deployment_config": row.deployment_config, "stage": row.stage});
+            ev.data = serde_json::json!({"selector": req.selector, "deployment_config": row.deployment_config, "stage": row.stage, "traffic_hooks": row.traffic_hooks});
             outbox::enqueue(c, &ev)?;
             to_group(&app, &row)
         })
@@ -177,7 +179,8 @@ fn check_stage(app: &AppRow, stage: &str) -> Result<(), ApiError> {
     Ok(())
 }
 
-/// Changes a group's selector, configuration, auto-rollback, concurrency policy or stage.
+/// Changes a group's selector, configuration, auto-rollback, concurrency policy, stage or
+/// traffic hooks.
 /// A running deployment keeps the settings it started with.
 pub async fn update(
     state: &State,
@@ -223,6 +226,7 @@ pub async fn update(
                     None => row.concurrency_policy.clone(),
                 },
                 stage,
+                traffic_hooks: req.traffic_hooks.unwrap_or(row.traffic_hooks),
                 updated_at: now(),
             };
             groups::update(c, &row.id, &settings)?;
@@ -240,6 +244,7 @@ pub async fn update(
                 "auto_rollback": group.auto_rollback,
                 "concurrency_policy": group.concurrency_policy,
                 "stage": group.stage,
+                "traffic_hooks": group.traffic_hooks,
             });
             outbox::enqueue(c, &ev)?;
             Ok(group)

@@ -18,6 +18,9 @@ pub struct RolloutOptions {
     pub zone_bake_secs: u32,
     #[serde(default)]
     pub canary: Option<CanaryBatch>,
+    /// The deployment's `file_exists_behavior`, overriding the appspec's on every host.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub file_exists_behavior: Option<FileExistsBehavior>,
 }
 
 impl RolloutOptions {
@@ -26,6 +29,7 @@ impl RolloutOptions {
             zone_mode: config.zone_mode,
             zone_bake_secs: config.zone_bake_secs,
             canary: config.canary_batch_size.map(CanaryBatch::HostCount),
+            file_exists_behavior: None,
         }
     }
     pub fn from_row(row: &DeploymentRow) -> Result<Self, ApiError> {

@@ -16,8 +16,8 @@ use uuid::Uuid;
 use crate::State;
 use crate::store::applications;
 use crate::store::bundles::{self, BundleRow};
-use crate::store::deployments;
 use crate::store::revisions::{self, RevisionRow};
+use crate::store::{deployments, groups};
 
 /// An upload already on local disk, hashed while it was received.
 pub struct Spooled {
@@ -233,18 +233,32 @@ pub async fn push(
         ));
     }
     let path = upload.file.path().to_path_buf();
-    let (format, events, warnings) =
-        tokio::task::spawn_blocking(move || inspect(&path))
-            .await
-            .map_err(|e| ApiError::internal(format!("inspect task: {e}")))??;
-    state
+    let (format, events, mut warnings) = tokio::task::spawn_blocking(move || inspect(&path))
+        .await
+        .map_err(|e| ApiError::internal(format!("inspect task: {e}")))??;
+    let traffic_events: Vec<String> = events
+        .iter()
+        .filter(|e| liftoff_bundle::LifecycleEvent::parse(e).is_some_and(|e| e.is_traffic_event()))
+        .cloned()
+        .collect();
+    let (revision, unmanaged) = state
         .db
         .write(move |c| {
             let app_row = applications::require(c, &team, &app)?;
+            // Traffic hooks run only in groups whose traffic they manage: say so when no group
+            // of the application would run them.
+            let unmanaged = !traffic_events.is_empty()
+                && !groups::any_with_traffic_hooks(c, &app_row.id)?;
+            let unmanaged = unmanaged.then(|| {
+                format!(
+                    "hooks for {} will not run: no deployment group of application {app:?} has traffic_hooks on (liftoff group update --app {app} <group> --traffic-hooks)",
+                    traffic_events.join(", ")
+                )
+            });
             if let Some(existing) = revisions::by_digest(c, &app_row.id, &upload.sha256)? {
                 let bundle = bundles::get(c, &upload.sha256)?.ok_or_else(|| ApiError::internal("revision without bundle"))?;
                 let times = deploy_times(c, &app_row.id)?.remove(&existing.id).unwrap_or_default();
-                return to_revision(&app, &existing, &bundle, false, times);
+                return Ok((to_revision(&app, &existing, &bundle, false, times)?, unmanaged));
             }
             let mut file = upload.file.reopen().map_err(|e| ApiError::internal(format!("spool: {e}")))?;
             let bundle = bundles::store(c, &upload.sha256, format_name(format), &mut file)?;
@@ -267,10 +281,14 @@ pub async fn push(
             ev.revision_id = Some(uuid(&row.id)?);
             ev.data = serde_json::json!({"sha256": row.sha256, "size_bytes": bundle.size_bytes, "format": bundle.format, "version_label": row.version_label, "hook_events": events, "source_url": row.source_url});
             outbox::enqueue(c, &ev)?;
-            to_revision(&app, &row, &bundle, true, DeployTimes::default())
+            Ok((to_revision(&app, &row, &bundle, true, DeployTimes::default())?, unmanaged))
         })
-        .await
-        .map(|r| Revision { warnings, ..r })
+        .await?;
+    warnings.extend(unmanaged);
+    Ok(Revision {
+        warnings,
+        ..revision
+    })
 }
 
 pub async fn get(state: &State, team: String, app: String, id: Uuid) -> Result<Revision, ApiError> {

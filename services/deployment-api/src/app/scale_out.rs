@@ -126,6 +126,22 @@ fn install_for(
     let Some(revision_id) = group.last_successful_revision_id.clone() else {
         return Ok(None);
     };
+    // The new host installs the revision as the deployment that made it the group's did.
+    let file_exists_behavior = match &group.last_successful_deployment_id {
+        Some(id) => match deployments::get(c, id)? {
+            Some(d) => super::intake::RolloutOptions::from_row(&d)?.file_exists_behavior,
+            None => None,
+        },
+        None => None,
+    };
+    let rollout_options = file_exists_behavior
+        .map(|b| {
+            serde_json::to_string(&super::intake::RolloutOptions {
+                file_exists_behavior: Some(b),
+                ..Default::default()
+            })
+        })
+        .transpose()?;
     let at = now();
     let row = DeploymentRow {
         id: Uuid::now_v7().to_string(),
@@ -151,7 +167,7 @@ fn install_for(
         started_at: None,
         completed_at: None,
         updated_at: at,
-        rollout_options: None,
+        rollout_options,
     };
     deployments::insert(c, &row)?;
     scale_out::insert(

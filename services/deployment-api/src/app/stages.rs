@@ -213,6 +213,7 @@ pub async fn promote(
             team.clone(),
             actor.clone(),
             CreateDeployment {
+                file_exists_behavior: None,
                 application: app.clone(),
                 deployment_group: g.name.clone(),
                 revision: source.revision_id.clone(),

@@ -21,6 +21,8 @@ pub struct GroupRow {
     pub last_successful_deployment_id: Option<String>,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    /// The bundle's traffic hooks run (CodeDeploy's order): traffic is managed by them.
+    pub traffic_hooks: bool,
 }
 
 pub fn insert(conn: &mut AnyConnection, row: &GroupRow) -> Result<(), ApiError> {
@@ -85,6 +87,7 @@ pub struct GroupSettings {
     pub concurrency_policy: String,
     /// Written as is: `None` clears the stage.
     pub stage: Option<String>,
+    pub traffic_hooks: bool,
     pub updated_at: NaiveDateTime,
 }
 
@@ -104,6 +107,19 @@ pub fn delete_for_app(conn: &mut AnyConnection, application_id: &str) -> Result<
         deployment_groups::table.filter(deployment_groups::application_id.eq(application_id)),
     )
     .execute(conn)?)
+}
+
+/// Whether any group of the application has its traffic managed by the bundle's hooks.
+pub fn any_with_traffic_hooks(
+    conn: &mut AnyConnection,
+    application_id: &str,
+) -> Result<bool, ApiError> {
+    let n: i64 = deployment_groups::table
+        .filter(deployment_groups::application_id.eq(application_id))
+        .filter(deployment_groups::traffic_hooks.eq(true))
+        .count()
+        .get_result(conn)?;
+    Ok(n > 0)
 }
 
 /// Groups of `team` (any application) that use the configuration `name`, as `app/group`.

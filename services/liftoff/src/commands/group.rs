@@ -46,6 +46,11 @@ pub enum GroupCmd {
         /// Queue deployments while one runs (default: refuse them).
         #[arg(long)]
         queue: bool,
+        /// Traffic is managed by the bundle's hooks: BeforeBlockTraffic and AfterBlockTraffic
+        /// run before ApplicationStop, BeforeAllowTraffic and AfterAllowTraffic after
+        /// ValidateService (default: they are skipped).
+        #[arg(long)]
+        traffic_hooks: bool,
     },
     List {
         #[arg(long)]
@@ -76,6 +81,10 @@ pub enum GroupCmd {
         /// Take the group out of the stages.
         #[arg(long)]
         no_stage: bool,
+        /// Run the bundle's traffic hooks (`--traffic-hooks` or `--traffic-hooks true`), or
+        /// skip them again (`--traffic-hooks false`).
+        #[arg(long, num_args = 0..=1, default_missing_value = "true")]
+        traffic_hooks: Option<bool>,
     },
 }
 
@@ -89,13 +98,14 @@ fn selector_of(pairs: Vec<(String, String)>) -> BTreeMap<String, Vec<String>> {
 
 fn describe(x: &DeploymentGroup) -> String {
     format!(
-        "{}: selector {:?}, config {}, auto-rollback {}, policy {}, stage {}, last successful revision {}",
+        "{}: selector {:?}, config {}, auto-rollback {}, policy {}, stage {}, traffic hooks {}, last successful revision {}",
         x.name,
         x.selector,
         x.deployment_config,
         if x.auto_rollback { "on" } else { "off" },
         x.concurrency_policy.as_str(),
         x.stage.as_deref().unwrap_or("-"),
+        if x.traffic_hooks { "on" } else { "off" },
         x.last_successful_revision_id
             .map(|r| r.to_string())
             .unwrap_or_else(|| "none".into())
@@ -112,8 +122,10 @@ pub async fn run(g: &Global, api: &DeploymentApiClient, cmd: GroupCmd) -> anyhow
             auto_rollback,
             stage,
             queue,
+            traffic_hooks,
         } => {
             let req = CreateDeploymentGroup {
+                traffic_hooks: Some(traffic_hooks),
                 name,
                 selector: selector_of(selector),
                 deployment_config: config,
@@ -156,8 +168,10 @@ pub async fn run(g: &Global, api: &DeploymentApiClient, cmd: GroupCmd) -> anyhow
             policy,
             stage,
             no_stage,
+            traffic_hooks,
         } => {
             let req = UpdateDeploymentGroup {
+                traffic_hooks,
                 selector: (!selector.is_empty()).then(|| selector_of(selector)),
                 deployment_config: config,
                 auto_rollback,

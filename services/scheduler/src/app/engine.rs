@@ -168,6 +168,8 @@ fn dispatch(
             issued_at: to_utc(at),
             // Added when the host polls, so the stored command holds no signed token.
             log_grant: None,
+            file_exists_behavior: spec.file_exists_behavior,
+            traffic_hooks: spec.traffic_hooks,
         };
         rows.push(CommandRow {
             id: command_id.to_string(),

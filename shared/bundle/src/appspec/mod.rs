@@ -95,6 +95,25 @@ impl LifecycleEvent {
         ]
     }
 
+    /// The traffic events that run before ApplicationStop when a group's traffic is managed by
+    /// the bundle's hooks (CodeDeploy runs them with the last successful revision's scripts,
+    /// like ApplicationStop: the new bundle is not downloaded yet).
+    pub fn block_traffic() -> &'static [LifecycleEvent] {
+        &[
+            LifecycleEvent::BeforeBlockTraffic,
+            LifecycleEvent::AfterBlockTraffic,
+        ]
+    }
+
+    /// The traffic events that run after ValidateService when a group's traffic is managed by
+    /// the bundle's hooks, with the new revision's scripts.
+    pub fn allow_traffic() -> &'static [LifecycleEvent] {
+        &[
+            LifecycleEvent::BeforeAllowTraffic,
+            LifecycleEvent::AfterAllowTraffic,
+        ]
+    }
+
     /// False for DownloadBundle and Install, which the agent runs itself.
     pub fn is_scriptable(&self) -> bool {
         !matches!(
