@@ -114,7 +114,7 @@ pub async fn record_answer(
 }
 
 /// Stores report `seq` (its summary and hosts) in the copy, then records the outcome from the
-/// newest summary stored: this one, or one applied meanwhile. A repeat records it again, so an
+/// summary the copy holds for that number. A repeat records it again, so an
 /// outcome that a crash or an error kept from being recorded the first time is recorded when
 /// the report comes back (recording is fenced, so never twice).
 async fn take(
@@ -125,24 +125,28 @@ async fn take(
     hosts: Vec<(String, i32, String)>,
 ) -> Result<Applied, ApiError> {
     let summary_json = serde_json::to_string(summary)?;
-    let applied = {
+    let (applied, stored) = {
         let id = row.id.clone();
         state
             .db
-            .write(move |c| progress::apply(c, &id, seq, &summary_json, &hosts))
+            .write(move |c| {
+                let applied = progress::apply(c, &id, seq, &summary_json, &hosts)?;
+                // On a repeat the copy keeps the summary it had for this number (a control's
+                // answer may be newer than the report it names); otherwise it is this one.
+                let stored = match applied {
+                    Applied::Repeat => progress::summary(c, &id)?.0,
+                    Applied::Fresh | Applied::Stale => None,
+                };
+                Ok((applied, stored))
+            })
             .await?
     };
     if applied == Applied::Stale {
         // A newer report was applied first; its own application records the outcome.
         return Ok(applied);
     }
-    let id = row.id.clone();
     let row = started(state, row).await?;
-    let latest = state
-        .db
-        .run(move |c| progress::summary(c, &id))
-        .await?
-        .0
+    let latest = stored
         .map(|s| serde_json::from_str::<Rollout>(&s))
         .transpose()?;
     record_outcome(state, &row, latest.as_ref().unwrap_or(summary)).await?;
