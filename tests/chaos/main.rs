@@ -1,8 +1,9 @@
 //! The control plane under its own faults, as an operator meets them: it restarts (down longer
 //! than the heartbeat grace) while hosts run hooks, an acknowledgement's answer is lost while
 //! the scheduler stays unreachable, the process answering a keyed create dies, the database
-//! goes away, the disk fills. Each test says what must hold (no host failed for the control
-//! plane's downtime, nothing stranded, nothing run twice, 503/507 with a stable code) and
+//! goes away, the disk fills, and (services run apart) any one service is killed mid-rollout.
+//! Each test says what must hold (no host failed for the control plane's downtime, nothing
+//! stranded, nothing run twice, every copy of a fact converged, 503/507 with a stable code) and
 //! prints the recovery figures reported in docs/benchmarks.md (`CHAOS` lines).
 //!
 //! The full disk is simulated with SQLite's `PRAGMA max_page_count` on every connection of one
@@ -13,6 +14,8 @@
 
 #[path = "../rollout_common/mod.rs"]
 mod common;
+#[path = "../split_support/mod.rs"]
+mod split_support;
 
 use std::net::SocketAddr;
 use std::os::unix::fs::PermissionsExt;
@@ -32,6 +35,7 @@ use liftoff_types::scheduler::{EventStatus, HostTargetStatus};
 use nix::sys::signal::Signal;
 
 mod idempotency;
+mod kill_any_service;
 mod kill_storm;
 mod restarts;
 mod storage;
