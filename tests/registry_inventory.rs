@@ -474,9 +474,7 @@ async fn a_success_while_host_registry_is_down_reaches_the_inventory_when_it_is_
         Duration::from_secs(10),
         || {
             let c = &c;
-            async move {
-                (c.metric("scheduler", "liftoff_inventory_backlog").await >= 1.0).then_some(())
-            }
+            async move { (c.metric("scheduler", BACKLOG_TO_REGISTRY).await >= 1.0).then_some(()) }
         },
     )
     .await;
@@ -498,12 +496,16 @@ async fn a_success_while_host_registry_is_down_reaches_the_inventory_when_it_is_
     );
     liftoff_testkit::wait_for("the outbox to drain", Duration::from_secs(10), || {
         let c = &c;
-        async move { (c.metric("scheduler", "liftoff_inventory_backlog").await == 0.0).then_some(()) }
+        async move { (c.metric("scheduler", BACKLOG_TO_REGISTRY).await == 0.0).then_some(()) }
     })
     .await;
     a.stop().await;
     c.stop().await;
 }
+
+/// The scheduler's outbox backlog towards host-registry.
+const BACKLOG_TO_REGISTRY: &str =
+    "liftoff_outbox_backlog{service=\"scheduler\",destination=\"host-registry\"}";
 
 async fn wait_for_host(reg: &RegistryClient) -> Uuid {
     liftoff_testkit::wait_for("the agent to enroll", Duration::from_secs(60), || {

@@ -114,8 +114,6 @@ pub struct State {
     /// When each leased rollout last refreshed its membership (not state: losing it only
     /// means an earlier refresh).
     pub refreshed: Mutex<HashMap<String, Instant>>,
-    /// Backoff of the relay that tells host-registry what hosts run.
-    pub inventory_relay: liftoff_kit::outbox::Relay,
 }
 
 #[derive(Clone)]
@@ -136,7 +134,6 @@ impl Service {
                 replica: app::background::replica_id(),
                 meta: app::Meta::default(),
                 refreshed: Mutex::default(),
-                inventory_relay: liftoff_kit::outbox::Relay::default(),
             })),
         }
     }
@@ -168,8 +165,8 @@ impl ServiceApp for Service {
             if let Err(e) = app::background::tick(&self.state).await {
                 tracing::warn!(error = %e, "scheduler tick failed");
             }
-            if let Err(e) = app::inventory::relay(&self.state).await {
-                tracing::debug!(error = %e, "inventory relay deferred");
+            if let Err(e) = app::inventory::move_legacy_reports(&self.state.db).await {
+                tracing::warn!(error = %e, "moving the old inventory outbox failed; retried next tick");
             }
             if let Err(e) = liftoff_kit::outbox::relay(&self.state.db, &self.state.peers).await {
                 tracing::debug!(error = %e, "outbox relay deferred");

@@ -1,7 +1,7 @@
 //! The transactional outbox: a service writes the events it must publish in the same
 //! transaction as its state change; the relay delivers them to their destination (history,
-//! or a peer that keeps a copy of the fact, such as deployment-api for rollout progress) in
-//! order, with retries. Receivers deduplicate by event id, so delivering twice is harmless.
+//! or a peer that keeps a copy of the fact: deployment-api for rollout progress, host-registry
+//! for which revision a host runs) in order, with retries. Receivers deduplicate by event id, so delivering twice is harmless.
 //!
 //! Order: every delivery starts at the oldest undelivered event and a row is deleted only after
 //! history acknowledged it, so history receives each source's events in outbox order, also
@@ -18,6 +18,7 @@ use std::time::{Duration, Instant};
 use diesel::prelude::*;
 use liftoff_client::ClientError;
 use liftoff_types::history::{EventBatch, HistoryEvent};
+use liftoff_types::registry::{HostRevisionReport, HostRevisionReports};
 use uuid::Uuid;
 
 use crate::db::{AnyConnection, Db, now};
@@ -44,6 +45,9 @@ pub enum Destination {
     History,
     /// deployment-api's copy of rollout progress (`POST /v1/rollout-progress`).
     DeploymentApi,
+    /// host-registry's inventory: which revision each host runs (`POST /v1/hosts/revisions`;
+    /// each event's `data` is a [`HostRevisionReport`]).
+    HostRegistry,
 }
 
 impl Destination {
@@ -51,8 +55,12 @@ impl Destination {
         match self {
             Self::History => "history",
             Self::DeploymentApi => "deployment-api",
+            Self::HostRegistry => "host-registry",
         }
     }
+
+    /// Every destination, in the order a relay run visits them.
+    pub const ALL: [Destination; 3] = [Self::DeploymentApi, Self::HostRegistry, Self::History];
 
     async fn deliver(self, peers: &Peers, batch: &EventBatch) -> Result<(), ClientError> {
         match self {
@@ -62,6 +70,21 @@ impl Destination {
                 .record_progress(batch)
                 .await
                 .map(|_| ()),
+            Self::HostRegistry => {
+                let reports = batch
+                    .events
+                    .iter()
+                    .map(|e| serde_json::from_value::<HostRevisionReport>(e.data.clone()))
+                    .collect::<Result<Vec<_>, _>>()
+                    // Written by this code base from this type: unreadable means a bug, and the
+                    // batch stays queued (and visible in the backlog) rather than being lost.
+                    .map_err(|e| ClientError::Decode(format!("outbox inventory report: {e}")))?;
+                peers
+                    .registry()
+                    .report_revisions(&HostRevisionReports { reports })
+                    .await
+                    .map(|_| ())
+            }
         }
     }
 }
@@ -196,7 +219,8 @@ async fn deliver_batch(
                 Ok(())
             })
             .await?;
-            metrics::counter!("liftoff_outbox_delivered_total").increment(n as u64);
+            metrics::counter!("liftoff_outbox_delivered_total", "destination" => to.as_str())
+                .increment(n as u64);
             Ok(n)
         }
         Err(err) => {
@@ -211,7 +235,8 @@ async fn deliver_batch(
                 Ok(())
             })
             .await?;
-            metrics::counter!("liftoff_outbox_delivery_failures_total").increment(1);
+            metrics::counter!("liftoff_outbox_delivery_failures_total", "destination" => to.as_str())
+                .increment(1);
             if !err.is_retryable() {
                 tracing::error!(error = %err, destination = to.as_str(), "a peer refused an outbox batch; it stays queued and is retried with backoff");
             }
@@ -225,7 +250,7 @@ async fn deliver_batch(
 
 /// A service's relay: remembers consecutive failures to back off between attempts. One per
 /// service instance and destination (they live in its [`Peers`]); replicas back off
-/// independently. Other relays (e.g. the scheduler's to host-registry) use one of their own.
+/// independently.
 #[derive(Debug, Default)]
 pub struct Relay {
     backoff: Mutex<Backoff>,
@@ -238,6 +263,7 @@ pub struct Relay {
 pub struct Relays {
     history: Relay,
     deployment_api: Relay,
+    host_registry: Relay,
 }
 
 impl Relays {
@@ -245,6 +271,7 @@ impl Relays {
         match to {
             Destination::History => &self.history,
             Destination::DeploymentApi => &self.deployment_api,
+            Destination::HostRegistry => &self.host_registry,
         }
     }
 }
@@ -311,17 +338,28 @@ impl Relay {
 }
 
 /// One relay run for the service that owns `peers` (the call every service's tick makes),
-/// to every destination; also publishes the backlog as `liftoff_outbox_backlog{service}` and
-/// the age of its oldest event as `liftoff_outbox_oldest_age_seconds{service}` (0 when empty).
+/// to every destination; also publishes, per destination, the backlog as
+/// `liftoff_outbox_backlog{service,destination}` and the age of its oldest event as
+/// `liftoff_outbox_oldest_age_seconds{service,destination}` (0 when empty).
 pub async fn relay(db: &Db, peers: &Peers) -> Result<usize, ApiError> {
     let res = deliver(db, peers).await;
-    if let Ok((n, oldest)) = backlog_and_oldest(db).await {
+    if let Ok(rows) = backlog_by_destination(db).await {
         let service = peers.service_name().to_string();
-        metrics::gauge!("liftoff_outbox_backlog", "service" => service.clone()).set(n as f64);
-        let age = oldest.map_or(0.0, |t| {
-            (crate::db::now() - t).num_milliseconds().max(0) as f64 / 1000.0
-        });
-        metrics::gauge!("liftoff_outbox_oldest_age_seconds", "service" => service).set(age);
+        for to in Destination::ALL {
+            let (n, oldest) = rows
+                .iter()
+                .find(|(d, _, _)| d == to.as_str())
+                .map_or((0, None), |(_, n, t)| (*n, *t));
+            let labels = [
+                ("service", service.clone()),
+                ("destination", to.as_str().to_string()),
+            ];
+            metrics::gauge!("liftoff_outbox_backlog", &labels).set(n as f64);
+            let age = oldest.map_or(0.0, |t| {
+                (crate::db::now() - t).num_milliseconds().max(0) as f64 / 1000.0
+            });
+            metrics::gauge!("liftoff_outbox_oldest_age_seconds", &labels).set(age);
+        }
     }
     res
 }
@@ -330,7 +368,7 @@ pub async fn relay(db: &Db, peers: &Peers) -> Result<usize, ApiError> {
 /// events; the tick's [`relay`] also publishes the backlog).
 pub async fn deliver(db: &Db, peers: &Peers) -> Result<usize, ApiError> {
     let mut res = Ok(0);
-    for to in [Destination::DeploymentApi, Destination::History] {
+    for to in Destination::ALL {
         // An empty destination costs one indexed query; a failing one backs off alone.
         let r = peers.relays().to(to).run(db, peers, to).await;
         res = match (res, r) {
@@ -341,19 +379,28 @@ pub async fn deliver(db: &Db, peers: &Peers) -> Result<usize, ApiError> {
     res
 }
 
-/// How many events wait for delivery.
+/// How many events wait for delivery, to every destination.
 pub async fn backlog(db: &Db) -> Result<i64, ApiError> {
-    Ok(backlog_and_oldest(db).await?.0)
+    Ok(backlog_by_destination(db)
+        .await?
+        .iter()
+        .map(|(_, n, _)| n)
+        .sum())
 }
 
-async fn backlog_and_oldest(db: &Db) -> Result<(i64, Option<chrono::NaiveDateTime>), ApiError> {
+/// Per destination with events waiting: how many, and when the oldest was written.
+async fn backlog_by_destination(
+    db: &Db,
+) -> Result<Vec<(String, i64, Option<chrono::NaiveDateTime>)>, ApiError> {
     db.run(|c| {
         Ok(outbox::table
+            .group_by(outbox::destination)
             .select((
+                outbox::destination,
                 diesel::dsl::count_star(),
                 diesel::dsl::min(outbox::created_at),
             ))
-            .get_result(c)?)
+            .load(c)?)
     })
     .await
 }

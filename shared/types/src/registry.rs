@@ -188,6 +188,11 @@ pub struct HostRevision {
     pub installed_at: DateTime<Utc>,
 }
 
+/// The type of the scheduler's outbox events that carry a [`HostRevisionReport`] to
+/// host-registry (delivered as a batch of reports to `POST /v1/hosts/revisions`; never sent
+/// to history, which learns the same from `host.deployment_succeeded`).
+pub const HOST_REVISION_REPORT: &str = "inventory.host_revision";
+
 /// The scheduler's word that a deployment succeeded on a host (service credential). The
 /// registry keeps, per host and application, the report with the latest `succeeded_at`, so
 /// reports delivered twice or out of order change nothing.

@@ -1,24 +1,23 @@
 //! Telling host-registry what each host runs. host-registry's database is the authority for
 //! the inventory; the scheduler is where a host's deployment is known to have succeeded. So
-//! the success is written to `inventory_outbox` in the transaction that records it, and a
-//! relay delivers it (oldest first, deleted only once acknowledged, with backoff while the
-//! registry is unreachable). The registry keeps the latest success per host and application,
+//! the success is queued in the service's outbox (`liftoff_kit::outbox`, destination
+//! host-registry) in the transaction that records it, and the outbox relay delivers it as soon
+//! as that commits: oldest first, deleted only once acknowledged, with backoff while the
+//! registry is unreachable. The registry keeps the latest success per host and application,
 //! so a report delivered twice, or by two replicas at once, changes nothing.
 
 use chrono::NaiveDateTime;
-use liftoff_kit::db::{now, to_utc, uuid};
+use liftoff_kit::db::{to_utc, uuid};
+use liftoff_kit::outbox::{self, Destination};
 use liftoff_kit::{AnyConnection, ApiError};
-use liftoff_types::registry::{HostRevisionReport, HostRevisionReports};
+use liftoff_types::registry::{HOST_REVISION_REPORT, HostRevisionReport};
 
-use crate::State;
 use crate::store::commands::CommandRow;
-use crate::store::inventory::{self, NewSuccess, SuccessRow};
+use crate::store::inventory::{self, SuccessRow};
 use crate::store::rollouts::RolloutRow;
 
-/// Most reports per delivery (a few hundred bytes each: well under the JSON body cap).
-const BATCH: i64 = 200;
-/// Most deliveries per relay run.
-const MAX_BATCHES_PER_RUN: usize = 20;
+/// Most rows of the old `inventory_outbox` moved per call.
+const LEGACY_BATCH: i64 = 500;
 
 /// Queues the news that `command`'s deployment succeeded on its host; call in the transaction
 /// that records the success.
@@ -28,20 +27,29 @@ pub fn record_success(
     rollout: &RolloutRow,
     at: NaiveDateTime,
 ) -> Result<(), ApiError> {
-    inventory::insert(
-        c,
-        &NewSuccess {
-            host_id: command.host_id.clone(),
-            team: rollout.team.clone(),
-            application: rollout.application.clone(),
-            deployment_group: rollout.deployment_group.clone(),
-            deployment_group_id: rollout.deployment_group_id.clone(),
-            deployment_id: rollout.deployment_id.clone(),
-            revision_id: rollout.revision_id.clone(),
-            succeeded_at: at,
-            created_at: now(),
-        },
-    )
+    let report = HostRevisionReport {
+        host_id: uuid(&command.host_id)?,
+        team: rollout.team.clone(),
+        application: rollout.application.clone(),
+        deployment_group: rollout.deployment_group.clone(),
+        deployment_group_id: uuid(&rollout.deployment_group_id)?,
+        deployment_id: uuid(&rollout.deployment_id)?,
+        revision_id: uuid(&rollout.revision_id)?,
+        succeeded_at: to_utc(at),
+    };
+    enqueue(c, &report)
+}
+
+fn enqueue(c: &mut AnyConnection, report: &HostRevisionReport) -> Result<(), ApiError> {
+    let mut event = outbox::event(crate::NAME, HOST_REVISION_REPORT);
+    event.team = Some(report.team.clone());
+    event.application = Some(report.application.clone());
+    event.deployment_group = Some(report.deployment_group.clone());
+    event.deployment_id = Some(report.deployment_id);
+    event.host_id = Some(report.host_id);
+    event.revision_id = Some(report.revision_id);
+    event.data = serde_json::to_value(report)?;
+    outbox::enqueue_to(c, Destination::HostRegistry, &event)
 }
 
 fn report(row: &SuccessRow) -> Result<HostRevisionReport, ApiError> {
@@ -57,63 +65,102 @@ fn report(row: &SuccessRow) -> Result<HostRevisionReport, ApiError> {
     })
 }
 
-/// Delivers one batch; returns how many went (0: nothing waits).
-async fn deliver_batch(state: &State) -> Result<usize, ApiError> {
-    let rows = state.db.run(|c| inventory::oldest(c, BATCH)).await?;
+/// The tick's call: moves what an older scheduler left in `inventory_outbox` (a read when
+/// there is none, the usual case: no write transaction).
+pub async fn move_legacy_reports(db: &liftoff_kit::Db) -> Result<usize, ApiError> {
+    if db.run(|c| inventory::oldest(c, 1)).await?.is_empty() {
+        return Ok(0);
+    }
+    let n = db.write(move_legacy).await?;
+    tracing::info!(
+        reports = n,
+        "moved inventory reports of the old outbox into the service outbox"
+    );
+    Ok(n)
+}
+
+/// Moves reports that an older scheduler left in its own `inventory_outbox` (before the
+/// inventory went through the service outbox) into the outbox, oldest first, in one
+/// transaction: nothing queued before an upgrade is lost. Costs one indexed read when the old
+/// table is empty, as it stays once drained. Returns how many moved.
+pub fn move_legacy(c: &mut AnyConnection) -> Result<usize, ApiError> {
+    let rows = inventory::oldest(c, LEGACY_BATCH)?;
     if rows.is_empty() {
         return Ok(0);
     }
-    let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
-    let reports = rows.iter().map(report).collect::<Result<Vec<_>, _>>()?;
-    match state
-        .peers
-        .registry()
-        .report_revisions(&HostRevisionReports { reports })
-        .await
-    {
-        Ok(_) => {
-            let n = ids.len();
-            state.db.run(move |c| inventory::delete(c, &ids)).await?;
-            metrics::counter!("liftoff_inventory_reports_delivered_total").increment(n as u64);
-            Ok(n)
-        }
-        Err(e) => {
-            let msg = e.to_string();
-            state
-                .db
-                .run(move |c| inventory::failed(c, &ids, &msg))
-                .await?;
-            if !e.is_retryable() {
-                tracing::error!(error = %e, "host-registry refused inventory reports; they stay queued and are retried with backoff");
-            }
-            Err(ApiError::from_peer("host-registry", e))
-        }
+    for row in &rows {
+        enqueue(c, &report(row)?)?;
     }
+    let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
+    inventory::delete(c, &ids)?;
+    Ok(rows.len())
 }
 
-/// One relay run: delivers waiting reports oldest first, unless a recent failure says to
-/// wait (the same backoff as the history outbox). Returns how many went.
-pub async fn relay(state: &State) -> Result<usize, ApiError> {
-    if !state.inventory_relay.due() {
-        return Ok(0);
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use diesel::prelude::*;
+    use diesel::sql_types::Text;
+    use diesel_migrations::MigrationHarness;
+
+    use super::*;
+    use crate::store::inventory::NewSuccess;
+
+    #[derive(QueryableByName)]
+    struct Queued {
+        #[diesel(sql_type = Text)]
+        destination: String,
+        #[diesel(sql_type = Text)]
+        payload: String,
     }
-    let mut res = Ok(0);
-    for _ in 0..MAX_BATCHES_PER_RUN {
-        match deliver_batch(state).await {
-            Ok(0) => break,
-            Ok(n) => {
-                state.inventory_relay.record(true);
-                res = res.map(|d| d + n);
-            }
-            Err(e) => {
-                state.inventory_relay.record(false);
-                res = Err(e);
-                break;
-            }
+
+    /// Reports an older scheduler left in `inventory_outbox` move, oldest first and intact,
+    /// into the service outbox for host-registry, and the old table empties.
+    #[test]
+    fn reports_of_the_old_outbox_move_into_the_service_outbox_intact_and_in_order() {
+        let mut c = AnyConnection::Sqlite(diesel::SqliteConnection::establish(":memory:").unwrap());
+        c.run_pending_migrations(crate::SQLITE_MIGRATIONS).unwrap();
+        let ids: Vec<String> = (0..3).map(|_| uuid::Uuid::now_v7().to_string()).collect();
+        for (i, host) in ids.iter().enumerate() {
+            let at = chrono::NaiveDate::from_ymd_opt(2026, 12, 1)
+                .unwrap()
+                .and_hms_micro_opt(10, 0, i as u32, 123_456)
+                .unwrap();
+            inventory::insert(
+                &mut c,
+                &NewSuccess {
+                    host_id: host.clone(),
+                    team: "t".into(),
+                    application: "shop".into(),
+                    deployment_group: "web".into(),
+                    deployment_group_id: ids[0].clone(),
+                    deployment_id: ids[1].clone(),
+                    revision_id: ids[2].clone(),
+                    succeeded_at: at,
+                    created_at: at,
+                },
+            )
+            .unwrap();
+        }
+        assert_eq!(move_legacy(&mut c).unwrap(), 3);
+        assert_eq!(move_legacy(&mut c).unwrap(), 0, "the old table is empty");
+        let queued: Vec<Queued> =
+            diesel::sql_query("SELECT destination, payload FROM outbox ORDER BY id")
+                .load(&mut c)
+                .unwrap();
+        assert_eq!(queued.len(), 3);
+        for (i, q) in queued.iter().enumerate() {
+            assert_eq!(q.destination, "host-registry");
+            let event: liftoff_types::history::HistoryEvent =
+                serde_json::from_str(&q.payload).unwrap();
+            assert_eq!(event.event_type, HOST_REVISION_REPORT);
+            let r: HostRevisionReport = serde_json::from_value(event.data).unwrap();
+            assert_eq!(r.host_id.to_string(), ids[i]);
+            assert_eq!(r.deployment_id.to_string(), ids[1]);
+            assert_eq!(
+                r.succeeded_at.to_rfc3339(),
+                format!("2026-12-01T10:00:0{i}.123456+00:00")
+            );
         }
     }
-    if let Ok(n) = state.db.run(inventory::backlog).await {
-        metrics::gauge!("liftoff_inventory_backlog").set(n as f64);
-    }
-    res
 }

@@ -1,4 +1,5 @@
-//! The inventory outbox: hosts' deployment successes waiting to be told to host-registry.
+//! The old inventory outbox: hosts' deployment successes an older scheduler queued for
+//! host-registry, moved into the service outbox by `app::inventory::move_legacy`.
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
@@ -6,6 +7,7 @@ use liftoff_kit::{AnyConnection, ApiError};
 
 use crate::schema::inventory_outbox;
 
+#[cfg(test)]
 #[derive(Debug, Clone, Insertable)]
 #[diesel(table_name = inventory_outbox)]
 pub struct NewSuccess {
@@ -34,6 +36,8 @@ pub struct SuccessRow {
     pub succeeded_at: NaiveDateTime,
 }
 
+/// How an older scheduler queued a report (kept for the tests of moving them).
+#[cfg(test)]
 pub fn insert(conn: &mut AnyConnection, row: &NewSuccess) -> Result<(), ApiError> {
     diesel::insert_into(inventory_outbox::table)
         .values(row.clone())
@@ -55,22 +59,6 @@ pub fn delete(conn: &mut AnyConnection, ids: &[i64]) -> Result<(), ApiError> {
     diesel::delete(inventory_outbox::table.filter(inventory_outbox::id.eq_any(ids.to_vec())))
         .execute(conn)?;
     Ok(())
-}
-
-/// Counts a failed delivery of rows that stay queued.
-pub fn failed(conn: &mut AnyConnection, ids: &[i64], error: &str) -> Result<(), ApiError> {
-    diesel::update(inventory_outbox::table.filter(inventory_outbox::id.eq_any(ids.to_vec())))
-        .set((
-            inventory_outbox::attempts.eq(inventory_outbox::attempts + 1),
-            inventory_outbox::last_error.eq(Some(error)),
-        ))
-        .execute(conn)?;
-    Ok(())
-}
-
-/// How many rows wait.
-pub fn backlog(conn: &mut AnyConnection) -> Result<i64, ApiError> {
-    Ok(inventory_outbox::table.count().get_result(conn)?)
 }
 
 #[cfg(test)]
