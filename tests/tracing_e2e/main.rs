@@ -98,6 +98,16 @@ async fn one_deployment_is_one_trace_from_the_api_request_to_the_hooks() {
         .token
         .unwrap();
     let mut agents = Vec::new();
+    // host-b runs the slim `liftoff-agent` when it was built beside `liftoff` (cargo build
+    // --workspace), which sets up its exporter apart from `liftoff agent`.
+    let slim = Path::new(BIN).with_file_name("liftoff-agent");
+    let slim = slim.is_file().then_some(slim);
+    use std::io::Write as _;
+    let _ = writeln!(
+        std::io::stderr(),
+        "host-b runs {}",
+        slim.as_deref().map_or("`liftoff agent` (no liftoff-agent built)".to_string(), |p| p.display().to_string())
+    );
     for (name, zone) in [("host-a", "zone-a"), ("host-b", "zone-b")] {
         let mut opts = AgentOptions::new(&url, &enroll, zone, &dir.path().join(name))
             .tag("role", "web")
@@ -106,7 +116,11 @@ async fn one_deployment_is_one_trace_from_the_api_request_to_the_hooks() {
             opts = opts.env(k, v);
         }
         opts.poll_wait_secs = 1;
-        agents.push(AgentProcess::start(Path::new(BIN), &opts).unwrap());
+        let bin = match (&slim, name) {
+            (Some(slim), "host-b") => slim.as_path(),
+            _ => Path::new(BIN),
+        };
+        agents.push(AgentProcess::start(bin, &opts).unwrap());
     }
     let selector = [("role".to_string(), "web".to_string())];
     wait_for("2 hosts to enroll", WAIT, || {
@@ -223,7 +237,6 @@ async fn one_deployment_is_one_trace_from_the_api_request_to_the_hooks() {
         ],
     );
     // Past the harness's capture, so a run shows the trace it checked.
-    use std::io::Write as _;
     let _ = writeln!(std::io::stderr(), "trace {trace}:\n{tree}");
 
     let in_trace = |name: &str| -> Vec<&ReceivedSpan> {
@@ -293,6 +306,16 @@ async fn one_deployment_is_one_trace_from_the_api_request_to_the_hooks() {
         assert!(
             scripts.iter().any(|s| s.span_id == parts[2]),
             "the hook's parent is its script's span: {tp}\n{tree}"
+        );
+    }
+    // The agents' log lines of the command carry the trace id.
+    for a in &agents {
+        let log = a.log_text();
+        assert!(
+            log.lines().any(|l| l.contains("running command")
+                && l.contains("trace_id")
+                && l.contains(&trace)),
+            "the agent's log names the trace: {log}"
         );
     }
     drop(pg);

@@ -65,7 +65,7 @@ impl Agent {
         liftoff_client::trace::continue_from(&span, cmd.traceparent.as_deref());
         let context = liftoff_client::trace::for_child_process(&span, cmd.traceparent.as_deref());
         if let Some(id) = context.as_deref().and_then(liftoff_client::trace::trace_id) {
-            span.record("trace_id", id);
+            span.record("trace_id", tracing::field::display(id));
         }
         span
     }

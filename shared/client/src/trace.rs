@@ -15,6 +15,34 @@ use opentelemetry_sdk::propagation::TraceContextPropagator;
 use tracing::Span;
 use tracing_opentelemetry::OpenTelemetrySpanExt;
 
+/// The span exporter of a process, when `OTEL_EXPORTER_OTLP_ENDPOINT` is set: OTLP/HTTP
+/// protobuf, batched (`OTEL_BSP_SCHEDULE_DELAY` and the other standard variables apply), with
+/// W3C trace context as the global propagator, which the HTTP clients and servers use for the
+/// `traceparent` header. Shut the provider down at exit to flush what is left.
+pub fn otlp_provider(service: &str) -> Option<opentelemetry_sdk::trace::SdkTracerProvider> {
+    std::env::var("OTEL_EXPORTER_OTLP_ENDPOINT").ok()?;
+    let exporter = match opentelemetry_otlp::SpanExporter::builder()
+        .with_http()
+        .build()
+    {
+        Ok(e) => e,
+        Err(e) => {
+            eprintln!("OTLP exporter disabled: {e}");
+            return None;
+        }
+    };
+    let resource = opentelemetry_sdk::Resource::builder()
+        .with_service_name(service.to_string())
+        .build();
+    let provider = opentelemetry_sdk::trace::SdkTracerProvider::builder()
+        .with_batch_exporter(exporter)
+        .with_resource(resource)
+        .build();
+    opentelemetry::global::set_tracer_provider(provider.clone());
+    opentelemetry::global::set_text_map_propagator(TraceContextPropagator::new());
+    Some(provider)
+}
+
 /// The header (and hook environment variable, upper-cased) that carries the trace context.
 pub const TRACEPARENT: &str = "traceparent";
 
