@@ -350,7 +350,11 @@ async fn prometheus_answers_every_dashboard_query_and_alert_metric_after_a_deplo
     let failed_in_b = prom
         .value("sum(liftoff_deployments_hosts_total{outcome=\"failed\", zone=\"zone-b\"})")
         .await;
-    assert_eq!(failed_in_b, Some(1.0), "the failed host is counted in its zone");
+    assert_eq!(
+        failed_in_b,
+        Some(1.0),
+        "the failed host is counted in its zone"
+    );
     let ok_hosts = prom
         .value("sum(liftoff_deployments_hosts_total{outcome=\"succeeded\"})")
         .await;

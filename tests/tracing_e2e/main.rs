@@ -106,7 +106,10 @@ async fn one_deployment_is_one_trace_from_the_api_request_to_the_hooks() {
     let _ = writeln!(
         std::io::stderr(),
         "host-b runs {}",
-        slim.as_deref().map_or("`liftoff agent` (no liftoff-agent built)".to_string(), |p| p.display().to_string())
+        slim.as_deref().map_or(
+            "`liftoff agent` (no liftoff-agent built)".to_string(),
+            |p| p.display().to_string()
+        )
     );
     for (name, zone) in [("host-a", "zone-a"), ("host-b", "zone-b")] {
         let mut opts = AgentOptions::new(&url, &enroll, zone, &dir.path().join(name))
@@ -269,13 +272,18 @@ async fn one_deployment_is_one_trace_from_the_api_request_to_the_hooks() {
     let scripts = expect("agent.hook_script", 2);
     expect("agent.hook_log_upload", 2);
     for s in dispatched.iter().chain(&commands) {
-        assert!(s.attr("host_id").is_some() && s.attr("zone").is_some(), "{s:?}");
+        assert!(
+            s.attr("host_id").is_some() && s.attr("zone").is_some(),
+            "{s:?}"
+        );
     }
     let zones: std::collections::BTreeSet<_> =
         commands.iter().filter_map(|s| s.attr("zone")).collect();
     assert_eq!(zones.len(), 2, "one command per zone: {commands:?}");
     assert!(
-        events.iter().any(|s| s.attr("event") == Some("AfterInstall")),
+        events
+            .iter()
+            .any(|s| s.attr("event") == Some("AfterInstall")),
         "lifecycle events carry their name"
     );
     // The agents' spans are the agents' own, exported by them.
@@ -284,8 +292,7 @@ async fn one_deployment_is_one_trace_from_the_api_request_to_the_hooks() {
     assert!(
         spans.iter().any(|s| s.trace_id == trace
             && s.service == "liftoff"
-            && s
-                .attr("http.route")
+            && s.attr("http.route")
                 .is_some_and(|r| r.starts_with("/v1/agents/"))),
         "the scheduler's handling of the agents' calls is in the trace:\n{tree}"
     );
@@ -302,7 +309,10 @@ async fn one_deployment_is_one_trace_from_the_api_request_to_the_hooks() {
         let parts: Vec<&str> = tp.trim().split('-').collect();
         assert_eq!(parts.len(), 4, "W3C traceparent: {tp:?}");
         assert_eq!(parts[0], "00", "{tp}");
-        assert_eq!(parts[1], trace, "the hook's trace is the deployment's: {tp}");
+        assert_eq!(
+            parts[1], trace,
+            "the hook's trace is the deployment's: {tp}"
+        );
         assert!(
             scripts.iter().any(|s| s.span_id == parts[2]),
             "the hook's parent is its script's span: {tp}\n{tree}"

@@ -10,8 +10,8 @@ use std::time::{Duration, Instant};
 
 use liftoff_bundle::{AppSpec, AppSpecOs, FileExistsBehavior, LifecycleEvent, UnpackLimits};
 use serde::Serialize;
-use uuid::Uuid;
 use tracing::Instrument as _;
+use uuid::Uuid;
 
 use crate::executor::{
     HookContext, TAIL_BYTES, TRACEPARENT_ENV, check_runas_users, hook_environment,

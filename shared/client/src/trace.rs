@@ -111,7 +111,10 @@ mod tests {
             for_child_process(&span, Some(inherited)).as_deref(),
             Some(inherited)
         );
-        assert_eq!(trace_id(inherited), Some("4bf92f3577b34da6a3ce929d0e0e4736"));
+        assert_eq!(
+            trace_id(inherited),
+            Some("4bf92f3577b34da6a3ce929d0e0e4736")
+        );
         assert_eq!(trace_id("garbage"), None);
     }
 }

@@ -55,7 +55,6 @@ pub fn init(service: &str, default_filter: &str) -> Telemetry {
 
 use tracing_subscriber::Layer as _;
 
-
 static HANDLE: OnceLock<PrometheusHandle> = OnceLock::new();
 
 /// Bucket bounds of every `*_seconds` histogram: from a fast API call (5 ms) to a long

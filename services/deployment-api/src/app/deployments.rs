@@ -224,10 +224,7 @@ pub(crate) async fn hand_off(
     hand_off_in_span(state, row).instrument(span).await
 }
 
-async fn hand_off_in_span(
-    state: &State,
-    row: &DeploymentRow,
-) -> Result<DeploymentRow, ApiError> {
+async fn hand_off_in_span(state: &State, row: &DeploymentRow) -> Result<DeploymentRow, ApiError> {
     let id = row.id.clone();
     let spec = {
         let row = row.clone();
