@@ -169,10 +169,9 @@ impl Runner<'_> {
                 Uuid::nil(),
                 &self.run.install_root,
             );
-            if let Some(tp) = liftoff_client::trace::for_child_process(&span, inherited.as_deref())
-            {
-                inv.env.push((TRACEPARENT_ENV.into(), tp));
-            }
+            let tp = liftoff_client::trace::for_child_process(&span, inherited.as_deref())
+                .unwrap_or_else(|| liftoff_client::trace::unrecorded(self.deployment_id));
+            inv.env.push((TRACEPARENT_ENV.into(), tp));
             inv.runas = script.runas.clone().or_else(|| self.run.hook_user.clone());
             inv.tail_bytes = TAIL_BYTES;
             let out = run_hook(&inv).instrument(span).await;

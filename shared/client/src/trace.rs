@@ -97,6 +97,15 @@ pub fn for_child_process(span: &Span, inherited: Option<&str>) -> Option<String>
     traceparent(span).or_else(|| inherited.map(str::to_string))
 }
 
+/// What a hook gets as `TRACEPARENT` when no trace is recorded anywhere (no exporter on the
+/// control plane or the host): the deployment's id as the trace id, so every hook of one
+/// deployment still shares one, a fresh span id, and the `sampled` flag off (W3C: the caller
+/// did not record its span), so a tracer downstream knows there is nothing above it.
+pub fn unrecorded(deployment_id: uuid::Uuid) -> String {
+    let span = uuid::Uuid::new_v4().as_u64_pair().1.max(1);
+    format!("00-{}-{span:016x}-00", deployment_id.simple())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -116,5 +125,25 @@ mod tests {
             Some("4bf92f3577b34da6a3ce929d0e0e4736")
         );
         assert_eq!(trace_id("garbage"), None);
+    }
+
+    #[test]
+    fn an_unrecorded_context_is_w3c_with_the_deployment_as_trace_and_not_sampled() {
+        let deployment = uuid::Uuid::now_v7();
+        let tp = unrecorded(deployment);
+        let parts: Vec<&str> = tp.split('-').collect();
+        assert_eq!(parts.len(), 4, "{tp}");
+        assert_eq!(parts[0], "00");
+        assert_eq!(parts[1], deployment.simple().to_string());
+        assert!(
+            parts[2].len() == 16 && parts[2] != "0000000000000000",
+            "{tp}"
+        );
+        assert_eq!(parts[3], "00");
+        // The propagator reads it back as a valid (remote, unsampled) context.
+        let carrier = HashMap::from([(TRACEPARENT.to_string(), tp.clone())]);
+        let cx = TraceContextPropagator::new().extract(&carrier);
+        assert!(cx.span().span_context().is_valid());
+        assert!(!cx.span().span_context().is_sampled());
     }
 }

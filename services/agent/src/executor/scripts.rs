@@ -123,11 +123,10 @@ impl Run<'_> {
                 exit_code = tracing::field::Empty,
             );
             inv.env = self.hook_env(event);
-            if let Some(tp) =
+            let tp =
                 liftoff_client::trace::for_child_process(&span, self.cmd.traceparent.as_deref())
-            {
-                inv.env.push((TRACEPARENT_ENV.into(), tp));
-            }
+                    .unwrap_or_else(|| liftoff_client::trace::unrecorded(self.cmd.deployment_id));
+            inv.env.push((TRACEPARENT_ENV.into(), tp));
             inv.runas = self.runas_of(script.runas.as_deref());
             inv.tail_bytes = TAIL_BYTES;
             let out = run_hook_with(&inv, self.stop_deadline(), |pid| {
