@@ -9,100 +9,44 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod collector;
+mod fleet;
 
+use std::io::Write as _;
 use std::path::Path;
-use std::process::Stdio;
-use std::time::Duration;
 
 use collector::{Collector, ReceivedSpan};
-use liftoff_client::{Client, DeploymentApiClient, RegistryClient};
-use liftoff_testkit::agent::{TestBundle, TestHook};
-use liftoff_testkit::{AgentOptions, AgentProcess, PgDatabase, postgres_url, wait_for};
-use liftoff_types::deployments::{
-    CreateApplication, CreateDeployment, CreateDeploymentGroup, DeploymentStatus,
-};
-use tokio::io::{AsyncBufReadExt, BufReader};
+use fleet::{BIN, Up, create_request, start_agent, stop_agent, traceparent_parts};
+use liftoff_testkit::{PgDatabase, free_port, postgres_url};
+use liftoff_types::deployments::DeploymentStatus;
 
-const BIN: &str = env!("CARGO_BIN_EXE_liftoff");
-const WAIT: Duration = Duration::from_secs(120);
-
-/// Spans leave every process within 200 ms instead of the batch exporter's 5 s default.
-const OTEL_ENV: [(&str, &str); 1] = [("OTEL_BSP_SCHEDULE_DELAY", "200")];
-
-/// `liftoff up` exporting to `collector`; its URL and admin token.
-async fn start_up(
-    collector: &Collector,
-    dir: &Path,
-    database_url: Option<&str>,
-) -> (tokio::process::Child, String, String) {
-    let mut cmd = tokio::process::Command::new(BIN);
-    cmd.args(["up", "--listen", "127.0.0.1:0", "--json"])
-        .arg("--data-dir")
-        .arg(dir)
-        .env("OTEL_EXPORTER_OTLP_ENDPOINT", &collector.url)
-        .env("RUST_LOG", "info")
-        .envs(OTEL_ENV)
-        .stdout(Stdio::piped())
-        .stderr(std::fs::File::create(dir.with_extension("log")).unwrap())
-        .kill_on_drop(true);
-    if let Some(url) = database_url {
-        cmd.args(["--database-url", url]);
-    }
-    let mut up = cmd.spawn().unwrap();
-    let mut lines = BufReader::new(up.stdout.take().unwrap()).lines();
-    let first = tokio::time::timeout(Duration::from_secs(60), lines.next_line())
-        .await
-        .unwrap()
-        .unwrap()
-        .unwrap();
-    let info: serde_json::Value = serde_json::from_str(&first).unwrap();
-    let url = info["url"].as_str().unwrap().to_string();
-    let token = std::fs::read_to_string(info["admin_token_path"].as_str().unwrap()).unwrap();
-    (up, url, token.trim().to_string())
-}
-
-fn sigterm(pid: Option<u32>) {
-    if let Some(pid) = pid {
-        let _ = nix::sys::signal::kill(
-            nix::unistd::Pid::from_raw(pid as i32),
-            nix::sys::signal::Signal::SIGTERM,
-        );
-    }
-}
+const SHOW: [&str; 6] = [
+    "deployment_id",
+    "host_id",
+    "zone",
+    "event",
+    "script",
+    "http.route",
+];
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn one_deployment_is_one_trace_from_the_api_request_to_the_hooks() {
     let collector = Collector::start().await;
     let pg = postgres_url().map(|server| PgDatabase::create(&server).unwrap());
     let dir = tempfile::tempdir().unwrap();
-    let (mut up, url, token) = start_up(
+    let up = Up::start(
         &collector,
         &dir.path().join("up"),
+        "127.0.0.1:0",
         pg.as_ref().map(|p| p.url.as_str()),
     )
     .await;
-    let client = Client::new(&url, Some(token)).unwrap();
-    let (api, registry) = (
-        DeploymentApiClient::new(client.clone()),
-        RegistryClient::new(client),
-    );
 
-    // Two real agents in two zones, exporting their own spans.
-    let enroll = registry
-        .create_enrollment_token(&liftoff_types::registry::CreateEnrollmentToken {
-            uses: Some(2),
-            ..Default::default()
-        })
-        .await
-        .unwrap()
-        .token
-        .unwrap();
-    let mut agents = Vec::new();
-    // host-b runs the slim `liftoff-agent` when it was built beside `liftoff` (cargo build
-    // --workspace), which sets up its exporter apart from `liftoff agent`.
+    // Two real agents in two zones, exporting their own spans. host-b runs the slim
+    // `liftoff-agent` when it was built beside `liftoff` (cargo build --workspace), which sets
+    // up its exporter apart from `liftoff agent`.
+    let enroll = up.enrollment_token(2).await;
     let slim = Path::new(BIN).with_file_name("liftoff-agent");
     let slim = slim.is_file().then_some(slim);
-    use std::io::Write as _;
     let _ = writeln!(
         std::io::stderr(),
         "host-b runs {}",
@@ -111,88 +55,20 @@ async fn one_deployment_is_one_trace_from_the_api_request_to_the_hooks() {
             |p| p.display().to_string()
         )
     );
+    let mut agents = Vec::new();
     for (name, zone) in [("host-a", "zone-a"), ("host-b", "zone-b")] {
-        let mut opts = AgentOptions::new(&url, &enroll, zone, &dir.path().join(name))
-            .tag("role", "web")
-            .env("OTEL_EXPORTER_OTLP_ENDPOINT", &collector.url);
-        for (k, v) in OTEL_ENV {
-            opts = opts.env(k, v);
-        }
-        opts.poll_wait_secs = 1;
         let bin = match (&slim, name) {
             (Some(slim), "host-b") => slim.as_path(),
             _ => Path::new(BIN),
         };
-        agents.push(AgentProcess::start(bin, &opts).unwrap());
+        let root = dir.path().join(name);
+        agents.push(start_agent(bin, &up.url, &enroll, zone, &root, &collector));
     }
-    let selector = [("role".to_string(), "web".to_string())];
-    wait_for("2 hosts to enroll", WAIT, || {
-        let (registry, selector) = (registry.clone(), selector.clone());
-        async move {
-            let n = registry.list_hosts(&selector, None).await.ok()?.hosts.len();
-            (n >= 2).then_some(())
-        }
-    })
-    .await;
-
-    api.create_application(&CreateApplication {
-        name: "shop".into(),
-        description: None,
-    })
-    .await
-    .unwrap();
-    api.create_group(
-        "shop",
-        &CreateDeploymentGroup {
-            traffic_hooks: None,
-            name: "web".into(),
-            selector: [("role".to_string(), vec!["web".to_string()])].into(),
-            deployment_config: Some("AllAtOnce".into()),
-            auto_rollback: None,
-            concurrency_policy: None,
-            stage: None,
-        },
-    )
-    .await
-    .unwrap();
-    // The team's own hook joins the trace through TRACEPARENT.
-    let bundle = TestBundle::new("v1").hook(TestHook::new(
-        "AfterInstall",
-        "printf '%s' \"$TRACEPARENT\" > \"$LIFTOFF_INSTALL_ROOT/traceparent\"",
-    ));
-    let bundle_dir = dir.path().join("bundle");
-    bundle.write(&bundle_dir).unwrap();
-    let archive = dir.path().join("bundle.tar.gz");
-    liftoff_testkit::pack(&bundle_dir, &archive).unwrap();
-    let revision = api
-        .push_revision("shop", &archive, Some("v1"), None, None)
-        .await
-        .unwrap();
-    let created = api
-        .create_deployment(
-            &CreateDeployment {
-                file_exists_behavior: None,
-                application: "shop".into(),
-                deployment_group: "web".into(),
-                revision: revision.revision_id.to_string(),
-                config: None,
-                description: None,
-            },
-            None,
-        )
-        .await
-        .unwrap();
-    let deployment_id = created.deployment_id.to_string();
-    let done = wait_for("the deployment to finish", WAIT, || {
-        let api = api.clone();
-        async move {
-            api.get_deployment(created.deployment_id)
-                .await
-                .ok()
-                .filter(|d| d.status.is_terminal())
-        }
-    })
-    .await;
+    up.wait_enrolled(2).await;
+    let revision = up.shop_revision(dir.path()).await;
+    let id = up.deploy(revision).await;
+    let deployment_id = id.to_string();
+    let done = up.wait_done(id).await;
     assert_eq!(done.status, DeploymentStatus::Succeeded, "{done:#?}");
 
     // The hooks saw TRACEPARENT.
@@ -202,43 +78,14 @@ async fn one_deployment_is_one_trace_from_the_api_request_to_the_hooks() {
         .collect();
 
     // Every process flushes its spans on the way out (and every 200 ms before).
-    for a in &agents {
-        a.sigterm();
-    }
     for a in &mut agents {
-        assert!(
-            a.wait_exit(Duration::from_secs(30)).await.is_some(),
-            "an agent did not stop on SIGTERM"
-        );
+        stop_agent(a).await;
     }
-    sigterm(up.id());
-    let status = tokio::time::timeout(Duration::from_secs(30), up.wait())
-        .await
-        .unwrap()
-        .unwrap();
-    assert!(status.success(), "liftoff up exits cleanly: {status}");
+    up.stop().await;
 
     let spans = collector.spans();
-    let request = spans
-        .iter()
-        .find(|s| {
-            s.service == "liftoff"
-                && s.attr("http.route") == Some("/v1/deployments")
-                && s.attr("http.request.method").or(s.attr("http.method")) == Some("POST")
-        })
-        .unwrap_or_else(|| panic!("no span of POST /v1/deployments: {}", names(&spans)));
-    let trace = request.trace_id.clone();
-    let tree = collector.tree(
-        &trace,
-        &[
-            "deployment_id",
-            "host_id",
-            "zone",
-            "event",
-            "script",
-            "http.route",
-        ],
-    );
+    let trace = create_request(&spans).trace_id.clone();
+    let tree = collector.tree(&trace, &SHOW);
     // Past the harness's capture, so a run shows the trace it checked.
     let _ = writeln!(std::io::stderr(), "trace {trace}:\n{tree}");
 
@@ -306,17 +153,16 @@ async fn one_deployment_is_one_trace_from_the_api_request_to_the_hooks() {
 
     // Each hook's TRACEPARENT: this trace, and the span of the script that ran it.
     for tp in &seen {
-        let parts: Vec<&str> = tp.trim().split('-').collect();
-        assert_eq!(parts.len(), 4, "W3C traceparent: {tp:?}");
-        assert_eq!(parts[0], "00", "{tp}");
+        let (trace_id, parent, flags) = traceparent_parts(tp);
         assert_eq!(
-            parts[1], trace,
+            trace_id, trace,
             "the hook's trace is the deployment's: {tp}"
         );
         assert!(
-            scripts.iter().any(|s| s.span_id == parts[2]),
+            scripts.iter().any(|s| s.span_id == parent),
             "the hook's parent is its script's span: {tp}\n{tree}"
         );
+        assert_eq!(flags, "01", "sampled: {tp}");
     }
     // The agents' log lines of the command carry the trace id.
     for a in &agents {
@@ -331,10 +177,63 @@ async fn one_deployment_is_one_trace_from_the_api_request_to_the_hooks() {
     drop(pg);
 }
 
-fn names(spans: &[ReceivedSpan]) -> String {
-    spans
+/// The hop from the scheduler to the agent is asynchronous: the command waits in the database
+/// until the host polls. A control plane restarted in between (and an agent that was down)
+/// still continue the trace of the request that created the deployment.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_trace_survives_a_control_plane_restart_between_dispatch_and_the_agents_poll() {
+    let collector = Collector::start().await;
+    let pg = postgres_url().map(|server| PgDatabase::create(&server).unwrap());
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("up");
+    let listen = format!("127.0.0.1:{}", free_port());
+    let db = pg.as_ref().map(|p| p.url.as_str());
+    let up = Up::start(&collector, &data, &listen, db).await;
+    let enroll = up.enrollment_token(1).await;
+    let root = dir.path().join("host-a");
+    let mut agent = start_agent(
+        Path::new(BIN),
+        &up.url,
+        &enroll,
+        "zone-a",
+        &root,
+        &collector,
+    );
+    up.wait_enrolled(1).await;
+    // The host is down when its command is written.
+    stop_agent(&mut agent).await;
+    let revision = up.shop_revision(dir.path()).await;
+    let id = up.deploy(revision).await;
+    up.stop().await;
+
+    let up = Up::start(&collector, &data, &listen, db).await;
+    let mut agent = start_agent(
+        Path::new(BIN),
+        &up.url,
+        &enroll,
+        "zone-a",
+        &root,
+        &collector,
+    );
+    let done = up.wait_done(id).await;
+    assert_eq!(done.status, DeploymentStatus::Succeeded, "{done:#?}");
+    let tp = std::fs::read_to_string(root.join("traceparent")).unwrap();
+    stop_agent(&mut agent).await;
+    up.stop().await;
+
+    let spans = collector.spans();
+    let trace = create_request(&spans).trace_id.clone();
+    let tree = collector.tree(&trace, &SHOW);
+    let _ = writeln!(std::io::stderr(), "trace {trace}:\n{tree}");
+    let command = spans
         .iter()
-        .map(|s| format!("{} {:?}", s.name, s.attributes))
-        .collect::<Vec<_>>()
-        .join("\n")
+        .find(|s| s.name == "agent.command")
+        .unwrap_or_else(|| panic!("no agent.command span:\n{tree}"));
+    assert_eq!(
+        command.trace_id, trace,
+        "the command run after the restart is in the creating request's trace:\n{tree}"
+    );
+    let (hook_trace, _, _) = traceparent_parts(&tp);
+    assert_eq!(hook_trace, trace, "the hook's TRACEPARENT: {tp}");
+    drop(pg);
 }
