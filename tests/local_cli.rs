@@ -387,3 +387,71 @@ fn every_appspec_of_the_real_world_corpus_runs_or_is_refused_when_it_is_there() 
     }
     assert!(each_appspec_in(&dir) > 0);
 }
+
+#[test]
+fn hooks_get_traceparent_continuing_the_callers_trace_or_one_of_the_run() {
+    let tmp = tempfile::tempdir().unwrap();
+    let app = tmp.path().join("app");
+    write(
+        &app.join("appspec.yml"),
+        "version: 0.0\nos: linux\nhooks:\n  AfterInstall:\n    - location: scripts/trace.sh\n",
+        0o644,
+    );
+    write(
+        &app.join("scripts/trace.sh"),
+        "#!/bin/sh\necho \"traceparent=$TRACEPARENT\"\n",
+        0o755,
+    );
+    let run = |inherited: Option<&str>| -> (Value, String) {
+        let work = tempfile::tempdir().unwrap();
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_liftoff"));
+        cmd.args(["--json", "local"])
+            .arg(&app)
+            .arg("--install-root")
+            .arg(tmp.path().join("root"))
+            .arg("--work-dir")
+            .arg(work.path())
+            .env_remove("OTEL_EXPORTER_OTLP_ENDPOINT")
+            .env_remove("TRACEPARENT");
+        if let Some(tp) = inherited {
+            cmd.env("TRACEPARENT", tp);
+        }
+        let out = cmd.output().unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+        let output = event(&report, "AfterInstall")["output"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        let tp = output
+            .lines()
+            .find_map(|l| l.strip_prefix("traceparent="))
+            .unwrap_or_else(|| panic!("no TRACEPARENT line: {output}"))
+            .to_string();
+        (report, tp)
+    };
+
+    // Under a caller's trace (a CI job's), the hook continues it.
+    let caller = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+    let (_, tp) = run(Some(caller));
+    assert_eq!(tp, caller);
+
+    // With no trace anywhere: W3C, the run's deployment id as the trace id, not sampled.
+    let (report, tp) = run(None);
+    let parts: Vec<&str> = tp.split('-').collect();
+    let deployment = report["deployment_id"].as_str().unwrap().replace('-', "");
+    assert_eq!(parts.len(), 4, "{tp}");
+    assert_eq!(
+        (parts[0], parts[1], parts[3]),
+        ("00", deployment.as_str(), "00"),
+        "{tp}"
+    );
+    assert!(
+        parts[2].len() == 16 && parts[2].bytes().all(|b| b.is_ascii_hexdigit()),
+        "{tp}"
+    );
+}

@@ -347,6 +347,14 @@ async fn prometheus_answers_every_dashboard_query_and_alert_metric_after_a_deplo
         .value("sum(liftoff_deployments_hosts_total{outcome=\"failed\"})")
         .await;
     assert_eq!(failed_hosts, Some(1.0), "one host failed in the deployment");
+    let failed_in_b = prom
+        .value("sum(liftoff_deployments_hosts_total{outcome=\"failed\", zone=\"zone-b\"})")
+        .await;
+    assert_eq!(
+        failed_in_b,
+        Some(1.0),
+        "the failed host is counted in its zone"
+    );
     let ok_hosts = prom
         .value("sum(liftoff_deployments_hosts_total{outcome=\"succeeded\"})")
         .await;

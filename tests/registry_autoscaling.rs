@@ -442,6 +442,20 @@ async fn scale_in_stops_the_application_on_a_reachable_host_then_deregisters_it(
         );
     }
     assert_eq!(stop["LIFTOFF_ROOT"], start["LIFTOFF_ROOT"]);
+    // Every hook gets TRACEPARENT; with no trace recorded (nothing exports spans here), the
+    // deployment's id is its trace id and it is not sampled.
+    for (which, env) in [
+        ("ApplicationStop at scale-in", &stop),
+        ("ApplicationStart", &start),
+    ] {
+        let tp = env
+            .get("TRACEPARENT")
+            .unwrap_or_else(|| panic!("no TRACEPARENT for {which}: {env:#?}"));
+        assert!(
+            tp.starts_with(&format!("00-{}-", d1.deployment_id.simple())) && tp.ends_with("-00"),
+            "{which}: {tp}"
+        );
+    }
     let gone = p.registry().get_host(a_id).await.unwrap();
     assert_eq!(gone.state, HostState::Deregistered);
     assert!(

@@ -24,6 +24,7 @@ use liftoff_types::scheduler::{
 use nix::sys::signal::{Signal, killpg};
 use nix::unistd::Pid;
 use tokio::sync::watch;
+use tracing::Instrument as _;
 
 use crate::executor::{self, clean_message};
 use crate::state::{Finished, Journal, RunningHook};
@@ -39,11 +40,43 @@ impl Agent {
         cmd: AgentCommand,
         stop: watch::Receiver<bool>,
     ) -> anyhow::Result<bool> {
-        let host = self.host_id();
         if let Some(done) = self.state.finished(cmd.command_id)? {
             tracing::info!(command_id = %cmd.command_id, status = ?done.status, "duplicate delivery of a command this host already finished; not running it again");
             return Ok(false);
         }
+        let span = self.command_span(&cmd);
+        self.run_command(cmd, stop).instrument(span).await
+    }
+
+    /// The command's span: a child of the scheduler's dispatch (the context the command
+    /// carries), so the acknowledgement, every event and script, the hook-log uploads and the
+    /// completion join the deployment's trace; its `trace_id` field puts the trace id on
+    /// every log line of the command.
+    fn command_span(&self, cmd: &AgentCommand) -> tracing::Span {
+        let span = tracing::info_span!(
+            "agent.command",
+            deployment_id = %cmd.deployment_id,
+            host_id = %self.host_id(),
+            zone = %self.config.zone,
+            command_id = %cmd.command_id,
+            attempt = cmd.attempt,
+            trace_id = tracing::field::Empty,
+        );
+        liftoff_client::trace::continue_from(&span, cmd.traceparent.as_deref());
+        let context = liftoff_client::trace::for_child_process(&span, cmd.traceparent.as_deref());
+        if let Some(id) = context.as_deref().and_then(liftoff_client::trace::trace_id) {
+            span.record("trace_id", tracing::field::display(id));
+        }
+        span
+    }
+
+    /// [`Self::handle`] of a command this host has not finished, in the command's span.
+    async fn run_command(
+        &self,
+        cmd: AgentCommand,
+        stop: watch::Receiver<bool>,
+    ) -> anyhow::Result<bool> {
+        let host = self.host_id();
         let journal = Journal {
             command_id: cmd.command_id,
             deployment_id: cmd.deployment_id,

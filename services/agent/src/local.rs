@@ -10,9 +10,12 @@ use std::time::{Duration, Instant};
 
 use liftoff_bundle::{AppSpec, AppSpecOs, FileExistsBehavior, LifecycleEvent, UnpackLimits};
 use serde::Serialize;
+use tracing::Instrument as _;
 use uuid::Uuid;
 
-use crate::executor::{HookContext, TAIL_BYTES, check_runas_users, hook_environment};
+use crate::executor::{
+    HookContext, TAIL_BYTES, TRACEPARENT_ENV, check_runas_users, hook_environment,
+};
 use crate::hook::{HookInvocation, HookStatus, run_hook};
 
 /// What to run.
@@ -139,7 +142,15 @@ impl Runner<'_> {
         }
         let started = Instant::now();
         let mut result = LocalEvent::new(event, "Succeeded", None);
+        // A run started under a trace (a CI job that sets TRACEPARENT) continues it.
+        let inherited = std::env::var(TRACEPARENT_ENV).ok();
         for script in scripts {
+            let span = tracing::info_span!(
+                "local.hook_script",
+                event = event.as_str(),
+                script = %script.location,
+            );
+            liftoff_client::trace::continue_from(&span, inherited.as_deref());
             let mut inv = HookInvocation::new(
                 dir.join(&script.location),
                 dir.to_path_buf(),
@@ -158,9 +169,12 @@ impl Runner<'_> {
                 Uuid::nil(),
                 &self.run.install_root,
             );
+            let tp = liftoff_client::trace::for_child_process(&span, inherited.as_deref())
+                .unwrap_or_else(|| liftoff_client::trace::unrecorded(self.deployment_id));
+            inv.env.push((TRACEPARENT_ENV.into(), tp));
             inv.runas = script.runas.clone().or_else(|| self.run.hook_user.clone());
             inv.tail_bytes = TAIL_BYTES;
-            let out = run_hook(&inv).await;
+            let out = run_hook(&inv).instrument(span).await;
             if !result.output.is_empty() && !out.output_tail.is_empty() {
                 result.output.push('\n');
             }

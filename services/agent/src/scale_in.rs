@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use liftoff_bundle::{AppSpec, LifecycleEvent};
 use liftoff_types::registry::{HostCommand, HostCommandKind, HostCommandResult};
+use tracing::Instrument as _;
 
 use crate::Agent;
 use crate::executor::{HookContext, check_runas_users, hook_environment};
@@ -102,10 +103,24 @@ async fn stop_all(agent: &Agent, command: &HostCommand) -> HostCommandResult {
             continue;
         }
         for script in scripts {
+            // A scale-in is no deployment's trace: the script's own span when spans are
+            // exported, else the installing deployment's id as an unrecorded trace.
+            let span = tracing::info_span!(
+                "agent.scale_in_script",
+                deployment_id = %last.deployment_id,
+                host_id = %agent.host_id(),
+                script = %script.location,
+            );
+            let mut env = env.clone();
+            env.push((
+                crate::executor::TRACEPARENT_ENV.into(),
+                liftoff_client::trace::for_child_process(&span, None)
+                    .unwrap_or_else(|| liftoff_client::trace::unrecorded(last.deployment_id)),
+            ));
             let inv = HookInvocation {
                 script: last.archive_dir.join(&script.location),
                 cwd: last.archive_dir.clone(),
-                env: env.clone(),
+                env,
                 timeout: Duration::from_secs(script.timeout_secs),
                 // As for any hook: the script's `runas`, else the host's default hook user.
                 runas: script
@@ -118,7 +133,7 @@ async fn stop_all(agent: &Agent, command: &HostCommand) -> HostCommandResult {
                 kill_grace: Duration::from_secs(10),
                 drain_timeout: Duration::from_secs(2),
             };
-            let out = run_hook(&inv).await;
+            let out = run_hook(&inv).instrument(span).await;
             output.push_str(&out.output_tail);
             if out.status != HookStatus::Succeeded {
                 failures.push(format!(

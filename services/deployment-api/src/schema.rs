@@ -94,6 +94,7 @@ diesel::table! {
         rollout_options -> Nullable<Text>,
         progress -> Nullable<Text>,
         progress_seq -> Nullable<BigInt>,
+        traceparent -> Nullable<Text>,
     }
 }
 

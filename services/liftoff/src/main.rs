@@ -34,7 +34,12 @@ async fn main() -> ExitCode {
         Command::Local(_) => "error",
         _ => "error",
     };
-    let _telemetry = liftoff_kit::telemetry::init("liftoff", default_filter);
+    // Spans of an agent are told apart from the control plane's by their service name.
+    let service = match &cli.command {
+        Command::Agent(_) => "liftoff-agent",
+        _ => "liftoff",
+    };
+    let _telemetry = liftoff_kit::telemetry::init(service, default_filter);
     let json = cli.global.json;
     match run(cli).await {
         Ok(code) => code,

@@ -25,6 +25,7 @@ diesel::table! {
         lease_expires_at -> Nullable<Timestamp>,
         reported -> Nullable<Text>,
         report_seq -> BigInt,
+        traceparent -> Nullable<Text>,
     }
 }
 

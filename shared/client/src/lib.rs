@@ -17,6 +17,7 @@ mod scale_out;
 mod scheduler;
 mod stream;
 mod tokens;
+pub mod trace;
 
 pub use deployment_api::{DeploymentApiClient, DeploymentQuery};
 pub use history::{AuditQuery, EventQuery, HistoryClient, Page, hook_log_excerpt};

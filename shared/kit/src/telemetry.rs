@@ -41,7 +41,7 @@ pub fn init(service: &str, default_filter: &str) -> Telemetry {
             .with_target(false)
             .boxed()
     };
-    let provider = otlp_provider(service);
+    let provider = liftoff_client::trace::otlp_provider(service);
     let otel_layer = provider
         .as_ref()
         .map(|p| tracing_opentelemetry::layer().with_tracer(p.tracer("liftoff")));
@@ -54,32 +54,6 @@ pub fn init(service: &str, default_filter: &str) -> Telemetry {
 }
 
 use tracing_subscriber::Layer as _;
-
-fn otlp_provider(service: &str) -> Option<opentelemetry_sdk::trace::SdkTracerProvider> {
-    std::env::var("OTEL_EXPORTER_OTLP_ENDPOINT").ok()?;
-    let exporter = match opentelemetry_otlp::SpanExporter::builder()
-        .with_http()
-        .build()
-    {
-        Ok(e) => e,
-        Err(e) => {
-            eprintln!("OTLP exporter disabled: {e}");
-            return None;
-        }
-    };
-    let resource = opentelemetry_sdk::Resource::builder()
-        .with_service_name(service.to_string())
-        .build();
-    let provider = opentelemetry_sdk::trace::SdkTracerProvider::builder()
-        .with_batch_exporter(exporter)
-        .with_resource(resource)
-        .build();
-    opentelemetry::global::set_tracer_provider(provider.clone());
-    opentelemetry::global::set_text_map_propagator(
-        opentelemetry_sdk::propagation::TraceContextPropagator::new(),
-    );
-    Some(provider)
-}
 
 static HANDLE: OnceLock<PrometheusHandle> = OnceLock::new();
 

@@ -31,6 +31,8 @@ pub struct AgentOptions {
     pub poll_wait_secs: u64,
     /// More flags, e.g. `["--simulate", "200"]` or `["--scheduler-url", url]`.
     pub args: Vec<String>,
+    /// More environment, e.g. `OTEL_EXPORTER_OTLP_ENDPOINT`.
+    pub env: Vec<(String, String)>,
 }
 
 impl AgentOptions {
@@ -45,6 +47,7 @@ impl AgentOptions {
             install_root: root.to_path_buf(),
             poll_wait_secs: 5,
             args: Vec::new(),
+            env: Vec::new(),
         }
     }
 
@@ -55,6 +58,11 @@ impl AgentOptions {
 
     pub fn arg(mut self, a: impl Into<String>) -> Self {
         self.args.push(a.into());
+        self
+    }
+
+    pub fn env(mut self, k: &str, v: &str) -> Self {
+        self.env.push((k.to_string(), v.to_string()));
         self
     }
 }
@@ -93,6 +101,7 @@ impl AgentProcess {
             cmd.arg("--tag").arg(format!("{k}={v}"));
         }
         cmd.args(&opts.args);
+        cmd.envs(opts.env.iter().map(|(k, v)| (k, v)));
         let child = cmd
             .env("RUST_LOG", "info")
             .stdin(Stdio::null())

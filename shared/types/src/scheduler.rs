@@ -350,6 +350,11 @@ pub struct AgentCommand {
     /// The group's traffic is managed by the bundle's traffic hooks: every host runs them.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub traffic_hooks: bool,
+    /// The W3C trace context of the scheduler's dispatch of this command
+    /// (`00-<trace id>-<span id>-<flags>`), when the control plane exports traces: the agent's
+    /// spans join the deployment's trace under it, and hooks get it as `TRACEPARENT`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub traceparent: Option<String>,
 }
 
 /// What a hook-log upload grant names: one host, one command.

@@ -13,7 +13,7 @@ mod scripts;
 
 pub(crate) use scripts::{HookContext, check_runas_users, hook_environment};
 
-pub use scripts::{TAIL_BYTES, process_start_ticks};
+pub use scripts::{TAIL_BYTES, TRACEPARENT_ENV, process_start_ticks};
 
 use std::future::Future;
 use std::path::{Path, PathBuf};
@@ -25,6 +25,7 @@ use liftoff_types::scheduler::{
     AgentCommand, EventReport, EventReportBatch, EventStatus, MAX_EVENT_BATCH,
 };
 use tokio::sync::watch;
+use tracing::Instrument as _;
 
 use crate::Agent;
 use crate::hook::error_code::AGENT_STOPPED;
@@ -121,6 +122,20 @@ struct Run<'a> {
 }
 
 impl Run<'_> {
+    /// One lifecycle event's span, inside the command's: the event, deployment, host and zone
+    /// as attributes, its outcome recorded when it is reported.
+    fn event_span(&self, event: LifecycleEvent) -> tracing::Span {
+        tracing::info_span!(
+            "agent.lifecycle_event",
+            event = event.as_str(),
+            deployment_id = %self.cmd.deployment_id,
+            host_id = %self.agent.host_id(),
+            zone = %self.agent.config.zone,
+            status = tracing::field::Empty,
+            error_code = tracing::field::Empty,
+        )
+    }
+
     fn stopping(&self) -> bool {
         *self.stop.borrow()
     }
@@ -220,6 +235,11 @@ impl Run<'_> {
 
     fn report_of(&self, event: LifecycleEvent, r: EventResult) -> EventReport {
         let now = Utc::now();
+        let span = tracing::Span::current();
+        span.record("status", r.status.as_str());
+        if let Some(code) = &r.error_code {
+            span.record("error_code", code.as_str());
+        }
         if r.status != EventStatus::Skipped
             && let Some(started) = r.started_at
         {
@@ -325,44 +345,61 @@ async fn steps(run: &Run<'_>) -> Result<(), Failure> {
         .chain([LifecycleEvent::ApplicationStop])
     {
         run.check_stop(event)?;
-        let result = match (&previous, &prev_spec) {
-            (_, Some((spec, dir))) => run.scripts(event, spec, dir).await,
-            (None, None) => EventResult::skipped("no earlier revision on this host"),
-            (Some(_), None) => EventResult::skipped(
-                "the last successful revision's bundle is no longer on this host",
-            ),
-        };
-        application_stop(run, event, result).await?;
+        async {
+            let result = match (&previous, &prev_spec) {
+                (_, Some((spec, dir))) => run.scripts(event, spec, dir).await,
+                (None, None) => EventResult::skipped("no earlier revision on this host"),
+                (Some(_), None) => EventResult::skipped(
+                    "the last successful revision's bundle is no longer on this host",
+                ),
+            };
+            application_stop(run, event, result).await
+        }
+        .instrument(run.event_span(event))
+        .await?;
     }
 
     // DownloadBundle: fetch, verify, unpack into a fresh directory, check the appspec.
     run.check_stop(LifecycleEvent::DownloadBundle)?;
-    run.journal(Some(LifecycleEvent::DownloadBundle)).await?;
-    let result = run.download_and_unpack().await;
-    run.report(LifecycleEvent::DownloadBundle, result).await?;
+    async {
+        run.journal(Some(LifecycleEvent::DownloadBundle)).await?;
+        let result = run.download_and_unpack().await;
+        run.report(LifecycleEvent::DownloadBundle, result).await
+    }
+    .instrument(run.event_span(LifecycleEvent::DownloadBundle))
+    .await?;
     let spec = load_spec(&run.ws.archive()).map_err(|e| Failure::new("APPSPEC_INVALID", e))?;
 
     for event in LifecycleEvent::in_place_order().iter().copied() {
-        let result = match event {
-            LifecycleEvent::ApplicationStop | LifecycleEvent::DownloadBundle => continue,
-            LifecycleEvent::Install => {
-                run.check_stop(event)?;
+        if matches!(
+            event,
+            LifecycleEvent::ApplicationStop | LifecycleEvent::DownloadBundle
+        ) {
+            continue;
+        }
+        run.check_stop(event)?;
+        async {
+            let result = if event == LifecycleEvent::Install {
                 run.journal(Some(event)).await?;
                 run.install(&spec, previous.as_ref()).await
-            }
-            e => {
-                run.check_stop(e)?;
-                run.scripts(e, &spec, &run.ws.archive()).await
-            }
-        };
-        run.report(event, result).await?;
+            } else {
+                run.scripts(event, &spec, &run.ws.archive()).await
+            };
+            run.report(event, result).await
+        }
+        .instrument(run.event_span(event))
+        .await?;
     }
     // BeforeAllowTraffic, AfterAllowTraffic: the new revision is validated; let traffic in.
     if cmd.traffic_hooks {
         for event in LifecycleEvent::allow_traffic().iter().copied() {
             run.check_stop(event)?;
-            let result = run.scripts(event, &spec, &run.ws.archive()).await;
-            run.report(event, result).await?;
+            async {
+                let result = run.scripts(event, &spec, &run.ws.archive()).await;
+                run.report(event, result).await
+            }
+            .instrument(run.event_span(event))
+            .await?;
         }
     }
 
@@ -510,7 +547,16 @@ fn upload_log(agent: &Agent, cmd: &AgentCommand, logs: &Path, event: LifecycleEv
         cmd.revision_id,
         cmd.log_grant.clone(),
     );
-    tokio::spawn(async move {
+    // A child of the event's span (current here), ending when the log is in history.
+    let span = tracing::info_span!(
+        "agent.hook_log_upload",
+        event = event.as_str(),
+        deployment_id = %deployment,
+        host_id = %host,
+        command_id = %command,
+    );
+    tokio::spawn(
+        async move {
         let name = event.as_str();
         if let Err(e) = crate::retrying("upload log", std::time::Duration::from_secs(600), || {
             client.upload_hook_log_file(
@@ -527,7 +573,9 @@ fn upload_log(agent: &Agent, cmd: &AgentCommand, logs: &Path, event: LifecycleEv
         {
             tracing::warn!(%command, event = name, error = %e, "hook log not uploaded; the report's tail stands");
         }
-    });
+    }
+        .instrument(span),
+    );
 }
 
 #[cfg(test)]

@@ -8,11 +8,16 @@ use liftoff_bundle::{AppSpec, LifecycleEvent};
 use liftoff_types::scheduler::EventStatus;
 use nix::unistd::{Uid, User, geteuid};
 use tokio::time::Instant;
+use tracing::Instrument as _;
 use uuid::Uuid;
 
 use super::{EventResult, Run};
 use crate::hook::{HookInvocation, HookStatus, error_code, run_hook_with};
 use crate::state::{Journal, RunningHook};
+
+/// The hook environment variable with the script span's W3C trace context
+/// (`00-<trace id>-<span id>-<flags>`).
+pub const TRACEPARENT_ENV: &str = "TRACEPARENT";
 
 /// How much of the end of an event's combined output is reported.
 pub const TAIL_BYTES: usize = 64 * 1024;
@@ -106,13 +111,33 @@ impl Run<'_> {
                 self.ws.logs().join(format!("{}.log", event.as_str())),
                 own.min(remaining),
             );
+            // One span per script, inside the event's; the script gets its context as
+            // TRACEPARENT, so whatever it calls joins the deployment's trace under it.
+            let span = tracing::info_span!(
+                "agent.hook_script",
+                event = event.as_str(),
+                script = %script.location,
+                deployment_id = %self.cmd.deployment_id,
+                host_id = %self.agent.host_id(),
+                zone = %self.agent.config.zone,
+                exit_code = tracing::field::Empty,
+            );
             inv.env = self.hook_env(event);
+            let tp =
+                liftoff_client::trace::for_child_process(&span, self.cmd.traceparent.as_deref())
+                    .unwrap_or_else(|| liftoff_client::trace::unrecorded(self.cmd.deployment_id));
+            inv.env.push((TRACEPARENT_ENV.into(), tp));
             inv.runas = self.runas_of(script.runas.as_deref());
             inv.tail_bytes = TAIL_BYTES;
             let out = run_hook_with(&inv, self.stop_deadline(), |pid| {
                 self.journal_hook(event, pid)
             })
+            .instrument(span.clone())
             .await;
+            if let Some(code) = out.exit_code {
+                span.record("exit_code", code);
+            }
+            drop(span);
             append_tail(
                 &mut output,
                 &mut truncated,

@@ -121,6 +121,9 @@ pub async fn create_with_reason(
         ));
     }
     let hash = request_hash(&req)?;
+    // The request's trace: the deployment keeps it, so its hand-off (now, or retried by a
+    // tick after a restart) and everything the scheduler and the agents do join it.
+    let traceparent = liftoff_client::trace::current();
     let (row, created) = state
         .db
         .write(move |c| {
@@ -169,6 +172,7 @@ pub async fn create_with_reason(
                     description: req.description.clone(),
                     idempotency_key: idempotency_key.clone(),
                     request_hash: Some(hash.clone()),
+                    traceparent: traceparent.clone(),
                 },
                 false,
             )
@@ -207,11 +211,20 @@ pub async fn try_hand_off(state: &State, row: DeploymentRow) -> DeploymentRow {
     }
 }
 
-/// Gives a `Created` deployment to the scheduler and marks it `InProgress`.
+/// Gives a `Created` deployment to the scheduler and marks it `InProgress`, in a span of
+/// the deployment's trace (whoever calls: the creating request, or a tick after a restart),
+/// whose context the call to the scheduler carries in its `traceparent` header.
 pub(crate) async fn hand_off(
     state: &State,
     row: &DeploymentRow,
 ) -> Result<DeploymentRow, ApiError> {
+    use tracing::Instrument as _;
+    let span = tracing::info_span!("deployment.hand_off", deployment_id = %row.id, deployment_group = %row.deployment_group);
+    liftoff_client::trace::continue_from(&span, row.traceparent.as_deref());
+    hand_off_in_span(state, row).instrument(span).await
+}
+
+async fn hand_off_in_span(state: &State, row: &DeploymentRow) -> Result<DeploymentRow, ApiError> {
     let id = row.id.clone();
     let spec = {
         let row = row.clone();
@@ -335,7 +348,7 @@ pub async fn record_outcome(
             for _ in 0..5 {
                 let now_status = DeploymentStatus::parse(&row.status);
                 if now_status.is_none_or(|s| s.is_terminal()) || now_status == Some(status) {
-                    return Ok((row, None, false));
+                    return Ok((row, None, None));
                 }
                 if !status.is_terminal() {
                     deployments::set_running_status(c, &id, &row.status, status.as_str())?;
@@ -363,13 +376,15 @@ pub async fn record_outcome(
                 } else {
                     None
                 };
-                return Ok((get(c)?, rollback, true));
+                // Each host's state as of the conclusion, for the hosts-by-zone counters.
+                let hosts = crate::store::progress::hosts(c, &id)?;
+                return Ok((get(c)?, rollback, Some(hosts)));
             }
-            Ok((row, None, false))
+            Ok((row, None, None))
         })
         .await?;
-    if finished {
-        super::metrics::deployment_finished(&row, status, &rollout.overview, completed);
+    if let Some(hosts) = finished {
+        super::metrics::deployment_finished(&row, status, &rollout.overview, &hosts, completed);
     }
     state.changes.send_modify(|n| *n = n.wrapping_add(1));
     if let Some(r) = rollback {

@@ -53,6 +53,8 @@ pub struct NewDeployment {
     pub description: Option<String>,
     pub idempotency_key: Option<String>,
     pub request_hash: Option<String>,
+    /// The W3C trace context its hand-off continues (see `liftoff_client::trace`).
+    pub traceparent: Option<String>,
 }
 
 /// Writes a deployment (and its history event) in the caller's transaction: `Created` when
@@ -112,6 +114,7 @@ pub fn insert_deployment(
         completed_at: None,
         updated_at: at,
         rollout_options: Some(serde_json::to_string(&new.options)?),
+        traceparent: new.traceparent,
     };
     deployments::insert(c, &row)?;
     let mut ev = outbox::event(crate::NAME, "deployment.created");

@@ -3,12 +3,14 @@
 //! `liftoff_deployments_finished_total{outcome, reason}`,
 //! `liftoff_deployments_duration_seconds{outcome}` (request to conclusion),
 //! `liftoff_deployments_target_hosts` (hosts per deployment) and
-//! `liftoff_deployments_hosts_total{outcome}` (hosts concluded, by their outcome).
+//! `liftoff_deployments_hosts_total{outcome, zone}` (hosts concluded, by their outcome and zone).
 
 use chrono::NaiveDateTime;
 use liftoff_kit::ApiError;
 use liftoff_types::deployments::DeploymentStatus;
-use liftoff_types::scheduler::HostOverview;
+use std::collections::BTreeMap;
+
+use liftoff_types::scheduler::{HostOverview, HostTargetStatus, RolloutHost};
 
 use crate::State;
 use crate::store::deployments::{self, ACTIVE, DeploymentRow};
@@ -33,11 +35,13 @@ pub async fn refresh(state: &State) -> Result<(), ApiError> {
     Ok(())
 }
 
-/// Called once per deployment, by the call that recorded its conclusion.
+/// Called once per deployment, by the call that recorded its conclusion; `host_states` is
+/// each host's reported state then (JSON [`RolloutHost`]s), counted by zone and outcome.
 pub fn deployment_finished(
     row: &DeploymentRow,
     outcome: DeploymentStatus,
     hosts: &HostOverview,
+    host_states: &[String],
     completed: NaiveDateTime,
 ) {
     let outcome = outcome.as_str();
@@ -47,12 +51,58 @@ pub fn deployment_finished(
     metrics::histogram!("liftoff_deployments_duration_seconds", "outcome" => outcome).record(secs);
     let total = hosts.pending + hosts.in_progress + hosts.succeeded + hosts.failed + hosts.skipped;
     metrics::histogram!("liftoff_deployments_target_hosts").record(total as f64);
-    for (host_outcome, n) in [
-        ("succeeded", hosts.succeeded),
-        ("failed", hosts.failed),
-        ("skipped", hosts.skipped),
-    ] {
-        metrics::counter!("liftoff_deployments_hosts_total", "outcome" => host_outcome)
+    for ((zone, host_outcome), n) in concluded_by_zone(host_states) {
+        metrics::counter!("liftoff_deployments_hosts_total", "outcome" => host_outcome, "zone" => zone)
             .increment(n);
+    }
+}
+
+/// Concluded hosts by `(zone, outcome)` (`succeeded`, `failed`, `skipped`); hosts still
+/// running and states that do not parse are not counted. Zones are few (a fleet's data
+/// centers), so `zone` is a fine label; host ids never are.
+fn concluded_by_zone(host_states: &[String]) -> BTreeMap<(String, &'static str), u64> {
+    let mut counts = BTreeMap::new();
+    for h in host_states
+        .iter()
+        .filter_map(|s| serde_json::from_str::<RolloutHost>(s).ok())
+    {
+        let outcome = match h.status {
+            HostTargetStatus::Succeeded => "succeeded",
+            HostTargetStatus::Failed => "failed",
+            HostTargetStatus::Skipped => "skipped",
+            _ => continue,
+        };
+        *counts.entry((h.zone, outcome)).or_insert(0) += 1;
+    }
+    counts
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use super::*;
+
+    #[test]
+    fn hosts_are_counted_by_zone_and_outcome_and_running_ones_are_not() {
+        let host = |zone: &str, status: HostTargetStatus| {
+            serde_json::json!({
+                "host_id": uuid::Uuid::now_v7(), "zone": zone, "status": status,
+                "attempt": 1, "command_id": null, "error_code": null, "message": null,
+                "started_at": null, "completed_at": null, "events": []
+            })
+            .to_string()
+        };
+        let states = vec![
+            host("a", HostTargetStatus::Succeeded),
+            host("a", HostTargetStatus::Succeeded),
+            host("b", HostTargetStatus::Failed),
+            host("b", HostTargetStatus::InProgress),
+            "not json".to_string(),
+        ];
+        let counts = concluded_by_zone(&states);
+        assert_eq!(counts.get(&("a".to_string(), "succeeded")), Some(&2));
+        assert_eq!(counts.get(&("b".to_string(), "failed")), Some(&1));
+        assert_eq!(counts.len(), 2, "{counts:?}");
     }
 }

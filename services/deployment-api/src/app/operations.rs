@@ -141,6 +141,9 @@ fn new_rollback(
             description: Some(format!("{why} of {}", of.id)),
             idempotency_key: None,
             request_hash: None,
+            // A rollback repairs `of`: it continues that deployment's trace, so on-call sees
+            // the failure and its repair together.
+            traceparent: of.traceparent.clone(),
         },
         true,
     )?;

@@ -168,6 +168,9 @@ fn install_for(
         completed_at: None,
         updated_at: at,
         rollout_options,
+        // Handed off within the registry's request (and its trace); a hand-off retried by the
+        // tick starts a trace of its own.
+        traceparent: None,
     };
     deployments::insert(c, &row)?;
     scale_out::insert(

@@ -33,6 +33,8 @@ pub struct DeploymentRow {
     pub completed_at: Option<NaiveDateTime>,
     pub updated_at: NaiveDateTime,
     pub rollout_options: Option<String>,
+    /// The W3C trace context of the request that created it; its hand-off continues it.
+    pub traceparent: Option<String>,
 }
 
 pub const ACTIVE: [&str; 5] = [

@@ -155,6 +155,7 @@ fn dispatch(
     let mut rows = Vec::with_capacity(picked.len());
     for t in picked {
         let command_id = Uuid::now_v7();
+        let traceparent = dispatch_trace(row, t, command_id);
         let cmd = AgentCommand {
             command_id,
             kind: "Deploy".into(),
@@ -170,6 +171,7 @@ fn dispatch(
             log_grant: None,
             file_exists_behavior: spec.file_exists_behavior,
             traffic_hooks: spec.traffic_hooks,
+            traceparent,
         };
         rows.push(CommandRow {
             id: command_id.to_string(),
@@ -206,6 +208,24 @@ fn dispatch(
     }
     metrics::counter!("liftoff_commands_dispatched_total").increment(woken.len() as u64);
     Ok(woken)
+}
+
+/// The trace context a host's command carries: a `rollout.dispatch` span, child of the span
+/// that created the rollout (kept in its row, so a dispatch made by a later request or tick
+/// joins the same trace), with the deployment, host and zone as attributes. Without a stored
+/// context (traces not exported) nothing is created and the command carries none.
+fn dispatch_trace(row: &RolloutRow, t: &TargetRow, command_id: Uuid) -> Option<String> {
+    let parent = row.traceparent.as_deref()?;
+    let span = tracing::info_span!(
+        "rollout.dispatch",
+        deployment_id = %row.deployment_id,
+        host_id = %t.host_id,
+        zone = %t.zone,
+        command_id = %command_id,
+        attempt = t.attempt,
+    );
+    liftoff_client::trace::continue_from(&span, Some(parent));
+    liftoff_client::trace::for_child_process(&span, Some(parent))
 }
 
 fn finish(

@@ -21,6 +21,27 @@ use crate::store::{commands, revisions};
 /// Accepts a rollout. Idempotent: the same spec again returns the existing rollout; another
 /// spec for the same deployment is a 409.
 pub async fn create(state: &State, id: Uuid, spec: CreateRollout) -> Result<Rollout, ApiError> {
+    use tracing::Instrument as _;
+    // A child of the request (whose `traceparent` header came from deployment-api's
+    // hand-off): the rollout keeps this span's context, and every dispatch of its hosts, by
+    // whichever request or tick, is its child.
+    let span = tracing::info_span!(
+        "rollout.create",
+        deployment_id = %id,
+        deployment_group = %spec.deployment_group
+    );
+    let traceparent = liftoff_client::trace::traceparent(&span);
+    create_in_span(state, id, spec, traceparent)
+        .instrument(span)
+        .await
+}
+
+async fn create_in_span(
+    state: &State,
+    id: Uuid,
+    spec: CreateRollout,
+    traceparent: Option<String>,
+) -> Result<Rollout, ApiError> {
     let text = serde_json::to_string(&spec)?;
     state
         .db
@@ -60,6 +81,7 @@ pub async fn create(state: &State, id: Uuid, spec: CreateRollout) -> Result<Roll
                     lease_epoch: 0,
                     lease_expires_at: None,
                     report_seq: 0,
+                    traceparent,
                 },
             )
         })

@@ -37,6 +37,8 @@ pub struct RolloutRow {
     pub lease_expires_at: Option<NaiveDateTime>,
     /// The number of the last progress report (see `app/progress.rs`).
     pub report_seq: i64,
+    /// The W3C trace context its dispatches continue (see `app/engine.rs` `dispatch`).
+    pub traceparent: Option<String>,
 }
 
 pub fn insert(conn: &mut AnyConnection, row: &RolloutRow) -> Result<(), ApiError> {
