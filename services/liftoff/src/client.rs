@@ -91,6 +91,10 @@ pub async fn run(g: &Global, command: Command) -> anyhow::Result<ExitCode> {
         Command::Promote(args) => return crate::commands::promote::run(g, &api, args).await,
         Command::Deployments(args) => crate::commands::deployments::run(g, &api, args).await?,
         Command::Deploy(args) => return deploy(g, &api, args).await,
+        Command::Webhook(cmd) => {
+            let history = liftoff_client::HistoryClient::new(http(g)?);
+            crate::commands::webhook::run(g, &history, cmd).await?
+        }
         Command::Status { id } => {
             let d = api.get_deployment(id).await?;
             print(g, &d, crate::progress::describe)?;
