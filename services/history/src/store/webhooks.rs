@@ -181,12 +181,16 @@ pub fn webhooks_with_pending(c: &mut AnyConnection) -> Result<Vec<String>, ApiEr
         .load(c)?)
 }
 
-/// The oldest pending deliveries of one subscription: (row id, subject, due at, leased until).
+/// A pending delivery as the scheduler of attempts sees it: (row id, subject, due at, leased
+/// until).
+pub type PendingHead = (i64, String, NaiveDateTime, Option<NaiveDateTime>);
+
+/// The oldest pending deliveries of one subscription.
 pub fn pending_of(
     c: &mut AnyConnection,
     webhook_id: &str,
     limit: i64,
-) -> Result<Vec<(i64, String, NaiveDateTime, Option<NaiveDateTime>)>, ApiError> {
+) -> Result<Vec<PendingHead>, ApiError> {
     Ok(webhook_deliveries::table
         .filter(webhook_deliveries::webhook_id.eq(webhook_id))
         .filter(webhook_deliveries::status.eq("pending"))
