@@ -172,37 +172,52 @@ pub fn enqueue(c: &mut AnyConnection, rows: &[NewDelivery]) -> Result<(), ApiErr
     Ok(())
 }
 
-/// Subscriptions with something pending.
-pub fn webhooks_with_pending(c: &mut AnyConnection) -> Result<Vec<String>, ApiError> {
-    Ok(webhook_deliveries::table
+/// A pending delivery as the attempt scheduler sees it: (row id, due at, leased until).
+pub type PendingHead = (i64, NaiveDateTime, Option<NaiveDateTime>);
+
+/// The oldest pending delivery of every subscription's every subject (only those may go:
+/// a later one waits behind its subject's head), in queue order.
+pub fn pending_heads(c: &mut AnyConnection) -> Result<Vec<PendingHead>, ApiError> {
+    let ids: Vec<Option<i64>> = webhook_deliveries::table
         .filter(webhook_deliveries::status.eq("pending"))
-        .select(webhook_deliveries::webhook_id)
-        .distinct()
-        .load(c)?)
+        .group_by((webhook_deliveries::webhook_id, webhook_deliveries::subject))
+        .select(diesel::dsl::min(webhook_deliveries::id))
+        .load(c)?;
+    let ids: Vec<i64> = ids.into_iter().flatten().collect();
+    heads_among(c, &ids)
 }
 
-/// A pending delivery as the scheduler of attempts sees it: (row id, subject, due at, leased
-/// until).
-pub type PendingHead = (i64, String, NaiveDateTime, Option<NaiveDateTime>);
-
-/// The oldest pending deliveries of one subscription.
-pub fn pending_of(
+/// The head of one subscription's subject, if it has a pending delivery.
+pub fn pending_head_of(
     c: &mut AnyConnection,
     webhook_id: &str,
-    limit: i64,
-) -> Result<Vec<PendingHead>, ApiError> {
-    Ok(webhook_deliveries::table
-        .filter(webhook_deliveries::webhook_id.eq(webhook_id))
+    subject: &str,
+) -> Result<Option<PendingHead>, ApiError> {
+    let id: Option<i64> = webhook_deliveries::table
         .filter(webhook_deliveries::status.eq("pending"))
-        .select((
-            webhook_deliveries::id,
-            webhook_deliveries::subject,
-            webhook_deliveries::next_attempt_at,
-            webhook_deliveries::lease_until,
-        ))
-        .order(webhook_deliveries::id.asc())
-        .limit(limit)
-        .load(c)?)
+        .filter(webhook_deliveries::webhook_id.eq(webhook_id))
+        .filter(webhook_deliveries::subject.eq(subject))
+        .select(diesel::dsl::min(webhook_deliveries::id))
+        .get_result(c)?;
+    Ok(heads_among(c, &id.into_iter().collect::<Vec<_>>())?.pop())
+}
+
+fn heads_among(c: &mut AnyConnection, ids: &[i64]) -> Result<Vec<PendingHead>, ApiError> {
+    let mut out = Vec::with_capacity(ids.len());
+    for chunk in ids.chunks(500) {
+        out.extend(
+            webhook_deliveries::table
+                .filter(webhook_deliveries::id.eq_any(chunk))
+                .select((
+                    webhook_deliveries::id,
+                    webhook_deliveries::next_attempt_at,
+                    webhook_deliveries::lease_until,
+                ))
+                .load::<PendingHead>(c)?,
+        );
+    }
+    out.sort_by_key(|h| h.0);
+    Ok(out)
 }
 
 /// Leases a pending delivery until `until` unless another run holds it; true if taken.

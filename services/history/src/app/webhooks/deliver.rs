@@ -36,8 +36,6 @@ use crate::{State, WebhookSettings};
 pub const MAX_IN_FLIGHT: usize = 64;
 /// Most bytes of a receiver's answer kept with the attempt.
 pub const RESPONSE_SNIPPET: usize = 1024;
-/// Pending deliveries of one subscription looked at per run for due subject heads.
-const SCAN: i64 = 500;
 
 fn chrono_of(d: Duration) -> chrono::Duration {
     chrono::Duration::from_std(d).unwrap_or(chrono::Duration::days(1))
@@ -48,29 +46,18 @@ fn lease(cfg: &WebhookSettings) -> chrono::Duration {
     chrono_of(cfg.timeout + cfg.connect_timeout + Duration::from_secs(30))
 }
 
-/// The due heads of every subscription's subjects: (row id) in queue order, at most `max`.
+/// The due heads of every subscription's subjects (row ids) in queue order, at most `max`.
 fn due_heads(
     c: &mut liftoff_kit::AnyConnection,
     at: NaiveDateTime,
     max: usize,
 ) -> Result<Vec<i64>, ApiError> {
-    let mut out = Vec::new();
-    for webhook in store::webhooks_with_pending(c)? {
-        let mut seen = std::collections::HashSet::new();
-        for (id, subject, due, leased) in store::pending_of(c, &webhook, SCAN)? {
-            // Only a subject's oldest pending delivery may go; a later one waits behind it.
-            if !seen.insert(subject) {
-                continue;
-            }
-            if due <= at && leased.is_none_or(|l| l < at) {
-                out.push(id);
-                if out.len() >= max {
-                    return Ok(out);
-                }
-            }
-        }
-    }
-    Ok(out)
+    Ok(store::pending_heads(c)?
+        .into_iter()
+        .filter(|(_, due, leased)| *due <= at && leased.is_none_or(|l| l < at))
+        .map(|(id, _, _)| id)
+        .take(max)
+        .collect())
 }
 
 /// Claims what is due (up to the free slots) and starts a task per subject chain. Returns how
@@ -130,11 +117,8 @@ async fn chain(state: &Arc<State>, mut d: DeliveryRow) {
             .db
             .write(move |c| {
                 let at = now();
-                let head = store::pending_of(c, &webhook, SCAN)?
-                    .into_iter()
-                    .find(|(_, s, _, _)| *s == subject);
-                match head {
-                    Some((id, _, due, leased))
+                match store::pending_head_of(c, &webhook, &subject)? {
+                    Some((id, due, leased))
                         if due <= at
                             && leased.is_none_or(|l| l < at)
                             && store::claim(c, id, at, at + lease(&cfg))? =>
