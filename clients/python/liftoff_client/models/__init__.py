@@ -31,7 +31,11 @@ from .create_rollout import CreateRollout
 from .create_rollout_selector import CreateRolloutSelector
 from .create_team import CreateTeam
 from .create_token import CreateToken
+from .create_webhook import CreateWebhook
 from .created_token import CreatedToken
+from .delivery_attempt import DeliveryAttempt
+from .delivery_page import DeliveryPage
+from .delivery_status import DeliveryStatus
 from .deployment import Deployment
 from .deployment_config import DeploymentConfig
 from .deployment_config_list import DeploymentConfigList
@@ -113,6 +117,7 @@ from .rollout_action import RolloutAction
 from .rollout_detail import RolloutDetail
 from .rollout_host import RolloutHost
 from .rollout_status import RolloutStatus
+from .rotate_webhook_secret import RotateWebhookSecret
 from .scale_direction import ScaleDirection
 from .scale_out_install import ScaleOutInstall
 from .scale_out_plan import ScaleOutPlan
@@ -131,6 +136,10 @@ from .update_deployment_group import UpdateDeploymentGroup
 from .update_deployment_group_selector import UpdateDeploymentGroupSelector
 from .update_host import UpdateHost
 from .update_host_tags import UpdateHostTags
+from .webhook import Webhook
+from .webhook_delivery import WebhookDelivery
+from .webhook_list import WebhookList
+from .webhook_with_secret import WebhookWithSecret
 from .whoami import Whoami
 from .zone_mode import ZoneMode
 
@@ -167,6 +176,10 @@ __all__ = (
     "CreateRolloutSelector",
     "CreateTeam",
     "CreateToken",
+    "CreateWebhook",
+    "DeliveryAttempt",
+    "DeliveryPage",
+    "DeliveryStatus",
     "Deployment",
     "DeploymentConfig",
     "DeploymentConfigList",
@@ -248,6 +261,7 @@ __all__ = (
     "RolloutDetail",
     "RolloutHost",
     "RolloutStatus",
+    "RotateWebhookSecret",
     "ScaleDirection",
     "ScaleOutInstall",
     "ScaleOutPlan",
@@ -266,6 +280,10 @@ __all__ = (
     "UpdateDeploymentGroupSelector",
     "UpdateHost",
     "UpdateHostTags",
+    "Webhook",
+    "WebhookDelivery",
+    "WebhookList",
+    "WebhookWithSecret",
     "Whoami",
     "ZoneMode",
 )
