@@ -169,6 +169,9 @@ pub enum Command {
     History(HistoryCmd),
     /// Who (token subject and team) did what, when, to which object.
     Audit(AuditArgs),
+    /// Deployment freezes: deployments refused (error `frozen`) until a time.
+    #[command(subcommand)]
+    Freeze(crate::commands::freeze::FreezeCmd),
     /// Webhooks: signed CloudEvents to a team's URLs on the events it subscribes to.
     #[command(subcommand)]
     Webhook(crate::commands::webhook::WebhookCmd),
@@ -297,6 +300,9 @@ pub struct DeployArgs {
     /// (after its `Retry-After`), 5xx, or cannot be reached.
     #[arg(long)]
     pub idempotency_key: Option<String>,
+    /// Deploy despite a freeze (admin): the written reason, recorded in the audit log.
+    #[arg(long, value_name = "REASON")]
+    pub override_freeze: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]

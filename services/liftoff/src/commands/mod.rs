@@ -4,6 +4,7 @@
 pub mod app;
 pub mod config;
 pub mod deployments;
+pub mod freeze;
 pub mod group;
 pub mod local;
 pub mod promote;
