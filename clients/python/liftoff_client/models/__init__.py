@@ -26,6 +26,7 @@ from .create_deployment_group import CreateDeploymentGroup
 from .create_deployment_group_selector import CreateDeploymentGroupSelector
 from .create_enrollment_token import CreateEnrollmentToken
 from .create_enrollment_token_tags import CreateEnrollmentTokenTags
+from .create_freeze import CreateFreeze
 from .create_pin import CreatePin
 from .create_rollout import CreateRollout
 from .create_rollout_selector import CreateRolloutSelector
@@ -59,6 +60,8 @@ from .event_report import EventReport
 from .event_report_batch import EventReportBatch
 from .event_status import EventStatus
 from .file_exists_behavior import FileExistsBehavior
+from .freeze import Freeze
+from .freeze_list import FreezeList
 from .group_at_time import GroupAtTime
 from .group_deployment_at import GroupDeploymentAt
 from .heartbeat import Heartbeat
@@ -171,6 +174,7 @@ __all__ = (
     "CreatedToken",
     "CreateEnrollmentToken",
     "CreateEnrollmentTokenTags",
+    "CreateFreeze",
     "CreatePin",
     "CreateRollout",
     "CreateRolloutSelector",
@@ -203,6 +207,8 @@ __all__ = (
     "EventReportBatch",
     "EventStatus",
     "FileExistsBehavior",
+    "Freeze",
+    "FreezeList",
     "GroupAtTime",
     "GroupDeploymentAt",
     "Heartbeat",
