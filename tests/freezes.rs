@@ -199,6 +199,26 @@ async fn a_freeze_refuses_deployments_until_lifted_and_only_an_admin_overrides_w
     assert_eq!(o["data"]["freeze_reason"], "payment migration", "{o}");
     assert_eq!(o["deployment_id"], deployment_id.as_str(), "{o}");
     assert!(o["actor"].is_string(), "{o}");
+    // Each refusal is in the audit log too, with who asked and why it was refused.
+    let blocked = history
+        .audit(&AuditQuery {
+            action: Some("gate.blocked".into()),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    let reasons: Vec<String> = blocked
+        .entries
+        .iter()
+        .map(|e| e.data["message"].as_str().unwrap_or("").to_string())
+        .collect();
+    assert_eq!(
+        reasons.len(),
+        3,
+        "two during the team freeze, one during shop's: {reasons:?}"
+    );
+    assert!(reasons.iter().all(|m| m.contains("frozen")), "{reasons:?}");
+    assert!(blocked.entries.iter().all(|e| e.data["gate"] == "freeze"));
     p.stop().await;
 }
 

@@ -38,6 +38,7 @@ pub const EVENT_TYPES: &[&str] = &[
     "freeze.created",
     "freeze.lifted",
     "freeze.overridden",
+    "gate.blocked",
     "host.deployment_failed",
     "host.deployment_started",
     "host.deployment_succeeded",

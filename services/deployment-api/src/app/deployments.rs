@@ -130,7 +130,14 @@ pub async fn create_with_reason(
         ));
     }
     let hash = request_hash(&req)?;
-    let (row, created) = state
+    let refused = super::freezes::Refused {
+        team: team.clone(),
+        actor: actor.clone(),
+        application: req.application.clone(),
+        deployment_group: req.deployment_group.clone(),
+        revision_id,
+    };
+    let written = state
         .db
         .write(move |c| {
             if let Some(key) = &idempotency_key
@@ -193,7 +200,15 @@ pub async fn create_with_reason(
             }
             Ok((row, true))
         })
-        .await?;
+        .await;
+    let (row, created) = match written {
+        Err(e) if e.code == "frozen" => {
+            // The refusal rolled the transaction back; it is recorded on its own.
+            super::freezes::record_refusal(state, refused, &e.message).await;
+            return Err(e);
+        }
+        other => other?,
+    };
     let row = if created && row.idempotency_key.is_some() {
         let id = row.id.clone();
         super::idempotency::while_in_flight(state, &id, try_hand_off(state, row)).await

@@ -3,7 +3,8 @@
 //! (409 `frozen`, naming the reason); rollbacks and scale-out installs are not, since they
 //! restore what runs. An admin may deploy anyway with a written reason, recorded in the audit
 //! log (`freeze.overridden`) with the deployment it let through. Every change is an event in
-//! the same transaction (`freeze.created`, `freeze.lifted`), so history and webhooks see them.
+//! the same transaction (`freeze.created`, `freeze.lifted`), so history and webhooks see them;
+//! a refusal is recorded as `gate.blocked` (gate `freeze`).
 
 use liftoff_kit::db::{now, to_utc, uuid};
 use liftoff_kit::outbox;
@@ -176,6 +177,37 @@ pub fn record_override(
         event(c, "freeze.overridden", actor, f, Some(deployment), data)?;
     }
     Ok(())
+}
+
+/// A deployment a freeze refused: what was asked, by whom.
+pub struct Refused {
+    pub team: String,
+    pub actor: String,
+    pub application: String,
+    pub deployment_group: String,
+    pub revision_id: Uuid,
+}
+
+/// Records a refusal (`gate.blocked`, gate `freeze`) in the audit log, and so for webhooks. A
+/// failure to record it is logged; the refusal stands either way.
+pub async fn record_refusal(state: &State, r: Refused, message: &str) {
+    let message = message.to_string();
+    let written = state
+        .db
+        .write(move |c| {
+            let mut ev = outbox::event(crate::NAME, "gate.blocked");
+            ev.team = Some(r.team);
+            ev.actor = Some(r.actor);
+            ev.application = Some(r.application);
+            ev.deployment_group = Some(r.deployment_group);
+            ev.revision_id = Some(r.revision_id);
+            ev.data = serde_json::json!({"gate": "freeze", "message": message});
+            outbox::enqueue(c, &ev)
+        })
+        .await;
+    if let Err(e) = written {
+        tracing::warn!(error = %e, "could not record a deployment refused by a freeze");
+    }
 }
 
 /// An override reason as given: printable, at most 1 KiB, not blank.
