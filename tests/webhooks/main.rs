@@ -306,3 +306,65 @@ pub async fn call(
     let status = res.status().as_u16();
     (status, res.json().await.unwrap_or(Value::Null))
 }
+
+/// The queue is in the database: deliveries still failing when the control plane stops are
+/// sent once it is back, each accepted once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pending_deliveries_survive_a_control_plane_restart() {
+    let mut s = settings();
+    let mut p = TestPlatform::start_with(s.clone()).await.expect("platform");
+    let receiver = Receiver::start(500).await;
+    let (_, secret) = subscribe(&p.history(), &receiver.url, &["application.*"]).await;
+    for app in ["shop", "cart"] {
+        p.api()
+            .create_application(&liftoff_types::deployments::CreateApplication {
+                name: app.into(),
+                description: None,
+            })
+            .await
+            .unwrap();
+    }
+    let r = &receiver;
+    wait_for("both events refused once", WAIT, || async move {
+        let ids: std::collections::HashSet<String> =
+            r.requests().into_iter().map(|q| q.id).collect();
+        (ids.len() == 2).then_some(())
+    })
+    .await;
+
+    p.running.take().unwrap().stop().await;
+    receiver.answer(200);
+    s.tick_interval = Some(Duration::from_millis(200));
+    s.deployment_api.spool_dir = p.dir.path().to_path_buf();
+    p.running = Some(
+        liftoff_platform::up(liftoff_platform::UpConfig {
+            listen: p.addr,
+            data_dir: p.data_dir(),
+            database_url: p.database_url.clone(),
+            settings: s,
+        })
+        .await
+        .unwrap(),
+    );
+    let accepted_ids = wait_for(
+        "both events accepted after the restart",
+        WAIT,
+        || async move {
+            let ok: Vec<String> = accepted(&r.requests())
+                .iter()
+                .map(|q| q.id.clone())
+                .collect();
+            (ok.len() >= 2).then_some(ok)
+        },
+    )
+    .await;
+    let unique: std::collections::HashSet<&String> = accepted_ids.iter().collect();
+    assert_eq!(unique.len(), 2, "{accepted_ids:?}");
+    // Nothing more arrives: each event was accepted once.
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    assert_eq!(accepted(&receiver.requests()).len(), 2);
+    for q in receiver.requests() {
+        verify(&q, &[&secret]);
+    }
+    p.stop().await;
+}
