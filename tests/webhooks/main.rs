@@ -141,6 +141,7 @@ async fn a_rollout_reaches_a_receiver_that_fails_then_recovers_signed_complete_a
     })
     .await;
     good.answer(200);
+    let recovered = std::time::Instant::now();
 
     // Every event of the log reaches the receiver once it answers again.
     let expected = wait_for("every logged event to be accepted", WAIT, || {
@@ -158,6 +159,7 @@ async fn a_rollout_reaches_a_receiver_that_fails_then_recovers_signed_complete_a
         }
     })
     .await;
+    let drained = recovered.elapsed();
     let requests = good.requests();
     let ok = accepted(&requests);
     let mut times: HashMap<&str, usize> = HashMap::new();
@@ -275,11 +277,12 @@ async fn a_rollout_reaches_a_receiver_that_fails_then_recovers_signed_complete_a
         assert!(metrics.contains(m), "{m} missing from /metrics");
     }
     println!(
-        "webhooks: {} events accepted over {} requests ({} refused) on {}",
+        "webhooks: {} events accepted over {} requests ({} refused) on {}; the backlog drained {:?} after the receiver recovered",
         ok.len(),
         requests.len(),
         requests.iter().filter(|r| r.answered == 500).count(),
-        p.backend()
+        p.backend(),
+        drained
     );
     for a in agents {
         a.stop().await;
