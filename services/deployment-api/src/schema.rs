@@ -124,6 +124,20 @@ diesel::table! {
 
 diesel::joinable!(revisions -> applications (application_id));
 diesel::joinable!(deployment_groups -> applications (application_id));
+diesel::table! {
+    freezes (id) {
+        id -> Text,
+        team -> Text,
+        application -> Nullable<Text>,
+        reason -> Text,
+        ends_at -> Timestamp,
+        created_by -> Text,
+        created_at -> Timestamp,
+        lifted_at -> Nullable<Timestamp>,
+        lifted_by -> Nullable<Text>,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
     applications,
     revisions,

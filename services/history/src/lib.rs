@@ -10,6 +10,7 @@ use std::time::{Duration, Instant};
 use actix_web::web;
 use futures_util::future::BoxFuture;
 use liftoff_kit::db::Migrations;
+use liftoff_kit::egress::{Cidr, Resolve, SystemResolver};
 use liftoff_kit::{Authority, Db, Peers, ServiceApp};
 use utoipa::OpenApi;
 
@@ -43,6 +44,8 @@ pub struct Config {
     pub retention: Duration,
     /// How often a replica runs retention.
     pub retention_interval: Duration,
+    /// How webhooks are delivered.
+    pub webhooks: WebhookSettings,
 }
 
 impl Default for Config {
@@ -50,7 +53,51 @@ impl Default for Config {
         Self {
             retention: Duration::from_secs(90 * 86400),
             retention_interval: Duration::from_secs(600),
+            webhooks: WebhookSettings::default(),
         }
+    }
+}
+
+/// Webhook delivery: where URLs may point, how long an attempt may take, how retries back off
+/// and when a delivery is given up (dead-lettered).
+#[derive(Clone)]
+pub struct WebhookSettings {
+    /// Blocks webhook URLs may reach despite the SSRF rules (`liftoff up --url-allow`).
+    pub allow: Vec<Cidr>,
+    pub resolver: Arc<dyn Resolve>,
+    /// Deadline of one attempt: connect, send, and the start of the answer.
+    pub timeout: Duration,
+    pub connect_timeout: Duration,
+    /// The first retry's wait; it doubles (with jitter) up to `retry_max`.
+    pub retry_base: Duration,
+    pub retry_max: Duration,
+    /// A delivery still failing this long after it was queued is dead-lettered.
+    pub max_age: Duration,
+}
+
+impl Default for WebhookSettings {
+    fn default() -> Self {
+        Self {
+            allow: Vec::new(),
+            resolver: Arc::new(SystemResolver),
+            timeout: Duration::from_secs(10),
+            connect_timeout: Duration::from_secs(5),
+            retry_base: Duration::from_secs(5),
+            retry_max: Duration::from_secs(3600),
+            max_age: Duration::from_secs(86400),
+        }
+    }
+}
+
+impl std::fmt::Debug for WebhookSettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("WebhookSettings")
+            .field("allow", &self.allow)
+            .field("timeout", &self.timeout)
+            .field("retry_base", &self.retry_base)
+            .field("retry_max", &self.retry_max)
+            .field("max_age", &self.max_age)
+            .finish_non_exhaustive()
     }
 }
 
@@ -61,6 +108,10 @@ pub struct State {
     pub config: Config,
     /// When this replica last ran retention (a hint; the work itself is idempotent).
     last_retention: Mutex<Option<Instant>>,
+    /// When this replica last published the webhook backlog.
+    webhook_gauges: liftoff_kit::telemetry::GaugeRefresh,
+    /// Webhook attempts this replica may have in flight.
+    webhook_slots: Arc<tokio::sync::Semaphore>,
 }
 
 #[derive(Clone)]
@@ -77,6 +128,10 @@ impl Service {
                 peers,
                 config,
                 last_retention: Mutex::new(None),
+                webhook_gauges: Default::default(),
+                webhook_slots: Arc::new(tokio::sync::Semaphore::new(
+                    app::webhooks::deliver::MAX_IN_FLIGHT,
+                )),
             })),
         }
     }
@@ -96,7 +151,19 @@ impl ServiceApp for Service {
     }
 
     fn tick(&self) -> BoxFuture<'_, ()> {
-        Box::pin(app::retention::maybe_run(&self.state))
+        Box::pin(async {
+            app::webhooks::deliver::tick(&self.state).await;
+            app::retention::maybe_run(&self.state).await;
+        })
+    }
+
+    /// Webhook deliveries queued by an ingest go out at once, not at the next tick.
+    fn relay(&self) -> BoxFuture<'_, ()> {
+        Box::pin(async {
+            if let Err(e) = app::webhooks::deliver::run(&self.state).await {
+                tracing::warn!(error = %e, "webhook delivery run failed");
+            }
+        })
     }
 
     fn db(&self) -> &Db {

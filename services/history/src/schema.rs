@@ -105,6 +105,54 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    webhooks (id) {
+        id -> Text,
+        team -> Text,
+        url -> Text,
+        events -> Text,
+        application -> Nullable<Text>,
+        deployment_group -> Nullable<Text>,
+        secret -> Text,
+        previous_secret -> Nullable<Text>,
+        previous_secret_expires_at -> Nullable<Timestamp>,
+        created_by -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    webhook_deliveries (id) {
+        id -> BigInt,
+        delivery_id -> Text,
+        webhook_id -> Text,
+        team -> Text,
+        event_id -> Text,
+        event_type -> Text,
+        subject -> Text,
+        body -> Text,
+        status -> Text,
+        attempts -> Integer,
+        queued_at -> Timestamp,
+        next_attempt_at -> Timestamp,
+        lease_until -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+        finished_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    webhook_attempts (id) {
+        id -> BigInt,
+        delivery_id -> Text,
+        attempted_at -> Timestamp,
+        status_code -> Nullable<Integer>,
+        latency_ms -> BigInt,
+        response -> Nullable<Text>,
+        error -> Nullable<Text>,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
     events,
     group_deployments,
@@ -114,4 +162,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     host_revisions,
     pins,
     retired_hosts,
+    webhook_attempts,
+    webhook_deliveries,
+    webhooks,
 );

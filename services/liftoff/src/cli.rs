@@ -169,6 +169,12 @@ pub enum Command {
     History(HistoryCmd),
     /// Who (token subject and team) did what, when, to which object.
     Audit(AuditArgs),
+    /// Deployment freezes: deployments refused (error `frozen`) until a time.
+    #[command(subcommand)]
+    Freeze(crate::commands::freeze::FreezeCmd),
+    /// Webhooks: signed CloudEvents to a team's URLs on the events it subscribes to.
+    #[command(subcommand)]
+    Webhook(crate::commands::webhook::WebhookCmd),
     /// Team tokens: mint, revoke, list.
     #[command(subcommand)]
     Token(crate::access::TokenCmd),
@@ -206,25 +212,64 @@ pub struct ServeArgs {
 /// Operator settings of the control plane.
 #[derive(Debug, Args, Clone, Default)]
 pub struct ServerOptions {
-    /// Address blocks bundle URLs may reach despite the SSRF rules (loopback, private,
-    /// link-local ...), e.g. an internal artifact store's 10.20.0.0/16 (comma-separated or repeated).
+    /// Address blocks outgoing URLs (revision URLs and webhooks) may reach despite the SSRF
+    /// rules (loopback, private, link-local ...), e.g. an internal artifact store's
+    /// 10.20.0.0/16 (comma-separated or repeated). `--bundle-url-allow` (and
+    /// `LIFTOFF_BUNDLE_URL_ALLOW`) is the older name.
     #[arg(
-        long = "bundle-url-allow",
-        env = "LIFTOFF_BUNDLE_URL_ALLOW",
+        long = "url-allow",
+        visible_alias = "bundle-url-allow",
+        env = "LIFTOFF_URL_ALLOW",
         value_delimiter = ','
     )]
-    pub bundle_url_allow: Vec<liftoff_deployment_api::bundle_fetch::Cidr>,
+    pub url_allow: Vec<liftoff_kit::egress::Cidr>,
     /// How long history keeps events and hook logs (e.g. 90d); pinned revisions forever.
     #[arg(long, env = "LIFTOFF_HISTORY_RETENTION", value_parser = parse_duration)]
     pub history_retention: Option<std::time::Duration>,
+    /// The wait before a failed webhook delivery's first retry (default 5s); it doubles, with
+    /// jitter, up to an hour.
+    #[arg(long, env = "LIFTOFF_WEBHOOK_RETRY_BASE", value_parser = parse_duration)]
+    pub webhook_retry_base: Option<std::time::Duration>,
+    /// How long a webhook delivery is retried before it is dead-lettered (default 1d).
+    #[arg(long, env = "LIFTOFF_WEBHOOK_MAX_AGE", value_parser = parse_duration)]
+    pub webhook_max_age: Option<std::time::Duration>,
 }
 
 impl ServerOptions {
+    /// The allow-list: the flag or `LIFTOFF_URL_ALLOW`, else the older `LIFTOFF_BUNDLE_URL_ALLOW`.
+    fn url_allow(&self) -> Vec<liftoff_kit::egress::Cidr> {
+        if !self.url_allow.is_empty() {
+            return self.url_allow.clone();
+        }
+        let Ok(old) = std::env::var("LIFTOFF_BUNDLE_URL_ALLOW") else {
+            return Vec::new();
+        };
+        old.split(',')
+            .filter(|s| !s.trim().is_empty())
+            .filter_map(|s| match s.parse() {
+                Ok(c) => Some(c),
+                Err(e) => {
+                    // Left out, so nothing more is allowed than the operator meant.
+                    eprintln!("warning: LIFTOFF_BUNDLE_URL_ALLOW: {e}; entry ignored");
+                    None
+                }
+            })
+            .collect()
+    }
+
     pub fn settings(&self) -> liftoff_platform::ServiceSettings {
         let mut s = liftoff_platform::ServiceSettings::default();
-        s.deployment_api.bundle_fetch.allow = self.bundle_url_allow.clone();
+        let allow = self.url_allow();
+        s.deployment_api.bundle_fetch.allow = allow.clone();
+        s.history.webhooks.allow = allow;
         if let Some(r) = self.history_retention {
             s.history.retention = r;
+        }
+        if let Some(b) = self.webhook_retry_base {
+            s.history.webhooks.retry_base = b;
+        }
+        if let Some(m) = self.webhook_max_age {
+            s.history.webhooks.max_age = m;
         }
         s
     }
@@ -255,6 +300,9 @@ pub struct DeployArgs {
     /// (after its `Retry-After`), 5xx, or cannot be reached.
     #[arg(long)]
     pub idempotency_key: Option<String>,
+    /// Deploy despite a freeze (admin): the written reason, recorded in the audit log.
+    #[arg(long, value_name = "REASON")]
+    pub override_freeze: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -525,6 +573,7 @@ pub fn parse_duration(s: &str) -> Result<std::time::Duration, String> {
         .parse()
         .map_err(|_| format!("{s:?} is not a duration like 30s, 15m, 12h or 30d"))?;
     let secs = match unit {
+        "ms" => return Ok(std::time::Duration::from_millis(n)),
         "" | "s" => n,
         "m" => n * 60,
         "h" => n * 3600,

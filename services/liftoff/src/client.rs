@@ -91,6 +91,11 @@ pub async fn run(g: &Global, command: Command) -> anyhow::Result<ExitCode> {
         Command::Promote(args) => return crate::commands::promote::run(g, &api, args).await,
         Command::Deployments(args) => crate::commands::deployments::run(g, &api, args).await?,
         Command::Deploy(args) => return deploy(g, &api, args).await,
+        Command::Freeze(cmd) => crate::commands::freeze::run(g, &api, cmd).await?,
+        Command::Webhook(cmd) => {
+            let history = liftoff_client::HistoryClient::new(http(g)?);
+            crate::commands::webhook::run(g, &history, cmd).await?
+        }
         Command::Status { id } => {
             let d = api.get_deployment(id).await?;
             print(g, &d, crate::progress::describe)?;
@@ -167,6 +172,15 @@ async fn deploy(
         description: args.description,
     };
     let d = match args.idempotency_key.as_deref() {
+        // An override is an admin's one-off decision: sent once, as asked.
+        _ if args.override_freeze.is_some() => {
+            api.create_deployment_overriding(
+                &req,
+                args.idempotency_key.as_deref(),
+                args.override_freeze.as_deref(),
+            )
+            .await?
+        }
         // With a key, a request that cannot be answered yet (the key is in use, the server is
         // restarting) is sent again: it can only ever answer the one deployment.
         Some(key) => {

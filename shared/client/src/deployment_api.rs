@@ -121,11 +121,41 @@ impl DeploymentApiClient {
         req: &CreateDeployment,
         idempotency_key: Option<&str>,
     ) -> Result<Deployment, ClientError> {
+        self.create_deployment_overriding(req, idempotency_key, None)
+            .await
+    }
+
+    /// Creates a deployment; with `freeze_override` (an admin's written reason), despite a
+    /// freeze in force.
+    pub async fn create_deployment_overriding(
+        &self,
+        req: &CreateDeployment,
+        idempotency_key: Option<&str>,
+        freeze_override: Option<&str>,
+    ) -> Result<Deployment, ClientError> {
         let mut rb = self.0.request(Method::POST, "/v1/deployments").json(req);
         if let Some(k) = idempotency_key {
             rb = rb.header("Idempotency-Key", k);
         }
+        if let Some(r) = freeze_override {
+            rb = rb.header(FREEZE_OVERRIDE_HEADER, r);
+        }
         self.0.send(rb).await
+    }
+
+    pub async fn create_freeze(&self, req: &CreateFreeze) -> Result<Freeze, ClientError> {
+        self.0.post("/v1/freezes", req).await
+    }
+
+    /// The freezes in force now.
+    pub async fn freezes(&self) -> Result<FreezeList, ClientError> {
+        self.0.get("/v1/freezes").await
+    }
+
+    pub async fn lift_freeze(&self, id: Uuid) -> Result<Freeze, ClientError> {
+        self.0
+            .send(self.0.request(Method::DELETE, &format!("/v1/freezes/{id}")))
+            .await
     }
 
     /// Creates a deployment under `idempotency_key`, sending the request again until `budget`

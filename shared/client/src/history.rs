@@ -4,6 +4,7 @@ use std::path::Path;
 
 use chrono::{DateTime, Utc};
 use liftoff_types::history::*;
+use liftoff_types::webhooks::*;
 use reqwest::Method;
 use uuid::Uuid;
 
@@ -309,6 +310,76 @@ impl HistoryClient {
                 self.0
                     .request(Method::DELETE, &format!("/v1/history/pins/{revision}")),
             )
+            .await
+    }
+
+    pub async fn create_webhook(
+        &self,
+        req: &CreateWebhook,
+    ) -> Result<WebhookWithSecret, ClientError> {
+        self.0.post("/v1/webhooks", req).await
+    }
+
+    pub async fn webhooks(&self) -> Result<WebhookList, ClientError> {
+        self.0.get("/v1/webhooks").await
+    }
+
+    pub async fn webhook(&self, id: Uuid) -> Result<Webhook, ClientError> {
+        self.0.get(&format!("/v1/webhooks/{id}")).await
+    }
+
+    pub async fn delete_webhook(&self, id: Uuid) -> Result<Webhook, ClientError> {
+        self.0
+            .send(
+                self.0
+                    .request(Method::DELETE, &format!("/v1/webhooks/{id}")),
+            )
+            .await
+    }
+
+    pub async fn rotate_webhook_secret(
+        &self,
+        id: Uuid,
+        req: &RotateWebhookSecret,
+    ) -> Result<WebhookWithSecret, ClientError> {
+        self.0
+            .post(&format!("/v1/webhooks/{id}/rotate-secret"), req)
+            .await
+    }
+
+    pub async fn test_webhook(&self, id: Uuid) -> Result<WebhookDelivery, ClientError> {
+        self.0
+            .send(
+                self.0
+                    .request(Method::POST, &format!("/v1/webhooks/{id}/test")),
+            )
+            .await
+    }
+
+    /// A subscription's deliveries, newest first; `status` is `pending`, `delivered` or `dead`.
+    pub async fn webhook_deliveries(
+        &self,
+        id: Uuid,
+        status: Option<&str>,
+        page: &Page,
+    ) -> Result<DeliveryPage, ClientError> {
+        let mut params = Vec::new();
+        push(&mut params, "status", status);
+        page_params(&mut params, page);
+        self.get_with(&format!("/v1/webhooks/{id}/deliveries"), &params)
+            .await
+    }
+
+    pub async fn redeliver(
+        &self,
+        id: Uuid,
+        delivery: Uuid,
+    ) -> Result<WebhookDelivery, ClientError> {
+        self.0
+            .send(self.0.request(
+                Method::POST,
+                &format!("/v1/webhooks/{id}/deliveries/{delivery}/redeliver"),
+            ))
             .await
     }
 }

@@ -1,12 +1,14 @@
 //! What every Liftoff service is built from: database access over SQLite and PostgreSQL, the
 //! one error type and its HTTP mapping, token verification, web glue (JSON errors, health,
-//! metrics), admission (rate limits and body caps), telemetry, and the transactional outbox
+//! metrics), admission (rate limits and body caps), telemetry, the SSRF rules of outgoing calls
+//! to URLs users give (egress), and the transactional outbox
 //! that feeds the history service.
 
 pub mod admission;
 pub mod auth;
 pub mod contract;
 pub mod db;
+pub mod egress;
 pub mod error;
 pub mod outbox;
 pub mod service;

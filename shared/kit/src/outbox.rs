@@ -141,6 +141,13 @@ thread_local! {
     static ENQUEUED: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
 }
 
+/// Says that the database call running on this thread queued work a service delivers
+/// itself (history's webhook deliveries), so its [`crate::ServiceApp::relay`] is woken once
+/// the call returned, as for outbox events.
+pub fn mark_written() {
+    ENQUEUED.with(|e| e.set(true));
+}
+
 /// Whether the database call that just ran on this thread queued an event (and forgets it).
 pub(crate) fn take_enqueued() -> bool {
     ENQUEUED.with(|e| e.replace(false))
@@ -285,8 +292,15 @@ struct Backoff {
 /// The wait after `failures` consecutive failures: doubling from the base, capped, with
 /// jitter (half to all of it) so replicas and services do not retry in lockstep.
 pub fn backoff_delay(failures: u32) -> Duration {
-    let exp = BACKOFF_BASE.saturating_mul(1u32 << failures.saturating_sub(1).min(16));
-    let full = exp.min(BACKOFF_MAX);
+    jittered_backoff(BACKOFF_BASE, BACKOFF_MAX, failures)
+}
+
+/// The wait after `failures` consecutive failures, doubling from `base` up to `max`, with
+/// jitter (half to all of it). Other queues (history's webhook deliveries) use their own
+/// base and cap.
+pub fn jittered_backoff(base: Duration, max: Duration, failures: u32) -> Duration {
+    let exp = base.saturating_mul(1u32 << failures.saturating_sub(1).min(16));
+    let full = exp.min(max);
     let half = full / 2;
     half + Duration::from_millis(rand::random_range(0..=half.as_millis() as u64))
 }

@@ -577,3 +577,41 @@ pub struct Promotion {
     /// One deployment per group of stage `to`, each with reason `promotion`.
     pub deployments: Vec<Deployment>,
 }
+
+/// `POST /v1/freezes`: no deployment of the team (or of one application) starts until
+/// `until`, unless an admin overrides it with a written reason.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateFreeze {
+    /// Only this application's deployments; absent: every deployment of the team.
+    #[serde(default)]
+    #[schema(pattern = "^[a-z0-9][a-z0-9-]{0,62}$")]
+    pub application: Option<String>,
+    /// Why (shown to whoever is refused).
+    pub reason: String,
+    /// When it ends (RFC 3339, in the future, at most 90 days ahead).
+    pub until: DateTime<Utc>,
+}
+
+/// A deployment freeze.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq)]
+pub struct Freeze {
+    pub id: Uuid,
+    pub application: Option<String>,
+    pub reason: String,
+    pub until: DateTime<Utc>,
+    pub created_by: String,
+    pub created_at: DateTime<Utc>,
+    pub lifted_at: Option<DateTime<Utc>>,
+    pub lifted_by: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct FreezeList {
+    /// The freezes in force now, soonest ending first.
+    pub freezes: Vec<Freeze>,
+}
+
+/// The request header with which an admin deploys despite a freeze: the written reason,
+/// recorded in the audit log (`freeze.overridden`).
+pub const FREEZE_OVERRIDE_HEADER: &str = "Liftoff-Freeze-Override";

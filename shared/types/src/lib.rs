@@ -11,6 +11,7 @@ pub mod registry;
 pub mod scale_out;
 pub mod scheduler;
 pub mod tokens;
+pub mod webhooks;
 
 pub use error::{ErrorBody, ErrorDetail};
 

@@ -26,12 +26,17 @@ from .create_deployment_group import CreateDeploymentGroup
 from .create_deployment_group_selector import CreateDeploymentGroupSelector
 from .create_enrollment_token import CreateEnrollmentToken
 from .create_enrollment_token_tags import CreateEnrollmentTokenTags
+from .create_freeze import CreateFreeze
 from .create_pin import CreatePin
 from .create_rollout import CreateRollout
 from .create_rollout_selector import CreateRolloutSelector
 from .create_team import CreateTeam
 from .create_token import CreateToken
+from .create_webhook import CreateWebhook
 from .created_token import CreatedToken
+from .delivery_attempt import DeliveryAttempt
+from .delivery_page import DeliveryPage
+from .delivery_status import DeliveryStatus
 from .deployment import Deployment
 from .deployment_config import DeploymentConfig
 from .deployment_config_list import DeploymentConfigList
@@ -55,6 +60,8 @@ from .event_report import EventReport
 from .event_report_batch import EventReportBatch
 from .event_status import EventStatus
 from .file_exists_behavior import FileExistsBehavior
+from .freeze import Freeze
+from .freeze_list import FreezeList
 from .group_at_time import GroupAtTime
 from .group_deployment_at import GroupDeploymentAt
 from .heartbeat import Heartbeat
@@ -113,6 +120,7 @@ from .rollout_action import RolloutAction
 from .rollout_detail import RolloutDetail
 from .rollout_host import RolloutHost
 from .rollout_status import RolloutStatus
+from .rotate_webhook_secret import RotateWebhookSecret
 from .scale_direction import ScaleDirection
 from .scale_out_install import ScaleOutInstall
 from .scale_out_plan import ScaleOutPlan
@@ -131,6 +139,10 @@ from .update_deployment_group import UpdateDeploymentGroup
 from .update_deployment_group_selector import UpdateDeploymentGroupSelector
 from .update_host import UpdateHost
 from .update_host_tags import UpdateHostTags
+from .webhook import Webhook
+from .webhook_delivery import WebhookDelivery
+from .webhook_list import WebhookList
+from .webhook_with_secret import WebhookWithSecret
 from .whoami import Whoami
 from .zone_mode import ZoneMode
 
@@ -162,11 +174,16 @@ __all__ = (
     "CreatedToken",
     "CreateEnrollmentToken",
     "CreateEnrollmentTokenTags",
+    "CreateFreeze",
     "CreatePin",
     "CreateRollout",
     "CreateRolloutSelector",
     "CreateTeam",
     "CreateToken",
+    "CreateWebhook",
+    "DeliveryAttempt",
+    "DeliveryPage",
+    "DeliveryStatus",
     "Deployment",
     "DeploymentConfig",
     "DeploymentConfigList",
@@ -190,6 +207,8 @@ __all__ = (
     "EventReportBatch",
     "EventStatus",
     "FileExistsBehavior",
+    "Freeze",
+    "FreezeList",
     "GroupAtTime",
     "GroupDeploymentAt",
     "Heartbeat",
@@ -248,6 +267,7 @@ __all__ = (
     "RolloutDetail",
     "RolloutHost",
     "RolloutStatus",
+    "RotateWebhookSecret",
     "ScaleDirection",
     "ScaleOutInstall",
     "ScaleOutPlan",
@@ -266,6 +286,10 @@ __all__ = (
     "UpdateDeploymentGroupSelector",
     "UpdateHost",
     "UpdateHostTags",
+    "Webhook",
+    "WebhookDelivery",
+    "WebhookList",
+    "WebhookWithSecret",
     "Whoami",
     "ZoneMode",
 )

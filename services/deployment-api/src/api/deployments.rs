@@ -5,7 +5,7 @@ use liftoff_kit::{ApiError, Caller, Role};
 use liftoff_types::ErrorBody;
 use liftoff_types::deployments::{
     CreateDeployment, Deployment, DeploymentList, DeploymentReason, DeploymentStatus,
-    RetryFailedHosts,
+    FREEZE_OVERRIDE_HEADER, RetryFailedHosts,
 };
 use liftoff_types::history::{EventBatch, IngestResult};
 use serde::Deserialize;
@@ -19,11 +19,14 @@ use crate::{State, app};
 #[utoipa::path(
     tag = "deployments",
     request_body = CreateDeployment,
-    params(("Idempotency-Key" = Option<String>, Header, description = "Same key and body: same answer, one deployment")),
+    params(
+        ("Idempotency-Key" = Option<String>, Header, description = "Same key and body: same answer, one deployment"),
+        ("Liftoff-Freeze-Override" = Option<String>, Header, description = "An admin's written reason to deploy despite a freeze (printable ASCII); recorded in the audit log")
+    ),
     responses(
         (status = 201, body = Deployment), (status = 200, body = Deployment, description = "Replayed idempotent request"),
-        (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
-        (status = 409, body = ErrorBody, description = "deployment_in_progress"), (status = 422, body = ErrorBody, description = "idempotency_key_reused")
+        (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody, description = "forbidden, also a freeze override by a role below admin"), (status = 404, body = ErrorBody),
+        (status = 409, body = ErrorBody, description = "deployment_in_progress, frozen (a freeze is in force)"), (status = 422, body = ErrorBody, description = "idempotency_key_reused")
     ),
     security(("bearer" = []))
 )]
@@ -44,12 +47,28 @@ pub async fn create_deployment(
             })
         })
         .transpose()?;
+    let freeze_override = req
+        .headers()
+        .get(FREEZE_OVERRIDE_HEADER)
+        .map(|v| {
+            v.to_str().map(str::to_string).map_err(|_| {
+                ApiError::bad_request(
+                    "invalid_header",
+                    format!("{FREEZE_OVERRIDE_HEADER} must be printable ASCII"),
+                )
+            })
+        })
+        .transpose()?;
+    if freeze_override.is_some() {
+        caller.team(Role::Admin)?;
+    }
     let (d, created) = app::deployments::create(
         &state,
         team,
         caller.subject().to_string(),
         body.into_inner(),
         key,
+        freeze_override,
     )
     .await?;
     Ok(if created {

@@ -18,6 +18,7 @@ use crate::State;
 mod applications;
 mod configs;
 mod deployments;
+mod freezes;
 mod groups;
 mod revisions;
 mod scale_out;
@@ -44,13 +45,14 @@ mod whoami;
         teams::create_team, teams::list_teams, teams::get_team, teams::disable_team, teams::enable_team,
         teams::create_token, teams::list_tokens, tokens::revoke_token, tokens::revocations, tokens::revoke_credential,
         scale_out::scale_out,
+        freezes::create_freeze, freezes::list_freezes, freezes::lift_freeze,
     ),
     components(schemas(
         ErrorBody, ErrorDetail, CreateApplication, Application, ApplicationList, UpdateApplication, ApplicationDeleted,
         Revision, RevisionList, RegisterRevisionUrl,
         CreateDeploymentGroup, DeploymentGroup, DeploymentGroupList, UpdateDeploymentGroup, ConcurrencyPolicy,
         DeploymentConfig, DeploymentConfigList, CreateDeploymentConfig, ZoneMode, Stage, StageList, Promote, Promotion,
-        MinimumHealthy, CreateDeployment, Deployment, DeploymentList, DeploymentStatus, DeploymentReason,
+        MinimumHealthy, CreateFreeze, Freeze, FreezeList, CreateDeployment, Deployment, DeploymentList, DeploymentStatus, DeploymentReason,
         HostOverview, RolloutHost, HostTargetStatus, LifecycleEventRecord, EventStatus,
         CreateTeam, Team, TeamList, TeamRole, CreateToken, CreatedToken, TokenRecord, TokenList, RevokedToken, Whoami,
         Revocation, RevocationKind, RevocationPage, RevokeCredential,
@@ -66,6 +68,7 @@ mod whoami;
         (name = "deployment-configs", description = "How much of a fleet may be offline at once, zone mode, canary batch"),
         (name = "stages", description = "Groups ordered as stages, and promotion from one to the next"),
         (name = "deployments", description = "Rolling a revision out to a group"),
+        (name = "freezes", description = "Times when deployments are refused, unless an admin overrides"),
         (name = "teams", description = "Teams and their tokens"),
         (name = "tokens", description = "Revocation, and the revocation feed"),
         (name = "scale-out", description = "Installs for hosts that enter a group (host registry only)")
@@ -119,6 +122,9 @@ pub fn configure(cfg: &mut web::ServiceConfig, state: web::Data<State>) {
         .service(tokens::revoke_token)
         .service(tokens::revoke_credential)
         .service(scale_out::scale_out)
+        .service(freezes::create_freeze)
+        .service(freezes::list_freezes)
+        .service(freezes::lift_freeze)
         .route(
             "/openapi/deployment-api.json",
             web::get().to(|| async { liftoff_kit::web::openapi_json(ApiDoc::openapi()) }),

@@ -66,12 +66,15 @@ fn request_hash(req: &CreateDeployment) -> Result<String, ApiError> {
 
 /// Accepts a deployment. With an idempotency key, the same request again answers the same
 /// deployment; the same key with another body is refused (422).
+/// `freeze_override`: an admin's written reason to deploy despite a freeze (the caller checked
+/// the role).
 pub async fn create(
     state: &State,
     team: String,
     actor: String,
     req: CreateDeployment,
     idempotency_key: Option<String>,
+    freeze_override: Option<String>,
 ) -> Result<(Deployment, bool), ApiError> {
     create_with_reason(
         state,
@@ -80,11 +83,13 @@ pub async fn create(
         req,
         idempotency_key,
         DeploymentReason::User,
+        freeze_override,
     )
     .await
 }
 
-/// [`create`], recording why the deployment exists (a user, a promotion, ...).
+/// [`create`], recording why the deployment exists (a user, a promotion, ...). Freezes gate
+/// it (see [`super::freezes`]).
 pub async fn create_with_reason(
     state: &State,
     team: String,
@@ -92,7 +97,11 @@ pub async fn create_with_reason(
     req: CreateDeployment,
     idempotency_key: Option<String>,
     reason: DeploymentReason,
+    freeze_override: Option<String>,
 ) -> Result<(Deployment, bool), ApiError> {
+    if let Some(r) = &freeze_override {
+        super::freezes::check_override(r)?;
+    }
     validate_name("application", &req.application).map_err(ApiError::invalid_field)?;
     validate_name("deployment_group", &req.deployment_group).map_err(ApiError::invalid_field)?;
     let revision_id = Uuid::parse_str(&req.revision).map_err(|_| {
@@ -124,7 +133,14 @@ pub async fn create_with_reason(
     // The request's trace: the deployment keeps it, so its hand-off (now, or retried by a
     // tick after a restart) and everything the scheduler and the agents do join it.
     let traceparent = liftoff_client::trace::current();
-    let (row, created) = state
+    let refused = super::freezes::Refused {
+        team: team.clone(),
+        actor: actor.clone(),
+        application: req.application.clone(),
+        deployment_group: req.deployment_group.clone(),
+        revision_id,
+    };
+    let written = state
         .db
         .write(move |c| {
             if let Some(key) = &idempotency_key
@@ -148,6 +164,7 @@ pub async fn create_with_reason(
             })?;
             revisions::get(c, &app.id, &revision_id.to_string())?
                 .ok_or_else(|| ApiError::not_found(format!("revision {revision_id} not found")))?;
+            let overridden = super::freezes::gate(c, &team, &app.name, freeze_override.as_deref())?;
             let config = super::configs::resolve(
                 c,
                 &team,
@@ -177,12 +194,25 @@ pub async fn create_with_reason(
                 false,
             )
             .map_err(|e| super::idempotency::on_insert_error(e, idempotency_key.is_some()))?;
+            if let Some(why) = freeze_override.as_deref()
+                && !overridden.is_empty()
+            {
+                super::freezes::record_override(c, &actor, &overridden, uuid(&row.id)?, why)?;
+            }
             if idempotency_key.is_some() {
                 super::idempotency::mark_in_flight(c, &row.id)?;
             }
             Ok((row, true))
         })
-        .await?;
+        .await;
+    let (row, created) = match written {
+        Err(e) if e.code == "frozen" => {
+            // The refusal rolled the transaction back; it is recorded on its own.
+            super::freezes::record_refusal(state, refused, &e.message).await;
+            return Err(e);
+        }
+        other => other?,
+    };
     let row = if created && row.idempotency_key.is_some() {
         let id = row.id.clone();
         super::idempotency::while_in_flight(state, &id, try_hand_off(state, row)).await

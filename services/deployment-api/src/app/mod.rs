@@ -3,6 +3,7 @@
 pub mod applications;
 pub mod configs;
 pub mod deployments;
+pub mod freezes;
 pub mod groups;
 pub mod idempotency;
 pub mod intake;

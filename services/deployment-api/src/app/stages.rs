@@ -222,6 +222,7 @@ pub async fn promote(
             },
             idempotency_key.as_deref().map(|k| derived_key(k, &g.name)),
             DeploymentReason::Promotion,
+            None,
         )
         .await?;
         any_created |= created;

@@ -6,49 +6,17 @@
 //! like the first. A byte cap and a deadline bound the whole fetch. Proxies from the
 //! environment are ignored: the checked address must be the one connected to.
 
-pub mod address;
-
-use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 use std::time::Duration;
 
-use futures_util::future::BoxFuture;
 use liftoff_kit::ApiError;
+use liftoff_kit::egress::{Refusal, chain};
 use reqwest::Url;
 use reqwest::redirect::Policy;
 
-pub use address::Cidr;
+pub use liftoff_kit::egress::{Cidr, Resolve, SystemResolver, Target, address, target};
 
 use crate::app::revisions::{SpoolWriter, Spooled};
-
-/// Resolves a host name to addresses. Injected so tests can make a name resolve to any
-/// address without touching the system's resolver configuration.
-pub trait Resolve: Send + Sync + 'static {
-    fn resolve<'a>(
-        &'a self,
-        host: &'a str,
-        port: u16,
-    ) -> BoxFuture<'a, std::io::Result<Vec<IpAddr>>>;
-}
-
-/// The system resolver (getaddrinfo, through tokio).
-#[derive(Debug, Default, Clone, Copy)]
-pub struct SystemResolver;
-
-impl Resolve for SystemResolver {
-    fn resolve<'a>(
-        &'a self,
-        host: &'a str,
-        port: u16,
-    ) -> BoxFuture<'a, std::io::Result<Vec<IpAddr>>> {
-        Box::pin(async move {
-            Ok(tokio::net::lookup_host((host, port))
-                .await?
-                .map(|a| a.ip())
-                .collect())
-        })
-    }
-}
 
 /// How bundle URLs are fetched.
 #[derive(Clone)]
@@ -113,38 +81,14 @@ pub fn parse(raw: &str) -> Result<Url, ApiError> {
 }
 
 fn check_shape(url: &Url) -> Result<(), ApiError> {
-    if !matches!(url.scheme(), "http" | "https") {
-        return Err(forbidden(format!(
-            "{}: URLs are refused; only http and https are fetched",
-            url.scheme()
-        )));
-    }
-    if !url.username().is_empty() || url.password().is_some() {
-        return Err(forbidden(
-            "URLs with credentials (user@host) are refused; use a signed URL instead",
-        ));
-    }
-    if url.host_str().is_none_or(str::is_empty) {
-        return Err(forbidden("the URL has no host"));
-    }
-    Ok(())
+    liftoff_kit::egress::check_shape(url).map_err(refused)
 }
 
-/// The URL's host: an address (the parser has normalised every numeric form) or a name.
-pub enum Target {
-    Address(IpAddr),
-    Name(String),
-}
-
-pub fn target(url: &Url) -> Option<Target> {
-    let host = url.host_str()?;
-    if let Some(v6) = host.strip_prefix('[').and_then(|h| h.strip_suffix(']')) {
-        return v6.parse().ok().map(Target::Address);
+fn refused(r: Refusal) -> ApiError {
+    match r {
+        Refusal::Forbidden(m) => forbidden(m),
+        Refusal::Unresolvable(m) => failed(m),
     }
-    Some(match host.parse::<std::net::Ipv4Addr>() {
-        Ok(v4) => Target::Address(IpAddr::V4(v4)),
-        Err(_) => Target::Name(host.to_string()),
-    })
 }
 
 /// The URL as recorded on the revision: no query (it often carries a signature), no fragment.
@@ -159,39 +103,15 @@ pub fn source_of(url: &Url) -> String {
 pub async fn vet(
     settings: &FetchSettings,
     url: &Url,
-) -> Result<Option<(String, Vec<SocketAddr>)>, ApiError> {
-    check_shape(url)?;
-    let port = url
-        .port_or_known_default()
-        .ok_or_else(|| forbidden("the URL has no port"))?;
-    let ip = match target(url) {
-        Some(Target::Address(ip)) => ip,
-        Some(Target::Name(name)) => {
-            let name = name.as_str();
-            let ips = tokio::time::timeout(
-                settings.connect_timeout,
-                settings.resolver.resolve(name, port),
-            )
-            .await
-            .map_err(|_| failed(format!("resolving {name} timed out")))?
-            .map_err(|e| failed(format!("cannot resolve {name}: {e}")))?;
-            if ips.is_empty() {
-                return Err(failed(format!("{name} has no address")));
-            }
-            for ip in &ips {
-                address::check(*ip, &settings.allow)
-                    .map_err(|why| forbidden(format!("{name} resolves to {why}")))?;
-            }
-            let addrs = ips
-                .into_iter()
-                .map(|ip| SocketAddr::new(ip, port))
-                .collect();
-            return Ok(Some((name.to_string(), addrs)));
-        }
-        None => return Err(forbidden("the URL has no host")),
-    };
-    address::check(ip, &settings.allow).map_err(forbidden)?;
-    Ok(None)
+) -> Result<Option<(String, Vec<std::net::SocketAddr>)>, ApiError> {
+    liftoff_kit::egress::vet(
+        &settings.allow,
+        settings.resolver.as_ref(),
+        settings.connect_timeout,
+        url,
+    )
+    .await
+    .map_err(refused)
 }
 
 /// Fetches `url` into `spool` (which enforces the byte cap), within the deadline.
@@ -275,18 +195,6 @@ async fn fetch_hops(
     )))
 }
 
-/// An error with its causes, so "error sending request" says why.
-fn chain(e: &dyn std::error::Error) -> String {
-    let mut out = e.to_string();
-    let mut cur = e.source();
-    while let Some(c) = cur {
-        out.push_str(": ");
-        out.push_str(&c.to_string());
-        cur = c.source();
-    }
-    out
-}
-
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
 mod tests {
@@ -328,31 +236,5 @@ mod tests {
     fn the_recorded_source_drops_the_query() {
         let u = parse("https://bucket.example.com/app/v1.tar.gz?X-Amz-Signature=abc#x").unwrap();
         assert_eq!(source_of(&u), "https://bucket.example.com/app/v1.tar.gz");
-    }
-}
-
-#[cfg(test)]
-#[allow(clippy::unwrap_used)]
-mod target_tests {
-    use super::*;
-
-    #[test]
-    fn ipv6_and_mapped_hosts_are_addresses() {
-        for (raw, want) in [
-            ("http://[::1]/", "::1"),
-            ("http://[::ffff:127.0.0.1]/", "::ffff:127.0.0.1"),
-            ("http://[fd00:ec2::254]/", "fd00:ec2::254"),
-        ] {
-            match target(&parse(raw).unwrap()) {
-                Some(Target::Address(ip)) => {
-                    assert_eq!(ip, want.parse::<IpAddr>().unwrap(), "{raw}")
-                }
-                _ => panic!("{raw}"),
-            }
-        }
-        assert!(matches!(
-            target(&parse("http://bundles.example.com/x").unwrap()),
-            Some(Target::Name(n)) if n == "bundles.example.com"
-        ));
     }
 }

@@ -4,6 +4,7 @@ pub mod applications;
 pub mod bundles;
 pub mod configs;
 pub mod deployments;
+pub mod freezes;
 pub mod groups;
 pub mod progress;
 pub mod revisions;

@@ -6,6 +6,7 @@ use liftoff_kit::web::BearerSecurity;
 use liftoff_types::ErrorBody;
 use liftoff_types::history::*;
 use liftoff_types::names::validate_name;
+use liftoff_types::webhooks::*;
 use utoipa::OpenApi;
 
 use crate::State;
@@ -14,6 +15,7 @@ mod events;
 mod hosts;
 mod logs;
 mod pins;
+mod webhooks;
 
 #[derive(OpenApi)]
 #[openapi(
@@ -23,14 +25,19 @@ mod pins;
         hosts::host_revisions, hosts::revision_hosts, hosts::group_at,
         logs::upload_log, logs::deployment_logs,
         pins::list_pins, pins::pin, pins::unpin,
+        webhooks::create_webhook, webhooks::list_webhooks, webhooks::get_webhook,
+        webhooks::delete_webhook, webhooks::rotate_webhook_secret, webhooks::test_webhook,
+        webhooks::list_deliveries, webhooks::redeliver,
     ),
     components(schemas(
         ErrorBody, HistoryEvent, EventBatch, IngestResult, RecordedEvent, EventPage, HostRevision,
         HostRevisionList, HostRevisionAt, GroupDeploymentAt, GroupAtTime, AuditEntry, AuditPage,
         HookLogUpload, HookLog, HookLogPage, Pin, CreatePin, PinList,
+        CreateWebhook, Webhook, WebhookWithSecret, WebhookList, RotateWebhookSecret,
+        DeliveryStatus, DeliveryAttempt, WebhookDelivery, DeliveryPage,
     )),
     modifiers(&BearerSecurity),
-    tags((name = "history", description = "Events and queries"), (name = "audit", description = "Who did what"), (name = "hook-logs", description = "Full hook output per host and event"), (name = "retention", description = "Pins that keep a revision's record"))
+    tags((name = "history", description = "Events and queries"), (name = "audit", description = "Who did what"), (name = "hook-logs", description = "Full hook output per host and event"), (name = "retention", description = "Pins that keep a revision's record"), (name = "webhooks", description = "Signed CloudEvents to a team's URLs"))
 )]
 pub struct ApiDoc;
 
@@ -47,6 +54,14 @@ pub fn configure(cfg: &mut web::ServiceConfig, state: web::Data<State>) {
         .service(pins::list_pins)
         .service(pins::pin)
         .service(pins::unpin)
+        .service(webhooks::create_webhook)
+        .service(webhooks::list_webhooks)
+        .service(webhooks::get_webhook)
+        .service(webhooks::delete_webhook)
+        .service(webhooks::rotate_webhook_secret)
+        .service(webhooks::test_webhook)
+        .service(webhooks::list_deliveries)
+        .service(webhooks::redeliver)
         .route(
             "/openapi/history.json",
             web::get().to(|| async { liftoff_kit::web::openapi_json(ApiDoc::openapi()) }),

@@ -1,4 +1,4 @@
-//! Accepting events from the services' outboxes.
+//! Accepting events from the services' outboxes, and queueing their webhook deliveries.
 //!
 //! A batch is appended in one transaction, each event once (by `event_id`). An event that
 //! parses is never refused for its content: one odd event must not stall a source's whole
@@ -11,7 +11,7 @@ use liftoff_types::history::{HistoryEvent, IngestResult};
 use liftoff_types::names::validate_text;
 
 use crate::State;
-use crate::app::project;
+use crate::app::{project, webhooks};
 use crate::store::events::{self, NewEvent};
 
 pub const MAX_BATCH: usize = 1000;
@@ -103,11 +103,13 @@ pub async fn ingest(state: &State, batch: Vec<HistoryEvent>) -> Result<IngestRes
                 let mut seen = events::existing(c, &ids)?;
                 let mut projection = project::BatchMemo::default();
                 let mut rows = Vec::with_capacity(batch.len());
+                let mut fresh = Vec::with_capacity(batch.len());
                 for (ev, id) in batch.iter().zip(ids) {
                     if !seen.insert(id.clone()) {
                         res.duplicates += 1;
                         continue;
                     }
+                    fresh.push(ev);
                     rows.push(NewEvent {
                         event_id: id,
                         source: ev.source.clone(),
@@ -127,6 +129,9 @@ pub async fn ingest(state: &State, batch: Vec<HistoryEvent>) -> Result<IngestRes
                     res.accepted += 1;
                 }
                 events::insert_all(c, &rows)?;
+                // In this transaction: an event is in the log if and only if its webhook
+                // deliveries are queued.
+                webhooks::fanout::enqueue(c, &fresh)?;
                 Ok(res)
             })
         })

@@ -1,5 +1,5 @@
 //! The history service's logic: ingest with deduplication and projections, the queries, hook
-//! logs, the audit log, and retention with pins.
+//! logs, the audit log, retention with pins, and webhooks.
 
 pub mod audit;
 pub mod ingest;
@@ -7,3 +7,4 @@ pub mod logs;
 pub mod project;
 pub mod query;
 pub mod retention;
+pub mod webhooks;

@@ -46,6 +46,11 @@ pub async fn purge(state: &State, cutoff: NaiveDateTime) -> Result<RetentionRepo
         .await?;
     report.spans = spans;
     report.hook_logs = logs;
+    // Finished webhook deliveries (and their attempts) age out with the log they report.
+    state
+        .db
+        .write(move |c| crate::store::webhooks::purge_finished(c, cutoff))
+        .await?;
     report.group_deployments = state
         .db
         .write(move |c| {

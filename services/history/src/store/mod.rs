@@ -5,3 +5,4 @@ pub mod events;
 pub mod logs;
 pub mod pins;
 pub mod revisions;
+pub mod webhooks;

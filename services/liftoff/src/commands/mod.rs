@@ -4,10 +4,12 @@
 pub mod app;
 pub mod config;
 pub mod deployments;
+pub mod freeze;
 pub mod group;
 pub mod local;
 pub mod promote;
 pub mod revision;
+pub mod webhook;
 
 /// An optional time, or `never`.
 pub fn time_or_never(t: Option<chrono::DateTime<chrono::Utc>>) -> String {

@@ -15,10 +15,14 @@ def _get_kwargs(
     *,
     body: CreateDeployment,
     idempotency_key: None | str | Unset = UNSET,
+    liftoff_freeze_override: None | str | Unset = UNSET,
 ) -> dict[str, Any]:
     headers: dict[str, Any] = {}
     if not isinstance(idempotency_key, Unset):
         headers["Idempotency-Key"] = idempotency_key
+
+    if not isinstance(liftoff_freeze_override, Unset):
+        headers["Liftoff-Freeze-Override"] = liftoff_freeze_override
 
     _kwargs: dict[str, Any] = {
         "method": "post",
@@ -111,11 +115,13 @@ def sync_detailed(
     client: AuthenticatedClient,
     body: CreateDeployment,
     idempotency_key: None | str | Unset = UNSET,
+    liftoff_freeze_override: None | str | Unset = UNSET,
 ) -> Response[Deployment | ErrorBody]:
     """Starts a deployment of a revision to a group.
 
     Args:
         idempotency_key (None | str | Unset):
+        liftoff_freeze_override (None | str | Unset):
         body (CreateDeployment):
 
     Raises:
@@ -129,6 +135,7 @@ def sync_detailed(
     kwargs = _get_kwargs(
         body=body,
         idempotency_key=idempotency_key,
+        liftoff_freeze_override=liftoff_freeze_override,
     )
 
     response = client.get_httpx_client().request(
@@ -143,11 +150,13 @@ def sync(
     client: AuthenticatedClient,
     body: CreateDeployment,
     idempotency_key: None | str | Unset = UNSET,
+    liftoff_freeze_override: None | str | Unset = UNSET,
 ) -> Deployment | ErrorBody | None:
     """Starts a deployment of a revision to a group.
 
     Args:
         idempotency_key (None | str | Unset):
+        liftoff_freeze_override (None | str | Unset):
         body (CreateDeployment):
 
     Raises:
@@ -162,6 +171,7 @@ def sync(
         client=client,
         body=body,
         idempotency_key=idempotency_key,
+        liftoff_freeze_override=liftoff_freeze_override,
     ).parsed
 
 
@@ -170,11 +180,13 @@ async def asyncio_detailed(
     client: AuthenticatedClient,
     body: CreateDeployment,
     idempotency_key: None | str | Unset = UNSET,
+    liftoff_freeze_override: None | str | Unset = UNSET,
 ) -> Response[Deployment | ErrorBody]:
     """Starts a deployment of a revision to a group.
 
     Args:
         idempotency_key (None | str | Unset):
+        liftoff_freeze_override (None | str | Unset):
         body (CreateDeployment):
 
     Raises:
@@ -188,6 +200,7 @@ async def asyncio_detailed(
     kwargs = _get_kwargs(
         body=body,
         idempotency_key=idempotency_key,
+        liftoff_freeze_override=liftoff_freeze_override,
     )
 
     response = await client.get_async_httpx_client().request(**kwargs)
@@ -200,11 +213,13 @@ async def asyncio(
     client: AuthenticatedClient,
     body: CreateDeployment,
     idempotency_key: None | str | Unset = UNSET,
+    liftoff_freeze_override: None | str | Unset = UNSET,
 ) -> Deployment | ErrorBody | None:
     """Starts a deployment of a revision to a group.
 
     Args:
         idempotency_key (None | str | Unset):
+        liftoff_freeze_override (None | str | Unset):
         body (CreateDeployment):
 
     Raises:
@@ -220,5 +235,6 @@ async def asyncio(
             client=client,
             body=body,
             idempotency_key=idempotency_key,
+            liftoff_freeze_override=liftoff_freeze_override,
         )
     ).parsed

@@ -1,4 +1,4 @@
-//! Which addresses a bundle URL may point at. Refused unless an operator allows them:
+//! Which addresses an outgoing URL (a bundle URL, a webhook) may point at. Refused unless an operator allows them:
 //! loopback, "this network" (0.0.0.0/8), private ranges (10/8, 172.16/12, 192.168/16),
 //! carrier-grade NAT (100.64/10), link-local and cloud metadata (169.254/16, fe80::/10),
 //! unique-local IPv6 (fc00::/7, which holds fd00:ec2::254), documentation, benchmarking,
