@@ -37,6 +37,9 @@ class AgentCommand:
         log_grant (None | str | Unset): Lets this host upload the command's hook logs to history (signed by the
             scheduler when
             it hands the command over; history accepts logs only with it).
+        traceparent (None | str | Unset): The W3C trace context of the scheduler's dispatch of this command
+            (`00-<trace id>-<span id>-<flags>`), when the control plane exports traces: the agent's
+            spans join the deployment's trace under it, and hooks get it as `TRACEPARENT`.
         traffic_hooks (bool | Unset): The group's traffic is managed by the bundle's traffic hooks: every host runs
             them.
     """
@@ -53,6 +56,7 @@ class AgentCommand:
     revision_id: UUID
     file_exists_behavior: FileExistsBehavior | None | Unset = UNSET
     log_grant: None | str | Unset = UNSET
+    traceparent: None | str | Unset = UNSET
     traffic_hooks: bool | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
@@ -91,6 +95,12 @@ class AgentCommand:
         else:
             log_grant = self.log_grant
 
+        traceparent: None | str | Unset
+        if isinstance(self.traceparent, Unset):
+            traceparent = UNSET
+        else:
+            traceparent = self.traceparent
+
         traffic_hooks = self.traffic_hooks
 
         field_dict: dict[str, Any] = {}
@@ -113,6 +123,8 @@ class AgentCommand:
             field_dict["file_exists_behavior"] = file_exists_behavior
         if log_grant is not UNSET:
             field_dict["log_grant"] = log_grant
+        if traceparent is not UNSET:
+            field_dict["traceparent"] = traceparent
         if traffic_hooks is not UNSET:
             field_dict["traffic_hooks"] = traffic_hooks
 
@@ -169,6 +181,15 @@ class AgentCommand:
 
         log_grant = _parse_log_grant(d.pop("log_grant", UNSET))
 
+        def _parse_traceparent(data: object) -> None | str | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(None | str | Unset, data)
+
+        traceparent = _parse_traceparent(d.pop("traceparent", UNSET))
+
         traffic_hooks = d.pop("traffic_hooks", UNSET)
 
         agent_command = cls(
@@ -184,6 +205,7 @@ class AgentCommand:
             revision_id=revision_id,
             file_exists_behavior=file_exists_behavior,
             log_grant=log_grant,
+            traceparent=traceparent,
             traffic_hooks=traffic_hooks,
         )
 
