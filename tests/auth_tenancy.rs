@@ -33,6 +33,9 @@ fn path_value(key: &str, a: &Tenant) -> Option<String> {
         "teams/{team}" => a.team.clone(),
         "tokens/{jti}" => a.viewer_jti.clone(),
         "enrollment-tokens/{id}" => a.enrollment_token.to_string(),
+        "freezes/{id}" => a.freeze?.to_string(),
+        "webhooks/{id}" => a.webhook?.to_string(),
+        "deliveries/{delivery}" => a.delivery?.to_string(),
         _ => return None,
     })
 }
@@ -300,7 +303,8 @@ async fn every_route_with_a_path_id_hides_other_teams_objects() {
     let p = TestPlatform::start_with(still_settings())
         .await
         .expect("platform");
-    let a = tenant(&p, "alpha", 2, true).await;
+    let mut a = tenant(&p, "alpha", 2, true).await;
+    gates(&p, &mut a).await;
     let b = tenant(&p, "beta", 1, false).await;
     let (calls, unknown) = calls(&p, &a);
     assert!(

@@ -50,6 +50,43 @@ pub struct Tenant {
     pub deployment: Option<Uuid>,
     /// A command dispatched to `hosts[0]`, not acknowledged.
     pub command: Option<Uuid>,
+    /// A freeze of the application, a webhook subscription and one of its deliveries (see
+    /// [`gates`]).
+    pub freeze: Option<Uuid>,
+    pub webhook: Option<Uuid>,
+    pub delivery: Option<Uuid>,
+}
+
+/// Gives `t` a freeze of its application (ending in an hour), a webhook subscription to an
+/// event this test never makes (at a public address, so its test delivery only retries in
+/// the background), and that subscription's test delivery.
+pub async fn gates(p: &TestPlatform, t: &mut Tenant) {
+    let freeze = api(p, &t.admin)
+        .create_freeze(&CreateFreeze {
+            application: Some(t.app.clone()),
+            reason: "tenancy probe".into(),
+            until: chrono::Utc::now() + chrono::Duration::hours(1),
+        })
+        .await
+        .expect("freeze");
+    let history = HistoryClient::new(p.client_with(Some(t.admin.clone())));
+    let webhook = history
+        .create_webhook(&liftoff_types::webhooks::CreateWebhook {
+            url: "https://1.1.1.1/liftoff-tenancy-probe".into(),
+            events: vec!["host.lost".into()],
+            application: None,
+            deployment_group: None,
+        })
+        .await
+        .expect("webhook")
+        .webhook;
+    let delivery = history
+        .test_webhook(webhook.id)
+        .await
+        .expect("test delivery");
+    t.freeze = Some(freeze.id);
+    t.webhook = Some(webhook.id);
+    t.delivery = Some(delivery.delivery_id);
 }
 
 pub fn api(p: &TestPlatform, token: &str) -> DeploymentApiClient {
@@ -162,6 +199,9 @@ pub async fn tenant(p: &TestPlatform, team: &str, hosts: usize, deploy: bool) ->
         hosts: enrolled,
         deployment: None,
         command: None,
+        freeze: None,
+        webhook: None,
+        delivery: None,
     };
     if deploy {
         let d = api(p, &tenant.deployer)
