@@ -47,6 +47,8 @@ pub struct Config {
     /// How often running deployments are compared with the scheduler, as a safety net under
     /// the progress it pushes (`LIFTOFF_DEPLOYMENT_RECONCILE_SECS`, default 300).
     pub reconcile_every: std::time::Duration,
+    /// The time deployment windows are judged by (the system clock unless a test sets it).
+    pub clock: app::clock::Clock,
 }
 
 impl Default for Config {
@@ -62,6 +64,7 @@ impl Default for Config {
                     app::progress::RECONCILE_EVERY,
                     std::time::Duration::from_secs,
                 ),
+            clock: app::clock::Clock::default(),
         }
     }
 }

@@ -95,6 +95,7 @@ diesel::table! {
         progress -> Nullable<Text>,
         progress_seq -> Nullable<BigInt>,
         traceparent -> Nullable<Text>,
+        waiting_for -> Nullable<Text>,
     }
 }
 
@@ -135,6 +136,16 @@ diesel::table! {
         created_at -> Timestamp,
         lifted_at -> Nullable<Timestamp>,
         lifted_by -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    deployment_windows (group_id) {
+        group_id -> Text,
+        windows -> Text,
+        outside_window -> Text,
+        updated_by -> Text,
+        updated_at -> Timestamp,
     }
 }
 

@@ -172,6 +172,9 @@ pub enum Command {
     /// Deployment freezes: deployments refused (error `frozen`) until a time.
     #[command(subcommand)]
     Freeze(crate::commands::freeze::FreezeCmd),
+    /// Deployment windows of a group: when its deployments may start (error `outside_window`).
+    #[command(subcommand)]
+    Window(crate::commands::window::WindowCmd),
     /// Webhooks: signed CloudEvents to a team's URLs on the events it subscribes to.
     #[command(subcommand)]
     Webhook(crate::commands::webhook::WebhookCmd),

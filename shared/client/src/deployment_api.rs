@@ -152,6 +152,40 @@ impl DeploymentApiClient {
         self.0.get("/v1/freezes").await
     }
 
+    /// A group's deployment windows, and whether one is open now.
+    pub async fn deployment_windows(
+        &self,
+        app: &str,
+        group: &str,
+    ) -> Result<DeploymentWindows, ClientError> {
+        self.0
+            .get(&format!(
+                "/v1/applications/{}/deployment-groups/{}/windows",
+                enc(app),
+                enc(group)
+            ))
+            .await
+    }
+
+    /// Replaces a group's deployment windows (an empty list removes the gate).
+    pub async fn set_deployment_windows(
+        &self,
+        app: &str,
+        group: &str,
+        req: &SetDeploymentWindows,
+    ) -> Result<DeploymentWindows, ClientError> {
+        self.0
+            .put(
+                &format!(
+                    "/v1/applications/{}/deployment-groups/{}/windows",
+                    enc(app),
+                    enc(group)
+                ),
+                req,
+            )
+            .await
+    }
+
     pub async fn lift_freeze(&self, id: Uuid) -> Result<Freeze, ClientError> {
         self.0
             .send(self.0.request(Method::DELETE, &format!("/v1/freezes/{id}")))

@@ -190,6 +190,39 @@ impl TestPlatform {
         }
     }
 
+    /// Stops the control plane (as a kill of `liftoff up` would: nothing but the database
+    /// survives) and starts it again on the same address, data dir and database, with
+    /// `settings` (tick interval and workers as in [`Self::start_with`]).
+    pub async fn restart(&mut self, mut settings: ServiceSettings) -> anyhow::Result<()> {
+        if let Some(r) = self.running.take() {
+            r.stop().await;
+        }
+        settings
+            .tick_interval
+            .get_or_insert(Duration::from_millis(200));
+        settings.workers.get_or_insert(2);
+        settings
+            .auth
+            .rate_limits
+            .get_or_insert(liftoff_kit::admission::RateLimits {
+                team: liftoff_kit::admission::Budget::new(10_000.0, 100_000.0),
+                host: liftoff_kit::admission::Budget::new(10_000.0, 100_000.0),
+                anonymous: liftoff_kit::admission::Budget::new(10_000.0, 100_000.0),
+                ..Default::default()
+            });
+        settings.deployment_api.spool_dir = self.dir.path().to_path_buf();
+        let running = liftoff_platform::up(UpConfig {
+            listen: self.addr,
+            data_dir: self.data_dir(),
+            database_url: self.database_url.clone(),
+            settings,
+        })
+        .await?;
+        self.authority = running.authority.clone();
+        self.running = Some(running);
+        Ok(())
+    }
+
     /// Creates an enrollment token.
     pub async fn enrollment_token(&self) -> anyhow::Result<String> {
         let t = self

@@ -447,6 +447,10 @@ pub struct Deployment {
     /// The deployment's own `file_exists_behavior`, overriding the appspec's (absent: none).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub file_exists_behavior: Option<FileExistsBehavior>,
+    /// Why a `Queued` deployment waits beyond the group's queue: `outside_window` (it starts
+    /// by itself when one of the group's deployment windows opens).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub waiting_for: Option<String>,
     /// Per-host, per-event detail (empty in lists).
     pub hosts: Vec<RolloutHost>,
 }
@@ -615,3 +619,59 @@ pub struct FreezeList {
 /// The request header with which an admin deploys despite a freeze: the written reason,
 /// recorded in the audit log (`freeze.overridden`).
 pub const FREEZE_OVERRIDE_HEADER: &str = "Liftoff-Freeze-Override";
+
+/// What happens to a deployment asked for outside every deployment window of its group.
+#[derive(Debug, Clone, Copy, Default, Serialize, Deserialize, ToSchema, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum OutsideWindow {
+    /// It is accepted `Queued` (`waiting_for: outside_window`) and starts when a window opens.
+    #[default]
+    Wait,
+    /// It is refused (409 `outside_window`).
+    Refuse,
+}
+
+impl OutsideWindow {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Wait => "wait",
+            Self::Refuse => "refuse",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "wait" => Some(Self::Wait),
+            "refuse" => Some(Self::Refuse),
+            _ => None,
+        }
+    }
+}
+
+/// `PUT /v1/applications/{app}/deployment-groups/{group}/windows`: the weekly spans in which the
+/// group's deployments may start. An empty list removes the gate.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SetDeploymentWindows {
+    /// Each `DAYS HH:MM-HH:MM ZONE`: days `Mon`..`Sun`, a range (`Mon-Thu`, may wrap: `Fri-Mon`)
+    /// or a list (`Mon,Wed,Fri`); local times, end after start (`24:00` allowed); an IANA zone
+    /// (`Europe/Berlin`, `UTC`). Example: `Mon-Thu 09:00-16:00 Europe/Berlin`.
+    pub windows: Vec<String>,
+    /// Outside every window: `wait` (default) or `refuse`.
+    #[serde(default)]
+    pub outside_window: OutsideWindow,
+}
+
+/// A group's deployment windows, and whether one is open now.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq)]
+pub struct DeploymentWindows {
+    pub application: String,
+    pub deployment_group: String,
+    /// Empty: no gate, deployments start at any time.
+    pub windows: Vec<String>,
+    pub outside_window: OutsideWindow,
+    /// The time the answer was computed for.
+    pub now: DateTime<Utc>,
+    pub open_now: bool,
+    /// When the next window opens, if none is open now.
+    pub next_open: Option<DateTime<Utc>>,
+}

@@ -46,6 +46,7 @@ from .deployment_group_selector import DeploymentGroupSelector
 from .deployment_list import DeploymentList
 from .deployment_reason import DeploymentReason
 from .deployment_status import DeploymentStatus
+from .deployment_windows import DeploymentWindows
 from .enroll_request import EnrollRequest
 from .enroll_request_tags import EnrollRequestTags
 from .enroll_response import EnrollResponse
@@ -101,6 +102,7 @@ from .minimum_healthy_fleet_percent import MinimumHealthyFleetPercent
 from .minimum_healthy_fleet_percent_type import MinimumHealthyFleetPercentType
 from .minimum_healthy_host_count import MinimumHealthyHostCount
 from .minimum_healthy_host_count_type import MinimumHealthyHostCountType
+from .outside_window import OutsideWindow
 from .pin import Pin
 from .pin_list import PinList
 from .promote import Promote
@@ -127,6 +129,7 @@ from .scale_out_plan import ScaleOutPlan
 from .scale_out_request import ScaleOutRequest
 from .scale_out_request_previous_tags import ScaleOutRequestPreviousTags
 from .scale_out_request_tags import ScaleOutRequestTags
+from .set_deployment_windows import SetDeploymentWindows
 from .stage import Stage
 from .stage_list import StageList
 from .team import Team
@@ -193,6 +196,7 @@ __all__ = (
     "DeploymentList",
     "DeploymentReason",
     "DeploymentStatus",
+    "DeploymentWindows",
     "EnrollmentToken",
     "EnrollmentTokenList",
     "EnrollmentTokenTags",
@@ -248,6 +252,7 @@ __all__ = (
     "MinimumHealthyFleetPercentType",
     "MinimumHealthyHostCount",
     "MinimumHealthyHostCountType",
+    "OutsideWindow",
     "Pin",
     "PinList",
     "Promote",
@@ -274,6 +279,7 @@ __all__ = (
     "ScaleOutRequest",
     "ScaleOutRequestPreviousTags",
     "ScaleOutRequestTags",
+    "SetDeploymentWindows",
     "Stage",
     "StageList",
     "Team",

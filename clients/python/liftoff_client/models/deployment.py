@@ -46,6 +46,9 @@ class Deployment:
         file_exists_behavior (FileExistsBehavior | None | Unset):
         rollback_of (None | Unset | UUID):
         started_at (datetime.datetime | None | Unset):
+        waiting_for (None | str | Unset): Why a `Queued` deployment waits beyond the group's queue: `outside_window` (it
+            starts
+            by itself when one of the group's deployment windows opens).
     """
 
     application: str
@@ -67,6 +70,7 @@ class Deployment:
     file_exists_behavior: FileExistsBehavior | None | Unset = UNSET
     rollback_of: None | Unset | UUID = UNSET
     started_at: datetime.datetime | None | Unset = UNSET
+    waiting_for: None | str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -157,6 +161,12 @@ class Deployment:
         else:
             started_at = self.started_at
 
+        waiting_for: None | str | Unset
+        if isinstance(self.waiting_for, Unset):
+            waiting_for = UNSET
+        else:
+            waiting_for = self.waiting_for
+
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update(
@@ -190,6 +200,8 @@ class Deployment:
             field_dict["rollback_of"] = rollback_of
         if started_at is not UNSET:
             field_dict["started_at"] = started_at
+        if waiting_for is not UNSET:
+            field_dict["waiting_for"] = waiting_for
 
         return field_dict
 
@@ -347,6 +359,15 @@ class Deployment:
 
         started_at = _parse_started_at(d.pop("started_at", UNSET))
 
+        def _parse_waiting_for(data: object) -> None | str | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(None | str | Unset, data)
+
+        waiting_for = _parse_waiting_for(d.pop("waiting_for", UNSET))
+
         deployment = cls(
             application=application,
             created_at=created_at,
@@ -367,6 +388,7 @@ class Deployment:
             file_exists_behavior=file_exists_behavior,
             rollback_of=rollback_of,
             started_at=started_at,
+            waiting_for=waiting_for,
         )
 
         deployment.additional_properties = d

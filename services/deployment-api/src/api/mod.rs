@@ -27,6 +27,7 @@ mod stream;
 mod teams;
 mod tokens;
 mod whoami;
+mod windows;
 
 #[derive(OpenApi)]
 #[openapi(
@@ -46,13 +47,14 @@ mod whoami;
         teams::create_token, teams::list_tokens, tokens::revoke_token, tokens::revocations, tokens::revoke_credential,
         scale_out::scale_out,
         freezes::create_freeze, freezes::list_freezes, freezes::lift_freeze,
+        windows::get_windows, windows::set_windows,
     ),
     components(schemas(
         ErrorBody, ErrorDetail, CreateApplication, Application, ApplicationList, UpdateApplication, ApplicationDeleted,
         Revision, RevisionList, RegisterRevisionUrl,
         CreateDeploymentGroup, DeploymentGroup, DeploymentGroupList, UpdateDeploymentGroup, ConcurrencyPolicy,
         DeploymentConfig, DeploymentConfigList, CreateDeploymentConfig, ZoneMode, Stage, StageList, Promote, Promotion,
-        MinimumHealthy, CreateFreeze, Freeze, FreezeList, CreateDeployment, Deployment, DeploymentList, DeploymentStatus, DeploymentReason,
+        MinimumHealthy, CreateFreeze, Freeze, FreezeList, SetDeploymentWindows, DeploymentWindows, OutsideWindow, CreateDeployment, Deployment, DeploymentList, DeploymentStatus, DeploymentReason,
         HostOverview, RolloutHost, HostTargetStatus, LifecycleEventRecord, EventStatus,
         CreateTeam, Team, TeamList, TeamRole, CreateToken, CreatedToken, TokenRecord, TokenList, RevokedToken, Whoami,
         Revocation, RevocationKind, RevocationPage, RevokeCredential,
@@ -125,6 +127,8 @@ pub fn configure(cfg: &mut web::ServiceConfig, state: web::Data<State>) {
         .service(freezes::create_freeze)
         .service(freezes::list_freezes)
         .service(freezes::lift_freeze)
+        .service(windows::get_windows)
+        .service(windows::set_windows)
         .route(
             "/openapi/deployment-api.json",
             web::get().to(|| async { liftoff_kit::web::openapi_json(ApiDoc::openapi()) }),

@@ -56,6 +56,7 @@ pub fn to_deployment(
         current_zone: rollout.and_then(|r| r.current_zone.clone()),
         bake_until: rollout.and_then(|r| r.bake_until),
         file_exists_behavior: RolloutOptions::from_row(row)?.file_exists_behavior,
+        waiting_for: row.waiting_for.clone(),
         hosts: rollout.map(|r| r.hosts.clone()).unwrap_or_default(),
     })
 }
@@ -133,6 +134,7 @@ pub async fn create_with_reason(
     // The request's trace: the deployment keeps it, so its hand-off (now, or retried by a
     // tick after a restart) and everything the scheduler and the agents do join it.
     let traceparent = liftoff_client::trace::current();
+    let at = state.config.clock.now();
     let refused = super::freezes::Refused {
         team: team.clone(),
         actor: actor.clone(),
@@ -165,6 +167,7 @@ pub async fn create_with_reason(
             revisions::get(c, &app.id, &revision_id.to_string())?
                 .ok_or_else(|| ApiError::not_found(format!("revision {revision_id} not found")))?;
             let overridden = super::freezes::gate(c, &team, &app.name, freeze_override.as_deref())?;
+            let wait = super::windows::gate_new(c, &group.id, &group.name, reason, at)?;
             let config = super::configs::resolve(
                 c,
                 &team,
@@ -190,10 +193,14 @@ pub async fn create_with_reason(
                     idempotency_key: idempotency_key.clone(),
                     request_hash: Some(hash.clone()),
                     traceparent: traceparent.clone(),
+                    waiting_for: wait.map(|_| super::windows::OUTSIDE_WINDOW.to_string()),
                 },
                 false,
             )
             .map_err(|e| super::idempotency::on_insert_error(e, idempotency_key.is_some()))?;
+            if let Some(next_open) = wait {
+                super::windows::record_waiting(c, &row, next_open)?;
+            }
             if let Some(why) = freeze_override.as_deref()
                 && !overridden.is_empty()
             {
@@ -206,9 +213,14 @@ pub async fn create_with_reason(
         })
         .await;
     let (row, created) = match written {
-        Err(e) if e.code == "frozen" => {
+        Err(e) if e.code == "frozen" || e.code == super::windows::OUTSIDE_WINDOW => {
             // The refusal rolled the transaction back; it is recorded on its own.
-            super::freezes::record_refusal(state, refused, &e.message).await;
+            let gate = if e.code == "frozen" {
+                "freeze"
+            } else {
+                "window"
+            };
+            super::freezes::record_refusal(state, refused, gate, &e.code, &e.message).await;
             return Err(e);
         }
         other => other?,
@@ -430,6 +442,7 @@ pub async fn sync(state: &State, row: DeploymentRow) -> Result<DeploymentRow, Ap
         "Created" => hand_off(state, &row).await,
         "Queued" => {
             let (group_id, id) = (row.group_id.clone(), row.id.clone());
+            let at = state.config.clock.now();
             let promoted = state
                 .db
                 .write(move |c| {
@@ -439,7 +452,12 @@ pub async fn sync(state: &State, row: DeploymentRow) -> Result<DeploymentRow, Ap
                         .iter()
                         .find(|d| d.status == "Queued")
                         .map(|d| d.id.clone());
-                    if !blocked && first_queued.as_deref() == Some(id.as_str()) {
+                    let head = active.iter().find(|d| d.status == "Queued" && d.id == id);
+                    if !blocked
+                        && first_queued.as_deref() == Some(id.as_str())
+                        && let Some(head) = head
+                        && super::windows::gate_queued(c, head, at)?
+                    {
                         deployments::transition(c, &id, "Queued", "Created", now())?;
                         return deployments::get(c, &id);
                     }

@@ -188,10 +188,11 @@ pub struct Refused {
     pub revision_id: Uuid,
 }
 
-/// Records a refusal (`gate.blocked`, gate `freeze`) in the audit log, and so for webhooks. A
-/// failure to record it is logged; the refusal stands either way.
-pub async fn record_refusal(state: &State, r: Refused, message: &str) {
-    let message = message.to_string();
+/// Records a refusal by a gate (`gate.blocked`, gate `freeze` or `window`, with the error
+/// code as its reason) in the audit log, and so for webhooks. A failure to record it is
+/// logged; the refusal stands either way.
+pub async fn record_refusal(state: &State, r: Refused, gate: &str, code: &str, message: &str) {
+    let (gate, code, message) = (gate.to_string(), code.to_string(), message.to_string());
     let written = state
         .db
         .write(move |c| {
@@ -201,12 +202,12 @@ pub async fn record_refusal(state: &State, r: Refused, message: &str) {
             ev.application = Some(r.application);
             ev.deployment_group = Some(r.deployment_group);
             ev.revision_id = Some(r.revision_id);
-            ev.data = serde_json::json!({"gate": "freeze", "message": message});
+            ev.data = serde_json::json!({"gate": gate, "reason": code, "outcome": "refused", "message": message});
             outbox::enqueue(c, &ev)
         })
         .await;
     if let Err(e) = written {
-        tracing::warn!(error = %e, "could not record a deployment refused by a freeze");
+        tracing::warn!(error = %e, "could not record a deployment refused by a gate");
     }
 }
 

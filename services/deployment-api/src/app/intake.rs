@@ -55,6 +55,8 @@ pub struct NewDeployment {
     pub request_hash: Option<String>,
     /// The W3C trace context its hand-off continues (see `liftoff_client::trace`).
     pub traceparent: Option<String>,
+    /// Set when a gate holds it `Queued` (`outside_window`).
+    pub waiting_for: Option<String>,
 }
 
 /// Writes a deployment (and its history event) in the caller's transaction: `Created` when
@@ -70,6 +72,7 @@ pub fn insert_deployment(
     let active = deployments::active_in_group(c, &group.id)?;
     let running = active.iter().find(|d| d.status != "Queued");
     let status = match running {
+        _ if new.waiting_for.is_some() => DeploymentStatus::Queued,
         None if jump_queue || active.is_empty() => DeploymentStatus::Created,
         _ if group.concurrency_policy == ConcurrencyPolicy::Queue.as_str() => {
             DeploymentStatus::Queued
@@ -115,6 +118,7 @@ pub fn insert_deployment(
         updated_at: at,
         rollout_options: Some(serde_json::to_string(&new.options)?),
         traceparent: new.traceparent,
+        waiting_for: new.waiting_for,
     };
     deployments::insert(c, &row)?;
     let mut ev = outbox::event(crate::NAME, "deployment.created");
@@ -124,7 +128,7 @@ pub fn insert_deployment(
     ev.deployment_group = Some(row.deployment_group.clone());
     ev.deployment_id = Some(uuid(&row.id)?);
     ev.revision_id = Some(new.revision_id);
-    ev.data = serde_json::json!({"deployment_config": row.deployment_config, "reason": row.reason, "status": row.status, "description": row.description, "rollback_of": row.rollback_of});
+    ev.data = serde_json::json!({"deployment_config": row.deployment_config, "reason": row.reason, "status": row.status, "description": row.description, "rollback_of": row.rollback_of, "waiting_for": row.waiting_for});
     outbox::enqueue(c, &ev)?;
     Ok(row)
 }

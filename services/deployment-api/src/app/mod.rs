@@ -1,6 +1,7 @@
 //! deployment-api's logic. No HTTP here beyond the typed peer clients.
 
 pub mod applications;
+pub mod clock;
 pub mod configs;
 pub mod deployments;
 pub mod freezes;
@@ -16,3 +17,5 @@ pub mod stages;
 pub mod teams;
 pub mod tokens;
 pub mod watch;
+pub mod window_spec;
+pub mod windows;

@@ -144,6 +144,7 @@ fn new_rollback(
             // A rollback repairs `of`: it continues that deployment's trace, so on-call sees
             // the failure and its repair together.
             traceparent: of.traceparent.clone(),
+            waiting_for: None,
         },
         true,
     )?;

@@ -171,6 +171,7 @@ fn install_for(
         // Handed off within the registry's request (and its trace); a hand-off retried by the
         // tick starts a trace of its own.
         traceparent: None,
+        waiting_for: None,
     };
     deployments::insert(c, &row)?;
     scale_out::insert(

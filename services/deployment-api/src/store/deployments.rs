@@ -35,6 +35,8 @@ pub struct DeploymentRow {
     pub rollout_options: Option<String>,
     /// The W3C trace context of the request that created it; its hand-off continues it.
     pub traceparent: Option<String>,
+    /// Why a `Queued` deployment waits beyond the group's queue (`outside_window`).
+    pub waiting_for: Option<String>,
 }
 
 pub const ACTIVE: [&str; 5] = [

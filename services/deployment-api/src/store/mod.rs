@@ -10,3 +10,4 @@ pub mod progress;
 pub mod revisions;
 pub mod scale_out;
 pub mod tokens;
+pub mod windows;

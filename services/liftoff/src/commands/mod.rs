@@ -10,6 +10,7 @@ pub mod local;
 pub mod promote;
 pub mod revision;
 pub mod webhook;
+pub mod window;
 
 /// An optional time, or `never`.
 pub fn time_or_never(t: Option<chrono::DateTime<chrono::Utc>>) -> String {
