@@ -354,3 +354,126 @@ async fn groups_are_updated_and_validated() {
     p.api().stop_deployment(d.deployment_id).await.unwrap();
     p.stop().await;
 }
+
+/// Applications, revisions and groups page by key: `limit` rows, then `next_cursor` until the
+/// last page; the client's "every page" lists (the CLI's) see them all; a bad `limit` or
+/// `cursor` is a 400 that names the field.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn applications_revisions_and_groups_page_by_cursor() {
+    let p = TestPlatform::start().await.expect("platform");
+    app_group(&p, None, None).await;
+    let api = p.api();
+    for name in ["alpha", "beta", "gamma", "delta"] {
+        api.create_application(&CreateApplication {
+            name: name.into(),
+            description: None,
+        })
+        .await
+        .unwrap();
+        api.create_group(
+            "shop",
+            &CreateDeploymentGroup {
+                traffic_hooks: None,
+                name: format!("g-{name}"),
+                selector: sel(&[("role", &[name])]),
+                deployment_config: None,
+                auto_rollback: None,
+                concurrency_policy: None,
+                stage: None,
+            },
+        )
+        .await
+        .unwrap();
+    }
+    let mut pushed = Vec::new();
+    for v in ["v1", "v2", "v3"] {
+        pushed.push(push(&p, v).await.revision_id);
+    }
+    pushed.reverse(); // newest first
+
+    // Walks every page of `path` two rows at a time; returns the keys in order.
+    async fn walk(p: &TestPlatform, path: &str, items: &str, key: &str) -> (Vec<String>, usize) {
+        let (mut keys, mut pages, mut cursor) = (Vec::new(), 0, None::<String>);
+        loop {
+            let q = match &cursor {
+                Some(c) => format!("{path}?limit=2&cursor={c}"),
+                None => format!("{path}?limit=2"),
+            };
+            let (s, b) = send(p, Method::GET, &q, None).await;
+            assert_eq!(s, StatusCode::OK, "{q}: {b}");
+            let rows = b[items].as_array().unwrap();
+            assert!(rows.len() <= 2, "{b}");
+            keys.extend(rows.iter().map(|r| r[key].as_str().unwrap().to_string()));
+            pages += 1;
+            match b["next_cursor"].as_str() {
+                Some(c) => cursor = Some(c.to_string()),
+                None => return (keys, pages),
+            }
+        }
+    }
+    let (apps, pages) = walk(&p, "/v1/applications", "applications", "name").await;
+    assert_eq!(apps, ["alpha", "beta", "delta", "gamma", "shop"]);
+    assert_eq!(pages, 3);
+    let (groups, pages) = walk(
+        &p,
+        "/v1/applications/shop/deployment-groups",
+        "deployment_groups",
+        "name",
+    )
+    .await;
+    assert_eq!(groups, ["g-alpha", "g-beta", "g-delta", "g-gamma", "web"]);
+    assert_eq!(pages, 3);
+    let (revs, pages) = walk(
+        &p,
+        "/v1/applications/shop/revisions",
+        "revisions",
+        "revision_id",
+    )
+    .await;
+    let want: Vec<String> = pushed.iter().map(|r| r.to_string()).collect();
+    assert_eq!(revs, want);
+    assert_eq!(pages, 2);
+
+    // A full page that is the last one says so: no cursor to an empty page.
+    let (s, b) = send(
+        &p,
+        Method::GET,
+        "/v1/applications/shop/revisions?limit=3",
+        None,
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "{b}");
+    assert_eq!(b["next_cursor"], Value::Null, "{b}");
+    // The default page holds everything here.
+    assert_eq!(api.list_applications().await.unwrap().applications.len(), 5);
+    assert_eq!(
+        api.list_groups("shop")
+            .await
+            .unwrap()
+            .deployment_groups
+            .len(),
+        5
+    );
+    assert_eq!(api.list_revisions("shop").await.unwrap().revisions.len(), 3);
+    // The client's page call and its all-pages call agree.
+    let page = api.list_applications_page(Some(1), None).await.unwrap();
+    assert_eq!(page.applications.len(), 1);
+    assert_eq!(page.next_cursor.as_deref(), Some("alpha"));
+
+    for path in [
+        "/v1/applications?limit=0",
+        "/v1/applications?limit=201",
+        "/v1/applications?limit=many",
+        "/v1/applications?cursor=",
+        "/v1/applications?page=2",
+        "/v1/applications/shop/deployment-groups?limit=-1",
+        "/v1/applications/shop/revisions?cursor=not-a-revision",
+    ] {
+        let (s, b) = send(&p, Method::GET, path, None).await;
+        assert_eq!(s, StatusCode::BAD_REQUEST, "{path}: {b}");
+        assert!(
+            ["invalid_field", "invalid_query"].contains(&code(&b)),
+            "{path}: {b}"
+        );
+    }
+}

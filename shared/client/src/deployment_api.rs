@@ -10,6 +10,9 @@ use uuid::Uuid;
 
 use crate::{Client, ClientError, decode, enc};
 
+/// The page size the "all pages" lists ask for: the server's largest.
+const ALL_PAGE: u32 = 200;
+
 #[derive(Clone, Debug)]
 pub struct DeploymentApiClient(pub Client);
 
@@ -38,8 +41,42 @@ impl DeploymentApiClient {
         self.0.get(&format!("/v1/applications/{}", enc(name))).await
     }
 
+    /// Every application of the team (all pages).
     pub async fn list_applications(&self) -> Result<ApplicationList, ClientError> {
-        self.0.get("/v1/applications").await
+        let mut all = self.list_applications_page(Some(ALL_PAGE), None).await?;
+        while let Some(c) = all.next_cursor.take() {
+            let mut next = self
+                .list_applications_page(Some(ALL_PAGE), Some(&c))
+                .await?;
+            all.applications.append(&mut next.applications);
+            all.next_cursor = next.next_cursor;
+        }
+        Ok(all)
+    }
+
+    /// One page of the team's applications, by name.
+    pub async fn list_applications_page(
+        &self,
+        limit: Option<u32>,
+        cursor: Option<&str>,
+    ) -> Result<ApplicationList, ClientError> {
+        self.get_page("/v1/applications", limit, cursor).await
+    }
+
+    async fn get_page<T: serde::de::DeserializeOwned>(
+        &self,
+        path: &str,
+        limit: Option<u32>,
+        cursor: Option<&str>,
+    ) -> Result<T, ClientError> {
+        let limit = limit.map(|l| l.to_string());
+        let q: Vec<(&str, &str)> = [("limit", limit.as_deref()), ("cursor", cursor)]
+            .into_iter()
+            .filter_map(|(k, v)| v.map(|v| (k, v)))
+            .collect();
+        self.0
+            .send(self.0.request(Method::GET, path).query(&q))
+            .await
     }
 
     /// Uploads a bundle archive (streamed from disk); with `expected_sha256` the server refuses
@@ -77,10 +114,32 @@ impl DeploymentApiClient {
         self.0.send(rb).await
     }
 
+    /// Every revision of the application, newest first (all pages).
     pub async fn list_revisions(&self, app: &str) -> Result<RevisionList, ClientError> {
-        self.0
-            .get(&format!("/v1/applications/{}/revisions", enc(app)))
-            .await
+        let mut all = self.list_revisions_page(app, Some(ALL_PAGE), None).await?;
+        while let Some(c) = all.next_cursor.take() {
+            let mut next = self
+                .list_revisions_page(app, Some(ALL_PAGE), Some(&c))
+                .await?;
+            all.revisions.append(&mut next.revisions);
+            all.next_cursor = next.next_cursor;
+        }
+        Ok(all)
+    }
+
+    /// One page of the application's revisions, newest first.
+    pub async fn list_revisions_page(
+        &self,
+        app: &str,
+        limit: Option<u32>,
+        cursor: Option<&str>,
+    ) -> Result<RevisionList, ClientError> {
+        self.get_page(
+            &format!("/v1/applications/{}/revisions", enc(app)),
+            limit,
+            cursor,
+        )
+        .await
     }
 
     pub async fn get_revision(&self, app: &str, id: Uuid) -> Result<Revision, ClientError> {
@@ -404,10 +463,30 @@ impl DeploymentApiClient {
             .await
     }
 
+    /// Every deployment group of the application (all pages).
     pub async fn list_groups(&self, app: &str) -> Result<DeploymentGroupList, ClientError> {
-        self.0
-            .get(&format!("/v1/applications/{}/deployment-groups", enc(app)))
-            .await
+        let mut all = self.list_groups_page(app, Some(ALL_PAGE), None).await?;
+        while let Some(c) = all.next_cursor.take() {
+            let mut next = self.list_groups_page(app, Some(ALL_PAGE), Some(&c)).await?;
+            all.deployment_groups.append(&mut next.deployment_groups);
+            all.next_cursor = next.next_cursor;
+        }
+        Ok(all)
+    }
+
+    /// One page of the application's deployment groups, by name.
+    pub async fn list_groups_page(
+        &self,
+        app: &str,
+        limit: Option<u32>,
+        cursor: Option<&str>,
+    ) -> Result<DeploymentGroupList, ClientError> {
+        self.get_page(
+            &format!("/v1/applications/{}/deployment-groups", enc(app)),
+            limit,
+            cursor,
+        )
+        .await
     }
 
     pub async fn update_group(

@@ -48,6 +48,9 @@ pub struct ApplicationDeleted {
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct ApplicationList {
     pub applications: Vec<Application>,
+    /// Pass as `cursor` to get the next page; absent on the last page.
+    #[serde(default)]
+    pub next_cursor: Option<String>,
 }
 
 /// A bundle stored content-addressed by its SHA-256, as the agent must fetch it.
@@ -98,6 +101,9 @@ pub struct Revision {
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct RevisionList {
     pub revisions: Vec<Revision>,
+    /// Pass as `cursor` to get the next page; absent on the last page.
+    #[serde(default)]
+    pub next_cursor: Option<String>,
 }
 
 /// What happens when a deployment is asked for while one runs in the group.
@@ -174,6 +180,9 @@ pub struct DeploymentGroup {
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct DeploymentGroupList {
     pub deployment_groups: Vec<DeploymentGroup>,
+    /// Pass as `cursor` to get the next page; absent on the last page.
+    #[serde(default)]
+    pub next_cursor: Option<String>,
 }
 
 /// Minimum healthy hosts, CodeDeploy's way.

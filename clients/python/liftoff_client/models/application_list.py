@@ -1,10 +1,12 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
+
+from ..types import UNSET, Unset
 
 if TYPE_CHECKING:
     from ..models.application import Application
@@ -18,9 +20,11 @@ class ApplicationList:
     """
     Attributes:
         applications (list[Application]):
+        next_cursor (None | str | Unset): Pass as `cursor` to get the next page; absent on the last page.
     """
 
     applications: list[Application]
+    next_cursor: None | str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -29,6 +33,12 @@ class ApplicationList:
             applications_item = applications_item_data.to_dict()
             applications.append(applications_item)
 
+        next_cursor: None | str | Unset
+        if isinstance(self.next_cursor, Unset):
+            next_cursor = UNSET
+        else:
+            next_cursor = self.next_cursor
+
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update(
@@ -36,6 +46,8 @@ class ApplicationList:
                 "applications": applications,
             }
         )
+        if next_cursor is not UNSET:
+            field_dict["next_cursor"] = next_cursor
 
         return field_dict
 
@@ -51,8 +63,18 @@ class ApplicationList:
 
             applications.append(applications_item)
 
+        def _parse_next_cursor(data: object) -> None | str | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(None | str | Unset, data)
+
+        next_cursor = _parse_next_cursor(d.pop("next_cursor", UNSET))
+
         application_list = cls(
             applications=applications,
+            next_cursor=next_cursor,
         )
 
         application_list.additional_properties = d

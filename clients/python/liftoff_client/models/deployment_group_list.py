@@ -1,10 +1,12 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
+
+from ..types import UNSET, Unset
 
 if TYPE_CHECKING:
     from ..models.deployment_group import DeploymentGroup
@@ -18,9 +20,11 @@ class DeploymentGroupList:
     """
     Attributes:
         deployment_groups (list[DeploymentGroup]):
+        next_cursor (None | str | Unset): Pass as `cursor` to get the next page; absent on the last page.
     """
 
     deployment_groups: list[DeploymentGroup]
+    next_cursor: None | str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -29,6 +33,12 @@ class DeploymentGroupList:
             deployment_groups_item = deployment_groups_item_data.to_dict()
             deployment_groups.append(deployment_groups_item)
 
+        next_cursor: None | str | Unset
+        if isinstance(self.next_cursor, Unset):
+            next_cursor = UNSET
+        else:
+            next_cursor = self.next_cursor
+
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update(
@@ -36,6 +46,8 @@ class DeploymentGroupList:
                 "deployment_groups": deployment_groups,
             }
         )
+        if next_cursor is not UNSET:
+            field_dict["next_cursor"] = next_cursor
 
         return field_dict
 
@@ -51,8 +63,18 @@ class DeploymentGroupList:
 
             deployment_groups.append(deployment_groups_item)
 
+        def _parse_next_cursor(data: object) -> None | str | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(None | str | Unset, data)
+
+        next_cursor = _parse_next_cursor(d.pop("next_cursor", UNSET))
+
         deployment_group_list = cls(
             deployment_groups=deployment_groups,
+            next_cursor=next_cursor,
         )
 
         deployment_group_list.additional_properties = d

@@ -7,6 +7,7 @@ use liftoff_types::deployments::{
     Application, ApplicationDeleted, ApplicationList, CreateApplication, UpdateApplication,
 };
 
+use super::paging::PageQuery;
 use crate::{State, app};
 
 /// Creates an application in the caller's team (team admin).
@@ -30,17 +31,19 @@ pub async fn create_application(
 /// The caller's applications.
 #[utoipa::path(
     tag = "applications",
-    responses((status = 200, body = ApplicationList), (status = 401, body = ErrorBody)),
+    params(PageQuery),
+    responses((status = 200, body = ApplicationList), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody)),
     security(("bearer" = []))
 )]
 #[get("/v1/applications")]
 pub async fn list_applications(
     state: web::Data<State>,
     caller: Caller,
+    q: web::Query<PageQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let team = caller.team(Role::Viewer)?.to_string();
-    let applications = app::applications::list(&state, team).await?;
-    Ok(HttpResponse::Ok().json(ApplicationList { applications }))
+    let page = q.into_inner().page()?;
+    Ok(HttpResponse::Ok().json(app::applications::list(&state, team, page).await?))
 }
 
 /// One application (404 for another team's).

@@ -7,6 +7,7 @@ use liftoff_types::deployments::{
     CreateDeploymentGroup, DeploymentGroup, DeploymentGroupList, UpdateDeploymentGroup,
 };
 
+use super::paging::PageQuery;
 use crate::{State, app};
 
 /// Creates a deployment group (team admin).
@@ -39,8 +40,8 @@ pub async fn create_group(
 /// The application's deployment groups.
 #[utoipa::path(
     tag = "deployment-groups",
-    params(("app" = String, Path, description = "Application name")),
-    responses((status = 200, body = DeploymentGroupList), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)),
+    params(("app" = String, Path, description = "Application name"), PageQuery),
+    responses((status = 200, body = DeploymentGroupList), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)),
     security(("bearer" = []))
 )]
 #[get("/v1/applications/{app}/deployment-groups")]
@@ -48,10 +49,11 @@ pub async fn list_groups(
     state: web::Data<State>,
     caller: Caller,
     name: web::Path<String>,
+    q: web::Query<PageQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let team = caller.team(Role::Viewer)?.to_string();
-    let deployment_groups = app::groups::list(&state, team, name.into_inner()).await?;
-    Ok(HttpResponse::Ok().json(DeploymentGroupList { deployment_groups }))
+    let page = q.into_inner().page()?;
+    Ok(HttpResponse::Ok().json(app::groups::list(&state, team, name.into_inner(), page).await?))
 }
 
 /// One deployment group, with the revision new hosts get.

@@ -20,6 +20,7 @@ mod configs;
 mod deployments;
 mod freezes;
 mod groups;
+mod paging;
 mod revisions;
 mod scale_out;
 mod stages;

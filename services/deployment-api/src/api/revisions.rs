@@ -12,6 +12,7 @@ use serde::Deserialize;
 use utoipa::IntoParams;
 use uuid::Uuid;
 
+use super::paging::PageQuery;
 use crate::app::revisions::{PushRequest, SpoolWriter, Spooled};
 use crate::{State, app};
 
@@ -190,8 +191,8 @@ pub async fn push_revision(
 /// The application's revisions, newest first, with when each was first and last deployed.
 #[utoipa::path(
     tag = "revisions",
-    params(("app" = String, Path, description = "Application name")),
-    responses((status = 200, body = RevisionList), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)),
+    params(("app" = String, Path, description = "Application name"), PageQuery),
+    responses((status = 200, body = RevisionList), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)),
     security(("bearer" = []))
 )]
 #[get("/v1/applications/{app}/revisions")]
@@ -199,10 +200,11 @@ pub async fn list_revisions(
     state: web::Data<State>,
     caller: Caller,
     name: web::Path<String>,
+    q: web::Query<PageQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let team = caller.team(Role::Viewer)?.to_string();
-    let revisions = app::revisions::list(&state, team, name.into_inner()).await?;
-    Ok(HttpResponse::Ok().json(RevisionList { revisions }))
+    let page = q.into_inner().page()?;
+    Ok(HttpResponse::Ok().json(app::revisions::list(&state, team, name.into_inner(), page).await?))
 }
 
 /// One revision.

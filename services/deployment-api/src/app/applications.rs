@@ -9,11 +9,12 @@
 use liftoff_kit::db::{now, to_utc};
 use liftoff_kit::{ApiError, outbox};
 use liftoff_types::deployments::{
-    Application, ApplicationDeleted, CreateApplication, UpdateApplication,
+    Application, ApplicationDeleted, ApplicationList, CreateApplication, UpdateApplication,
 };
 use liftoff_types::names::{validate_name, validate_text};
 use uuid::Uuid;
 
+use super::paging::Page;
 use crate::State;
 use crate::store::applications::{self, AppRow};
 use crate::store::{bundles, deployments, groups, revisions};
@@ -91,9 +92,18 @@ pub async fn get(state: &State, team: String, name: String) -> Result<Applicatio
     to_application(&row)
 }
 
-pub async fn list(state: &State, team: String) -> Result<Vec<Application>, ApiError> {
-    let rows = state.db.run(move |c| applications::list(c, &team)).await?;
-    rows.iter().map(to_application).collect()
+/// A page of the team's applications, by name.
+pub async fn list(state: &State, team: String, page: Page) -> Result<ApplicationList, ApiError> {
+    let p = page.clone();
+    let rows = state
+        .db
+        .run(move |c| applications::list(c, &team, p.after.as_deref(), p.fetch()))
+        .await?;
+    let (rows, next_cursor) = page.cut(rows, |r| r.name.clone());
+    Ok(ApplicationList {
+        applications: rows.iter().map(to_application).collect::<Result<_, _>>()?,
+        next_cursor,
+    })
 }
 
 fn validate_stages(stages: &[String]) -> Result<(), ApiError> {
@@ -135,7 +145,7 @@ pub async fn update(
             if let Some(st) = &req.stages
                 && !st.is_empty()
             {
-                let missing: Vec<String> = groups::list(c, &row.id)?
+                let missing: Vec<String> = groups::all(c, &row.id)?
                     .into_iter()
                     .filter_map(|g| g.stage.map(|s| (g.name, s)))
                     .filter(|(_, s)| !st.contains(s))

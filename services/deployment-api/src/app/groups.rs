@@ -7,11 +7,12 @@ use liftoff_kit::db::{now, to_utc, uuid};
 use liftoff_kit::{ApiError, outbox};
 use liftoff_types::deployments::{
     ConcurrencyPolicy, CreateDeploymentGroup, DeploymentConfig, DeploymentGroup,
-    UpdateDeploymentGroup,
+    DeploymentGroupList, UpdateDeploymentGroup,
 };
 use liftoff_types::names::{validate_name, validate_tag};
 use uuid::Uuid;
 
+use super::paging::Page;
 use crate::State;
 use crate::store::applications::{self, AppRow};
 use crate::store::groups::{self, GroupRow, GroupSettings};
@@ -136,19 +137,26 @@ pub async fn get(
         .await
 }
 
+/// A page of the application's deployment groups, by name.
 pub async fn list(
     state: &State,
     team: String,
     app: String,
-) -> Result<Vec<DeploymentGroup>, ApiError> {
+    page: Page,
+) -> Result<DeploymentGroupList, ApiError> {
     state
         .db
         .run(move |c| {
             let app_row = applications::require(c, &team, &app)?;
-            groups::list(c, &app_row.id)?
-                .iter()
-                .map(|r| to_group(&app, r))
-                .collect()
+            let rows = groups::list(c, &app_row.id, page.after.as_deref(), page.fetch())?;
+            let (rows, next_cursor) = page.cut(rows, |r| r.name.clone());
+            Ok(DeploymentGroupList {
+                deployment_groups: rows
+                    .iter()
+                    .map(|r| to_group(&app, r))
+                    .collect::<Result<_, _>>()?,
+                next_cursor,
+            })
         })
         .await
 }

@@ -10,6 +10,7 @@ pub mod idempotency;
 pub mod intake;
 pub mod metrics;
 pub mod operations;
+pub mod paging;
 pub mod progress;
 pub mod revisions;
 pub mod scale_out;

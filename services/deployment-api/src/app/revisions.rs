@@ -7,12 +7,13 @@ use std::collections::HashMap;
 use liftoff_bundle::{ArchiveFormat, BundleErrorCode};
 use liftoff_kit::db::{now, to_utc, uuid};
 use liftoff_kit::{AnyConnection, ApiError, outbox};
-use liftoff_types::deployments::{RegisterRevisionUrl, Revision};
+use liftoff_types::deployments::{RegisterRevisionUrl, Revision, RevisionList};
 use liftoff_types::names::validate_text;
 use sha2::{Digest, Sha256};
 use tokio::io::AsyncWriteExt;
 use uuid::Uuid;
 
+use super::paging::Page;
 use crate::State;
 use crate::store::applications;
 use crate::store::bundles::{self, BundleRow};
@@ -308,20 +309,35 @@ pub async fn get(state: &State, team: String, app: String, id: Uuid) -> Result<R
         .await
 }
 
-pub async fn list(state: &State, team: String, app: String) -> Result<Vec<Revision>, ApiError> {
+/// A page of the application's revisions, newest first.
+pub async fn list(
+    state: &State,
+    team: String,
+    app: String,
+    page: Page,
+) -> Result<RevisionList, ApiError> {
+    if let Some(c) = &page.after {
+        Uuid::parse_str(c)
+            .map_err(|_| ApiError::invalid_field("cursor: not a cursor from this API"))?;
+    }
     state
         .db
         .run(move |c| {
             let app_row = applications::require(c, &team, &app)?;
+            let rows = revisions::list(c, &app_row.id, page.after.as_deref(), page.fetch())?;
+            let (rows, next_cursor) = page.cut(rows, |r| r.id.clone());
             let mut times = deploy_times(c, &app_row.id)?;
             let mut out = Vec::new();
-            for row in revisions::list(c, &app_row.id)? {
+            for row in rows {
                 let bundle = bundles::get(c, &row.sha256)?
                     .ok_or_else(|| ApiError::internal("revision without bundle"))?;
                 let t = times.remove(&row.id).unwrap_or_default();
                 out.push(to_revision(&app, &row, &bundle, false, t)?);
             }
-            Ok(out)
+            Ok(RevisionList {
+                revisions: out,
+                next_cursor,
+            })
         })
         .await
 }

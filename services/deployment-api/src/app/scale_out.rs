@@ -50,8 +50,8 @@ pub async fn plan(
         .write(move |c| {
             let mut installs = Vec::new();
             let mut created = Vec::new();
-            for app in applications::list(c, &req.team)? {
-                for group in groups::list(c, &app.id)? {
+            for app in applications::all(c, &req.team)? {
+                for group in groups::all(c, &app.id)? {
                     let selector: BTreeMap<String, Vec<String>> =
                         serde_json::from_str(&group.selector)?;
                     let entered = selector_matches(&selector, &req.tags)

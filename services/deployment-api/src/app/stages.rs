@@ -25,7 +25,7 @@ fn groups_by_stage(
     app: &AppRow,
 ) -> Result<BTreeMap<String, Vec<GroupRow>>, ApiError> {
     let mut out: BTreeMap<String, Vec<GroupRow>> = BTreeMap::new();
-    for g in groups::list(c, &app.id)? {
+    for g in groups::all(c, &app.id)? {
         if let Some(s) = g.stage.clone() {
             out.entry(s).or_default().push(g);
         }

@@ -532,19 +532,39 @@ async function follow(path, signal, onDeployment) {
 // ---------- applications ----------
 
 async function applicationsPage() {
-  const r = await api("/v1/applications");
-  show("Applications", pagedTable(["Application", "Description", "Stages", "Created"], r.applications, (a) => h("tr", {},
-    h("td", {}, h("a", { href: `#/applications/${a.name}` }, a.name)),
-    h("td", {}, a.description || ""), h("td", {}, (a.stages || []).join(" → ")), h("td", {}, when(a.created_at)))));
+  const t = cursorTable(["Application", "Description", "Stages", "Created"],
+    async (cursor) => {
+      const r = await api(`/v1/applications${query({ limit: PAGE, cursor })}`);
+      return { items: r.applications, next_cursor: r.next_cursor };
+    },
+    (a) => h("tr", {},
+      h("td", {}, h("a", { href: `#/applications/${a.name}` }, a.name)),
+      h("td", {}, a.description || ""), h("td", {}, (a.stages || []).join(" → ")), h("td", {}, when(a.created_at))));
+  await t.ready;
+  show("Applications", t.el);
 }
 
 async function applicationPage(name) {
   const app = encodeURIComponent(name);
-  const [revs, groups, stages] = await Promise.all([
-    api(`/v1/applications/${app}/revisions`),
-    api(`/v1/applications/${app}/deployment-groups`),
-    api(`/v1/applications/${app}/stages`),
-  ]);
+  // Revisions and groups page on the server; each table keeps its own cursor.
+  const revs = cursorTable(["Label", "Revision", "Digest", "First deployed", "Last deployed"],
+    async (cursor) => {
+      const r = await api(`/v1/applications/${app}/revisions${query({ limit: PAGE, cursor })}`);
+      return { items: r.revisions, next_cursor: r.next_cursor };
+    },
+    (r) => h("tr", {},
+      h("td", {}, r.version_label || "—"), h("td", {}, short(r.revision_id)), h("td", {}, h("code", {}, short(r.sha256))),
+      h("td", {}, when(r.first_deployed_at)), h("td", {}, when(r.last_deployed_at))));
+  const groups = cursorTable(["Group", "Selector", "Configuration", "Stage", "Current revision"],
+    async (cursor) => {
+      const r = await api(`/v1/applications/${app}/deployment-groups${query({ limit: PAGE, cursor })}`);
+      return { items: r.deployment_groups, next_cursor: r.next_cursor };
+    },
+    (g) => h("tr", {},
+      h("td", {}, g.name), h("td", {}, Object.entries(g.selector || {}).map(([k, v]) => `${k}=${v.join("|")}`).join(", ")),
+      h("td", {}, g.deployment_config), h("td", {}, g.stage || "—"),
+      h("td", {}, g.last_successful_deployment_id ? h("a", { href: `#/deployments/${g.last_successful_deployment_id}` }, short(g.last_successful_revision_id)) : "—")));
+  const [stages] = await Promise.all([api(`/v1/applications/${app}/stages`), revs.ready, groups.ready]);
   const stageRows = stages.stages.map((s, i) => {
     const next = stages.stages[i + 1];
     return h("tr", {},
@@ -560,14 +580,9 @@ async function applicationPage(name) {
   show(`Application ${name}`,
     h("p", {}, h("a", { href: `#/deployments${query({ application: name })}` }, `Deployments of ${name}`)),
     h("h2", {}, "Revisions"),
-    pagedTable(["Label", "Revision", "Digest", "First deployed", "Last deployed"], revs.revisions, (r) => h("tr", {},
-      h("td", {}, r.version_label || "—"), h("td", {}, short(r.revision_id)), h("td", {}, h("code", {}, short(r.sha256))),
-      h("td", {}, when(r.first_deployed_at)), h("td", {}, when(r.last_deployed_at)))),
+    revs.el,
     h("h2", {}, "Deployment groups"),
-    pagedTable(["Group", "Selector", "Configuration", "Stage", "Current revision"], groups.deployment_groups, (g) => h("tr", {},
-      h("td", {}, g.name), h("td", {}, Object.entries(g.selector || {}).map(([k, v]) => `${k}=${v.join("|")}`).join(", ")),
-      h("td", {}, g.deployment_config), h("td", {}, g.stage || "—"),
-      h("td", {}, g.last_successful_deployment_id ? h("a", { href: `#/deployments/${g.last_successful_deployment_id}` }, short(g.last_successful_revision_id)) : "—"))),
+    groups.el,
     h("h2", {}, "Stages"),
     stageRows.length ? h("table", {}, h("thead", {}, h("tr", {}, ["Stage", "Groups", "Last successful revision", "When", ""].map((x) => h("th", { scope: "col" }, x)))), h("tbody", {}, stageRows)) : h("p", {}, "No stages."),
   );

@@ -46,12 +46,28 @@ pub fn require(conn: &mut AnyConnection, team: &str, name: &str) -> Result<AppRo
         .ok_or_else(|| ApiError::not_found(format!("application {name:?} not found")))
 }
 
-pub fn list(conn: &mut AnyConnection, team: &str) -> Result<Vec<AppRow>, ApiError> {
-    Ok(applications::table
+/// All the team's applications, by name.
+pub fn all(conn: &mut AnyConnection, team: &str) -> Result<Vec<AppRow>, ApiError> {
+    list(conn, team, None, i64::MAX)
+}
+
+/// The team's applications by name, `limit` of them after `after`.
+pub fn list(
+    conn: &mut AnyConnection,
+    team: &str,
+    after: Option<&str>,
+    limit: i64,
+) -> Result<Vec<AppRow>, ApiError> {
+    let mut q = applications::table
         .filter(applications::team.eq(team))
         .select(AppRow::as_select())
         .order(applications::name.asc())
-        .load(conn)?)
+        .limit(limit)
+        .into_boxed();
+    if let Some(a) = after {
+        q = q.filter(applications::name.gt(a.to_string()));
+    }
+    Ok(q.load(conn)?)
 }
 
 /// Sets the description and/or the stage order (`None`: unchanged).

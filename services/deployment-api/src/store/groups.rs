@@ -45,12 +45,28 @@ pub fn by_name(
         .optional()?)
 }
 
-pub fn list(conn: &mut AnyConnection, application_id: &str) -> Result<Vec<GroupRow>, ApiError> {
-    Ok(deployment_groups::table
+/// All the application's groups, by name.
+pub fn all(conn: &mut AnyConnection, application_id: &str) -> Result<Vec<GroupRow>, ApiError> {
+    list(conn, application_id, None, i64::MAX)
+}
+
+/// The application's groups by name, `limit` of them after `after`.
+pub fn list(
+    conn: &mut AnyConnection,
+    application_id: &str,
+    after: Option<&str>,
+    limit: i64,
+) -> Result<Vec<GroupRow>, ApiError> {
+    let mut q = deployment_groups::table
         .filter(deployment_groups::application_id.eq(application_id))
         .select(GroupRow::as_select())
         .order(deployment_groups::name.asc())
-        .load(conn)?)
+        .limit(limit)
+        .into_boxed();
+    if let Some(a) = after {
+        q = q.filter(deployment_groups::name.gt(a.to_string()));
+    }
+    Ok(q.load(conn)?)
 }
 
 pub fn record_success(

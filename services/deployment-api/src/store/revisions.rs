@@ -53,12 +53,24 @@ pub fn get(
         .optional()?)
 }
 
-pub fn list(conn: &mut AnyConnection, application_id: &str) -> Result<Vec<RevisionRow>, ApiError> {
-    Ok(revisions::table
+/// The application's revisions, newest first (ids are UUIDv7), `limit` of them older than
+/// `before`.
+pub fn list(
+    conn: &mut AnyConnection,
+    application_id: &str,
+    before: Option<&str>,
+    limit: i64,
+) -> Result<Vec<RevisionRow>, ApiError> {
+    let mut q = revisions::table
         .filter(revisions::application_id.eq(application_id))
         .select(RevisionRow::as_select())
         .order(revisions::id.desc())
-        .load(conn)?)
+        .limit(limit)
+        .into_boxed();
+    if let Some(b) = before {
+        q = q.filter(revisions::id.lt(b.to_string()));
+    }
+    Ok(q.load(conn)?)
 }
 
 /// Deletes an application's revisions; returns the digests they referenced.

@@ -8,18 +8,30 @@ from ... import errors
 from ...client import AuthenticatedClient, Client
 from ...models.deployment_group_list import DeploymentGroupList
 from ...models.error_body import ErrorBody
-from ...types import Response
+from ...types import UNSET, Response, Unset
 
 
 def _get_kwargs(
     app: str,
+    *,
+    limit: int | Unset = UNSET,
+    cursor: str | Unset = UNSET,
 ) -> dict[str, Any]:
+
+    params: dict[str, Any] = {}
+
+    params["limit"] = limit
+
+    params["cursor"] = cursor
+
+    params = {k: v for k, v in params.items() if v is not UNSET and v is not None}
 
     _kwargs: dict[str, Any] = {
         "method": "get",
         "url": "/v1/applications/{app}/deployment-groups".format(
             app=quote(str(app), safe=""),
         ),
+        "params": params,
     }
 
     return _kwargs
@@ -74,11 +86,15 @@ def sync_detailed(
     app: str,
     *,
     client: AuthenticatedClient,
+    limit: int | Unset = UNSET,
+    cursor: str | Unset = UNSET,
 ) -> Response[DeploymentGroupList | ErrorBody]:
     """The application's deployment groups.
 
     Args:
         app (str):
+        limit (int | Unset):
+        cursor (str | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -90,6 +106,8 @@ def sync_detailed(
 
     kwargs = _get_kwargs(
         app=app,
+        limit=limit,
+        cursor=cursor,
     )
 
     response = client.get_httpx_client().request(
@@ -103,11 +121,15 @@ def sync(
     app: str,
     *,
     client: AuthenticatedClient,
+    limit: int | Unset = UNSET,
+    cursor: str | Unset = UNSET,
 ) -> DeploymentGroupList | ErrorBody | None:
     """The application's deployment groups.
 
     Args:
         app (str):
+        limit (int | Unset):
+        cursor (str | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -120,6 +142,8 @@ def sync(
     return sync_detailed(
         app=app,
         client=client,
+        limit=limit,
+        cursor=cursor,
     ).parsed
 
 
@@ -127,11 +151,15 @@ async def asyncio_detailed(
     app: str,
     *,
     client: AuthenticatedClient,
+    limit: int | Unset = UNSET,
+    cursor: str | Unset = UNSET,
 ) -> Response[DeploymentGroupList | ErrorBody]:
     """The application's deployment groups.
 
     Args:
         app (str):
+        limit (int | Unset):
+        cursor (str | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -143,6 +171,8 @@ async def asyncio_detailed(
 
     kwargs = _get_kwargs(
         app=app,
+        limit=limit,
+        cursor=cursor,
     )
 
     response = await client.get_async_httpx_client().request(**kwargs)
@@ -154,11 +184,15 @@ async def asyncio(
     app: str,
     *,
     client: AuthenticatedClient,
+    limit: int | Unset = UNSET,
+    cursor: str | Unset = UNSET,
 ) -> DeploymentGroupList | ErrorBody | None:
     """The application's deployment groups.
 
     Args:
         app (str):
+        limit (int | Unset):
+        cursor (str | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -172,5 +206,7 @@ async def asyncio(
         await asyncio_detailed(
             app=app,
             client=client,
+            limit=limit,
+            cursor=cursor,
         )
     ).parsed
