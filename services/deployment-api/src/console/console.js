@@ -342,7 +342,8 @@ async function deploymentPage(id) {
       if (d.status === "InProgress") controls.push(control("Pause", "Pause this deployment? Nothing new starts until it is resumed.", act("pause")));
       if (d.status === "Paused") controls.push(control("Resume", "Resume this deployment?", act("resume")));
       if (d.status === "AwaitingApproval") controls.push(control("Approve", "Approve the rest of the fleet after the canary batch?", act("approve")));
-      if (o.failed > 0 && !["Succeeded", "Stopped"].includes(d.status)) controls.push(control("Retry failed", "Give every failed host another attempt?", act("retry-failed-hosts", {})));
+      // The scheduler retries hosts of a running deployment only; a finished one is rolled back.
+      if (o.failed > 0 && ["InProgress", "Paused", "AwaitingApproval"].includes(d.status)) controls.push(control("Retry failed", "Give every failed host another attempt?", act("retry-failed-hosts", {})));
       if (!["Succeeded", "Failed", "Stopped"].includes(d.status)) controls.push(control("Stop", "Stop this deployment? Nothing new starts; running hosts finish.", act("stop"), { danger: true }));
       controls.push(control("Rollback", "Roll back: deploy the group's last good revision (stopping this deployment first)?", async () => {
         const r = await api(`/v1/deployments/${id}/rollback`, { method: "POST" });
