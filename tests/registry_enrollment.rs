@@ -561,7 +561,7 @@ async fn an_instance_id_names_one_host_of_a_team_bound_at_enrollment() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_host_list_with_a_limit_answers_the_first_hosts_and_refuses_a_bad_limit() {
+async fn a_host_list_with_a_limit_answers_pages_in_enrollment_order_and_refuses_a_bad_limit() {
     let p = TestPlatform::start().await.unwrap();
     let (_, tok) = create(&p, CreateEnrollmentToken::default()).await;
     let mut ids = Vec::new();
@@ -591,6 +591,65 @@ async fn a_host_list_with_a_limit_answers_the_first_hosts_and_refuses_a_bad_limi
     assert_eq!(filtered.len(), 1);
     assert_eq!(filtered[0].host_id, ids[0]);
     assert!(list(&[("limit", "5"), ("zone", "zone-b")]).await.is_empty());
+
+    // Pages: `next_cursor` names the page after, until the last page (with and without a
+    // filter applied in the registry).
+    for filter in [None, Some(("tag", "role=web"))] {
+        let (mut seen, mut cursor, mut pages) = (Vec::new(), None::<String>, 0);
+        loop {
+            let mut q = vec![("limit".to_string(), "2".to_string())];
+            q.extend(filter.map(|(k, v)| (k.to_string(), v.to_string())));
+            q.extend(cursor.clone().map(|c| ("cursor".to_string(), c)));
+            let page = reg.list_hosts_query(&q).await.unwrap();
+            assert!(page.hosts.len() <= 2);
+            seen.extend(page.hosts.iter().map(|h| h.host_id));
+            pages += 1;
+            match page.next_cursor {
+                Some(c) => cursor = Some(c),
+                None => break,
+            }
+        }
+        assert_eq!(seen, ids, "{filter:?}");
+        assert_eq!(pages, 2, "{filter:?}");
+    }
+    let exact = reg
+        .list_hosts_query(&[("limit".into(), "3".into())])
+        .await
+        .unwrap();
+    assert_eq!((exact.hosts.len(), exact.next_cursor), (3, None));
+    let all = reg.list_hosts_query(&[]).await.unwrap();
+    assert_eq!((all.hosts.len(), all.next_cursor), (3, None));
+    // A host id the caller cannot see (unknown, or another team's) and a non-id are no cursors.
+    let other_team = p
+        .http()
+        .get(format!(
+            "{}/v1/hosts?limit=1&cursor={}",
+            p.url,
+            uuid::Uuid::now_v7()
+        ))
+        .bearer_auth(&p.admin_token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(other_team.status().as_u16(), 400);
+    for bad in ["nope", ""] {
+        let res = p
+            .http()
+            .get(format!("{}/v1/hosts?limit=1&cursor={bad}", p.url))
+            .bearer_auth(&p.admin_token)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status().as_u16(), 400, "cursor={bad}");
+        let body: serde_json::Value = res.json().await.unwrap();
+        assert!(
+            body["error"]["message"]
+                .as_str()
+                .unwrap()
+                .contains("cursor"),
+            "cursor={bad}: {body}"
+        );
+    }
 
     for bad in ["0", "-1", "ten", "10001", ""] {
         let res = p

@@ -285,4 +285,7 @@ pub struct UpdateHost {
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct HostList {
     pub hosts: Vec<Host>,
+    /// With a `limit` and more hosts after this page: pass as `cursor` for the next one.
+    #[serde(default)]
+    pub next_cursor: Option<String>,
 }

@@ -1,10 +1,12 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
+
+from ..types import UNSET, Unset
 
 if TYPE_CHECKING:
     from ..models.host import Host
@@ -18,9 +20,12 @@ class HostList:
     """
     Attributes:
         hosts (list[Host]):
+        next_cursor (None | str | Unset): With a `limit` and more hosts after this page: pass as `cursor` for the next
+            one.
     """
 
     hosts: list[Host]
+    next_cursor: None | str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -29,6 +34,12 @@ class HostList:
             hosts_item = hosts_item_data.to_dict()
             hosts.append(hosts_item)
 
+        next_cursor: None | str | Unset
+        if isinstance(self.next_cursor, Unset):
+            next_cursor = UNSET
+        else:
+            next_cursor = self.next_cursor
+
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update(
@@ -36,6 +47,8 @@ class HostList:
                 "hosts": hosts,
             }
         )
+        if next_cursor is not UNSET:
+            field_dict["next_cursor"] = next_cursor
 
         return field_dict
 
@@ -51,8 +64,18 @@ class HostList:
 
             hosts.append(hosts_item)
 
+        def _parse_next_cursor(data: object) -> None | str | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(None | str | Unset, data)
+
+        next_cursor = _parse_next_cursor(d.pop("next_cursor", UNSET))
+
         host_list = cls(
             hosts=hosts,
+            next_cursor=next_cursor,
         )
 
         host_list.additional_properties = d

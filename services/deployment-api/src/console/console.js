@@ -602,7 +602,22 @@ async function fleetPage(params) {
     const g = await api(`/v1/applications/${encodeURIComponent(app)}/deployment-groups/${encodeURIComponent(name || "")}`);
     for (const [k, vs] of Object.entries(g.selector || {})) vs.forEach((v) => tags.push(`${k}=${v}`));
   }
-  const r = await api(`/v1/hosts${query({ state: f.state, zone: f.zone, tag: tags, limit: 10000 })}`);
+  // The fleet pages on the server (a 10,000-host fleet is 200 pages, not one answer); lost
+  // hosts are counted across the whole filtered fleet, not the page shown.
+  const lostHosts = f.state && f.state !== "Lost" ? { hosts: [] }
+    : await api(`/v1/hosts${query({ state: "Lost", zone: f.zone, tag: tags, limit: 1000 })}`);
+  const table = cursorTable(["Host", "State", "Zone", "Tags", "Last heartbeat", "Revisions"],
+    async (cursor) => {
+      const r = await api(`/v1/hosts${query({ state: f.state, zone: f.zone, tag: tags, limit: PAGE, cursor })}`);
+      return { items: r.hosts, next_cursor: r.next_cursor };
+    },
+    (x) => h("tr", {},
+      h("td", {}, h("a", { href: `#/history${query({ host: x.host_id })}` }, `${x.name || "host"} · ${short(x.host_id)}`)),
+      h("td", {}, x.state === "Lost" ? h("span", { class: "state s-lost" }, "⚠ Lost") : badge(x.state === "InService" ? "succeeded" : x.state === "Failed" ? "failed" : "pending", x.state)),
+      h("td", {}, x.zone), h("td", {}, Object.entries(x.tags || {}).map(([k, v]) => `${k}=${v}`).join(", ")),
+      h("td", {}, when(x.last_heartbeat_at)),
+      h("td", {}, (x.revisions || []).map((v) => `${v.application}: ${short(v.revision_id)}`).join(", "))));
+  await table.ready;
   const form = h("form", { class: "filters", onsubmit: (ev) => {
     ev.preventDefault();
     const data = new FormData(ev.target);
@@ -613,15 +628,11 @@ async function fleetPage(params) {
   h("label", {}, "Group (application/group)", h("input", { name: "group", value: f.group, placeholder: "shop/web" })),
   h("label", {}, "Tag (key=value)", h("input", { name: "tag", value: f.tag, placeholder: "role=web" })),
   h("button", { type: "submit" }, "Filter"));
-  const lost = r.hosts.filter((x) => x.state === "Lost").length;
+  const lost = lostHosts.hosts.length;
+  const lostText = `⚠ ${lost}${lostHosts.next_cursor ? "+" : ""} lost host${lost > 1 ? "s" : ""}`;
   show("Fleet", form,
-    lost ? h("p", { class: "error" }, `⚠ ${lost} lost host${lost > 1 ? "s" : ""}`) : "",
-    pagedTable(["Host", "State", "Zone", "Tags", "Last heartbeat", "Revisions"], r.hosts, (x) => h("tr", {},
-      h("td", {}, h("a", { href: `#/history${query({ host: x.host_id })}` }, `${x.name || "host"} · ${short(x.host_id)}`)),
-      h("td", {}, x.state === "Lost" ? h("span", { class: "state s-lost" }, "⚠ Lost") : badge(x.state === "InService" ? "succeeded" : x.state === "Failed" ? "failed" : "pending", x.state)),
-      h("td", {}, x.zone), h("td", {}, Object.entries(x.tags || {}).map(([k, v]) => `${k}=${v}`).join(", ")),
-      h("td", {}, when(x.last_heartbeat_at)),
-      h("td", {}, (x.revisions || []).map((v) => `${v.application}: ${short(v.revision_id)}`).join(", ")))));
+    lost ? h("p", { class: "error", id: "lost-hosts" }, lostText) : "",
+    table.el);
 }
 
 // ---------- history and audit ----------

@@ -23,8 +23,11 @@ pub struct HostQuery {
     host: Option<Vec<Uuid>>,
     /// Service callers only: the team whose hosts to list.
     team: Option<String>,
-    /// At most this many hosts (1 to 10000), the first in enrollment order.
+    /// At most this many hosts (1 to 10000), the first in enrollment order; the answer's
+    /// `next_cursor` then names the page after.
     limit: Option<u32>,
+    /// The `next_cursor` of the previous page.
+    cursor: Option<String>,
 }
 
 /// Largest `limit` of `GET /v1/hosts`.
@@ -99,6 +102,12 @@ pub async fn list_hosts(
                         })?,
                 )
             }
+            "cursor" => {
+                filter.after =
+                    Some(Uuid::parse_str(&v).map_err(|_| {
+                        ApiError::invalid_field("cursor: not a cursor from this API")
+                    })?)
+            }
             "state" => {
                 filter.state = Some(HostState::parse(&v).ok_or_else(|| {
                     ApiError::invalid_field(format!("state: unknown state {v:?}"))
@@ -120,8 +129,8 @@ pub async fn list_hosts(
             }
         }
     }
-    let hosts = app::hosts::list(&state, team, filter).await?;
-    Ok(HttpResponse::Ok().json(HostList { hosts }))
+    let (hosts, next_cursor) = app::hosts::list(&state, team, filter).await?;
+    Ok(HttpResponse::Ok().json(HostList { hosts, next_cursor }))
 }
 
 /// One host, with the installs of its latest group-membership change (404 for another

@@ -75,23 +75,44 @@ pub struct HostFilter {
     pub ids: Vec<Uuid>,
     /// At most this many, the first in enrollment order.
     pub limit: Option<usize>,
+    /// After this host (a `next_cursor`) in enrollment order.
+    pub after: Option<Uuid>,
 }
 
+/// The hosts the filter asks for, in enrollment order, and the cursor of the next page when
+/// a `limit` cut the list short.
 pub async fn list(
     state: &State,
     team: Option<String>,
     filter: HostFilter,
-) -> Result<Vec<Host>, ApiError> {
+) -> Result<(Vec<Host>, Option<String>), ApiError> {
     let wanted = filter.state.map(|s| s.as_str());
     // Without filters applied here, the database stops at the limit (a user paging a large
-    // fleet must not make the registry read all of it).
+    // fleet must not make the registry read all of it); one more row tells whether a next
+    // page exists.
     let sql_limit = filter
         .limit
-        .filter(|_| filter.selector.is_empty() && filter.zone.is_none() && filter.ids.is_empty());
+        .filter(|_| filter.selector.is_empty() && filter.zone.is_none() && filter.ids.is_empty())
+        .map(|l| l + 1);
+    let after = filter.after;
     let (rows, mut current) = state
         .db
         .run(move |c| {
-            let rows = hosts::list(c, team.as_deref(), wanted, sql_limit)?;
+            // The cursor is a host of the caller's; its enrollment time places the page.
+            let after = match after {
+                None => None,
+                Some(id) => match hosts::get(c, &id.to_string())? {
+                    Some(h) if team.as_deref().is_none_or(|t| t == h.team) => {
+                        Some((h.enrolled_at, h.id))
+                    }
+                    _ => {
+                        return Err(ApiError::invalid_field(
+                            "cursor: not a cursor from this API",
+                        ));
+                    }
+                },
+            };
+            let rows = hosts::list(c, team.as_deref(), wanted, after, sql_limit)?;
             // The scheduler asks for lost hosts every second: usually none, so nothing more.
             let current = if rows.is_empty() {
                 Default::default()
@@ -111,12 +132,14 @@ pub async fn list(
         {
             continue;
         }
-        out.push(host);
         if filter.limit.is_some_and(|l| out.len() >= l) {
-            break;
+            // A host past the page: there is a next one, after the page's last host.
+            let next = out.last().map(|h: &Host| h.host_id.to_string());
+            return Ok((out, next));
         }
+        out.push(host);
     }
-    Ok(out)
+    Ok((out, None))
 }
 
 /// A host visible to the caller, with its latest installs: another team's host is 404.

@@ -62,10 +62,12 @@ pub fn lock(conn: &mut AnyConnection, id: uuid::Uuid) -> Result<(), ApiError> {
 
 /// Hosts of a team (or of every team), not deregistered, ordered by enrollment; only those
 /// in `state` if given (the scheduler asks for `Lost` ones every second).
+/// Hosts in enrollment order; with `after` (a host's enrollment time and id), those after it.
 pub fn list(
     conn: &mut AnyConnection,
     team: Option<&str>,
     state: Option<&str>,
+    after: Option<(NaiveDateTime, String)>,
     limit: Option<usize>,
 ) -> Result<Vec<HostRow>, ApiError> {
     let mut q = hosts::table
@@ -73,6 +75,13 @@ pub fn list(
         .select(HostRow::as_select())
         .order((hosts::enrolled_at.asc(), hosts::id.asc()))
         .into_boxed();
+    if let Some((at, id)) = after {
+        q = q.filter(
+            hosts::enrolled_at
+                .gt(at)
+                .or(hosts::enrolled_at.eq(at).and(hosts::id.gt(id))),
+        );
+    }
     if let Some(t) = team {
         q = q.filter(hosts::team.eq(t.to_string()));
     }

@@ -20,6 +20,7 @@ def _get_kwargs(
     host: list[UUID] | Unset = UNSET,
     team: str | Unset = UNSET,
     limit: int | Unset = UNSET,
+    cursor: str | Unset = UNSET,
 ) -> dict[str, Any]:
 
     params: dict[str, Any] = {}
@@ -50,6 +51,8 @@ def _get_kwargs(
     params["team"] = team
 
     params["limit"] = limit
+
+    params["cursor"] = cursor
 
     params = {k: v for k, v in params.items() if v is not UNSET and v is not None}
 
@@ -109,6 +112,7 @@ def sync_detailed(
     host: list[UUID] | Unset = UNSET,
     team: str | Unset = UNSET,
     limit: int | Unset = UNSET,
+    cursor: str | Unset = UNSET,
 ) -> Response[ErrorBody | HostList]:
     """Lists the caller's hosts, filtered by tags (a group's selector), zone, state and id.
 
@@ -119,6 +123,7 @@ def sync_detailed(
         host (list[UUID] | Unset):
         team (str | Unset):
         limit (int | Unset):
+        cursor (str | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -135,6 +140,7 @@ def sync_detailed(
         host=host,
         team=team,
         limit=limit,
+        cursor=cursor,
     )
 
     response = client.get_httpx_client().request(
@@ -153,6 +159,7 @@ def sync(
     host: list[UUID] | Unset = UNSET,
     team: str | Unset = UNSET,
     limit: int | Unset = UNSET,
+    cursor: str | Unset = UNSET,
 ) -> ErrorBody | HostList | None:
     """Lists the caller's hosts, filtered by tags (a group's selector), zone, state and id.
 
@@ -163,6 +170,7 @@ def sync(
         host (list[UUID] | Unset):
         team (str | Unset):
         limit (int | Unset):
+        cursor (str | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -180,6 +188,7 @@ def sync(
         host=host,
         team=team,
         limit=limit,
+        cursor=cursor,
     ).parsed
 
 
@@ -192,6 +201,7 @@ async def asyncio_detailed(
     host: list[UUID] | Unset = UNSET,
     team: str | Unset = UNSET,
     limit: int | Unset = UNSET,
+    cursor: str | Unset = UNSET,
 ) -> Response[ErrorBody | HostList]:
     """Lists the caller's hosts, filtered by tags (a group's selector), zone, state and id.
 
@@ -202,6 +212,7 @@ async def asyncio_detailed(
         host (list[UUID] | Unset):
         team (str | Unset):
         limit (int | Unset):
+        cursor (str | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -218,6 +229,7 @@ async def asyncio_detailed(
         host=host,
         team=team,
         limit=limit,
+        cursor=cursor,
     )
 
     response = await client.get_async_httpx_client().request(**kwargs)
@@ -234,6 +246,7 @@ async def asyncio(
     host: list[UUID] | Unset = UNSET,
     team: str | Unset = UNSET,
     limit: int | Unset = UNSET,
+    cursor: str | Unset = UNSET,
 ) -> ErrorBody | HostList | None:
     """Lists the caller's hosts, filtered by tags (a group's selector), zone, state and id.
 
@@ -244,6 +257,7 @@ async def asyncio(
         host (list[UUID] | Unset):
         team (str | Unset):
         limit (int | Unset):
+        cursor (str | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -262,5 +276,6 @@ async def asyncio(
             host=host,
             team=team,
             limit=limit,
+            cursor=cursor,
         )
     ).parsed
