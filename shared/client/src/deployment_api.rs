@@ -305,6 +305,22 @@ impl DeploymentApiClient {
         self.0.get(&format!("/v1/deployments/{id}")).await
     }
 
+    /// A page of a deployment's hosts (by zone, then host id), filtered by `query`'s pairs
+    /// (`zone`, `status`, `host_id`, `limit`, `cursor`).
+    pub async fn list_deployment_hosts(
+        &self,
+        id: Uuid,
+        query: &[(&str, &str)],
+    ) -> Result<DeploymentHostList, ClientError> {
+        self.0
+            .send(
+                self.0
+                    .request(Method::GET, &format!("/v1/deployments/{id}/hosts"))
+                    .query(query),
+            )
+            .await
+    }
+
     pub async fn list_deployments(
         &self,
         application: Option<&str>,

@@ -460,8 +460,45 @@ pub struct Deployment {
     /// by itself when one of the group's deployment windows opens).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub waiting_for: Option<String>,
-    /// Per-host, per-event detail (empty in lists).
+    /// Hosts counted by zone and state, zones by name (empty in lists): what a large fleet's
+    /// grid draws, without every host.
+    #[serde(default)]
+    pub zones: Vec<ZoneOverview>,
+    /// Per-host, per-event detail (empty in lists, and in a stream asked for `hosts=false`).
     pub hosts: Vec<RolloutHost>,
+}
+
+/// One zone's hosts of a deployment, counted by state.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq, Eq)]
+pub struct ZoneOverview {
+    pub zone: String,
+    pub hosts: HostOverview,
+}
+
+impl ZoneOverview {
+    /// The hosts counted by zone and state, zones by name.
+    pub fn of(hosts: &[RolloutHost]) -> Vec<Self> {
+        let mut zones: std::collections::BTreeMap<&str, HostOverview> = Default::default();
+        for h in hosts {
+            zones.entry(h.zone.as_str()).or_default().count(h.status);
+        }
+        zones
+            .into_iter()
+            .map(|(zone, hosts)| Self {
+                zone: zone.to_string(),
+                hosts,
+            })
+            .collect()
+    }
+}
+
+/// A page of one deployment's hosts (`GET /v1/deployments/{id}/hosts`).
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct DeploymentHostList {
+    pub hosts: Vec<RolloutHost>,
+    /// Pass as `cursor` to get the next page; absent on the last page.
+    #[serde(default)]
+    pub next_cursor: Option<String>,
 }
 
 /// Which failed hosts to retry (default: all of them).

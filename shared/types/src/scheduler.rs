@@ -140,6 +140,19 @@ pub struct HostOverview {
     pub skipped: u64,
 }
 
+impl HostOverview {
+    /// Counts one more host in `status`.
+    pub fn count(&mut self, status: HostTargetStatus) {
+        match status {
+            HostTargetStatus::Pending => self.pending += 1,
+            HostTargetStatus::Dispatched | HostTargetStatus::InProgress => self.in_progress += 1,
+            HostTargetStatus::Succeeded => self.succeeded += 1,
+            HostTargetStatus::Failed => self.failed += 1,
+            HostTargetStatus::Skipped => self.skipped += 1,
+        }
+    }
+}
+
 /// The state of one lifecycle event on one host.
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, ToSchema, PartialEq, Eq)]
 pub enum EventStatus {

@@ -43,6 +43,7 @@ from .deployment_config_list import DeploymentConfigList
 from .deployment_group import DeploymentGroup
 from .deployment_group_list import DeploymentGroupList
 from .deployment_group_selector import DeploymentGroupSelector
+from .deployment_host_list import DeploymentHostList
 from .deployment_list import DeploymentList
 from .deployment_reason import DeploymentReason
 from .deployment_status import DeploymentStatus
@@ -148,6 +149,7 @@ from .webhook_list import WebhookList
 from .webhook_with_secret import WebhookWithSecret
 from .whoami import Whoami
 from .zone_mode import ZoneMode
+from .zone_overview import ZoneOverview
 
 __all__ = (
     "AckResponse",
@@ -193,6 +195,7 @@ __all__ = (
     "DeploymentGroup",
     "DeploymentGroupList",
     "DeploymentGroupSelector",
+    "DeploymentHostList",
     "DeploymentList",
     "DeploymentReason",
     "DeploymentStatus",
@@ -298,4 +301,5 @@ __all__ = (
     "WebhookWithSecret",
     "Whoami",
     "ZoneMode",
+    "ZoneOverview",
 )

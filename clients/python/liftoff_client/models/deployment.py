@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from ..models.error_detail import ErrorDetail
     from ..models.host_overview import HostOverview
     from ..models.rollout_host import RolloutHost
+    from ..models.zone_overview import ZoneOverview
 
 
 T = TypeVar("T", bound="Deployment")
@@ -32,7 +33,7 @@ class Deployment:
         deployment_config (str):
         deployment_group (str):
         deployment_id (UUID):
-        hosts (list[RolloutHost]): Per-host, per-event detail (empty in lists).
+        hosts (list[RolloutHost]): Per-host, per-event detail (empty in lists, and in a stream asked for `hosts=false`).
         overview (HostOverview):
         reason (DeploymentReason): Why a deployment exists.
         revision_id (UUID):
@@ -49,6 +50,9 @@ class Deployment:
         waiting_for (None | str | Unset): Why a `Queued` deployment waits beyond the group's queue: `outside_window` (it
             starts
             by itself when one of the group's deployment windows opens).
+        zones (list[ZoneOverview] | Unset): Hosts counted by zone and state, zones by name (empty in lists): what a
+            large fleet's
+            grid draws, without every host.
     """
 
     application: str
@@ -71,6 +75,7 @@ class Deployment:
     rollback_of: None | Unset | UUID = UNSET
     started_at: datetime.datetime | None | Unset = UNSET
     waiting_for: None | str | Unset = UNSET
+    zones: list[ZoneOverview] | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -167,6 +172,13 @@ class Deployment:
         else:
             waiting_for = self.waiting_for
 
+        zones: list[dict[str, Any]] | Unset = UNSET
+        if not isinstance(self.zones, Unset):
+            zones = []
+            for zones_item_data in self.zones:
+                zones_item = zones_item_data.to_dict()
+                zones.append(zones_item)
+
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update(
@@ -202,6 +214,8 @@ class Deployment:
             field_dict["started_at"] = started_at
         if waiting_for is not UNSET:
             field_dict["waiting_for"] = waiting_for
+        if zones is not UNSET:
+            field_dict["zones"] = zones
 
         return field_dict
 
@@ -210,6 +224,7 @@ class Deployment:
         from ..models.error_detail import ErrorDetail  # noqa: PLC0415
         from ..models.host_overview import HostOverview  # noqa: PLC0415
         from ..models.rollout_host import RolloutHost  # noqa: PLC0415
+        from ..models.zone_overview import ZoneOverview  # noqa: PLC0415
 
         d = dict(src_dict)
         application = d.pop("application")
@@ -368,6 +383,15 @@ class Deployment:
 
         waiting_for = _parse_waiting_for(d.pop("waiting_for", UNSET))
 
+        _zones = d.pop("zones", UNSET)
+        zones: list[ZoneOverview] | Unset = UNSET
+        if _zones is not UNSET:
+            zones = []
+            for zones_item_data in _zones:
+                zones_item = ZoneOverview.from_dict(zones_item_data)
+
+                zones.append(zones_item)
+
         deployment = cls(
             application=application,
             created_at=created_at,
@@ -389,6 +413,7 @@ class Deployment:
             rollback_of=rollback_of,
             started_at=started_at,
             waiting_for=waiting_for,
+            zones=zones,
         )
 
         deployment.additional_properties = d

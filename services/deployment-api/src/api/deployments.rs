@@ -4,8 +4,8 @@ use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use liftoff_kit::{ApiError, Caller, Role};
 use liftoff_types::ErrorBody;
 use liftoff_types::deployments::{
-    CreateDeployment, Deployment, DeploymentList, DeploymentReason, DeploymentStatus,
-    FREEZE_OVERRIDE_HEADER, RetryFailedHosts,
+    CreateDeployment, Deployment, DeploymentHostList, DeploymentList, DeploymentReason,
+    DeploymentStatus, FREEZE_OVERRIDE_HEADER, RetryFailedHosts,
 };
 use liftoff_types::history::{EventBatch, IngestResult};
 use serde::Deserialize;
@@ -143,6 +143,60 @@ pub async fn get_deployment(
 ) -> Result<HttpResponse, ApiError> {
     let team = caller.team(Role::Viewer)?.to_string();
     Ok(HttpResponse::Ok().json(app::deployments::view(&state, team, id.into_inner()).await?))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct HostsQuery {
+    /// Only this zone's hosts.
+    zone: Option<String>,
+    /// Only hosts in this state (`InProgress` includes `Dispatched`).
+    status: Option<liftoff_types::scheduler::HostTargetStatus>,
+    /// Only this host.
+    host_id: Option<Uuid>,
+    /// 1 to 1000, default 200.
+    #[param(minimum = 1, maximum = 1000)]
+    limit: Option<i64>,
+    /// The `next_cursor` of the previous page.
+    cursor: Option<String>,
+}
+
+/// A page of a deployment's hosts with their lifecycle events, by zone then host id: a large
+/// fleet's hosts a few at a time (`GET /v1/deployments/{id}` answers all of them).
+#[utoipa::path(
+    tag = "deployments",
+    params(("id" = Uuid, Path, description = "Deployment id"), HostsQuery),
+    responses((status = 200, body = DeploymentHostList), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)),
+    security(("bearer" = []))
+)]
+#[get("/v1/deployments/{id}/hosts")]
+pub async fn list_deployment_hosts(
+    state: web::Data<State>,
+    caller: Caller,
+    id: web::Path<Uuid>,
+    q: web::Query<HostsQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let team = caller.team(Role::Viewer)?.to_string();
+    let q = q.into_inner();
+    let after = q
+        .cursor
+        .map(|c| {
+            Uuid::parse_str(&c)
+                .map_err(|_| ApiError::invalid_field("cursor: not a cursor from this API"))
+        })
+        .transpose()?;
+    let page = app::deployments::HostPage {
+        zone: q.zone,
+        status: q.status,
+        host: q.host_id,
+        limit: q.limit,
+        after,
+    };
+    Ok(
+        HttpResponse::Ok()
+            .json(app::deployments::hosts(&state, team, id.into_inner(), page).await?),
+    )
 }
 
 /// Stops a deployment: nothing new starts; hosts already running finish.

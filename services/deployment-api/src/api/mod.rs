@@ -40,7 +40,7 @@ mod windows;
         groups::create_group, groups::list_groups, groups::get_group, groups::update_group,
         configs::list_configs, configs::create_config, configs::get_config, configs::delete_config,
         stages::list_stages, stages::promote,
-        deployments::create_deployment, deployments::list_deployments, deployments::get_deployment, deployments::stop_deployment,
+        deployments::create_deployment, deployments::list_deployments, deployments::get_deployment, deployments::list_deployment_hosts, deployments::stop_deployment,
         deployments::rollback_deployment, deployments::pause_deployment, deployments::resume_deployment, deployments::approve_deployment,
         deployments::retry_failed_hosts, deployments::exclude_host, deployments::record_progress,
         stream::stream_deployment, whoami::whoami,
@@ -55,7 +55,7 @@ mod windows;
         Revision, RevisionList, RegisterRevisionUrl,
         CreateDeploymentGroup, DeploymentGroup, DeploymentGroupList, UpdateDeploymentGroup, ConcurrencyPolicy,
         DeploymentConfig, DeploymentConfigList, CreateDeploymentConfig, ZoneMode, Stage, StageList, Promote, Promotion,
-        MinimumHealthy, CreateFreeze, Freeze, FreezeList, SetDeploymentWindows, DeploymentWindows, OutsideWindow, CreateDeployment, Deployment, DeploymentList, DeploymentStatus, DeploymentReason,
+        MinimumHealthy, CreateFreeze, Freeze, FreezeList, SetDeploymentWindows, DeploymentWindows, OutsideWindow, CreateDeployment, Deployment, DeploymentList, DeploymentHostList, ZoneOverview, DeploymentStatus, DeploymentReason,
         HostOverview, RolloutHost, HostTargetStatus, LifecycleEventRecord, EventStatus,
         CreateTeam, Team, TeamList, TeamRole, CreateToken, CreatedToken, TokenRecord, TokenList, RevokedToken, Whoami,
         Revocation, RevocationKind, RevocationPage, RevokeCredential,
@@ -103,6 +103,7 @@ pub fn configure(cfg: &mut web::ServiceConfig, state: web::Data<State>) {
         .service(deployments::create_deployment)
         .service(deployments::list_deployments)
         .service(deployments::get_deployment)
+        .service(deployments::list_deployment_hosts)
         .service(deployments::stop_deployment)
         .service(deployments::rollback_deployment)
         .service(deployments::pause_deployment)

@@ -29,6 +29,10 @@ pub struct StreamQuery {
     /// `false`: each host without its lifecycle events (what a large fleet's grid needs: every
     /// host's state, a fraction of the bytes). Default `true`.
     events: Option<bool>,
+    /// `false`: no host list at all, only the counts by zone and state (`zones`): what a
+    /// 10,000-host deployment's live view needs, whatever the fleet's size; read the hosts of
+    /// a zone from `GET /v1/deployments/{id}/hosts` when they are shown. Default `true`.
+    hosts: Option<bool>,
 }
 
 /// A deployment's changes, live: one `deployment` event now, then one per change of its state
@@ -56,6 +60,7 @@ pub async fn stream_deployment(
     let team = caller.team(Role::Viewer)?.to_string();
     let watch = Watch {
         events: q.events.unwrap_or(true),
+        hosts: q.hosts.unwrap_or(true),
         ..Watch::default()
     };
     let (watcher, first) = Watcher::start(state, team, id.into_inner(), watch).await?;

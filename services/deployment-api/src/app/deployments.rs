@@ -19,6 +19,8 @@ use crate::store::{applications, bundles, groups, revisions, scale_out};
 
 pub const DEFAULT_PAGE: i64 = 50;
 pub const MAX_PAGE: i64 = 200;
+/// Most hosts in one page of a deployment's hosts.
+pub const MAX_HOST_PAGE: i64 = 1000;
 /// How long the tick leaves a new deployment to the request handing it off.
 const HAND_OFF_GRACE_SECS: i64 = 5;
 
@@ -57,6 +59,9 @@ pub fn to_deployment(
         bake_until: rollout.and_then(|r| r.bake_until),
         file_exists_behavior: RolloutOptions::from_row(row)?.file_exists_behavior,
         waiting_for: row.waiting_for.clone(),
+        zones: rollout
+            .map(|r| ZoneOverview::of(&r.hosts))
+            .unwrap_or_default(),
         hosts: rollout.map(|r| r.hosts.clone()).unwrap_or_default(),
     })
 }
@@ -488,6 +493,7 @@ pub async fn view(state: &State, team: String, id: Uuid) -> Result<Deployment, A
         // Handed off, not reported yet: the planned hosts are all there is to count.
         d.overview = overview_of(&hosts);
     }
+    d.zones = ZoneOverview::of(&hosts);
     d.hosts = hosts;
     Ok(d)
 }
@@ -522,18 +528,79 @@ pub async fn view_after(
 
 /// Counts hosts by their state.
 fn overview_of(hosts: &[liftoff_types::scheduler::RolloutHost]) -> HostOverview {
-    use liftoff_types::scheduler::HostTargetStatus as H;
     let mut o = HostOverview::default();
     for h in hosts {
-        match h.status {
-            H::Pending => o.pending += 1,
-            H::Dispatched | H::InProgress => o.in_progress += 1,
-            H::Succeeded => o.succeeded += 1,
-            H::Failed => o.failed += 1,
-            H::Skipped => o.skipped += 1,
-        }
+        o.count(h.status);
     }
     o
+}
+
+/// Which of a deployment's hosts to list.
+#[derive(Debug, Default)]
+pub struct HostPage {
+    pub zone: Option<String>,
+    pub status: Option<liftoff_types::scheduler::HostTargetStatus>,
+    pub host: Option<Uuid>,
+    pub limit: Option<i64>,
+    pub after: Option<Uuid>,
+}
+
+/// A page of one deployment's hosts, by zone then host id, with their lifecycle events:
+/// what the console draws of a zone when asked, without reading every host of a large
+/// fleet into the browser.
+pub async fn hosts(
+    state: &State,
+    team: String,
+    id: Uuid,
+    q: HostPage,
+) -> Result<DeploymentHostList, ApiError> {
+    let limit = q.limit.unwrap_or(DEFAULT_PAGE * 4);
+    if !(1..=MAX_HOST_PAGE).contains(&limit) {
+        return Err(ApiError::invalid_field(format!(
+            "limit: must be 1 to {MAX_HOST_PAGE}"
+        )));
+    }
+    let d = view(state, team, id).await?;
+    // The cursor is a host of this deployment; the page goes on after its (zone, id), even
+    // when that host itself no longer passes a state filter.
+    let after = match q.after {
+        None => None,
+        Some(a) => Some(
+            d.hosts
+                .iter()
+                .find(|h| h.host_id == a)
+                .map(|h| (h.zone.clone(), h.host_id))
+                .ok_or_else(|| ApiError::invalid_field("cursor: not a cursor from this API"))?,
+        ),
+    };
+    let mut hosts: Vec<_> = d
+        .hosts
+        .into_iter()
+        .filter(|h| {
+            after
+                .as_ref()
+                .is_none_or(|(z, a)| (&h.zone, h.host_id) > (z, *a))
+        })
+        .filter(|h| q.zone.as_ref().is_none_or(|z| *z == h.zone))
+        .filter(|h| q.host.is_none_or(|x| x == h.host_id))
+        .filter(|h| {
+            q.status.is_none_or(|s| {
+                // `InProgress` means dispatched or running, as in the overview.
+                use liftoff_types::scheduler::HostTargetStatus as H;
+                let norm = |s| if s == H::Dispatched { H::InProgress } else { s };
+                norm(s) == norm(h.status)
+            })
+        })
+        .collect();
+    hosts.sort_by(|a, b| (&a.zone, a.host_id).cmp(&(&b.zone, b.host_id)));
+    let more = hosts.len() as i64 > limit;
+    hosts.truncate(limit as usize);
+    let next_cursor = if more {
+        hosts.last().map(|h| h.host_id.to_string())
+    } else {
+        None
+    };
+    Ok(DeploymentHostList { hosts, next_cursor })
 }
 
 pub async fn list(

@@ -34,6 +34,9 @@ pub struct Watch {
     /// Each host with its lifecycle events; without them a 10,000-host deployment is a
     /// fraction of the size, and changes only with the hosts' states.
     pub events: bool,
+    /// Each host; without them only the counts by zone and state (`zones`) are sent, so the
+    /// stream's size does not grow with the fleet.
+    pub hosts: bool,
 }
 
 impl Default for Watch {
@@ -43,6 +46,7 @@ impl Default for Watch {
             max: Duration::from_secs(30),
             keep_alive: Duration::from_secs(10),
             events: true,
+            hosts: true,
         }
     }
 }
@@ -144,7 +148,9 @@ impl Watcher {
 
 /// The deployment as the watch sends it.
 fn trim(mut d: Deployment, watch: &Watch) -> Deployment {
-    if !watch.events {
+    if !watch.hosts {
+        d.hosts = Vec::new();
+    } else if !watch.events {
         for h in &mut d.hosts {
             h.events.clear();
         }

@@ -298,9 +298,13 @@ async function deploymentsPage(params) {
 }
 
 // The live deployment page. One model, redrawn from each event of the stream; what the
-// person opened (zones, a host) stays open across redraws.
+// person opened (zones, a host) stays open across redraws. The stream carries counts by zone
+// and state only (`hosts=false`), so its size does not grow with the fleet; the hosts of an
+// opened zone are read a page at a time from `/v1/deployments/{id}/hosts`, again after each
+// change while the zone is open.
 async function deploymentPage(id) {
   let d = await api(`/v1/deployments/${encodeURIComponent(id)}`);
+  d.hosts = [];
   let config = null;
   try {
     config = await api(`/v1/deployment-configs/${encodeURIComponent(d.deployment_config)}`);
@@ -309,6 +313,7 @@ async function deploymentPage(id) {
   }
   const open = new Set(); // zones whose hosts are drawn
   const drawn = new Map(); // zone -> how many hosts drawn
+  const zoneHosts = new Map(); // zone -> { hosts, more }: the drawn hosts, as last read
   let selected = null; // host id
   const live = h("p", { class: "live", id: "live", "aria-live": "off" }, "");
   const info = h("div", {});
@@ -374,38 +379,67 @@ async function deploymentPage(id) {
     );
   }
 
+  // Reads the drawn hosts of each open zone (and of the selected host's zone), one request
+  // per zone; a change that arrives while a read runs is read again once it ends.
+  let reading = null;
+  let readAgain = false;
+  async function readZones() {
+    if (reading) { readAgain = true; return reading; }
+    reading = (async () => {
+      do {
+        readAgain = false;
+        const zones = new Set(open);
+        if (selected && selectedZone) zones.add(selectedZone);
+        for (const zone of zones) {
+          const limit = drawn.get(zone) || HOSTS_PER_DRAW;
+          const r = await api(`/v1/deployments/${id}/hosts${query({ zone, limit })}`);
+          zoneHosts.set(zone, { hosts: r.hosts, more: Boolean(r.next_cursor) });
+        }
+      } while (readAgain);
+    })();
+    try { await reading; } finally { reading = null; }
+  }
+  let selectedZone = null;
+
   function drawGrid() {
-    const zones = new Map();
-    for (const host of d.hosts) {
-      const z = zones.get(host.zone) || { hosts: [], n: { pending: 0, in_progress: 0, succeeded: 0, failed: 0, skipped: 0 } };
-      z.hosts.push(host);
-      z.n[hostState(host.status)] += 1;
-      zones.set(host.zone, z);
-    }
+    const counts = (o) => o.pending + o.in_progress + o.succeeded + o.failed + o.skipped;
     const rows = [];
-    for (const [zone, z] of [...zones.entries()].sort()) {
+    for (const { zone, hosts: n } of d.zones || []) {
       const expanded = open.has(zone);
+      const total = counts(n);
       rows.push(h("tr", {},
         h("th", { scope: "row" }, zone),
-        Object.keys(STATES).map((k) => h("td", { class: "count" }, z.n[k] ? badge(k, `${z.n[k]}`) : "0")),
+        Object.keys(STATES).map((k) => h("td", { class: "count" }, n[k] ? badge(k, `${n[k]}`) : "0")),
         h("td", {}, h("button", {
           type: "button", "aria-expanded": String(expanded), "data-zone": zone,
-          onclick: () => { if (expanded) open.delete(zone); else open.add(zone); keepFocus(drawGrid); },
-        }, `${expanded ? "Hide" : "Show"} ${z.hosts.length} hosts in ${zone}`)),
+          onclick: async () => {
+            if (expanded) open.delete(zone); else open.add(zone);
+            keepFocus(drawGrid);
+            if (!expanded) {
+              await readZones().catch(failure);
+              keepFocus(drawGrid);
+            }
+          },
+        }, `${expanded ? "Hide" : "Show"} ${total} hosts in ${zone}`)),
       ));
       if (expanded) {
         const limit = drawn.get(zone) || HOSTS_PER_DRAW;
-        const tiles = z.hosts.slice(0, limit).map((host) => {
+        const z = zoneHosts.get(zone) || { hosts: [], more: false, loading: true };
+        const tiles = z.loading ? [h("p", {}, "Loading hosts…")] : z.hosts.map((host) => {
           const k = hostState(host.status);
           return h("button", {
             type: "button", class: `host state s-${k}`, "data-host": host.host_id, "data-state": k,
             "aria-pressed": String(selected === host.host_id),
             "aria-label": `Host ${host.host_id}: ${STATES[k].label}${host.error_code ? ` (${host.error_code})` : ""}`,
-            onclick: () => { selected = host.host_id; keepFocus(drawGrid); drawDetail().catch(failure); },
+            onclick: () => { selected = host.host_id; selectedZone = zone; keepFocus(drawGrid); drawDetail().catch(failure); },
           }, `${STATES[k].icon} ${short(host.host_id)} ${STATES[k].label}`);
         });
-        const more = z.hosts.length > limit
-          ? h("button", { type: "button", onclick: () => { drawn.set(zone, limit + HOSTS_PER_DRAW); keepFocus(drawGrid); } }, `Show ${Math.min(HOSTS_PER_DRAW, z.hosts.length - limit)} more`)
+        const more = z.more
+          ? h("button", { type: "button", onclick: async () => {
+            drawn.set(zone, limit + HOSTS_PER_DRAW);
+            await readZones().catch(failure);
+            keepFocus(drawGrid);
+          } }, `Show ${Math.min(HOSTS_PER_DRAW, total - z.hosts.length)} more`)
           : "";
         rows.push(h("tr", {}, h("td", { colspan: 7 }, h("div", { class: "hosts" }, tiles, more))));
       }
@@ -419,16 +453,15 @@ async function deploymentPage(id) {
     );
   }
 
-  // The stream leaves events out (a large fleet's grid needs only states), so a host's panel
-  // reads the whole deployment once when it opens, and again when that host's state changes.
+  // The stream carries no hosts, so a host's panel reads that host (with its lifecycle events)
+  // when it opens, and again when the host's state changes.
   async function drawDetail() {
-    let full = d;
+    let host = null;
     try {
-      full = await api(`/v1/deployments/${encodeURIComponent(id)}`);
+      host = (await api(`/v1/deployments/${encodeURIComponent(id)}/hosts${query({ host_id: selected })}`)).hosts[0];
     } catch (e) {
       if (e.status === 401) return;
     }
-    const host = full.hosts.find((x) => x.host_id === selected);
     if (!host) {
       detail.replaceChildren();
       return;
@@ -484,12 +517,17 @@ async function deploymentPage(id) {
     while (!abort.signal.aborted && !terminal()) {
       live.textContent = "Live: following this deployment.";
       try {
-        await follow(`/v1/deployments/${id}/stream?events=false`, abort.signal, (next) => {
-          const was = selected && (d.hosts.find((x) => x.host_id === selected) || {}).status;
+        await follow(`/v1/deployments/${id}/stream?events=false&hosts=false`, abort.signal, (next) => {
+          const statusOf = () => selected && ((zoneHosts.get(selectedZone) || { hosts: [] }).hosts.find((x) => x.host_id === selected) || {}).status;
+          const was = statusOf();
           d = next;
           redraw();
-          const now = selected && (d.hosts.find((x) => x.host_id === selected) || {}).status;
-          if (selected && now !== was) drawDetail().catch(() => {});
+          if (open.size || selected) {
+            readZones().then(() => {
+              keepFocus(drawGrid);
+              if (selected && statusOf() !== was) drawDetail().catch(() => {});
+            }).catch(() => {});
+          }
         });
       } catch (e) {
         if (abort.signal.aborted || e.status === 401) return;

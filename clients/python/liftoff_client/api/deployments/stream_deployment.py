@@ -15,11 +15,14 @@ def _get_kwargs(
     id: UUID,
     *,
     events: bool | Unset = UNSET,
+    hosts: bool | Unset = UNSET,
 ) -> dict[str, Any]:
 
     params: dict[str, Any] = {}
 
     params["events"] = events
+
+    params["hosts"] = hosts
 
     params = {k: v for k, v in params.items() if v is not UNSET and v is not None}
 
@@ -79,6 +82,7 @@ def sync_detailed(
     *,
     client: AuthenticatedClient,
     events: bool | Unset = UNSET,
+    hosts: bool | Unset = UNSET,
 ) -> Response[ErrorBody | str]:
     """A deployment's changes, live: one `deployment` event now, then one per change of its state
     or per-host progress. Ends when the deployment is terminal, or after at most 30 s (reconnect
@@ -87,6 +91,7 @@ def sync_detailed(
     Args:
         id (UUID):
         events (bool | Unset):
+        hosts (bool | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -99,6 +104,7 @@ def sync_detailed(
     kwargs = _get_kwargs(
         id=id,
         events=events,
+        hosts=hosts,
     )
 
     response = client.get_httpx_client().request(
@@ -113,6 +119,7 @@ def sync(
     *,
     client: AuthenticatedClient,
     events: bool | Unset = UNSET,
+    hosts: bool | Unset = UNSET,
 ) -> ErrorBody | str | None:
     """A deployment's changes, live: one `deployment` event now, then one per change of its state
     or per-host progress. Ends when the deployment is terminal, or after at most 30 s (reconnect
@@ -121,6 +128,7 @@ def sync(
     Args:
         id (UUID):
         events (bool | Unset):
+        hosts (bool | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -134,6 +142,7 @@ def sync(
         id=id,
         client=client,
         events=events,
+        hosts=hosts,
     ).parsed
 
 
@@ -142,6 +151,7 @@ async def asyncio_detailed(
     *,
     client: AuthenticatedClient,
     events: bool | Unset = UNSET,
+    hosts: bool | Unset = UNSET,
 ) -> Response[ErrorBody | str]:
     """A deployment's changes, live: one `deployment` event now, then one per change of its state
     or per-host progress. Ends when the deployment is terminal, or after at most 30 s (reconnect
@@ -150,6 +160,7 @@ async def asyncio_detailed(
     Args:
         id (UUID):
         events (bool | Unset):
+        hosts (bool | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -162,6 +173,7 @@ async def asyncio_detailed(
     kwargs = _get_kwargs(
         id=id,
         events=events,
+        hosts=hosts,
     )
 
     response = await client.get_async_httpx_client().request(**kwargs)
@@ -174,6 +186,7 @@ async def asyncio(
     *,
     client: AuthenticatedClient,
     events: bool | Unset = UNSET,
+    hosts: bool | Unset = UNSET,
 ) -> ErrorBody | str | None:
     """A deployment's changes, live: one `deployment` event now, then one per change of its state
     or per-host progress. Ends when the deployment is terminal, or after at most 30 s (reconnect
@@ -182,6 +195,7 @@ async def asyncio(
     Args:
         id (UUID):
         events (bool | Unset):
+        hosts (bool | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -196,5 +210,6 @@ async def asyncio(
             id=id,
             client=client,
             events=events,
+            hosts=hosts,
         )
     ).parsed
