@@ -1074,6 +1074,7 @@ async fn a_large_fleet_is_watched_by_zone_counts_and_read_a_page_of_hosts_at_a_t
     };
     let (small, light) = read_stream("?events=false&hosts=false").await;
     let (big, _) = read_stream("?events=false").await;
+    println!("stream event for {FLEET} hosts: {small} bytes without hosts, {big} with them");
     assert_eq!(light["hosts"], json!([]), "{light}");
     assert_eq!(light["zones"].as_array().unwrap().len(), 3, "{light}");
     assert!(
