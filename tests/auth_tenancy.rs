@@ -36,6 +36,10 @@ fn path_value(key: &str, a: &Tenant) -> Option<String> {
         "freezes/{id}" => a.freeze?.to_string(),
         "webhooks/{id}" => a.webhook?.to_string(),
         "deliveries/{delivery}" => a.delivery?.to_string(),
+        "stages/{stage}" => "staging".to_string(),
+        // The fixture makes no promotion request (that needs a stage with a success); another
+        // team's real request is checked in tests/deployment_api_promotion.rs.
+        "promotion-requests/{id}" => a.revision.to_string(),
         _ => return None,
     })
 }

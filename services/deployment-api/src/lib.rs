@@ -137,6 +137,9 @@ impl ServiceApp for Service {
             if let Err(e) = app::deployments::tick(&self.state).await {
                 tracing::warn!(error = %e, "deployment sync failed");
             }
+            if let Err(e) = app::promotions::tick(&self.state).await {
+                tracing::warn!(error = %e, "approved promotions not started");
+            }
             if let Err(e) = app::progress::reconcile(&self.state).await {
                 tracing::debug!(error = %e, "reconciliation with the scheduler deferred");
             }

@@ -149,6 +149,40 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    stage_approvals (application_id, stage) {
+        application_id -> Text,
+        stage -> Text,
+        expires_after_secs -> Integer,
+        updated_by -> Text,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    promotion_requests (id) {
+        id -> Text,
+        team -> Text,
+        application_id -> Text,
+        application -> Text,
+        from_stage -> Text,
+        to_stage -> Text,
+        revision_id -> Text,
+        source_deployment_id -> Text,
+        config -> Nullable<Text>,
+        description -> Nullable<Text>,
+        status -> Text,
+        requested_by -> Text,
+        requested_at -> Timestamp,
+        expires_at -> Timestamp,
+        decided_by -> Nullable<Text>,
+        decided_at -> Nullable<Timestamp>,
+        reason -> Nullable<Text>,
+        deployment_ids -> Nullable<Text>,
+        idempotency_key -> Nullable<Text>,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
     applications,
     revisions,

@@ -169,6 +169,9 @@ pub enum Command {
     History(HistoryCmd),
     /// Who (token subject and team) did what, when, to which object.
     Audit(AuditArgs),
+    /// Promotions that wait for a second person's approval (two-person rule).
+    #[command(subcommand)]
+    Promotion(crate::commands::promotion::PromotionCmd),
     /// Deployment freezes: deployments refused (error `frozen`) until a time.
     #[command(subcommand)]
     Freeze(crate::commands::freeze::FreezeCmd),

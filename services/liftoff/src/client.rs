@@ -92,6 +92,7 @@ pub async fn run(g: &Global, command: Command) -> anyhow::Result<ExitCode> {
         Command::Deployments(args) => crate::commands::deployments::run(g, &api, args).await?,
         Command::Deploy(args) => return deploy(g, &api, args).await,
         Command::Freeze(cmd) => crate::commands::freeze::run(g, &api, cmd).await?,
+        Command::Promotion(cmd) => crate::commands::promotion::run(g, &api, cmd).await?,
         Command::Window(cmd) => crate::commands::window::run(g, &api, cmd).await?,
         Command::Webhook(cmd) => {
             let history = liftoff_client::HistoryClient::new(http(g)?);

@@ -108,8 +108,12 @@ from .pin import Pin
 from .pin_list import PinList
 from .promote import Promote
 from .promotion import Promotion
+from .promotion_request import PromotionRequest
+from .promotion_request_list import PromotionRequestList
+from .promotion_request_status import PromotionRequestStatus
 from .recorded_event import RecordedEvent
 from .register_revision_url import RegisterRevisionUrl
+from .reject_promotion import RejectPromotion
 from .retry_failed_hosts import RetryFailedHosts
 from .revision import Revision
 from .revision_list import RevisionList
@@ -132,6 +136,7 @@ from .scale_out_request_previous_tags import ScaleOutRequestPreviousTags
 from .scale_out_request_tags import ScaleOutRequestTags
 from .set_deployment_windows import SetDeploymentWindows
 from .stage import Stage
+from .stage_approval import StageApproval
 from .stage_list import StageList
 from .team import Team
 from .team_list import TeamList
@@ -260,8 +265,12 @@ __all__ = (
     "PinList",
     "Promote",
     "Promotion",
+    "PromotionRequest",
+    "PromotionRequestList",
+    "PromotionRequestStatus",
     "RecordedEvent",
     "RegisterRevisionUrl",
+    "RejectPromotion",
     "RetryFailedHosts",
     "Revision",
     "RevisionList",
@@ -284,6 +293,7 @@ __all__ = (
     "ScaleOutRequestTags",
     "SetDeploymentWindows",
     "Stage",
+    "StageApproval",
     "StageList",
     "Team",
     "TeamList",

@@ -2,13 +2,17 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 from uuid import UUID
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from ..types import UNSET, Unset
+
+if TYPE_CHECKING:
+    from ..models.stage_approval import StageApproval
+
 
 T = TypeVar("T", bound="Stage")
 
@@ -20,6 +24,7 @@ class Stage:
     Attributes:
         deployment_groups (list[str]):
         name (str):
+        approval (None | StageApproval | Unset):
         last_succeeded_at (datetime.datetime | None | Unset):
         last_successful_deployment_id (None | Unset | UUID):
         last_successful_revision_id (None | Unset | UUID):
@@ -27,15 +32,26 @@ class Stage:
 
     deployment_groups: list[str]
     name: str
+    approval: None | StageApproval | Unset = UNSET
     last_succeeded_at: datetime.datetime | None | Unset = UNSET
     last_successful_deployment_id: None | Unset | UUID = UNSET
     last_successful_revision_id: None | Unset | UUID = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
+        from ..models.stage_approval import StageApproval  # noqa: PLC0415
+
         deployment_groups = self.deployment_groups
 
         name = self.name
+
+        approval: dict[str, Any] | None | Unset
+        if isinstance(self.approval, Unset):
+            approval = UNSET
+        elif isinstance(self.approval, StageApproval):
+            approval = self.approval.to_dict()
+        else:
+            approval = self.approval
 
         last_succeeded_at: None | str | Unset
         if isinstance(self.last_succeeded_at, Unset):
@@ -69,6 +85,8 @@ class Stage:
                 "name": name,
             }
         )
+        if approval is not UNSET:
+            field_dict["approval"] = approval
         if last_succeeded_at is not UNSET:
             field_dict["last_succeeded_at"] = last_succeeded_at
         if last_successful_deployment_id is not UNSET:
@@ -80,10 +98,29 @@ class Stage:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+        from ..models.stage_approval import StageApproval  # noqa: PLC0415
+
         d = dict(src_dict)
         deployment_groups = cast(list[str], d.pop("deployment_groups"))
 
         name = d.pop("name")
+
+        def _parse_approval(data: object) -> None | StageApproval | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                approval_type_0 = StageApproval.from_dict(data)
+
+                return approval_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(None | StageApproval | Unset, data)
+
+        approval = _parse_approval(d.pop("approval", UNSET))
 
         def _parse_last_succeeded_at(data: object) -> datetime.datetime | None | Unset:
             if data is None:
@@ -141,6 +178,7 @@ class Stage:
         stage = cls(
             deployment_groups=deployment_groups,
             name=name,
+            approval=approval,
             last_succeeded_at=last_succeeded_at,
             last_successful_deployment_id=last_successful_deployment_id,
             last_successful_revision_id=last_successful_revision_id,

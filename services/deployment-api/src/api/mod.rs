@@ -39,7 +39,9 @@ mod windows;
         revisions::push_revision, revisions::list_revisions, revisions::get_revision, revisions::download_bundle,
         groups::create_group, groups::list_groups, groups::get_group, groups::update_group,
         configs::list_configs, configs::create_config, configs::get_config, configs::delete_config,
-        stages::list_stages, stages::promote,
+        stages::list_stages, stages::promote, stages::set_stage_approval, stages::clear_stage_approval,
+        stages::list_promotion_requests, stages::get_promotion_request, stages::approve_promotion_request,
+        stages::reject_promotion_request,
         deployments::create_deployment, deployments::list_deployments, deployments::get_deployment, deployments::list_deployment_hosts, deployments::stop_deployment,
         deployments::rollback_deployment, deployments::pause_deployment, deployments::resume_deployment, deployments::approve_deployment,
         deployments::retry_failed_hosts, deployments::exclude_host, deployments::record_progress,
@@ -55,6 +57,7 @@ mod windows;
         Revision, RevisionList, RegisterRevisionUrl,
         CreateDeploymentGroup, DeploymentGroup, DeploymentGroupList, UpdateDeploymentGroup, ConcurrencyPolicy,
         DeploymentConfig, DeploymentConfigList, CreateDeploymentConfig, ZoneMode, Stage, StageList, Promote, Promotion,
+        StageApproval, PromotionRequest, PromotionRequestList, PromotionRequestStatus, RejectPromotion,
         MinimumHealthy, CreateFreeze, Freeze, FreezeList, SetDeploymentWindows, DeploymentWindows, OutsideWindow, CreateDeployment, Deployment, DeploymentList, DeploymentHostList, ZoneOverview, DeploymentStatus, DeploymentReason,
         HostOverview, RolloutHost, HostTargetStatus, LifecycleEventRecord, EventStatus,
         CreateTeam, Team, TeamList, TeamRole, CreateToken, CreatedToken, TokenRecord, TokenList, RevokedToken, Whoami,
@@ -88,6 +91,12 @@ pub fn configure(cfg: &mut web::ServiceConfig, state: web::Data<State>) {
         .service(applications::delete_application)
         .service(stages::list_stages)
         .service(stages::promote)
+        .service(stages::set_stage_approval)
+        .service(stages::clear_stage_approval)
+        .service(stages::list_promotion_requests)
+        .service(stages::get_promotion_request)
+        .service(stages::approve_promotion_request)
+        .service(stages::reject_promotion_request)
         .service(revisions::push_revision)
         .service(revisions::list_revisions)
         .service(revisions::download_bundle)

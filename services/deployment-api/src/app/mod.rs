@@ -12,6 +12,7 @@ pub mod metrics;
 pub mod operations;
 pub mod paging;
 pub mod progress;
+pub mod promotions;
 pub mod revisions;
 pub mod scale_out;
 pub mod stages;

@@ -9,7 +9,8 @@ use std::collections::BTreeMap;
 use liftoff_kit::db::{to_utc, uuid};
 use liftoff_kit::{AnyConnection, ApiError};
 use liftoff_types::deployments::{
-    ConcurrencyPolicy, CreateDeployment, DeploymentReason, Promote, Promotion, Stage,
+    ConcurrencyPolicy, CreateDeployment, DeploymentReason, Promote, Promotion, PromotionRequest,
+    Stage, StageApproval,
 };
 use liftoff_types::names::{validate_name, validate_text};
 use sha2::{Digest, Sha256};
@@ -48,6 +49,7 @@ pub async fn list(state: &State, team: String, app: String) -> Result<Vec<Stage>
         .run(move |c| {
             let app_row = applications::require(c, &team, &app)?;
             let mut by_stage = groups_by_stage(c, &app_row)?;
+            let approvals = crate::store::promotions::approvals(c, &app_row.id)?;
             let mut names = super::applications::stages_of(&app_row)?;
             for s in by_stage.keys() {
                 if !names.contains(s) {
@@ -59,7 +61,6 @@ pub async fn list(state: &State, team: String, app: String) -> Result<Vec<Stage>
                 let members = by_stage.remove(&name).unwrap_or_default();
                 let last = last_success(c, &members)?;
                 out.push(Stage {
-                    name,
                     deployment_groups: members.iter().map(|g| g.name.clone()).collect(),
                     last_successful_revision_id: last
                         .as_ref()
@@ -70,6 +71,12 @@ pub async fn list(state: &State, team: String, app: String) -> Result<Vec<Stage>
                         .map(|d| uuid(&d.id))
                         .transpose()?,
                     last_succeeded_at: last.as_ref().and_then(|d| d.completed_at).map(to_utc),
+                    approval: approvals.iter().find(|a| a.stage == name).map(|a| {
+                        liftoff_types::deployments::StageApproval {
+                            expires_after_secs: a.expires_after_secs.max(0) as u32,
+                        }
+                    }),
+                    name,
                 });
             }
             Ok(out)
@@ -79,8 +86,18 @@ pub async fn list(state: &State, team: String, app: String) -> Result<Vec<Stage>
 
 /// What a promotion will do, decided in one read.
 struct Plan {
+    app: AppRow,
     source: DeploymentRow,
     targets: Vec<GroupRow>,
+    /// The target stage requires approval: record a request instead.
+    approval: Option<StageApproval>,
+}
+
+/// What a promotion did: started its deployments, or (into a stage that requires approval)
+/// recorded a request; each with whether it is new.
+pub enum Promoted {
+    Started(Promotion, bool),
+    Requested(PromotionRequest, bool),
 }
 
 fn plan(
@@ -150,19 +167,25 @@ fn plan(
             ));
         }
     }
-    Ok(Plan { source, targets })
+    let approval = super::promotions::approval_of(c, &app_row, &req.to)?;
+    Ok(Plan {
+        app: app_row,
+        source,
+        targets,
+        approval,
+    })
 }
 
 /// The key each target group's deployment is created with: one promotion request, retried
 /// with its key, starts each target deployment once.
-fn derived_key(key: &str, group: &str) -> String {
+pub(crate) fn derived_key(key: &str, group: &str) -> String {
     format!(
         "promote-{}",
         hex::encode(Sha256::digest(format!("{key}\n{group}")))
     )
 }
 
-/// Promotes; returns the promotion and whether any deployment was newly created.
+/// Promotes, or records a request when the target stage requires approval.
 pub async fn promote(
     state: &State,
     team: String,
@@ -170,7 +193,7 @@ pub async fn promote(
     app: String,
     req: Promote,
     idempotency_key: Option<String>,
-) -> Result<(Promotion, bool), ApiError> {
+) -> Result<Promoted, ApiError> {
     validate_name("from", &req.from).map_err(ApiError::invalid_field)?;
     validate_name("to", &req.to).map_err(ApiError::invalid_field)?;
     if req.from == req.to {
@@ -187,7 +210,12 @@ pub async fn promote(
             "Idempotency-Key: 1 to 255 printable ASCII characters",
         ));
     }
-    let Plan { source, targets } = {
+    let Plan {
+        app: app_row,
+        source,
+        targets,
+        approval,
+    } = {
         let (team, app, req, key) = (
             team.clone(),
             app.clone(),
@@ -199,6 +227,30 @@ pub async fn promote(
             .run(move |c| plan(c, &team, &app, &req, key.as_deref()))
             .await?
     };
+    if let Some(approval) = approval {
+        let (req, key) = (req.clone(), idempotency_key.clone());
+        let at = state.config.clock.now().naive_utc();
+        let (r, created) = state
+            .db
+            .write(move |c| {
+                super::promotions::request(
+                    c,
+                    &team,
+                    &actor,
+                    &app_row,
+                    &req.from,
+                    &req.to,
+                    &source,
+                    req.config.clone(),
+                    req.description.clone(),
+                    &approval,
+                    key.as_deref(),
+                    at,
+                )
+            })
+            .await?;
+        return Ok(Promoted::Requested(r, created));
+    }
     let description = req.description.clone().unwrap_or_else(|| {
         format!(
             "promoted from stage {} (deployment {})",
@@ -228,7 +280,7 @@ pub async fn promote(
         any_created |= created;
         out.push(d);
     }
-    Ok((
+    Ok(Promoted::Started(
         Promotion {
             application: app,
             from: req.from,

@@ -166,8 +166,9 @@ function control(label, question, act, { danger = false } = {}) {
       onclick: async () => {
         if (!window.confirm(question)) return;
         try {
-          await act();
-          say(`${label}: done.`);
+          // An action may say what happened itself.
+          const told = await act();
+          say(typeof told === "string" ? told : `${label}: done.`);
         } catch (e) {
           if (e.status !== 401) say(`${label} failed: ${e.message}`);
         }
@@ -611,7 +612,11 @@ async function applicationPage(name) {
       h("td", {}, s.last_successful_revision_id ? short(s.last_successful_revision_id) : "—"), h("td", {}, when(s.last_succeeded_at)),
       h("td", {}, may("deployer") && next && s.last_successful_revision_id
         ? control(`Promote to ${next.name}`, `Deploy what last succeeded in ${s.name} to every group of ${next.name}?`, async () => {
-          await api(`/v1/applications/${app}/promote`, { method: "POST", body: { from: s.name, to: next.name } });
+          const r = await api(`/v1/applications/${app}/promote`, { method: "POST", body: { from: s.name, to: next.name } });
+          // Into a stage that requires approval the answer is a request, not deployments.
+          if (r.request_id) {
+            return `Stage ${next.name} requires approval: request ${r.request_id} waits for someone else to approve it (liftoff promotion approve ${r.request_id}).`;
+          }
           location.hash = `#/deployments${query({ application: name })}`;
         })
         : ""));

@@ -7,6 +7,7 @@ pub mod deployments;
 pub mod freezes;
 pub mod groups;
 pub mod progress;
+pub mod promotions;
 pub mod revisions;
 pub mod scale_out;
 pub mod tokens;

@@ -8,6 +8,7 @@ pub mod freeze;
 pub mod group;
 pub mod local;
 pub mod promote;
+pub mod promotion;
 pub mod revision;
 pub mod webhook;
 pub mod window;

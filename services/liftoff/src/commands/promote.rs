@@ -6,7 +6,7 @@ use std::process::ExitCode;
 
 use clap::Args;
 use liftoff_client::DeploymentApiClient;
-use liftoff_types::deployments::{DeploymentStatus, Promote, Promotion};
+use liftoff_types::deployments::{DeploymentStatus, Promote, PromoteOutcome, Promotion};
 
 use crate::cli::Global;
 use crate::client::print;
@@ -55,7 +55,7 @@ pub async fn run(
     api: &DeploymentApiClient,
     args: PromoteArgs,
 ) -> anyhow::Result<ExitCode> {
-    let mut p = api
+    let outcome = api
         .promote(
             &args.app,
             &Promote {
@@ -67,6 +67,20 @@ pub async fn run(
             args.idempotency_key.as_deref(),
         )
         .await?;
+    let mut p = match outcome {
+        PromoteOutcome::Promoted(p) => *p,
+        PromoteOutcome::AwaitingApproval(r) => {
+            // Nothing to wait for yet: the request waits for a second person.
+            print(g, &*r, |r| {
+                format!(
+                    "stage {} requires approval: promotion request {} of revision {} waits until {} \
+                     for someone other than {} to run `liftoff promotion approve {}`",
+                    r.to, r.request_id, r.revision_id, r.expires_at, r.requested_by, r.request_id
+                )
+            })?;
+            return Ok(ExitCode::SUCCESS);
+        }
+    };
     if !args.wait {
         print(g, &p, describe)?;
         return Ok(ExitCode::SUCCESS);

@@ -9,6 +9,7 @@ from ...client import AuthenticatedClient, Client
 from ...models.error_body import ErrorBody
 from ...models.promote import Promote
 from ...models.promotion import Promotion
+from ...models.promotion_request import PromotionRequest
 from ...types import UNSET, Response, Unset
 
 
@@ -37,7 +38,9 @@ def _get_kwargs(
     return _kwargs
 
 
-def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> ErrorBody | Promotion | None:
+def _parse_response(
+    *, client: AuthenticatedClient | Client, response: httpx.Response
+) -> ErrorBody | Promotion | PromotionRequest | None:
     if response.status_code == 200:
         response_200 = Promotion.from_dict(response.json())
 
@@ -47,6 +50,11 @@ def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Res
         response_201 = Promotion.from_dict(response.json())
 
         return response_201
+
+    if response.status_code == 202:
+        response_202 = PromotionRequest.from_dict(response.json())
+
+        return response_202
 
     if response.status_code == 400:
         response_400 = ErrorBody.from_dict(response.json())
@@ -101,7 +109,7 @@ def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Res
 
 def _build_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[ErrorBody | Promotion]:
+) -> Response[ErrorBody | Promotion | PromotionRequest]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -116,7 +124,7 @@ def sync_detailed(
     client: AuthenticatedClient,
     body: Promote,
     idempotency_key: None | str | Unset = UNSET,
-) -> Response[ErrorBody | Promotion]:
+) -> Response[ErrorBody | Promotion | PromotionRequest]:
     """Deploys to every group of stage `to` the revision that last succeeded in stage `from`
     (reason `promotion`). With a declared stage order, `to` must follow `from`.
 
@@ -130,7 +138,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[ErrorBody | Promotion]
+        Response[ErrorBody | Promotion | PromotionRequest]
     """
 
     kwargs = _get_kwargs(
@@ -152,7 +160,7 @@ def sync(
     client: AuthenticatedClient,
     body: Promote,
     idempotency_key: None | str | Unset = UNSET,
-) -> ErrorBody | Promotion | None:
+) -> ErrorBody | Promotion | PromotionRequest | None:
     """Deploys to every group of stage `to` the revision that last succeeded in stage `from`
     (reason `promotion`). With a declared stage order, `to` must follow `from`.
 
@@ -166,7 +174,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        ErrorBody | Promotion
+        ErrorBody | Promotion | PromotionRequest
     """
 
     return sync_detailed(
@@ -183,7 +191,7 @@ async def asyncio_detailed(
     client: AuthenticatedClient,
     body: Promote,
     idempotency_key: None | str | Unset = UNSET,
-) -> Response[ErrorBody | Promotion]:
+) -> Response[ErrorBody | Promotion | PromotionRequest]:
     """Deploys to every group of stage `to` the revision that last succeeded in stage `from`
     (reason `promotion`). With a declared stage order, `to` must follow `from`.
 
@@ -197,7 +205,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[ErrorBody | Promotion]
+        Response[ErrorBody | Promotion | PromotionRequest]
     """
 
     kwargs = _get_kwargs(
@@ -217,7 +225,7 @@ async def asyncio(
     client: AuthenticatedClient,
     body: Promote,
     idempotency_key: None | str | Unset = UNSET,
-) -> ErrorBody | Promotion | None:
+) -> ErrorBody | Promotion | PromotionRequest | None:
     """Deploys to every group of stage `to` the revision that last succeeded in stage `from`
     (reason `promotion`). With a declared stage order, `to` must follow `from`.
 
@@ -231,7 +239,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        ErrorBody | Promotion
+        ErrorBody | Promotion | PromotionRequest
     """
 
     return (

@@ -1,0 +1,2 @@
+DROP TABLE promotion_requests;
+DROP TABLE stage_approvals;
