@@ -370,3 +370,156 @@ async fn bad_window_specs_are_refused_with_400_and_change_nothing() {
     assert_eq!(refused["error"]["code"], "forbidden", "{refused}");
     p.stop().await;
 }
+
+/// An application's windows gate every group without windows of its own; a group's own win;
+/// clearing the group's brings the application's back; bad specs are refused at the
+/// application too and change nothing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_applications_windows_gate_its_groups_without_their_own() {
+    let clock = Clock::default();
+    // Thursday 2026-12-03 17:00 Berlin (16:00Z): outside Mon-Thu 09:00-16:00.
+    clock.set(Some(at("2026-12-03T16:00:00Z")));
+    let p = TestPlatform::start_with(settings(&clock))
+        .await
+        .expect("platform");
+    let admin = p.admin_token.clone();
+    let deployer = p.team_token("default", Role::Deployer);
+    create_app_and_group(&p, "shop", "web", WEB, "AllAtOnce")
+        .await
+        .unwrap();
+    let rev = push_bundle(&p, "shop", &TestBundle::new("v1"))
+        .await
+        .unwrap()
+        .revision_id
+        .to_string();
+
+    // Bad input changes nothing.
+    let (code, bad) = cli(
+        &p,
+        &admin,
+        &[
+            "window",
+            "set",
+            "--app",
+            "shop",
+            "--window",
+            "Someday 09:00-16:00 Mars/Olympus",
+        ],
+    )
+    .await;
+    assert_ne!(code, 0, "{bad}");
+    let (_, shown) = cli(&p, &admin, &["window", "show", "--app", "shop"]).await;
+    assert_eq!(shown["source"], "none", "{shown}");
+    let (code, denied) = cli(
+        &p,
+        &deployer,
+        &[
+            "window",
+            "set",
+            "--app",
+            "shop",
+            "--window",
+            BERLIN_WORKDAYS,
+        ],
+    )
+    .await;
+    assert_ne!(
+        code, 0,
+        "a deployer set the application's windows: {denied}"
+    );
+
+    // The application's windows, refusing outside them.
+    let (code, w) = cli(
+        &p,
+        &admin,
+        &[
+            "window",
+            "set",
+            "--app",
+            "shop",
+            "--window",
+            BERLIN_WORKDAYS,
+            "--outside-window",
+            "refuse",
+        ],
+    )
+    .await;
+    assert_eq!(code, 0, "{w}");
+    assert_eq!(
+        (
+            w["deployment_group"].as_str(),
+            w["source"].as_str(),
+            w["open_now"].as_bool()
+        ),
+        (Some("*"), Some("application"), Some(false)),
+        "{w}"
+    );
+    let (_, g) = cli(&p, &admin, &["window", "show", "--app", "shop", "web"]).await;
+    assert_eq!(g["source"], "application", "{g}");
+    assert_eq!(g["windows"][0], BERLIN_WORKDAYS, "{g}");
+    let (code, refused) = deploy(&p, &deployer, &rev).await;
+    assert_ne!(code, 0, "{refused}");
+    assert_eq!(refused["error"]["code"], "outside_window", "{refused}");
+    assert!(
+        refused["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("application's windows"),
+        "{refused}"
+    );
+
+    // The group's own windows (open on Thursday evenings) win over the application's.
+    let (code, own) = cli(
+        &p,
+        &admin,
+        &[
+            "window",
+            "set",
+            "--app",
+            "shop",
+            "web",
+            "--window",
+            "Thu 16:00-20:00 Europe/Berlin",
+        ],
+    )
+    .await;
+    assert_eq!(code, 0, "{own}");
+    assert_eq!(own["source"], "group", "{own}");
+    let (code, d) = deploy(&p, &deployer, &rev).await;
+    assert_eq!(code, 0, "inside the group's own window: {d}");
+    let id: Uuid = d["deployment_id"].as_str().unwrap().parse().unwrap();
+    wait_for("the deployment to end", WAIT, || {
+        let api = p.api();
+        async move {
+            api.get_deployment(id)
+                .await
+                .ok()
+                .filter(|d| d.status.is_terminal())
+        }
+    })
+    .await;
+
+    // Cleared, the group follows the application's again.
+    let (code, cleared) = cli(&p, &admin, &["window", "clear", "--app", "shop", "web"]).await;
+    assert_eq!(code, 0, "{cleared}");
+    assert_eq!(cleared["source"], "application", "{cleared}");
+    let (code, refused) = deploy(&p, &deployer, &rev).await;
+    assert_ne!(code, 0, "{refused}");
+    assert_eq!(refused["error"]["code"], "outside_window", "{refused}");
+    // And with none anywhere, deployments start at any time.
+    let (code, none) = cli(&p, &admin, &["window", "clear", "--app", "shop"]).await;
+    assert_eq!(code, 0, "{none}");
+    assert_eq!(none["source"], "none", "{none}");
+    let (code, d) = deploy(&p, &deployer, &rev).await;
+    assert_eq!(code, 0, "{d}");
+    let changed = wait_for("the change in the audit log", WAIT, || {
+        let p = &p;
+        async move {
+            let b = audit(p, "application.windows_changed", None).await;
+            (b.len() == 2).then_some(b)
+        }
+    })
+    .await;
+    assert_eq!(changed[0]["actor"], "admin", "{changed:?}");
+    p.stop().await;
+}

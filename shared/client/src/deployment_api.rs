@@ -212,6 +212,23 @@ impl DeploymentApiClient {
     }
 
     /// A group's deployment windows, and whether one is open now.
+    /// The application's own windows (those of every group without its own).
+    pub async fn application_windows(&self, app: &str) -> Result<DeploymentWindows, ClientError> {
+        self.0
+            .get(&format!("/v1/applications/{}/windows", enc(app)))
+            .await
+    }
+
+    pub async fn set_application_windows(
+        &self,
+        app: &str,
+        req: &SetDeploymentWindows,
+    ) -> Result<DeploymentWindows, ClientError> {
+        self.0
+            .put(&format!("/v1/applications/{}/windows", enc(app)), req)
+            .await
+    }
+
     pub async fn deployment_windows(
         &self,
         app: &str,

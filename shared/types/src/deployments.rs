@@ -492,6 +492,19 @@ impl ZoneOverview {
     }
 }
 
+/// Where a group's deployment windows come from.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, ToSchema, PartialEq, Eq, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum WindowSource {
+    /// The group's own windows.
+    #[default]
+    Group,
+    /// The application's windows, which every group without its own follows.
+    Application,
+    /// No windows: deployments start at any time.
+    None,
+}
+
 /// A page of one deployment's hosts (`GET /v1/deployments/{id}/hosts`).
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct DeploymentHostList {
@@ -816,7 +829,13 @@ pub struct SetDeploymentWindows {
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq)]
 pub struct DeploymentWindows {
     pub application: String,
+    /// The group; `*` for the application's own windows (those of every group without its
+    /// own).
     pub deployment_group: String,
+    /// Where the windows in force come from: the group's own, the application's (a group
+    /// without its own inherits them), or none.
+    #[serde(default)]
+    pub source: WindowSource,
     /// Empty: no gate, deployments start at any time.
     pub windows: Vec<String>,
     pub outside_window: OutsideWindow,

@@ -14,6 +14,7 @@ pub const EVENT_TYPES: &[&str] = &[
     "application.stage_approval_removed",
     "application.stage_approval_required",
     "application.updated",
+    "application.windows_changed",
     "autoscaling.lifecycle_action_completed",
     "autoscaling.lifecycle_action_started",
     "deployment.approved",

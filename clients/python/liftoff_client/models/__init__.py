@@ -153,6 +153,7 @@ from .webhook_delivery import WebhookDelivery
 from .webhook_list import WebhookList
 from .webhook_with_secret import WebhookWithSecret
 from .whoami import Whoami
+from .window_source import WindowSource
 from .zone_mode import ZoneMode
 from .zone_overview import ZoneOverview
 
@@ -310,6 +311,7 @@ __all__ = (
     "WebhookList",
     "WebhookWithSecret",
     "Whoami",
+    "WindowSource",
     "ZoneMode",
     "ZoneOverview",
 )

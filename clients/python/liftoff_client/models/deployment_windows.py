@@ -8,6 +8,7 @@ from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from ..models.outside_window import OutsideWindow
+from ..models.window_source import WindowSource
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="DeploymentWindows")
@@ -19,13 +20,15 @@ class DeploymentWindows:
 
     Attributes:
         application (str):
-        deployment_group (str):
+        deployment_group (str): The group; `*` for the application's own windows (those of every group without its
+            own).
         now (datetime.datetime): The time the answer was computed for.
         open_now (bool):
         outside_window (OutsideWindow): What happens to a deployment asked for outside every deployment window of its
             group.
         windows (list[str]): Empty: no gate, deployments start at any time.
         next_open (datetime.datetime | None | Unset): When the next window opens, if none is open now.
+        source (WindowSource | Unset): Where a group's deployment windows come from.
     """
 
     application: str
@@ -35,6 +38,7 @@ class DeploymentWindows:
     outside_window: OutsideWindow
     windows: list[str]
     next_open: datetime.datetime | None | Unset = UNSET
+    source: WindowSource | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -58,6 +62,10 @@ class DeploymentWindows:
         else:
             next_open = self.next_open
 
+        source: str | Unset = UNSET
+        if not isinstance(self.source, Unset):
+            source = self.source.value
+
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update(
@@ -72,6 +80,8 @@ class DeploymentWindows:
         )
         if next_open is not UNSET:
             field_dict["next_open"] = next_open
+        if source is not UNSET:
+            field_dict["source"] = source
 
         return field_dict
 
@@ -107,6 +117,13 @@ class DeploymentWindows:
 
         next_open = _parse_next_open(d.pop("next_open", UNSET))
 
+        _source = d.pop("source", UNSET)
+        source: WindowSource | Unset
+        if isinstance(_source, Unset):
+            source = UNSET
+        else:
+            source = WindowSource(_source)
+
         deployment_windows = cls(
             application=application,
             deployment_group=deployment_group,
@@ -115,6 +132,7 @@ class DeploymentWindows:
             outside_window=outside_window,
             windows=windows,
             next_open=next_open,
+            source=source,
         )
 
         deployment_windows.additional_properties = d

@@ -50,7 +50,7 @@ mod windows;
         teams::create_token, teams::list_tokens, tokens::revoke_token, tokens::revocations, tokens::revoke_credential,
         scale_out::scale_out,
         freezes::create_freeze, freezes::list_freezes, freezes::lift_freeze,
-        windows::get_windows, windows::set_windows,
+        windows::get_windows, windows::set_windows, windows::get_app_windows, windows::set_app_windows,
     ),
     components(schemas(
         ErrorBody, ErrorDetail, CreateApplication, Application, ApplicationList, UpdateApplication, ApplicationDeleted,
@@ -58,7 +58,7 @@ mod windows;
         CreateDeploymentGroup, DeploymentGroup, DeploymentGroupList, UpdateDeploymentGroup, ConcurrencyPolicy,
         DeploymentConfig, DeploymentConfigList, CreateDeploymentConfig, ZoneMode, Stage, StageList, Promote, Promotion,
         StageApproval, PromotionRequest, PromotionRequestList, PromotionRequestStatus, RejectPromotion,
-        MinimumHealthy, CreateFreeze, Freeze, FreezeList, SetDeploymentWindows, DeploymentWindows, OutsideWindow, CreateDeployment, Deployment, DeploymentList, DeploymentHostList, ZoneOverview, DeploymentStatus, DeploymentReason,
+        MinimumHealthy, CreateFreeze, Freeze, FreezeList, SetDeploymentWindows, DeploymentWindows, WindowSource, OutsideWindow, CreateDeployment, Deployment, DeploymentList, DeploymentHostList, ZoneOverview, DeploymentStatus, DeploymentReason,
         HostOverview, RolloutHost, HostTargetStatus, LifecycleEventRecord, EventStatus,
         CreateTeam, Team, TeamList, TeamRole, CreateToken, CreatedToken, TokenRecord, TokenList, RevokedToken, Whoami,
         Revocation, RevocationKind, RevocationPage, RevokeCredential,
@@ -140,6 +140,8 @@ pub fn configure(cfg: &mut web::ServiceConfig, state: web::Data<State>) {
         .service(freezes::lift_freeze)
         .service(windows::get_windows)
         .service(windows::set_windows)
+        .service(windows::get_app_windows)
+        .service(windows::set_app_windows)
         .route(
             "/openapi/deployment-api.json",
             web::get().to(|| async { liftoff_kit::web::openapi_json(ApiDoc::openapi()) }),

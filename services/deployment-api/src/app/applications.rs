@@ -207,6 +207,7 @@ pub async fn delete(
             let deployments_deleted = deployments::delete_for_app(c, &row.id)?;
             let groups_deleted = groups::delete_for_app(c, &row.id)?;
             crate::store::promotions::delete_for_app(c, &row.id)?;
+            crate::store::windows::put(c, &row.id, None)?;
             let mut shas = revisions::delete_for_app(c, &row.id)?;
             let revisions_deleted = shas.len();
             shas.sort();

@@ -172,7 +172,7 @@ pub async fn create_with_reason(
             revisions::get(c, &app.id, &revision_id.to_string())?
                 .ok_or_else(|| ApiError::not_found(format!("revision {revision_id} not found")))?;
             let overridden = super::freezes::gate(c, &team, &app.name, freeze_override.as_deref())?;
-            let wait = super::windows::gate_new(c, &group.id, &group.name, reason, at)?;
+            let wait = super::windows::gate_new(c, &group.id, &app.id, &group.name, reason, at)?;
             let config = super::configs::resolve(
                 c,
                 &team,

@@ -1,5 +1,6 @@
 //! Deployment windows: a gate before a deployment starts. A group may name weekly windows (in
-//! IANA time zones, see [`super::window_spec`]) in which its deployments start; a deployment a
+//! IANA time zones, see [`super::window_spec`]) in which its deployments start, or follow its
+//! application's windows when it has none of its own; a deployment a
 //! person or a promotion asks for outside them is, per the group's setting, refused (409
 //! `outside_window`) or accepted `Queued` with `waiting_for: outside_window`. Rollbacks and
 //! scale-out installs are not gated: they restore what runs.
@@ -17,7 +18,7 @@ use liftoff_kit::db::{now, to_utc, uuid};
 use liftoff_kit::outbox;
 use liftoff_kit::{AnyConnection, ApiError};
 use liftoff_types::deployments::{
-    DeploymentReason, DeploymentWindows, OutsideWindow, SetDeploymentWindows,
+    DeploymentReason, DeploymentWindows, OutsideWindow, SetDeploymentWindows, WindowSource,
 };
 use liftoff_types::names::validate_name;
 
@@ -43,8 +44,24 @@ fn parse_all(specs: &[String]) -> Result<Vec<Window>, String> {
     specs.iter().map(|s| Window::parse(s)).collect()
 }
 
-fn load(c: &mut AnyConnection, group_id: &str) -> Result<Option<Gate>, ApiError> {
-    let Some(row) = windows::get(c, group_id)? else {
+/// The windows in force for a group: its own, else its application's (rows are keyed by the
+/// group's or the application's id, both UUIDs).
+fn load_effective(
+    c: &mut AnyConnection,
+    group_id: &str,
+    application_id: &str,
+) -> Result<(Option<Gate>, WindowSource), ApiError> {
+    if let Some(g) = load(c, group_id)? {
+        return Ok((Some(g), WindowSource::Group));
+    }
+    Ok(match load(c, application_id)? {
+        Some(g) => (Some(g), WindowSource::Application),
+        None => (None, WindowSource::None),
+    })
+}
+
+fn load(c: &mut AnyConnection, owner_id: &str) -> Result<Option<Gate>, ApiError> {
+    let Some(row) = windows::get(c, owner_id)? else {
         return Ok(None);
     };
     let specs: Vec<String> = serde_json::from_str(&row.windows)?;
@@ -63,7 +80,13 @@ fn rfc3339(t: DateTime<Utc>) -> String {
     t.to_rfc3339_opts(SecondsFormat::Secs, true)
 }
 
-fn view(app: &str, group: &str, gate: Option<Gate>, at: DateTime<Utc>) -> DeploymentWindows {
+fn view(
+    app: &str,
+    group: &str,
+    gate: Option<Gate>,
+    source: WindowSource,
+    at: DateTime<Utc>,
+) -> DeploymentWindows {
     let (specs, windows, outside) = gate
         .map(|g| (g.specs, g.windows, g.outside))
         .unwrap_or_default();
@@ -71,6 +94,7 @@ fn view(app: &str, group: &str, gate: Option<Gate>, at: DateTime<Utc>) -> Deploy
     DeploymentWindows {
         application: app.to_string(),
         deployment_group: group.to_string(),
+        source,
         windows: specs,
         outside_window: outside,
         now: at,
@@ -100,7 +124,8 @@ pub async fn get(
             let g = groups::by_name(c, &a.id, &group)?.ok_or_else(|| {
                 ApiError::not_found(format!("deployment group {group:?} not found"))
             })?;
-            Ok(view(&app, &group, load(c, &g.id)?, at))
+            let (gate, source) = load_effective(c, &g.id, &a.id)?;
+            Ok(view(&app, &group, gate, source, at))
         })
         .await
 }
@@ -153,10 +178,95 @@ pub async fn set(
                 windows: parsed,
                 outside: req.outside_window,
             };
-            Ok(view(&app, &group, Some(gate), at))
+            // Cleared, the group follows its application's windows again.
+            if gate.specs.is_empty() {
+                let (gate, source) = load_effective(c, &g.id, &a.id)?;
+                return Ok(view(&app, &group, gate, source, at));
+            }
+            Ok(view(&app, &group, Some(gate), WindowSource::Group, at))
         })
         .await
 }
+
+/// The application's own windows (those of every group without its own).
+pub async fn get_app(
+    state: &State,
+    team: String,
+    app: String,
+) -> Result<DeploymentWindows, ApiError> {
+    validate_name("application", &app).map_err(ApiError::invalid_field)?;
+    let at = state.config.clock.now();
+    state
+        .db
+        .run(move |c| {
+            let a = applications::require(c, &team, &app)?;
+            let gate = load(c, &a.id)?;
+            let source = if gate.is_some() {
+                WindowSource::Application
+            } else {
+                WindowSource::None
+            };
+            Ok(view(&app, APP_SCOPE, gate, source, at))
+        })
+        .await
+}
+
+/// Replaces the application's windows (an empty list removes them); a group with windows of
+/// its own keeps them. Checked like a group's.
+pub async fn set_app(
+    state: &State,
+    team: String,
+    actor: String,
+    app: String,
+    req: SetDeploymentWindows,
+) -> Result<DeploymentWindows, ApiError> {
+    validate_name("application", &app).map_err(ApiError::invalid_field)?;
+    if req.windows.len() > MAX_WINDOWS {
+        return Err(ApiError::invalid_field(format!(
+            "windows: at most {MAX_WINDOWS}"
+        )));
+    }
+    let parsed =
+        parse_all(&req.windows).map_err(|e| ApiError::invalid_field(format!("windows: {e}")))?;
+    let at = state.config.clock.now();
+    state
+        .db
+        .write(move |c| {
+            let a = applications::require(c, &team, &app)?;
+            let row = WindowsRow {
+                group_id: a.id.clone(),
+                windows: serde_json::to_string(&req.windows)?,
+                outside_window: req.outside_window.as_str().into(),
+                updated_by: actor.clone(),
+                updated_at: now(),
+            };
+            windows::put(c, &a.id, (!req.windows.is_empty()).then_some(&row))?;
+            let mut ev = outbox::event(crate::NAME, "application.windows_changed");
+            ev.team = Some(team.clone());
+            ev.actor = Some(actor.clone());
+            ev.application = Some(app.clone());
+            ev.data =
+                serde_json::json!({"windows": req.windows, "outside_window": req.outside_window});
+            outbox::enqueue(c, &ev)?;
+            let (gate, source) = if req.windows.is_empty() {
+                (None, WindowSource::None)
+            } else {
+                (
+                    Some(Gate {
+                        specs: req.windows,
+                        windows: parsed,
+                        outside: req.outside_window,
+                    }),
+                    WindowSource::Application,
+                )
+            };
+            Ok(view(&app, APP_SCOPE, gate, source, at))
+        })
+        .await
+}
+
+/// How the application's own windows name their group.
+const APP_SCOPE: &str = "*";
 
 /// Whether the window gate applies to deployments made for `reason`.
 fn gated(reason: &str) -> bool {
@@ -169,6 +279,7 @@ fn gated(reason: &str) -> bool {
 pub fn gate_new(
     c: &mut AnyConnection,
     group_id: &str,
+    application_id: &str,
     group: &str,
     reason: DeploymentReason,
     at: DateTime<Utc>,
@@ -176,8 +287,12 @@ pub fn gate_new(
     if !gated(reason.as_str()) {
         return Ok(None);
     }
-    let Some(gate) = load(c, group_id)? else {
+    let (Some(gate), source) = load_effective(c, group_id, application_id)? else {
         return Ok(None);
+    };
+    let whose = match source {
+        WindowSource::Application => "its application's windows",
+        _ => "its windows",
     };
     if window_spec::open(&gate.windows, at) {
         return Ok(None);
@@ -188,7 +303,7 @@ pub fn gate_new(
         OutsideWindow::Refuse => Err(ApiError::conflict(
             OUTSIDE_WINDOW,
             format!(
-                "group {group:?} takes deployments only inside its windows ({}); it is {} now{}",
+                "group {group:?} takes deployments only inside {whose} ({}); it is {} now{}",
                 gate.specs.join("; "),
                 rfc3339(at),
                 next.map(|n| format!(", the next opens at {}", rfc3339(n)))
@@ -239,7 +354,7 @@ pub fn gate_queued(
 ) -> Result<bool, ApiError> {
     let waiting = row.waiting_for.as_deref() == Some(OUTSIDE_WINDOW);
     let gate = if gated(&row.reason) {
-        load(c, &row.group_id)?
+        load_effective(c, &row.group_id, &row.application_id)?.0
     } else {
         None
     };

@@ -1,10 +1,13 @@
 //! `liftoff window show|set|clear`: a group's deployment windows, the weekly spans in which its
 //! deployments start; outside them a deployment waits (`Queued`, `waiting_for: outside_window`)
-//! or is refused (error `outside_window`), as the group's `--outside-window` says.
+//! or is refused (error `outside_window`), as the group's `--outside-window` says. Without a
+//! group: the application's windows, which every group without its own follows.
 
 use clap::{Subcommand, ValueEnum};
 use liftoff_client::DeploymentApiClient;
-use liftoff_types::deployments::{DeploymentWindows, OutsideWindow, SetDeploymentWindows};
+use liftoff_types::deployments::{
+    DeploymentWindows, OutsideWindow, SetDeploymentWindows, WindowSource,
+};
 
 use crate::cli::Global;
 use crate::client::print;
@@ -19,17 +22,18 @@ pub enum Outside {
 
 #[derive(Debug, Subcommand)]
 pub enum WindowCmd {
-    /// A group's windows, whether one is open now, and when the next opens.
+    /// A group's windows in force (its own or its application's), whether one is open now,
+    /// and when the next opens; without a group, the application's.
     Show {
         #[arg(long)]
         app: String,
-        group: String,
+        group: Option<String>,
     },
-    /// Replace a group's windows (admin).
+    /// Replace a group's windows, or without a group the application's (admin).
     Set {
         #[arg(long)]
         app: String,
-        group: String,
+        group: Option<String>,
         /// `DAYS HH:MM-HH:MM ZONE`, e.g. "Mon-Thu 09:00-16:00 Europe/Berlin"; repeat for several.
         #[arg(long = "window", required = true)]
         windows: Vec<String>,
@@ -37,11 +41,12 @@ pub enum WindowCmd {
         #[arg(long, value_enum, default_value = "wait")]
         outside_window: Outside,
     },
-    /// Remove a group's windows: its deployments start at any time (admin).
+    /// Remove a group's windows (it follows its application's again), or without a group the
+    /// application's (admin).
     Clear {
         #[arg(long)]
         app: String,
-        group: String,
+        group: Option<String>,
     },
 }
 
@@ -60,8 +65,12 @@ fn describe(w: &DeploymentWindows) -> String {
         ),
         (false, None) => "closed now".to_string(),
     };
+    let from = match w.source {
+        WindowSource::Application if w.deployment_group != "*" => " (the application's)",
+        _ => "",
+    };
     format!(
-        "{}/{}: {}; outside them: {}; {}",
+        "{}/{}: {}{from}; outside them: {}; {}",
         w.application,
         w.deployment_group,
         w.windows.join("; "),
@@ -72,7 +81,10 @@ fn describe(w: &DeploymentWindows) -> String {
 
 pub async fn run(g: &Global, api: &DeploymentApiClient, cmd: WindowCmd) -> anyhow::Result<()> {
     let w = match cmd {
-        WindowCmd::Show { app, group } => api.deployment_windows(&app, &group).await?,
+        WindowCmd::Show { app, group } => match group {
+            Some(group) => api.deployment_windows(&app, &group).await?,
+            None => api.application_windows(&app).await?,
+        },
         WindowCmd::Set {
             app,
             group,
@@ -87,14 +99,20 @@ pub async fn run(g: &Global, api: &DeploymentApiClient, cmd: WindowCmd) -> anyho
                 windows,
                 outside_window,
             };
-            api.set_deployment_windows(&app, &group, &req).await?
+            match group {
+                Some(group) => api.set_deployment_windows(&app, &group, &req).await?,
+                None => api.set_application_windows(&app, &req).await?,
+            }
         }
         WindowCmd::Clear { app, group } => {
             let req = SetDeploymentWindows {
                 windows: Vec::new(),
                 outside_window: OutsideWindow::Wait,
             };
-            api.set_deployment_windows(&app, &group, &req).await?
+            match group {
+                Some(group) => api.set_deployment_windows(&app, &group, &req).await?,
+                None => api.set_application_windows(&app, &req).await?,
+            }
         }
     };
     print(g, &w, describe)
