@@ -120,35 +120,46 @@ pub async fn evaluate(state: &State, id: &str) -> Result<(), ApiError> {
         .scale_out(&request_for(&row)?)
         .await
         .map_err(|e| ApiError::from_peer("deployment-api", e))?;
-    let n = plan.installs.len();
     state
         .db
-        .write(move |c| {
-            if plan.installs.is_empty() {
-                change_state(
-                    c,
-                    &row,
-                    HostState::InService,
-                    Some("no deployment group it entered has a revision to install"),
-                )?;
-                return Ok(());
-            }
-            let reason = format!("installing {n} deployment group revision(s)");
-            if change_state(c, &row, HostState::Installing, Some(&reason))? {
-                for i in &plan.installs {
-                    installs::insert(c, &install_row(&row, i))?;
-                }
-                // The scheduler may have told how an install ended before it was recorded.
-                if let Some(cur) = hosts::get(c, &row.id)? {
-                    let known = concluded(c, &cur, None)?;
-                    if !known.is_empty() {
-                        record(c, &cur, known, None)?;
-                    }
-                }
-            }
-            Ok(())
-        })
+        .write(move |c| start_installs(c, &row, &plan))
         .await
+}
+
+/// Records deployment-api's answer for the `Pending` host `row`: `InService` when there is
+/// nothing to install, else `Installing` with its installs, applying at once any outcome the
+/// scheduler already pushed for them.
+pub(crate) fn start_installs(
+    c: &mut AnyConnection,
+    row: &HostRow,
+    plan: &ScaleOutPlan,
+) -> Result<(), ApiError> {
+    if plan.installs.is_empty() {
+        change_state(
+            c,
+            row,
+            HostState::InService,
+            Some("no deployment group it entered has a revision to install"),
+        )?;
+        return Ok(());
+    }
+    let reason = format!(
+        "installing {} deployment group revision(s)",
+        plan.installs.len()
+    );
+    if change_state(c, row, HostState::Installing, Some(&reason))? {
+        for i in &plan.installs {
+            installs::insert(c, &install_row(row, i))?;
+        }
+        // The scheduler may have told how an install ended before it was recorded.
+        if let Some(cur) = hosts::get(c, &row.id)? {
+            let known = concluded(c, &cur, None)?;
+            if !known.is_empty() {
+                record(c, &cur, known, None)?;
+            }
+        }
+    }
+    Ok(())
 }
 
 /// How one install ended.

@@ -169,3 +169,105 @@ pub async fn prune(state: &State) -> Result<usize, ApiError> {
     }
     state.db.write(move |c| outcomes::prune(c, before)).await
 }
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use diesel::connection::SimpleConnection;
+    use diesel::prelude::*;
+    use diesel_migrations::MigrationHarness;
+    use liftoff_types::registry::InstallMode;
+    use liftoff_types::scale_out::{ScaleOutInstall, ScaleOutPlan};
+    use liftoff_types::scheduler::HostTargetStatus;
+    use uuid::Uuid;
+
+    use super::*;
+
+    fn db_with_pending_host(host: Uuid) -> AnyConnection {
+        let mut c = AnyConnection::Sqlite(SqliteConnection::establish(":memory:").unwrap());
+        c.run_pending_migrations(crate::SQLITE_MIGRATIONS).unwrap();
+        c.batch_execute(&format!(
+            "INSERT INTO hosts (id, team, name, zone, tags, state, credential_id, enrollment_token_id, enrolled_at, updated_at, epoch)
+             VALUES ('{host}', 'default', 'b', 'zone-a', '{{\"role\":\"web\"}}', 'Pending', 'c', 't', '2026-12-04 10:00:00', '2026-12-04 10:00:00', 1)"
+        ))
+        .unwrap();
+        c
+    }
+
+    fn host_outcome(host: Uuid, deployment: Uuid, status: HostTargetStatus) -> InstallOutcome {
+        InstallOutcome {
+            event_id: Uuid::now_v7(),
+            team: "default".into(),
+            deployment_id: deployment,
+            host_id: Some(host),
+            host_status: Some(status),
+            rollout_status: None,
+            error_code: None,
+            message: None,
+            occurred_at: chrono::Utc::now(),
+        }
+    }
+
+    fn plan(deployment: Uuid, mode: InstallMode) -> ScaleOutPlan {
+        ScaleOutPlan {
+            installs: vec![ScaleOutInstall {
+                application: "shop".into(),
+                deployment_group: "web".into(),
+                deployment_group_id: Uuid::now_v7(),
+                mode,
+                deployment_id: deployment,
+                revision_id: Uuid::now_v7(),
+            }],
+        }
+    }
+
+    /// The scheduler finished the install before the registry wrote deployment-api's answer:
+    /// the outcome waits, and recording the install applies it at once.
+    #[test]
+    fn an_outcome_that_comes_before_its_install_is_applied_when_the_install_is_recorded() {
+        let (host, deployment) = (Uuid::now_v7(), Uuid::now_v7());
+        let mut c = db_with_pending_host(host);
+        let o = host_outcome(host, deployment, HostTargetStatus::Succeeded);
+        assert_eq!(accept(&mut c, &o).unwrap(), Some(Vec::new()), "kept");
+        assert_eq!(
+            accept(&mut c, &o).unwrap(),
+            None,
+            "a redelivery changes nothing"
+        );
+        let row = hosts::get(&mut c, &host.to_string()).unwrap().unwrap();
+        assert_eq!(row.state, "Pending", "nothing to apply it to yet");
+        lifecycle::start_installs(&mut c, &row, &plan(deployment, InstallMode::Install)).unwrap();
+        let row = hosts::get(&mut c, &host.to_string()).unwrap().unwrap();
+        assert_eq!(row.state, "InService", "{:?}", row.state_reason);
+    }
+
+    /// A rollout that ended without the host fails an install of its own; a join waits for a
+    /// new plan instead.
+    #[test]
+    fn a_rollout_ending_without_the_host_fails_an_install_and_holds_a_join() {
+        for (mode, want) in [
+            (InstallMode::Install, "Failed"),
+            (InstallMode::Join, "Installing"),
+        ] {
+            let (host, deployment) = (Uuid::now_v7(), Uuid::now_v7());
+            let mut c = db_with_pending_host(host);
+            let row = hosts::get(&mut c, &host.to_string()).unwrap().unwrap();
+            lifecycle::start_installs(&mut c, &row, &plan(deployment, mode)).unwrap();
+            let ended = InstallOutcome {
+                host_id: None,
+                host_status: None,
+                rollout_status: Some(liftoff_types::scheduler::RolloutStatus::Stopped),
+                error_code: Some("stopped".into()),
+                ..host_outcome(host, deployment, HostTargetStatus::Failed)
+            };
+            let rejoin = accept(&mut c, &ended).unwrap().unwrap();
+            let row = hosts::get(&mut c, &host.to_string()).unwrap().unwrap();
+            assert_eq!(row.state, want, "{mode:?}: {:?}", row.state_reason);
+            assert_eq!(
+                rejoin.len(),
+                usize::from(mode == InstallMode::Join),
+                "{mode:?}"
+            );
+        }
+    }
+}
