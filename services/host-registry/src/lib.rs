@@ -212,6 +212,9 @@ impl ServiceApp for Service {
             if let Err(e) = app::lifecycle::tick(&self.state).await {
                 tracing::warn!(error = %e, "host lifecycle step failed");
             }
+            if let Err(e) = app::outcomes::prune(&self.state).await {
+                tracing::warn!(error = %e, "pruning install outcomes failed");
+            }
             if let Err(e) = app::scale_in::tick(&self.state).await {
                 tracing::warn!(error = %e, "scale-in step failed");
             }

@@ -118,3 +118,16 @@ diesel::table! {
         last_error -> Nullable<Text>,
     }
 }
+
+diesel::table! {
+    install_outcomes (event_id) {
+        event_id -> Text,
+        deployment_id -> Text,
+        host_id -> Nullable<Text>,
+        status -> Text,
+        error_code -> Nullable<Text>,
+        message -> Nullable<Text>,
+        occurred_at -> Timestamp,
+        received_at -> Timestamp,
+    }
+}

@@ -74,6 +74,15 @@ impl RegistryClient {
         self.0.post("/v1/hosts/revisions", req).await
     }
 
+    /// Tells the registry how hosts' parts of deployments, and rollouts, ended (service
+    /// credential).
+    pub async fn record_install_outcomes(
+        &self,
+        req: &InstallOutcomes,
+    ) -> Result<InstallOutcomesRecorded, ClientError> {
+        self.0.post("/v1/hosts/install-outcomes", req).await
+    }
+
     pub async fn get_host(&self, host: Uuid) -> Result<Host, ClientError> {
         self.0.get(&format!("/v1/hosts/{host}")).await
     }

@@ -18,7 +18,9 @@ use std::time::{Duration, Instant};
 use diesel::prelude::*;
 use liftoff_client::ClientError;
 use liftoff_types::history::{EventBatch, HistoryEvent};
-use liftoff_types::registry::{HostRevisionReport, HostRevisionReports};
+use liftoff_types::registry::{
+    HostRevisionReport, HostRevisionReports, INSTALL_OUTCOME, InstallOutcome, InstallOutcomes,
+};
 use uuid::Uuid;
 
 use crate::db::{AnyConnection, Db, now};
@@ -45,8 +47,9 @@ pub enum Destination {
     History,
     /// deployment-api's copy of rollout progress (`POST /v1/rollout-progress`).
     DeploymentApi,
-    /// host-registry's inventory: which revision each host runs (`POST /v1/hosts/revisions`;
-    /// each event's `data` is a [`HostRevisionReport`]).
+    /// host-registry: which revision each host runs (`POST /v1/hosts/revisions`, events whose
+    /// `data` is a [`HostRevisionReport`]) and how scale-out installs ended
+    /// (`POST /v1/hosts/install-outcomes`, events of type [`INSTALL_OUTCOME`]).
     HostRegistry,
 }
 
@@ -70,23 +73,54 @@ impl Destination {
                 .record_progress(batch)
                 .await
                 .map(|_| ()),
-            Self::HostRegistry => {
-                let reports = batch
-                    .events
-                    .iter()
-                    .map(|e| serde_json::from_value::<HostRevisionReport>(e.data.clone()))
-                    .collect::<Result<Vec<_>, _>>()
-                    // Written by this code base from this type: unreadable means a bug, and the
-                    // batch stays queued (and visible in the backlog) rather than being lost.
-                    .map_err(|e| ClientError::Decode(format!("outbox inventory report: {e}")))?;
-                peers
-                    .registry()
-                    .report_revisions(&HostRevisionReports { reports })
-                    .await
-                    .map(|_| ())
-            }
+            Self::HostRegistry => deliver_to_registry(peers, &batch.events).await,
         }
     }
+}
+
+/// host-registry takes two kinds of events on two routes: each run of consecutive events of
+/// one kind goes in one request, runs in outbox order, so order per subject holds; if a later
+/// run fails the whole batch stays queued and the earlier runs are sent again (both receivers
+/// change nothing the second time).
+async fn deliver_to_registry(peers: &Peers, events: &[HistoryEvent]) -> Result<(), ClientError> {
+    let registry = peers.registry();
+    let mut rest = events;
+    while let Some(first) = rest.first() {
+        let kind = first.event_type.as_str();
+        let n = rest.iter().take_while(|e| e.event_type == kind).count();
+        let (run, next) = rest.split_at(n);
+        rest = next;
+        // Written by this code base from these types: unreadable means a bug, and the batch
+        // stays queued (and visible in the backlog) rather than being lost.
+        let unreadable =
+            |e: serde_json::Error| ClientError::Decode(format!("outbox {kind} event: {e}"));
+        if kind == INSTALL_OUTCOME {
+            let outcomes = run
+                .iter()
+                .map(|e| {
+                    serde_json::from_value::<InstallOutcome>(e.data.clone()).map(|mut o| {
+                        // The envelope's id is the one the receiver deduplicates by.
+                        o.event_id = e.event_id;
+                        o
+                    })
+                })
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(unreadable)?;
+            registry
+                .record_install_outcomes(&InstallOutcomes { outcomes })
+                .await?;
+        } else {
+            let reports = run
+                .iter()
+                .map(|e| serde_json::from_value::<HostRevisionReport>(e.data.clone()))
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(unreadable)?;
+            registry
+                .report_revisions(&HostRevisionReports { reports })
+                .await?;
+        }
+    }
+    Ok(())
 }
 
 #[derive(Insertable)]

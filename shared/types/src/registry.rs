@@ -225,6 +225,55 @@ pub struct HostRevisionsRecorded {
     pub ignored: usize,
 }
 
+/// The type of the scheduler's outbox events that carry an [`InstallOutcome`] to host-registry
+/// (delivered as a batch to `POST /v1/hosts/install-outcomes`; never sent to history, which
+/// learns the same from `host.deployment_*` and `deployment.*`).
+pub const INSTALL_OUTCOME: &str = "install.outcome";
+
+/// The scheduler's word that a host's part of a deployment ended (`host_id` and
+/// `host_status` set), or that a rollout ended (`rollout_status` set, no host), so the
+/// registry settles a scale-out install without asking. Written in the transaction of the
+/// change; the registry applies each `event_id` once, and keeps an outcome that arrives before
+/// the install it concludes until that install is recorded.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct InstallOutcome {
+    pub event_id: Uuid,
+    pub team: String,
+    pub deployment_id: Uuid,
+    /// The host whose part ended; absent when the rollout ended.
+    #[serde(default)]
+    pub host_id: Option<Uuid>,
+    /// The host's final status in the rollout: `Succeeded`, `Failed` or `Skipped`.
+    #[serde(default)]
+    pub host_status: Option<crate::scheduler::HostTargetStatus>,
+    /// The rollout's final status: `Succeeded`, `Failed` or `Stopped`.
+    #[serde(default)]
+    pub rollout_status: Option<crate::scheduler::RolloutStatus>,
+    #[serde(default)]
+    pub error_code: Option<String>,
+    #[serde(default)]
+    pub message: Option<String>,
+    pub occurred_at: DateTime<Utc>,
+}
+
+/// `POST /v1/hosts/install-outcomes`: a batch of outcomes, oldest first.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct InstallOutcomes {
+    pub outcomes: Vec<InstallOutcome>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq, Eq)]
+pub struct InstallOutcomesRecorded {
+    /// Outcomes seen for the first time: applied to the installs they conclude, or kept until
+    /// those installs are recorded.
+    pub accepted: usize,
+    /// Outcomes already received (the same `event_id`), or about a host this registry does
+    /// not hold for that team or has no install waiting on: nothing changed.
+    pub ignored: usize,
+}
+
 /// How a host that entered a deployment group gets the group's revision.
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, ToSchema, PartialEq, Eq)]
 #[serde(rename_all = "snake_case")]

@@ -91,6 +91,9 @@ from .host_tags import HostTags
 from .host_target_status import HostTargetStatus
 from .ingest_result import IngestResult
 from .install_mode import InstallMode
+from .install_outcome import InstallOutcome
+from .install_outcomes import InstallOutcomes
+from .install_outcomes_recorded import InstallOutcomesRecorded
 from .install_status import InstallStatus
 from .lifecycle_action import LifecycleAction
 from .lifecycle_action_list import LifecycleActionList
@@ -249,6 +252,9 @@ __all__ = (
     "HostTargetStatus",
     "IngestResult",
     "InstallMode",
+    "InstallOutcome",
+    "InstallOutcomes",
+    "InstallOutcomesRecorded",
     "InstallStatus",
     "LifecycleAction",
     "LifecycleActionList",

@@ -3,7 +3,8 @@
 use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, web};
 use liftoff_kit::{ApiError, Caller, Role};
 use liftoff_types::registry::{
-    Heartbeat, HostCommandResult, HostList, HostRevisionReports, HostState, UpdateHost,
+    Heartbeat, HostCommandResult, HostList, HostRevisionReports, HostState, InstallOutcomes,
+    UpdateHost,
 };
 use uuid::Uuid;
 
@@ -278,5 +279,28 @@ pub async fn report_revisions(
 ) -> Result<HttpResponse, ApiError> {
     caller.service()?;
     let res = app::inventory::record(&state, body.into_inner().reports).await?;
+    Ok(HttpResponse::Ok().json(res))
+}
+
+/// How hosts' parts of deployments, and rollouts, ended, from the scheduler (service
+/// credential): each settles the scale-out installs it concludes. An outcome already received
+/// (the same `event_id`) changes nothing.
+#[utoipa::path(
+    tag = "hosts",
+    request_body = InstallOutcomes,
+    responses(
+        (status = 200, body = liftoff_types::registry::InstallOutcomesRecorded),
+        (status = 400, body = liftoff_types::ErrorBody), (status = 401, body = liftoff_types::ErrorBody)
+    ),
+    security(("bearer" = []))
+)]
+#[post("/v1/hosts/install-outcomes")]
+pub async fn record_install_outcomes(
+    state: web::Data<State>,
+    caller: Caller,
+    body: web::Json<InstallOutcomes>,
+) -> Result<HttpResponse, ApiError> {
+    caller.service()?;
+    let res = app::outcomes::record(&state.into_inner(), body.into_inner().outcomes).await?;
     Ok(HttpResponse::Ok().json(res))
 }

@@ -31,6 +31,7 @@ mod hosts;
         hosts::deregister,
         hosts::command_result,
         hosts::report_revisions,
+        hosts::record_install_outcomes,
         autoscaling::event,
         autoscaling::lifecycle_actions,
     ),
@@ -39,6 +40,7 @@ mod hosts;
         Heartbeat, HeartbeatResponse, HostCommand, HostCommandKind, HostCommandResult,
         Host, HostList, HostState, HostInstall, InstallMode, InstallStatus, UpdateHost,
         HostRevision, HostRevisionReport, HostRevisionReports, HostRevisionsRecorded,
+        InstallOutcome, InstallOutcomes, InstallOutcomesRecorded,
         AutoscalingEvent, AutoscalingEventAccepted, LifecycleAction, LifecycleActionList,
         LifecycleActionStatus, LifecycleResult, ScaleDirection
     )),
@@ -65,6 +67,7 @@ pub fn configure(cfg: &mut web::ServiceConfig, state: web::Data<State>) {
         .service(hosts::deregister)
         .service(hosts::command_result)
         .service(hosts::report_revisions)
+        .service(hosts::record_install_outcomes)
         .service(autoscaling::event)
         .service(autoscaling::lifecycle_actions)
         .route(

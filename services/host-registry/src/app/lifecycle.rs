@@ -3,23 +3,23 @@
 //! the installs it needs; `Installing` while they run (a single-host `scale_out` deployment of
 //! each group's last successful revision, or the deployment already running in the group);
 //! then `InService`, or `Failed` when an install failed. A host entering no group that has a
-//! revision goes into service at once.
+//! revision goes into service at once. How an install ended is pushed by the scheduler
+//! (`app/outcomes.rs`); this registry never asks for a rollout.
 //!
 //! Every step is fenced on the host's state and evaluation `epoch`, and deployment-api answers
 //! the same key with the same deployments, so any number of replicas may run it at once.
 
 use std::sync::Arc;
 
-use liftoff_client::ClientError;
 use liftoff_kit::db::{now, uuid};
 use liftoff_kit::{AnyConnection, ApiError, outbox};
 use liftoff_types::registry::{HostState, InstallMode, InstallStatus};
 use liftoff_types::scale_out::{ScaleOutInstall, ScaleOutPlan, ScaleOutRequest};
-use liftoff_types::scheduler::{HostTargetStatus, Rollout};
 
 use crate::State;
 use crate::store::hosts::{self, HostRow};
 use crate::store::installs::{self, InstallRow};
+use crate::store::outcomes::{self, OutcomeRow};
 
 /// Moves a host to `to` (fenced on its current state and epoch) and records why, in history.
 /// A host reaching `InService` or `Failed` answers its autoscaling launch action.
@@ -120,66 +120,106 @@ pub async fn evaluate(state: &State, id: &str) -> Result<(), ApiError> {
         .scale_out(&request_for(&row)?)
         .await
         .map_err(|e| ApiError::from_peer("deployment-api", e))?;
-    let n = plan.installs.len();
     state
         .db
-        .write(move |c| {
-            if plan.installs.is_empty() {
-                change_state(
-                    c,
-                    &row,
-                    HostState::InService,
-                    Some("no deployment group it entered has a revision to install"),
-                )?;
-                return Ok(());
-            }
-            let reason = format!("installing {n} deployment group revision(s)");
-            if change_state(c, &row, HostState::Installing, Some(&reason))? {
-                for i in &plan.installs {
-                    installs::insert(c, &install_row(&row, i))?;
-                }
-            }
-            Ok(())
-        })
+        .write(move |c| start_installs(c, &row, &plan))
         .await
 }
 
-/// Where one install stands, judged from its rollout.
-enum Outcome {
-    Running,
+/// Records deployment-api's answer for the `Pending` host `row`: `InService` when there is
+/// nothing to install, else `Installing` with its installs, applying at once any outcome the
+/// scheduler already pushed for them.
+pub(crate) fn start_installs(
+    c: &mut AnyConnection,
+    row: &HostRow,
+    plan: &ScaleOutPlan,
+) -> Result<(), ApiError> {
+    if plan.installs.is_empty() {
+        change_state(
+            c,
+            row,
+            HostState::InService,
+            Some("no deployment group it entered has a revision to install"),
+        )?;
+        return Ok(());
+    }
+    let reason = format!(
+        "installing {} deployment group revision(s)",
+        plan.installs.len()
+    );
+    if change_state(c, row, HostState::Installing, Some(&reason))? {
+        for i in &plan.installs {
+            installs::insert(c, &install_row(row, i))?;
+        }
+        // The scheduler may have told how an install ended before it was recorded.
+        if let Some(cur) = hosts::get(c, &row.id)? {
+            let known = concluded(c, &cur, None)?;
+            if !known.is_empty() {
+                record(c, &cur, known, None)?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// How one install ended.
+pub(crate) enum Outcome {
     Succeeded,
     Failed(String),
     /// The deployment the host joined ended without it: ask again (it gets its own install).
     Rejoin,
 }
 
-fn judge(install: &InstallRow, host: &str, rollout: &Rollout) -> Outcome {
-    match rollout.hosts.iter().find(|h| h.host_id.to_string() == host) {
-        Some(h) => match h.status {
-            HostTargetStatus::Succeeded => Outcome::Succeeded,
-            HostTargetStatus::Failed | HostTargetStatus::Skipped => Outcome::Failed(format!(
-                "{} of {}/{} {}: {}",
-                h.status.as_str(),
-                install.application,
-                install.deployment_group,
-                h.error_code.as_deref().unwrap_or("failed"),
-                h.message.as_deref().unwrap_or("")
-            )),
-            _ => Outcome::Running,
-        },
-        None if !rollout.status.is_terminal() => Outcome::Running,
-        None if install.mode == "join" => Outcome::Rejoin,
-        None => Outcome::Failed(format!(
-            "install deployment {} ended {} without this host ({})",
+/// What the outcome the scheduler pushed (`o`, of the install's deployment) says of `install`.
+pub(crate) fn conclude(install: &InstallRow, o: &OutcomeRow) -> Outcome {
+    match (&o.host_id, o.status.as_str()) {
+        (Some(_), "Succeeded") => Outcome::Succeeded,
+        (Some(_), status) => Outcome::Failed(format!(
+            "{status} of {}/{} {}: {}",
+            install.application,
+            install.deployment_group,
+            o.error_code.as_deref().unwrap_or("failed"),
+            o.message.as_deref().unwrap_or("")
+        )),
+        (None, _) if install.mode == "join" => Outcome::Rejoin,
+        (None, status) => Outcome::Failed(format!(
+            "install deployment {} ended {status} without this host ({})",
             install.deployment_id,
-            rollout.status.as_str(),
-            rollout.error_code.as_deref().unwrap_or("no error code")
+            o.error_code.as_deref().unwrap_or("no error code")
         )),
     }
 }
 
-/// An `Installing` host: reads its installs' outcomes from the scheduler's rollouts, then
-/// `InService` when all succeeded or `Failed` when one failed.
+/// The outcomes known for `host`'s installs still in progress (the host's own before the
+/// rollout's), and installs that waited longer than `timeout` for one.
+pub(crate) fn concluded(
+    c: &mut AnyConnection,
+    host: &HostRow,
+    timeout: Option<chrono::Duration>,
+) -> Result<Vec<(InstallRow, Outcome)>, ApiError> {
+    let mut out = Vec::new();
+    for install in installs::of_epoch(c, &host.id, host.epoch)? {
+        if install.status != "InProgress" {
+            continue;
+        }
+        let known = outcomes::of(c, &install.deployment_id, &host.id)?;
+        if let Some(o) = known.first() {
+            out.push((install.clone(), conclude(&install, o)));
+        } else if timeout.is_some_and(|t| now() - install.updated_at > t) {
+            let why = format!(
+                "install deployment {} reported no outcome within the install timeout",
+                install.deployment_id
+            );
+            out.push((install, Outcome::Failed(why)));
+        }
+    }
+    Ok(out)
+}
+
+/// An `Installing` host: applies the outcomes the scheduler pushed that are not applied yet
+/// (one that raced the install's recording), fails installs that heard nothing within
+/// `install_timeout`, and asks deployment-api again for installs whose joined deployment
+/// ended without the host. No call to the scheduler.
 pub async fn check(state: &State, id: &str) -> Result<(), ApiError> {
     let Some(row) = load(state, id).await? else {
         return Ok(());
@@ -187,29 +227,15 @@ pub async fn check(state: &State, id: &str) -> Result<(), ApiError> {
     if row.state != HostState::Installing.as_str() {
         return Ok(());
     }
-    let (hid, epoch) = (row.id.clone(), row.epoch);
-    let list = state
-        .db
-        .run(move |c| installs::of_epoch(c, &hid, epoch))
-        .await?;
-    let scheduler = state.peers.scheduler();
     let timeout = chrono::Duration::from_std(state.config.install_timeout)
         .map_err(|e| ApiError::internal(e.to_string()))?;
-    let mut outcomes = Vec::new();
-    for install in list.iter().filter(|i| i.status == "InProgress") {
-        let outcome = match scheduler.get_rollout(uuid(&install.deployment_id)?).await {
-            Ok(r) => judge(install, &row.id, &r),
-            // Not handed to the scheduler yet (deployment-api retries the hand-off).
-            Err(ClientError::Api { status: 404, .. }) if now() - install.created_at > timeout => {
-                Outcome::Failed(format!(
-                    "install deployment {} never started",
-                    install.deployment_id
-                ))
-            }
-            Err(ClientError::Api { status: 404, .. }) => Outcome::Running,
-            Err(e) => return Err(ApiError::from_peer("scheduler", e)),
-        };
-        outcomes.push((install.clone(), outcome));
+    let host = row.clone();
+    let outcomes = state
+        .db
+        .run(move |c| concluded(c, &host, Some(timeout)))
+        .await?;
+    if outcomes.is_empty() {
+        return Ok(());
     }
     let rejoin_plan = if outcomes.iter().any(|(_, o)| matches!(o, Outcome::Rejoin)) {
         Some(
@@ -223,15 +249,19 @@ pub async fn check(state: &State, id: &str) -> Result<(), ApiError> {
     } else {
         None
     };
-    // A retargeted install is looked at again on the next tick or heartbeat.
+    // A retargeted install is concluded by its new deployment's outcomes.
     state
         .db
-        .write(move |c| record(c, &row, outcomes, rejoin_plan))
+        .write(move |c| {
+            let id = uuid(&row.id)?;
+            hosts::lock(c, id)?;
+            record(c, &row, outcomes, rejoin_plan)
+        })
         .await
 }
 
 /// Writes outcomes and settles the host.
-fn record(
+pub(crate) fn record(
     c: &mut AnyConnection,
     row: &HostRow,
     outcomes: Vec<(InstallRow, Outcome)>,
@@ -246,13 +276,14 @@ fn record(
     let at = now();
     for (install, outcome) in outcomes {
         match outcome {
-            Outcome::Running => {}
             Outcome::Succeeded => {
                 installs::finish(c, &install, "Succeeded", None, at)?;
             }
             Outcome::Failed(why) => {
                 installs::finish(c, &install, "Failed", Some(&why), at)?;
             }
+            // Without a plan (the push's path), left for `check`, which asks for one.
+            Outcome::Rejoin if rejoin_plan.is_none() => {}
             Outcome::Rejoin => {
                 let next = rejoin_plan.as_ref().and_then(|p| {
                     p.installs

@@ -10,5 +10,6 @@ pub mod hosts;
 pub mod inventory;
 pub mod lifecycle;
 pub mod liveness;
+pub mod outcomes;
 pub mod revocations;
 pub mod scale_in;

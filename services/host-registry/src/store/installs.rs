@@ -91,3 +91,13 @@ pub fn retarget(
     .execute(conn)?;
     Ok(n == 1)
 }
+
+/// Installs still waiting on `deployment`, of any host and evaluation.
+pub fn waiting_on(conn: &mut AnyConnection, deployment: &str) -> Result<Vec<InstallRow>, ApiError> {
+    Ok(host_installs::table
+        .filter(host_installs::deployment_id.eq(deployment))
+        .filter(host_installs::status.eq("InProgress"))
+        .select(InstallRow::as_select())
+        .order(host_installs::host_id.asc())
+        .load(conn)?)
+}

@@ -4,6 +4,7 @@ pub mod actions;
 pub mod commands;
 pub mod hosts;
 pub mod installs;
+pub mod outcomes;
 pub mod revisions;
 pub mod revocations;
 pub mod tokens;

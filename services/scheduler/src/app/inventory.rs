@@ -5,16 +5,24 @@
 //! as that commits: oldest first, deleted only once acknowledged, with backoff while the
 //! registry is unreachable. The registry keeps the latest success per host and application,
 //! so a report delivered twice, or by two replicas at once, changes nothing.
+//!
+//! The same channel tells the registry how a host's part of a deployment, and a rollout,
+//! ended ([`record_outcomes`], from every progress report's transaction), so it settles a
+//! scale-out install (in service, failed, join again) without asking for the rollout.
 
 use chrono::NaiveDateTime;
 use liftoff_kit::db::{to_utc, uuid};
 use liftoff_kit::outbox::{self, Destination};
 use liftoff_kit::{AnyConnection, ApiError};
-use liftoff_types::registry::{HOST_REVISION_REPORT, HostRevisionReport};
+use liftoff_types::registry::{
+    HOST_REVISION_REPORT, HostRevisionReport, INSTALL_OUTCOME, InstallOutcome,
+};
+use liftoff_types::scheduler::{HostTargetStatus, RolloutStatus};
 
 use crate::store::commands::CommandRow;
 use crate::store::inventory::{self, SuccessRow};
 use crate::store::rollouts::RolloutRow;
+use crate::store::targets::TargetRow;
 
 /// Most rows of the old `inventory_outbox` moved per call.
 const LEGACY_BATCH: i64 = 500;
@@ -49,6 +57,73 @@ fn enqueue(c: &mut AnyConnection, report: &HostRevisionReport) -> Result<(), Api
     event.host_id = Some(report.host_id);
     event.revision_id = Some(report.revision_id);
     event.data = serde_json::to_value(report)?;
+    outbox::enqueue_to(c, Destination::HostRegistry, &event)
+}
+
+/// Queues an install outcome for every target in `changed` whose part of the rollout ended,
+/// and one for the rollout itself when it `ended` (so a host the rollout ended without is
+/// judged too); call in the transaction that reports the change, which holds the rollout's
+/// lock, so the outcomes of one rollout are queued in the order they happened.
+pub fn record_outcomes(
+    c: &mut AnyConnection,
+    rollout: &RolloutRow,
+    changed: &[TargetRow],
+    ended: Option<RolloutStatus>,
+) -> Result<(), ApiError> {
+    let deployment_id = uuid(&rollout.deployment_id)?;
+    for t in changed {
+        let Some(status) = HostTargetStatus::parse(&t.status).filter(|s| s.is_terminal()) else {
+            continue;
+        };
+        let outcome = InstallOutcome {
+            host_id: Some(uuid(&t.host_id)?),
+            host_status: Some(status),
+            error_code: t.error_code.clone(),
+            message: t.message.clone(),
+            ..outcome(rollout, deployment_id)
+        };
+        enqueue_outcome(c, rollout, outcome)?;
+    }
+    if let Some(status) = ended {
+        let outcome = InstallOutcome {
+            rollout_status: Some(status),
+            error_code: rollout.error_code.clone(),
+            ..outcome(rollout, deployment_id)
+        };
+        enqueue_outcome(c, rollout, outcome)?;
+    }
+    Ok(())
+}
+
+fn outcome(rollout: &RolloutRow, deployment_id: uuid::Uuid) -> InstallOutcome {
+    InstallOutcome {
+        // Replaced by the envelope's id on delivery.
+        event_id: uuid::Uuid::nil(),
+        team: rollout.team.clone(),
+        deployment_id,
+        host_id: None,
+        host_status: None,
+        rollout_status: None,
+        error_code: None,
+        message: None,
+        occurred_at: chrono::Utc::now(),
+    }
+}
+
+fn enqueue_outcome(
+    c: &mut AnyConnection,
+    rollout: &RolloutRow,
+    mut outcome: InstallOutcome,
+) -> Result<(), ApiError> {
+    let mut event = outbox::event(crate::NAME, INSTALL_OUTCOME);
+    outcome.event_id = event.event_id;
+    event.team = Some(rollout.team.clone());
+    event.application = Some(rollout.application.clone());
+    event.deployment_group = Some(rollout.deployment_group.clone());
+    event.deployment_id = Some(outcome.deployment_id);
+    event.host_id = outcome.host_id;
+    event.revision_id = Some(uuid(&rollout.revision_id)?);
+    event.data = serde_json::to_value(&outcome)?;
     outbox::enqueue_to(c, Destination::HostRegistry, &event)
 }
 

@@ -9,6 +9,8 @@
 //! retries, and deployment-api takes the summary only from a report numbered above the last it
 //! applied, and a host only from a report numbered above that host's last: a redelivered or
 //! late report changes nothing, and no change needs repeating in a later report.
+//! The same transaction tells host-registry how hosts' parts and the rollout ended
+//! (`inventory::record_outcomes`).
 
 use liftoff_kit::outbox::{self, Destination};
 use liftoff_kit::{AnyConnection, ApiError};
@@ -42,6 +44,12 @@ pub fn report(c: &mut AnyConnection, id: Uuid) -> Result<(), ApiError> {
     if changed.is_empty() && last.as_deref() == Some(&said) {
         return Ok(());
     }
+    let was_terminal = last
+        .as_deref()
+        .and_then(|l| serde_json::from_str::<Rollout>(l).ok())
+        .is_some_and(|b| b.status.is_terminal());
+    let ended = (summary.status.is_terminal() && !was_terminal).then_some(summary.status);
+    super::inventory::record_outcomes(c, &row, &changed, ended)?;
     let ids: Vec<String> = changed.iter().map(|t| t.host_id.clone()).collect();
     let positions: Vec<i32> = changed.iter().map(|t| t.position).collect();
     let hosts: Vec<ProgressHost> = host_views(c, changed, true)?

@@ -1,0 +1,2 @@
+DROP INDEX host_installs_deployment;
+DROP TABLE install_outcomes;

@@ -1,0 +1,273 @@
+//! How scale-out installs end, told by the scheduler (which owns each rollout's per-host
+//! state) through its outbox: an outcome when a host's part of a deployment ends, and one when
+//! a rollout ends (for a host the rollout ended without). Each is applied to the installs it
+//! concludes, and their host settled, in one transaction (`lifecycle::record`); an outcome
+//! whose install is not recorded yet (the scheduler finished before this registry wrote the
+//! answer of deployment-api) is kept and applied when it is (`lifecycle::evaluate`, or the
+//! tick's `check`). Outcomes are kept by event id: a redelivery changes nothing.
+
+use std::sync::Arc;
+
+use chrono::SubsecRound;
+use liftoff_kit::db::{now, uuid};
+use liftoff_kit::{AnyConnection, ApiError};
+use liftoff_types::names::{validate_name, validate_text};
+use liftoff_types::registry::{HostState, InstallOutcome, InstallOutcomesRecorded};
+
+use super::lifecycle::{self, Outcome};
+use crate::State;
+use crate::store::hosts::{self, HostRow};
+use crate::store::installs;
+use crate::store::outcomes::{self, OutcomeRow};
+
+/// Most outcomes in one request.
+pub const MAX_OUTCOMES: usize = 500;
+/// How long an outcome is kept (to recognise a redelivery, or wait for its install).
+const KEEP_DAYS: i64 = 7;
+
+fn validate(o: &InstallOutcome) -> Result<(), ApiError> {
+    validate_name("team", &o.team).map_err(ApiError::invalid_field)?;
+    match (o.host_id, o.host_status, o.rollout_status) {
+        (Some(_), Some(s), None) if s.is_terminal() => {}
+        (None, None, Some(s)) if s.is_terminal() => {}
+        _ => {
+            return Err(ApiError::invalid_field(
+                "outcomes: each is a host's final status (host_id, host_status: Succeeded, Failed or Skipped) or a rollout's (rollout_status: Succeeded, Failed or Stopped), not both",
+            ));
+        }
+    }
+    if let Some(code) = &o.error_code {
+        validate_text("error_code", code, 256).map_err(ApiError::invalid_field)?;
+    }
+    if let Some(m) = &o.message {
+        validate_text("message", m, 4096).map_err(ApiError::invalid_field)?;
+    }
+    Ok(())
+}
+
+fn row_of(o: &InstallOutcome) -> OutcomeRow {
+    let status = match (o.host_status, o.rollout_status) {
+        (Some(s), _) => s.as_str(),
+        (None, Some(s)) => s.as_str(),
+        (None, None) => "",
+    };
+    OutcomeRow {
+        event_id: o.event_id.to_string(),
+        deployment_id: o.deployment_id.to_string(),
+        host_id: o.host_id.map(|h| h.to_string()),
+        status: status.into(),
+        error_code: o.error_code.clone(),
+        message: o.message.clone(),
+        occurred_at: o.occurred_at.trunc_subsecs(6).naive_utc(),
+        received_at: now(),
+    }
+}
+
+/// Applies what is known of `host`'s installs (the host locked); true when one waits for a
+/// new plan (its joined deployment ended without it).
+fn settle(c: &mut AnyConnection, host: &HostRow) -> Result<bool, ApiError> {
+    if host.state != HostState::Installing.as_str() {
+        return Ok(false);
+    }
+    let known = lifecycle::concluded(c, host, None)?;
+    let rejoin = known.iter().any(|(_, o)| matches!(o, Outcome::Rejoin));
+    lifecycle::record(c, host, known, None)?;
+    Ok(rejoin)
+}
+
+/// Accepts one outcome; `None` when it changes nothing (seen before, or no install of this
+/// registry can wait on it), else the hosts whose joined deployment ended without them.
+fn accept(c: &mut AnyConnection, o: &InstallOutcome) -> Result<Option<Vec<String>>, ApiError> {
+    if let Some(host_id) = o.host_id {
+        // Under the host's lock, so an evaluation recording its installs sees this or is seen.
+        hosts::lock(c, host_id)?;
+        if outcomes::exists(c, &o.event_id.to_string())? {
+            return Ok(None);
+        }
+        let host = match hosts::get(c, &host_id.to_string())? {
+            Some(h) if h.team == o.team => h,
+            _ => return Ok(None),
+        };
+        // Only a host being evaluated or installing can have (or get) an install waiting on it.
+        if host.state != HostState::Pending.as_str() && host.state != HostState::Installing.as_str()
+        {
+            return Ok(None);
+        }
+        outcomes::insert(c, &row_of(o))?;
+        let rejoin = settle(c, &host)?;
+        return Ok(Some(if rejoin { vec![host.id] } else { Vec::new() }));
+    }
+    if outcomes::exists(c, &o.event_id.to_string())? {
+        return Ok(None);
+    }
+    outcomes::insert(c, &row_of(o))?;
+    let mut hosts_waiting: Vec<String> = installs::waiting_on(c, &o.deployment_id.to_string())?
+        .into_iter()
+        .map(|i| i.host_id)
+        .collect();
+    hosts_waiting.dedup();
+    let mut rejoin = Vec::new();
+    for id in hosts_waiting {
+        hosts::lock(c, uuid(&id)?)?;
+        let Some(host) = hosts::get(c, &id)? else {
+            continue;
+        };
+        if host.team == o.team && settle(c, &host)? {
+            rejoin.push(host.id);
+        }
+    }
+    Ok(Some(rejoin))
+}
+
+/// Records a batch of outcomes, oldest first, in one transaction; hosts whose joined
+/// deployment ended without them then ask deployment-api for their install.
+pub async fn record(
+    state: &Arc<State>,
+    list: Vec<InstallOutcome>,
+) -> Result<InstallOutcomesRecorded, ApiError> {
+    if list.len() > MAX_OUTCOMES {
+        return Err(ApiError::invalid_field(format!(
+            "outcomes: at most {MAX_OUTCOMES} per request"
+        )));
+    }
+    for o in &list {
+        validate(o)?;
+    }
+    let total = list.len();
+    let (accepted, rejoin) = state
+        .db
+        .write(move |c| {
+            let mut accepted = 0;
+            let mut rejoin = Vec::new();
+            for o in &list {
+                if let Some(hosts) = accept(c, o)? {
+                    accepted += 1;
+                    rejoin.extend(hosts);
+                }
+            }
+            Ok((accepted, rejoin))
+        })
+        .await?;
+    for id in rejoin {
+        lifecycle::spawn_check(state.clone(), id);
+    }
+    Ok(InstallOutcomesRecorded {
+        accepted,
+        ignored: total - accepted,
+    })
+}
+
+/// The tick's call: forgets outcomes older than a week (a read when there is none).
+pub async fn prune(state: &State) -> Result<usize, ApiError> {
+    let before = now() - chrono::Duration::days(KEEP_DAYS);
+    if !state
+        .db
+        .run(move |c| outcomes::any_before(c, before))
+        .await?
+    {
+        return Ok(0);
+    }
+    state.db.write(move |c| outcomes::prune(c, before)).await
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use diesel::connection::SimpleConnection;
+    use diesel::prelude::*;
+    use diesel_migrations::MigrationHarness;
+    use liftoff_types::registry::InstallMode;
+    use liftoff_types::scale_out::{ScaleOutInstall, ScaleOutPlan};
+    use liftoff_types::scheduler::HostTargetStatus;
+    use uuid::Uuid;
+
+    use super::*;
+
+    fn db_with_pending_host(host: Uuid) -> AnyConnection {
+        let mut c = AnyConnection::Sqlite(SqliteConnection::establish(":memory:").unwrap());
+        c.run_pending_migrations(crate::SQLITE_MIGRATIONS).unwrap();
+        c.batch_execute(&format!(
+            "INSERT INTO hosts (id, team, name, zone, tags, state, credential_id, enrollment_token_id, enrolled_at, updated_at, epoch)
+             VALUES ('{host}', 'default', 'b', 'zone-a', '{{\"role\":\"web\"}}', 'Pending', 'c', 't', '2026-12-04 10:00:00', '2026-12-04 10:00:00', 1)"
+        ))
+        .unwrap();
+        c
+    }
+
+    fn host_outcome(host: Uuid, deployment: Uuid, status: HostTargetStatus) -> InstallOutcome {
+        InstallOutcome {
+            event_id: Uuid::now_v7(),
+            team: "default".into(),
+            deployment_id: deployment,
+            host_id: Some(host),
+            host_status: Some(status),
+            rollout_status: None,
+            error_code: None,
+            message: None,
+            occurred_at: chrono::Utc::now(),
+        }
+    }
+
+    fn plan(deployment: Uuid, mode: InstallMode) -> ScaleOutPlan {
+        ScaleOutPlan {
+            installs: vec![ScaleOutInstall {
+                application: "shop".into(),
+                deployment_group: "web".into(),
+                deployment_group_id: Uuid::now_v7(),
+                mode,
+                deployment_id: deployment,
+                revision_id: Uuid::now_v7(),
+            }],
+        }
+    }
+
+    /// The scheduler finished the install before the registry wrote deployment-api's answer:
+    /// the outcome waits, and recording the install applies it at once.
+    #[test]
+    fn an_outcome_that_comes_before_its_install_is_applied_when_the_install_is_recorded() {
+        let (host, deployment) = (Uuid::now_v7(), Uuid::now_v7());
+        let mut c = db_with_pending_host(host);
+        let o = host_outcome(host, deployment, HostTargetStatus::Succeeded);
+        assert_eq!(accept(&mut c, &o).unwrap(), Some(Vec::new()), "kept");
+        assert_eq!(
+            accept(&mut c, &o).unwrap(),
+            None,
+            "a redelivery changes nothing"
+        );
+        let row = hosts::get(&mut c, &host.to_string()).unwrap().unwrap();
+        assert_eq!(row.state, "Pending", "nothing to apply it to yet");
+        lifecycle::start_installs(&mut c, &row, &plan(deployment, InstallMode::Install)).unwrap();
+        let row = hosts::get(&mut c, &host.to_string()).unwrap().unwrap();
+        assert_eq!(row.state, "InService", "{:?}", row.state_reason);
+    }
+
+    /// A rollout that ended without the host fails an install of its own; a join waits for a
+    /// new plan instead.
+    #[test]
+    fn a_rollout_ending_without_the_host_fails_an_install_and_holds_a_join() {
+        for (mode, want) in [
+            (InstallMode::Install, "Failed"),
+            (InstallMode::Join, "Installing"),
+        ] {
+            let (host, deployment) = (Uuid::now_v7(), Uuid::now_v7());
+            let mut c = db_with_pending_host(host);
+            let row = hosts::get(&mut c, &host.to_string()).unwrap().unwrap();
+            lifecycle::start_installs(&mut c, &row, &plan(deployment, mode)).unwrap();
+            let ended = InstallOutcome {
+                host_id: None,
+                host_status: None,
+                rollout_status: Some(liftoff_types::scheduler::RolloutStatus::Stopped),
+                error_code: Some("stopped".into()),
+                ..host_outcome(host, deployment, HostTargetStatus::Failed)
+            };
+            let rejoin = accept(&mut c, &ended).unwrap().unwrap();
+            let row = hosts::get(&mut c, &host.to_string()).unwrap().unwrap();
+            assert_eq!(row.state, want, "{mode:?}: {:?}", row.state_reason);
+            assert_eq!(
+                rejoin.len(),
+                usize::from(mode == InstallMode::Join),
+                "{mode:?}"
+            );
+        }
+    }
+}
