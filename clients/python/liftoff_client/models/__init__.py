@@ -2,6 +2,8 @@
 
 from .ack_response import AckResponse
 from .agent_command import AgentCommand
+from .analysis_state import AnalysisState
+from .analysis_status import AnalysisStatus
 from .application import Application
 from .application_deleted import ApplicationDeleted
 from .application_list import ApplicationList
@@ -65,6 +67,7 @@ from .freeze import Freeze
 from .freeze_list import FreezeList
 from .group_at_time import GroupAtTime
 from .group_deployment_at import GroupDeploymentAt
+from .health_analysis import HealthAnalysis
 from .heartbeat import Heartbeat
 from .heartbeat_response import HeartbeatResponse
 from .history_event import HistoryEvent
@@ -96,6 +99,8 @@ from .lifecycle_action_list import LifecycleActionList
 from .lifecycle_action_status import LifecycleActionStatus
 from .lifecycle_event_record import LifecycleEventRecord
 from .lifecycle_result import LifecycleResult
+from .measurement import Measurement
+from .measurement_outcome import MeasurementOutcome
 from .minimum_healthy_all_but_one import MinimumHealthyAllButOne
 from .minimum_healthy_all_but_one_type import MinimumHealthyAllButOneType
 from .minimum_healthy_fleet_percent import MinimumHealthyFleetPercent
@@ -152,6 +157,8 @@ from .zone_mode import ZoneMode
 __all__ = (
     "AckResponse",
     "AgentCommand",
+    "AnalysisState",
+    "AnalysisStatus",
     "Application",
     "ApplicationDeleted",
     "ApplicationList",
@@ -215,6 +222,7 @@ __all__ = (
     "FreezeList",
     "GroupAtTime",
     "GroupDeploymentAt",
+    "HealthAnalysis",
     "Heartbeat",
     "HeartbeatResponse",
     "HistoryEvent",
@@ -246,6 +254,8 @@ __all__ = (
     "LifecycleActionStatus",
     "LifecycleEventRecord",
     "LifecycleResult",
+    "Measurement",
+    "MeasurementOutcome",
     "MinimumHealthyAllButOne",
     "MinimumHealthyAllButOneType",
     "MinimumHealthyFleetPercent",
