@@ -55,6 +55,8 @@ fn settings() -> ServiceSettings {
     let local: liftoff_kit::egress::Cidr = "127.0.0.1".parse().unwrap();
     s.deployment_api.bundle_fetch.allow = vec![local];
     s.scheduler.analysis_allow = vec![local];
+    // A restarted control plane takes the rollout over once the old lease runs out.
+    s.scheduler.lease_ttl = Duration::from_secs(2);
     s
 }
 
@@ -173,7 +175,7 @@ async fn a_rising_error_rate_stops_the_deployment_and_rolls_it_back_a_low_one_le
     let prom_dir = tempfile::tempdir().unwrap();
     let (_prom, prom_url) = start_prometheus(&bin, prom_dir.path(), &target).await;
 
-    let p = TestPlatform::start_with(settings()).await.unwrap();
+    let mut p = TestPlatform::start_with(settings()).await.unwrap();
     let api = p.api();
     let _sims = fleet(&p).await;
     setup(
@@ -223,8 +225,14 @@ async fn a_rising_error_rate_stops_the_deployment_and_rolls_it_back_a_low_one_le
     )
     .await;
 
-    // (2) The error rate stays low: two batches of two, each baked, and success.
+    // (2) The error rate stays low: two batches of two, each baked, and success, across a
+    // restart of the control plane in the middle of the analysis.
     let d1 = deploy(&api, "shop", &v1).await;
+    wait_until(&api, d1.deployment_id, "two measurements", 90, |d| {
+        d.analysis.as_ref().is_some_and(|a| a.passed >= 2)
+    })
+    .await;
+    p.restart(settings()).await.unwrap();
     let d1 = wait_done(&api, d1.deployment_id, 120).await;
     assert_eq!(d1.status, DeploymentStatus::Succeeded, "{d1:#?}");
     let a1 = d1
