@@ -40,6 +40,7 @@ async fn app_with_group(p: &TestPlatform) {
             auto_rollback: None,
             concurrency_policy: None,
             stage: None,
+            health_analysis: None,
         },
     )
     .await

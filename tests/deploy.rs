@@ -64,6 +64,7 @@ async fn setup_app(p: &TestPlatform, config: &str) {
             auto_rollback: None,
             concurrency_policy: None,
             stage: None,
+            health_analysis: None,
         },
     )
     .await

@@ -151,6 +151,7 @@ async fn a_key_still_in_flight_gets_409_then_the_same_answer() {
             auto_rollback: None,
             concurrency_policy: None,
             stage: None,
+            health_analysis: None,
         },
     )
     .await

@@ -404,6 +404,7 @@ async fn a_stage_that_requires_approval_takes_promotions_a_second_person_approve
             "shop",
             &CreateDeploymentGroup {
                 traffic_hooks: None,
+                health_analysis: None,
                 name: stage.into(),
                 selector: BTreeMap::from([("stage".to_string(), vec![stage.to_string()])]),
                 deployment_config: None,

@@ -374,6 +374,7 @@ async fn applications_revisions_and_groups_page_by_cursor() {
             "shop",
             &CreateDeploymentGroup {
                 traffic_hooks: None,
+                health_analysis: None,
                 name: format!("g-{name}"),
                 selector: sel(&[("role", &[name])]),
                 deployment_config: None,

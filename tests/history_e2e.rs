@@ -111,6 +111,7 @@ async fn history_answers_from_real_deployments_with_full_hook_output() {
             auto_rollback: None,
             concurrency_policy: None,
             stage: None,
+            health_analysis: None,
         },
     )
     .await

@@ -206,6 +206,7 @@ async fn history_killed_mid_deployment_loses_nothing_and_duplicates_nothing() {
             auto_rollback: None,
             concurrency_policy: None,
             stage: None,
+            health_analysis: None,
         },
     )
     .await

@@ -182,6 +182,7 @@ async fn the_inventory_shows_each_hosts_current_revision_per_application() {
                 auto_rollback: None,
                 concurrency_policy: None,
                 stage: None,
+                health_analysis: None,
             },
         )
         .await

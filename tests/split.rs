@@ -169,6 +169,7 @@ async fn services_run_alone_and_call_each_other_over_http() {
             auto_rollback: None,
             concurrency_policy: None,
             stage: None,
+            health_analysis: None,
         },
     )
     .await

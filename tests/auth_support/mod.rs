@@ -145,6 +145,7 @@ pub async fn tenant(p: &TestPlatform, team: &str, hosts: usize, deploy: bool) ->
             auto_rollback: None,
             concurrency_policy: None,
             stage: None,
+            health_analysis: None,
         },
     )
     .await

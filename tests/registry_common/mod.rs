@@ -46,6 +46,7 @@ pub async fn setup_app(p: &TestPlatform) {
             auto_rollback: None,
             concurrency_policy: None,
             stage: None,
+            health_analysis: None,
         },
     )
     .await

@@ -136,6 +136,7 @@ pub async fn setup(
             auto_rollback: Some(auto_rollback),
             concurrency_policy: Some(policy),
             stage: None,
+            health_analysis: None,
         },
     )
     .await

@@ -203,6 +203,7 @@ impl Cluster {
                 auto_rollback: None,
                 concurrency_policy: None,
                 stage: None,
+                health_analysis: None,
             },
         )
         .await

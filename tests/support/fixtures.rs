@@ -38,6 +38,7 @@ pub async fn app_group(p: &TestPlatform, config: Option<&str>, stage: Option<&st
             auto_rollback: None,
             concurrency_policy: None,
             stage: stage.map(str::to_string),
+            health_analysis: None,
         },
     )
     .await

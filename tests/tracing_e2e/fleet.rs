@@ -130,6 +130,7 @@ impl Up {
                     auto_rollback: None,
                     concurrency_policy: None,
                     stage: None,
+                    health_analysis: None,
                 },
             )
             .await

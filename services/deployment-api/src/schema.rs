@@ -60,6 +60,7 @@ diesel::table! {
         created_at -> Timestamp,
         updated_at -> Timestamp,
         traffic_hooks -> Bool,
+        health_analysis -> Nullable<Text>,
     }
 }
 

@@ -290,6 +290,7 @@ pub async fn rollout(g: &Global, args: BenchRolloutArgs) -> anyhow::Result<ExitC
             auto_rollback: None,
             concurrency_policy: None,
             stage: None,
+            health_analysis: None,
         },
     )
     .await?;

@@ -307,6 +307,7 @@ pub async fn throughput(g: &Global, args: BenchThroughputArgs) -> anyhow::Result
                 auto_rollback: None,
                 concurrency_policy: None,
                 stage: None,
+                health_analysis: None,
             },
         )
         .await?;

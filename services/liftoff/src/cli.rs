@@ -267,7 +267,8 @@ impl ServerOptions {
         let mut s = liftoff_platform::ServiceSettings::default();
         let allow = self.url_allow();
         s.deployment_api.bundle_fetch.allow = allow.clone();
-        s.history.webhooks.allow = allow;
+        s.history.webhooks.allow = allow.clone();
+        s.scheduler.analysis_allow = allow;
         if let Some(r) = self.history_retention {
             s.history.retention = r;
         }

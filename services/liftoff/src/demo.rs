@@ -252,6 +252,7 @@ async fn drive(
         auto_rollback: Some(false),
         concurrency_policy: None,
         stage: None,
+        health_analysis: None,
     };
     or_existing(
         api.create_group(APP, &group).await,

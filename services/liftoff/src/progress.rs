@@ -157,6 +157,25 @@ pub fn describe(d: &Deployment) -> String {
     if let Some(e) = &d.error {
         out.push_str(&format!("\n  error: {}: {}", e.code, e.message));
     }
+    if let Some(a) = &d.analysis {
+        out.push_str(&format!(
+            "\n  health analysis: {:?}, {} passed, {} failed (limit {}), {} inconclusive (limit {}); {}",
+            a.state, a.passed, a.failed, a.failure_limit, a.inconclusive, a.inconclusive_limit, a.query
+        ));
+        for m in &a.measurements {
+            out.push_str(&format!(
+                "\n      #{} {} {}{}",
+                m.seq,
+                m.measured_at.to_rfc3339(),
+                m.outcome.as_str(),
+                m.value
+                    .as_deref()
+                    .or(m.message.as_deref())
+                    .map(|v| format!(": {v}"))
+                    .unwrap_or_default()
+            ));
+        }
+    }
     for h in &d.hosts {
         out.push_str(&format!(
             "\n  {} {:8} {}",

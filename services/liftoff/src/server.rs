@@ -36,7 +36,11 @@ pub async fn up(
 ) -> anyhow::Result<ExitCode> {
     auth.apply(&mut settings);
     settings.registry = liftoff_host_registry::Config::from_env()?;
-    settings.scheduler = liftoff_scheduler::Config::from_env();
+    settings.scheduler = liftoff_scheduler::Config {
+        // `--url-allow` reaches the health analysis' Prometheus queries too.
+        analysis_allow: std::mem::take(&mut settings.scheduler.analysis_allow),
+        ..liftoff_scheduler::Config::from_env()
+    };
     let running = liftoff_platform::up(UpConfig {
         listen,
         data_dir: g.data_dir.clone(),
@@ -71,7 +75,11 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
     let mut settings = args.options.settings();
     args.auth.apply(&mut settings);
     settings.registry = liftoff_host_registry::Config::from_env()?;
-    settings.scheduler = liftoff_scheduler::Config::from_env();
+    settings.scheduler = liftoff_scheduler::Config {
+        // `--url-allow` reaches the health analysis' Prometheus queries too.
+        analysis_allow: std::mem::take(&mut settings.scheduler.analysis_allow),
+        ..liftoff_scheduler::Config::from_env()
+    };
     // A service running apart follows deployment-api's revocation feed.
     if args.service != "deployment-api" {
         settings.auth.revocations_from = args.deployment_api_url.clone();

@@ -49,6 +49,11 @@ pub struct Config {
     pub lease_ttl: Duration,
     /// How often a running rollout asks the registry for hosts that joined or left its group.
     pub membership_refresh: Duration,
+    /// Blocks health-analysis queries may reach despite the outgoing-URL rules
+    /// (`liftoff up --url-allow`, shared with revision URLs and webhooks).
+    pub analysis_allow: Vec<liftoff_kit::egress::Cidr>,
+    /// Deadline of one Prometheus query; one that takes longer is inconclusive.
+    pub analysis_timeout: Duration,
 }
 
 impl Default for Config {
@@ -64,6 +69,8 @@ impl Default for Config {
             watch_interval: Duration::from_millis(250),
             lease_ttl: Duration::from_secs(15),
             membership_refresh: Duration::from_secs(5),
+            analysis_allow: Vec::new(),
+            analysis_timeout: Duration::from_secs(10),
         }
     }
 }

@@ -118,3 +118,14 @@ diesel::table! {
         last_error -> Nullable<Text>,
     }
 }
+
+diesel::table! {
+    analysis_measurements (deployment_id, seq) {
+        deployment_id -> Text,
+        seq -> BigInt,
+        measured_at -> Timestamp,
+        outcome -> Text,
+        value -> Nullable<Text>,
+        message -> Nullable<Text>,
+    }
+}

@@ -294,6 +294,7 @@ pub async fn create_app_and_group(
             auto_rollback: None,
             concurrency_policy: None,
             stage: None,
+            health_analysis: None,
         },
     )
     .await?;

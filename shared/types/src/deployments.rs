@@ -157,6 +157,10 @@ pub struct CreateDeploymentGroup {
     /// those hooks are skipped.
     #[serde(default)]
     pub traffic_hooks: Option<bool>,
+    /// A Prometheus query evaluated during each deployment and for a bake time after each
+    /// batch; a breach stops the deployment (and rolls it back with `auto_rollback`).
+    #[serde(default)]
+    pub health_analysis: Option<crate::analysis::HealthAnalysis>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
@@ -175,6 +179,9 @@ pub struct DeploymentGroup {
     /// The bundle's traffic hooks run, in CodeDeploy's in-place order.
     #[serde(default)]
     pub traffic_hooks: bool,
+    /// The health analysis each deployment runs (absent: none).
+    #[serde(default)]
+    pub health_analysis: Option<crate::analysis::HealthAnalysis>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
@@ -464,6 +471,9 @@ pub struct Deployment {
     /// grid draws, without every host.
     #[serde(default)]
     pub zones: Vec<ZoneOverview>,
+    /// The health analysis, when the deployment runs one: its state and latest measurements.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub analysis: Option<crate::analysis::AnalysisStatus>,
     /// Per-host, per-event detail (empty in lists, and in a stream asked for `hosts=false`).
     pub hosts: Vec<RolloutHost>,
 }
@@ -580,6 +590,14 @@ pub struct UpdateDeploymentGroup {
     /// Whether the bundle's traffic hooks run (see `CreateDeploymentGroup`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub traffic_hooks: Option<bool>,
+    /// A health analysis, or `null` to remove it.
+    #[serde(
+        default,
+        deserialize_with = "double_option",
+        skip_serializing_if = "Option::is_none"
+    )]
+    #[schema(value_type = Option<crate::analysis::HealthAnalysis>)]
+    pub health_analysis: Option<Option<crate::analysis::HealthAnalysis>>,
 }
 
 /// A revision registered by URL: the server fetches the bundle (HTTP or HTTPS only, never

@@ -2,6 +2,7 @@
 //!
 //! Serde and schema derives only: a client depends on these, never on a server crate.
 
+pub mod analysis;
 pub mod autoscaling;
 pub mod deployments;
 pub mod error;

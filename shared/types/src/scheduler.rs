@@ -44,6 +44,9 @@ pub struct CreateRollout {
     /// The group's traffic is managed by the bundle's traffic hooks: every host runs them.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub traffic_hooks: bool,
+    /// The group's health analysis, evaluated by the scheduler during the rollout.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub health_analysis: Option<crate::analysis::HealthAnalysis>,
 }
 
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, ToSchema, PartialEq, Eq, Hash)]
@@ -281,6 +284,9 @@ pub struct Rollout {
     pub bake_until: Option<DateTime<Utc>>,
     #[serde(default)]
     pub rollback_of: Option<Uuid>,
+    /// The health analysis, when the rollout runs one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub analysis: Option<crate::analysis::AnalysisStatus>,
     /// The number of the rollout's last progress report when this answer was made (read
     /// before the rest of it, so the answer is at least that new): a copy that took this answer
     /// as that report ignores the older reports still on their way.

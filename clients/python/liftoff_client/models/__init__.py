@@ -2,6 +2,8 @@
 
 from .ack_response import AckResponse
 from .agent_command import AgentCommand
+from .analysis_state import AnalysisState
+from .analysis_status import AnalysisStatus
 from .application import Application
 from .application_deleted import ApplicationDeleted
 from .application_list import ApplicationList
@@ -66,6 +68,7 @@ from .freeze import Freeze
 from .freeze_list import FreezeList
 from .group_at_time import GroupAtTime
 from .group_deployment_at import GroupDeploymentAt
+from .health_analysis import HealthAnalysis
 from .heartbeat import Heartbeat
 from .heartbeat_response import HeartbeatResponse
 from .history_event import HistoryEvent
@@ -100,6 +103,8 @@ from .lifecycle_action_list import LifecycleActionList
 from .lifecycle_action_status import LifecycleActionStatus
 from .lifecycle_event_record import LifecycleEventRecord
 from .lifecycle_result import LifecycleResult
+from .measurement import Measurement
+from .measurement_outcome import MeasurementOutcome
 from .minimum_healthy_all_but_one import MinimumHealthyAllButOne
 from .minimum_healthy_all_but_one_type import MinimumHealthyAllButOneType
 from .minimum_healthy_fleet_percent import MinimumHealthyFleetPercent
@@ -163,6 +168,8 @@ from .zone_overview import ZoneOverview
 __all__ = (
     "AckResponse",
     "AgentCommand",
+    "AnalysisState",
+    "AnalysisStatus",
     "Application",
     "ApplicationDeleted",
     "ApplicationList",
@@ -227,6 +234,7 @@ __all__ = (
     "FreezeList",
     "GroupAtTime",
     "GroupDeploymentAt",
+    "HealthAnalysis",
     "Heartbeat",
     "HeartbeatResponse",
     "HistoryEvent",
@@ -261,6 +269,8 @@ __all__ = (
     "LifecycleActionStatus",
     "LifecycleEventRecord",
     "LifecycleResult",
+    "Measurement",
+    "MeasurementOutcome",
     "MinimumHealthyAllButOne",
     "MinimumHealthyAllButOneType",
     "MinimumHealthyFleetPercent",

@@ -10,6 +10,7 @@ from ..types import UNSET, Unset
 
 if TYPE_CHECKING:
     from ..models.create_deployment_group_selector import CreateDeploymentGroupSelector
+    from ..models.health_analysis import HealthAnalysis
 
 
 T = TypeVar("T", bound="CreateDeploymentGroup")
@@ -25,6 +26,7 @@ class CreateDeploymentGroup:
         auto_rollback (bool | None | Unset):
         concurrency_policy (ConcurrencyPolicy | None | Unset):
         deployment_config (None | str | Unset): Deployment configuration name; defaults to `AllAtOnce`.
+        health_analysis (HealthAnalysis | None | Unset):
         stage (None | str | Unset):
         traffic_hooks (bool | None | Unset): Traffic to the group's hosts is managed by the bundle's hooks:
             `BeforeBlockTraffic` and
@@ -38,10 +40,13 @@ class CreateDeploymentGroup:
     auto_rollback: bool | None | Unset = UNSET
     concurrency_policy: ConcurrencyPolicy | None | Unset = UNSET
     deployment_config: None | str | Unset = UNSET
+    health_analysis: HealthAnalysis | None | Unset = UNSET
     stage: None | str | Unset = UNSET
     traffic_hooks: bool | None | Unset = UNSET
 
     def to_dict(self) -> dict[str, Any]:
+        from ..models.health_analysis import HealthAnalysis  # noqa: PLC0415
+
         name = self.name
 
         selector = self.selector.to_dict()
@@ -65,6 +70,14 @@ class CreateDeploymentGroup:
             deployment_config = UNSET
         else:
             deployment_config = self.deployment_config
+
+        health_analysis: dict[str, Any] | None | Unset
+        if isinstance(self.health_analysis, Unset):
+            health_analysis = UNSET
+        elif isinstance(self.health_analysis, HealthAnalysis):
+            health_analysis = self.health_analysis.to_dict()
+        else:
+            health_analysis = self.health_analysis
 
         stage: None | str | Unset
         if isinstance(self.stage, Unset):
@@ -92,6 +105,8 @@ class CreateDeploymentGroup:
             field_dict["concurrency_policy"] = concurrency_policy
         if deployment_config is not UNSET:
             field_dict["deployment_config"] = deployment_config
+        if health_analysis is not UNSET:
+            field_dict["health_analysis"] = health_analysis
         if stage is not UNSET:
             field_dict["stage"] = stage
         if traffic_hooks is not UNSET:
@@ -102,6 +117,7 @@ class CreateDeploymentGroup:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         from ..models.create_deployment_group_selector import CreateDeploymentGroupSelector  # noqa: PLC0415
+        from ..models.health_analysis import HealthAnalysis  # noqa: PLC0415
 
         d = dict(src_dict)
         name = d.pop("name")
@@ -143,6 +159,23 @@ class CreateDeploymentGroup:
 
         deployment_config = _parse_deployment_config(d.pop("deployment_config", UNSET))
 
+        def _parse_health_analysis(data: object) -> HealthAnalysis | None | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                health_analysis_type_0 = HealthAnalysis.from_dict(data)
+
+                return health_analysis_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(HealthAnalysis | None | Unset, data)
+
+        health_analysis = _parse_health_analysis(d.pop("health_analysis", UNSET))
+
         def _parse_stage(data: object) -> None | str | Unset:
             if data is None:
                 return data
@@ -167,6 +200,7 @@ class CreateDeploymentGroup:
             auto_rollback=auto_rollback,
             concurrency_policy=concurrency_policy,
             deployment_config=deployment_config,
+            health_analysis=health_analysis,
             stage=stage,
             traffic_hooks=traffic_hooks,
         )

@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     from ..models.canary_batch_fleet_percent import CanaryBatchFleetPercent
     from ..models.canary_batch_host_count import CanaryBatchHostCount
     from ..models.create_rollout_selector import CreateRolloutSelector
+    from ..models.health_analysis import HealthAnalysis
     from ..models.minimum_healthy_all_but_one import MinimumHealthyAllButOne
     from ..models.minimum_healthy_fleet_percent import MinimumHealthyFleetPercent
     from ..models.minimum_healthy_host_count import MinimumHealthyHostCount
@@ -41,6 +42,7 @@ class CreateRollout:
             team (str):
             canary (CanaryBatchFleetPercent | CanaryBatchHostCount | None | Unset):
             file_exists_behavior (FileExistsBehavior | None | Unset):
+            health_analysis (HealthAnalysis | None | Unset):
             hosts (list[UUID] | None | Unset): Exactly these hosts instead of the ones `selector` selects (a scale-out
                 install).
             rollback_of (None | Unset | UUID): The deployment this one rolls back: its failed hosts go first.
@@ -62,6 +64,7 @@ class CreateRollout:
     team: str
     canary: CanaryBatchFleetPercent | CanaryBatchHostCount | None | Unset = UNSET
     file_exists_behavior: FileExistsBehavior | None | Unset = UNSET
+    health_analysis: HealthAnalysis | None | Unset = UNSET
     hosts: list[UUID] | None | Unset = UNSET
     rollback_of: None | Unset | UUID = UNSET
     traffic_hooks: bool | Unset = UNSET
@@ -71,6 +74,7 @@ class CreateRollout:
     def to_dict(self) -> dict[str, Any]:
         from ..models.canary_batch_fleet_percent import CanaryBatchFleetPercent  # noqa: PLC0415
         from ..models.canary_batch_host_count import CanaryBatchHostCount  # noqa: PLC0415
+        from ..models.health_analysis import HealthAnalysis  # noqa: PLC0415
         from ..models.minimum_healthy_fleet_percent import MinimumHealthyFleetPercent  # noqa: PLC0415
         from ..models.minimum_healthy_host_count import MinimumHealthyHostCount  # noqa: PLC0415
 
@@ -115,6 +119,14 @@ class CreateRollout:
             file_exists_behavior = self.file_exists_behavior.value
         else:
             file_exists_behavior = self.file_exists_behavior
+
+        health_analysis: dict[str, Any] | None | Unset
+        if isinstance(self.health_analysis, Unset):
+            health_analysis = UNSET
+        elif isinstance(self.health_analysis, HealthAnalysis):
+            health_analysis = self.health_analysis.to_dict()
+        else:
+            health_analysis = self.health_analysis
 
         hosts: list[str] | None | Unset
         if isinstance(self.hosts, Unset):
@@ -163,6 +175,8 @@ class CreateRollout:
             field_dict["canary"] = canary
         if file_exists_behavior is not UNSET:
             field_dict["file_exists_behavior"] = file_exists_behavior
+        if health_analysis is not UNSET:
+            field_dict["health_analysis"] = health_analysis
         if hosts is not UNSET:
             field_dict["hosts"] = hosts
         if rollback_of is not UNSET:
@@ -182,6 +196,7 @@ class CreateRollout:
         from ..models.canary_batch_fleet_percent import CanaryBatchFleetPercent  # noqa: PLC0415
         from ..models.canary_batch_host_count import CanaryBatchHostCount  # noqa: PLC0415
         from ..models.create_rollout_selector import CreateRolloutSelector  # noqa: PLC0415
+        from ..models.health_analysis import HealthAnalysis  # noqa: PLC0415
         from ..models.minimum_healthy_all_but_one import MinimumHealthyAllButOne  # noqa: PLC0415
         from ..models.minimum_healthy_fleet_percent import MinimumHealthyFleetPercent  # noqa: PLC0415
         from ..models.minimum_healthy_host_count import MinimumHealthyHostCount  # noqa: PLC0415
@@ -274,6 +289,23 @@ class CreateRollout:
 
         file_exists_behavior = _parse_file_exists_behavior(d.pop("file_exists_behavior", UNSET))
 
+        def _parse_health_analysis(data: object) -> HealthAnalysis | None | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                health_analysis_type_0 = HealthAnalysis.from_dict(data)
+
+                return health_analysis_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(HealthAnalysis | None | Unset, data)
+
+        health_analysis = _parse_health_analysis(d.pop("health_analysis", UNSET))
+
         def _parse_hosts(data: object) -> list[UUID] | None | Unset:
             if data is None:
                 return data
@@ -336,6 +368,7 @@ class CreateRollout:
             team=team,
             canary=canary,
             file_exists_behavior=file_exists_behavior,
+            health_analysis=health_analysis,
             hosts=hosts,
             rollback_of=rollback_of,
             traffic_hooks=traffic_hooks,

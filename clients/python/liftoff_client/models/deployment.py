@@ -14,6 +14,7 @@ from ..models.file_exists_behavior import FileExistsBehavior
 from ..types import UNSET, Unset
 
 if TYPE_CHECKING:
+    from ..models.analysis_status import AnalysisStatus
     from ..models.error_detail import ErrorDetail
     from ..models.host_overview import HostOverview
     from ..models.rollout_host import RolloutHost
@@ -38,6 +39,7 @@ class Deployment:
         reason (DeploymentReason): Why a deployment exists.
         revision_id (UUID):
         status (DeploymentStatus):
+        analysis (AnalysisStatus | None | Unset):
         bake_until (datetime.datetime | None | Unset): With `zone-at-a-time` and a bake time: the next zone starts after
             this.
         completed_at (datetime.datetime | None | Unset):
@@ -66,6 +68,7 @@ class Deployment:
     reason: DeploymentReason
     revision_id: UUID
     status: DeploymentStatus
+    analysis: AnalysisStatus | None | Unset = UNSET
     bake_until: datetime.datetime | None | Unset = UNSET
     completed_at: datetime.datetime | None | Unset = UNSET
     current_zone: None | str | Unset = UNSET
@@ -79,6 +82,7 @@ class Deployment:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
+        from ..models.analysis_status import AnalysisStatus  # noqa: PLC0415
         from ..models.error_detail import ErrorDetail  # noqa: PLC0415
 
         application = self.application
@@ -105,6 +109,14 @@ class Deployment:
         revision_id = str(self.revision_id)
 
         status = self.status.value
+
+        analysis: dict[str, Any] | None | Unset
+        if isinstance(self.analysis, Unset):
+            analysis = UNSET
+        elif isinstance(self.analysis, AnalysisStatus):
+            analysis = self.analysis.to_dict()
+        else:
+            analysis = self.analysis
 
         bake_until: None | str | Unset
         if isinstance(self.bake_until, Unset):
@@ -196,6 +208,8 @@ class Deployment:
                 "status": status,
             }
         )
+        if analysis is not UNSET:
+            field_dict["analysis"] = analysis
         if bake_until is not UNSET:
             field_dict["bake_until"] = bake_until
         if completed_at is not UNSET:
@@ -221,6 +235,7 @@ class Deployment:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+        from ..models.analysis_status import AnalysisStatus  # noqa: PLC0415
         from ..models.error_detail import ErrorDetail  # noqa: PLC0415
         from ..models.host_overview import HostOverview  # noqa: PLC0415
         from ..models.rollout_host import RolloutHost  # noqa: PLC0415
@@ -253,6 +268,23 @@ class Deployment:
         revision_id = UUID(d.pop("revision_id"))
 
         status = DeploymentStatus(d.pop("status"))
+
+        def _parse_analysis(data: object) -> AnalysisStatus | None | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                analysis_type_0 = AnalysisStatus.from_dict(data)
+
+                return analysis_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(AnalysisStatus | None | Unset, data)
+
+        analysis = _parse_analysis(d.pop("analysis", UNSET))
 
         def _parse_bake_until(data: object) -> datetime.datetime | None | Unset:
             if data is None:
@@ -404,6 +436,7 @@ class Deployment:
             reason=reason,
             revision_id=revision_id,
             status=status,
+            analysis=analysis,
             bake_until=bake_until,
             completed_at=completed_at,
             current_zone=current_zone,

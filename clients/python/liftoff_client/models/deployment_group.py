@@ -13,6 +13,7 @@ from ..types import UNSET, Unset
 
 if TYPE_CHECKING:
     from ..models.deployment_group_selector import DeploymentGroupSelector
+    from ..models.health_analysis import HealthAnalysis
 
 
 T = TypeVar("T", bound="DeploymentGroup")
@@ -29,6 +30,7 @@ class DeploymentGroup:
         deployment_config (str):
         name (str):
         selector (DeploymentGroupSelector):
+        health_analysis (HealthAnalysis | None | Unset):
         last_successful_deployment_id (None | Unset | UUID):
         last_successful_revision_id (None | Unset | UUID): The revision new hosts get: the last one that succeeded in
             this group.
@@ -43,6 +45,7 @@ class DeploymentGroup:
     deployment_config: str
     name: str
     selector: DeploymentGroupSelector
+    health_analysis: HealthAnalysis | None | Unset = UNSET
     last_successful_deployment_id: None | Unset | UUID = UNSET
     last_successful_revision_id: None | Unset | UUID = UNSET
     stage: None | str | Unset = UNSET
@@ -50,6 +53,8 @@ class DeploymentGroup:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
+        from ..models.health_analysis import HealthAnalysis  # noqa: PLC0415
+
         application = self.application
 
         auto_rollback = self.auto_rollback
@@ -63,6 +68,14 @@ class DeploymentGroup:
         name = self.name
 
         selector = self.selector.to_dict()
+
+        health_analysis: dict[str, Any] | None | Unset
+        if isinstance(self.health_analysis, Unset):
+            health_analysis = UNSET
+        elif isinstance(self.health_analysis, HealthAnalysis):
+            health_analysis = self.health_analysis.to_dict()
+        else:
+            health_analysis = self.health_analysis
 
         last_successful_deployment_id: None | str | Unset
         if isinstance(self.last_successful_deployment_id, Unset):
@@ -101,6 +114,8 @@ class DeploymentGroup:
                 "selector": selector,
             }
         )
+        if health_analysis is not UNSET:
+            field_dict["health_analysis"] = health_analysis
         if last_successful_deployment_id is not UNSET:
             field_dict["last_successful_deployment_id"] = last_successful_deployment_id
         if last_successful_revision_id is not UNSET:
@@ -115,6 +130,7 @@ class DeploymentGroup:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         from ..models.deployment_group_selector import DeploymentGroupSelector  # noqa: PLC0415
+        from ..models.health_analysis import HealthAnalysis  # noqa: PLC0415
 
         d = dict(src_dict)
         application = d.pop("application")
@@ -130,6 +146,23 @@ class DeploymentGroup:
         name = d.pop("name")
 
         selector = DeploymentGroupSelector.from_dict(d.pop("selector"))
+
+        def _parse_health_analysis(data: object) -> HealthAnalysis | None | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                health_analysis_type_0 = HealthAnalysis.from_dict(data)
+
+                return health_analysis_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(HealthAnalysis | None | Unset, data)
+
+        health_analysis = _parse_health_analysis(d.pop("health_analysis", UNSET))
 
         def _parse_last_successful_deployment_id(data: object) -> None | Unset | UUID:
             if data is None:
@@ -186,6 +219,7 @@ class DeploymentGroup:
             deployment_config=deployment_config,
             name=name,
             selector=selector,
+            health_analysis=health_analysis,
             last_successful_deployment_id=last_successful_deployment_id,
             last_successful_revision_id=last_successful_revision_id,
             stage=stage,

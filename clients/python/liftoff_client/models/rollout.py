@@ -13,6 +13,7 @@ from ..models.zone_mode import ZoneMode
 from ..types import UNSET, Unset
 
 if TYPE_CHECKING:
+    from ..models.analysis_status import AnalysisStatus
     from ..models.host_overview import HostOverview
     from ..models.rollout_host import RolloutHost
 
@@ -32,6 +33,7 @@ class Rollout:
         overview (HostOverview):
         revision_id (UUID):
         status (RolloutStatus):
+        analysis (AnalysisStatus | None | Unset):
         approved_at (datetime.datetime | None | Unset): When an operator approved the rest of the fleet after the canary
             batch.
         bake_until (datetime.datetime | None | Unset): With `zone-at-a-time` and a bake time: the next zone starts after
@@ -58,6 +60,7 @@ class Rollout:
     overview: HostOverview
     revision_id: UUID
     status: RolloutStatus
+    analysis: AnalysisStatus | None | Unset = UNSET
     approved_at: datetime.datetime | None | Unset = UNSET
     bake_until: datetime.datetime | None | Unset = UNSET
     canary_hosts: int | Unset = UNSET
@@ -72,6 +75,8 @@ class Rollout:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
+        from ..models.analysis_status import AnalysisStatus  # noqa: PLC0415
+
         application = self.application
 
         created_at = self.created_at.isoformat()
@@ -90,6 +95,14 @@ class Rollout:
         revision_id = str(self.revision_id)
 
         status = self.status.value
+
+        analysis: dict[str, Any] | None | Unset
+        if isinstance(self.analysis, Unset):
+            analysis = UNSET
+        elif isinstance(self.analysis, AnalysisStatus):
+            analysis = self.analysis.to_dict()
+        else:
+            analysis = self.analysis
 
         approved_at: None | str | Unset
         if isinstance(self.approved_at, Unset):
@@ -175,6 +188,8 @@ class Rollout:
                 "status": status,
             }
         )
+        if analysis is not UNSET:
+            field_dict["analysis"] = analysis
         if approved_at is not UNSET:
             field_dict["approved_at"] = approved_at
         if bake_until is not UNSET:
@@ -202,6 +217,7 @@ class Rollout:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+        from ..models.analysis_status import AnalysisStatus  # noqa: PLC0415
         from ..models.host_overview import HostOverview  # noqa: PLC0415
         from ..models.rollout_host import RolloutHost  # noqa: PLC0415
 
@@ -226,6 +242,23 @@ class Rollout:
         revision_id = UUID(d.pop("revision_id"))
 
         status = RolloutStatus(d.pop("status"))
+
+        def _parse_analysis(data: object) -> AnalysisStatus | None | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                analysis_type_0 = AnalysisStatus.from_dict(data)
+
+                return analysis_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(AnalysisStatus | None | Unset, data)
+
+        analysis = _parse_analysis(d.pop("analysis", UNSET))
 
         def _parse_approved_at(data: object) -> datetime.datetime | None | Unset:
             if data is None:
@@ -366,6 +399,7 @@ class Rollout:
             overview=overview,
             revision_id=revision_id,
             status=status,
+            analysis=analysis,
             approved_at=approved_at,
             bake_until=bake_until,
             canary_hosts=canary_hosts,

@@ -9,6 +9,7 @@ from ..models.concurrency_policy import ConcurrencyPolicy
 from ..types import UNSET, Unset
 
 if TYPE_CHECKING:
+    from ..models.health_analysis import HealthAnalysis
     from ..models.update_deployment_group_selector import UpdateDeploymentGroupSelector
 
 
@@ -24,6 +25,7 @@ class UpdateDeploymentGroup:
             auto_rollback (bool | None | Unset):
             concurrency_policy (ConcurrencyPolicy | None | Unset):
             deployment_config (None | str | Unset):
+            health_analysis (HealthAnalysis | None | Unset):
             selector (None | Unset | UpdateDeploymentGroupSelector):
             stage (None | str | Unset): A stage name, or `null` to take the group out of the stages.
             traffic_hooks (bool | None | Unset): Whether the bundle's traffic hooks run (see `CreateDeploymentGroup`).
@@ -32,11 +34,13 @@ class UpdateDeploymentGroup:
     auto_rollback: bool | None | Unset = UNSET
     concurrency_policy: ConcurrencyPolicy | None | Unset = UNSET
     deployment_config: None | str | Unset = UNSET
+    health_analysis: HealthAnalysis | None | Unset = UNSET
     selector: None | Unset | UpdateDeploymentGroupSelector = UNSET
     stage: None | str | Unset = UNSET
     traffic_hooks: bool | None | Unset = UNSET
 
     def to_dict(self) -> dict[str, Any]:
+        from ..models.health_analysis import HealthAnalysis  # noqa: PLC0415
         from ..models.update_deployment_group_selector import UpdateDeploymentGroupSelector  # noqa: PLC0415
 
         auto_rollback: bool | None | Unset
@@ -58,6 +62,14 @@ class UpdateDeploymentGroup:
             deployment_config = UNSET
         else:
             deployment_config = self.deployment_config
+
+        health_analysis: dict[str, Any] | None | Unset
+        if isinstance(self.health_analysis, Unset):
+            health_analysis = UNSET
+        elif isinstance(self.health_analysis, HealthAnalysis):
+            health_analysis = self.health_analysis.to_dict()
+        else:
+            health_analysis = self.health_analysis
 
         selector: dict[str, Any] | None | Unset
         if isinstance(self.selector, Unset):
@@ -88,6 +100,8 @@ class UpdateDeploymentGroup:
             field_dict["concurrency_policy"] = concurrency_policy
         if deployment_config is not UNSET:
             field_dict["deployment_config"] = deployment_config
+        if health_analysis is not UNSET:
+            field_dict["health_analysis"] = health_analysis
         if selector is not UNSET:
             field_dict["selector"] = selector
         if stage is not UNSET:
@@ -99,6 +113,7 @@ class UpdateDeploymentGroup:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+        from ..models.health_analysis import HealthAnalysis  # noqa: PLC0415
         from ..models.update_deployment_group_selector import UpdateDeploymentGroupSelector  # noqa: PLC0415
 
         d = dict(src_dict)
@@ -137,6 +152,23 @@ class UpdateDeploymentGroup:
             return cast(None | str | Unset, data)
 
         deployment_config = _parse_deployment_config(d.pop("deployment_config", UNSET))
+
+        def _parse_health_analysis(data: object) -> HealthAnalysis | None | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                health_analysis_type_0 = HealthAnalysis.from_dict(data)
+
+                return health_analysis_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(HealthAnalysis | None | Unset, data)
+
+        health_analysis = _parse_health_analysis(d.pop("health_analysis", UNSET))
 
         def _parse_selector(data: object) -> None | Unset | UpdateDeploymentGroupSelector:
             if data is None:
@@ -177,6 +209,7 @@ class UpdateDeploymentGroup:
             auto_rollback=auto_rollback,
             concurrency_policy=concurrency_policy,
             deployment_config=deployment_config,
+            health_analysis=health_analysis,
             selector=selector,
             stage=stage,
             traffic_hooks=traffic_hooks,

@@ -62,8 +62,30 @@ pub fn to_deployment(
         zones: rollout
             .map(|r| ZoneOverview::of(&r.hosts))
             .unwrap_or_default(),
+        analysis: rollout.and_then(|r| r.analysis.clone()),
         hosts: rollout.map(|r| r.hosts.clone()).unwrap_or_default(),
     })
+}
+
+/// The group's health analysis for a deployment that runs one: not for a rollback (the
+/// fleet must get back to the good revision while the query still breaches) nor a scale-out
+/// install (a few new hosts, no batches to judge).
+fn analysis_for(
+    row: &DeploymentRow,
+    group: &crate::store::groups::GroupRow,
+) -> Result<Option<liftoff_types::analysis::HealthAnalysis>, ApiError> {
+    let reason = DeploymentReason::parse(&row.reason).unwrap_or(DeploymentReason::User);
+    if matches!(
+        reason,
+        DeploymentReason::Rollback | DeploymentReason::ScaleOut
+    ) {
+        return Ok(None);
+    }
+    Ok(group
+        .health_analysis
+        .as_deref()
+        .map(serde_json::from_str)
+        .transpose()?)
 }
 
 fn request_hash(req: &CreateDeployment) -> Result<String, ApiError> {
@@ -314,6 +336,7 @@ async fn hand_off_in_span(state: &State, row: &DeploymentRow) -> Result<Deployme
                     // As the group says when the deployment starts (also for rollbacks and
                     // scale-out installs, which start here too).
                     traffic_hooks: group.traffic_hooks,
+                    health_analysis: analysis_for(&row, &group)?,
                 })
             })
             .await?

@@ -4,7 +4,9 @@ use std::collections::BTreeMap;
 
 use liftoff_kit::AnyConnection;
 use liftoff_kit::db::{now, to_utc, uuid};
+use liftoff_kit::egress::Refusal;
 use liftoff_kit::{ApiError, outbox};
+use liftoff_types::analysis::HealthAnalysis;
 use liftoff_types::deployments::{
     ConcurrencyPolicy, CreateDeploymentGroup, DeploymentConfig, DeploymentGroup,
     DeploymentGroupList, UpdateDeploymentGroup,
@@ -38,7 +40,51 @@ pub fn to_group(app: &str, row: &GroupRow) -> Result<DeploymentGroup, ApiError> 
             .transpose()?,
         created_at: to_utc(row.created_at),
         traffic_hooks: row.traffic_hooks,
+        health_analysis: row
+            .health_analysis
+            .as_deref()
+            .map(serde_json::from_str)
+            .transpose()?,
     })
+}
+
+fn analysis_forbidden(message: impl Into<String>) -> ApiError {
+    ApiError::bad_request("prometheus_url_forbidden", message)
+}
+
+/// Checks a health analysis as the scheduler will run it: its bounds, and the Prometheus URL
+/// under the outgoing-URL rules (those of revision URLs and webhooks, with the operator's
+/// allow-list). Returns it as stored, with the query trimmed.
+async fn check_analysis(state: &State, a: &HealthAnalysis) -> Result<String, ApiError> {
+    a.validate().map_err(ApiError::invalid_field)?;
+    let raw = a.prometheus_url.trim();
+    if raw.len() > 2048 {
+        return Err(ApiError::invalid_field(
+            "health_analysis.prometheus_url: longer than 2048 bytes",
+        ));
+    }
+    let url = reqwest::Url::parse(raw).map_err(|e| {
+        ApiError::invalid_field(format!(
+            "health_analysis.prometheus_url: not a valid URL ({e})"
+        ))
+    })?;
+    let cfg = &state.config.bundle_fetch;
+    liftoff_kit::egress::vet(&cfg.allow, cfg.resolver.as_ref(), cfg.connect_timeout, &url)
+        .await
+        .map_err(|r| match r {
+            Refusal::Forbidden(m) => {
+                analysis_forbidden(format!("health_analysis.prometheus_url: {m}"))
+            }
+            Refusal::Unresolvable(m) => {
+                ApiError::invalid_field(format!("health_analysis.prometheus_url: {m}"))
+            }
+        })?;
+    let stored = HealthAnalysis {
+        query: a.query.trim().to_string(),
+        prometheus_url: url.to_string(),
+        ..a.clone()
+    };
+    Ok(serde_json::to_string(&stored)?)
 }
 
 fn validate_selector(selector: &BTreeMap<String, Vec<String>>) -> Result<(), ApiError> {
@@ -75,6 +121,10 @@ pub async fn create(
     if let Some(s) = &req.stage {
         validate_name("stage", s).map_err(ApiError::invalid_field)?;
     }
+    let health_analysis = match &req.health_analysis {
+        Some(a) => Some(check_analysis(state, a).await?),
+        None => None,
+    };
     state
         .db
         .write(move |c| {
@@ -105,6 +155,7 @@ pub async fn create(
                 created_at: at,
                 updated_at: at,
                 traffic_hooks: req.traffic_hooks.unwrap_or(false),
+                health_analysis,
             };
             groups::insert(c, &row)?;
             let mut ev = outbox::event(crate::NAME, "deployment_group.created");
@@ -112,7 +163,7 @@ pub async fn create(
             ev.actor = Some(actor.clone());
             ev.application = Some(app.clone());
             ev.deployment_group = Some(row.name.clone());
-            ev.data = serde_json::json!({"selector": req.selector, "deployment_config": row.deployment_config, "stage": row.stage, "traffic_hooks": row.traffic_hooks});
+            ev.data = serde_json::json!({"selector": req.selector, "deployment_config": row.deployment_config, "stage": row.stage, "traffic_hooks": row.traffic_hooks, "health_analysis": req.health_analysis});
             outbox::enqueue(c, &ev)?;
             to_group(&app, &row)
         })
@@ -204,6 +255,11 @@ pub async fn update(
     if let Some(Some(s)) = &req.stage {
         validate_name("stage", s).map_err(ApiError::invalid_field)?;
     }
+    let health_analysis = match &req.health_analysis {
+        Some(Some(a)) => Some(Some(check_analysis(state, a).await?)),
+        Some(None) => Some(None),
+        None => None,
+    };
     state
         .db
         .write(move |c| {
@@ -235,6 +291,10 @@ pub async fn update(
                 },
                 stage,
                 traffic_hooks: req.traffic_hooks.unwrap_or(row.traffic_hooks),
+                health_analysis: match &health_analysis {
+                    Some(a) => a.clone(),
+                    None => row.health_analysis.clone(),
+                },
                 updated_at: now(),
             };
             groups::update(c, &row.id, &settings)?;
@@ -253,6 +313,7 @@ pub async fn update(
                 "concurrency_policy": group.concurrency_policy,
                 "stage": group.stage,
                 "traffic_hooks": group.traffic_hooks,
+                "health_analysis": group.health_analysis,
             });
             outbox::enqueue(c, &ev)?;
             Ok(group)

@@ -23,6 +23,8 @@ pub struct GroupRow {
     pub updated_at: NaiveDateTime,
     /// The bundle's traffic hooks run (CodeDeploy's order): traffic is managed by them.
     pub traffic_hooks: bool,
+    /// JSON `HealthAnalysis`; `None`: no analysis.
+    pub health_analysis: Option<String>,
 }
 
 pub fn insert(conn: &mut AnyConnection, row: &GroupRow) -> Result<(), ApiError> {
@@ -104,6 +106,8 @@ pub struct GroupSettings {
     /// Written as is: `None` clears the stage.
     pub stage: Option<String>,
     pub traffic_hooks: bool,
+    /// Written as is: `None` removes the analysis.
+    pub health_analysis: Option<String>,
     pub updated_at: NaiveDateTime,
 }
 

@@ -2,13 +2,14 @@
 
 use std::collections::BTreeMap;
 
-use clap::{Subcommand, ValueEnum};
+use clap::{Args, Subcommand, ValueEnum};
 use liftoff_client::DeploymentApiClient;
+use liftoff_types::analysis::HealthAnalysis;
 use liftoff_types::deployments::{
     ConcurrencyPolicy, CreateDeploymentGroup, DeploymentGroup, UpdateDeploymentGroup,
 };
 
-use crate::cli::{Global, parse_tag};
+use crate::cli::{Global, parse_duration, parse_tag};
 use crate::client::print;
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -25,6 +26,82 @@ impl From<Policy> for ConcurrencyPolicy {
             Policy::Reject => Self::Reject,
             Policy::Queue => Self::Queue,
         }
+    }
+}
+
+/// The group's health analysis: a Prometheus query evaluated during each deployment and for a
+/// bake time after each batch. The query is a condition: any series in its result is a failed
+/// measurement (e.g. `sum(rate(http_requests_total{code=~"5.."}[1m])) / sum(rate(http_requests_total[1m])) > 0.01`).
+#[derive(Debug, Args, Default)]
+pub struct HealthArgs {
+    /// PromQL condition; a non-empty result is a breach.
+    #[arg(long)]
+    health_query: Option<String>,
+    /// Prometheus base URL, e.g. http://prometheus:9090.
+    #[arg(long)]
+    health_prometheus: Option<String>,
+    /// Time between measurements (30s, 1m; default 30s).
+    #[arg(long, value_parser = parse_duration)]
+    health_interval: Option<std::time::Duration>,
+    /// Failed measurements that stop the deployment (default 1).
+    #[arg(long)]
+    health_failures: Option<u32>,
+    /// Inconclusive measurements (Prometheus unreachable, query error) that stop it (default 3).
+    #[arg(long)]
+    health_inconclusive_limit: Option<u32>,
+    /// Bake after each batch, measuring, before the next starts (default 60s; 0 for none).
+    #[arg(long, value_parser = parse_duration)]
+    health_bake: Option<std::time::Duration>,
+}
+
+impl HealthArgs {
+    fn given(&self) -> bool {
+        self.health_query.is_some()
+            || self.health_prometheus.is_some()
+            || self.health_interval.is_some()
+            || self.health_failures.is_some()
+            || self.health_inconclusive_limit.is_some()
+            || self.health_bake.is_some()
+    }
+
+    /// The flags laid over `current` (a group's analysis so far); `None` when none is given.
+    fn over(self, current: Option<HealthAnalysis>) -> anyhow::Result<Option<HealthAnalysis>> {
+        if !self.given() {
+            return Ok(None);
+        }
+        let secs = |d: std::time::Duration| u32::try_from(d.as_secs()).unwrap_or(u32::MAX);
+        let (query, prometheus_url) = match (self.health_query, self.health_prometheus, &current) {
+            (Some(q), Some(p), _) => (q, p),
+            (q, p, Some(c)) => (
+                q.unwrap_or(c.query.clone()),
+                p.unwrap_or(c.prometheus_url.clone()),
+            ),
+            _ => anyhow::bail!(
+                "--health-query and --health-prometheus are both needed to set up a health analysis"
+            ),
+        };
+        Ok(Some(HealthAnalysis {
+            query,
+            prometheus_url,
+            interval_secs: self
+                .health_interval
+                .map(secs)
+                .or(current.as_ref().map(|c| c.interval_secs))
+                .unwrap_or(30),
+            failure_limit: self
+                .health_failures
+                .or(current.as_ref().map(|c| c.failure_limit))
+                .unwrap_or(1),
+            inconclusive_limit: self
+                .health_inconclusive_limit
+                .or(current.as_ref().map(|c| c.inconclusive_limit))
+                .unwrap_or(3),
+            bake_secs: self
+                .health_bake
+                .map(secs)
+                .or(current.as_ref().map(|c| c.bake_secs))
+                .unwrap_or(60),
+        }))
     }
 }
 
@@ -51,6 +128,8 @@ pub enum GroupCmd {
         /// ValidateService (default: they are skipped).
         #[arg(long)]
         traffic_hooks: bool,
+        #[command(flatten)]
+        health: HealthArgs,
     },
     List {
         #[arg(long)]
@@ -85,6 +164,11 @@ pub enum GroupCmd {
         /// skip them again (`--traffic-hooks false`).
         #[arg(long, num_args = 0..=1, default_missing_value = "true")]
         traffic_hooks: Option<bool>,
+        #[command(flatten)]
+        health: HealthArgs,
+        /// Remove the group's health analysis.
+        #[arg(long, conflicts_with_all = ["health_query", "health_prometheus", "health_interval", "health_failures", "health_inconclusive_limit", "health_bake"])]
+        no_health: bool,
     },
 }
 
@@ -97,8 +181,20 @@ fn selector_of(pairs: Vec<(String, String)>) -> BTreeMap<String, Vec<String>> {
 }
 
 fn describe(x: &DeploymentGroup) -> String {
+    let health = match &x.health_analysis {
+        Some(a) => format!(
+            "{:?} on {} every {}s, stop after {} failed or {} inconclusive, bake {}s",
+            a.query,
+            a.prometheus_url,
+            a.interval_secs,
+            a.failure_limit,
+            a.inconclusive_limit,
+            a.bake_secs
+        ),
+        None => "none".into(),
+    };
     format!(
-        "{}: selector {:?}, config {}, auto-rollback {}, policy {}, stage {}, traffic hooks {}, last successful revision {}",
+        "{}: selector {:?}, config {}, auto-rollback {}, policy {}, stage {}, traffic hooks {}, health analysis {health}, last successful revision {}",
         x.name,
         x.selector,
         x.deployment_config,
@@ -123,6 +219,7 @@ pub async fn run(g: &Global, api: &DeploymentApiClient, cmd: GroupCmd) -> anyhow
             stage,
             queue,
             traffic_hooks,
+            health,
         } => {
             let req = CreateDeploymentGroup {
                 traffic_hooks: Some(traffic_hooks),
@@ -136,13 +233,11 @@ pub async fn run(g: &Global, api: &DeploymentApiClient, cmd: GroupCmd) -> anyhow
                     ConcurrencyPolicy::Reject
                 }),
                 stage,
+                health_analysis: health.over(None)?,
             };
             let grp = api.create_group(&app, &req).await?;
             print(g, &grp, |x| {
-                format!(
-                    "created deployment group {} ({})",
-                    x.name, x.deployment_config
-                )
+                format!("created deployment group {}", describe(x))
             })
         }
         GroupCmd::List { app } => {
@@ -169,8 +264,19 @@ pub async fn run(g: &Global, api: &DeploymentApiClient, cmd: GroupCmd) -> anyhow
             stage,
             no_stage,
             traffic_hooks,
+            health,
+            no_health,
         } => {
+            let health_analysis = if no_health {
+                Some(None)
+            } else if health.given() {
+                let current = api.get_group(&app, &name).await?.health_analysis;
+                health.over(current)?.map(Some)
+            } else {
+                None
+            };
             let req = UpdateDeploymentGroup {
+                health_analysis,
                 traffic_hooks,
                 selector: (!selector.is_empty()).then(|| selector_of(selector)),
                 deployment_config: config,

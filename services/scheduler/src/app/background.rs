@@ -40,6 +40,9 @@ pub async fn tick(state: &State) -> Result<(), ApiError> {
         if let Err(e) = upkeep(state, &lease, lost.as_ref()).await {
             tracing::warn!(deployment_id = %id, error = %e, "rollout upkeep failed");
         }
+        if let Err(e) = super::analysis::measure_if_due(state, &lease).await {
+            tracing::warn!(deployment_id = %id, error = %e, "health analysis failed to measure");
+        }
         if due_for_refresh(state, &lease.deployment_id)
             && let Err(e) = refresh_members(state, id).await
         {

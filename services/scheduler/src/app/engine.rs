@@ -79,12 +79,17 @@ fn decide(c: &mut AnyConnection, id: Uuid) -> Result<Woken, ApiError> {
         bake_secs: spec.zone_bake_secs,
         gate_until: row.gate_until,
         now,
+        analysis_bake_secs: spec.health_analysis.as_ref().map(|a| a.bake_secs),
     };
     match plan::decide(&snapshot) {
         Decision::Wait => Ok(Vec::new()),
         Decision::StartBake(until) => {
             rollouts::start_bake(c, &row.deployment_id, until)?;
-            let mut ev = event_for(&row, "deployment.zone_baking")?;
+            let kind = match spec.health_analysis {
+                Some(_) => "deployment.analysis.baking",
+                None => "deployment.zone_baking",
+            };
+            let mut ev = event_for(&row, kind)?;
             ev.data = serde_json::json!({"zone": row.current_zone, "until": to_utc(until)});
             outbox::enqueue(c, &ev)?;
             Ok(Vec::new())
@@ -118,6 +123,10 @@ fn decide(c: &mut AnyConnection, id: Uuid) -> Result<Woken, ApiError> {
             canary_only,
             enter_zone,
         } => {
+            if spec.health_analysis.is_some() && row.gate_until.is_some() {
+                // The batch's bake is over: the next batch starts, and its own bake later.
+                rollouts::end_bake(c, &row.deployment_id)?;
+            }
             if let Some(zone) = &enter_zone {
                 rollouts::enter_zone(c, &row.deployment_id, zone)?;
                 let mut ev = event_for(&row, "deployment.zone_started")?;

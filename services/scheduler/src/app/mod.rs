@@ -6,6 +6,7 @@ use std::sync::{Arc, Mutex};
 use liftoff_kit::db::uuid;
 use liftoff_kit::{AnyConnection, ApiError};
 
+pub mod analysis;
 pub mod background;
 pub mod commands;
 pub mod control;

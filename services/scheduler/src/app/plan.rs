@@ -213,6 +213,10 @@ pub struct Snapshot {
     pub bake_secs: u32,
     pub gate_until: Option<NaiveDateTime>,
     pub now: NaiveDateTime,
+    /// With a health analysis: its bake time. The rollout then goes batch by batch: no host
+    /// starts while another is in flight, and after each batch (the last one included) the
+    /// analysis bakes this long (`gate_until`) before the next starts or the rollout succeeds.
+    pub analysis_bake_secs: Option<u32>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -248,10 +252,28 @@ pub fn decide(s: &Snapshot) -> Decision {
         return Decision::Wait;
     }
     let n = match step {
+        Step::Finish(Outcome::Succeeded) => {
+            if let Some(bake) = s.analysis_bake_secs
+                && let Some(hold) = batch_bake(s, bake)
+            {
+                return hold;
+            }
+            return Decision::Finish(Outcome::Succeeded);
+        }
         Step::Finish(o) => return Decision::Finish(o),
         Step::Wait => return Decision::Wait,
         Step::Dispatch(n) => n,
     };
+    if let Some(bake) = s.analysis_bake_secs {
+        if c.in_flight > 0 {
+            return Decision::Wait;
+        }
+        if c.succeeded + c.failed > 0
+            && let Some(hold) = batch_bake(s, bake)
+        {
+            return hold;
+        }
+    }
     let (n, canary_only) = match s.canary {
         Some(k) if k.pending == 0 && k.in_flight == 0 => return Decision::AwaitApproval,
         Some(k) if k.pending == 0 => return Decision::Wait,
@@ -317,6 +339,18 @@ pub fn decide(s: &Snapshot) -> Decision {
                 enter_zone: entering.then_some(zone),
             }
         }
+    }
+}
+
+/// Between two batches of an analysed rollout (and after the last): start the bake, or wait
+/// for its end; `None` once it is over (the next dispatch clears the gate).
+fn batch_bake(s: &Snapshot, bake: u32) -> Option<Decision> {
+    match s.gate_until {
+        None if bake > 0 => Some(Decision::StartBake(
+            s.now + chrono::Duration::seconds(i64::from(bake)),
+        )),
+        Some(until) if s.now < until => Some(Decision::Wait),
+        _ => None,
     }
 }
 

@@ -178,6 +178,7 @@ impl Model {
             bake_secs: 0,
             gate_until: None,
             now: chrono::NaiveDateTime::default(),
+            analysis_bake_secs: None,
         }
     }
 
@@ -397,5 +398,82 @@ proptest! {
                 prop_assert!(prev < i, "zone {z}: host {i} started after {prev}");
             }
         }
+    }
+}
+
+mod analysis_batches {
+    use super::*;
+    use chrono::NaiveDateTime;
+
+    fn snap(c: Counts, gate: Option<NaiveDateTime>, now: NaiveDateTime) -> Snapshot {
+        Snapshot {
+            phase: Phase::Running,
+            minimum_healthy: MinimumHealthy::HostCount(2),
+            mode: ZoneMode::Striped,
+            zones: BTreeMap::from([("a".to_string(), c)]),
+            canary: None,
+            first_pending_zone: Some("a".into()),
+            current_zone: None,
+            bake_secs: 0,
+            gate_until: gate,
+            now,
+            analysis_bake_secs: Some(10),
+        }
+    }
+
+    fn t(s: i64) -> NaiveDateTime {
+        NaiveDateTime::default() + chrono::Duration::seconds(s)
+    }
+
+    #[test]
+    fn no_host_starts_while_a_batch_is_in_flight() {
+        let c = Counts {
+            pending: 2,
+            in_flight: 1,
+            succeeded: 1,
+            ..Counts::default()
+        };
+        assert_eq!(decide(&snap(c, None, t(0))), Decision::Wait);
+    }
+
+    #[test]
+    fn a_finished_batch_bakes_before_the_next_starts() {
+        let c = Counts {
+            pending: 2,
+            succeeded: 2,
+            ..Counts::default()
+        };
+        assert_eq!(decide(&snap(c, None, t(0))), Decision::StartBake(t(10)));
+        assert_eq!(decide(&snap(c, Some(t(10)), t(5))), Decision::Wait);
+        assert!(matches!(
+            decide(&snap(c, Some(t(10)), t(10))),
+            Decision::Dispatch { .. }
+        ));
+    }
+
+    #[test]
+    fn the_last_batch_bakes_before_success() {
+        let c = Counts {
+            succeeded: 4,
+            ..Counts::default()
+        };
+        assert_eq!(decide(&snap(c, None, t(0))), Decision::StartBake(t(10)));
+        assert_eq!(decide(&snap(c, Some(t(10)), t(9))), Decision::Wait);
+        assert_eq!(
+            decide(&snap(c, Some(t(10)), t(11))),
+            Decision::Finish(Outcome::Succeeded)
+        );
+    }
+
+    #[test]
+    fn the_first_batch_starts_at_once() {
+        let c = Counts {
+            pending: 4,
+            ..Counts::default()
+        };
+        assert!(matches!(
+            decide(&snap(c, None, t(0))),
+            Decision::Dispatch { total: 2, .. }
+        ));
     }
 }

@@ -143,6 +143,7 @@ pub fn summary_of(c: &mut AnyConnection, row: &RolloutRow) -> Result<Rollout, Ap
         current_zone: row.current_zone.clone(),
         bake_until: row.gate_until.map(to_utc),
         rollback_of: spec.rollback_of,
+        analysis: super::analysis::status_of(c, row)?,
         report_seq: Some(row.report_seq),
         hosts: Vec::new(),
     })

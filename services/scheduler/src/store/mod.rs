@@ -1,5 +1,6 @@
 //! The only code of the scheduler that touches diesel.
 
+pub mod analysis;
 pub mod commands;
 pub mod inventory;
 pub mod revisions;

@@ -163,6 +163,14 @@ pub fn start_bake(
     Ok(())
 }
 
+/// Ends a bake gate (the next batch starts).
+pub fn end_bake(conn: &mut AnyConnection, id: &str) -> Result<(), ApiError> {
+    diesel::update(rollouts::table.find(id))
+        .set(rollouts::gate_until.eq(None::<NaiveDateTime>))
+        .execute(conn)?;
+    Ok(())
+}
+
 /// Approves the rest of the fleet after the canary batch (fenced on `AwaitingApproval`).
 pub fn approve(conn: &mut AnyConnection, id: &str, at: NaiveDateTime) -> Result<bool, ApiError> {
     let n = diesel::update(
