@@ -188,11 +188,16 @@ pub fn approval_of(
     app: &AppRow,
     stage: &str,
 ) -> Result<Option<StageApproval>, ApiError> {
-    Ok(
-        promotions::approval(c, &app.id, stage)?.map(|a| StageApproval {
-            expires_after_secs: a.expires_after_secs.max(0) as u32,
-        }),
-    )
+    Ok(promotions::approval(c, &app.id, stage)?
+        .as_ref()
+        .map(to_approval))
+}
+
+/// A stored approval rule as the API shows it.
+pub fn to_approval(a: &StageApprovalRow) -> StageApproval {
+    StageApproval {
+        expires_after_secs: a.expires_after_secs.max(0) as u32,
+    }
 }
 
 /// Records a promotion into a stage that requires approval, in the transaction `c` is in;

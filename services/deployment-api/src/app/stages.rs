@@ -71,11 +71,10 @@ pub async fn list(state: &State, team: String, app: String) -> Result<Vec<Stage>
                         .map(|d| uuid(&d.id))
                         .transpose()?,
                     last_succeeded_at: last.as_ref().and_then(|d| d.completed_at).map(to_utc),
-                    approval: approvals.iter().find(|a| a.stage == name).map(|a| {
-                        liftoff_types::deployments::StageApproval {
-                            expires_after_secs: a.expires_after_secs.max(0) as u32,
-                        }
-                    }),
+                    approval: approvals
+                        .iter()
+                        .find(|a| a.stage == name)
+                        .map(super::promotions::to_approval),
                     name,
                 });
             }
