@@ -8,6 +8,7 @@ pub mod deployments;
 pub mod error;
 pub mod history;
 pub mod names;
+pub mod promotions;
 pub mod registry;
 pub mod scale_out;
 pub mod scheduler;
