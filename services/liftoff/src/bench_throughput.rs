@@ -54,6 +54,10 @@ pub struct Report {
     /// or a request that was refused (`http_<status>`) or could not be sent (`transport`).
     pub failures: BTreeMap<String, u64>,
     pub wall_s: f64,
+    /// Requests the control plane's services received per succeeded deployment, by
+    /// `METHOD route` (from `liftoff_http_requests_total`, peers' calls and the agents'
+    /// included): where a deployment's calls go.
+    pub requests_per_deployment: BTreeMap<String, f64>,
 }
 
 #[derive(Default)]
@@ -179,6 +183,36 @@ async fn drive_group(
             None => t.fail("not_finished_in_120s"),
         }
     }
+}
+
+/// `liftoff_http_requests_total` summed over statuses, by `METHOD route`; empty if `/metrics`
+/// cannot be read (the breakdown is a help, not the measurement).
+async fn requests_by_route(url: &str) -> BTreeMap<String, f64> {
+    let Ok(text) = async { reqwest::get(format!("{url}/metrics")).await?.text().await }.await
+    else {
+        return BTreeMap::new();
+    };
+    let mut counts = BTreeMap::new();
+    for line in text.lines() {
+        let Some(labels) = line.strip_prefix("liftoff_http_requests_total{") else {
+            continue;
+        };
+        let label = |k: &str| {
+            labels
+                .split(&format!("{k}=\""))
+                .nth(1)
+                .and_then(|r| r.split('"').next())
+                .unwrap_or_default()
+                .to_string()
+        };
+        let Some(n) = line.rsplit(' ').next().and_then(|n| n.parse::<f64>().ok()) else {
+            continue;
+        };
+        *counts
+            .entry(format!("{} {}", label("method"), label("route")))
+            .or_default() += n;
+    }
+    counts
 }
 
 pub async fn throughput(g: &Global, args: BenchThroughputArgs) -> anyhow::Result<ExitCode> {
@@ -325,6 +359,7 @@ pub async fn throughput(g: &Global, args: BenchThroughputArgs) -> anyhow::Result
         cpu_s("self"),
         agent_pids.iter().map(|p| cpu_s(p)).sum::<f64>(),
     );
+    let requests_before = requests_by_route(&running.url).await;
     let tally = Arc::new(Mutex::new(Tally::default()));
     let t0 = Instant::now();
     let until = t0 + Duration::from_secs(args.seconds);
@@ -340,6 +375,7 @@ pub async fn throughput(g: &Global, args: BenchThroughputArgs) -> anyhow::Result
     let control_plane_cpu_s = cpu_s("self") - cpu_before.0;
     let agents_cpu_s = agent_pids.iter().map(|p| cpu_s(p)).sum::<f64>() - cpu_before.1;
     let control_plane_peak_rss_mb = peak_rss_mb("self");
+    let mut requests_after = requests_by_route(&running.url).await;
     stop_fleet(&mut fleet).await;
     running.stop().await;
 
@@ -374,6 +410,18 @@ pub async fn throughput(g: &Global, args: BenchThroughputArgs) -> anyhow::Result
         requests: t.requests,
         failures: t.failures,
         wall_s,
+        requests_per_deployment: {
+            for (route, n) in &requests_before {
+                if let Some(after) = requests_after.get_mut(route) {
+                    *after -= n;
+                }
+            }
+            requests_after
+                .into_iter()
+                .filter(|(_, n)| *n > 0.0)
+                .map(|(route, n)| (route, n / ok.max(1) as f64))
+                .collect()
+        },
     };
     if g.json {
         println!("{}", serde_json::to_string(&report)?);
