@@ -690,3 +690,129 @@ async fn a_timeout_also_kills_what_the_hook_started_in_a_new_session() {
     a.stop().await;
     p.stop().await;
 }
+
+/// Requests the control plane received, by `METHOD route`, from its `/metrics`.
+async fn requests(p: &TestPlatform) -> std::collections::BTreeMap<String, f64> {
+    let text = reqwest::get(format!("{}/metrics", p.url))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let mut counts = std::collections::BTreeMap::new();
+    for line in text.lines() {
+        let Some(labels) = line.strip_prefix("liftoff_http_requests_total{") else {
+            continue;
+        };
+        let label = |k: &str| {
+            labels
+                .split(&format!("{k}=\""))
+                .nth(1)
+                .and_then(|r| r.split('"').next())
+                .unwrap_or_default()
+                .to_string()
+        };
+        let n: f64 = line.rsplit(' ').next().unwrap().parse().unwrap();
+        *counts
+            .entry(format!("{} {}", label("method"), label("route")))
+            .or_default() += n;
+    }
+    counts
+}
+
+/// Events that end within the report delay (most hooks take milliseconds) reach the server
+/// in one report and their logs in one upload, instead of a request each; a hook that runs
+/// longer is announced while it runs, carrying the reports before it. The record is the same.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn quick_events_are_reported_together_and_a_long_hook_is_announced_while_it_runs() {
+    let p = TestPlatform::start().await.expect("platform");
+    let _a = agent(&p, "host-0", &[]).await;
+    wait_enrolled(&p, WEB, 1, WAIT).await;
+    create_app_and_group(&p, "shop", "web", WEB, "AllAtOnce")
+        .await
+        .unwrap();
+    let rev = push_bundle(
+        &p,
+        "shop",
+        &TestBundle::new("v1")
+            .hook(TestHook::new("BeforeInstall", "echo before"))
+            .hook(TestHook::new("AfterInstall", "echo after"))
+            .hook(TestHook::new("ApplicationStart", "echo starting\nsleep 3"))
+            .hook(TestHook::new("ValidateService", "echo valid")),
+    )
+    .await
+    .unwrap();
+    let before = requests(&p).await;
+    let d = liftoff_testkit::agent::start_deployment(&p, "shop", "web", &rev)
+        .await
+        .unwrap();
+    // ApplicationStart is seen running, with the quick events before it already reported.
+    let running = liftoff_testkit::wait_for("ApplicationStart to be announced", WAIT, || {
+        let api = p.api();
+        async move {
+            let d = api.get_deployment(d.deployment_id).await.ok()?;
+            let h = d.hosts.first()?.clone();
+            h.events
+                .iter()
+                .any(|e| e.event == "ApplicationStart" && e.status == EventStatus::InProgress)
+                .then_some(h)
+        }
+    })
+    .await;
+    for name in ["DownloadBundle", "BeforeInstall", "Install", "AfterInstall"] {
+        assert_eq!(
+            event(&running, name).status,
+            EventStatus::Succeeded,
+            "{running:#?}"
+        );
+    }
+    let d = liftoff_testkit::agent::wait_deployment(&p, d.deployment_id, WAIT).await;
+    assert_eq!(d.status, DeploymentStatus::Succeeded, "{d:#?}");
+    let h = only_host(&d);
+    assert_eq!(event(h, "ValidateService").status, EventStatus::Succeeded);
+    assert!(
+        event(h, "ApplicationStart")
+            .output_tail
+            .contains("starting")
+    );
+
+    // The uploads go in the background: wait for all four logs, then count.
+    let events = liftoff_testkit::wait_for("the four hook logs", WAIT, || {
+        let history = p.history();
+        async move {
+            let stored = history
+                .deployment_logs(
+                    d.deployment_id,
+                    None,
+                    None,
+                    &liftoff_client::Page::default(),
+                )
+                .await
+                .ok()?;
+            let mut events: Vec<_> = stored.logs.into_iter().map(|l| l.event).collect();
+            events.sort();
+            (events.len() >= 4).then_some(events)
+        }
+    })
+    .await;
+    assert_eq!(
+        events,
+        [
+            "AfterInstall",
+            "ApplicationStart",
+            "BeforeInstall",
+            "ValidateService"
+        ]
+    );
+    let after = requests(&p).await;
+    let sent = |route: &str| after.get(route).unwrap_or(&0.0) - before.get(route).unwrap_or(&0.0);
+    let reports = "POST /v1/agents/{host}/commands/{command}/event-batch";
+    let single = "POST /v1/agents/{host}/commands/{command}/events";
+    let logs = "PUT /v1/history/hosts/{host}/commands/{command}/logs";
+    let log = "PUT /v1/history/hosts/{host}/commands/{command}/logs/{event}";
+    // One report announcing ApplicationStart (with the four before it), one at the end.
+    assert_eq!((sent(reports), sent(single)), (2.0, 0.0), "{after:#?}");
+    // The logs of BeforeInstall and AfterInstall with the announcement, the other two at the end.
+    assert_eq!((sent(logs), sent(log)), (2.0, 0.0), "{after:#?}");
+    p.stop().await;
+}

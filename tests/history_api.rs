@@ -13,7 +13,7 @@ use history_support::*;
 use liftoff_client::{AuditQuery, EventQuery, Page};
 use liftoff_kit::auth::{Role, TokenKind};
 use liftoff_testkit::TestPlatform;
-use liftoff_types::history::{HistoryEvent, HookLogUpload};
+use liftoff_types::history::{HistoryEvent, HookLogBatch, HookLogEntry, HookLogUpload};
 use serde_json::Value;
 use uuid::Uuid;
 
@@ -160,6 +160,95 @@ async fn hook_logs_belong_to_the_host_that_ran_the_command() {
     assert_eq!(ev["status"], "Failed");
     assert_eq!(ev["exit_code"], 3);
     assert_eq!(ev["log"]["output"], "boom: exit 3\n");
+    // Several events' logs in one upload (what an agent sends), stored all at once; a batch
+    // that is empty, too long, names an event twice, is over the cap together, or is for
+    // another host's command changes nothing.
+    let entry = |event: &str, output: &str| HookLogEntry {
+        event: event.into(),
+        output: output.into(),
+        truncated: false,
+        original_bytes: output.len() as u64,
+    };
+    let batch = |logs: Vec<HookLogEntry>| HookLogBatch {
+        deployment_id: d2,
+        revision_id: r2,
+        upload_grant: grant(h1, w.h1_d2_command),
+        logs,
+    };
+    let half = "y".repeat(liftoff_types::history::HOOK_LOG_CAP_BYTES / 2 + 1);
+    for (bad, status) in [
+        (batch(Vec::new()), 400),
+        (batch(vec![entry("BeforeInstall", "a"); 17]), 400),
+        (
+            batch(vec![
+                entry("BeforeInstall", "a"),
+                entry("BeforeInstall", "b"),
+            ]),
+            400,
+        ),
+        (
+            batch(vec![
+                entry("BeforeInstall", &half),
+                entry("AfterInstall", &half),
+            ]),
+            413,
+        ),
+        (batch(vec![entry("Before Install", "a")]), 400),
+    ] {
+        let err = h1c
+            .upload_hook_logs(h1, w.h1_d2_command, &bad)
+            .await
+            .unwrap_err();
+        assert_eq!(err.status(), Some(status), "{err}");
+    }
+    let err = h2c
+        .upload_hook_logs(
+            h2,
+            w.h1_d2_command,
+            &batch(vec![entry("BeforeInstall", "a")]),
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(err.status(), Some(403), "{err}");
+    let count = |logs: &liftoff_types::history::HookLogPage| {
+        logs.logs.iter().filter(|l| l.host_id == h1).count()
+    };
+    let before = p
+        .history()
+        .deployment_logs(d2, Some(h1), None, &Page::default())
+        .await
+        .unwrap();
+    assert_eq!(count(&before), 1, "the refused batches stored nothing");
+    let good = batch(vec![
+        entry("BeforeInstall", "installing\n"),
+        entry("AfterInstall", "configured\n"),
+    ]);
+    h1c.upload_hook_logs(h1, w.h1_d2_command, &good)
+        .await
+        .unwrap();
+    // Again (a retried request): replaced, not doubled.
+    h1c.upload_hook_logs(h1, w.h1_d2_command, &good)
+        .await
+        .unwrap();
+    let after = p
+        .history()
+        .deployment_logs(d2, Some(h1), None, &Page::default())
+        .await
+        .unwrap();
+    let mut events: Vec<_> = after
+        .logs
+        .iter()
+        .map(|l| (l.event.as_str(), l.output.as_str()))
+        .filter(|(e, _)| *e != "ValidateService")
+        .collect();
+    events.sort();
+    assert_eq!(
+        events,
+        [
+            ("AfterInstall", "configured\n"),
+            ("BeforeInstall", "installing\n")
+        ]
+    );
     // Another team cannot read them.
     let err = team_history(&p, p.team_token("other", Role::Admin))
         .deployment_logs(d2, None, None, &Page::default())

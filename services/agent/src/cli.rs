@@ -64,6 +64,11 @@ pub struct AgentArgs {
     /// Most seconds the scripts of one lifecycle event may take together.
     #[arg(long, default_value_t = 3600)]
     pub max_event_secs: u64,
+    /// Milliseconds a hook runs before its start is reported to the server (0: at once). A
+    /// shorter event is reported once, when it ends, with the next report: fewer requests per
+    /// host, the same record. Failures are reported at once.
+    #[arg(long, default_value_t = 1000)]
+    pub event_report_delay_ms: u64,
     /// Most bytes a bundle may unpack to.
     #[arg(long, default_value_t = 2 << 30)]
     pub max_unpacked_bytes: u64,
@@ -124,6 +129,7 @@ impl AgentArgs {
         config.stop_grace = Duration::from_secs(self.stop_grace);
         config.ignore_application_stop_failures = self.ignore_application_stop_failures;
         config.max_event_time = Duration::from_secs(self.max_event_secs.max(1));
+        config.event_report_delay = Duration::from_millis(self.event_report_delay_ms.min(60_000));
         config.max_unpacked_bytes = self.max_unpacked_bytes;
         config.hook_user = self.hook_user;
         config.no_root_hooks = self.no_root_hooks;

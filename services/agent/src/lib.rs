@@ -66,6 +66,10 @@ pub struct AgentConfig {
     pub install_allow: Vec<PathBuf>,
     /// How long reports, completions and downloads are retried before the step fails.
     pub report_budget: Duration,
+    /// How long a hook runs before the agent tells the server it started
+    /// (`--event-report-delay-ms`). An event that ends sooner is reported once, with the next
+    /// report: most hooks take milliseconds, and each report is a request and a write.
+    pub event_report_delay: Duration,
 }
 
 impl AgentConfig {
@@ -92,6 +96,7 @@ impl AgentConfig {
             no_root_files: false,
             install_allow: Vec::new(),
             report_budget: Duration::from_secs(300),
+            event_report_delay: DEFAULT_EVENT_REPORT_DELAY,
         }
     }
 }
@@ -126,6 +131,9 @@ pub fn local_hostname() -> String {
 
 /// Longest wait between two tries of a call to the control plane: once it is back, every
 /// agent is back within this (a couple of seconds), however long it was away.
+/// See [`AgentConfig::event_report_delay`].
+pub const DEFAULT_EVENT_REPORT_DELAY: Duration = Duration::from_secs(1);
+
 pub const MAX_BACKOFF: Duration = Duration::from_secs(2);
 
 /// Exponential backoff (250 ms doubling) with jitter (half to all of it), capped at
@@ -206,8 +214,6 @@ pub struct Agent {
     pub bundles: Client,
     /// Authenticated client of history (hook log uploads), one connection pool for all.
     pub(crate) history: liftoff_client::HistoryClient,
-    /// Poked after a command completes, so the registry hears from the host at once.
-    heartbeat_now: tokio::sync::Notify,
     /// Poked when a heartbeat succeeds after failing: the control plane is back, so a poll
     /// waiting out its backoff goes at once.
     reconnected: tokio::sync::Notify,
@@ -253,7 +259,6 @@ impl Agent {
             registry: RegistryClient::new(transport.registry.with_token(token.clone())),
             bundles: transport.bundles.with_token(token.clone()),
             history: liftoff_client::HistoryClient::new(transport.history.with_token(token)),
-            heartbeat_now: tokio::sync::Notify::new(),
             reconnected: tokio::sync::Notify::new(),
             config,
             state,
@@ -315,7 +320,6 @@ impl Agent {
             let mut done = false;
             tokio::select! {
                 _ = tokio::time::sleep(next) => {}
-                _ = self.heartbeat_now.notified() => {}
                 _ = async {
                     match asked.as_mut() {
                         Some(f) => f.await,
@@ -356,8 +360,6 @@ impl Agent {
                         }
                         new |= self.handle(cmd, stop.clone()).await?;
                         self.flush_completions().await?;
-                        // The registry learns install outcomes from heartbeats: tell it now.
-                        self.heartbeat_now.notify_one();
                     }
                     if offered && !new {
                         // Only commands this host finished, offered again until their

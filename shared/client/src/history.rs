@@ -239,6 +239,29 @@ impl HistoryClient {
         crate::decode::<serde_json::Value>(res).await.map(|_| ())
     }
 
+    /// Uploads the logs of several events of one command in one request (see [`HookLogBatch`]).
+    pub async fn upload_hook_logs(
+        &self,
+        host: Uuid,
+        command: Uuid,
+        batch: &HookLogBatch,
+    ) -> Result<(), ClientError> {
+        let res = self
+            .0
+            .request(
+                Method::PUT,
+                &format!("/v1/history/hosts/{host}/commands/{command}/logs"),
+            )
+            .json(batch)
+            .send()
+            .await
+            .map_err(|e| ClientError::Transport(e.to_string()))?;
+        if res.status().is_success() {
+            return Ok(());
+        }
+        crate::decode::<serde_json::Value>(res).await.map(|_| ())
+    }
+
     /// Uploads the hook log file at `path` (cut to `HOOK_LOG_CAP_BYTES` if larger). A missing
     /// file (the event ran no script) uploads nothing and answers `Ok(false)`.
     #[allow(clippy::too_many_arguments)]

@@ -67,6 +67,11 @@ pub fn body_caps(max_bundle_bytes: u64) -> BodyCaps {
             "/v1/history/hosts/{host}/commands/{command}/logs/{event}",
             liftoff_history::LOG_UPLOAD_BODY_LIMIT as u64,
         )
+        .route(
+            Method::PUT,
+            "/v1/history/hosts/{host}/commands/{command}/logs",
+            liftoff_history::LOG_UPLOAD_BODY_LIMIT as u64,
+        )
 }
 
 pub fn admission(settings: &super::ServiceSettings) -> Admission {

@@ -177,6 +177,35 @@ pub struct HookLogUpload {
     pub upload_grant: Option<String>,
 }
 
+/// Most logs in one [`HookLogBatch`] (a command has at most 13 lifecycle events).
+pub const HOOK_LOG_BATCH_MAX: usize = 16;
+
+/// An agent's upload of the outputs of several lifecycle events of one command, stored in
+/// one transaction: the outputs together at most `HOOK_LOG_CAP_BYTES` (larger ones go alone).
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct HookLogBatch {
+    pub deployment_id: Uuid,
+    pub revision_id: Uuid,
+    /// As in [`HookLogUpload`].
+    #[serde(default)]
+    pub upload_grant: Option<String>,
+    /// 1 to `HOOK_LOG_BATCH_MAX` logs, each event at most once.
+    pub logs: Vec<HookLogEntry>,
+}
+
+/// One lifecycle event's output in a [`HookLogBatch`].
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct HookLogEntry {
+    /// Lifecycle event, e.g. `AfterInstall`.
+    pub event: String,
+    pub output: String,
+    #[serde(default)]
+    pub truncated: bool,
+    pub original_bytes: u64,
+}
+
 /// The stored output of one lifecycle event of one command on one host.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq)]
 pub struct HookLog {

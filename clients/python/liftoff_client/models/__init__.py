@@ -73,6 +73,8 @@ from .heartbeat import Heartbeat
 from .heartbeat_response import HeartbeatResponse
 from .history_event import HistoryEvent
 from .hook_log import HookLog
+from .hook_log_batch import HookLogBatch
+from .hook_log_entry import HookLogEntry
 from .hook_log_page import HookLogPage
 from .hook_log_upload import HookLogUpload
 from .host import Host
@@ -239,6 +241,8 @@ __all__ = (
     "HeartbeatResponse",
     "HistoryEvent",
     "HookLog",
+    "HookLogBatch",
+    "HookLogEntry",
     "HookLogPage",
     "HookLogUpload",
     "Host",

@@ -21,6 +21,7 @@ use std::path::{Path, PathBuf};
 use chrono::{DateTime, Utc};
 use liftoff_bundle::{AppSpec, LifecycleEvent};
 use liftoff_client::ClientError;
+use liftoff_types::history::{HOOK_LOG_BATCH_MAX, HOOK_LOG_CAP_BYTES, HookLogBatch, HookLogEntry};
 use liftoff_types::scheduler::{
     AgentCommand, EventReport, EventReportBatch, EventStatus, MAX_EVENT_BATCH,
 };
@@ -119,6 +120,9 @@ struct Run<'a> {
     /// Final reports of events that succeeded, sent with the next report (the start of the
     /// next event, or before completion): one call and one server transaction instead of two.
     pending: std::sync::Mutex<Vec<EventReport>>,
+    /// Events whose log file is written and not yet sent to history: they go with the next
+    /// report, in one upload (see [`Self::ship_logs`]).
+    logs: std::sync::Mutex<Vec<LifecycleEvent>>,
 }
 
 impl Run<'_> {
@@ -193,7 +197,20 @@ impl Run<'_> {
             Err(_) => Vec::new(),
         };
         reports.extend(next);
+        self.ship_logs();
         send_reports(self.agent, self.cmd, reports).await
+    }
+
+    /// Sends the logs of the events that ended since the last report to history, in the
+    /// background and in one request where they fit (see [`upload_logs`]).
+    fn ship_logs(&self) {
+        let events = match self.logs.lock() {
+            Ok(mut l) => std::mem::take(&mut *l),
+            Err(_) => Vec::new(),
+        };
+        if !events.is_empty() {
+            upload_logs(self.agent, self.cmd, &self.ws.logs(), events);
+        }
     }
 
     async fn flush(&self) -> Result<(), Failure> {
@@ -213,6 +230,15 @@ impl Run<'_> {
                 ),
             )
         });
+        if self
+            .ws
+            .logs()
+            .join(format!("{}.log", event.as_str()))
+            .exists()
+            && let Ok(mut l) = self.logs.lock()
+        {
+            l.push(event);
+        }
         if failure.is_some() {
             self.send(event, r).await?;
         } else {
@@ -221,7 +247,6 @@ impl Run<'_> {
                 p.push(report);
             }
         }
-        upload_log(self.agent, self.cmd, &self.ws.logs(), event);
         // The event is over: a crash from here on is not "during" it.
         self.journal(None).await?;
         failure.map_or(Ok(()), Err)
@@ -261,17 +286,9 @@ impl Run<'_> {
     }
 
     /// Journals the event (so a crash is reported, not re-run); answers when it began and the
-    /// report that tells the server so (with the pending ones), to be sent alongside the work.
-    async fn begin(
-        &self,
-        event: LifecycleEvent,
-    ) -> Result<
-        (
-            DateTime<Utc>,
-            impl Future<Output = Result<(), Failure>> + '_,
-        ),
-        Failure,
-    > {
+    /// report that tells the server so, to be sent with the pending ones if the event is still
+    /// running after [`crate::AgentConfig::event_report_delay`] (see [`Self::announced`]).
+    async fn begin(&self, event: LifecycleEvent) -> Result<(DateTime<Utc>, EventReport), Failure> {
         self.journal(Some(event)).await?;
         let at = Utc::now();
         let report = EventReport {
@@ -285,7 +302,26 @@ impl Run<'_> {
             output_tail: String::new(),
             output_truncated: false,
         };
-        Ok((at, self.flush_with(Some(report))))
+        Ok((at, report))
+    }
+
+    /// Runs `work` (an event's scripts) and, if it is still running after the report delay,
+    /// sends `start` (with the pending reports) alongside it. An event that ends sooner is
+    /// reported only when it ends: the pending reports wait for the next send, which is never
+    /// later than the command's end (and a crash finds them in the journal). A start already
+    /// on its way is awaited, so the end never overtakes it.
+    async fn announced<T>(
+        &self,
+        start: EventReport,
+        work: impl Future<Output = T>,
+    ) -> (Result<(), Failure>, T) {
+        let mut work = std::pin::pin!(work);
+        tokio::select! {
+            biased;
+            done = &mut work => return (Ok(()), done),
+            _ = tokio::time::sleep(self.agent.config.event_report_delay) => {}
+        }
+        tokio::join!(self.flush_with(Some(start)), work)
     }
 }
 
@@ -309,6 +345,7 @@ pub async fn run_deploy(
         ws,
         stop,
         pending: std::sync::Mutex::new(Vec::new()),
+        logs: std::sync::Mutex::new(Vec::new()),
     };
     let outcome = steps(&run).await;
     if outcome.is_err()
@@ -531,14 +568,11 @@ fn answer<T>(sent: Result<T, ClientError>) -> Result<(), Failure> {
     }
 }
 
-/// Sends the event's whole hook output (capped) to history in the background, retrying for a
-/// few minutes; the tail in the report stands if it never arrives. Events that ran no script
-/// have no log file and upload nothing.
-fn upload_log(agent: &Agent, cmd: &AgentCommand, logs: &Path, event: LifecycleEvent) {
-    let path = logs.join(format!("{}.log", event.as_str()));
-    if !path.exists() {
-        return;
-    }
+/// Sends the whole hook output (capped) of `events` to history in the background, retrying
+/// for a few minutes; the tail in each report stands if a log never arrives. Logs go in
+/// batches whose outputs together fit the cap (most hooks print little: one request per
+/// command), a larger one alone.
+fn upload_logs(agent: &Agent, cmd: &AgentCommand, logs: &Path, events: Vec<LifecycleEvent>) {
     let client = agent.history.clone();
     let (host, command, deployment, revision, grant) = (
         agent.host_id(),
@@ -547,33 +581,65 @@ fn upload_log(agent: &Agent, cmd: &AgentCommand, logs: &Path, event: LifecycleEv
         cmd.revision_id,
         cmd.log_grant.clone(),
     );
-    // A child of the event's span (current here), ending when the log is in history.
+    let dir = logs.to_path_buf();
+    // A child of the current span (an event's, or the command's), ending when the logs are in
+    // history.
     let span = tracing::info_span!(
         "agent.hook_log_upload",
-        event = event.as_str(),
+        events = events.len(),
         deployment_id = %deployment,
         host_id = %host,
         command_id = %command,
     );
     tokio::spawn(
         async move {
-        let name = event.as_str();
-        if let Err(e) = crate::retrying("upload log", std::time::Duration::from_secs(600), || {
-            client.upload_hook_log_file(
-                host,
-                command,
-                name,
-                deployment,
-                revision,
-                grant.as_deref(),
-                &path,
-            )
-        })
-        .await
-        {
-            tracing::warn!(%command, event = name, error = %e, "hook log not uploaded; the report's tail stands");
+            let mut batches: Vec<Vec<HookLogEntry>> = Vec::new();
+            let mut size = 0;
+            for event in events {
+                let path = dir.join(format!("{}.log", event.as_str()));
+                let bytes = match tokio::fs::read(&path).await {
+                    Ok(b) => b,
+                    Err(e) => {
+                        tracing::warn!(%command, event = event.as_str(), error = %e, "hook log not readable; the report's tail stands");
+                        continue;
+                    }
+                };
+                let (output, truncated) = liftoff_client::hook_log_excerpt(&bytes);
+                let entry = HookLogEntry {
+                    event: event.as_str().to_string(),
+                    truncated,
+                    original_bytes: bytes.len() as u64,
+                    output,
+                };
+                let fits = batches.last().is_some_and(|b| {
+                    b.len() < HOOK_LOG_BATCH_MAX && size + entry.output.len() <= HOOK_LOG_CAP_BYTES
+                });
+                if !fits {
+                    batches.push(Vec::new());
+                    size = 0;
+                }
+                size += entry.output.len();
+                if let Some(b) = batches.last_mut() {
+                    b.push(entry);
+                }
+            }
+            for logs in batches {
+                let batch = HookLogBatch {
+                    deployment_id: deployment,
+                    revision_id: revision,
+                    upload_grant: grant.clone(),
+                    logs,
+                };
+                if let Err(e) =
+                    crate::retrying("upload logs", std::time::Duration::from_secs(600), || {
+                        client.upload_hook_logs(host, command, &batch)
+                    })
+                    .await
+                {
+                    tracing::warn!(%command, events = batch.logs.len(), error = %e, "hook logs not uploaded; the reports' tails stand");
+                }
+            }
         }
-    }
         .instrument(span),
     );
 }

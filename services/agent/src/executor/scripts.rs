@@ -59,16 +59,19 @@ impl Run<'_> {
         if scripts.is_empty() {
             return EventResult::skipped("no scripts for this event");
         }
-        let (started_at, announce) = match self.begin(event).await {
+        let (started_at, start) = match self.begin(event).await {
             Ok(begun) => begun,
             Err(f) => return EventResult::failed(&f.code, f.message),
         };
-        // The start goes to the server while the scripts run (the journal already says the
-        // event began, so a crash is reported, never re-run); the end is sent after it.
-        let (announced, result) = tokio::join!(
-            announce,
-            self.run_scripts(event, scripts, bundle_dir, started_at)
-        );
+        // The start goes to the server while the scripts run, if they run long enough to be
+        // worth a report (the journal already says the event began, so a crash is reported,
+        // never re-run); the end is sent after it.
+        let (announced, result) = self
+            .announced(
+                start,
+                self.run_scripts(event, scripts, bundle_dir, started_at),
+            )
+            .await;
         match announced {
             Ok(()) => result,
             Err(f) => EventResult::failed(&f.code, f.message),

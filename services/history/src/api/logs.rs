@@ -3,7 +3,7 @@
 use actix_web::{HttpRequest, HttpResponse, get, put, web};
 use liftoff_kit::{ApiError, Caller, Role};
 use liftoff_types::ErrorBody;
-use liftoff_types::history::{HookLogPage, HookLogUpload};
+use liftoff_types::history::{HookLogBatch, HookLogPage, HookLogUpload};
 use serde::Deserialize;
 use utoipa::IntoParams;
 use uuid::Uuid;
@@ -45,6 +45,40 @@ pub async fn upload_log(
         .ok_or_else(|| ApiError::unauthorized("host credential without a team"))?;
     let body: HookLogUpload = json_body(&req, payload, UPLOAD_BODY_LIMIT).await?;
     app::logs::upload(&state, team, host, command, event, body).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// The agent of `host` stores the outputs of several lifecycle events of `command` at once,
+/// in one transaction (host credential; another host's command is a 403). Each event's log
+/// replaces any stored before. The outputs together are at most 1 MiB; larger ones go alone
+/// (to this route or the per-event one).
+#[utoipa::path(
+    tag = "hook-logs",
+    params(
+        ("host" = Uuid, Path, description = "Host id"),
+        ("command" = Uuid, Path, description = "Command id"),
+    ),
+    request_body = HookLogBatch,
+    responses((status = 204), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 413, body = ErrorBody), (status = 415, body = ErrorBody)),
+    security(("bearer" = []))
+)]
+#[put("/v1/history/hosts/{host}/commands/{command}/logs")]
+pub async fn upload_logs(
+    state: web::Data<State>,
+    caller: Caller,
+    path: web::Path<(Uuid, Uuid)>,
+    req: HttpRequest,
+    payload: web::Payload,
+) -> Result<HttpResponse, ApiError> {
+    let (host, command) = path.into_inner();
+    caller.host(host)?;
+    let team = caller
+        .claims
+        .team
+        .clone()
+        .ok_or_else(|| ApiError::unauthorized("host credential without a team"))?;
+    let body: HookLogBatch = json_body(&req, payload, UPLOAD_BODY_LIMIT).await?;
+    app::logs::upload_batch(&state, team, host, command, body).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 

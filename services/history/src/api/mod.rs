@@ -23,7 +23,7 @@ mod webhooks;
     paths(
         events::ingest, events::list_events, events::audit,
         hosts::host_revisions, hosts::revision_hosts, hosts::group_at,
-        logs::upload_log, logs::deployment_logs,
+        logs::upload_log, logs::upload_logs, logs::deployment_logs,
         pins::list_pins, pins::pin, pins::unpin,
         webhooks::create_webhook, webhooks::list_webhooks, webhooks::get_webhook,
         webhooks::delete_webhook, webhooks::rotate_webhook_secret, webhooks::test_webhook,
@@ -32,7 +32,7 @@ mod webhooks;
     components(schemas(
         ErrorBody, HistoryEvent, EventBatch, IngestResult, RecordedEvent, EventPage, HostRevision,
         HostRevisionList, HostRevisionAt, GroupDeploymentAt, GroupAtTime, AuditEntry, AuditPage,
-        HookLogUpload, HookLog, HookLogPage, Pin, CreatePin, PinList,
+        HookLogUpload, HookLogBatch, HookLogEntry, HookLog, HookLogPage, Pin, CreatePin, PinList,
         CreateWebhook, Webhook, WebhookWithSecret, WebhookList, RotateWebhookSecret,
         DeliveryStatus, DeliveryAttempt, WebhookDelivery, DeliveryPage,
     )),
@@ -50,6 +50,7 @@ pub fn configure(cfg: &mut web::ServiceConfig, state: web::Data<State>) {
         .service(hosts::revision_hosts)
         .service(hosts::group_at)
         .service(logs::upload_log)
+        .service(logs::upload_logs)
         .service(logs::deployment_logs)
         .service(pins::list_pins)
         .service(pins::pin)

@@ -7,7 +7,10 @@
 
 use liftoff_kit::ApiError;
 use liftoff_kit::db::{now, to_utc, uuid};
-use liftoff_types::history::{HOOK_LOG_CAP_BYTES, HookLog, HookLogPage, HookLogUpload};
+use liftoff_types::history::{
+    HOOK_LOG_BATCH_MAX, HOOK_LOG_CAP_BYTES, HookLog, HookLogBatch, HookLogEntry, HookLogPage,
+    HookLogUpload,
+};
 use uuid::Uuid;
 
 use crate::State;
@@ -27,10 +30,60 @@ pub async fn upload(
     event: String,
     body: HookLogUpload,
 ) -> Result<(), ApiError> {
-    if !valid_event(&event) {
-        return Err(ApiError::invalid_field(
-            "event: a lifecycle event name, letters and digits only",
-        ));
+    let batch = HookLogBatch {
+        deployment_id: body.deployment_id,
+        revision_id: body.revision_id,
+        upload_grant: body.upload_grant,
+        logs: vec![HookLogEntry {
+            event,
+            output: body.output,
+            truncated: body.truncated,
+            original_bytes: body.original_bytes,
+        }],
+    };
+    upload_batch(state, team, host, command, batch).await
+}
+
+/// Stores the outputs of several events of `command` at once, in one transaction: all or
+/// none. The agent sends the logs of events that ended close together this way (one request
+/// and one write instead of one per event).
+pub async fn upload_batch(
+    state: &State,
+    team: String,
+    host: Uuid,
+    command: Uuid,
+    body: HookLogBatch,
+) -> Result<(), ApiError> {
+    if body.logs.is_empty() || body.logs.len() > HOOK_LOG_BATCH_MAX {
+        return Err(ApiError::invalid_field(format!(
+            "logs: 1 to {HOOK_LOG_BATCH_MAX} lifecycle events"
+        )));
+    }
+    let mut seen = std::collections::HashSet::new();
+    for log in &body.logs {
+        if !valid_event(&log.event) {
+            return Err(ApiError::invalid_field(
+                "event: a lifecycle event name, letters and digits only",
+            ));
+        }
+        if !seen.insert(log.event.as_str()) {
+            return Err(ApiError::invalid_field(format!(
+                "logs: {} appears twice",
+                log.event
+            )));
+        }
+        if log.output.len() > HOOK_LOG_CAP_BYTES {
+            return Err(ApiError::too_large(format!(
+                "output: at most {HOOK_LOG_CAP_BYTES} bytes; send the head and tail with truncated=true"
+            )));
+        }
+    }
+    if body.logs.len() > 1
+        && body.logs.iter().map(|l| l.output.len()).sum::<usize>() > HOOK_LOG_CAP_BYTES
+    {
+        return Err(ApiError::too_large(format!(
+            "logs: at most {HOOK_LOG_CAP_BYTES} bytes of output together; send larger ones alone"
+        )));
     }
     let grant = body.upload_grant.as_deref().ok_or_else(|| {
         ApiError::forbidden(
@@ -42,56 +95,65 @@ pub async fn upload(
         liftoff_types::scheduler::LOG_GRANT_PURPOSE,
         &liftoff_types::scheduler::log_grant_subject(host, command),
     )?;
-    if body.output.len() > HOOK_LOG_CAP_BYTES {
-        return Err(ApiError::too_large(format!(
-            "output: at most {HOOK_LOG_CAP_BYTES} bytes; send the head and tail with truncated=true"
-        )));
+    let uploaded_at = now();
+    let mut rows = Vec::with_capacity(body.logs.len());
+    for log in body.logs {
+        // PostgreSQL text cannot hold NUL.
+        let output = if log.output.contains('\0') {
+            log.output.replace('\0', "\u{fffd}")
+        } else {
+            log.output
+        };
+        let bytes = output.len() as i64;
+        let original = i64::try_from(log.original_bytes)
+            .map_err(|_| ApiError::invalid_field("original_bytes: too large"))?
+            .max(bytes);
+        rows.push(NewHookLog {
+            command_id: command.to_string(),
+            event: log.event,
+            team: team.clone(),
+            deployment_id: body.deployment_id.to_string(),
+            host_id: host.to_string(),
+            revision_id: body.revision_id.to_string(),
+            output,
+            bytes,
+            original_bytes: original,
+            truncated: log.truncated || original > bytes,
+            uploaded_at,
+        });
     }
-    // PostgreSQL text cannot hold NUL.
-    let output = if body.output.contains('\0') {
-        body.output.replace('\0', "\u{fffd}")
-    } else {
-        body.output
-    };
-    let bytes = output.len() as i64;
-    let original = i64::try_from(body.original_bytes)
-        .map_err(|_| ApiError::invalid_field("original_bytes: too large"))?
-        .max(bytes);
-    let row = NewHookLog {
-        command_id: command.to_string(),
-        event,
+    let count = rows.len() as u64;
+    let (command_id, host_id, team, deployment_id) = (
+        command.to_string(),
+        host.to_string(),
         team,
-        deployment_id: body.deployment_id.to_string(),
-        host_id: host.to_string(),
-        revision_id: body.revision_id.to_string(),
-        output,
-        bytes,
-        original_bytes: original,
-        truncated: body.truncated || original > bytes,
-        uploaded_at: now(),
-    };
+        body.deployment_id.to_string(),
+    );
     state
         .db
         .write(move |c| {
-            if let Some(cmd) = deployments::command(c, &row.command_id)? {
-                if cmd.host_id != row.host_id || cmd.team.as_deref() != Some(row.team.as_str()) {
+            if let Some(cmd) = deployments::command(c, &command_id)? {
+                if cmd.host_id != host_id || cmd.team.as_deref() != Some(team.as_str()) {
                     return Err(ApiError::forbidden("this command belongs to another host"));
                 }
-                if cmd.deployment_id != row.deployment_id {
+                if cmd.deployment_id != deployment_id {
                     return Err(ApiError::invalid_field(
                         "deployment_id: not the deployment of this command",
                     ));
                 }
             }
-            if let Some(existing) = logs::get(c, &row.command_id, &row.event)?
-                && existing.host_id != row.host_id
-            {
-                return Err(ApiError::forbidden("this command belongs to another host"));
+            for row in &rows {
+                if let Some(existing) = logs::get(c, &row.command_id, &row.event)?
+                    && existing.host_id != row.host_id
+                {
+                    return Err(ApiError::forbidden("this command belongs to another host"));
+                }
+                logs::put(c, row)?;
             }
-            logs::put(c, &row)
+            Ok(())
         })
         .await?;
-    metrics::counter!("liftoff_history_hook_logs_total").increment(1);
+    metrics::counter!("liftoff_history_hook_logs_total").increment(count);
     Ok(())
 }
 

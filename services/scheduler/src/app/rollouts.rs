@@ -209,6 +209,12 @@ pub async fn advance(state: &State, id: Uuid) -> Result<(), ApiError> {
     };
     if row.status == RolloutStatus::Pending.as_str() {
         plan_targets(state, &row).await?;
+        // The plan read the group's members just now: the first membership refresh is due
+        // one period from here, not at the next tick (a second read of the whole group for
+        // every deployment).
+        if let Ok(mut last) = state.refreshed.lock() {
+            last.insert(row.deployment_id.clone(), std::time::Instant::now());
+        }
     }
     let woken = state
         .db
