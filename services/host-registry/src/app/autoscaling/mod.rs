@@ -278,10 +278,10 @@ fn record(
     });
     outbox::enqueue(c, &hist)?;
     match (ev.direction, host) {
-        (ScaleDirection::ScaleOut, Some(h)) if h.state == HostState::InService.as_str() => {
+        (ScaleDirection::ScaleOut, Some(h)) if h.state == HostState::InService => {
             answer_launch(c, h, true, None)?;
         }
-        (ScaleDirection::ScaleOut, Some(h)) if h.state == HostState::Failed.as_str() => {
+        (ScaleDirection::ScaleOut, Some(h)) if h.state == HostState::Failed => {
             answer_launch(c, h, false, h.state_reason.as_deref())?;
         }
         // Not enrolled yet, or still installing: answered when its state settles.
