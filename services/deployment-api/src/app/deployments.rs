@@ -442,7 +442,7 @@ pub async fn record_outcome(
                     groups::record_success(c, &row.group_id, &row.revision_id, &row.id, now())?;
                 }
                 let rollback = if status == DeploymentStatus::Failed {
-                    super::operations::auto_rollback(c, &row)?
+                    super::rollbacks::auto_rollback(c, &row)?
                 } else {
                     None
                 };
