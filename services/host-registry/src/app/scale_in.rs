@@ -11,7 +11,7 @@ use liftoff_types::names::validate_text;
 use liftoff_types::registry::{HostCommand, HostCommandKind, HostCommandResult, HostState};
 use uuid::Uuid;
 
-use super::autoscaling::complete_action;
+use super::actions::complete_action;
 use crate::State;
 use crate::store::commands::{self, HostCommandRow};
 use crate::store::hosts::{self, HostRow};

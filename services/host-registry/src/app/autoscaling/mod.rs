@@ -13,6 +13,7 @@ use liftoff_types::autoscaling::{
 use liftoff_types::registry::HostState;
 use uuid::Uuid;
 
+use super::actions::complete_action;
 use crate::store::actions::{self, ActionRow};
 use crate::store::hosts::{self, HostRow};
 use crate::{AutoscalingConfig, State};
@@ -98,32 +99,6 @@ pub fn check_instance_claim(
         ));
     }
     Ok(())
-}
-
-/// Records the answer to an action (once) and tells history.
-pub fn complete_action(
-    c: &mut AnyConnection,
-    id: &str,
-    status: LifecycleActionStatus,
-    result: LifecycleResult,
-    message: &str,
-) -> Result<bool, ApiError> {
-    if !actions::complete(c, id, status.as_str(), result.as_str(), message, now())? {
-        return Ok(false);
-    }
-    if let Some(row) = actions::get(c, id)? {
-        let mut ev = outbox::event(crate::NAME, "autoscaling.lifecycle_action_completed");
-        ev.team = row.team.clone();
-        ev.host_id = row.host_id.as_deref().map(uuid).transpose()?;
-        ev.data = serde_json::json!({
-            "action_id": row.id, "event_id": row.event_id, "direction": row.direction,
-            "instance_id": row.instance_id, "group": row.asg_name,
-            "lifecycle_hook_name": row.hook_name, "lifecycle_action_token": row.action_token,
-            "status": status.as_str(), "result": result.as_str(), "message": message,
-        });
-        outbox::enqueue(c, &ev)?;
-    }
-    Ok(true)
 }
 
 /// A host just enrolled: it is the instance an open scale-out action waits for.
