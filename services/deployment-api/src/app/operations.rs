@@ -36,14 +36,14 @@ pub async fn stop(
         actor: Some(actor.clone()),
         hosts: Vec::new(),
     };
-    match row.status.as_str() {
-        "Created" | "Queued" => {
+    match row.status {
+        DeploymentStatus::Created | DeploymentStatus::Queued => {
             // Not running yet, but a hand-off may have reached the scheduler: stop it there too.
             match state.peers.scheduler().control(id, "stop", &action).await {
                 Ok(_) | Err(ClientError::Api { status: 404, .. }) => {}
                 Err(e) => return Err(ApiError::from_peer("scheduler", e)),
             }
-            let (rid, from) = (row.id.clone(), row.status.clone());
+            let (rid, from) = (row.id.clone(), row.status);
             let (app, group, rev) = (
                 row.application.clone(),
                 row.deployment_group.clone(),
@@ -55,8 +55,8 @@ pub async fn stop(
                     if deployments::finish(
                         c,
                         &rid,
-                        &from,
-                        "Stopped",
+                        from,
+                        DeploymentStatus::Stopped,
                         Some(("STOPPED", "stopped by request")),
                         &serde_json::to_string(&HostOverview::default())?,
                         now(),
@@ -73,7 +73,9 @@ pub async fn stop(
                 })
                 .await?;
         }
-        "InProgress" | "Paused" | "AwaitingApproval" => {
+        DeploymentStatus::InProgress
+        | DeploymentStatus::Paused
+        | DeploymentStatus::AwaitingApproval => {
             let rollout = state
                 .peers
                 .scheduler()
@@ -83,7 +85,7 @@ pub async fn stop(
             super::progress::record_answer(state, &row, &rollout).await?;
             return view_after(state, team, id, rollout).await;
         }
-        _ => {}
+        DeploymentStatus::Succeeded | DeploymentStatus::Failed | DeploymentStatus::Stopped => {}
     }
     view(state, row.team.clone(), id).await
 }
@@ -97,7 +99,7 @@ pub async fn rollback(
     id: Uuid,
 ) -> Result<Deployment, ApiError> {
     let row = owned(state, &team, id).await?;
-    let row = if DeploymentStatus::parse(&row.status).is_some_and(|s| !s.is_terminal()) {
+    let row = if !row.status.is_terminal() {
         stop(state, team.clone(), actor.clone(), id).await?;
         owned(state, &team, id).await?
     } else {
@@ -138,18 +140,24 @@ pub async fn control(
     exclude: Option<Uuid>,
 ) -> Result<Deployment, ApiError> {
     let row = owned(state, &team, id).await?;
-    match row.status.as_str() {
-        "InProgress" | "Paused" | "AwaitingApproval" => {}
-        "Created" | "Queued" => {
+    match row.status {
+        DeploymentStatus::InProgress
+        | DeploymentStatus::Paused
+        | DeploymentStatus::AwaitingApproval => {}
+        DeploymentStatus::Created | DeploymentStatus::Queued => {
             return Err(ApiError::conflict(
                 "not_started",
-                format!("deployment {id} has not started yet ({})", row.status),
+                format!(
+                    "deployment {id} has not started yet ({})",
+                    row.status.as_str()
+                ),
             ));
         }
-        s => {
+        s
+        @ (DeploymentStatus::Succeeded | DeploymentStatus::Failed | DeploymentStatus::Stopped) => {
             return Err(ApiError::conflict(
                 "deployment_finished",
-                format!("deployment {id} already {s}"),
+                format!("deployment {id} already {}", s.as_str()),
             ));
         }
     }
