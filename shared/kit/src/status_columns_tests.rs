@@ -9,6 +9,7 @@ use diesel::sql_types::Text;
 use diesel::{
     Connection, ExpressionMethods, IntoSql, PgConnection, QueryDsl, RunQueryDsl, SqliteConnection,
 };
+use liftoff_types::autoscaling::LifecycleActionStatus;
 use liftoff_types::deployments::DeploymentStatus;
 use liftoff_types::registry::{HostState, InstallStatus};
 use liftoff_types::scheduler::{CommandStatus, EventStatus, HostTargetStatus, RolloutStatus};
@@ -169,4 +170,10 @@ fn deployment_status_round_trips() {
             Stopped
         ]
     );
+}
+
+#[test]
+fn lifecycle_action_status_round_trips() {
+    use LifecycleActionStatus::*;
+    round_trip!(LifecycleActionStatus, [InProgress, Completed, TimedOut]);
 }

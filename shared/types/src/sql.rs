@@ -46,4 +46,5 @@ text_column! {
     crate::registry::HostState => "host state",
     crate::registry::InstallStatus => "install status",
     crate::deployments::DeploymentStatus => "deployment status",
+    crate::autoscaling::LifecycleActionStatus => "lifecycle action status",
 }

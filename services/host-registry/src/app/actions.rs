@@ -17,7 +17,7 @@ pub fn complete_action(
     result: LifecycleResult,
     message: &str,
 ) -> Result<bool, ApiError> {
-    if !actions::complete(c, id, status.as_str(), result.as_str(), message, now())? {
+    if !actions::complete(c, id, status, result.as_str(), message, now())? {
         return Ok(false);
     }
     if let Some(row) = actions::get(c, id)? {

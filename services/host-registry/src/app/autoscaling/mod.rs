@@ -35,8 +35,7 @@ fn to_action(row: &ActionRow) -> Result<LifecycleAction, ApiError> {
         lifecycle_hook_name: row.hook_name.clone(),
         lifecycle_action_token: row.action_token.clone(),
         host_id: row.host_id.as_deref().map(uuid).transpose()?,
-        status: LifecycleActionStatus::parse(&row.status)
-            .ok_or_else(|| ApiError::internal("unknown lifecycle action status"))?,
+        status: row.status,
         result: row.result.as_deref().and_then(LifecycleResult::parse),
         default_result: LifecycleResult::parse(&row.default_result)
             .unwrap_or(LifecycleResult::Abandon),
@@ -231,7 +230,7 @@ fn record(
         action_token: ev.action_token.clone(),
         host_id: host.map(|h| h.id.clone()),
         team: host.map(|h| h.team.clone()),
-        status: LifecycleActionStatus::InProgress.as_str().into(),
+        status: LifecycleActionStatus::InProgress,
         result: None,
         default_result: ev
             .default_result
