@@ -15,6 +15,9 @@ pub mod service;
 pub mod telemetry;
 pub mod web;
 
+#[cfg(test)]
+mod status_columns_tests;
+
 pub use auth::{Authority, Caller, Role, TokenKind};
 pub use db::{AnyConnection, Db, DbUrl};
 pub use error::ApiError;

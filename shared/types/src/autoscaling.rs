@@ -80,6 +80,8 @@ pub struct AutoscalingEvent {
 }
 
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, ToSchema, PartialEq, Eq)]
+#[cfg_attr(feature = "diesel", derive(diesel::AsExpression, diesel::FromSqlRow))]
+#[cfg_attr(feature = "diesel", diesel(sql_type = diesel::sql_types::Text))]
 pub enum LifecycleActionStatus {
     /// Scale-out: waiting for the host to be installed. Scale-in: waiting for ApplicationStop.
     InProgress,

@@ -1,6 +1,7 @@
 //! Wire types shared by the Liftoff services, the agent and the CLI.
 //!
-//! Serde and schema derives only: a client depends on these, never on a server crate.
+//! Serde and schema derives only: a client depends on these, never on a server crate. The
+//! `diesel` feature adds the status enums' TEXT-column mappings for the services (`sql`).
 
 pub mod analysis;
 pub mod autoscaling;
@@ -12,6 +13,8 @@ pub mod promotions;
 pub mod registry;
 pub mod scale_out;
 pub mod scheduler;
+#[cfg(feature = "diesel")]
+mod sql;
 pub mod tokens;
 pub mod webhooks;
 

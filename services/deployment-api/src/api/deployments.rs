@@ -118,7 +118,7 @@ pub async fn list_deployments(
         team,
         application: q.application,
         deployment_group: q.deployment_group,
-        status: q.status.map(|s| s.as_str().to_string()),
+        status: q.status,
         reason: q.reason.map(|r| r.as_str().to_string()),
         created_after: q.created_after.map(|t| t.naive_utc()),
         created_before: q.created_before.map(|t| t.naive_utc()),

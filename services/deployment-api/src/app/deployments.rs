@@ -40,9 +40,7 @@ pub fn to_deployment(
         deployment_group: row.deployment_group.clone(),
         revision_id: uuid(&row.revision_id)?,
         deployment_config: row.deployment_config.clone(),
-        status: DeploymentStatus::parse(&row.status).ok_or_else(|| {
-            ApiError::internal(format!("unknown deployment status {}", row.status))
-        })?,
+        status: row.status,
         reason: DeploymentReason::parse(&row.reason).unwrap_or(DeploymentReason::User),
         rollback_of: row.rollback_of.as_deref().map(uuid).transpose()?,
         description: row.description.clone(),
@@ -268,7 +266,7 @@ pub async fn create_with_reason(
 
 /// Hands a `Created` deployment off now if it can; if not, the tick retries (it is written).
 pub async fn try_hand_off(state: &State, row: DeploymentRow) -> DeploymentRow {
-    if row.status != DeploymentStatus::Created.as_str() {
+    if row.status != DeploymentStatus::Created {
         return row;
     }
     match hand_off(state, &row).await {
@@ -358,7 +356,13 @@ async fn hand_off_in_span(state: &State, row: &DeploymentRow) -> Result<Deployme
     state
         .db
         .write(move |c| {
-            if deployments::transition(c, &id, "Created", "InProgress", now())? {
+            if deployments::transition(
+                c,
+                &id,
+                DeploymentStatus::Created,
+                DeploymentStatus::InProgress,
+                now(),
+            )? {
                 crate::store::progress::seed_hosts(c, &id, &hosts)?;
             }
             deployments::get(c, &id)?.ok_or_else(|| ApiError::not_found("deployment"))
@@ -379,7 +383,7 @@ pub async fn record_outcome(
     rollout: &Rollout,
 ) -> Result<DeploymentRow, ApiError> {
     use liftoff_types::scheduler::RolloutStatus as R;
-    if DeploymentStatus::parse(&row.status).is_none_or(|s| s.is_terminal()) {
+    if row.status.is_terminal() {
         // The outcome is recorded once: later reports (hosts that were still running) only
         // update the copy of the progress.
         return Ok(row.clone());
@@ -393,7 +397,7 @@ pub async fn record_outcome(
         R::InProgress => DeploymentStatus::InProgress,
         R::Pending => return Ok(row.clone()),
     };
-    if !status.is_terminal() && row.status == status.as_str() {
+    if !status.is_terminal() && row.status == status {
         return Ok(row.clone());
     }
     let overview = serde_json::to_string(&rollout.overview)?;
@@ -416,20 +420,19 @@ pub async fn record_outcome(
             // Each update is fenced on the status just read; one that lost a race reads again
             // (a concurrent writer changed the status, so a few rounds settle it).
             for _ in 0..5 {
-                let now_status = DeploymentStatus::parse(&row.status);
-                if now_status.is_none_or(|s| s.is_terminal()) || now_status == Some(status) {
+                if row.status.is_terminal() || row.status == status {
                     return Ok((row, None, None));
                 }
                 if !status.is_terminal() {
-                    deployments::set_running_status(c, &id, &row.status, status.as_str())?;
+                    deployments::set_running_status(c, &id, row.status, status)?;
                     row = get(c)?;
                     continue;
                 }
                 let finished = deployments::finish(
                     c,
                     &id,
-                    &row.status,
-                    status.as_str(),
+                    row.status,
+                    status,
                     error.as_ref().map(|(a, b)| (a.as_str(), b.as_str())),
                     &overview,
                     completed,
@@ -442,7 +445,7 @@ pub async fn record_outcome(
                     groups::record_success(c, &row.group_id, &row.revision_id, &row.id, now())?;
                 }
                 let rollback = if status == DeploymentStatus::Failed {
-                    super::operations::auto_rollback(c, &row)?
+                    super::rollbacks::auto_rollback(c, &row)?
                 } else {
                     None
                 };
@@ -466,27 +469,35 @@ pub async fn record_outcome(
 /// Brings one deployment forward: hand off, or start it from the queue. Running deployments
 /// learn their progress from the scheduler's reports (`progress`), not from here.
 pub async fn sync(state: &State, row: DeploymentRow) -> Result<DeploymentRow, ApiError> {
-    match row.status.as_str() {
-        "Created" => hand_off(state, &row).await,
-        "Queued" => {
+    match row.status {
+        DeploymentStatus::Created => hand_off(state, &row).await,
+        DeploymentStatus::Queued => {
             let (group_id, id) = (row.group_id.clone(), row.id.clone());
             let at = state.config.clock.now();
             let promoted = state
                 .db
                 .write(move |c| {
                     let active = deployments::active_in_group(c, &group_id)?;
-                    let blocked = active.iter().any(|d| d.status != "Queued");
+                    let blocked = active.iter().any(|d| d.status != DeploymentStatus::Queued);
                     let first_queued = active
                         .iter()
-                        .find(|d| d.status == "Queued")
+                        .find(|d| d.status == DeploymentStatus::Queued)
                         .map(|d| d.id.clone());
-                    let head = active.iter().find(|d| d.status == "Queued" && d.id == id);
+                    let head = active
+                        .iter()
+                        .find(|d| d.status == DeploymentStatus::Queued && d.id == id);
                     if !blocked
                         && first_queued.as_deref() == Some(id.as_str())
                         && let Some(head) = head
                         && super::windows::gate_queued(c, head, at)?
                     {
-                        deployments::transition(c, &id, "Queued", "Created", now())?;
+                        deployments::transition(
+                            c,
+                            &id,
+                            DeploymentStatus::Queued,
+                            DeploymentStatus::Created,
+                            now(),
+                        )?;
                         return deployments::get(c, &id);
                     }
                     Ok(None)
@@ -669,9 +680,9 @@ pub async fn tick(state: &State) -> Result<(), ApiError> {
     // the tick only retries the hand-offs that failed.
     let settled = now() - chrono::Duration::seconds(HAND_OFF_GRACE_SECS);
     for row in rows {
-        let retry = match row.status.as_str() {
-            "Created" => row.updated_at < settled,
-            "Queued" => true,
+        let retry = match row.status {
+            DeploymentStatus::Created => row.updated_at < settled,
+            DeploymentStatus::Queued => true,
             _ => false,
         };
         if !retry {

@@ -70,7 +70,7 @@ pub fn insert_deployment(
     jump_queue: bool,
 ) -> Result<DeploymentRow, ApiError> {
     let active = deployments::active_in_group(c, &group.id)?;
-    let running = active.iter().find(|d| d.status != "Queued");
+    let running = active.iter().find(|d| d.status != DeploymentStatus::Queued);
     let status = match running {
         _ if new.waiting_for.is_some() => DeploymentStatus::Queued,
         None if jump_queue || active.is_empty() => DeploymentStatus::Created,
@@ -102,7 +102,7 @@ pub fn insert_deployment(
         revision_id: new.revision_id.to_string(),
         deployment_config: new.config_name,
         minimum_healthy: new.minimum_healthy,
-        status: status.as_str().into(),
+        status,
         reason: new.reason.as_str().into(),
         rollback_of: new.rollback_of,
         description: new.description,

@@ -28,7 +28,10 @@ pub async fn refresh(state: &State) -> Result<(), ApiError> {
                 .iter()
                 .find(|(s, _)| s == status)
                 .map_or(0, |(_, n)| *n);
-            (vec![("status".to_string(), status.to_string())], n as f64)
+            (
+                vec![("status".to_string(), status.as_str().to_string())],
+                n as f64,
+            )
         })
         .collect();
     state.gauges.set("liftoff_deployments_active", values);

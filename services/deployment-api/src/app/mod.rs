@@ -14,6 +14,7 @@ pub mod paging;
 pub mod progress;
 pub mod promotions;
 pub mod revisions;
+pub mod rollbacks;
 pub mod scale_out;
 pub mod stages;
 pub mod teams;

@@ -4,17 +4,15 @@
 
 use liftoff_client::ClientError;
 use liftoff_kit::db::{now, uuid};
-use liftoff_kit::{AnyConnection, ApiError, outbox};
+use liftoff_kit::{ApiError, outbox};
 use liftoff_types::deployments::*;
 use liftoff_types::scheduler::{HostOverview, RolloutAction};
 use uuid::Uuid;
 
-use super::deployments::{
-    NewDeployment, RolloutOptions, insert_deployment, try_hand_off, view, view_after,
-};
+use super::deployments::{try_hand_off, view, view_after};
+use super::rollbacks::new_rollback;
 use crate::State;
 use crate::store::deployments::{self, DeploymentRow};
-use crate::store::{applications, groups};
 
 async fn owned(state: &State, team: &str, id: Uuid) -> Result<DeploymentRow, ApiError> {
     let team = team.to_string();
@@ -38,14 +36,14 @@ pub async fn stop(
         actor: Some(actor.clone()),
         hosts: Vec::new(),
     };
-    match row.status.as_str() {
-        "Created" | "Queued" => {
+    match row.status {
+        DeploymentStatus::Created | DeploymentStatus::Queued => {
             // Not running yet, but a hand-off may have reached the scheduler: stop it there too.
             match state.peers.scheduler().control(id, "stop", &action).await {
                 Ok(_) | Err(ClientError::Api { status: 404, .. }) => {}
                 Err(e) => return Err(ApiError::from_peer("scheduler", e)),
             }
-            let (rid, from) = (row.id.clone(), row.status.clone());
+            let (rid, from) = (row.id.clone(), row.status);
             let (app, group, rev) = (
                 row.application.clone(),
                 row.deployment_group.clone(),
@@ -57,8 +55,8 @@ pub async fn stop(
                     if deployments::finish(
                         c,
                         &rid,
-                        &from,
-                        "Stopped",
+                        from,
+                        DeploymentStatus::Stopped,
                         Some(("STOPPED", "stopped by request")),
                         &serde_json::to_string(&HostOverview::default())?,
                         now(),
@@ -75,7 +73,9 @@ pub async fn stop(
                 })
                 .await?;
         }
-        "InProgress" | "Paused" | "AwaitingApproval" => {
+        DeploymentStatus::InProgress
+        | DeploymentStatus::Paused
+        | DeploymentStatus::AwaitingApproval => {
             let rollout = state
                 .peers
                 .scheduler()
@@ -85,87 +85,9 @@ pub async fn stop(
             super::progress::record_answer(state, &row, &rollout).await?;
             return view_after(state, team, id, rollout).await;
         }
-        _ => {}
+        DeploymentStatus::Succeeded | DeploymentStatus::Failed | DeploymentStatus::Stopped => {}
     }
     view(state, row.team.clone(), id).await
-}
-
-/// The rollback of `failed`, if its group rolls back automatically and has a good revision to
-/// go back to. Called in the transaction that records the failure.
-pub fn auto_rollback(
-    c: &mut AnyConnection,
-    failed: &DeploymentRow,
-) -> Result<Option<DeploymentRow>, ApiError> {
-    if failed.reason == DeploymentReason::Rollback.as_str() {
-        // A failed rollback does not roll back again.
-        return Ok(None);
-    }
-    let group = groups::by_id(c, &failed.group_id)?;
-    if !group.auto_rollback {
-        return Ok(None);
-    }
-    new_rollback(c, failed, "automatic rollback on failure", "liftoff")
-}
-
-/// A new deployment of the group's last good revision before `of`, linked to it.
-fn new_rollback(
-    c: &mut AnyConnection,
-    of: &DeploymentRow,
-    why: &str,
-    actor: &str,
-) -> Result<Option<DeploymentRow>, ApiError> {
-    let Some(good) = deployments::last_good_before(c, &of.group_id, &of.id, &of.revision_id)?
-    else {
-        return Ok(None);
-    };
-    let group = groups::by_id(c, &of.group_id)?;
-    let app = applications::by_id(c, &of.application_id)?;
-    // The same configuration, without a canary: the revision is known good, and the fleet
-    // should be healthy again as fast as possible.
-    let mut options =
-        serde_json::from_str::<RolloutOptions>(of.rollout_options.as_deref().unwrap_or("{}"))?;
-    options.canary = None;
-    let row = insert_deployment(
-        c,
-        &group,
-        &app,
-        NewDeployment {
-            team: of.team.clone(),
-            actor: actor.to_string(),
-            revision_id: uuid(&good.revision_id)?,
-            config_name: of.deployment_config.clone(),
-            minimum_healthy: of.minimum_healthy.clone(),
-            options,
-            reason: DeploymentReason::Rollback,
-            rollback_of: Some(of.id.clone()),
-            description: Some(format!("{why} of {}", of.id)),
-            idempotency_key: None,
-            request_hash: None,
-            // A rollback repairs `of`: it continues that deployment's trace, so on-call sees
-            // the failure and its repair together.
-            traceparent: of.traceparent.clone(),
-            waiting_for: None,
-        },
-        true,
-    )?;
-    // The history of the deployment rolled back says so, and by which deployment.
-    let mut ev = outbox::event(crate::NAME, "deployment.rolled_back");
-    ev.team = Some(of.team.clone());
-    ev.actor = Some(actor.to_string());
-    ev.deployment_id = Some(uuid(&of.id)?);
-    (ev.application, ev.deployment_group, ev.revision_id) = (
-        Some(of.application.clone()),
-        Some(of.deployment_group.clone()),
-        Some(uuid(&of.revision_id)?),
-    );
-    ev.data = serde_json::json!({
-        "rollback_deployment_id": row.id,
-        "to_revision_id": good.revision_id,
-        "automatic": actor == "liftoff",
-        "reason": why,
-    });
-    outbox::enqueue(c, &ev)?;
-    Ok(Some(row))
 }
 
 /// Rolls a deployment back: a new deployment of the group's last good revision before it,
@@ -177,7 +99,7 @@ pub async fn rollback(
     id: Uuid,
 ) -> Result<Deployment, ApiError> {
     let row = owned(state, &team, id).await?;
-    let row = if DeploymentStatus::parse(&row.status).is_some_and(|s| !s.is_terminal()) {
+    let row = if !row.status.is_terminal() {
         stop(state, team.clone(), actor.clone(), id).await?;
         owned(state, &team, id).await?
     } else {
@@ -218,18 +140,24 @@ pub async fn control(
     exclude: Option<Uuid>,
 ) -> Result<Deployment, ApiError> {
     let row = owned(state, &team, id).await?;
-    match row.status.as_str() {
-        "InProgress" | "Paused" | "AwaitingApproval" => {}
-        "Created" | "Queued" => {
+    match row.status {
+        DeploymentStatus::InProgress
+        | DeploymentStatus::Paused
+        | DeploymentStatus::AwaitingApproval => {}
+        DeploymentStatus::Created | DeploymentStatus::Queued => {
             return Err(ApiError::conflict(
                 "not_started",
-                format!("deployment {id} has not started yet ({})", row.status),
+                format!(
+                    "deployment {id} has not started yet ({})",
+                    row.status.as_str()
+                ),
             ));
         }
-        s => {
+        s
+        @ (DeploymentStatus::Succeeded | DeploymentStatus::Failed | DeploymentStatus::Stopped) => {
             return Err(ApiError::conflict(
                 "deployment_finished",
-                format!("deployment {id} already {s}"),
+                format!("deployment {id} already {}", s.as_str()),
             ));
         }
     }

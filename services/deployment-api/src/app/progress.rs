@@ -20,6 +20,7 @@ use std::time::{Duration, Instant};
 
 use liftoff_kit::ApiError;
 use liftoff_kit::db::{now, uuid};
+use liftoff_types::deployments::DeploymentStatus;
 use liftoff_types::history::{EventBatch, HistoryEvent, IngestResult};
 use liftoff_types::scheduler::{
     ROLLOUT_PROGRESS, Rollout, RolloutDetail, RolloutHost, RolloutProgress,
@@ -74,7 +75,7 @@ async fn apply(state: &State, ev: HistoryEvent) -> Result<bool, ApiError> {
     let Some(row) = row else {
         return Ok(false);
     };
-    if row.status == "Queued" {
+    if row.status == DeploymentStatus::Queued {
         // Not handed off: no report can be about it yet; nothing to apply.
         return Ok(false);
     }
@@ -157,13 +158,19 @@ async fn take(
 /// A `Created` deployment the scheduler reports on was handed off (its answer was lost, or
 /// the report outran it): it is `InProgress`, started now.
 async fn started(state: &State, row: DeploymentRow) -> Result<DeploymentRow, ApiError> {
-    if row.status != "Created" {
+    if row.status != DeploymentStatus::Created {
         return Ok(row);
     }
     state
         .db
         .write(move |c| {
-            deployments::transition(c, &row.id, "Created", "InProgress", now())?;
+            deployments::transition(
+                c,
+                &row.id,
+                DeploymentStatus::Created,
+                DeploymentStatus::InProgress,
+                now(),
+            )?;
             deployments::get(c, &row.id)?.ok_or_else(|| ApiError::not_found("deployment"))
         })
         .await
@@ -222,8 +229,10 @@ pub async fn reconcile(state: &State) -> Result<usize, ApiError> {
     let mut n = 0;
     for row in rows {
         if !matches!(
-            row.status.as_str(),
-            "InProgress" | "Paused" | "AwaitingApproval"
+            row.status,
+            DeploymentStatus::InProgress
+                | DeploymentStatus::Paused
+                | DeploymentStatus::AwaitingApproval
         ) {
             continue;
         }

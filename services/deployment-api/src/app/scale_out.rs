@@ -111,13 +111,11 @@ fn install_for(
         .find(|d| {
             d.reason != DeploymentReason::ScaleOut.as_str()
                 && matches!(
-                    DeploymentStatus::parse(&d.status),
-                    Some(
-                        DeploymentStatus::Created
-                            | DeploymentStatus::InProgress
-                            | DeploymentStatus::Paused
-                            | DeploymentStatus::AwaitingApproval
-                    )
+                    d.status,
+                    DeploymentStatus::Created
+                        | DeploymentStatus::InProgress
+                        | DeploymentStatus::Paused
+                        | DeploymentStatus::AwaitingApproval
                 )
         });
     if let Some(d) = running {
@@ -153,7 +151,7 @@ fn install_for(
         revision_id,
         deployment_config: SCALE_OUT_CONFIG.into(),
         minimum_healthy: serde_json::to_string(&MinimumHealthy::HostCount(0))?,
-        status: DeploymentStatus::Created.as_str().into(),
+        status: DeploymentStatus::Created,
         reason: DeploymentReason::ScaleOut.as_str().into(),
         rollback_of: None,
         description: Some(format!("scale-out install on host {}", req.host_id)),

@@ -3,6 +3,7 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use liftoff_kit::{AnyConnection, ApiError};
+use liftoff_types::deployments::DeploymentStatus;
 
 use crate::schema::deployments;
 
@@ -18,7 +19,7 @@ pub struct DeploymentRow {
     pub revision_id: String,
     pub deployment_config: String,
     pub minimum_healthy: String,
-    pub status: String,
+    pub status: DeploymentStatus,
     pub reason: String,
     pub rollback_of: Option<String>,
     pub description: Option<String>,
@@ -39,12 +40,13 @@ pub struct DeploymentRow {
     pub waiting_for: Option<String>,
 }
 
-pub const ACTIVE: [&str; 5] = [
-    "Created",
-    "Queued",
-    "InProgress",
-    "Paused",
-    "AwaitingApproval",
+/// The statuses of a deployment that has not finished.
+pub const ACTIVE: [DeploymentStatus; 5] = [
+    DeploymentStatus::Created,
+    DeploymentStatus::Queued,
+    DeploymentStatus::InProgress,
+    DeploymentStatus::Paused,
+    DeploymentStatus::AwaitingApproval,
 ];
 
 pub fn insert(conn: &mut AnyConnection, row: &DeploymentRow) -> Result<(), ApiError> {
@@ -102,7 +104,7 @@ pub struct ListFilter {
     pub team: String,
     pub application: Option<String>,
     pub deployment_group: Option<String>,
-    pub status: Option<String>,
+    pub status: Option<DeploymentStatus>,
     pub reason: Option<String>,
     pub created_after: Option<NaiveDateTime>,
     pub created_before: Option<NaiveDateTime>,
@@ -122,8 +124,8 @@ pub fn list(conn: &mut AnyConnection, f: &ListFilter) -> Result<Vec<DeploymentRo
     if let Some(g) = &f.deployment_group {
         q = q.filter(deployments::deployment_group.eq(g.clone()));
     }
-    if let Some(s) = &f.status {
-        q = q.filter(deployments::status.eq(s.clone()));
+    if let Some(s) = f.status {
+        q = q.filter(deployments::status.eq(s));
     }
     if let Some(r) = &f.reason {
         q = q.filter(deployments::reason.eq(r.clone()));
@@ -145,14 +147,14 @@ pub fn list(conn: &mut AnyConnection, f: &ListFilter) -> Result<Vec<DeploymentRo
 pub fn transition(
     conn: &mut AnyConnection,
     id: &str,
-    from: &str,
-    to: &str,
+    from: DeploymentStatus,
+    to: DeploymentStatus,
     at: NaiveDateTime,
 ) -> Result<bool, ApiError> {
     let target = deployments::table
         .filter(deployments::id.eq(id))
         .filter(deployments::status.eq(from));
-    let n = if to == "InProgress" {
+    let n = if to == DeploymentStatus::InProgress {
         diesel::update(target)
             .set((
                 deployments::status.eq(to),
@@ -173,8 +175,8 @@ pub fn transition(
 pub fn finish(
     conn: &mut AnyConnection,
     id: &str,
-    from: &str,
-    to: &str,
+    from: DeploymentStatus,
+    to: DeploymentStatus,
     error: Option<(&str, &str)>,
     overview: &str,
     completed_at: NaiveDateTime,
@@ -289,7 +291,7 @@ pub fn last_success_in(
 ) -> Result<Option<DeploymentRow>, ApiError> {
     Ok(deployments::table
         .filter(deployments::group_id.eq_any(group_ids))
-        .filter(deployments::status.eq("Succeeded"))
+        .filter(deployments::status.eq(DeploymentStatus::Succeeded))
         .select(DeploymentRow::as_select())
         .order((deployments::completed_at.desc(), deployments::id.desc()))
         .first(conn)
@@ -300,8 +302,8 @@ pub fn last_success_in(
 pub fn set_running_status(
     conn: &mut AnyConnection,
     id: &str,
-    from: &str,
-    to: &str,
+    from: DeploymentStatus,
+    to: DeploymentStatus,
 ) -> Result<bool, ApiError> {
     let n = diesel::update(
         deployments::table
@@ -326,7 +328,7 @@ pub fn last_good_before(
 ) -> Result<Option<DeploymentRow>, ApiError> {
     Ok(deployments::table
         .filter(deployments::group_id.eq(group_id))
-        .filter(deployments::status.eq("Succeeded"))
+        .filter(deployments::status.eq(DeploymentStatus::Succeeded))
         .filter(deployments::id.lt(before))
         .filter(deployments::revision_id.ne(revision))
         .order(deployments::id.desc())
@@ -347,7 +349,9 @@ pub fn rollback_of(conn: &mut AnyConnection, id: &str) -> Result<Option<Deployme
 }
 
 /// Unfinished deployments counted by status, for the deployment gauges.
-pub fn count_active_by_status(conn: &mut AnyConnection) -> Result<Vec<(String, i64)>, ApiError> {
+pub fn count_active_by_status(
+    conn: &mut AnyConnection,
+) -> Result<Vec<(DeploymentStatus, i64)>, ApiError> {
     Ok(deployments::table
         .filter(deployments::status.eq_any(ACTIVE))
         .group_by(deployments::status)

@@ -3,6 +3,7 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use liftoff_kit::{AnyConnection, ApiError};
+use liftoff_types::deployments::DeploymentStatus;
 
 use crate::schema::{deployment_windows, deployments};
 
@@ -50,7 +51,7 @@ pub fn set_waiting(
     let n = diesel::update(
         deployments::table
             .filter(deployments::id.eq(deployment_id))
-            .filter(deployments::status.eq("Queued")),
+            .filter(deployments::status.eq(DeploymentStatus::Queued)),
     )
     .set((
         deployments::waiting_for.eq(waiting_for),

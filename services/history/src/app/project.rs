@@ -5,6 +5,7 @@
 use std::collections::HashSet;
 
 use liftoff_kit::{AnyConnection, ApiError};
+use liftoff_types::deployments::DeploymentStatus;
 use liftoff_types::history::HistoryEvent;
 use uuid::Uuid;
 
@@ -45,15 +46,15 @@ pub fn apply(
                 true
             }
             "deployment.succeeded" => {
-                fact.ended = Some(("Succeeded".into(), at));
+                fact.ended = Some((DeploymentStatus::Succeeded, at));
                 true
             }
             "deployment.failed" => {
-                fact.ended = Some(("Failed".into(), at));
+                fact.ended = Some((DeploymentStatus::Failed, at));
                 true
             }
             "deployment.stopped" => {
-                fact.ended = Some(("Stopped".into(), at));
+                fact.ended = Some((DeploymentStatus::Stopped, at));
                 true
             }
             _ => false,

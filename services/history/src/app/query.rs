@@ -4,6 +4,7 @@
 use chrono::{DateTime, NaiveDateTime, Utc};
 use liftoff_kit::ApiError;
 use liftoff_kit::db::{to_utc, uuid};
+use liftoff_types::deployments::DeploymentStatus;
 use liftoff_types::history::{
     EventPage, GroupAtTime, GroupDeploymentAt, HistoryEvent, HostRevision, HostRevisionAt,
     HostRevisionList, RecordedEvent,
@@ -156,13 +157,13 @@ pub async fn host_revisions(
 fn deployment_at(row: GroupDeploymentRow, at: NaiveDateTime) -> Option<GroupDeploymentAt> {
     let status = match row.ended_at {
         Some(e) if e <= at => row.status,
-        _ => "InProgress".into(),
+        _ => DeploymentStatus::InProgress,
     };
     Some(GroupDeploymentAt {
         deployment_id: uuid::Uuid::parse_str(&row.deployment_id).ok()?,
         revision_id: uuid::Uuid::parse_str(row.revision_id.as_deref()?).ok()?,
         started_at: to_utc(row.started_at?),
-        status,
+        status: status.as_str().to_string(),
     })
 }
 

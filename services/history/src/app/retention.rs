@@ -8,6 +8,7 @@ use std::collections::BTreeMap;
 use chrono::NaiveDateTime;
 use liftoff_kit::ApiError;
 use liftoff_kit::db::{now, to_utc, uuid};
+use liftoff_types::deployments::DeploymentStatus;
 use liftoff_types::history::{CreatePin, Pin, PinList, RetentionReport};
 use liftoff_types::names::validate_text;
 use uuid::Uuid;
@@ -94,7 +95,9 @@ fn superseded(old: &[GroupDeploymentRow], cutoff: NaiveDateTime) -> Vec<String> 
             .map(|r| r.deployment_id.clone());
         let latest_success = rows
             .iter()
-            .filter(|r| r.status == "Succeeded" && r.ended_at.is_some_and(|e| e < cutoff))
+            .filter(|r| {
+                r.status == DeploymentStatus::Succeeded && r.ended_at.is_some_and(|e| e < cutoff)
+            })
             .max_by_key(|r| (r.ended_at, r.deployment_id.clone()))
             .map(|r| r.deployment_id.clone());
         for r in rows {

@@ -4,10 +4,11 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use liftoff_kit::{AnyConnection, ApiError};
+use liftoff_types::deployments::DeploymentStatus;
 
 use crate::schema::{group_deployments, host_commands};
 
-#[derive(Debug, Clone, Default, Queryable, Selectable, Insertable, AsChangeset)]
+#[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset)]
 #[diesel(table_name = group_deployments, treat_none_as_null = true)]
 pub struct GroupDeploymentRow {
     pub deployment_id: String,
@@ -18,10 +19,8 @@ pub struct GroupDeploymentRow {
     pub created_at: Option<NaiveDateTime>,
     pub started_at: Option<NaiveDateTime>,
     pub ended_at: Option<NaiveDateTime>,
-    pub status: String,
+    pub status: DeploymentStatus,
 }
-
-pub const TERMINAL: [&str; 3] = ["Succeeded", "Failed", "Stopped"];
 
 /// What one event says about a deployment; `None` fields say nothing.
 #[derive(Debug, Clone, Default)]
@@ -34,7 +33,7 @@ pub struct DeploymentFact {
     pub created_at: Option<NaiveDateTime>,
     pub started_at: Option<NaiveDateTime>,
     /// A final status and when it was reached.
-    pub ended: Option<(String, NaiveDateTime)>,
+    pub ended: Option<(DeploymentStatus, NaiveDateTime)>,
 }
 
 fn earliest(a: Option<NaiveDateTime>, b: Option<NaiveDateTime>) -> Option<NaiveDateTime> {
@@ -55,8 +54,14 @@ pub fn record(conn: &mut AnyConnection, f: &DeploymentFact) -> Result<(), ApiErr
     let is_new = existing.is_none();
     let mut row = existing.unwrap_or_else(|| GroupDeploymentRow {
         deployment_id: f.deployment_id.clone(),
-        status: "Created".into(),
-        ..Default::default()
+        team: None,
+        application: None,
+        deployment_group: None,
+        revision_id: None,
+        created_at: None,
+        started_at: None,
+        ended_at: None,
+        status: DeploymentStatus::Created,
     });
     row.team = row.team.or_else(|| f.team.clone());
     row.application = row.application.or_else(|| f.application.clone());
@@ -64,14 +69,14 @@ pub fn record(conn: &mut AnyConnection, f: &DeploymentFact) -> Result<(), ApiErr
     row.revision_id = row.revision_id.or_else(|| f.revision_id.clone());
     row.created_at = earliest(row.created_at, f.created_at);
     row.started_at = earliest(row.started_at, f.started_at);
-    let finished = TERMINAL.contains(&row.status.as_str());
+    let finished = row.status.is_terminal();
     if let Some((status, at)) = &f.ended {
         if !finished {
-            row.status = status.clone();
+            row.status = *status;
             row.ended_at = Some(*at);
         }
     } else if f.started_at.is_some() && !finished {
-        row.status = "InProgress".into();
+        row.status = DeploymentStatus::InProgress;
     }
     if is_new {
         diesel::insert_into(group_deployments::table)
@@ -136,7 +141,7 @@ pub fn last_success_at(
     at: NaiveDateTime,
 ) -> Result<Option<GroupDeploymentRow>, ApiError> {
     Ok(of_group(team, application, group)
-        .filter(group_deployments::status.eq("Succeeded"))
+        .filter(group_deployments::status.eq(DeploymentStatus::Succeeded))
         .filter(group_deployments::ended_at.le(at))
         .order(group_deployments::ended_at.desc())
         .select(GroupDeploymentRow::as_select())

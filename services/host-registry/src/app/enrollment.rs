@@ -194,7 +194,7 @@ pub async fn enroll(state: Arc<State>, req: EnrollRequest) -> Result<EnrollRespo
                     name: req.hostname.clone(),
                     zone: req.zone.clone(),
                     tags: serde_json::to_string(&tags)?,
-                    state: HostState::Pending.as_str().to_string(),
+                    state: HostState::Pending,
                     agent_version: req.agent_version.clone(),
                     credential_id: claims.jti.clone(),
                     enrollment_token_id: token.id.clone(),

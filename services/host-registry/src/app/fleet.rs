@@ -40,7 +40,7 @@ pub async fn refresh(state: &State) -> Result<(), ApiError> {
         for host_state in LIVE_STATES {
             let n = counts
                 .iter()
-                .find(|(s, z, _)| s == host_state.as_str() && z == zone)
+                .find(|(s, z, _)| *s == host_state && z == zone)
                 .map_or(0, |(_, _, n)| *n);
             values.push((
                 vec![

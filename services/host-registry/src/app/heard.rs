@@ -90,6 +90,6 @@ pub async fn write(state: &State) -> Result<usize, ApiError> {
 }
 
 /// Whether a heartbeat from a host in `row_state` can be answered without a write.
-pub fn quiet(row_state: &str, row_version: Option<&str>, sent: Option<&str>) -> bool {
-    row_state != HostState::Lost.as_str() && sent.is_none_or(|v| Some(v) == row_version)
+pub fn quiet(row_state: HostState, row_version: Option<&str>, sent: Option<&str>) -> bool {
+    row_state != HostState::Lost && sent.is_none_or(|v| Some(v) == row_version)
 }

@@ -8,8 +8,7 @@ use liftoff_kit::db::{now, to_utc, uuid, write_tx};
 use liftoff_kit::{ApiError, outbox};
 use liftoff_types::names::selector_matches;
 use liftoff_types::registry::{
-    Heartbeat, HeartbeatResponse, Host, HostInstall, HostState, InstallMode, InstallStatus,
-    UpdateHost,
+    Heartbeat, HeartbeatResponse, Host, HostInstall, HostState, InstallMode, UpdateHost,
 };
 use uuid::Uuid;
 
@@ -30,8 +29,7 @@ pub fn to_host(
         team: row.team.clone(),
         zone: row.zone.clone(),
         tags: serde_json::from_str(&row.tags)?,
-        state: HostState::parse(&row.state)
-            .ok_or_else(|| ApiError::internal(format!("unknown host state {}", row.state)))?,
+        state: row.state,
         agent_version: row.agent_version.clone(),
         last_heartbeat_at: row.last_heartbeat_at.map(to_utc),
         enrolled_at: to_utc(row.enrolled_at),
@@ -50,7 +48,7 @@ pub fn to_host(
                     } else {
                         InstallMode::Install
                     },
-                    status: InstallStatus::parse(&i.status).unwrap_or(InstallStatus::Failed),
+                    status: i.status,
                     error: i.error.clone(),
                     created_at: to_utc(i.created_at),
                     updated_at: to_utc(i.updated_at),
@@ -86,7 +84,7 @@ pub async fn list(
     team: Option<String>,
     filter: HostFilter,
 ) -> Result<(Vec<Host>, Option<String>), ApiError> {
-    let wanted = filter.state.map(|s| s.as_str());
+    let wanted = filter.state;
     // Without filters applied here, the database stops at the limit (a user paging a large
     // fleet must not make the registry read all of it); one more row tells whether a next
     // page exists.
@@ -162,7 +160,7 @@ fn team_host(
     id: Uuid,
 ) -> Result<HostRow, ApiError> {
     hosts::get(c, &id.to_string())?
-        .filter(|r| r.team == team && r.state != HostState::Deregistered.as_str())
+        .filter(|r| r.team == team && r.state != HostState::Deregistered)
         .ok_or_else(|| ApiError::not_found(format!("host {id} not found")))
 }
 
@@ -203,15 +201,15 @@ pub async fn update(
             ev.data = serde_json::json!({"from": serde_json::from_str::<serde_json::Value>(&row.tags)?, "to": tags});
             outbox::enqueue(c, &ev)?;
             // A host already being evaluated keeps its baseline: it still needs those groups.
-            let baseline = match row.state.as_str() {
-                "Installing" => {
+            let baseline = match row.state {
+                HostState::Installing => {
                     return Err(ApiError::conflict(
                         "host_busy",
                         "the host is installing its groups' revisions; change its tags when it is done",
                     ));
                 }
-                "Pending" => row.previous_tags.clone(),
-                "Lost" => {
+                HostState::Pending => row.previous_tags.clone(),
+                HostState::Lost => {
                     hosts::set_tags(c, &row.id, &new_tags, at)?;
                     return Ok(false);
                 }
@@ -223,7 +221,7 @@ pub async fn update(
             let mut ev = outbox::event(crate::NAME, "host.state_changed");
             ev.team = Some(team.clone());
             ev.host_id = Some(id);
-            ev.data = serde_json::json!({"from": row.state, "to": "Pending", "reason": "tags changed", "epoch": row.epoch + 1});
+            ev.data = serde_json::json!({"from": row.state, "to": HostState::Pending, "reason": "tags changed", "epoch": row.epoch + 1});
             outbox::enqueue(c, &ev)?;
             Ok(true)
         })
@@ -260,10 +258,10 @@ pub async fn reinstall(
         .db
         .write(move |c| {
             let row = team_host(c, &t, id)?;
-            if !matches!(row.state.as_str(), "Failed" | "InService") {
+            if !matches!(row.state, HostState::Failed | HostState::InService) {
                 return Err(ApiError::conflict(
                     "host_busy",
-                    format!("host is {}; only Failed or InService hosts are reinstalled", row.state),
+                    format!("host is {}; only Failed or InService hosts are reinstalled", row.state.as_str()),
                 ));
             }
             let at = now();
@@ -274,7 +272,7 @@ pub async fn reinstall(
             ev.team = Some(t.clone());
             ev.actor = Some(actor.clone());
             ev.host_id = Some(id);
-            ev.data = serde_json::json!({"from": row.state, "to": "Pending", "reason": "reinstall requested", "epoch": row.epoch + 1});
+            ev.data = serde_json::json!({"from": row.state, "to": HostState::Pending, "reason": "reinstall requested", "epoch": row.epoch + 1});
             outbox::enqueue(c, &ev)
         })
         .await?;
@@ -303,7 +301,7 @@ pub async fn heartbeat(
         .run(move |c| {
             let row = current_host(c, &h, &jti)?;
             let quiet =
-                super::heard::quiet(&row.state, row.agent_version.as_deref(), sent.as_deref())
+                super::heard::quiet(row.state, row.agent_version.as_deref(), sent.as_deref())
                     && !super::scale_in::has_undelivered(c, &row.id)?;
             Ok(quiet.then_some(row.state))
         })
@@ -312,7 +310,7 @@ pub async fn heartbeat(
         Ok(Some(host_state)) => {
             state.heard.note(id.to_string(), now());
             let res = HeartbeatResponse {
-                state: HostState::parse(&host_state).unwrap_or(HostState::InService),
+                state: host_state,
                 heartbeat_interval_secs: interval,
                 commands: Vec::new(),
             };
@@ -328,7 +326,7 @@ pub async fn heartbeat(
         }
     };
     // An agent heartbeats right after it finishes a command: a good moment to look.
-    if host_state == HostState::Pending.as_str() || host_state == HostState::Installing.as_str() {
+    if host_state == HostState::Pending || host_state == HostState::Installing {
         lifecycle::spawn_check(state, id.to_string());
     }
     Ok(res)
@@ -341,7 +339,7 @@ fn current_host(
     credential_id: &str,
 ) -> Result<HostRow, ApiError> {
     let row = hosts::get(c, id)?.ok_or_else(|| ApiError::unauthorized("unknown host"))?;
-    if row.credential_id != credential_id || row.state == HostState::Deregistered.as_str() {
+    if row.credential_id != credential_id || row.state == HostState::Deregistered {
         return Err(ApiError::unauthorized("host credential revoked"));
     }
     Ok(row)
@@ -355,7 +353,7 @@ async fn record(
     id: Uuid,
     req: Heartbeat,
     interval: u64,
-) -> Result<(HeartbeatResponse, String), ApiError> {
+) -> Result<(HeartbeatResponse, HostState), ApiError> {
     let jti = caller.claims.jti.clone();
     let recorded = state
         .db
@@ -364,11 +362,11 @@ async fn record(
                 let row = current_host(c, &id.to_string(), &jti)?;
                 let at = now();
                 hosts::record_heartbeat(c, &row.id, at, req.agent_version.as_deref())?;
-                let current = resume(c, &row)?.unwrap_or(row.state.clone());
+                let current = resume(c, &row)?.unwrap_or(row.state);
                 let commands = super::scale_in::deliver(c, &row.id, at)?;
                 Ok((
                     HeartbeatResponse {
-                        state: HostState::parse(&current).unwrap_or(HostState::InService),
+                        state: current,
                         heartbeat_interval_secs: interval,
                         commands,
                     },
@@ -388,17 +386,15 @@ async fn record(
 pub fn resume(
     c: &mut liftoff_kit::AnyConnection,
     row: &HostRow,
-) -> Result<Option<String>, ApiError> {
-    if row.state != HostState::Lost.as_str() {
+) -> Result<Option<HostState>, ApiError> {
+    if row.state != HostState::Lost {
         return Ok(None);
     }
     let back = row
         .resume_state
-        .as_deref()
-        .and_then(HostState::parse)
         .filter(|s| !matches!(s, HostState::Lost | HostState::Deregistered))
         .unwrap_or(HostState::InService);
-    Ok(change_state(c, row, back, Some("heartbeat resumed"))?.then(|| back.as_str().to_string()))
+    Ok(change_state(c, row, back, Some("heartbeat resumed"))?.then_some(back))
 }
 
 /// Deregisters a host: its credential stops working at once, in every service.

@@ -30,17 +30,8 @@ pub fn change_state(
     reason: Option<&str>,
 ) -> Result<bool, ApiError> {
     let at = now();
-    let resume = (to == HostState::Lost).then_some(row.state.as_str());
-    if !hosts::transition(
-        c,
-        &row.id,
-        &row.state,
-        row.epoch,
-        to.as_str(),
-        reason,
-        resume,
-        at,
-    )? {
+    let resume = (to == HostState::Lost).then_some(row.state);
+    if !hosts::transition(c, &row.id, row.state, row.epoch, to, reason, resume, at)? {
         return Ok(false);
     }
     let event_type = if to == HostState::Lost {
@@ -52,7 +43,7 @@ pub fn change_state(
     ev.team = Some(row.team.clone());
     ev.host_id = Some(uuid(&row.id)?);
     ev.data = serde_json::json!({
-        "from": row.state, "to": to.as_str(), "reason": reason, "epoch": row.epoch,
+        "from": row.state, "to": to, "reason": reason, "epoch": row.epoch,
         "last_heartbeat_at": row.last_heartbeat_at.map(liftoff_kit::db::to_utc),
     });
     outbox::enqueue(c, &ev)?;
@@ -87,7 +78,7 @@ fn install_row(row: &HostRow, i: &ScaleOutInstall) -> InstallRow {
         deployment_id: i.deployment_id.to_string(),
         revision_id: i.revision_id.to_string(),
         mode: mode_str(i.mode).into(),
-        status: InstallStatus::InProgress.as_str().into(),
+        status: InstallStatus::InProgress,
         error: None,
         created_at: at,
         updated_at: at,
@@ -111,7 +102,7 @@ pub async fn evaluate(state: &State, id: &str) -> Result<(), ApiError> {
     let Some(row) = load(state, id).await? else {
         return Ok(());
     };
-    if row.state != HostState::Pending.as_str() {
+    if row.state != HostState::Pending {
         return Ok(());
     }
     let plan = state
@@ -199,7 +190,7 @@ pub(crate) fn concluded(
 ) -> Result<Vec<(InstallRow, Outcome)>, ApiError> {
     let mut out = Vec::new();
     for install in installs::of_epoch(c, &host.id, host.epoch)? {
-        if install.status != "InProgress" {
+        if install.status != InstallStatus::InProgress {
             continue;
         }
         let known = outcomes::of(c, &install.deployment_id, &host.id)?;
@@ -224,7 +215,7 @@ pub async fn check(state: &State, id: &str) -> Result<(), ApiError> {
     let Some(row) = load(state, id).await? else {
         return Ok(());
     };
-    if row.state != HostState::Installing.as_str() {
+    if row.state != HostState::Installing {
         return Ok(());
     }
     let timeout = chrono::Duration::from_std(state.config.install_timeout)
@@ -270,17 +261,17 @@ pub(crate) fn record(
     let Some(cur) = hosts::get(c, &row.id)? else {
         return Ok(());
     };
-    if cur.state != HostState::Installing.as_str() || cur.epoch != row.epoch {
+    if cur.state != HostState::Installing || cur.epoch != row.epoch {
         return Ok(());
     }
     let at = now();
     for (install, outcome) in outcomes {
         match outcome {
             Outcome::Succeeded => {
-                installs::finish(c, &install, "Succeeded", None, at)?;
+                installs::finish(c, &install, InstallStatus::Succeeded, None, at)?;
             }
             Outcome::Failed(why) => {
-                installs::finish(c, &install, "Failed", Some(&why), at)?;
+                installs::finish(c, &install, InstallStatus::Failed, Some(&why), at)?;
             }
             // Without a plan (the push's path), left for `check`, which asks for one.
             Outcome::Rejoin if rejoin_plan.is_none() => {}
@@ -300,7 +291,7 @@ pub(crate) fn record(
                         installs::finish(
                             c,
                             &install,
-                            "Succeeded",
+                            InstallStatus::Succeeded,
                             Some("nothing to install: the group has no successful revision"),
                             at,
                         )?;
@@ -310,9 +301,9 @@ pub(crate) fn record(
         }
     }
     let all = installs::of_epoch(c, &row.id, row.epoch)?;
-    if let Some(failed) = all.iter().find(|i| i.status == "Failed") {
+    if let Some(failed) = all.iter().find(|i| i.status == InstallStatus::Failed) {
         change_state(c, &cur, HostState::Failed, failed.error.as_deref())?;
-    } else if all.iter().all(|i| i.status == "Succeeded") {
+    } else if all.iter().all(|i| i.status == InstallStatus::Succeeded) {
         change_state(
             c,
             &cur,
@@ -327,8 +318,8 @@ pub(crate) fn record(
 pub fn spawn_check(state: Arc<State>, id: String) {
     tokio::spawn(async move {
         let res = match load(&state, &id).await {
-            Ok(Some(r)) if r.state == HostState::Pending.as_str() => evaluate(&state, &id).await,
-            Ok(Some(r)) if r.state == HostState::Installing.as_str() => check(&state, &id).await,
+            Ok(Some(r)) if r.state == HostState::Pending => evaluate(&state, &id).await,
+            Ok(Some(r)) if r.state == HostState::Installing => check(&state, &id).await,
             Ok(_) => Ok(()),
             Err(e) => Err(e),
         };
@@ -342,7 +333,7 @@ pub fn spawn_check(state: Arc<State>, id: String) {
 pub async fn tick(state: &State) -> Result<(), ApiError> {
     let pending = state
         .db
-        .run(|c| hosts::ids_in_state(c, HostState::Pending.as_str()))
+        .run(|c| hosts::ids_in_state(c, HostState::Pending))
         .await?;
     for id in pending {
         if let Err(e) = evaluate(state, &id).await {
@@ -351,7 +342,7 @@ pub async fn tick(state: &State) -> Result<(), ApiError> {
     }
     let installing = state
         .db
-        .run(|c| hosts::ids_in_state(c, HostState::Installing.as_str()))
+        .run(|c| hosts::ids_in_state(c, HostState::Installing))
         .await?;
     for id in installing {
         if let Err(e) = check(state, &id).await {

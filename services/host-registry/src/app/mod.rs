@@ -1,6 +1,7 @@
 //! The registry's logic: enrollment, heartbeats, liveness, the host lifecycle, autoscaling.
 //! No HTTP here beyond the typed peer clients.
 
+pub mod actions;
 pub mod autoscaling;
 pub mod cadence;
 pub mod enrollment;

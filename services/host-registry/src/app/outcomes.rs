@@ -66,7 +66,7 @@ fn row_of(o: &InstallOutcome) -> OutcomeRow {
 /// Applies what is known of `host`'s installs (the host locked); true when one waits for a
 /// new plan (its joined deployment ended without it).
 fn settle(c: &mut AnyConnection, host: &HostRow) -> Result<bool, ApiError> {
-    if host.state != HostState::Installing.as_str() {
+    if host.state != HostState::Installing {
         return Ok(false);
     }
     let known = lifecycle::concluded(c, host, None)?;
@@ -89,8 +89,7 @@ fn accept(c: &mut AnyConnection, o: &InstallOutcome) -> Result<Option<Vec<String
             _ => return Ok(None),
         };
         // Only a host being evaluated or installing can have (or get) an install waiting on it.
-        if host.state != HostState::Pending.as_str() && host.state != HostState::Installing.as_str()
-        {
+        if host.state != HostState::Pending && host.state != HostState::Installing {
             return Ok(None);
         }
         outcomes::insert(c, &row_of(o))?;
@@ -235,10 +234,10 @@ mod tests {
             "a redelivery changes nothing"
         );
         let row = hosts::get(&mut c, &host.to_string()).unwrap().unwrap();
-        assert_eq!(row.state, "Pending", "nothing to apply it to yet");
+        assert_eq!(row.state, HostState::Pending, "nothing to apply it to yet");
         lifecycle::start_installs(&mut c, &row, &plan(deployment, InstallMode::Install)).unwrap();
         let row = hosts::get(&mut c, &host.to_string()).unwrap().unwrap();
-        assert_eq!(row.state, "InService", "{:?}", row.state_reason);
+        assert_eq!(row.state, HostState::InService, "{:?}", row.state_reason);
     }
 
     /// A rollout that ended without the host fails an install of its own; a join waits for a
@@ -246,8 +245,8 @@ mod tests {
     #[test]
     fn a_rollout_ending_without_the_host_fails_an_install_and_holds_a_join() {
         for (mode, want) in [
-            (InstallMode::Install, "Failed"),
-            (InstallMode::Join, "Installing"),
+            (InstallMode::Install, HostState::Failed),
+            (InstallMode::Join, HostState::Installing),
         ] {
             let (host, deployment) = (Uuid::now_v7(), Uuid::now_v7());
             let mut c = db_with_pending_host(host);

@@ -11,7 +11,7 @@ use liftoff_types::names::validate_text;
 use liftoff_types::registry::{HostCommand, HostCommandKind, HostCommandResult, HostState};
 use uuid::Uuid;
 
-use super::autoscaling::complete_action;
+use super::actions::complete_action;
 use crate::State;
 use crate::store::commands::{self, HostCommandRow};
 use crate::store::hosts::{self, HostRow};
@@ -21,8 +21,8 @@ const MAX_TAIL: usize = 64 * 1024;
 
 /// A host is reachable when it is not `Lost` and heartbeated within the grace.
 fn reachable(row: &HostRow, grace: chrono::Duration, at: chrono::NaiveDateTime) -> bool {
-    row.state != HostState::Lost.as_str()
-        && row.state != HostState::Deregistered.as_str()
+    row.state != HostState::Lost
+        && row.state != HostState::Deregistered
         && row.last_heartbeat_at.is_some_and(|t| at - t <= grace)
 }
 
@@ -42,7 +42,8 @@ pub fn deregister_now(
     ev.team = Some(row.team.clone());
     ev.actor = actor.map(str::to_string);
     ev.host_id = Some(uuid(&row.id)?);
-    ev.data = serde_json::json!({"from": row.state, "to": "Deregistered", "reason": reason});
+    ev.data =
+        serde_json::json!({"from": row.state, "to": HostState::Deregistered, "reason": reason});
     outbox::enqueue(c, &ev)?;
     Ok(true)
 }
@@ -59,7 +60,7 @@ pub fn begin(
     if !reachable(row, grace, at) {
         let why = format!(
             "scale-in: the agent is unreachable ({}); ApplicationStop not run",
-            row.state
+            row.state.as_str()
         );
         deregister_now(c, row, None, &why)?;
         complete_action(
@@ -209,10 +210,10 @@ pub async fn tick(state: &State) -> Result<(), ApiError> {
                 let host = hosts::get(c, &cmd.host_id)?;
                 let why = match &host {
                     None => "scale-in: the host no longer exists".to_string(),
-                    Some(h) if h.state == HostState::Deregistered.as_str() => {
+                    Some(h) if h.state == HostState::Deregistered => {
                         "scale-in: the host was deregistered meanwhile".to_string()
                     }
-                    Some(h) if h.state == HostState::Lost.as_str() => {
+                    Some(h) if h.state == HostState::Lost => {
                         "scale-in: the agent was lost before it answered; ApplicationStop not confirmed".to_string()
                     }
                     Some(_) if at - cmd.created_at > timeout => format!(

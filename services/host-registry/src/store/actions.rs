@@ -3,6 +3,7 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use liftoff_kit::{AnyConnection, ApiError};
+use liftoff_types::autoscaling::LifecycleActionStatus;
 
 use crate::schema::lifecycle_actions;
 
@@ -18,7 +19,7 @@ pub struct ActionRow {
     pub action_token: Option<String>,
     pub host_id: Option<String>,
     pub team: Option<String>,
-    pub status: String,
+    pub status: LifecycleActionStatus,
     pub result: Option<String>,
     pub default_result: String,
     pub message: Option<String>,
@@ -62,7 +63,7 @@ pub fn open_for_instance(
     Ok(lifecycle_actions::table
         .filter(lifecycle_actions::instance_id.eq(instance_id))
         .filter(lifecycle_actions::direction.eq(direction))
-        .filter(lifecycle_actions::status.eq("InProgress"))
+        .filter(lifecycle_actions::status.eq(LifecycleActionStatus::InProgress))
         .select(ActionRow::as_select())
         .load(conn)?)
 }
@@ -86,7 +87,7 @@ pub fn attach_host(
 pub fn complete(
     conn: &mut AnyConnection,
     id: &str,
-    status: &str,
+    status: LifecycleActionStatus,
     result: &str,
     message: &str,
     at: NaiveDateTime,
@@ -94,7 +95,7 @@ pub fn complete(
     let n = diesel::update(
         lifecycle_actions::table
             .filter(lifecycle_actions::id.eq(id))
-            .filter(lifecycle_actions::status.eq("InProgress")),
+            .filter(lifecycle_actions::status.eq(LifecycleActionStatus::InProgress)),
     )
     .set((
         lifecycle_actions::status.eq(status),
@@ -109,7 +110,7 @@ pub fn complete(
 /// Open actions whose deadline passed.
 pub fn overdue(conn: &mut AnyConnection, at: NaiveDateTime) -> Result<Vec<ActionRow>, ApiError> {
     Ok(lifecycle_actions::table
-        .filter(lifecycle_actions::status.eq("InProgress"))
+        .filter(lifecycle_actions::status.eq(LifecycleActionStatus::InProgress))
         .filter(lifecycle_actions::deadline.le(at))
         .select(ActionRow::as_select())
         .limit(500)

@@ -4,6 +4,7 @@ use chrono::NaiveDateTime;
 use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
 use liftoff_kit::{AnyConnection, ApiError};
+use liftoff_types::registry::HostState;
 
 use crate::schema::hosts;
 
@@ -15,7 +16,7 @@ pub struct HostRow {
     pub name: String,
     pub zone: String,
     pub tags: String,
-    pub state: String,
+    pub state: HostState,
     pub agent_version: Option<String>,
     pub credential_id: String,
     pub enrollment_token_id: String,
@@ -30,7 +31,7 @@ pub struct HostRow {
     /// Tags before the change being evaluated (JSON); `None`: evaluate every group.
     pub previous_tags: Option<String>,
     /// The state a `Lost` host returns to when it heartbeats again.
-    pub resume_state: Option<String>,
+    pub resume_state: Option<HostState>,
 }
 
 pub fn insert(conn: &mut AnyConnection, row: &HostRow) -> Result<(), ApiError> {
@@ -60,18 +61,26 @@ pub fn lock(conn: &mut AnyConnection, id: uuid::Uuid) -> Result<(), ApiError> {
     Ok(())
 }
 
+/// The states of hosts expected to heartbeat (neither `Lost` nor `Deregistered`).
+const HEARTBEATING: [HostState; 4] = [
+    HostState::Pending,
+    HostState::Installing,
+    HostState::InService,
+    HostState::Failed,
+];
+
 /// Hosts of a team (or of every team), not deregistered, ordered by enrollment; only those
 /// in `state` if given (the scheduler asks for `Lost` ones every second).
 /// Hosts in enrollment order; with `after` (a host's enrollment time and id), those after it.
 pub fn list(
     conn: &mut AnyConnection,
     team: Option<&str>,
-    state: Option<&str>,
+    state: Option<HostState>,
     after: Option<(NaiveDateTime, String)>,
     limit: Option<usize>,
 ) -> Result<Vec<HostRow>, ApiError> {
     let mut q = hosts::table
-        .filter(hosts::state.ne("Deregistered"))
+        .filter(hosts::state.ne(HostState::Deregistered))
         .select(HostRow::as_select())
         .order((hosts::enrolled_at.asc(), hosts::id.asc()))
         .into_boxed();
@@ -86,7 +95,7 @@ pub fn list(
         q = q.filter(hosts::team.eq(t.to_string()));
     }
     if let Some(s) = state {
-        q = q.filter(hosts::state.eq(s.to_string()));
+        q = q.filter(hosts::state.eq(s));
     }
     if let Some(n) = limit {
         q = q.limit(i64::try_from(n).unwrap_or(i64::MAX));
@@ -130,7 +139,7 @@ pub fn record_heard(
     Ok(diesel::update(
         hosts::table
             .filter(hosts::id.eq_any(ids))
-            .filter(hosts::state.ne("Deregistered"))
+            .filter(hosts::state.ne(HostState::Deregistered))
             .filter(
                 hosts::last_heartbeat_at
                     .lt(at)
@@ -148,7 +157,7 @@ pub fn record_heard(
 pub fn lost_among(conn: &mut AnyConnection, ids: &[String]) -> Result<Vec<HostRow>, ApiError> {
     Ok(hosts::table
         .filter(hosts::id.eq_any(ids))
-        .filter(hosts::state.eq("Lost"))
+        .filter(hosts::state.eq(HostState::Lost))
         .select(HostRow::as_select())
         .load(conn)?)
 }
@@ -156,7 +165,7 @@ pub fn lost_among(conn: &mut AnyConnection, ids: &[String]) -> Result<Vec<HostRo
 /// Hosts not deregistered.
 pub fn count_live(conn: &mut AnyConnection) -> Result<i64, ApiError> {
     Ok(hosts::table
-        .filter(hosts::state.ne("Deregistered"))
+        .filter(hosts::state.ne(HostState::Deregistered))
         .count()
         .get_result(conn)?)
 }
@@ -167,11 +176,11 @@ pub fn count_live(conn: &mut AnyConnection) -> Result<i64, ApiError> {
 pub fn transition(
     conn: &mut AnyConnection,
     id: &str,
-    from: &str,
+    from: HostState,
     epoch: i64,
-    to: &str,
+    to: HostState,
     reason: Option<&str>,
-    resume: Option<&str>,
+    resume: Option<HostState>,
     at: NaiveDateTime,
 ) -> Result<bool, ApiError> {
     let n = diesel::update(
@@ -204,17 +213,17 @@ pub fn begin_evaluation(
     let n = diesel::update(
         hosts::table
             .filter(hosts::id.eq(&row.id))
-            .filter(hosts::state.eq(&row.state))
+            .filter(hosts::state.eq(row.state))
             .filter(hosts::epoch.eq(row.epoch)),
     )
     .set((
-        hosts::state.eq("Pending"),
+        hosts::state.eq(HostState::Pending),
         hosts::state_reason.eq(Some(reason)),
         hosts::state_changed_at.eq(Some(at)),
         hosts::tags.eq(tags),
         hosts::previous_tags.eq(previous_tags),
         hosts::epoch.eq(row.epoch + 1),
-        hosts::resume_state.eq(None::<String>),
+        hosts::resume_state.eq(None::<HostState>),
         hosts::updated_at.eq(at),
     ))
     .execute(conn)?;
@@ -235,7 +244,7 @@ pub fn set_tags(
 }
 
 /// Ids of hosts in `state` (for the background evaluation of Pending and Installing hosts).
-pub fn ids_in_state(conn: &mut AnyConnection, state: &str) -> Result<Vec<String>, ApiError> {
+pub fn ids_in_state(conn: &mut AnyConnection, state: HostState) -> Result<Vec<String>, ApiError> {
     Ok(hosts::table
         .filter(hosts::state.eq(state))
         .select(hosts::id)
@@ -248,7 +257,7 @@ pub fn ids_in_state(conn: &mut AnyConnection, state: &str) -> Result<Vec<String>
 /// narrows the scan to rows whose tags mention the instance at all.
 pub fn live_mentioning(conn: &mut AnyConnection, text: &str) -> Result<Vec<HostRow>, ApiError> {
     Ok(hosts::table
-        .filter(hosts::state.ne("Deregistered"))
+        .filter(hosts::state.ne(HostState::Deregistered))
         // `%` and `_` in `text` only widen the match; the caller filters exactly.
         .filter(hosts::tags.like(format!("%{text}%")))
         .select(HostRow::as_select())
@@ -264,10 +273,10 @@ pub fn deregister(
     let n = diesel::update(
         hosts::table
             .filter(hosts::id.eq(id))
-            .filter(hosts::state.ne("Deregistered")),
+            .filter(hosts::state.ne(HostState::Deregistered)),
     )
     .set((
-        hosts::state.eq("Deregistered"),
+        hosts::state.eq(HostState::Deregistered),
         hosts::state_reason.eq(Some(reason)),
         hosts::state_changed_at.eq(Some(at)),
         hosts::deregistered_at.eq(Some(at)),
@@ -283,7 +292,7 @@ pub fn silent_since(
     cutoff: NaiveDateTime,
 ) -> Result<Vec<HostRow>, ApiError> {
     Ok(hosts::table
-        .filter(hosts::state.eq_any(["Pending", "Installing", "InService", "Failed"]))
+        .filter(hosts::state.eq_any(HEARTBEATING))
         .filter(hosts::last_heartbeat_at.lt(cutoff))
         .select(HostRow::as_select())
         .load(conn)?)
@@ -292,7 +301,7 @@ pub fn silent_since(
 /// Enrolled hosts (not deregistered) counted by state and zone, for the fleet gauges.
 pub fn count_by_state_and_zone(
     conn: &mut AnyConnection,
-) -> Result<Vec<(String, String, i64)>, ApiError> {
+) -> Result<Vec<(HostState, String, i64)>, ApiError> {
     Ok(hosts::table
         .filter(hosts::deregistered_at.is_null())
         .group_by((hosts::state, hosts::zone))
@@ -303,7 +312,7 @@ pub fn count_by_state_and_zone(
 /// The oldest last heartbeat of the hosts that are expected to heartbeat (live states).
 pub fn oldest_live_heartbeat(conn: &mut AnyConnection) -> Result<Option<NaiveDateTime>, ApiError> {
     Ok(hosts::table
-        .filter(hosts::state.eq_any(["Pending", "Installing", "InService", "Failed"]))
+        .filter(hosts::state.eq_any(HEARTBEATING))
         .select(diesel::dsl::min(hosts::last_heartbeat_at))
         .first(conn)?)
 }

@@ -3,6 +3,7 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use liftoff_kit::{AnyConnection, ApiError};
+use liftoff_types::registry::InstallStatus;
 
 use crate::schema::host_installs;
 
@@ -17,7 +18,7 @@ pub struct InstallRow {
     pub deployment_id: String,
     pub revision_id: String,
     pub mode: String,
-    pub status: String,
+    pub status: InstallStatus,
     pub error: Option<String>,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
@@ -47,7 +48,7 @@ pub fn of_epoch(
 pub fn finish(
     conn: &mut AnyConnection,
     row: &InstallRow,
-    status: &str,
+    status: InstallStatus,
     error: Option<&str>,
     at: NaiveDateTime,
 ) -> Result<bool, ApiError> {
@@ -56,7 +57,7 @@ pub fn finish(
             .filter(host_installs::host_id.eq(&row.host_id))
             .filter(host_installs::epoch.eq(row.epoch))
             .filter(host_installs::group_id.eq(&row.group_id))
-            .filter(host_installs::status.eq("InProgress")),
+            .filter(host_installs::status.eq(InstallStatus::InProgress)),
     )
     .set((
         host_installs::status.eq(status),
@@ -79,7 +80,7 @@ pub fn retarget(
             .filter(host_installs::host_id.eq(&row.host_id))
             .filter(host_installs::epoch.eq(row.epoch))
             .filter(host_installs::group_id.eq(&row.group_id))
-            .filter(host_installs::status.eq("InProgress"))
+            .filter(host_installs::status.eq(InstallStatus::InProgress))
             .filter(host_installs::deployment_id.eq(&row.deployment_id)),
     )
     .set((
@@ -96,7 +97,7 @@ pub fn retarget(
 pub fn waiting_on(conn: &mut AnyConnection, deployment: &str) -> Result<Vec<InstallRow>, ApiError> {
     Ok(host_installs::table
         .filter(host_installs::deployment_id.eq(deployment))
-        .filter(host_installs::status.eq("InProgress"))
+        .filter(host_installs::status.eq(InstallStatus::InProgress))
         .select(InstallRow::as_select())
         .order(host_installs::host_id.asc())
         .load(conn)?)

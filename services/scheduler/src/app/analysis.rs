@@ -18,7 +18,7 @@ use chrono::NaiveDateTime;
 use liftoff_kit::db::{to_utc, uuid};
 use liftoff_kit::{AnyConnection, ApiError, egress, outbox};
 use liftoff_types::analysis::*;
-use liftoff_types::scheduler::RolloutStatus;
+use liftoff_types::scheduler::{CommandStatus, HostTargetStatus, RolloutStatus};
 use reqwest::redirect::Policy;
 use uuid::Uuid;
 
@@ -80,7 +80,7 @@ fn claim(c: &mut AnyConnection, id: Uuid) -> Result<Option<Claim>, ApiError> {
     let Some(row) = rollouts::get(c, id)? else {
         return Ok(None);
     };
-    if row.status != RolloutStatus::InProgress.as_str() {
+    if row.status != RolloutStatus::InProgress {
         return Ok(None);
     }
     let Some(analysis) = spec_of(&row)?.health_analysis else {
@@ -126,7 +126,7 @@ fn claim(c: &mut AnyConnection, id: Uuid) -> Result<Option<Claim>, ApiError> {
 }
 
 fn still_running(c: &mut AnyConnection, id: Uuid) -> Result<bool, ApiError> {
-    Ok(rollouts::get(c, id)?.is_some_and(|r| r.status == RolloutStatus::InProgress.as_str()))
+    Ok(rollouts::get(c, id)?.is_some_and(|r| r.status == RolloutStatus::InProgress))
 }
 
 /// Records a measurement's outcome and its event; stops the rollout when a limit is reached.
@@ -183,7 +183,7 @@ fn record(
         None
     };
     match breach {
-        Some((code, text)) if row.status == RolloutStatus::InProgress.as_str() => {
+        Some((code, text)) if row.status == RolloutStatus::InProgress => {
             halt(c, &row, code, &text)?;
         }
         _ => {
@@ -205,8 +205,8 @@ fn halt(
     if !rollouts::set_status(
         c,
         &row.deployment_id,
-        &row.status,
-        "Failed",
+        row.status,
+        RolloutStatus::Failed,
         Some((code, message)),
         at,
     )? {
@@ -216,8 +216,8 @@ fn halt(
         if commands::transition(
             c,
             &cmd.id,
-            &["Dispatched"],
-            "Cancelled",
+            &[CommandStatus::Dispatched],
+            CommandStatus::Cancelled,
             Some((code, message)),
             at,
         )? {
@@ -225,8 +225,8 @@ fn halt(
                 c,
                 &row.deployment_id,
                 &cmd.host_id,
-                &["Dispatched"],
-                "Skipped",
+                &[HostTargetStatus::Dispatched],
+                HostTargetStatus::Skipped,
                 targets::Change {
                     error: Some((
                         "analysis-failed",
@@ -252,7 +252,7 @@ fn halt(
         "skipped": skipped, "error_code": code, "error_message": message,
     });
     outbox::enqueue(c, &ev)?;
-    metrics::counter!("liftoff_rollouts_finished_total", "status" => "Failed").increment(1);
+    metrics::counter!("liftoff_rollouts_finished_total", "status" => RolloutStatus::Failed.as_str()).increment(1);
     tracing::warn!(deployment_id = %row.deployment_id, code, message, "health analysis stopped the rollout");
     super::progress::report(c, uuid(&row.deployment_id)?)
 }
@@ -376,11 +376,11 @@ pub fn status_of(
             message: m.message,
         })
         .collect();
-    let state = match (row.status.as_str(), row.error_code.as_deref()) {
+    let state = match (row.status, row.error_code.as_deref()) {
         (_, Some(HEALTH_CHECK_FAILED)) => AnalysisState::Failed,
         (_, Some(HEALTH_CHECK_INCONCLUSIVE)) => AnalysisState::Inconclusive,
-        ("Succeeded", _) => AnalysisState::Passed,
-        ("Failed" | "Stopped", _) => AnalysisState::Ended,
+        (RolloutStatus::Succeeded, _) => AnalysisState::Passed,
+        (RolloutStatus::Failed | RolloutStatus::Stopped, _) => AnalysisState::Ended,
         _ if baking(c, row)? => AnalysisState::Baking,
         _ => AnalysisState::Running,
     };

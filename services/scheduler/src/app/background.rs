@@ -12,6 +12,7 @@ use std::time::Instant;
 use liftoff_kit::ApiError;
 use liftoff_kit::db::uuid;
 use liftoff_types::registry::HostState;
+use liftoff_types::scheduler::{CommandStatus, RolloutStatus};
 use uuid::Uuid;
 
 use super::engine;
@@ -94,7 +95,7 @@ async fn upkeep(
     let id = uuid(&lease.deployment_id)?;
     let pending = state
         .db
-        .run(move |c| Ok(rollouts::get(c, id)?.is_some_and(|r| r.status == "Pending")))
+        .run(move |c| Ok(rollouts::get(c, id)?.is_some_and(|r| r.status == RolloutStatus::Pending)))
         .await?;
     if pending {
         // Still to be planned: a hand-off whose first advance failed (the registry was down).
@@ -124,10 +125,10 @@ async fn upkeep(
             for cmd in commands::in_flight_on(c, &row.deployment_id, &lost)? {
                 engine::fail_command(c, &row, &cmd, "agent-lost", "the host stopped heartbeating while its command was waiting or running", now)?;
             }
-            for cmd in commands::stale_of(c, &row.deployment_id, "Dispatched", now - ack)? {
+            for cmd in commands::stale_of(c, &row.deployment_id, CommandStatus::Dispatched, now - ack)? {
                 engine::fail_command(c, &row, &cmd, "never-started", &format!("no agent picked the command up within {ack_secs} s"), now)?;
             }
-            for cmd in commands::stale_of(c, &row.deployment_id, "InProgress", now - run)? {
+            for cmd in commands::stale_of(c, &row.deployment_id, CommandStatus::InProgress, now - run)? {
                 engine::fail_command(c, &row, &cmd, "timed-out", "the host did not finish within the command timeout", now)?;
             }
             engine::step(c, id)

@@ -130,11 +130,6 @@ fn owned(c: &mut AnyConnection, host: Uuid, command: Uuid) -> Result<CommandRow,
     Ok(row)
 }
 
-fn status_of(row: &CommandRow) -> Result<CommandStatus, ApiError> {
-    CommandStatus::parse(&row.status)
-        .ok_or_else(|| ApiError::internal(format!("unknown command status {}", row.status)))
-}
-
 fn host_event(
     c: &mut AnyConnection,
     meta: &super::Meta,
@@ -160,13 +155,20 @@ pub async fn ack(state: &State, host: Uuid, command: Uuid) -> Result<AckResponse
         .db
         .write(move |c| {
             let row = owned(c, host, command)?;
-            match status_of(&row)? {
+            match row.status {
                 CommandStatus::Dispatched => {
                     let at = db_now(c)?;
                     // Fenced: a stop or a timeout that cancelled it first wins.
-                    if !commands::transition(c, &row.id, &["Dispatched"], "InProgress", None, at)? {
+                    if !commands::transition(
+                        c,
+                        &row.id,
+                        &[CommandStatus::Dispatched],
+                        CommandStatus::InProgress,
+                        None,
+                        at,
+                    )? {
                         let row = owned(c, host, command)?;
-                        let status = status_of(&row)?;
+                        let status = row.status;
                         return Ok(AckResponse {
                             proceed: status == CommandStatus::InProgress,
                             status,
@@ -176,8 +178,8 @@ pub async fn ack(state: &State, host: Uuid, command: Uuid) -> Result<AckResponse
                         c,
                         &row.deployment_id,
                         &row.host_id,
-                        &["Dispatched"],
-                        "InProgress",
+                        &[HostTargetStatus::Dispatched],
+                        HostTargetStatus::InProgress,
                         targets::Change {
                             at: Some(at),
                             ..Default::default()
@@ -272,7 +274,7 @@ pub async fn report_events(
         .db
         .write(move |c| {
             let row = owned(c, host, command)?;
-            let status = status_of(&row)?;
+            let status = row.status;
             if status == CommandStatus::Dispatched {
                 return Err(ApiError::conflict(
                     "not_acknowledged",
@@ -293,7 +295,7 @@ pub async fn report_events(
                 let mut applied = Vec::new();
                 for report in reports {
                     if commands::event(c, &row.id, &report.event)?
-                        .is_some_and(|e| e.status == "InProgress")
+                        .is_some_and(|e| e.status == EventStatus::InProgress)
                         && apply_report(c, &meta, &row, &report)?
                     {
                         applied.push(report);
@@ -365,7 +367,7 @@ fn apply_report(
 ) -> Result<bool, ApiError> {
     let existing = commands::event(c, &row.id, &report.event)?;
     if let Some(e) = &existing
-        && e.status != "InProgress"
+        && e.status != EventStatus::InProgress
     {
         // A retried final report: keep the first.
         return Ok(false);
@@ -376,7 +378,7 @@ fn apply_report(
         &EventRow {
             command_id: row.id.clone(),
             event: report.event.clone(),
-            status: report.status.as_str().into(),
+            status: report.status,
             exit_code: report.exit_code,
             error_code: report.error_code.clone(),
             message: report.message.clone(),
@@ -440,7 +442,7 @@ pub async fn complete(
             // The rollout's lock first (every writer takes it first), then look again.
             rollouts::lock(c, deployment)?;
             let row = owned(c, host, command)?;
-            let status = status_of(&row)?;
+            let status = row.status;
             if status.is_terminal() {
                 return if status == req.status {
                     Ok(Vec::new())
@@ -456,9 +458,9 @@ pub async fn complete(
             let reason = (req.status == CommandStatus::Failed).then(|| failure_reason(req.error_code.as_deref()));
             let message = req.message.clone().unwrap_or_default();
             let error = reason.as_deref().map(|r| (r, message.as_str()));
-            commands::transition(c, &row.id, &["InProgress"], req.status.as_str(), error, at)?;
-            let target_status = if req.status == CommandStatus::Succeeded { "Succeeded" } else { "Failed" };
-            let moved = targets::transition(c, &row.deployment_id, &row.host_id, &["InProgress", "Dispatched"], target_status, targets::Change { error, at: Some(at), ..Default::default() })?;
+            commands::transition(c, &row.id, &[CommandStatus::InProgress], req.status, error, at)?;
+            let target_status = if req.status == CommandStatus::Succeeded { HostTargetStatus::Succeeded } else { HostTargetStatus::Failed };
+            let moved = targets::transition(c, &row.deployment_id, &row.host_id, &[HostTargetStatus::InProgress, HostTargetStatus::Dispatched], target_status, targets::Change { error, at: Some(at), ..Default::default() })?;
             if moved {
                 if req.status == CommandStatus::Succeeded {
                     revisions::record(c, &rollout.team, &rollout.application, &row.host_id, &rollout.revision_id, &rollout.deployment_id, at)?;

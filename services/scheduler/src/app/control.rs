@@ -21,7 +21,11 @@ fn locked(c: &mut AnyConnection, id: Uuid) -> Result<RolloutRow, ApiError> {
 fn finished(row: &RolloutRow) -> ApiError {
     ApiError::conflict(
         "deployment_finished",
-        format!("deployment {} already {}", row.deployment_id, row.status),
+        format!(
+            "deployment {} already {}",
+            row.deployment_id,
+            row.status.as_str()
+        ),
     )
 }
 
@@ -61,15 +65,15 @@ where
 /// already running finish and are recorded. Stopping a finished rollout changes nothing.
 pub async fn stop(state: &State, id: Uuid, action: RolloutAction) -> Result<Rollout, ApiError> {
     act(state, id, move |c, row| {
-        if RolloutStatus::parse(&row.status).is_some_and(|s| s.is_terminal()) {
+        if row.status.is_terminal() {
             return Ok(Vec::new());
         }
         let at = db_now(c)?;
         rollouts::set_status(
             c,
             &row.deployment_id,
-            &row.status,
-            "Stopped",
+            row.status,
+            RolloutStatus::Stopped,
             Some(("STOPPED", "stopped by request")),
             at,
         )?;
@@ -77,8 +81,8 @@ pub async fn stop(state: &State, id: Uuid, action: RolloutAction) -> Result<Roll
             if commands::transition(
                 c,
                 &cmd.id,
-                &["Dispatched"],
-                "Cancelled",
+                &[CommandStatus::Dispatched],
+                CommandStatus::Cancelled,
                 Some(("STOPPED", "deployment stopped")),
                 at,
             )? {
@@ -86,8 +90,8 @@ pub async fn stop(state: &State, id: Uuid, action: RolloutAction) -> Result<Roll
                     c,
                     &row.deployment_id,
                     &cmd.host_id,
-                    &["Dispatched"],
-                    "Skipped",
+                    &[HostTargetStatus::Dispatched],
+                    HostTargetStatus::Skipped,
                     Change {
                         error: Some(("stopped", "deployment stopped before the host started")),
                         at: Some(at),
@@ -113,15 +117,15 @@ pub async fn stop(state: &State, id: Uuid, action: RolloutAction) -> Result<Roll
 /// running finish. Pausing a paused rollout changes nothing.
 pub async fn pause(state: &State, id: Uuid, action: RolloutAction) -> Result<Rollout, ApiError> {
     act(state, id, move |c, row| {
-        match row.status.as_str() {
-            "Paused" => return Ok(Vec::new()),
-            "InProgress" => {}
-            "Pending" => return Err(ApiError::conflict("not_started", "the rollout is being planned; try again in a moment")),
-            "AwaitingApproval" => return Err(ApiError::conflict("awaiting_approval", "the rollout already waits for approval after its canary batch; approve or stop it")),
-            _ => return Err(finished(&row)),
+        match row.status {
+            RolloutStatus::Paused => return Ok(Vec::new()),
+            RolloutStatus::InProgress => {}
+            RolloutStatus::Pending => return Err(ApiError::conflict("not_started", "the rollout is being planned; try again in a moment")),
+            RolloutStatus::AwaitingApproval => return Err(ApiError::conflict("awaiting_approval", "the rollout already waits for approval after its canary batch; approve or stop it")),
+            RolloutStatus::Succeeded | RolloutStatus::Failed | RolloutStatus::Stopped => return Err(finished(&row)),
         }
         let at = db_now(c)?;
-        rollouts::set_status(c, &row.deployment_id, "InProgress", "Paused", None, at)?;
+        rollouts::set_status(c, &row.deployment_id, RolloutStatus::InProgress, RolloutStatus::Paused, None, at)?;
         record(c, &row, "deployment.paused", &action.actor, serde_json::Value::Null)?;
         Ok(Vec::new())
     })
@@ -131,16 +135,18 @@ pub async fn pause(state: &State, id: Uuid, action: RolloutAction) -> Result<Rol
 /// Resumes a paused rollout where it was.
 pub async fn resume(state: &State, id: Uuid, action: RolloutAction) -> Result<Rollout, ApiError> {
     act(state, id, move |c, row| {
-        match row.status.as_str() {
-            "InProgress" | "Pending" => return Ok(Vec::new()),
-            "Paused" => {}
-            "AwaitingApproval" => {
+        match row.status {
+            RolloutStatus::InProgress | RolloutStatus::Pending => return Ok(Vec::new()),
+            RolloutStatus::Paused => {}
+            RolloutStatus::AwaitingApproval => {
                 return Err(ApiError::conflict(
                     "awaiting_approval",
                     "the rollout waits for approval after its canary batch; approve it instead",
                 ));
             }
-            _ => return Err(finished(&row)),
+            RolloutStatus::Succeeded | RolloutStatus::Failed | RolloutStatus::Stopped => {
+                return Err(finished(&row));
+            }
         }
         let at = db_now(c)?;
         // A rollout paused while its canary waited resumes waiting, not dispatching.
@@ -150,11 +156,11 @@ pub async fn resume(state: &State, id: Uuid, action: RolloutAction) -> Result<Ro
             pending == 0 && in_flight == 0
         };
         let to = if canary_done {
-            "AwaitingApproval"
+            RolloutStatus::AwaitingApproval
         } else {
-            "InProgress"
+            RolloutStatus::InProgress
         };
-        rollouts::set_status(c, &row.deployment_id, "Paused", to, None, at)?;
+        rollouts::set_status(c, &row.deployment_id, RolloutStatus::Paused, to, None, at)?;
         record(
             c,
             &row,
@@ -170,10 +176,10 @@ pub async fn resume(state: &State, id: Uuid, action: RolloutAction) -> Result<Ro
 /// Approves the rest of the fleet after the canary batch.
 pub async fn approve(state: &State, id: Uuid, action: RolloutAction) -> Result<Rollout, ApiError> {
     act(state, id, move |c, row| {
-        match row.status.as_str() {
-            "AwaitingApproval" => {}
-            "InProgress" | "Paused" if row.approved_at.is_some() => return Ok(Vec::new()),
-            s if RolloutStatus::parse(s).is_some_and(|s| s.is_terminal()) => return Err(finished(&row)),
+        match row.status {
+            RolloutStatus::AwaitingApproval => {}
+            RolloutStatus::InProgress | RolloutStatus::Paused if row.approved_at.is_some() => return Ok(Vec::new()),
+            s if s.is_terminal() => return Err(finished(&row)),
             _ => return Err(ApiError::conflict("not_awaiting_approval", "the rollout is not waiting for approval (no canary batch, or it has not finished yet)")),
         }
         let at = db_now(c)?;
@@ -191,25 +197,27 @@ pub async fn retry_failed(
     action: RolloutAction,
 ) -> Result<Rollout, ApiError> {
     act(state, id, move |c, row| {
-        match row.status.as_str() {
-            "InProgress" | "Paused" | "AwaitingApproval" => {}
-            "Pending" => {
+        match row.status {
+            RolloutStatus::InProgress | RolloutStatus::Paused | RolloutStatus::AwaitingApproval => {
+            }
+            RolloutStatus::Pending => {
                 return Err(ApiError::conflict(
                     "not_started",
                     "the rollout is being planned; try again in a moment",
                 ));
             }
-            _ => {
+            RolloutStatus::Succeeded | RolloutStatus::Failed | RolloutStatus::Stopped => {
                 return Err(ApiError::conflict(
                     "deployment_finished",
                     format!(
                         "deployment {} already {}: start a new deployment (or a rollback) instead",
-                        row.deployment_id, row.status
+                        row.deployment_id,
+                        row.status.as_str()
                     ),
                 ));
             }
         }
-        let failed = targets::with_status(c, &row.deployment_id, &["Failed"])?;
+        let failed = targets::with_status(c, &row.deployment_id, &[HostTargetStatus::Failed])?;
         let wanted: Vec<String> = if action.hosts.is_empty() {
             failed.iter().map(|t| t.host_id.clone()).collect()
         } else {
@@ -220,7 +228,7 @@ pub async fn retry_failed(
                     return Err(match targets::get(c, &row.deployment_id, &h)? {
                         Some(t) => ApiError::conflict(
                             "host_not_failed",
-                            format!("host {h} is {}, not Failed", t.status),
+                            format!("host {h} is {}, not Failed", t.status.as_str()),
                         ),
                         None => {
                             ApiError::not_found(format!("host {h} is not part of this deployment"))
@@ -237,8 +245,8 @@ pub async fn retry_failed(
                 c,
                 &row.deployment_id,
                 h,
-                &["Failed"],
-                "Pending",
+                &[HostTargetStatus::Failed],
+                HostTargetStatus::Pending,
                 Change {
                     at: Some(at),
                     next_attempt: true,
@@ -267,7 +275,10 @@ pub async fn exclude(
     action: RolloutAction,
 ) -> Result<Rollout, ApiError> {
     act(state, id, move |c, row| {
-        if !matches!(row.status.as_str(), "InProgress" | "Paused" | "AwaitingApproval") {
+        if !matches!(
+            row.status,
+            RolloutStatus::InProgress | RolloutStatus::Paused | RolloutStatus::AwaitingApproval
+        ) {
             return Err(finished(&row));
         }
         let h = host.to_string();
@@ -279,23 +290,24 @@ pub async fn exclude(
             at: Some(at),
             ..Change::default()
         };
-        match t.status.as_str() {
-            "Skipped" => return Ok(Vec::new()),
-            "Pending" | "Failed" => {
-                targets::transition(c, &row.deployment_id, &h, &["Pending", "Failed"], "Skipped", excluded)?;
+        match t.status {
+            HostTargetStatus::Skipped => return Ok(Vec::new()),
+            HostTargetStatus::Pending | HostTargetStatus::Failed => {
+                let from = [HostTargetStatus::Pending, HostTargetStatus::Failed];
+                targets::transition(c, &row.deployment_id, &h, &from, HostTargetStatus::Skipped, excluded)?;
             }
-            "Dispatched" => {
+            HostTargetStatus::Dispatched => {
                 let cancelled = match &t.command_id {
-                    Some(cid) => commands::transition(c, cid, &["Dispatched"], "Cancelled", Some(("excluded", "excluded by an operator")), at)?,
+                    Some(cid) => commands::transition(c, cid, &[CommandStatus::Dispatched], CommandStatus::Cancelled, Some(("excluded", "excluded by an operator")), at)?,
                     None => false,
                 };
                 if !cancelled {
                     return Err(ApiError::conflict("host_running", "the host has just started its command; wait for it to finish"));
                 }
-                targets::transition(c, &row.deployment_id, &h, &["Dispatched"], "Skipped", excluded)?;
+                targets::transition(c, &row.deployment_id, &h, &[HostTargetStatus::Dispatched], HostTargetStatus::Skipped, excluded)?;
             }
-            "InProgress" => return Err(ApiError::conflict("host_running", "the host is running its command; wait for it to finish, or stop the deployment")),
-            _ => return Err(ApiError::conflict("host_finished", format!("host {host} already {}", t.status))),
+            HostTargetStatus::InProgress => return Err(ApiError::conflict("host_running", "the host is running its command; wait for it to finish, or stop the deployment")),
+            HostTargetStatus::Succeeded => return Err(ApiError::conflict("host_finished", format!("host {host} already {}", t.status.as_str()))),
         }
         record(c, &row, "deployment.host_excluded", &action.actor, serde_json::json!({"host_id": host, "was": t.status}))?;
         engine::step(c, uuid(&row.deployment_id)?)

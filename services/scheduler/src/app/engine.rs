@@ -49,10 +49,13 @@ fn decide(c: &mut AnyConnection, id: Uuid) -> Result<Woken, ApiError> {
     let Some(row) = rollouts::get(c, id)? else {
         return Ok(Vec::new());
     };
-    let phase = match row.status.as_str() {
-        "InProgress" => Phase::Running,
-        "Paused" | "AwaitingApproval" => Phase::Held,
-        _ => return Ok(Vec::new()),
+    let phase = match row.status {
+        RolloutStatus::InProgress => Phase::Running,
+        RolloutStatus::Paused | RolloutStatus::AwaitingApproval => Phase::Held,
+        RolloutStatus::Pending
+        | RolloutStatus::Succeeded
+        | RolloutStatus::Failed
+        | RolloutStatus::Stopped => return Ok(Vec::new()),
     };
     let spec = spec_of(&row)?;
     let zones = targets::zones(c, &row.deployment_id)?;
@@ -98,8 +101,8 @@ fn decide(c: &mut AnyConnection, id: Uuid) -> Result<Woken, ApiError> {
             if rollouts::set_status(
                 c,
                 &row.deployment_id,
-                "InProgress",
-                "AwaitingApproval",
+                RolloutStatus::InProgress,
+                RolloutStatus::AwaitingApproval,
                 None,
                 now,
             )? {
@@ -188,7 +191,7 @@ fn dispatch(
             host_id: t.host_id.clone(),
             attempt: t.attempt,
             payload: serde_json::to_string(&cmd)?,
-            status: CommandStatus::Dispatched.as_str().into(),
+            status: CommandStatus::Dispatched,
             created_at: at,
             acked_at: None,
             completed_at: None,
@@ -204,8 +207,8 @@ fn dispatch(
             c,
             &row.deployment_id,
             &cmd.host_id,
-            &["Pending"],
-            "Dispatched",
+            &[HostTargetStatus::Pending],
+            HostTargetStatus::Dispatched,
             Change {
                 command_id: Some(&cmd.id),
                 at: Some(at),
@@ -252,14 +255,7 @@ fn finish(
             "deployment.failed",
         ),
     };
-    if !rollouts::set_status(
-        c,
-        &row.deployment_id,
-        &row.status,
-        status.as_str(),
-        error,
-        at,
-    )? {
+    if !rollouts::set_status(c, &row.deployment_id, row.status, status, error, at)? {
         return Ok(());
     }
     let skipped = targets::skip_pending(c, &row.deployment_id, at)?;
@@ -284,10 +280,10 @@ pub fn fail_command(
     message: &str,
     at: NaiveDateTime,
 ) -> Result<bool, ApiError> {
-    let (from, to) = if cmd.status == "Dispatched" {
-        ("Dispatched", "Cancelled")
+    let (from, to) = if cmd.status == CommandStatus::Dispatched {
+        (CommandStatus::Dispatched, CommandStatus::Cancelled)
     } else {
-        ("InProgress", "Failed")
+        (CommandStatus::InProgress, CommandStatus::Failed)
     };
     if !commands::transition(c, &cmd.id, &[from], to, Some((reason, message)), at)? {
         return Ok(false);
@@ -297,8 +293,8 @@ pub fn fail_command(
         c,
         &cmd.deployment_id,
         &cmd.host_id,
-        &["Dispatched", "InProgress"],
-        "Failed",
+        &[HostTargetStatus::Dispatched, HostTargetStatus::InProgress],
+        HostTargetStatus::Failed,
         Change {
             error: Some((reason, message)),
             at: Some(at),

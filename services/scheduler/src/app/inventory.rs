@@ -17,7 +17,7 @@ use liftoff_kit::{AnyConnection, ApiError};
 use liftoff_types::registry::{
     HOST_REVISION_REPORT, HostRevisionReport, INSTALL_OUTCOME, InstallOutcome,
 };
-use liftoff_types::scheduler::{HostTargetStatus, RolloutStatus};
+use liftoff_types::scheduler::RolloutStatus;
 
 use crate::store::commands::CommandRow;
 use crate::store::inventory::{self, SuccessRow};
@@ -72,9 +72,10 @@ pub fn record_outcomes(
 ) -> Result<(), ApiError> {
     let deployment_id = uuid(&rollout.deployment_id)?;
     for t in changed {
-        let Some(status) = HostTargetStatus::parse(&t.status).filter(|s| s.is_terminal()) else {
+        let status = t.status;
+        if !status.is_terminal() {
             continue;
-        };
+        }
         let outcome = InstallOutcome {
             host_id: Some(uuid(&t.host_id)?),
             host_status: Some(status),

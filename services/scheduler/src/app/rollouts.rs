@@ -66,7 +66,7 @@ async fn create_in_span(
                     deployment_group_id: spec.deployment_group_id.to_string(),
                     revision_id: spec.revision_id.to_string(),
                     spec: text,
-                    status: RolloutStatus::Pending.as_str().into(),
+                    status: RolloutStatus::Pending,
                     error_code: None,
                     error_message: None,
                     created_at: at,
@@ -129,8 +129,7 @@ pub fn summary_of(c: &mut AnyConnection, row: &RolloutRow) -> Result<Rollout, Ap
         application: row.application.clone(),
         deployment_group: row.deployment_group.clone(),
         revision_id: uuid(&row.revision_id)?,
-        status: RolloutStatus::parse(&row.status)
-            .ok_or_else(|| ApiError::internal(format!("unknown rollout status {}", row.status)))?,
+        status: row.status,
         error_code: row.error_code.clone(),
         error_message: row.error_message.clone(),
         created_at: to_utc(row.created_at),
@@ -165,7 +164,7 @@ pub fn host_views(
                 .or_default()
                 .push(LifecycleEventRecord {
                     event: e.event,
-                    status: EventStatus::parse(&e.status).unwrap_or(EventStatus::Failed),
+                    status: e.status,
                     exit_code: e.exit_code,
                     error_code: e.error_code,
                     message: e.message,
@@ -180,9 +179,7 @@ pub fn host_views(
         .map(|t| {
             Ok(RolloutHost {
                 host_id: uuid(&t.host_id)?,
-                status: HostTargetStatus::parse(&t.status).ok_or_else(|| {
-                    ApiError::internal(format!("unknown target status {}", t.status))
-                })?,
+                status: t.status,
                 events: t
                     .command_id
                     .as_ref()
@@ -207,7 +204,7 @@ pub async fn advance(state: &State, id: Uuid) -> Result<(), ApiError> {
     let Some(row) = state.db.run(move |c| rollouts::get(c, id)).await? else {
         return Err(ApiError::not_found(format!("rollout {id} not found")));
     };
-    if row.status == RolloutStatus::Pending.as_str() {
+    if row.status == RolloutStatus::Pending {
         plan_targets(state, &row).await?;
         // The plan read the group's members just now: the first membership refresh is due
         // one period from here, not at the next tick (a second read of the whole group for
@@ -266,7 +263,7 @@ fn tiered(
         )?,
     };
     let failed: HashSet<String> = match previous {
-        Some(p) => targets::with_status(c, &p, &["Failed"])?
+        Some(p) => targets::with_status(c, &p, &[HostTargetStatus::Failed])?
             .into_iter()
             .map(|t| t.host_id)
             .collect(),
@@ -302,7 +299,7 @@ fn target_rows(row: &RolloutRow, ordered: &[HostTarget], first: i32) -> Vec<Targ
             host_id: t.host_id.to_string(),
             zone: t.zone.clone(),
             position: first + i as i32,
-            status: HostTargetStatus::Pending.as_str().into(),
+            status: HostTargetStatus::Pending,
             attempt: 1,
             command_id: None,
             error_code: None,
@@ -333,7 +330,7 @@ async fn plan_targets(state: &State, row: &RolloutRow) -> Result<(), ApiError> {
             let Some(row) = rollouts::get(c, id)? else {
                 return Ok(());
             };
-            if row.status != RolloutStatus::Pending.as_str() {
+            if row.status != RolloutStatus::Pending {
                 return Ok(());
             }
             let ordered = plan::order_targets(tiered(c, &row, &spec, &hosts)?, spec.zone_mode);
@@ -367,8 +364,8 @@ pub async fn refresh_members(state: &State, id: Uuid) -> Result<(), ApiError> {
         return Ok(());
     };
     if !matches!(
-        row.status.as_str(),
-        "InProgress" | "Paused" | "AwaitingApproval"
+        row.status,
+        RolloutStatus::InProgress | RolloutStatus::Paused | RolloutStatus::AwaitingApproval
     ) {
         return Ok(());
     }
@@ -382,8 +379,8 @@ pub async fn refresh_members(state: &State, id: Uuid) -> Result<(), ApiError> {
                 return Ok(Vec::new());
             };
             if !matches!(
-                row.status.as_str(),
-                "InProgress" | "Paused" | "AwaitingApproval"
+                row.status,
+                RolloutStatus::InProgress | RolloutStatus::Paused | RolloutStatus::AwaitingApproval
             ) {
                 return Ok(Vec::new());
             }
@@ -398,14 +395,14 @@ pub async fn refresh_members(state: &State, id: Uuid) -> Result<(), ApiError> {
             let selected: HashSet<String> = all.iter().map(|h| h.host_id.to_string()).collect();
             let at = crate::store::db_now(c)?;
             let mut left = Vec::new();
-            for t in targets::with_status(c, &row.deployment_id, &["Pending"])? {
+            for t in targets::with_status(c, &row.deployment_id, &[HostTargetStatus::Pending])? {
                 if !selected.contains(&t.host_id)
                     && targets::transition(
                         c,
                         &row.deployment_id,
                         &t.host_id,
-                        &["Pending"],
-                        "Skipped",
+                        &[HostTargetStatus::Pending],
+                        HostTargetStatus::Skipped,
                         targets::Change {
                             error: Some(("left-group", "the host left the deployment group")),
                             at: Some(at),

@@ -3,6 +3,7 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use liftoff_kit::{AnyConnection, ApiError};
+use liftoff_types::scheduler::{CommandStatus, EventStatus};
 
 use crate::schema::{command_events, host_commands};
 
@@ -14,7 +15,7 @@ pub struct CommandRow {
     pub host_id: String,
     pub attempt: i32,
     pub payload: String,
-    pub status: String,
+    pub status: CommandStatus,
     pub created_at: NaiveDateTime,
     pub acked_at: Option<NaiveDateTime>,
     pub completed_at: Option<NaiveDateTime>,
@@ -27,7 +28,7 @@ pub struct CommandRow {
 pub struct EventRow {
     pub command_id: String,
     pub event: String,
-    pub status: String,
+    pub status: EventStatus,
     pub exit_code: Option<i32>,
     pub error_code: Option<String>,
     pub message: Option<String>,
@@ -36,6 +37,10 @@ pub struct EventRow {
     pub output_tail: String,
     pub output_truncated: bool,
 }
+
+/// A command an agent has yet to finish: waiting to be picked up, or acknowledged and running.
+const WAITING_OR_RUNNING: [CommandStatus; 2] =
+    [CommandStatus::Dispatched, CommandStatus::InProgress];
 
 /// Inserts commands; the unique (deployment, host, attempt) index refuses a second dispatch.
 pub fn insert(conn: &mut AnyConnection, rows: &[CommandRow]) -> Result<(), ApiError> {
@@ -56,7 +61,7 @@ pub fn dispatched_since(
     since: NaiveDateTime,
 ) -> Result<Vec<(String, String, NaiveDateTime)>, ApiError> {
     Ok(host_commands::table
-        .filter(host_commands::status.eq("Dispatched"))
+        .filter(host_commands::status.eq(CommandStatus::Dispatched))
         .filter(host_commands::created_at.ge(since))
         .select((
             host_commands::id,
@@ -71,7 +76,7 @@ pub fn dispatched_since(
 pub fn stale_of(
     conn: &mut AnyConnection,
     deployment_id: &str,
-    status: &str,
+    status: CommandStatus,
     cutoff: NaiveDateTime,
 ) -> Result<Vec<CommandRow>, ApiError> {
     let q = host_commands::table
@@ -79,7 +84,7 @@ pub fn stale_of(
         .filter(host_commands::status.eq(status))
         .select(CommandRow::as_select())
         .into_boxed();
-    let q = if status == "InProgress" {
+    let q = if status == CommandStatus::InProgress {
         q.filter(host_commands::acked_at.lt(cutoff))
     } else {
         q.filter(host_commands::created_at.lt(cutoff))
@@ -98,7 +103,7 @@ pub fn in_flight_on(
         out.extend(
             host_commands::table
                 .filter(host_commands::deployment_id.eq(deployment_id))
-                .filter(host_commands::status.eq_any(["Dispatched", "InProgress"]))
+                .filter(host_commands::status.eq_any(WAITING_OR_RUNNING))
                 .filter(host_commands::host_id.eq_any(chunk.to_vec()))
                 .select(CommandRow::as_select())
                 .load(conn)?,
@@ -121,7 +126,7 @@ pub fn get(conn: &mut AnyConnection, id: &str) -> Result<Option<CommandRow>, Api
 pub fn offered_to(conn: &mut AnyConnection, host: &str) -> Result<Vec<CommandRow>, ApiError> {
     Ok(host_commands::table
         .filter(host_commands::host_id.eq(host))
-        .filter(host_commands::status.eq_any(["Dispatched", "InProgress"]))
+        .filter(host_commands::status.eq_any(WAITING_OR_RUNNING))
         .select(CommandRow::as_select())
         .order(host_commands::created_at.asc())
         .limit(10)
@@ -132,15 +137,15 @@ pub fn offered_to(conn: &mut AnyConnection, host: &str) -> Result<Vec<CommandRow
 pub fn transition(
     conn: &mut AnyConnection,
     id: &str,
-    from: &[&str],
-    to: &str,
+    from: &[CommandStatus],
+    to: CommandStatus,
     error: Option<(&str, &str)>,
     at: NaiveDateTime,
 ) -> Result<bool, ApiError> {
     let target = host_commands::table
         .filter(host_commands::id.eq(id))
         .filter(host_commands::status.eq_any(from.to_vec()));
-    let n = if to == "InProgress" {
+    let n = if to == CommandStatus::InProgress {
         diesel::update(target)
             .set((
                 host_commands::status.eq(to),
@@ -166,7 +171,7 @@ pub fn dispatched_of_rollout(
 ) -> Result<Vec<CommandRow>, ApiError> {
     Ok(host_commands::table
         .filter(host_commands::deployment_id.eq(deployment_id))
-        .filter(host_commands::status.eq("Dispatched"))
+        .filter(host_commands::status.eq(CommandStatus::Dispatched))
         .select(CommandRow::as_select())
         .load(conn)?)
 }
@@ -194,7 +199,7 @@ pub fn conclude_running_events(
 ) -> Result<Vec<EventRow>, ApiError> {
     let running: Vec<EventRow> = command_events::table
         .filter(command_events::command_id.eq(command))
-        .filter(command_events::status.eq("InProgress"))
+        .filter(command_events::status.eq(EventStatus::InProgress))
         .select(EventRow::as_select())
         .load(conn)?;
     let mut out = Vec::with_capacity(running.len());
@@ -202,17 +207,17 @@ pub fn conclude_running_events(
         let n = diesel::update(
             command_events::table
                 .find((&e.command_id, &e.event))
-                .filter(command_events::status.eq("InProgress")),
+                .filter(command_events::status.eq(EventStatus::InProgress)),
         )
         .set((
-            command_events::status.eq("Failed"),
+            command_events::status.eq(EventStatus::Failed),
             command_events::error_code.eq(Some(error.0)),
             command_events::message.eq(Some(error.1)),
             command_events::ended_at.eq(Some(at.max(e.started_at))),
         ))
         .execute(conn)?;
         if n == 1 {
-            e.status = "Failed".into();
+            e.status = EventStatus::Failed;
             e.error_code = Some(error.0.into());
             e.message = Some(error.1.into());
             e.ended_at = Some(at.max(e.started_at));
@@ -230,7 +235,7 @@ pub fn upsert_event(
     if exists {
         diesel::update(command_events::table.find((&row.command_id, &row.event)))
             .set((
-                command_events::status.eq(&row.status),
+                command_events::status.eq(row.status),
                 command_events::exit_code.eq(row.exit_code),
                 command_events::error_code.eq(&row.error_code),
                 command_events::message.eq(&row.message),

@@ -4,12 +4,18 @@ use chrono::NaiveDateTime;
 use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
 use liftoff_kit::{AnyConnection, ApiError};
+use liftoff_types::scheduler::RolloutStatus;
 use uuid::Uuid;
 
 use crate::schema::rollouts;
 
 /// Statuses in which a rollout still needs work.
-pub const ACTIVE: [&str; 4] = ["Pending", "InProgress", "Paused", "AwaitingApproval"];
+pub const ACTIVE: [RolloutStatus; 4] = [
+    RolloutStatus::Pending,
+    RolloutStatus::InProgress,
+    RolloutStatus::Paused,
+    RolloutStatus::AwaitingApproval,
+];
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = rollouts)]
@@ -21,7 +27,7 @@ pub struct RolloutRow {
     pub deployment_group_id: String,
     pub revision_id: String,
     pub spec: String,
-    pub status: String,
+    pub status: RolloutStatus,
     pub error_code: Option<String>,
     pub error_message: Option<String>,
     pub created_at: NaiveDateTime,
@@ -80,7 +86,11 @@ pub fn previous_in_group(
         .filter(rollouts::deployment_group_id.eq(group_id))
         .filter(rollouts::created_at.le(before))
         .filter(rollouts::deployment_id.ne(except))
-        .filter(rollouts::status.eq_any(["Succeeded", "Failed", "Stopped"]))
+        .filter(rollouts::status.eq_any([
+            RolloutStatus::Succeeded,
+            RolloutStatus::Failed,
+            RolloutStatus::Stopped,
+        ]))
         .order(rollouts::created_at.desc())
         .select(rollouts::deployment_id)
         .first(conn)
@@ -91,12 +101,12 @@ pub fn previous_in_group(
 pub fn set_status(
     conn: &mut AnyConnection,
     id: &str,
-    from: &str,
-    to: &str,
+    from: RolloutStatus,
+    to: RolloutStatus,
     error: Option<(&str, &str)>,
     at: NaiveDateTime,
 ) -> Result<bool, ApiError> {
-    let terminal = matches!(to, "Succeeded" | "Failed" | "Stopped");
+    let terminal = to.is_terminal();
     let target = rollouts::table
         .filter(rollouts::deployment_id.eq(id))
         .filter(rollouts::status.eq(from));
@@ -129,10 +139,10 @@ pub fn mark_started(
     let n = diesel::update(
         rollouts::table
             .filter(rollouts::deployment_id.eq(id))
-            .filter(rollouts::status.eq("Pending")),
+            .filter(rollouts::status.eq(RolloutStatus::Pending)),
     )
     .set((
-        rollouts::status.eq("InProgress"),
+        rollouts::status.eq(RolloutStatus::InProgress),
         rollouts::started_at.eq(Some(at)),
         rollouts::canary_hosts.eq(canary_hosts),
         rollouts::updated_at.eq(at),
@@ -176,10 +186,10 @@ pub fn approve(conn: &mut AnyConnection, id: &str, at: NaiveDateTime) -> Result<
     let n = diesel::update(
         rollouts::table
             .filter(rollouts::deployment_id.eq(id))
-            .filter(rollouts::status.eq("AwaitingApproval")),
+            .filter(rollouts::status.eq(RolloutStatus::AwaitingApproval)),
     )
     .set((
-        rollouts::status.eq("InProgress"),
+        rollouts::status.eq(RolloutStatus::InProgress),
         rollouts::approved_at.eq(Some(at)),
         rollouts::updated_at.eq(at),
     ))

@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use liftoff_kit::{AnyConnection, ApiError};
+use liftoff_types::scheduler::HostTargetStatus;
 
 use crate::app::plan::Counts;
 use crate::schema::{rollout_hosts, rollout_zones};
@@ -17,7 +18,7 @@ pub struct TargetRow {
     pub host_id: String,
     pub zone: String,
     pub position: i32,
-    pub status: String,
+    pub status: HostTargetStatus,
     pub attempt: i32,
     pub command_id: Option<String>,
     pub error_code: Option<String>,
@@ -41,13 +42,13 @@ pub struct ZoneRow {
 }
 
 /// The counter a target status counts in.
-fn bucket(status: &str) -> &'static str {
+fn bucket(status: HostTargetStatus) -> &'static str {
     match status {
-        "Pending" => "pending",
-        "Dispatched" | "InProgress" => "in_flight",
-        "Succeeded" => "succeeded",
-        "Failed" => "failed",
-        _ => "skipped",
+        HostTargetStatus::Pending => "pending",
+        HostTargetStatus::Dispatched | HostTargetStatus::InProgress => "in_flight",
+        HostTargetStatus::Succeeded => "succeeded",
+        HostTargetStatus::Failed => "failed",
+        HostTargetStatus::Skipped => "skipped",
     }
 }
 
@@ -115,7 +116,7 @@ pub fn insert(conn: &mut AnyConnection, rows: &[TargetRow]) -> Result<(), ApiErr
     let mut per_zone: BTreeMap<(&str, &str, &str), i32> = BTreeMap::new();
     for r in rows {
         *per_zone
-            .entry((r.deployment_id.as_str(), r.zone.as_str(), bucket(&r.status)))
+            .entry((r.deployment_id.as_str(), r.zone.as_str(), bucket(r.status)))
             .or_default() += 1;
     }
     for ((id, zone, b), n) in per_zone {
@@ -159,7 +160,7 @@ pub fn max_position(conn: &mut AnyConnection, id: &str) -> Result<i32, ApiError>
 pub fn with_status(
     conn: &mut AnyConnection,
     id: &str,
-    statuses: &[&str],
+    statuses: &[HostTargetStatus],
 ) -> Result<Vec<TargetRow>, ApiError> {
     Ok(rollout_hosts::table
         .filter(rollout_hosts::deployment_id.eq(id))
@@ -197,7 +198,7 @@ pub fn zones(conn: &mut AnyConnection, id: &str) -> Result<BTreeMap<String, Coun
 pub fn first_pending_zone(conn: &mut AnyConnection, id: &str) -> Result<Option<String>, ApiError> {
     Ok(rollout_hosts::table
         .filter(rollout_hosts::deployment_id.eq(id))
-        .filter(rollout_hosts::status.eq("Pending"))
+        .filter(rollout_hosts::status.eq(HostTargetStatus::Pending))
         .order(rollout_hosts::position.asc())
         .select(rollout_hosts::zone)
         .first(conn)
@@ -215,7 +216,7 @@ pub fn next_pending(
     let mut q = rollout_hosts::table
         .filter(rollout_hosts::deployment_id.eq(id))
         .filter(rollout_hosts::zone.eq(zone))
-        .filter(rollout_hosts::status.eq("Pending"))
+        .filter(rollout_hosts::status.eq(HostTargetStatus::Pending))
         .select(TargetRow::as_select())
         .order(rollout_hosts::position.asc())
         .limit(limit)
@@ -232,13 +233,20 @@ pub fn canary_counts(
     id: &str,
     size: i32,
 ) -> Result<(u64, u64), ApiError> {
-    let statuses: Vec<String> = rollout_hosts::table
+    let statuses: Vec<HostTargetStatus> = rollout_hosts::table
         .filter(rollout_hosts::deployment_id.eq(id))
         .filter(rollout_hosts::position.lt(size))
-        .filter(rollout_hosts::status.eq_any(["Pending", "Dispatched", "InProgress"]))
+        .filter(rollout_hosts::status.eq_any([
+            HostTargetStatus::Pending,
+            HostTargetStatus::Dispatched,
+            HostTargetStatus::InProgress,
+        ]))
         .select(rollout_hosts::status)
         .load(conn)?;
-    let pending = statuses.iter().filter(|s| *s == "Pending").count() as u64;
+    let pending = statuses
+        .iter()
+        .filter(|s| **s == HostTargetStatus::Pending)
+        .count() as u64;
     Ok((pending, statuses.len() as u64 - pending))
 }
 
@@ -258,23 +266,23 @@ pub fn transition(
     conn: &mut AnyConnection,
     id: &str,
     host: &str,
-    from: &[&str],
-    to: &str,
+    from: &[HostTargetStatus],
+    to: HostTargetStatus,
     change: Change<'_>,
 ) -> Result<bool, ApiError> {
     let Some(t) = get(conn, id, host)? else {
         return Ok(false);
     };
-    if !from.contains(&t.status.as_str()) {
+    if !from.contains(&t.status) {
         return Ok(false);
     }
     let target = rollout_hosts::table
         .filter(rollout_hosts::deployment_id.eq(id))
         .filter(rollout_hosts::host_id.eq(host))
-        .filter(rollout_hosts::status.eq(&t.status));
+        .filter(rollout_hosts::status.eq(t.status));
     let at = change.at.unwrap_or_else(liftoff_kit::db::now);
     let n = match to {
-        "Dispatched" => diesel::update(target)
+        HostTargetStatus::Dispatched => diesel::update(target)
             .set((
                 rollout_hosts::status.eq(to),
                 rollout_hosts::command_id.eq(change.command_id),
@@ -282,14 +290,14 @@ pub fn transition(
                 rollout_hosts::unreported.eq(true),
             ))
             .execute(conn)?,
-        "InProgress" => diesel::update(target)
+        HostTargetStatus::InProgress => diesel::update(target)
             .set((
                 rollout_hosts::status.eq(to),
                 rollout_hosts::started_at.eq(Some(at)),
                 rollout_hosts::unreported.eq(true),
             ))
             .execute(conn)?,
-        "Pending" if change.next_attempt => diesel::update(target)
+        HostTargetStatus::Pending if change.next_attempt => diesel::update(target)
             .set((
                 rollout_hosts::status.eq(to),
                 rollout_hosts::attempt.eq(rollout_hosts::attempt + 1),
@@ -315,7 +323,7 @@ pub fn transition(
     if n != 1 {
         return Ok(false);
     }
-    let (b_from, b_to) = (bucket(&t.status), bucket(to));
+    let (b_from, b_to) = (bucket(t.status), bucket(to));
     if b_from != b_to {
         bump(conn, id, &t.zone, b_from, -1)?;
         bump(conn, id, &t.zone, b_to, 1)?;
@@ -332,10 +340,10 @@ pub fn skip_pending(
     let n = diesel::update(
         rollout_hosts::table
             .filter(rollout_hosts::deployment_id.eq(id))
-            .filter(rollout_hosts::status.eq("Pending")),
+            .filter(rollout_hosts::status.eq(HostTargetStatus::Pending)),
     )
     .set((
-        rollout_hosts::status.eq("Skipped"),
+        rollout_hosts::status.eq(HostTargetStatus::Skipped),
         rollout_hosts::completed_at.eq(Some(at)),
         rollout_hosts::unreported.eq(true),
     ))

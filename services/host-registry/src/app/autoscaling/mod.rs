@@ -13,6 +13,7 @@ use liftoff_types::autoscaling::{
 use liftoff_types::registry::HostState;
 use uuid::Uuid;
 
+use super::actions::complete_action;
 use crate::store::actions::{self, ActionRow};
 use crate::store::hosts::{self, HostRow};
 use crate::{AutoscalingConfig, State};
@@ -34,8 +35,7 @@ fn to_action(row: &ActionRow) -> Result<LifecycleAction, ApiError> {
         lifecycle_hook_name: row.hook_name.clone(),
         lifecycle_action_token: row.action_token.clone(),
         host_id: row.host_id.as_deref().map(uuid).transpose()?,
-        status: LifecycleActionStatus::parse(&row.status)
-            .ok_or_else(|| ApiError::internal("unknown lifecycle action status"))?,
+        status: row.status,
         result: row.result.as_deref().and_then(LifecycleResult::parse),
         default_result: LifecycleResult::parse(&row.default_result)
             .unwrap_or(LifecycleResult::Abandon),
@@ -98,32 +98,6 @@ pub fn check_instance_claim(
         ));
     }
     Ok(())
-}
-
-/// Records the answer to an action (once) and tells history.
-pub fn complete_action(
-    c: &mut AnyConnection,
-    id: &str,
-    status: LifecycleActionStatus,
-    result: LifecycleResult,
-    message: &str,
-) -> Result<bool, ApiError> {
-    if !actions::complete(c, id, status.as_str(), result.as_str(), message, now())? {
-        return Ok(false);
-    }
-    if let Some(row) = actions::get(c, id)? {
-        let mut ev = outbox::event(crate::NAME, "autoscaling.lifecycle_action_completed");
-        ev.team = row.team.clone();
-        ev.host_id = row.host_id.as_deref().map(uuid).transpose()?;
-        ev.data = serde_json::json!({
-            "action_id": row.id, "event_id": row.event_id, "direction": row.direction,
-            "instance_id": row.instance_id, "group": row.asg_name,
-            "lifecycle_hook_name": row.hook_name, "lifecycle_action_token": row.action_token,
-            "status": status.as_str(), "result": result.as_str(), "message": message,
-        });
-        outbox::enqueue(c, &ev)?;
-    }
-    Ok(true)
 }
 
 /// A host just enrolled: it is the instance an open scale-out action waits for.
@@ -256,7 +230,7 @@ fn record(
         action_token: ev.action_token.clone(),
         host_id: host.map(|h| h.id.clone()),
         team: host.map(|h| h.team.clone()),
-        status: LifecycleActionStatus::InProgress.as_str().into(),
+        status: LifecycleActionStatus::InProgress,
         result: None,
         default_result: ev
             .default_result
@@ -278,10 +252,10 @@ fn record(
     });
     outbox::enqueue(c, &hist)?;
     match (ev.direction, host) {
-        (ScaleDirection::ScaleOut, Some(h)) if h.state == HostState::InService.as_str() => {
+        (ScaleDirection::ScaleOut, Some(h)) if h.state == HostState::InService => {
             answer_launch(c, h, true, None)?;
         }
-        (ScaleDirection::ScaleOut, Some(h)) if h.state == HostState::Failed.as_str() => {
+        (ScaleDirection::ScaleOut, Some(h)) if h.state == HostState::Failed => {
             answer_launch(c, h, false, h.state_reason.as_deref())?;
         }
         // Not enrolled yet, or still installing: answered when its state settles.
