@@ -721,12 +721,14 @@ async fn requests(p: &TestPlatform) -> std::collections::BTreeMap<String, f64> {
 }
 
 /// Events that end within the report delay (most hooks take milliseconds) reach the server
-/// in one report and their logs in one upload, instead of a request each; a hook that runs
-/// longer is announced while it runs, carrying the reports before it. The record is the same.
+/// in one report (or with the completion) and their logs in one upload, instead of a request
+/// each; a hook that runs longer is announced while it runs, carrying the reports before it.
+/// The record is the same.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn quick_events_are_reported_together_and_a_long_hook_is_announced_while_it_runs() {
     let p = TestPlatform::start().await.expect("platform");
-    let _a = agent(&p, "host-0", &[]).await;
+    // A delay that a quick hook stays well under even on a loaded machine.
+    let _a = agent(&p, "host-0", &["--event-report-delay-ms", "3000"]).await;
     wait_enrolled(&p, WEB, 1, WAIT).await;
     create_app_and_group(&p, "shop", "web", WEB, "AllAtOnce")
         .await
@@ -737,7 +739,7 @@ async fn quick_events_are_reported_together_and_a_long_hook_is_announced_while_i
         &TestBundle::new("v1")
             .hook(TestHook::new("BeforeInstall", "echo before"))
             .hook(TestHook::new("AfterInstall", "echo after"))
-            .hook(TestHook::new("ApplicationStart", "echo starting\nsleep 3"))
+            .hook(TestHook::new("ApplicationStart", "echo starting\nsleep 8"))
             .hook(TestHook::new("ValidateService", "echo valid")),
     )
     .await
@@ -810,8 +812,14 @@ async fn quick_events_are_reported_together_and_a_long_hook_is_announced_while_i
     let single = "POST /v1/agents/{host}/commands/{command}/events";
     let logs = "PUT /v1/history/hosts/{host}/commands/{command}/logs";
     let log = "PUT /v1/history/hosts/{host}/commands/{command}/logs/{event}";
-    // One report announcing ApplicationStart (with the four before it), one at the end.
-    assert_eq!((sent(reports), sent(single)), (2.0, 0.0), "{after:#?}");
+    // One report announcing ApplicationStart (with the four before it); the rest ride on
+    // the completion.
+    let complete = "POST /v1/agents/{host}/commands/{command}/complete";
+    assert_eq!(
+        (sent(reports), sent(single), sent(complete)),
+        (1.0, 0.0, 1.0),
+        "{after:#?}"
+    );
     // The logs of BeforeInstall and AfterInstall with the announcement, the other two at the end.
     assert_eq!((sent(logs), sent(log)), (2.0, 0.0), "{after:#?}");
     p.stop().await;

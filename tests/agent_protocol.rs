@@ -58,7 +58,7 @@ async fn batched_reports_are_applied_in_order_all_or_nothing() {
     let url = format!("/v1/agents/{}/commands/{command}/event-batch", host.host_id);
 
     // Refused, naming the field, and nothing recorded.
-    let many: Vec<Value> = (0..9)
+    let many: Vec<Value> = (0..=liftoff_types::scheduler::MAX_EVENT_BATCH)
         .map(|_| report("BeforeInstall", "InProgress"))
         .collect();
     let bad_batches = [
@@ -163,6 +163,53 @@ async fn batched_reports_are_applied_in_order_all_or_nothing() {
     )
     .await;
     assert_eq!(s, StatusCode::NOT_FOUND);
+
+    // The last reports ride on the completion, applied with it in one transaction; too many
+    // or a bad one refuses the whole completion and changes nothing.
+    let complete = format!("/v1/agents/{}/commands/{command}/complete", host.host_id);
+    let finish = |reports: Vec<Value>| json!({"status": "Succeeded", "reports": reports});
+    for (name, body) in [
+        ("too many", finish(many.clone())),
+        (
+            "unknown event",
+            finish(vec![
+                report("BeforeInstall", "Succeeded"),
+                report("Nope", "Succeeded"),
+            ]),
+        ),
+    ] {
+        let (s, b) = send_as(&p, &host.credential, Method::POST, &complete, Some(body)).await;
+        assert_eq!(s, StatusCode::BAD_REQUEST, "{name}: {b}");
+        assert!(
+            b["error"]["message"]
+                .as_str()
+                .unwrap_or("")
+                .contains("reports"),
+            "{name}: {b}"
+        );
+    }
+    assert_eq!(events_of(&p, d.deployment_id, host.host_id).await, events);
+    let (s, b) = send_as(
+        &p,
+        &host.credential,
+        Method::POST,
+        &complete,
+        Some(finish(vec![
+            report("BeforeInstall", "Succeeded"),
+            report("Install", "Succeeded"),
+        ])),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "{b}");
+    assert_eq!(b["status"], "Succeeded", "{b}");
+    assert_eq!(
+        events_of(&p, d.deployment_id, host.host_id).await,
+        vec![
+            ("DownloadBundle".to_string(), EventStatus::Succeeded),
+            ("BeforeInstall".to_string(), EventStatus::Succeeded),
+            ("Install".to_string(), EventStatus::Succeeded),
+        ]
+    );
     p.api().stop_deployment(d.deployment_id).await.unwrap();
     p.stop().await;
 }

@@ -106,6 +106,7 @@ impl Agent {
                 message: None,
                 finished_at: Utc::now(),
                 reported: true,
+                reports: Vec::new(),
             };
             self.state
                 .write(move |s| s.record_finished(&skipped))
@@ -114,17 +115,18 @@ impl Agent {
             return Ok(true);
         }
         tracing::info!(command_id = %cmd.command_id, deployment_id = %cmd.deployment_id, "running command");
-        let outcome = if cmd.kind == "Deploy" {
+        let (outcome, reports) = if cmd.kind == "Deploy" {
             executor::run_deploy(self, &cmd, stop).await
         } else {
-            Err(executor::Failure::new(
+            let unsupported = Err(executor::Failure::new(
                 "COMMAND_UNSUPPORTED",
                 format!(
                     "this agent (version {}) does not run {:?} commands",
                     crate::VERSION,
                     cmd.kind
                 ),
-            ))
+            ));
+            (unsupported, Vec::new())
         };
         let (status, error_code, message) = match outcome {
             Ok(()) => (CommandStatus::Succeeded, None, None),
@@ -143,6 +145,7 @@ impl Agent {
             message,
             finished_at: Utc::now(),
             reported: false,
+            reports,
         };
         self.state
             .write(move |s| s.record_finished(&finished))
@@ -172,6 +175,7 @@ impl Agent {
                 status: f.status,
                 error_code: f.error_code.clone(),
                 message: f.message.clone(),
+                reports: f.reports.clone(),
             };
             let sent = retrying("complete", Duration::from_secs(30), || {
                 self.scheduler().complete(host, f.command_id, &done)
@@ -200,6 +204,7 @@ impl Agent {
             }
             let done = Finished {
                 reported: true,
+                reports: Vec::new(),
                 ..f
             };
             self.state.write(move |s| s.record_finished(&done)).await?;
@@ -266,6 +271,7 @@ impl Agent {
             message: Some(message),
             finished_at: Utc::now(),
             reported: false,
+            reports: Vec::new(),
         };
         self.state
             .write(move |s| s.record_finished(&failed))

@@ -60,6 +60,9 @@ pub struct Finished {
     pub finished_at: DateTime<Utc>,
     /// True once the server acknowledged the completion.
     pub reported: bool,
+    /// Event reports not sent yet, sent with the completion (dropped once it is confirmed).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub reports: Vec<liftoff_types::scheduler::EventReport>,
 }
 
 /// The last revision that succeeded in a deployment group on this host.

@@ -49,6 +49,12 @@ pub fn body_caps(max_bundle_bytes: u64) -> BodyCaps {
             "/v1/agents/{host}/commands/{command}/event-batch",
             EVENT_BATCH_CAP,
         )
+        // A completion may carry the command's last event reports.
+        .route(
+            Method::POST,
+            "/v1/agents/{host}/commands/{command}/complete",
+            EVENT_BATCH_CAP,
+        )
         .route(Method::POST, "/v1/hosts/enroll", HOST_REQUEST_CAP)
         .route(Method::POST, "/v1/hosts/{id}/heartbeat", HOST_REQUEST_CAP)
         .route(

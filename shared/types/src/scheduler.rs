@@ -227,8 +227,9 @@ pub struct EventReportBatch {
     pub reports: Vec<EventReport>,
 }
 
-/// Most reports in one [`EventReportBatch`].
-pub const MAX_EVENT_BATCH: usize = 8;
+/// Most reports in one [`EventReportBatch`] (or a [`CompleteCommand`]): a command has at most
+/// 11 lifecycle events, so a whole command's reports fit in one.
+pub const MAX_EVENT_BATCH: usize = 16;
 
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq, Eq)]
 pub struct LifecycleEventRecord {
@@ -447,6 +448,11 @@ pub struct CompleteCommand {
     pub error_code: Option<String>,
     #[serde(default)]
     pub message: Option<String>,
+    /// Reports of events not sent yet (at most [`MAX_EVENT_BATCH`]), applied in order before
+    /// the completion and in its transaction: an agent whose hooks were quick reports a whole
+    /// command in this one call.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub reports: Vec<EventReport>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]

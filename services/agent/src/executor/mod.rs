@@ -213,10 +213,6 @@ impl Run<'_> {
         }
     }
 
-    async fn flush(&self) -> Result<(), Failure> {
-        self.flush_with(None).await
-    }
-
     /// Reports one event (retrying); a failed event fails the command. A success is sent
     /// with the next report.
     async fn report(&self, event: LifecycleEvent, r: EventResult) -> Result<(), Failure> {
@@ -329,7 +325,7 @@ pub async fn run_deploy(
     agent: &Agent,
     cmd: &AgentCommand,
     stop: watch::Receiver<bool>,
-) -> Result<(), Failure> {
+) -> (Result<(), Failure>, Vec<EventReport>) {
     let ws = Workspace {
         dir: agent
             .state
@@ -337,8 +333,10 @@ pub async fn run_deploy(
             .join(cmd.deployment_id.to_string())
             .join(cmd.command_id.to_string()),
     };
-    std::fs::create_dir_all(ws.logs())
-        .map_err(|e| Failure::new("AGENT_IO", format!("{}: {e}", ws.logs().display())))?;
+    if let Err(e) = std::fs::create_dir_all(ws.logs()) {
+        let failure = Failure::new("AGENT_IO", format!("{}: {e}", ws.logs().display()));
+        return (Err(failure), Vec::new());
+    }
     let run = Run {
         agent,
         cmd,
@@ -348,12 +346,28 @@ pub async fn run_deploy(
         logs: std::sync::Mutex::new(Vec::new()),
     };
     let outcome = steps(&run).await;
-    if outcome.is_err()
-        && let Err(e) = run.flush().await
-    {
-        tracing::warn!(command_id = %cmd.command_id, error = %e.message, "could not report the events that succeeded before the failure");
+    (outcome, run.for_completion().await)
+}
+
+impl Run<'_> {
+    /// The reports not sent yet, to go with the completion (one call, one transaction), with
+    /// the logs they owe. Reports too many or too large for one call are sent now instead.
+    async fn for_completion(&self) -> Vec<EventReport> {
+        self.ship_logs();
+        let reports = match self.pending.lock() {
+            Ok(mut p) => std::mem::take(&mut *p),
+            Err(_) => Vec::new(),
+        };
+        let fits = reports.len() <= MAX_EVENT_BATCH
+            && serde_json::to_vec(&reports).map_or(usize::MAX, |b| b.len()) <= BATCH_BYTES;
+        if fits {
+            return reports;
+        }
+        if let Err(e) = send_reports(self.agent, self.cmd, reports).await {
+            tracing::warn!(command_id = %self.cmd.command_id, error = %e.message, "could not report the command's last events");
+        }
+        Vec::new()
     }
-    outcome
 }
 
 async fn steps(run: &Run<'_>) -> Result<(), Failure> {
@@ -440,8 +454,7 @@ async fn steps(run: &Run<'_>) -> Result<(), Failure> {
         }
     }
 
-    // Every event's report is with the server before the command is called done.
-    run.flush().await?;
+    // The reports still pending go with the completion (see `Run::for_completion`).
     let success = LastSuccess {
         deployment_id: cmd.deployment_id,
         revision_id: cmd.revision_id,
@@ -531,26 +544,43 @@ pub(crate) async fn send_reports(
     cmd: &AgentCommand,
     reports: Vec<EventReport>,
 ) -> Result<(), Failure> {
-    let batchable = reports.len() > 1
-        && reports.len() <= MAX_EVENT_BATCH
-        && serde_json::to_vec(&reports).map_or(usize::MAX, |b| b.len()) <= BATCH_BYTES;
-    if batchable {
-        let batch = EventReportBatch { reports };
-        return answer(
-            crate::retrying("report", agent.config.report_budget, || {
-                agent
-                    .scheduler()
-                    .report_events(agent.host_id(), cmd.command_id, &batch)
-            })
-            .await,
-        );
-    }
+    // In order, in batches of at most MAX_EVENT_BATCH reports and BATCH_BYTES.
+    let mut batches: Vec<Vec<EventReport>> = Vec::new();
+    let mut size = 0;
     for report in reports {
+        let bytes = serde_json::to_vec(&report).map_or(BATCH_BYTES, |b| b.len());
+        let fits = batches
+            .last()
+            .is_some_and(|b| b.len() < MAX_EVENT_BATCH && size + bytes <= BATCH_BYTES);
+        if !fits {
+            batches.push(Vec::new());
+            size = 0;
+        }
+        size += bytes;
+        if let Some(b) = batches.last_mut() {
+            b.push(report);
+        }
+    }
+    for mut reports in batches {
+        if reports.len() == 1
+            && let Some(report) = reports.pop()
+        {
+            answer(
+                crate::retrying("report", agent.config.report_budget, || {
+                    agent
+                        .scheduler()
+                        .report_event(agent.host_id(), cmd.command_id, &report)
+                })
+                .await,
+            )?;
+            continue;
+        }
+        let batch = EventReportBatch { reports };
         answer(
             crate::retrying("report", agent.config.report_budget, || {
                 agent
                     .scheduler()
-                    .report_event(agent.host_id(), cmd.command_id, &report)
+                    .report_events(agent.host_id(), cmd.command_id, &batch)
             })
             .await,
         )?;

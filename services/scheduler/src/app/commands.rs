@@ -434,7 +434,19 @@ pub async fn complete(
     if let Some(m) = &req.message {
         validate_text("message", m, 4096).map_err(ApiError::invalid_field)?;
     }
-    let woken = state
+    if req.reports.len() > MAX_EVENT_BATCH {
+        return Err(ApiError::invalid_field(format!(
+            "reports: at most {MAX_EVENT_BATCH} reports"
+        )));
+    }
+    for (i, r) in req.reports.iter().enumerate() {
+        validate_report(r).map_err(|mut e| {
+            e.message = format!("reports[{i}]: {}", e.message);
+            e
+        })?;
+    }
+    let meta = state.meta.clone();
+    let (woken, applied) = state
         .db
         .write(move |c| {
             let row = owned(c, host, command)?;
@@ -444,8 +456,9 @@ pub async fn complete(
             let row = owned(c, host, command)?;
             let status = row.status;
             if status.is_terminal() {
+                // A retried completion: its reports were applied with it the first time.
                 return if status == req.status {
-                    Ok(Vec::new())
+                    Ok((Vec::new(), Vec::new()))
                 } else {
                     Err(ApiError::conflict("command_finished", format!("command is already {}", status.as_str())))
                 };
@@ -454,6 +467,15 @@ pub async fn complete(
                 return Err(ApiError::conflict("not_acknowledged", "acknowledge the command before completing it"));
             }
             let rollout = rollouts::get(c, deployment)?.ok_or_else(|| ApiError::internal("command without rollout"))?;
+            let mut applied = Vec::new();
+            for report in &req.reports {
+                if apply_report(c, &meta, &row, report)? {
+                    applied.push(report.clone());
+                }
+            }
+            if !applied.is_empty() {
+                targets::mark_unreported(c, &row.deployment_id, &row.host_id)?;
+            }
             let at = db_now(c)?;
             let reason = (req.status == CommandStatus::Failed).then(|| failure_reason(req.error_code.as_deref()));
             let message = req.message.clone().unwrap_or_default();
@@ -473,9 +495,12 @@ pub async fn complete(
                 outbox::enqueue(c, &ev)?;
             }
             // The freed slot goes to the next host in the same transaction.
-            super::engine::step(c, deployment)
+            Ok((super::engine::step(c, deployment)?, applied))
         })
         .await?;
+    for report in &applied {
+        record_event_metrics(report);
+    }
     state.mailbox.wake(&woken);
     Ok(CommandState {
         command_id: command,
