@@ -463,8 +463,10 @@ pub struct Deployment {
     /// The deployment's own `file_exists_behavior`, overriding the appspec's (absent: none).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub file_exists_behavior: Option<FileExistsBehavior>,
-    /// Why a `Queued` deployment waits beyond the group's queue: `outside_window` (it starts
-    /// by itself when one of the group's deployment windows opens).
+    /// Why a deployment waits. `Queued`: beyond the group's queue, `outside_window` (it starts
+    /// by itself when one of the group's deployment windows opens). `InProgress`: it starts no
+    /// new host (those running finish) while its group's window is closed (`outside_window`)
+    /// or a freeze is in force (`frozen`), and resumes by itself when the gate opens.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub waiting_for: Option<String>,
     /// Hosts counted by zone and state, zones by name (empty in lists): what a large fleet's
@@ -710,7 +712,8 @@ pub enum OutsideWindow {
     /// It is accepted `Queued` (`waiting_for: outside_window`) and starts when a window opens.
     #[default]
     Wait,
-    /// It is refused (409 `outside_window`).
+    /// It is refused (409 `outside_window`). A rollout already running when a window closes
+    /// is never failed for it: it pauses between batches, as with `wait`.
     Refuse,
 }
 

@@ -1,6 +1,8 @@
 //! Wire types shared by the Liftoff services, the agent and the CLI.
 //!
-//! Serde and schema derives only: a client depends on these, never on a server crate.
+//! Serde and schema derives only: a client depends on these, never on a server crate. The one
+//! exception is `window_spec`, pure parsing and arithmetic of deployment windows, which
+//! deployment-api (before a deployment starts) and the scheduler (between batches) both judge.
 
 pub mod analysis;
 pub mod autoscaling;
@@ -14,6 +16,7 @@ pub mod scale_out;
 pub mod scheduler;
 pub mod tokens;
 pub mod webhooks;
+pub mod window_spec;
 
 pub use error::{ErrorBody, ErrorDetail};
 

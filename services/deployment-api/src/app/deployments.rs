@@ -8,7 +8,7 @@ use liftoff_kit::db::{now, to_utc, uuid};
 use liftoff_types::ErrorDetail;
 use liftoff_types::deployments::*;
 use liftoff_types::names::{validate_name, validate_text};
-use liftoff_types::scheduler::{CreateRollout, HostOverview, Rollout};
+use liftoff_types::scheduler::{CreateRollout, HostOverview, Rollout, RolloutGates};
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
@@ -58,7 +58,11 @@ pub fn to_deployment(
         current_zone: rollout.and_then(|r| r.current_zone.clone()),
         bake_until: rollout.and_then(|r| r.bake_until),
         file_exists_behavior: RolloutOptions::from_row(row)?.file_exists_behavior,
-        waiting_for: row.waiting_for.clone(),
+        // Queued: its own reason; running: the scheduler's (a closed window, a freeze).
+        waiting_for: row
+            .waiting_for
+            .clone()
+            .or_else(|| rollout.and_then(|r| r.waiting_for.clone())),
         zones: rollout
             .map(|r| ZoneOverview::of(&r.hosts))
             .unwrap_or_default(),
@@ -86,6 +90,28 @@ fn analysis_for(
         .as_deref()
         .map(serde_json::from_str)
         .transpose()?)
+}
+
+/// The gates the scheduler judges between batches, for a deployment a person or a promotion
+/// asked for (rollbacks and scale-out installs restore what runs; they are not gated): the
+/// group's windows in force now, and the freezes the deployment was let through despite.
+fn gates_for(
+    c: &mut liftoff_kit::AnyConnection,
+    row: &DeploymentRow,
+) -> Result<Option<RolloutGates>, ApiError> {
+    let reason = DeploymentReason::parse(&row.reason).unwrap_or(DeploymentReason::User);
+    if !matches!(reason, DeploymentReason::User | DeploymentReason::Promotion) {
+        return Ok(None);
+    }
+    Ok(Some(RolloutGates {
+        windows: super::windows::effective_specs(c, &row.group_id, &row.application_id)?,
+        overridden_freezes: super::freezes::overridden_by(
+            c,
+            &row.team,
+            &row.application,
+            row.created_at,
+        )?,
+    }))
 }
 
 fn request_hash(req: &CreateDeployment) -> Result<String, ApiError> {
@@ -337,6 +363,7 @@ async fn hand_off_in_span(state: &State, row: &DeploymentRow) -> Result<Deployme
                     // scale-out installs, which start here too).
                     traffic_hooks: group.traffic_hooks,
                     health_analysis: analysis_for(&row, &group)?,
+                    gates: gates_for(c, &row)?,
                 })
             })
             .await?

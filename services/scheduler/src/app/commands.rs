@@ -432,6 +432,7 @@ pub async fn complete(
     if let Some(m) = &req.message {
         validate_text("message", m, 4096).map_err(ApiError::invalid_field)?;
     }
+    let gate_now = state.config.clock.now();
     let woken = state
         .db
         .write(move |c| {
@@ -471,7 +472,7 @@ pub async fn complete(
                 outbox::enqueue(c, &ev)?;
             }
             // The freed slot goes to the next host in the same transaction.
-            super::engine::step(c, deployment)
+            super::engine::step(c, deployment, gate_now)
         })
         .await?;
     state.mailbox.wake(&woken);

@@ -82,6 +82,7 @@ async fn create_in_span(
                     lease_expires_at: None,
                     report_seq: 0,
                     traceparent,
+                    waiting_for: None,
                 },
             )
         })
@@ -144,6 +145,11 @@ pub fn summary_of(c: &mut AnyConnection, row: &RolloutRow) -> Result<Rollout, Ap
         bake_until: row.gate_until.map(to_utc),
         rollback_of: spec.rollback_of,
         analysis: super::analysis::status_of(c, row)?,
+        // Only while it runs: a concluded rollout waits for nothing.
+        waiting_for: row
+            .waiting_for
+            .clone()
+            .filter(|_| super::gates::live(&row.status)),
         report_seq: Some(row.report_seq),
         hosts: Vec::new(),
     })
@@ -210,11 +216,12 @@ pub async fn advance(state: &State, id: Uuid) -> Result<(), ApiError> {
     if row.status == RolloutStatus::Pending.as_str() {
         plan_targets(state, &row).await?;
     }
+    let gate_now = state.config.clock.now();
     let woken = state
         .db
         .write(move |c| {
             rollouts::lock(c, id)?;
-            engine::step(c, id)
+            engine::step(c, id, gate_now)
         })
         .await?;
     state.mailbox.wake(&woken);
@@ -368,6 +375,7 @@ pub async fn refresh_members(state: &State, id: Uuid) -> Result<(), ApiError> {
     }
     let spec = spec_of(&row)?;
     let all = group_hosts(state, &spec).await?;
+    let gate_now = state.config.clock.now();
     let woken = state
         .db
         .write(move |c| {
@@ -423,7 +431,7 @@ pub async fn refresh_members(state: &State, id: Uuid) -> Result<(), ApiError> {
                 });
                 outbox::enqueue(c, &ev)?;
             }
-            engine::step(c, id)
+            engine::step(c, id, gate_now)
         })
         .await?;
     state.mailbox.wake(&woken);
