@@ -66,8 +66,10 @@ from .event_status import EventStatus
 from .file_exists_behavior import FileExistsBehavior
 from .freeze import Freeze
 from .freeze_list import FreezeList
+from .freeze_state import FreezeState
 from .group_at_time import GroupAtTime
 from .group_deployment_at import GroupDeploymentAt
+from .group_windows import GroupWindows
 from .health_analysis import HealthAnalysis
 from .heartbeat import Heartbeat
 from .heartbeat_response import HeartbeatResponse
@@ -133,6 +135,7 @@ from .revoked_token import RevokedToken
 from .rollout import Rollout
 from .rollout_action import RolloutAction
 from .rollout_detail import RolloutDetail
+from .rollout_gates import RolloutGates
 from .rollout_host import RolloutHost
 from .rollout_status import RolloutStatus
 from .rotate_webhook_secret import RotateWebhookSecret
@@ -232,8 +235,10 @@ __all__ = (
     "FileExistsBehavior",
     "Freeze",
     "FreezeList",
+    "FreezeState",
     "GroupAtTime",
     "GroupDeploymentAt",
+    "GroupWindows",
     "HealthAnalysis",
     "Heartbeat",
     "HeartbeatResponse",
@@ -299,6 +304,7 @@ __all__ = (
     "Rollout",
     "RolloutAction",
     "RolloutDetail",
+    "RolloutGates",
     "RolloutHost",
     "RolloutStatus",
     "RotateWebhookSecret",
