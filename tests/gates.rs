@@ -145,7 +145,11 @@ fn ran(fleet: &Sim, id: Uuid) -> usize {
     (0..fleet.n)
         .filter(|i| {
             let lines = runs(&fleet.root_of(*i), id);
-            assert!(lines.len() <= 1, "{} ran twice: {lines:?}", fleet.host_name(*i));
+            assert!(
+                lines.len() <= 1,
+                "{} ran twice: {lines:?}",
+                fleet.host_name(*i)
+            );
             !lines.is_empty()
         })
         .count()
@@ -285,8 +289,7 @@ async fn a_window_that_closes_mid_rollout_pauses_it_and_reopening_or_an_edit_res
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_scheduler_killed_while_a_freeze_holds_a_rollout_keeps_it_held_and_resumes_on_the_lift()
-{
+async fn a_scheduler_killed_while_a_freeze_holds_a_rollout_keeps_it_held_and_resumes_on_the_lift() {
     let mut c = split_support::Cluster::start().await;
     let api = c.api();
     let token = c.shop_web().await;
@@ -318,9 +321,7 @@ async fn a_scheduler_killed_while_a_freeze_holds_a_rollout_keeps_it_held_and_res
     let (ok, freeze) = cli(
         &c.proxy.url,
         &c.admin,
-        &[
-            "freeze", "create", "--reason", "team-wide", "--until", "1h",
-        ],
+        &["freeze", "create", "--reason", "team-wide", "--until", "1h"],
     )
     .await;
     assert!(ok, "{freeze}");

@@ -23,11 +23,11 @@ use liftoff_types::deployments::{
 use liftoff_types::names::validate_name;
 use liftoff_types::scheduler::{GATE_WINDOWS, GroupWindows};
 
-use liftoff_types::window_spec::{self, Window};
 use crate::State;
 use crate::store::deployments::DeploymentRow;
 use crate::store::windows::{self, WindowsRow};
 use crate::store::{applications, groups};
+use liftoff_types::window_spec::{self, Window};
 
 /// Why a queued deployment waits for a window.
 pub const OUTSIDE_WINDOW: &str = "outside_window";

@@ -42,7 +42,9 @@ fn record(
 /// Runs `f` under the rollout's lock, wakes the hosts it dispatched to, answers the rollout.
 async fn act<F>(state: &State, id: Uuid, f: F) -> Result<Rollout, ApiError>
 where
-    F: FnOnce(&mut AnyConnection, RolloutRow, DateTime<Utc>) -> Result<Woken, ApiError> + Send + 'static,
+    F: FnOnce(&mut AnyConnection, RolloutRow, DateTime<Utc>) -> Result<Woken, ApiError>
+        + Send
+        + 'static,
 {
     let gate_now = state.config.clock.now();
     let woken = state

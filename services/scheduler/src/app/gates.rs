@@ -46,7 +46,10 @@ pub struct Freeze {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Blocked {
     /// A freeze not overridden for this deployment; the one that ends last.
-    Frozen { freeze_id: Uuid, until: DateTime<Utc> },
+    Frozen {
+        freeze_id: Uuid,
+        until: DateTime<Utc>,
+    },
     /// Every window is closed; the next opens then (`None`: not within a week).
     OutsideWindow { next_open: Option<DateTime<Utc>> },
 }
