@@ -13,6 +13,7 @@ pub mod paging;
 pub mod progress;
 pub mod promotions;
 pub mod revisions;
+pub mod rollout_spec;
 pub mod scale_out;
 pub mod stages;
 pub mod teams;
