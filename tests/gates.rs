@@ -2,7 +2,8 @@
 //! freeze created while a rollout runs, or a deployment window that closes (by the clock, or
 //! by an edit), lets the hosts already running finish and starts no new one; the deployment
 //! says why it waits (`waiting_for`), history records the pause and the resumption
-//! (`gate.blocked`, `gate.opened`), and it resumes by itself when the gate opens. With the
+//! (`gate.blocked`, `gate.opened`), and it resumes by itself when the gate opens (a window
+//! opens, a freeze is lifted, or an admin lets the deployment go on despite it). With the
 //! services run apart, a scheduler SIGKILLed while a freeze holds a rollout keeps holding it
 //! when it comes back, and a freeze lifted while it was down resumes the rollout once it is.
 //! A group that refuses deployments outside its windows only pauses one already running.
@@ -163,7 +164,8 @@ async fn platform(clock: &Clock) -> TestPlatform {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_freeze_created_mid_rollout_pauses_it_before_the_next_host_and_lifting_resumes_it() {
+async fn a_freeze_created_mid_rollout_pauses_it_before_the_next_host_and_a_lift_or_an_override_resumes_it()
+ {
     let p = platform(&Clock::default()).await;
     let api = p.api();
     let deployer = p.team_token("default", Role::Deployer);
@@ -172,47 +174,89 @@ async fn a_freeze_created_mid_rollout_pauses_it_before_the_next_host_and_lifting
         .unwrap();
     let token = p.enrollment_token().await.unwrap();
     let root = p.dir.path().join("fleet");
-    let fleet = Sim::spawn(&p.url, &[], &token, "zone-a", &[WEB], &root, "f", 2);
-    common::wait_hosts(&p.registry(), "role", "web", 2).await;
+    let fleet = Sim::spawn(&p.url, &[], &token, "zone-a", &[WEB], &root, "f", 3);
+    common::wait_hosts(&p.registry(), "role", "web", 3).await;
     let rev = push(&api, p.dir.path(), "shop", "v1", &hooks()).await;
+    let freeze = |args: &'static [&'static str]| {
+        let (url, deployer) = (p.url.clone(), deployer.clone());
+        async move {
+            let mut all = vec!["freeze", "create", "--until", "1h"];
+            all.extend_from_slice(args);
+            let (ok, f) = cli(&url, &deployer, &all).await;
+            assert!(ok, "{f}");
+            f["id"].as_str().unwrap().to_string()
+        }
+    };
 
     let id = create(&api, "web", &rev).await;
     wait_until(&api, id, "the first host to start", 60, |d| {
         d.overview.in_progress == 1
     })
     .await;
-    let (ok, freeze) = cli(
-        &p.url,
-        &deployer,
-        &[
-            "freeze", "create", "--app", "shop", "--reason", "INC-7", "--until", "1h",
-        ],
-    )
-    .await;
-    assert!(ok, "{freeze}");
-
+    let first = freeze(&["--app", "shop", "--reason", "INC-7"]).await;
     // The host already running finishes; the next one does not start while the freeze holds.
     wait_paused(&api, id, 1, "frozen").await;
     holds(&api, id, 1, "frozen", 3).await;
     assert_eq!(ran(&fleet, id), 1);
 
-    let (ok, lifted) = cli(
-        &p.url,
-        &p.admin_token,
-        &["freeze", "lift", freeze["id"].as_str().unwrap()],
-    )
-    .await;
+    let (ok, lifted) = cli(&p.url, &p.admin_token, &["freeze", "lift", &first]).await;
     assert!(ok, "{lifted}");
+    wait_until(&api, id, "the second host to start", 60, |d| {
+        d.overview.succeeded + d.overview.in_progress == 2
+    })
+    .await;
+
+    // A team-wide freeze pauses it again; only an admin lets it go on despite the freeze.
+    let second = freeze(&["--reason", "year-end"]).await;
+    wait_paused(&api, id, 2, "frozen").await;
+    let args = [
+        "freeze",
+        "override",
+        &id.to_string(),
+        "--reason",
+        "finish INC-7's fix",
+    ];
+    let (ok, refused) = cli(&p.url, &deployer, &args).await;
+    assert!(!ok, "a deployer overrode a freeze: {refused}");
+    assert_eq!(refused["error"]["code"], "forbidden", "{refused}");
+    holds(&api, id, 2, "frozen", 1).await;
+    let (ok, overridden) = cli(&p.url, &p.admin_token, &args).await;
+    assert!(ok, "{overridden}");
+
     let done = wait_done(&api, id, 60).await;
     assert_eq!(done.status, DeploymentStatus::Succeeded, "{done:#?}");
     assert_eq!(done.waiting_for, None);
-    assert_eq!(ran(&fleet, id), 2);
+    assert_eq!(ran(&fleet, id), 3);
 
-    let events = gate_events(&p.history(), id, 2).await;
-    assert_eq!(said(&events), pair("frozen"), "{events:#?}");
+    let events = gate_events(&p.history(), id, 4).await;
+    let mut twice = pair("frozen");
+    twice.extend(pair("frozen"));
+    assert_eq!(said(&events), twice, "{events:#?}");
     assert_eq!(events[0]["data"]["gate"], "freeze", "{events:#?}");
-    assert_eq!(events[0]["data"]["freeze_id"], freeze["id"], "{events:#?}");
+    assert_eq!(
+        events[0]["data"]["freeze_id"],
+        first.as_str(),
+        "{events:#?}"
+    );
+    assert_eq!(
+        events[2]["data"]["freeze_id"],
+        second.as_str(),
+        "{events:#?}"
+    );
     assert_eq!(events[0]["source"], "scheduler", "{events:#?}");
+    let audit = p
+        .history()
+        .audit(&liftoff_client::AuditQuery {
+            action: Some("freeze.overridden".into()),
+            deployment_id: Some(id),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    let o = serde_json::to_value(&audit.entries).unwrap();
+    assert_eq!(audit.entries.len(), 1, "{o}");
+    assert_eq!(o[0]["data"]["reason"], "finish INC-7's fix", "{o}");
+    assert_eq!(o[0]["data"]["freeze_id"], second.as_str(), "{o}");
     drop(fleet);
     p.stop().await;
 }

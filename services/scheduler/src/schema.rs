@@ -156,3 +156,10 @@ diesel::table! {
         received_at -> Timestamp,
     }
 }
+
+diesel::table! {
+    gate_overrides (deployment_id, freeze_id) {
+        deployment_id -> Text,
+        freeze_id -> Text,
+    }
+}

@@ -705,6 +705,15 @@ pub struct FreezeList {
 /// recorded in the audit log (`freeze.overridden`).
 pub const FREEZE_OVERRIDE_HEADER: &str = "Liftoff-Freeze-Override";
 
+/// An admin lets a running deployment go on despite the freezes in force now
+/// (`POST /v1/deployments/{id}/freeze-override`): its rollout no longer pauses for them.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct FreezeOverride {
+    /// Why (printable, at most 1 KiB), recorded in the audit log (`freeze.overridden`).
+    pub reason: String,
+}
+
 /// What happens to a deployment asked for outside every deployment window of its group.
 #[derive(Debug, Clone, Copy, Default, Serialize, Deserialize, ToSchema, PartialEq, Eq)]
 #[serde(rename_all = "lowercase")]

@@ -79,6 +79,17 @@ pub const GATE_FREEZE: &str = "gate.freeze";
 /// [`GroupWindows`].
 pub const GATE_WINDOWS: &str = "gate.windows";
 
+/// The event type (deployment-api → scheduler) of an admin's override of freezes for one
+/// running deployment: `data` is a [`FreezesOverridden`].
+pub const GATE_OVERRIDE: &str = "gate.override";
+
+/// Freezes a running deployment goes on despite (an admin's override after hand-off).
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq, Eq)]
+pub struct FreezesOverridden {
+    pub deployment_id: Uuid,
+    pub freeze_ids: Vec<Uuid>,
+}
+
 /// A freeze as deployment-api has it, after a change (created, lifted).
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq, Eq)]
 pub struct FreezeState {

@@ -66,7 +66,9 @@ from .event_status import EventStatus
 from .file_exists_behavior import FileExistsBehavior
 from .freeze import Freeze
 from .freeze_list import FreezeList
+from .freeze_override import FreezeOverride
 from .freeze_state import FreezeState
+from .freezes_overridden import FreezesOverridden
 from .group_at_time import GroupAtTime
 from .group_deployment_at import GroupDeploymentAt
 from .group_windows import GroupWindows
@@ -235,6 +237,8 @@ __all__ = (
     "FileExistsBehavior",
     "Freeze",
     "FreezeList",
+    "FreezeOverride",
+    "FreezesOverridden",
     "FreezeState",
     "GroupAtTime",
     "GroupDeploymentAt",

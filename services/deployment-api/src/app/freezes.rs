@@ -11,7 +11,7 @@ use liftoff_kit::outbox::{self, Destination};
 use liftoff_kit::{AnyConnection, ApiError};
 use liftoff_types::deployments::{CreateFreeze, Freeze, FreezeList};
 use liftoff_types::names::validate_text;
-use liftoff_types::scheduler::{FreezeState, GATE_FREEZE};
+use liftoff_types::scheduler::{FreezeState, FreezesOverridden, GATE_FREEZE, GATE_OVERRIDE};
 use uuid::Uuid;
 
 use crate::State;
@@ -255,4 +255,51 @@ pub fn overridden_by(
         .filter(|f| f.created_at <= created_at)
         .map(|f| uuid(&f.id))
         .collect()
+}
+
+/// An admin lets a running deployment go on despite the freezes in force now (it was handed
+/// off, and a freeze paused it between batches): recorded like an override at creation
+/// (`freeze.overridden`, with the reason, in the audit log), and pushed to the scheduler, which
+/// resumes its rollout. 409 `not_running` unless it runs, `not_frozen` when no freeze covers it.
+pub async fn override_running(
+    state: &State,
+    team: String,
+    actor: String,
+    id: Uuid,
+    reason: String,
+) -> Result<(), ApiError> {
+    check_override(&reason)?;
+    state
+        .db
+        .write(move |c| {
+            let row = crate::store::deployments::get(c, &id.to_string())?
+                .filter(|r| r.team == team)
+                .ok_or_else(|| ApiError::not_found(format!("deployment {id} not found")))?;
+            if row.status != liftoff_types::deployments::DeploymentStatus::InProgress.as_str() {
+                return Err(ApiError::conflict(
+                    "not_running",
+                    format!("deployment {id} is {}, not running", row.status),
+                ));
+            }
+            let active = freezes::in_force(c, &team, Some(&row.application), now())?;
+            if active.is_empty() {
+                return Err(ApiError::conflict(
+                    "not_frozen",
+                    format!("no freeze covers {} now", row.application),
+                ));
+            }
+            record_override(c, &actor, &active, id, &reason)?;
+            let mut ev = outbox::event(crate::NAME, GATE_OVERRIDE);
+            ev.team = Some(team.clone());
+            ev.deployment_id = Some(id);
+            ev.data = serde_json::to_value(FreezesOverridden {
+                deployment_id: id,
+                freeze_ids: active
+                    .iter()
+                    .map(|f| uuid(&f.id))
+                    .collect::<Result<_, _>>()?,
+            })?;
+            outbox::enqueue_to(c, Destination::Scheduler, &ev)
+        })
+        .await
 }

@@ -21,8 +21,8 @@ use liftoff_kit::db::{now, to_utc};
 use liftoff_kit::{AnyConnection, ApiError, outbox};
 use liftoff_types::history::{EventBatch, HistoryEvent, IngestResult};
 use liftoff_types::scheduler::{
-    CreateRollout, FreezeState, GATE_FREEZE, GATE_WINDOWS, GroupWindows, WAITING_FROZEN,
-    WAITING_OUTSIDE_WINDOW,
+    CreateRollout, FreezeState, FreezesOverridden, GATE_FREEZE, GATE_OVERRIDE, GATE_WINDOWS,
+    GroupWindows, WAITING_FROZEN, WAITING_OUTSIDE_WINDOW,
 };
 use liftoff_types::window_spec::{self, Window};
 use uuid::Uuid;
@@ -139,11 +139,16 @@ pub fn admit(
                     })
                 })
                 .collect::<Result<Vec<_>, ApiError>>()?;
+            // Overridden when it was created (the spec), or later by an admin (pushed).
+            let mut overridden = g.overridden_freezes.clone();
+            for f in gates::overrides_of(c, &row.deployment_id)? {
+                overridden.push(liftoff_kit::db::uuid(&f)?);
+            }
             match windows_for(c, row, &g.windows)? {
-                Ok(windows) => judge(&windows, &freezes, &g.overridden_freezes, at),
+                Ok(windows) => judge(&windows, &freezes, &overridden, at),
                 Err(e) => {
                     tracing::warn!(deployment_id = %row.deployment_id, error = %e, "a deployment window does not parse; no new host starts");
-                    judge(&[], &freezes, &g.overridden_freezes, at)
+                    judge(&[], &freezes, &overridden, at)
                         .or(Some(Blocked::OutsideWindow { next_open: None }))
                 }
             }
@@ -193,6 +198,7 @@ pub fn admit(
 enum Affected {
     Team(String, Option<String>),
     Group(String),
+    Rollout(String),
 }
 
 fn unreadable(ev: &HistoryEvent, e: impl std::fmt::Display) -> ApiError {
@@ -226,13 +232,22 @@ fn apply(c: &mut AnyConnection, ev: &HistoryEvent) -> Result<Affected, ApiError>
             gates::put_windows(c, &group, &serde_json::to_string(&w.windows)?, at)?;
             Ok(Affected::Group(group))
         }
+        GATE_OVERRIDE => {
+            let o: FreezesOverridden =
+                serde_json::from_value(ev.data.clone()).map_err(|e| unreadable(ev, e))?;
+            let id = o.deployment_id.to_string();
+            for f in &o.freeze_ids {
+                gates::add_override(c, &id, &f.to_string())?;
+            }
+            Ok(Affected::Rollout(id))
+        }
         other => Err(ApiError::invalid_field(format!(
-            "events: {other:?} is not a gate change ({GATE_FREEZE}, {GATE_WINDOWS})"
+            "events: {other:?} is not a gate change ({GATE_FREEZE}, {GATE_WINDOWS}, {GATE_OVERRIDE})"
         ))),
     }
 }
 
-/// Takes deployment-api's pushes (`gate.freeze`, `gate.windows`), each once, in order, then
+/// Takes deployment-api's pushes (`gate.freeze`, `gate.windows`, `gate.override`), each once, in order, then
 /// steps the running rollouts they concern, so a lifted freeze resumes them at once and a new
 /// one pauses them before their next batch.
 pub async fn record(state: &State, batch: EventBatch) -> Result<IngestResult, ApiError> {
@@ -264,6 +279,7 @@ pub async fn record(state: &State, batch: EventBatch) -> Result<IngestResult, Ap
                         gates::running_of(c, Some(team), app.as_deref(), None)?
                     }
                     Affected::Group(g) => gates::running_of(c, None, None, Some(g))?,
+                    Affected::Rollout(id) => vec![id.clone()],
                 });
             }
             ids.sort();

@@ -5,7 +5,7 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use liftoff_kit::{AnyConnection, ApiError};
 
-use crate::schema::{gate_events, gate_freezes, gate_windows, rollouts};
+use crate::schema::{gate_events, gate_freezes, gate_overrides, gate_windows, rollouts};
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = gate_freezes)]
@@ -78,6 +78,39 @@ pub fn freezes_in_force(
         )
         .order(gate_freezes::ends_at.desc())
         .select(FreezeRow::as_select())
+        .load(conn)?)
+}
+
+/// Records that a deployment goes on despite `freeze_id` (once).
+pub fn add_override(
+    conn: &mut AnyConnection,
+    deployment_id: &str,
+    freeze_id: &str,
+) -> Result<(), ApiError> {
+    let known = gate_overrides::table
+        .find((deployment_id, freeze_id))
+        .select(gate_overrides::freeze_id)
+        .first::<String>(conn)
+        .optional()?;
+    if known.is_none() {
+        diesel::insert_into(gate_overrides::table)
+            .values((
+                gate_overrides::deployment_id.eq(deployment_id),
+                gate_overrides::freeze_id.eq(freeze_id),
+            ))
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+/// The freezes overridden for a deployment after its hand-off.
+pub fn overrides_of(
+    conn: &mut AnyConnection,
+    deployment_id: &str,
+) -> Result<Vec<String>, ApiError> {
+    Ok(gate_overrides::table
+        .filter(gate_overrides::deployment_id.eq(deployment_id))
+        .select(gate_overrides::freeze_id)
         .load(conn)?)
 }
 

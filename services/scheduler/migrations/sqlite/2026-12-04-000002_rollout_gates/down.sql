@@ -1,3 +1,4 @@
+DROP TABLE gate_overrides;
 DROP TABLE gate_events;
 DROP TABLE gate_windows;
 DROP TABLE gate_freezes;

@@ -20,6 +20,13 @@ CREATE TABLE gate_windows (
     windows TEXT NOT NULL,
     received_at TIMESTAMP NOT NULL
 );
+-- Freezes an admin let a running deployment go on despite (`gate.override`), beside the
+-- ones its spec names (overridden when it was created).
+CREATE TABLE gate_overrides (
+    deployment_id TEXT NOT NULL,
+    freeze_id TEXT NOT NULL,
+    PRIMARY KEY (deployment_id, freeze_id)
+);
 -- Pushed events already applied, by id: a redelivery changes nothing.
 CREATE TABLE gate_events (
     event_id TEXT PRIMARY KEY NOT NULL,
