@@ -47,7 +47,11 @@ async fn create_in_span(
         .db
         .write(move |c| {
             if let Some(existing) = rollouts::get(c, id)? {
-                if spec_of(&existing)? != spec {
+                // The gates are not part of what makes it the same rollout: a hand-off retried
+                // after a window edit reads the new windows, which were pushed anyway.
+                let mut was = spec_of(&existing)?;
+                was.gates.clone_from(&spec.gates);
+                if was != spec {
                     return Err(ApiError::conflict(
                         "rollout_exists",
                         format!("rollout {id} exists with a different specification"),
