@@ -29,9 +29,12 @@ fn at(s: &str) -> DateTime<Utc> {
     DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)
 }
 
+/// One clock for both services that judge windows: deployment-api before a deployment starts,
+/// the scheduler between its batches.
 fn settings(clock: &Clock) -> ServiceSettings {
     let mut s = ServiceSettings::default();
     s.deployment_api.clock = clock.clone();
+    s.scheduler.clock = clock.clone();
     s
 }
 

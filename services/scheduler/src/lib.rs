@@ -54,6 +54,9 @@ pub struct Config {
     pub analysis_allow: Vec<liftoff_kit::egress::Cidr>,
     /// Deadline of one Prometheus query; one that takes longer is inconclusive.
     pub analysis_timeout: Duration,
+    /// The time the gates of running rollouts (deployment windows, freezes) are judged by:
+    /// the system clock unless a test sets it.
+    pub clock: liftoff_kit::clock::Clock,
 }
 
 impl Default for Config {
@@ -71,6 +74,7 @@ impl Default for Config {
             membership_refresh: Duration::from_secs(5),
             analysis_allow: Vec::new(),
             analysis_timeout: Duration::from_secs(10),
+            clock: liftoff_kit::clock::Clock::default(),
         }
     }
 }

@@ -26,6 +26,7 @@ diesel::table! {
         reported -> Nullable<Text>,
         report_seq -> BigInt,
         traceparent -> Nullable<Text>,
+        waiting_for -> Nullable<Text>,
     }
 }
 
@@ -127,5 +128,38 @@ diesel::table! {
         outcome -> Text,
         value -> Nullable<Text>,
         message -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    gate_freezes (freeze_id) {
+        freeze_id -> Text,
+        team -> Text,
+        application -> Nullable<Text>,
+        ends_at -> Timestamp,
+        lifted_at -> Nullable<Timestamp>,
+        received_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    gate_windows (deployment_group_id) {
+        deployment_group_id -> Text,
+        windows -> Text,
+        received_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    gate_events (event_id) {
+        event_id -> Text,
+        received_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    gate_overrides (deployment_id, freeze_id) {
+        deployment_id -> Text,
+        freeze_id -> Text,
     }
 }

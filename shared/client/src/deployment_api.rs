@@ -262,6 +262,20 @@ impl DeploymentApiClient {
             .await
     }
 
+    /// Lets a running deployment go on despite the freezes in force now (admin).
+    pub async fn override_freeze(
+        &self,
+        deployment: Uuid,
+        req: &FreezeOverride,
+    ) -> Result<Deployment, ClientError> {
+        self.0
+            .post(
+                &format!("/v1/deployments/{deployment}/freeze-override"),
+                req,
+            )
+            .await
+    }
+
     pub async fn lift_freeze(&self, id: Uuid) -> Result<Freeze, ClientError> {
         self.0
             .send(self.0.request(Method::DELETE, &format!("/v1/freezes/{id}")))

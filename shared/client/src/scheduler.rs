@@ -26,6 +26,14 @@ impl SchedulerClient {
             .await
     }
 
+    /// Freezes and groups' windows changed in deployment-api (its outbox's batch).
+    pub async fn record_gate_changes(
+        &self,
+        batch: &liftoff_types::history::EventBatch,
+    ) -> Result<liftoff_types::history::IngestResult, ClientError> {
+        self.0.post("/v1/gate-changes", batch).await
+    }
+
     pub async fn get_rollout(&self, deployment_id: Uuid) -> Result<Rollout, ClientError> {
         self.0.get(&format!("/v1/rollouts/{deployment_id}")).await
     }

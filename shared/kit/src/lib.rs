@@ -6,6 +6,7 @@
 
 pub mod admission;
 pub mod auth;
+pub mod clock;
 pub mod contract;
 pub mod db;
 pub mod egress;

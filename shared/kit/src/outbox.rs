@@ -1,7 +1,7 @@
 //! The transactional outbox: a service writes the events it must publish in the same
 //! transaction as its state change; the relay delivers them to their destination (history,
 //! or a peer that keeps a copy of the fact: deployment-api for rollout progress, host-registry
-//! for which revision a host runs) in order, with retries. Receivers deduplicate by event id, so delivering twice is harmless.
+//! for which revision a host runs, the scheduler for freezes and deployment windows) in order, with retries. Receivers deduplicate by event id, so delivering twice is harmless.
 //!
 //! Order: every delivery starts at the oldest undelivered event and a row is deleted only after
 //! history acknowledged it, so history receives each source's events in outbox order, also
@@ -51,6 +51,9 @@ pub enum Destination {
     /// `data` is a [`HostRevisionReport`]) and how scale-out installs ended
     /// (`POST /v1/hosts/install-outcomes`, events of type [`INSTALL_OUTCOME`]).
     HostRegistry,
+    /// The scheduler's copy of the gates of running rollouts: freezes and groups' windows, from
+    /// deployment-api (`POST /v1/gate-changes`).
+    Scheduler,
 }
 
 impl Destination {
@@ -59,11 +62,17 @@ impl Destination {
             Self::History => "history",
             Self::DeploymentApi => "deployment-api",
             Self::HostRegistry => "host-registry",
+            Self::Scheduler => "scheduler",
         }
     }
 
     /// Every destination, in the order a relay run visits them.
-    pub const ALL: [Destination; 3] = [Self::DeploymentApi, Self::HostRegistry, Self::History];
+    pub const ALL: [Destination; 4] = [
+        Self::DeploymentApi,
+        Self::HostRegistry,
+        Self::Scheduler,
+        Self::History,
+    ];
 
     async fn deliver(self, peers: &Peers, batch: &EventBatch) -> Result<(), ClientError> {
         match self {
@@ -74,6 +83,11 @@ impl Destination {
                 .await
                 .map(|_| ()),
             Self::HostRegistry => deliver_to_registry(peers, &batch.events).await,
+            Self::Scheduler => peers
+                .scheduler()
+                .record_gate_changes(batch)
+                .await
+                .map(|_| ()),
         }
     }
 }
@@ -305,6 +319,7 @@ pub struct Relays {
     history: Relay,
     deployment_api: Relay,
     host_registry: Relay,
+    scheduler: Relay,
 }
 
 impl Relays {
@@ -313,6 +328,7 @@ impl Relays {
             Destination::History => &self.history,
             Destination::DeploymentApi => &self.deployment_api,
             Destination::HostRegistry => &self.host_registry,
+            Destination::Scheduler => &self.scheduler,
         }
     }
 }

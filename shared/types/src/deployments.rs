@@ -465,8 +465,10 @@ pub struct Deployment {
     /// The deployment's own `file_exists_behavior`, overriding the appspec's (absent: none).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub file_exists_behavior: Option<FileExistsBehavior>,
-    /// Why a `Queued` deployment waits beyond the group's queue: `outside_window` (it starts
-    /// by itself when one of the group's deployment windows opens).
+    /// Why a deployment waits. `Queued`: beyond the group's queue, `outside_window` (it starts
+    /// by itself when one of the group's deployment windows opens). `InProgress`: it starts no
+    /// new host (those running finish) while its group's window is closed (`outside_window`)
+    /// or a freeze is in force (`frozen`), and resumes by itself when the gate opens.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub waiting_for: Option<String>,
     /// Hosts counted by zone and state, zones by name (empty in lists): what a large fleet's
@@ -705,6 +707,15 @@ pub struct FreezeList {
 /// recorded in the audit log (`freeze.overridden`).
 pub const FREEZE_OVERRIDE_HEADER: &str = "Liftoff-Freeze-Override";
 
+/// An admin lets a running deployment go on despite the freezes in force now
+/// (`POST /v1/deployments/{id}/freeze-override`): its rollout no longer pauses for them.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct FreezeOverride {
+    /// Why (printable, at most 1 KiB), recorded in the audit log (`freeze.overridden`).
+    pub reason: String,
+}
+
 /// What happens to a deployment asked for outside every deployment window of its group.
 #[derive(Debug, Clone, Copy, Default, Serialize, Deserialize, ToSchema, PartialEq, Eq)]
 #[serde(rename_all = "lowercase")]
@@ -712,7 +723,8 @@ pub enum OutsideWindow {
     /// It is accepted `Queued` (`waiting_for: outside_window`) and starts when a window opens.
     #[default]
     Wait,
-    /// It is refused (409 `outside_window`).
+    /// It is refused (409 `outside_window`). A rollout already running when a window closes
+    /// is never failed for it: it pauses between batches, as with `wait`.
     Refuse,
 }
 

@@ -1,7 +1,10 @@
 //! Wire types shared by the Liftoff services, the agent and the CLI.
 //!
 //! Serde and schema derives only: a client depends on these, never on a server crate. The
-//! `diesel` feature adds the status enums' TEXT-column mappings for the services (`sql`).
+//! `diesel` feature adds the status enums' TEXT-column mappings for the services (`sql`). The
+//! one module with logic is `window_spec`, pure parsing and arithmetic of deployment windows,
+//! which deployment-api (before a deployment starts) and the scheduler (between batches) both
+//! judge.
 
 pub mod analysis;
 pub mod autoscaling;
@@ -17,6 +20,7 @@ pub mod scheduler;
 mod sql;
 pub mod tokens;
 pub mod webhooks;
+pub mod window_spec;
 
 pub use error::{ErrorBody, ErrorDetail};
 

@@ -47,6 +47,68 @@ pub struct CreateRollout {
     /// The group's health analysis, evaluated by the scheduler during the rollout.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub health_analysis: Option<crate::analysis::HealthAnalysis>,
+    /// The gates the scheduler judges between batches (absent: none, as for rollbacks and
+    /// scale-out installs).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gates: Option<RolloutGates>,
+}
+
+/// The gates of a running rollout: no new host starts outside the group's deployment windows
+/// or while a freeze of its team or application is in force. The windows are copied at
+/// hand-off; later edits, and every freeze, are pushed to the scheduler by deployment-api
+/// (`POST /v1/gate-changes`).
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq, Eq, Default)]
+#[serde(deny_unknown_fields)]
+pub struct RolloutGates {
+    /// The group's effective windows at hand-off (`DAYS HH:MM-HH:MM ZONE`; empty: any time).
+    #[serde(default)]
+    pub windows: Vec<String>,
+    /// Freezes an admin overrode to create the deployment: they do not pause it.
+    #[serde(default)]
+    pub overridden_freezes: Vec<Uuid>,
+}
+
+/// Why a running rollout starts no new host: outside its group's deployment windows.
+pub const WAITING_OUTSIDE_WINDOW: &str = "outside_window";
+/// Why a running rollout starts no new host: a freeze is in force.
+pub const WAITING_FROZEN: &str = "frozen";
+
+/// The event type (deployment-api → scheduler) of a freeze's state: `data` is a [`FreezeState`].
+pub const GATE_FREEZE: &str = "gate.freeze";
+/// The event type (deployment-api → scheduler) of a group's effective windows: `data` is a
+/// [`GroupWindows`].
+pub const GATE_WINDOWS: &str = "gate.windows";
+
+/// The event type (deployment-api → scheduler) of an admin's override of freezes for one
+/// running deployment: `data` is a [`FreezesOverridden`].
+pub const GATE_OVERRIDE: &str = "gate.override";
+
+/// Freezes a running deployment goes on despite (an admin's override after hand-off).
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq, Eq)]
+pub struct FreezesOverridden {
+    pub deployment_id: Uuid,
+    pub freeze_ids: Vec<Uuid>,
+}
+
+/// A freeze as deployment-api has it, after a change (created, lifted).
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq, Eq)]
+pub struct FreezeState {
+    pub freeze_id: Uuid,
+    pub team: String,
+    /// Absent: every application of the team.
+    #[serde(default)]
+    pub application: Option<String>,
+    pub until: DateTime<Utc>,
+    #[serde(default)]
+    pub lifted_at: Option<DateTime<Utc>>,
+}
+
+/// A group's effective deployment windows after a change of its own or of its application's.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq, Eq)]
+pub struct GroupWindows {
+    pub deployment_group_id: Uuid,
+    /// Empty: no windows, deployments start at any time.
+    pub windows: Vec<String>,
 }
 
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, ToSchema, PartialEq, Eq, Hash)]
@@ -294,6 +356,10 @@ pub struct Rollout {
     /// The health analysis, when the rollout runs one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub analysis: Option<crate::analysis::AnalysisStatus>,
+    /// Why a running rollout starts no new host now (hosts already running finish):
+    /// `outside_window` or `frozen`. It resumes by itself when the gate opens.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub waiting_for: Option<String>,
     /// The number of the rollout's last progress report when this answer was made (read
     /// before the rest of it, so the answer is at least that new): a copy that took this answer
     /// as that report ignores the older reports still on their way.

@@ -66,8 +66,12 @@ from .event_status import EventStatus
 from .file_exists_behavior import FileExistsBehavior
 from .freeze import Freeze
 from .freeze_list import FreezeList
+from .freeze_override import FreezeOverride
+from .freeze_state import FreezeState
+from .freezes_overridden import FreezesOverridden
 from .group_at_time import GroupAtTime
 from .group_deployment_at import GroupDeploymentAt
+from .group_windows import GroupWindows
 from .health_analysis import HealthAnalysis
 from .heartbeat import Heartbeat
 from .heartbeat_response import HeartbeatResponse
@@ -135,6 +139,7 @@ from .revoked_token import RevokedToken
 from .rollout import Rollout
 from .rollout_action import RolloutAction
 from .rollout_detail import RolloutDetail
+from .rollout_gates import RolloutGates
 from .rollout_host import RolloutHost
 from .rollout_status import RolloutStatus
 from .rotate_webhook_secret import RotateWebhookSecret
@@ -234,8 +239,12 @@ __all__ = (
     "FileExistsBehavior",
     "Freeze",
     "FreezeList",
+    "FreezeOverride",
+    "FreezesOverridden",
+    "FreezeState",
     "GroupAtTime",
     "GroupDeploymentAt",
+    "GroupWindows",
     "HealthAnalysis",
     "Heartbeat",
     "HeartbeatResponse",
@@ -303,6 +312,7 @@ __all__ = (
     "Rollout",
     "RolloutAction",
     "RolloutDetail",
+    "RolloutGates",
     "RolloutHost",
     "RolloutStatus",
     "RotateWebhookSecret",

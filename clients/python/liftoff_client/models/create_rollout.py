@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from ..models.minimum_healthy_all_but_one import MinimumHealthyAllButOne
     from ..models.minimum_healthy_fleet_percent import MinimumHealthyFleetPercent
     from ..models.minimum_healthy_host_count import MinimumHealthyHostCount
+    from ..models.rollout_gates import RolloutGates
 
 
 T = TypeVar("T", bound="CreateRollout")
@@ -42,6 +43,7 @@ class CreateRollout:
             team (str):
             canary (CanaryBatchFleetPercent | CanaryBatchHostCount | None | Unset):
             file_exists_behavior (FileExistsBehavior | None | Unset):
+            gates (None | RolloutGates | Unset):
             health_analysis (HealthAnalysis | None | Unset):
             hosts (list[UUID] | None | Unset): Exactly these hosts instead of the ones `selector` selects (a scale-out
                 install).
@@ -64,6 +66,7 @@ class CreateRollout:
     team: str
     canary: CanaryBatchFleetPercent | CanaryBatchHostCount | None | Unset = UNSET
     file_exists_behavior: FileExistsBehavior | None | Unset = UNSET
+    gates: None | RolloutGates | Unset = UNSET
     health_analysis: HealthAnalysis | None | Unset = UNSET
     hosts: list[UUID] | None | Unset = UNSET
     rollback_of: None | Unset | UUID = UNSET
@@ -77,6 +80,7 @@ class CreateRollout:
         from ..models.health_analysis import HealthAnalysis  # noqa: PLC0415
         from ..models.minimum_healthy_fleet_percent import MinimumHealthyFleetPercent  # noqa: PLC0415
         from ..models.minimum_healthy_host_count import MinimumHealthyHostCount  # noqa: PLC0415
+        from ..models.rollout_gates import RolloutGates  # noqa: PLC0415
 
         application = self.application
 
@@ -119,6 +123,14 @@ class CreateRollout:
             file_exists_behavior = self.file_exists_behavior.value
         else:
             file_exists_behavior = self.file_exists_behavior
+
+        gates: dict[str, Any] | None | Unset
+        if isinstance(self.gates, Unset):
+            gates = UNSET
+        elif isinstance(self.gates, RolloutGates):
+            gates = self.gates.to_dict()
+        else:
+            gates = self.gates
 
         health_analysis: dict[str, Any] | None | Unset
         if isinstance(self.health_analysis, Unset):
@@ -175,6 +187,8 @@ class CreateRollout:
             field_dict["canary"] = canary
         if file_exists_behavior is not UNSET:
             field_dict["file_exists_behavior"] = file_exists_behavior
+        if gates is not UNSET:
+            field_dict["gates"] = gates
         if health_analysis is not UNSET:
             field_dict["health_analysis"] = health_analysis
         if hosts is not UNSET:
@@ -200,6 +214,7 @@ class CreateRollout:
         from ..models.minimum_healthy_all_but_one import MinimumHealthyAllButOne  # noqa: PLC0415
         from ..models.minimum_healthy_fleet_percent import MinimumHealthyFleetPercent  # noqa: PLC0415
         from ..models.minimum_healthy_host_count import MinimumHealthyHostCount  # noqa: PLC0415
+        from ..models.rollout_gates import RolloutGates  # noqa: PLC0415
 
         d = dict(src_dict)
         application = d.pop("application")
@@ -289,6 +304,23 @@ class CreateRollout:
 
         file_exists_behavior = _parse_file_exists_behavior(d.pop("file_exists_behavior", UNSET))
 
+        def _parse_gates(data: object) -> None | RolloutGates | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                gates_type_0 = RolloutGates.from_dict(data)
+
+                return gates_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(None | RolloutGates | Unset, data)
+
+        gates = _parse_gates(d.pop("gates", UNSET))
+
         def _parse_health_analysis(data: object) -> HealthAnalysis | None | Unset:
             if data is None:
                 return data
@@ -368,6 +400,7 @@ class CreateRollout:
             team=team,
             canary=canary,
             file_exists_behavior=file_exists_behavior,
+            gates=gates,
             health_analysis=health_analysis,
             hosts=hosts,
             rollback_of=rollback_of,

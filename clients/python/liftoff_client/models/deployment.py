@@ -49,9 +49,11 @@ class Deployment:
         file_exists_behavior (FileExistsBehavior | None | Unset):
         rollback_of (None | Unset | UUID):
         started_at (datetime.datetime | None | Unset):
-        waiting_for (None | str | Unset): Why a `Queued` deployment waits beyond the group's queue: `outside_window` (it
-            starts
-            by itself when one of the group's deployment windows opens).
+        waiting_for (None | str | Unset): Why a deployment waits. `Queued`: beyond the group's queue, `outside_window`
+            (it starts
+            by itself when one of the group's deployment windows opens). `InProgress`: it starts no
+            new host (those running finish) while its group's window is closed (`outside_window`)
+            or a freeze is in force (`frozen`), and resumes by itself when the gate opens.
         zones (list[ZoneOverview] | Unset): Hosts counted by zone and state, zones by name (empty in lists): what a
             large fleet's
             grid draws, without every host.

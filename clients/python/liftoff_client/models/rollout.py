@@ -49,6 +49,8 @@ class Rollout:
             as that report ignores the older reports still on their way.
         rollback_of (None | Unset | UUID):
         started_at (datetime.datetime | None | Unset):
+        waiting_for (None | str | Unset): Why a running rollout starts no new host now (hosts already running finish):
+            `outside_window` or `frozen`. It resumes by itself when the gate opens.
         zone_mode (ZoneMode | Unset): How a rollout moves through the zones of a fleet.
     """
 
@@ -71,6 +73,7 @@ class Rollout:
     report_seq: int | None | Unset = UNSET
     rollback_of: None | Unset | UUID = UNSET
     started_at: datetime.datetime | None | Unset = UNSET
+    waiting_for: None | str | Unset = UNSET
     zone_mode: ZoneMode | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
@@ -170,6 +173,12 @@ class Rollout:
         else:
             started_at = self.started_at
 
+        waiting_for: None | str | Unset
+        if isinstance(self.waiting_for, Unset):
+            waiting_for = UNSET
+        else:
+            waiting_for = self.waiting_for
+
         zone_mode: str | Unset = UNSET
         if not isinstance(self.zone_mode, Unset):
             zone_mode = self.zone_mode.value
@@ -210,6 +219,8 @@ class Rollout:
             field_dict["rollback_of"] = rollback_of
         if started_at is not UNSET:
             field_dict["started_at"] = started_at
+        if waiting_for is not UNSET:
+            field_dict["waiting_for"] = waiting_for
         if zone_mode is not UNSET:
             field_dict["zone_mode"] = zone_mode
 
@@ -383,6 +394,15 @@ class Rollout:
 
         started_at = _parse_started_at(d.pop("started_at", UNSET))
 
+        def _parse_waiting_for(data: object) -> None | str | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(None | str | Unset, data)
+
+        waiting_for = _parse_waiting_for(d.pop("waiting_for", UNSET))
+
         _zone_mode = d.pop("zone_mode", UNSET)
         zone_mode: ZoneMode | Unset
         if isinstance(_zone_mode, Unset):
@@ -410,6 +430,7 @@ class Rollout:
             report_seq=report_seq,
             rollback_of=rollback_of,
             started_at=started_at,
+            waiting_for=waiting_for,
             zone_mode=zone_mode,
         )
 

@@ -5,7 +5,7 @@ use liftoff_kit::{ApiError, Caller, Role};
 use liftoff_types::ErrorBody;
 use liftoff_types::deployments::{
     CreateDeployment, Deployment, DeploymentHostList, DeploymentList, DeploymentReason,
-    DeploymentStatus, FREEZE_OVERRIDE_HEADER, RetryFailedHosts,
+    DeploymentStatus, FREEZE_OVERRIDE_HEADER, FreezeOverride, RetryFailedHosts,
 };
 use liftoff_types::history::{EventBatch, IngestResult};
 use serde::Deserialize;
@@ -216,6 +216,35 @@ pub async fn stop_deployment(
     Ok(HttpResponse::Ok().json(
         app::operations::stop(&state, team, caller.subject().to_string(), id.into_inner()).await?,
     ))
+}
+
+/// Lets a running deployment go on despite the freezes in force now (admin, with a written
+/// reason recorded in the audit log as `freeze.overridden`): its rollout, paused between
+/// batches by a freeze, resumes; freezes created later pause it again.
+#[utoipa::path(
+    tag = "deployments",
+    params(("id" = Uuid, Path, description = "Deployment id")),
+    request_body = FreezeOverride,
+    responses(
+        (status = 200, body = Deployment), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+        (status = 403, body = ErrorBody, description = "below admin"), (status = 404, body = ErrorBody),
+        (status = 409, body = ErrorBody, description = "not_running, not_frozen"), (status = 422, body = ErrorBody)
+    ),
+    security(("bearer" = []))
+)]
+#[post("/v1/deployments/{id}/freeze-override")]
+pub async fn override_freeze(
+    state: web::Data<State>,
+    caller: Caller,
+    id: web::Path<Uuid>,
+    body: web::Json<FreezeOverride>,
+) -> Result<HttpResponse, ApiError> {
+    let team = caller.team(Role::Admin)?.to_string();
+    let id = id.into_inner();
+    let actor = caller.subject().to_string();
+    app::freezes::override_running(&state, team.clone(), actor, id, body.into_inner().reason)
+        .await?;
+    Ok(HttpResponse::Ok().json(app::deployments::view(&state, team, id).await?))
 }
 
 /// Rolls a deployment back: a new deployment (reason `rollback`, `rollback_of` this one) of

@@ -42,7 +42,7 @@ mod windows;
         stages::list_stages, stages::promote, stages::set_stage_approval, stages::clear_stage_approval,
         stages::list_promotion_requests, stages::get_promotion_request, stages::approve_promotion_request,
         stages::reject_promotion_request,
-        deployments::create_deployment, deployments::list_deployments, deployments::get_deployment, deployments::list_deployment_hosts, deployments::stop_deployment,
+        deployments::create_deployment, deployments::list_deployments, deployments::get_deployment, deployments::list_deployment_hosts, deployments::stop_deployment, deployments::override_freeze,
         deployments::rollback_deployment, deployments::pause_deployment, deployments::resume_deployment, deployments::approve_deployment,
         deployments::retry_failed_hosts, deployments::exclude_host, deployments::record_progress,
         stream::stream_deployment, whoami::whoami,
@@ -58,7 +58,7 @@ mod windows;
         CreateDeploymentGroup, DeploymentGroup, DeploymentGroupList, UpdateDeploymentGroup, ConcurrencyPolicy,
         DeploymentConfig, DeploymentConfigList, CreateDeploymentConfig, ZoneMode, Stage, StageList, Promote, Promotion,
         StageApproval, PromotionRequest, PromotionRequestList, PromotionRequestStatus, RejectPromotion,
-        MinimumHealthy, CreateFreeze, Freeze, FreezeList, SetDeploymentWindows, DeploymentWindows, WindowSource, OutsideWindow, CreateDeployment, Deployment, DeploymentList, DeploymentHostList, ZoneOverview, DeploymentStatus, DeploymentReason,
+        MinimumHealthy, CreateFreeze, Freeze, FreezeList, FreezeOverride, SetDeploymentWindows, DeploymentWindows, WindowSource, OutsideWindow, CreateDeployment, Deployment, DeploymentList, DeploymentHostList, ZoneOverview, DeploymentStatus, DeploymentReason,
         HostOverview, RolloutHost, HostTargetStatus, LifecycleEventRecord, EventStatus,
         CreateTeam, Team, TeamList, TeamRole, CreateToken, CreatedToken, TokenRecord, TokenList, RevokedToken, Whoami,
         Revocation, RevocationKind, RevocationPage, RevokeCredential,
@@ -114,6 +114,7 @@ pub fn configure(cfg: &mut web::ServiceConfig, state: web::Data<State>) {
         .service(deployments::get_deployment)
         .service(deployments::list_deployment_hosts)
         .service(deployments::stop_deployment)
+        .service(deployments::override_freeze)
         .service(deployments::rollback_deployment)
         .service(deployments::pause_deployment)
         .service(deployments::resume_deployment)

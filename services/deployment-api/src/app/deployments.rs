@@ -8,14 +8,14 @@ use liftoff_kit::db::{now, to_utc, uuid};
 use liftoff_types::ErrorDetail;
 use liftoff_types::deployments::*;
 use liftoff_types::names::{validate_name, validate_text};
-use liftoff_types::scheduler::{CreateRollout, HostOverview, Rollout};
+use liftoff_types::scheduler::{HostOverview, Rollout};
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
 pub use super::intake::{NewDeployment, RolloutOptions, insert_deployment};
 use crate::State;
 use crate::store::deployments::{self, DeploymentRow, ListFilter};
-use crate::store::{applications, bundles, groups, revisions, scale_out};
+use crate::store::{applications, groups, revisions};
 
 pub const DEFAULT_PAGE: i64 = 50;
 pub const MAX_PAGE: i64 = 200;
@@ -56,34 +56,17 @@ pub fn to_deployment(
         current_zone: rollout.and_then(|r| r.current_zone.clone()),
         bake_until: rollout.and_then(|r| r.bake_until),
         file_exists_behavior: RolloutOptions::from_row(row)?.file_exists_behavior,
-        waiting_for: row.waiting_for.clone(),
+        // Queued: its own reason; running: the scheduler's (a closed window, a freeze).
+        waiting_for: row
+            .waiting_for
+            .clone()
+            .or_else(|| rollout.and_then(|r| r.waiting_for.clone())),
         zones: rollout
             .map(|r| ZoneOverview::of(&r.hosts))
             .unwrap_or_default(),
         analysis: rollout.and_then(|r| r.analysis.clone()),
         hosts: rollout.map(|r| r.hosts.clone()).unwrap_or_default(),
     })
-}
-
-/// The group's health analysis for a deployment that runs one: not for a rollback (the
-/// fleet must get back to the good revision while the query still breaches) nor a scale-out
-/// install (a few new hosts, no batches to judge).
-fn analysis_for(
-    row: &DeploymentRow,
-    group: &crate::store::groups::GroupRow,
-) -> Result<Option<liftoff_types::analysis::HealthAnalysis>, ApiError> {
-    let reason = DeploymentReason::parse(&row.reason).unwrap_or(DeploymentReason::User);
-    if matches!(
-        reason,
-        DeploymentReason::Rollback | DeploymentReason::ScaleOut
-    ) {
-        return Ok(None);
-    }
-    Ok(group
-        .health_analysis
-        .as_deref()
-        .map(serde_json::from_str)
-        .transpose()?)
 }
 
 fn request_hash(req: &CreateDeployment) -> Result<String, ApiError> {
@@ -297,46 +280,7 @@ async fn hand_off_in_span(state: &State, row: &DeploymentRow) -> Result<Deployme
         let row = row.clone();
         state
             .db
-            .run(move |c| {
-                let group = groups::by_id(c, &row.group_id)?;
-                let revision = revisions::get(c, &row.application_id, &row.revision_id)?
-                    .ok_or_else(|| ApiError::internal("deployment without revision"))?;
-                let bundle = bundles::get(c, &revision.sha256)?
-                    .ok_or_else(|| ApiError::internal("revision without bundle"))?;
-                let options = RolloutOptions::from_row(&row)?;
-                let hosts = scale_out::target_host(c, &row.id)?
-                    .map(|h| uuid(&h).map(|h| vec![h]))
-                    .transpose()?;
-                Ok(CreateRollout {
-                    team: row.team.clone(),
-                    application: row.application.clone(),
-                    deployment_group: row.deployment_group.clone(),
-                    deployment_group_id: uuid(&group.id)?,
-                    revision_id: uuid(&row.revision_id)?,
-                    bundle: BundleRef {
-                        sha256: bundle.sha256.clone(),
-                        size_bytes: bundle.size_bytes,
-                        format: bundle.format.clone(),
-                        download_path: format!(
-                            "/v1/applications/{}/revisions/{}/bundle",
-                            row.application, row.revision_id
-                        ),
-                    },
-                    selector: serde_json::from_str(&group.selector)?,
-                    minimum_healthy: serde_json::from_str(&row.minimum_healthy)?,
-                    created_by: row.created_by.clone(),
-                    zone_mode: options.zone_mode,
-                    zone_bake_secs: options.zone_bake_secs,
-                    canary: options.canary,
-                    rollback_of: row.rollback_of.as_deref().map(uuid).transpose()?,
-                    hosts,
-                    file_exists_behavior: options.file_exists_behavior,
-                    // As the group says when the deployment starts (also for rollbacks and
-                    // scale-out installs, which start here too).
-                    traffic_hooks: group.traffic_hooks,
-                    health_analysis: analysis_for(&row, &group)?,
-                })
-            })
+            .run(move |c| super::rollout_spec::of(c, &row))
             .await?
     };
     let deployment_id = uuid(&id)?;

@@ -7,10 +7,11 @@
 //! a refusal is recorded as `gate.blocked` (gate `freeze`).
 
 use liftoff_kit::db::{now, to_utc, uuid};
-use liftoff_kit::outbox;
+use liftoff_kit::outbox::{self, Destination};
 use liftoff_kit::{AnyConnection, ApiError};
 use liftoff_types::deployments::{CreateFreeze, Freeze, FreezeList};
 use liftoff_types::names::validate_text;
+use liftoff_types::scheduler::{FreezeState, FreezesOverridden, GATE_FREEZE, GATE_OVERRIDE};
 use uuid::Uuid;
 
 use crate::State;
@@ -31,6 +32,23 @@ fn view(r: &FreezeRow) -> Result<Freeze, ApiError> {
         lifted_at: r.lifted_at.map(to_utc),
         lifted_by: r.lifted_by.clone(),
     })
+}
+
+/// Tells the scheduler the freeze's state (in the transaction of the change), so running
+/// rollouts pause before their next batch while it is in force (the scheduler's
+/// `app/gates.rs`).
+fn push(c: &mut AnyConnection, r: &FreezeRow) -> Result<(), ApiError> {
+    let mut ev = outbox::event(crate::NAME, GATE_FREEZE);
+    ev.team = Some(r.team.clone());
+    ev.application = r.application.clone();
+    ev.data = serde_json::to_value(FreezeState {
+        freeze_id: uuid(&r.id)?,
+        team: r.team.clone(),
+        application: r.application.clone(),
+        until: to_utc(r.ends_at),
+        lifted_at: r.lifted_at.map(to_utc),
+    })?;
+    outbox::enqueue_to(c, Destination::Scheduler, &ev)
 }
 
 fn event(
@@ -90,6 +108,7 @@ pub async fn create(
                 lifted_by: None,
             };
             freezes::insert(c, &row)?;
+            push(c, &row)?;
             let data = serde_json::json!({"freeze_id": row.id, "reason": row.reason, "until": to_utc(row.ends_at)});
             event(c, "freeze.created", &actor, &row, None, data)?;
             Ok(row)
@@ -127,6 +146,7 @@ pub async fn lift(
             freezes::lift(c, &row.id, &actor, at)?;
             row.lifted_at = Some(at);
             row.lifted_by = Some(actor.clone());
+            push(c, &row)?;
             let data = serde_json::json!({"freeze_id": row.id, "reason": row.reason});
             event(c, "freeze.lifted", &actor, &row, None, data)?;
             Ok(row)
@@ -220,4 +240,66 @@ pub fn check_override(reason: &str) -> Result<(), ApiError> {
         ));
     }
     Ok(())
+}
+
+/// The freezes a deployment went out despite: those in force when it was created (it passed
+/// the gate, so an admin overrode them). Its rollout does not pause for them.
+pub fn overridden_by(
+    c: &mut AnyConnection,
+    team: &str,
+    application: &str,
+    created_at: chrono::NaiveDateTime,
+) -> Result<Vec<Uuid>, ApiError> {
+    freezes::in_force(c, team, Some(application), created_at)?
+        .iter()
+        .filter(|f| f.created_at <= created_at)
+        .map(|f| uuid(&f.id))
+        .collect()
+}
+
+/// An admin lets a running deployment go on despite the freezes in force now (it was handed
+/// off, and a freeze paused it between batches): recorded like an override at creation
+/// (`freeze.overridden`, with the reason, in the audit log), and pushed to the scheduler, which
+/// resumes its rollout. 409 `not_running` unless it runs, `not_frozen` when no freeze covers it.
+pub async fn override_running(
+    state: &State,
+    team: String,
+    actor: String,
+    id: Uuid,
+    reason: String,
+) -> Result<(), ApiError> {
+    check_override(&reason)?;
+    state
+        .db
+        .write(move |c| {
+            let row = crate::store::deployments::get(c, &id.to_string())?
+                .filter(|r| r.team == team)
+                .ok_or_else(|| ApiError::not_found(format!("deployment {id} not found")))?;
+            if row.status != liftoff_types::deployments::DeploymentStatus::InProgress {
+                return Err(ApiError::conflict(
+                    "not_running",
+                    format!("deployment {id} is {}, not running", row.status.as_str()),
+                ));
+            }
+            let active = freezes::in_force(c, &team, Some(&row.application), now())?;
+            if active.is_empty() {
+                return Err(ApiError::conflict(
+                    "not_frozen",
+                    format!("no freeze covers {} now", row.application),
+                ));
+            }
+            record_override(c, &actor, &active, id, &reason)?;
+            let mut ev = outbox::event(crate::NAME, GATE_OVERRIDE);
+            ev.team = Some(team.clone());
+            ev.deployment_id = Some(id);
+            ev.data = serde_json::to_value(FreezesOverridden {
+                deployment_id: id,
+                freeze_ids: active
+                    .iter()
+                    .map(|f| uuid(&f.id))
+                    .collect::<Result<_, _>>()?,
+            })?;
+            outbox::enqueue_to(c, Destination::Scheduler, &ev)
+        })
+        .await
 }

@@ -15,18 +15,19 @@
 
 use chrono::{DateTime, SecondsFormat, Utc};
 use liftoff_kit::db::{now, to_utc, uuid};
-use liftoff_kit::outbox;
+use liftoff_kit::outbox::{self, Destination};
 use liftoff_kit::{AnyConnection, ApiError};
 use liftoff_types::deployments::{
     DeploymentReason, DeploymentWindows, OutsideWindow, SetDeploymentWindows, WindowSource,
 };
 use liftoff_types::names::validate_name;
+use liftoff_types::scheduler::{GATE_WINDOWS, GroupWindows};
 
-use super::window_spec::{self, Window};
 use crate::State;
 use crate::store::deployments::DeploymentRow;
 use crate::store::windows::{self, WindowsRow};
 use crate::store::{applications, groups};
+use liftoff_types::window_spec::{self, Window};
 
 /// Why a queued deployment waits for a window.
 pub const OUTSIDE_WINDOW: &str = "outside_window";
@@ -58,6 +59,30 @@ fn load_effective(
         Some(g) => (Some(g), WindowSource::Application),
         None => (None, WindowSource::None),
     })
+}
+
+/// The specs in force for a group (its own, else its application's; empty: none): what a
+/// rollout's spec carries at hand-off.
+pub fn effective_specs(
+    c: &mut AnyConnection,
+    group_id: &str,
+    application_id: &str,
+) -> Result<Vec<String>, ApiError> {
+    Ok(load_effective(c, group_id, application_id)?
+        .0
+        .map(|g| g.specs)
+        .unwrap_or_default())
+}
+
+/// Tells the scheduler a group's windows in force now (in the transaction of the change), so
+/// a rollout running in it pauses and resumes by them (see the scheduler's `app/gates.rs`).
+fn push_group(c: &mut AnyConnection, group_id: &str, application_id: &str) -> Result<(), ApiError> {
+    let mut ev = outbox::event(crate::NAME, GATE_WINDOWS);
+    ev.data = serde_json::to_value(GroupWindows {
+        deployment_group_id: uuid(group_id)?,
+        windows: effective_specs(c, group_id, application_id)?,
+    })?;
+    outbox::enqueue_to(c, Destination::Scheduler, &ev)
 }
 
 fn load(c: &mut AnyConnection, owner_id: &str) -> Result<Option<Gate>, ApiError> {
@@ -165,6 +190,7 @@ pub async fn set(
                 updated_at: now(),
             };
             windows::put(c, &g.id, (!req.windows.is_empty()).then_some(&row))?;
+            push_group(c, &g.id, &a.id)?;
             let mut ev = outbox::event(crate::NAME, "deployment_group.windows_changed");
             ev.team = Some(team.clone());
             ev.actor = Some(actor.clone());
@@ -241,6 +267,12 @@ pub async fn set_app(
                 updated_at: now(),
             };
             windows::put(c, &a.id, (!req.windows.is_empty()).then_some(&row))?;
+            // Groups with windows of their own keep them; the others follow these.
+            for g in groups::all(c, &a.id)? {
+                if windows::get(c, &g.id)?.is_none() {
+                    push_group(c, &g.id, &a.id)?;
+                }
+            }
             let mut ev = outbox::event(crate::NAME, "application.windows_changed");
             ev.team = Some(team.clone());
             ev.actor = Some(actor.clone());

@@ -94,6 +94,12 @@ function badge(kind, text) {
   return h("span", { class: `state s-${kind}` }, `${s.icon} ${text || s.label}`);
 }
 
+// Why a deployment waits (`waiting_for`): queued for a window, or paused between batches.
+const WAITING_FOR = {
+  outside_window: "outside its deployment window (no new host starts until one opens)",
+  frozen: "a freeze is in force (no new host starts until it ends or is lifted)",
+};
+
 function deploymentBadge(status) {
   const kind = {
     Succeeded: "succeeded",
@@ -363,7 +369,8 @@ async function deploymentPage(id) {
     }
     controlBox.hidden = controls.length === 0;
     info.replaceChildren(
-      h("p", {}, "Status: ", h("span", { id: "status" }, deploymentBadge(d.status)), d.error ? h("span", { class: "error" }, ` ${d.error.code}: ${d.error.message}`) : ""),
+      h("p", {}, "Status: ", h("span", { id: "status" }, deploymentBadge(d.status)), d.error ? h("span", { class: "error" }, ` ${d.error.code}: ${d.error.message}`) : "",
+        d.waiting_for ? h("span", { id: "waiting" }, ` waiting: ${WAITING_FOR[d.waiting_for] || d.waiting_for}`) : ""),
       h("label", { for: "progress" }, `Progress: ${done} of ${total} hosts finished (${o.succeeded} succeeded, ${o.failed} failed)`),
       h("progress", { id: "progress", max: Math.max(total, 1), value: done }),
       h("dl", { class: "facts" },

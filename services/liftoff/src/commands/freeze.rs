@@ -1,9 +1,10 @@
-//! `liftoff freeze create|list|lift`: times when deployments are refused (error `frozen`),
-//! unless an admin deploys with `--override-freeze REASON`.
+//! `liftoff freeze create|list|lift|override`: times when deployments are refused (error
+//! `frozen`) and running ones pause between batches, unless an admin deploys with
+//! `--override-freeze REASON` or lets a running one go on (`freeze override`).
 
 use clap::Subcommand;
 use liftoff_client::DeploymentApiClient;
-use liftoff_types::deployments::{CreateFreeze, Freeze};
+use liftoff_types::deployments::{CreateFreeze, Freeze, FreezeOverride};
 use uuid::Uuid;
 
 use crate::cli::Global;
@@ -27,6 +28,14 @@ pub enum FreezeCmd {
     List,
     /// End a freeze now (admin).
     Lift { id: Uuid },
+    /// Let a running deployment go on despite the freezes in force now (admin).
+    Override {
+        /// The deployment a freeze paused.
+        deployment: Uuid,
+        /// Why; recorded in the audit log.
+        #[arg(long)]
+        reason: String,
+    },
 }
 
 /// An RFC 3339 time, or a duration (`2h`, `30m`, `3d`) from now.
@@ -76,6 +85,14 @@ pub async fn run(g: &Global, api: &DeploymentApiClient, cmd: FreezeCmd) -> anyho
         FreezeCmd::Lift { id } => {
             let f = api.lift_freeze(id).await?;
             print(g, &f, |f| format!("lifted: {}", describe(f)))
+        }
+        FreezeCmd::Override { deployment, reason } => {
+            let d = api
+                .override_freeze(deployment, &FreezeOverride { reason })
+                .await?;
+            print(g, &d, |d| {
+                format!("{} goes on despite the freezes in force", d.deployment_id)
+            })
         }
     }
 }

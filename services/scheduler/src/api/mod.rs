@@ -10,6 +10,7 @@ use utoipa::OpenApi;
 use crate::State;
 
 mod agents;
+mod gates;
 mod rollouts;
 
 #[derive(OpenApi)]
@@ -17,11 +18,12 @@ mod rollouts;
     info(title = "Liftoff scheduler", version = "1", description = "Rollouts and the agents' command channel."),
     paths(
         rollouts::put_rollout, rollouts::get_rollout, rollouts::stop_rollout, rollouts::pause_rollout, rollouts::resume_rollout,
-        rollouts::approve_rollout, rollouts::retry_rollout_failed_hosts, rollouts::exclude_rollout_host, agents::poll, agents::ack, agents::report_event, agents::report_events, agents::complete),
+        rollouts::approve_rollout, rollouts::retry_rollout_failed_hosts, rollouts::exclude_rollout_host, gates::record_gate_changes, agents::poll, agents::ack, agents::report_event, agents::report_events, agents::complete),
     components(schemas(
         ErrorBody, CreateRollout, Rollout, RolloutStatus, RolloutHost, HostTargetStatus, HostOverview, LifecycleEventRecord,
         EventStatus, EventReport, EventReportBatch, AgentCommand, CommandBatch, CommandStatus, AckResponse, CompleteCommand, CommandState,
-        BundleRef, MinimumHealthy, ZoneMode, CanaryBatch, RolloutDetail, RolloutAction
+        BundleRef, MinimumHealthy, ZoneMode, CanaryBatch, RolloutDetail, RolloutAction, RolloutGates, FreezeState, GroupWindows, FreezesOverridden,
+        liftoff_types::history::EventBatch, liftoff_types::history::HistoryEvent, liftoff_types::history::IngestResult
     )),
     modifiers(&BearerSecurity),
     tags((name = "rollouts", description = "Per-host plans (called by deployment-api)"), (name = "agents", description = "The command channel (called by agents)"))
@@ -45,6 +47,7 @@ pub fn configure(cfg: &mut web::ServiceConfig, state: web::Data<State>) {
         .service(rollouts::approve_rollout)
         .service(rollouts::retry_rollout_failed_hosts)
         .service(rollouts::exclude_rollout_host)
+        .service(gates::record_gate_changes)
         .route(
             "/openapi/scheduler.json",
             web::get().to(|| async { liftoff_kit::web::openapi_json(ApiDoc::openapi()) }),

@@ -43,6 +43,7 @@ struct Claim {
 pub async fn measure_if_due(state: &State, lease: &Lease) -> Result<(), ApiError> {
     let id = uuid(&lease.deployment_id)?;
     let (owner, lease) = (state.replica.clone(), lease.clone());
+    let gate_now = state.config.clock.now();
     let claim = state
         .db
         .write(move |c| {
@@ -50,7 +51,7 @@ pub async fn measure_if_due(state: &State, lease: &Lease) -> Result<(), ApiError
             if !rollouts::holds(c, &owner, &lease)? {
                 return Ok(None);
             }
-            claim(c, id)
+            claim(c, id, gate_now)
         })
         .await?;
     let Some(claim) = claim else {
@@ -68,6 +69,7 @@ pub async fn measure_if_due(state: &State, lease: &Lease) -> Result<(), ApiError
                 outcome,
                 value.as_deref(),
                 message.as_deref(),
+                gate_now,
             )
         })
         .await?;
@@ -76,7 +78,11 @@ pub async fn measure_if_due(state: &State, lease: &Lease) -> Result<(), ApiError
 
 /// Claims the next measurement when one is due: the rollout is running with an analysis and
 /// the last measurement is `interval_secs` old.
-fn claim(c: &mut AnyConnection, id: Uuid) -> Result<Option<Claim>, ApiError> {
+fn claim(
+    c: &mut AnyConnection,
+    id: Uuid,
+    gate_now: chrono::DateTime<chrono::Utc>,
+) -> Result<Option<Claim>, ApiError> {
     let Some(row) = rollouts::get(c, id)? else {
         return Ok(None);
     };
@@ -100,6 +106,7 @@ fn claim(c: &mut AnyConnection, id: Uuid) -> Result<Option<Claim>, ApiError> {
                 MeasurementOutcome::Inconclusive,
                 None,
                 Some("interrupted: the control plane stopped before the answer was recorded"),
+                gate_now,
             )?;
             if !still_running(c, id)? {
                 return Ok(None);
@@ -137,6 +144,7 @@ fn record(
     outcome: MeasurementOutcome,
     value: Option<&str>,
     message: Option<&str>,
+    gate_now: chrono::DateTime<chrono::Utc>,
 ) -> Result<(), ApiError> {
     let Some(row) = rollouts::get(c, id)? else {
         return Ok(());
@@ -187,7 +195,7 @@ fn record(
             halt(c, &row, code, &text)?;
         }
         _ => {
-            engine::step(c, id)?;
+            engine::step(c, id, gate_now)?;
         }
     }
     Ok(())

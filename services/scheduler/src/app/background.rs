@@ -110,6 +110,7 @@ async fn upkeep(
         .map(|l| l.iter().cloned().collect())
         .unwrap_or_default();
     let (owner, lease) = (state.replica.clone(), lease.clone());
+    let gate_now = state.config.clock.now();
     let woken = state
         .db
         .write(move |c| {
@@ -131,7 +132,7 @@ async fn upkeep(
             for cmd in commands::stale_of(c, &row.deployment_id, CommandStatus::InProgress, now - run)? {
                 engine::fail_command(c, &row, &cmd, "timed-out", "the host did not finish within the command timeout", now)?;
             }
-            engine::step(c, id)
+            engine::step(c, id, gate_now)
         })
         .await?;
     state.mailbox.wake(&woken);

@@ -446,6 +446,7 @@ pub async fn complete(
         })?;
     }
     let meta = state.meta.clone();
+    let gate_now = state.config.clock.now();
     let (woken, applied) = state
         .db
         .write(move |c| {
@@ -495,7 +496,7 @@ pub async fn complete(
                 outbox::enqueue(c, &ev)?;
             }
             // The freed slot goes to the next host in the same transaction.
-            Ok((super::engine::step(c, deployment)?, applied))
+            Ok((super::engine::step(c, deployment, gate_now)?, applied))
         })
         .await?;
     for report in &applied {

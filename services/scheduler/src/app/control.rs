@@ -1,6 +1,7 @@
 //! Operator controls: stop, pause, resume, approve the canary, retry failed hosts, exclude a
 //! host. Each is one transaction under the rollout's lock, recorded in history with who asked.
 
+use chrono::{DateTime, Utc};
 use liftoff_kit::db::uuid;
 use liftoff_kit::{AnyConnection, ApiError, outbox};
 use liftoff_types::scheduler::*;
@@ -45,13 +46,16 @@ fn record(
 /// Runs `f` under the rollout's lock, wakes the hosts it dispatched to, answers the rollout.
 async fn act<F>(state: &State, id: Uuid, f: F) -> Result<Rollout, ApiError>
 where
-    F: FnOnce(&mut AnyConnection, RolloutRow) -> Result<Woken, ApiError> + Send + 'static,
+    F: FnOnce(&mut AnyConnection, RolloutRow, DateTime<Utc>) -> Result<Woken, ApiError>
+        + Send
+        + 'static,
 {
+    let gate_now = state.config.clock.now();
     let woken = state
         .db
         .write(move |c| {
             let row = locked(c, id)?;
-            let woken = f(c, row)?;
+            let woken = f(c, row, gate_now)?;
             // `stop` ends without a step: report here, for every control alike.
             super::progress::report(c, id)?;
             Ok(woken)
@@ -64,7 +68,7 @@ where
 /// Stops a rollout: nothing new starts, commands not yet picked up are cancelled, hosts
 /// already running finish and are recorded. Stopping a finished rollout changes nothing.
 pub async fn stop(state: &State, id: Uuid, action: RolloutAction) -> Result<Rollout, ApiError> {
-    act(state, id, move |c, row| {
+    act(state, id, move |c, row, _| {
         if row.status.is_terminal() {
             return Ok(Vec::new());
         }
@@ -116,7 +120,7 @@ pub async fn stop(state: &State, id: Uuid, action: RolloutAction) -> Result<Roll
 /// Holds a running rollout: nothing new starts and it does not conclude; hosts already
 /// running finish. Pausing a paused rollout changes nothing.
 pub async fn pause(state: &State, id: Uuid, action: RolloutAction) -> Result<Rollout, ApiError> {
-    act(state, id, move |c, row| {
+    act(state, id, move |c, row, _| {
         match row.status {
             RolloutStatus::Paused => return Ok(Vec::new()),
             RolloutStatus::InProgress => {}
@@ -134,7 +138,7 @@ pub async fn pause(state: &State, id: Uuid, action: RolloutAction) -> Result<Rol
 
 /// Resumes a paused rollout where it was.
 pub async fn resume(state: &State, id: Uuid, action: RolloutAction) -> Result<Rollout, ApiError> {
-    act(state, id, move |c, row| {
+    act(state, id, move |c, row, gate_now| {
         match row.status {
             RolloutStatus::InProgress | RolloutStatus::Pending => return Ok(Vec::new()),
             RolloutStatus::Paused => {}
@@ -168,14 +172,14 @@ pub async fn resume(state: &State, id: Uuid, action: RolloutAction) -> Result<Ro
             &action.actor,
             serde_json::Value::Null,
         )?;
-        engine::step(c, uuid(&row.deployment_id)?)
+        engine::step(c, uuid(&row.deployment_id)?, gate_now)
     })
     .await
 }
 
 /// Approves the rest of the fleet after the canary batch.
 pub async fn approve(state: &State, id: Uuid, action: RolloutAction) -> Result<Rollout, ApiError> {
-    act(state, id, move |c, row| {
+    act(state, id, move |c, row, gate_now| {
         match row.status {
             RolloutStatus::AwaitingApproval => {}
             RolloutStatus::InProgress | RolloutStatus::Paused if row.approved_at.is_some() => return Ok(Vec::new()),
@@ -185,7 +189,7 @@ pub async fn approve(state: &State, id: Uuid, action: RolloutAction) -> Result<R
         let at = db_now(c)?;
         rollouts::approve(c, &row.deployment_id, at)?;
         record(c, &row, "deployment.approved", &action.actor, serde_json::json!({"canary_hosts": row.canary_hosts}))?;
-        engine::step(c, uuid(&row.deployment_id)?)
+        engine::step(c, uuid(&row.deployment_id)?, gate_now)
     })
     .await
 }
@@ -196,7 +200,7 @@ pub async fn retry_failed(
     id: Uuid,
     action: RolloutAction,
 ) -> Result<Rollout, ApiError> {
-    act(state, id, move |c, row| {
+    act(state, id, move |c, row, gate_now| {
         match row.status {
             RolloutStatus::InProgress | RolloutStatus::Paused | RolloutStatus::AwaitingApproval => {
             }
@@ -261,7 +265,7 @@ pub async fn retry_failed(
             &action.actor,
             serde_json::json!({"hosts": wanted}),
         )?;
-        engine::step(c, uuid(&row.deployment_id)?)
+        engine::step(c, uuid(&row.deployment_id)?, gate_now)
     })
     .await
 }
@@ -274,7 +278,7 @@ pub async fn exclude(
     host: Uuid,
     action: RolloutAction,
 ) -> Result<Rollout, ApiError> {
-    act(state, id, move |c, row| {
+    act(state, id, move |c, row, gate_now| {
         if !matches!(
             row.status,
             RolloutStatus::InProgress | RolloutStatus::Paused | RolloutStatus::AwaitingApproval
@@ -310,7 +314,7 @@ pub async fn exclude(
             HostTargetStatus::Succeeded => return Err(ApiError::conflict("host_finished", format!("host {host} already {}", t.status.as_str()))),
         }
         record(c, &row, "deployment.host_excluded", &action.actor, serde_json::json!({"host_id": host, "was": t.status}))?;
-        engine::step(c, uuid(&row.deployment_id)?)
+        engine::step(c, uuid(&row.deployment_id)?, gate_now)
     })
     .await
 }

@@ -3,7 +3,7 @@
 //! transaction, so the next hosts start as soon as a slot frees up, and a crash between any
 //! two statements leaves nothing half done.
 
-use chrono::NaiveDateTime;
+use chrono::{DateTime, NaiveDateTime, Utc};
 use liftoff_kit::db::{to_utc, uuid};
 use liftoff_kit::{AnyConnection, ApiError, outbox};
 use liftoff_types::deployments::ZoneMode;
@@ -38,14 +38,15 @@ pub fn event_for(
 pub type Woken = Vec<String>;
 
 /// One decision for rollout `id`, and the report of what changed to deployment-api; the
-/// caller holds its lock. Returns the hosts it dispatched to.
-pub fn step(c: &mut AnyConnection, id: Uuid) -> Result<Woken, ApiError> {
-    let woken = decide(c, id)?;
+/// caller holds its lock. `gate_now` is the time its gates are judged at (the service's clock:
+/// see `gates`). Returns the hosts it dispatched to.
+pub fn step(c: &mut AnyConnection, id: Uuid, gate_now: DateTime<Utc>) -> Result<Woken, ApiError> {
+    let woken = decide(c, id, gate_now)?;
     super::progress::report(c, id)?;
     Ok(woken)
 }
 
-fn decide(c: &mut AnyConnection, id: Uuid) -> Result<Woken, ApiError> {
+fn decide(c: &mut AnyConnection, id: Uuid, gate_now: DateTime<Utc>) -> Result<Woken, ApiError> {
     let Some(row) = rollouts::get(c, id)? else {
         return Ok(Vec::new());
     };
@@ -126,6 +127,10 @@ fn decide(c: &mut AnyConnection, id: Uuid) -> Result<Woken, ApiError> {
             canary_only,
             enter_zone,
         } => {
+            // Between batches: a closed window or a freeze starts no new host.
+            if !super::gates::admit(c, &row, &spec, gate_now)? {
+                return Ok(Vec::new());
+            }
             if spec.health_analysis.is_some() && row.gate_until.is_some() {
                 // The batch's bake is over: the next batch starts, and its own bake later.
                 rollouts::end_bake(c, &row.deployment_id)?;

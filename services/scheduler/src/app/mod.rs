@@ -11,6 +11,7 @@ pub mod background;
 pub mod commands;
 pub mod control;
 pub mod engine;
+pub mod gates;
 pub mod inventory;
 pub mod mailbox;
 pub mod plan;

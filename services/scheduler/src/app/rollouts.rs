@@ -47,7 +47,11 @@ async fn create_in_span(
         .db
         .write(move |c| {
             if let Some(existing) = rollouts::get(c, id)? {
-                if spec_of(&existing)? != spec {
+                // The gates are not part of what makes it the same rollout: a hand-off retried
+                // after a window edit reads the new windows, which were pushed anyway.
+                let mut was = spec_of(&existing)?;
+                was.gates.clone_from(&spec.gates);
+                if was != spec {
                     return Err(ApiError::conflict(
                         "rollout_exists",
                         format!("rollout {id} exists with a different specification"),
@@ -82,6 +86,7 @@ async fn create_in_span(
                     lease_expires_at: None,
                     report_seq: 0,
                     traceparent,
+                    waiting_for: None,
                 },
             )
         })
@@ -143,6 +148,11 @@ pub fn summary_of(c: &mut AnyConnection, row: &RolloutRow) -> Result<Rollout, Ap
         bake_until: row.gate_until.map(to_utc),
         rollback_of: spec.rollback_of,
         analysis: super::analysis::status_of(c, row)?,
+        // Only while it runs: a concluded rollout waits for nothing.
+        waiting_for: row
+            .waiting_for
+            .clone()
+            .filter(|_| super::gates::live(&row.status)),
         report_seq: Some(row.report_seq),
         hosts: Vec::new(),
     })
@@ -213,11 +223,12 @@ pub async fn advance(state: &State, id: Uuid) -> Result<(), ApiError> {
             last.insert(row.deployment_id.clone(), std::time::Instant::now());
         }
     }
+    let gate_now = state.config.clock.now();
     let woken = state
         .db
         .write(move |c| {
             rollouts::lock(c, id)?;
-            engine::step(c, id)
+            engine::step(c, id, gate_now)
         })
         .await?;
     state.mailbox.wake(&woken);
@@ -371,6 +382,7 @@ pub async fn refresh_members(state: &State, id: Uuid) -> Result<(), ApiError> {
     }
     let spec = spec_of(&row)?;
     let all = group_hosts(state, &spec).await?;
+    let gate_now = state.config.clock.now();
     let woken = state
         .db
         .write(move |c| {
@@ -426,7 +438,7 @@ pub async fn refresh_members(state: &State, id: Uuid) -> Result<(), ApiError> {
                 });
                 outbox::enqueue(c, &ev)?;
             }
-            engine::step(c, id)
+            engine::step(c, id, gate_now)
         })
         .await?;
     state.mailbox.wake(&woken);

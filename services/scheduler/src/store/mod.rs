@@ -2,6 +2,7 @@
 
 pub mod analysis;
 pub mod commands;
+pub mod gates;
 pub mod inventory;
 pub mod revisions;
 pub mod rollouts;

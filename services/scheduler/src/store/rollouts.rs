@@ -45,6 +45,8 @@ pub struct RolloutRow {
     pub report_seq: i64,
     /// The W3C trace context its dispatches continue (see `app/engine.rs` `dispatch`).
     pub traceparent: Option<String>,
+    /// Why it starts no new host now (`outside_window`, `frozen`; see `app/gates.rs`).
+    pub waiting_for: Option<String>,
 }
 
 pub fn insert(conn: &mut AnyConnection, row: &RolloutRow) -> Result<(), ApiError> {

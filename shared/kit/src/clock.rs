@@ -1,4 +1,5 @@
-//! The time the deployment gates read. In service it is the system clock; a test sets it to a
+//! The time the deployment gates read (deployment-api before a deployment starts, the scheduler
+//! between batches). In service it is the system clock; a test sets it to a
 //! chosen instant (through the `Config` it starts the service with) so that gate decisions do
 //! not depend on the real time of day. Nothing but tests ever sets it.
 
