@@ -1,6 +1,7 @@
 //! Hosts that fail without a hook failing: an agent lost mid-hook (no heartbeat within the
-//! registry's grace) is failed fast as `agent-lost`; a command no agent picks up fails as
-//! `never-started`. The reasons stay distinct.
+//! registry's grace) is failed fast as `agent-lost`, the registry telling the scheduler (no
+//! asking on a timer); a command no agent picks up fails as `never-started`. The reasons stay
+//! distinct.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -76,6 +77,28 @@ async fn an_agent_lost_mid_hook_fails_its_host_as_agent_lost() {
             "{h:#?}"
         );
     }
+    // The registry told the scheduler (its outbox, `POST /v1/host-liveness`); the scheduler's
+    // copy of lost hosts was seeded before the agent died, so without the push the hosts
+    // would have waited out the command timeout instead.
+    let metrics = reqwest::get(format!("{}/metrics", p.url))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let pushed: f64 = metrics
+        .lines()
+        .filter(|l| {
+            l.starts_with("liftoff_http_requests_total{")
+                && l.contains("route=\"/v1/host-liveness\"")
+                && l.contains("status=\"200\"")
+        })
+        .filter_map(|l| l.rsplit(' ').next()?.parse::<f64>().ok())
+        .sum();
+    assert!(
+        pushed >= 1.0,
+        "no host liveness push reached the scheduler:\n{metrics}"
+    );
     // Seconds, not the command timeout: the grace (3 s) plus a tick or two.
     assert!(
         killed.elapsed() < Duration::from_secs(30),

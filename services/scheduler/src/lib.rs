@@ -125,6 +125,8 @@ pub struct State {
     /// When each leased rollout last refreshed its membership (not state: losing it only
     /// means an earlier refresh).
     pub refreshed: Mutex<HashMap<String, Instant>>,
+    /// Whether the copy of lost hosts was seeded from the registry (see `app::liveness`).
+    pub liveness_seeded: std::sync::atomic::AtomicBool,
 }
 
 #[derive(Clone)]
@@ -145,6 +147,7 @@ impl Service {
                 replica: app::background::replica_id(),
                 meta: app::Meta::default(),
                 refreshed: Mutex::default(),
+                liveness_seeded: std::sync::atomic::AtomicBool::new(false),
             })),
         }
     }

@@ -132,6 +132,14 @@ diesel::table! {
 }
 
 diesel::table! {
+    host_liveness (host_id) {
+        host_id -> Text,
+        lost -> Bool,
+        changed_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     gate_freezes (freeze_id) {
         freeze_id -> Text,
         team -> Text,

@@ -34,6 +34,14 @@ impl SchedulerClient {
         self.0.post("/v1/gate-changes", batch).await
     }
 
+    /// host-registry's outbox: hosts declared lost, or back (`host.liveness` events).
+    pub async fn record_host_liveness(
+        &self,
+        batch: &liftoff_types::history::EventBatch,
+    ) -> Result<liftoff_types::history::IngestResult, ClientError> {
+        self.0.post("/v1/host-liveness", batch).await
+    }
+
     pub async fn get_rollout(&self, deployment_id: Uuid) -> Result<Rollout, ClientError> {
         self.0.get(&format!("/v1/rollouts/{deployment_id}")).await
     }

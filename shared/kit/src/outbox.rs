@@ -52,7 +52,8 @@ pub enum Destination {
     /// (`POST /v1/hosts/install-outcomes`, events of type [`INSTALL_OUTCOME`]).
     HostRegistry,
     /// The scheduler's copy of the gates of running rollouts: freezes and groups' windows, from
-    /// deployment-api (`POST /v1/gate-changes`).
+    /// deployment-api (`POST /v1/gate-changes`); and of which hosts are lost, from host-registry
+    /// (`POST /v1/host-liveness`).
     Scheduler,
 }
 
@@ -83,13 +84,35 @@ impl Destination {
                 .await
                 .map(|_| ()),
             Self::HostRegistry => deliver_to_registry(peers, &batch.events).await,
-            Self::Scheduler => peers
-                .scheduler()
-                .record_gate_changes(batch)
-                .await
-                .map(|_| ()),
+            Self::Scheduler => deliver_to_scheduler(peers, &batch.events).await,
         }
     }
+}
+
+/// The scheduler takes gate changes (from deployment-api) and host liveness (from
+/// host-registry) on two routes; as for the registry, each run of one kind in one request,
+/// runs in outbox order.
+async fn deliver_to_scheduler(peers: &Peers, events: &[HistoryEvent]) -> Result<(), ClientError> {
+    let scheduler = peers.scheduler();
+    let mut rest = events;
+    while let Some(first) = rest.first() {
+        let liveness = first.event_type == liftoff_types::registry::HOST_LIVENESS;
+        let n = rest
+            .iter()
+            .take_while(|e| (e.event_type == liftoff_types::registry::HOST_LIVENESS) == liveness)
+            .count();
+        let (run, next) = rest.split_at(n);
+        rest = next;
+        let batch = EventBatch {
+            events: run.to_vec(),
+        };
+        if liveness {
+            scheduler.record_host_liveness(&batch).await?;
+        } else {
+            scheduler.record_gate_changes(&batch).await?;
+        }
+    }
+    Ok(())
 }
 
 /// host-registry takes two kinds of events on two routes: each run of consecutive events of

@@ -232,6 +232,17 @@ pub struct HostRevisionsRecorded {
 /// learns the same from `host.deployment_*` and `deployment.*`).
 pub const INSTALL_OUTCOME: &str = "install.outcome";
 
+/// The event type of a change of a host's liveness, pushed by host-registry to the scheduler
+/// (`POST /v1/host-liveness`): its `host_id` and `occurred_at` say which host and when, its
+/// `data` is a [`HostLiveness`].
+pub const HOST_LIVENESS: &str = "host.liveness";
+
+/// A host declared lost (it missed its heartbeat grace), or back from lost.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, ToSchema, PartialEq, Eq)]
+pub struct HostLiveness {
+    pub lost: bool,
+}
+
 /// The scheduler's word that a host's part of a deployment ended (`host_id` and
 /// `host_status` set), or that a rollout ended (`rollout_status` set, no host), so the
 /// registry settles a scale-out install without asking. Written in the transaction of the

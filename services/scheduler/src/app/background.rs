@@ -11,7 +11,6 @@ use std::time::Instant;
 
 use liftoff_kit::ApiError;
 use liftoff_kit::db::uuid;
-use liftoff_types::registry::HostState;
 use liftoff_types::scheduler::{CommandStatus, RolloutStatus};
 use uuid::Uuid;
 
@@ -35,7 +34,9 @@ pub async fn tick(state: &State) -> Result<(), ApiError> {
     if leases.is_empty() {
         return Ok(());
     }
-    let lost = lost_hosts(state).await;
+    let lost: Option<HashSet<String>> = super::liveness::lost_hosts(state)
+        .await
+        .map(|l| l.into_iter().collect());
     for lease in leases {
         let id = uuid(&lease.deployment_id)?;
         if let Err(e) = upkeep(state, &lease, lost.as_ref()).await {
@@ -51,22 +52,6 @@ pub async fn tick(state: &State) -> Result<(), ApiError> {
         }
     }
     Ok(())
-}
-
-/// Hosts the registry has declared lost (no heartbeat within its grace), if it answers.
-async fn lost_hosts(state: &State) -> Option<HashSet<String>> {
-    match state
-        .peers
-        .registry()
-        .list_hosts_in_state(HostState::Lost)
-        .await
-    {
-        Ok(l) => Some(l.hosts.into_iter().map(|h| h.host_id.to_string()).collect()),
-        Err(e) => {
-            tracing::debug!(error = %e, "could not ask the registry for lost hosts");
-            None
-        }
-    }
 }
 
 fn due_for_refresh(state: &State, id: &str) -> bool {

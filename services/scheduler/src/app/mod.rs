@@ -13,6 +13,7 @@ pub mod control;
 pub mod engine;
 pub mod gates;
 pub mod inventory;
+pub mod liveness;
 pub mod mailbox;
 pub mod plan;
 pub mod progress;

@@ -4,6 +4,7 @@ pub mod analysis;
 pub mod commands;
 pub mod gates;
 pub mod inventory;
+pub mod liveness;
 pub mod revisions;
 pub mod rollouts;
 pub mod targets;
