@@ -364,7 +364,8 @@ async fn a_lease_holder_frozen_mid_tick_and_resumed_after_a_takeover_is_fenced()
     }
     let mut c = Cluster::start(2).await;
     // Each replica reaches the registry through its own proxy, so a tick can be held at the
-    // instant after it claimed its leases (it asks the registry for lost hosts next).
+    // instant after it claimed its leases, before their upkeep: in the membership refresh, the
+    // one peer call a tick still makes (every `membership_refresh`; lost hosts are pushed).
     let mut proxies = BTreeMap::new();
     for name in ["scheduler-0", "scheduler-1"] {
         let proxy = liftoff_testkit::proxy::FaultProxy::start(&c.urls["host-registry"]).unwrap();
@@ -389,7 +390,9 @@ async fn a_lease_holder_frozen_mid_tick_and_resumed_after_a_takeover_is_fenced()
         ConcurrencyPolicy::Reject,
     )
     .await;
-    let hooks = [("ApplicationStart", &format!("{RECORD}\nsleep 1") as &str)];
+    // Hooks long enough that the rollout is still running at the holder's next membership
+    // refresh (5 s after the plan, then every 5 s).
+    let hooks = [("ApplicationStart", &format!("{RECORD}\nsleep 4") as &str)];
     let v1 = push(&api, c.path(), "shop", "v1", &hooks).await;
     let id = deploy(&api, "shop", &v1).await.deployment_id;
     wait_until(&api, id, "the first host to finish", 60, |d| {
@@ -405,8 +408,8 @@ async fn a_lease_holder_frozen_mid_tick_and_resumed_after_a_takeover_is_fenced()
     } else {
         ("scheduler-1", "scheduler-0")
     };
-    // Hold the holder right after its next claim, then freeze it there.
-    proxies[holder].faults.hold(Some("state=Lost"));
+    // Hold the holder inside its next tick (its membership refresh), then freeze it there.
+    proxies[holder].faults.hold(Some("tag=role"));
     wait_for(
         "the holder to be inside a tick",
         Duration::from_secs(30),

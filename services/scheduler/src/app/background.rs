@@ -39,16 +39,18 @@ pub async fn tick(state: &State) -> Result<(), ApiError> {
         .map(|l| l.into_iter().collect());
     for lease in leases {
         let id = uuid(&lease.deployment_id)?;
+        // Members first, so the upkeep's step sees hosts that joined; the upkeep's writes are
+        // fenced on the lease, whatever happened to this replica during the registry call.
+        if due_for_refresh(state, &lease.deployment_id)
+            && let Err(e) = refresh_members(state, id).await
+        {
+            tracing::debug!(deployment_id = %id, error = %e, "membership refresh deferred");
+        }
         if let Err(e) = upkeep(state, &lease, lost.as_ref()).await {
             tracing::warn!(deployment_id = %id, error = %e, "rollout upkeep failed");
         }
         if let Err(e) = super::analysis::measure_if_due(state, &lease).await {
             tracing::warn!(deployment_id = %id, error = %e, "health analysis failed to measure");
-        }
-        if due_for_refresh(state, &lease.deployment_id)
-            && let Err(e) = refresh_members(state, id).await
-        {
-            tracing::debug!(deployment_id = %id, error = %e, "membership refresh deferred");
         }
     }
     Ok(())
