@@ -581,3 +581,48 @@ async fn a_canary_waits_for_approval_then_zones_go_one_at_a_time_with_a_bake() {
     );
     p.stop().await;
 }
+
+/// Excluding the last host a rollout has left would end it (no host to deploy to): refused
+/// with 409 `too_few_hosts`, nothing changes, and the deployment goes on.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn excluding_the_last_host_left_is_refused_and_changes_nothing() {
+    let p = TestPlatform::start().await.unwrap();
+    let api = p.api();
+    let sims = fleet(&p, &[("zone-a", 1)], "web").await;
+    setup(
+        &api,
+        "shop",
+        ("role", "web"),
+        "AllAtOnce",
+        false,
+        ConcurrencyPolicy::Reject,
+    )
+    .await;
+    let v1 = push(
+        &api,
+        p.dir.path(),
+        "shop",
+        "v1",
+        &[("ApplicationStart", RECORD)],
+    )
+    .await;
+    // The agent frozen: its command waits, dispatched and not yet picked up (excludable).
+    sims[0].signal(nix::sys::signal::Signal::SIGSTOP);
+    let d = deploy(&api, "shop", &v1).await;
+    let id = d.deployment_id;
+    let d = wait_until(&api, id, "the host's command to be dispatched", 30, |d| {
+        d.hosts
+            .iter()
+            .any(|h| h.status == HostTargetStatus::Dispatched)
+    })
+    .await;
+    let host = d.hosts[0].host_id;
+    let err = api.exclude_host(id, host).await.unwrap_err();
+    assert_eq!(err.status(), Some(409), "{err}");
+    assert!(err.to_string().contains("too_few_hosts"), "{err}");
+    let d = api.get_deployment(id).await.unwrap();
+    assert_eq!(d.hosts[0].status, HostTargetStatus::Dispatched, "{d:#?}");
+    sims[0].signal(nix::sys::signal::Signal::SIGCONT);
+    let d = wait_done(&api, id, 60).await;
+    assert_eq!(d.status, DeploymentStatus::Succeeded, "{d:#?}");
+}

@@ -372,7 +372,7 @@ pub async fn retry_failed_hosts(
     params(("id" = Uuid, Path, description = "Deployment id"), ("host" = Uuid, Path, description = "Host id")),
     responses(
         (status = 200, body = Deployment), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
-        (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody, description = "host_running, host_finished"), (status = 503, body = ErrorBody)
+        (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody, description = "host_running, host_finished, too_few_hosts (no host would be left to deploy to)"), (status = 503, body = ErrorBody)
     ),
     security(("bearer" = []))
 )]

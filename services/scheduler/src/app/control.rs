@@ -8,6 +8,7 @@ use liftoff_types::scheduler::*;
 use uuid::Uuid;
 
 use super::engine::{self, Woken, event_for};
+use super::plan;
 use super::rollouts::view;
 use crate::State;
 use crate::store::rollouts::{self, RolloutRow};
@@ -313,8 +314,39 @@ pub async fn exclude(
             HostTargetStatus::InProgress => return Err(ApiError::conflict("host_running", "the host is running its command; wait for it to finish, or stop the deployment")),
             HostTargetStatus::Succeeded => return Err(ApiError::conflict("host_finished", format!("host {host} already {}", t.status.as_str()))),
         }
+        refuse_if_unreachable(c, &row, host)?;
         record(c, &row, "deployment.host_excluded", &action.actor, serde_json::json!({"host_id": host, "was": t.status}))?;
         engine::step(c, uuid(&row.deployment_id)?, gate_now)
     })
     .await
+}
+
+/// An exclusion that would leave the rollout unable to go on at all (no host left, or too few
+/// for its minimum of healthy hosts to let any go offline) is refused (409 `too_few_hosts`),
+/// instead of failing the whole deployment; the caller's transaction is rolled back, so
+/// nothing changes.
+fn refuse_if_unreachable(
+    c: &mut AnyConnection,
+    row: &RolloutRow,
+    host: Uuid,
+) -> Result<(), ApiError> {
+    let spec = engine::spec_of(row)?;
+    let mut counts = plan::Counts::default();
+    for z in targets::zones(c, &row.deployment_id)?.values() {
+        counts.add(z);
+    }
+    let minimum = spec.minimum_healthy.hosts(counts.fleet());
+    match plan::next_step(counts, minimum) {
+        plan::Step::Finish(plan::Outcome::Failed { code, message })
+            if code == "HEALTH_CONSTRAINTS_INVALID" || code == "NO_INSTANCES" =>
+        {
+            Err(ApiError::conflict(
+                "too_few_hosts",
+                format!(
+                    "excluding host {host} would end the deployment: {message}; stop it instead"
+                ),
+            ))
+        }
+        _ => Ok(()),
+    }
 }
