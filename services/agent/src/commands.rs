@@ -19,7 +19,7 @@ use std::time::Duration;
 use chrono::Utc;
 use liftoff_client::ClientError;
 use liftoff_types::scheduler::{
-    AgentCommand, CommandStatus, CompleteCommand, EventReport, EventStatus,
+    AgentCommand, CommandStatus, CompleteCommand, EventReport, EventReportBatch, EventStatus,
 };
 use nix::sys::signal::{Signal, killpg};
 use nix::unistd::Pid;
@@ -177,10 +177,17 @@ impl Agent {
                 message: f.message.clone(),
                 reports: f.reports.clone(),
             };
-            let sent = retrying("complete", Duration::from_secs(30), || {
+            let mut sent = retrying("complete", Duration::from_secs(30), || {
                 self.scheduler().complete(host, f.command_id, &done)
             })
             .await;
+            if let Err(ClientError::Api { status: 400, .. }) = &sent
+                && !done.reports.is_empty()
+            {
+                // A scheduler older than reports on completions refuses the field: send them
+                // the older way, then the completion alone.
+                sent = self.complete_the_older_way(f.command_id, done).await;
+            }
             match sent {
                 Ok(_) => {}
                 Err(e) if crate::worth_retrying(&e) => {
@@ -210,6 +217,38 @@ impl Agent {
             self.state.write(move |s| s.record_finished(&done)).await?;
         }
         Ok(())
+    }
+
+    /// Sends a completion's reports in batches of the size every scheduler takes (8), then
+    /// the completion without them. A transport error leaves the whole completion (with its
+    /// reports) in the ledger for the next round.
+    async fn complete_the_older_way(
+        &self,
+        command: uuid::Uuid,
+        mut done: CompleteCommand,
+    ) -> Result<liftoff_types::scheduler::CommandState, ClientError> {
+        let host = self.host_id();
+        for chunk in std::mem::take(&mut done.reports).chunks(8) {
+            let batch = EventReportBatch {
+                reports: chunk.to_vec(),
+            };
+            match retrying("report", Duration::from_secs(30), || {
+                self.scheduler().report_events(host, command, &batch)
+            })
+            .await
+            {
+                Ok(_) => {}
+                Err(e) if crate::worth_retrying(&e) => return Err(e),
+                // Refused (a report the server will never take): the completion still goes.
+                Err(e) => {
+                    tracing::warn!(%command, error = %e, "event reports not accepted")
+                }
+            }
+        }
+        retrying("complete", Duration::from_secs(30), || {
+            self.scheduler().complete(host, command, &done)
+        })
+        .await
     }
 
     /// After a crash mid-command: report it failed at once instead of running it again.
