@@ -67,11 +67,8 @@ from .file_exists_behavior import FileExistsBehavior
 from .freeze import Freeze
 from .freeze_list import FreezeList
 from .freeze_override import FreezeOverride
-from .freeze_state import FreezeState
-from .freezes_overridden import FreezesOverridden
 from .group_at_time import GroupAtTime
 from .group_deployment_at import GroupDeploymentAt
-from .group_windows import GroupWindows
 from .health_analysis import HealthAnalysis
 from .heartbeat import Heartbeat
 from .heartbeat_response import HeartbeatResponse
@@ -240,11 +237,8 @@ __all__ = (
     "Freeze",
     "FreezeList",
     "FreezeOverride",
-    "FreezesOverridden",
-    "FreezeState",
     "GroupAtTime",
     "GroupDeploymentAt",
-    "GroupWindows",
     "HealthAnalysis",
     "Heartbeat",
     "HeartbeatResponse",

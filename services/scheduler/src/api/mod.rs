@@ -22,7 +22,7 @@ mod rollouts;
     components(schemas(
         ErrorBody, CreateRollout, Rollout, RolloutStatus, RolloutHost, HostTargetStatus, HostOverview, LifecycleEventRecord,
         EventStatus, EventReport, EventReportBatch, AgentCommand, CommandBatch, CommandStatus, AckResponse, CompleteCommand, CommandState,
-        BundleRef, MinimumHealthy, ZoneMode, CanaryBatch, RolloutDetail, RolloutAction, RolloutGates, FreezeState, GroupWindows, FreezesOverridden,
+        BundleRef, MinimumHealthy, ZoneMode, CanaryBatch, RolloutDetail, RolloutAction, RolloutGates,
         liftoff_types::history::EventBatch, liftoff_types::history::HistoryEvent, liftoff_types::history::IngestResult
     )),
     modifiers(&BearerSecurity),
