@@ -94,19 +94,11 @@ impl Destination {
 /// runs in outbox order.
 async fn deliver_to_scheduler(peers: &Peers, events: &[HistoryEvent]) -> Result<(), ClientError> {
     let scheduler = peers.scheduler();
-    let mut rest = events;
-    while let Some(first) = rest.first() {
-        let liveness = first.event_type == liftoff_types::registry::HOST_LIVENESS;
-        let n = rest
-            .iter()
-            .take_while(|e| (e.event_type == liftoff_types::registry::HOST_LIVENESS) == liveness)
-            .count();
-        let (run, next) = rest.split_at(n);
-        rest = next;
+    for run in runs_of_one_type(events) {
         let batch = EventBatch {
             events: run.to_vec(),
         };
-        if liveness {
+        if run[0].event_type == liftoff_types::registry::HOST_LIVENESS {
             scheduler.record_host_liveness(&batch).await?;
         } else {
             scheduler.record_gate_changes(&batch).await?;
@@ -115,18 +107,20 @@ async fn deliver_to_scheduler(peers: &Peers, events: &[HistoryEvent]) -> Result<
     Ok(())
 }
 
+/// `events` cut into runs of consecutive events of one type (never empty), in order: a peer
+/// that takes each type on its own route gets one request per run, so order per subject holds.
+fn runs_of_one_type(events: &[HistoryEvent]) -> impl Iterator<Item = &[HistoryEvent]> {
+    events.chunk_by(|a, b| a.event_type == b.event_type)
+}
+
 /// host-registry takes two kinds of events on two routes: each run of consecutive events of
 /// one kind goes in one request, runs in outbox order, so order per subject holds; if a later
 /// run fails the whole batch stays queued and the earlier runs are sent again (both receivers
 /// change nothing the second time).
 async fn deliver_to_registry(peers: &Peers, events: &[HistoryEvent]) -> Result<(), ClientError> {
     let registry = peers.registry();
-    let mut rest = events;
-    while let Some(first) = rest.first() {
-        let kind = first.event_type.as_str();
-        let n = rest.iter().take_while(|e| e.event_type == kind).count();
-        let (run, next) = rest.split_at(n);
-        rest = next;
+    for run in runs_of_one_type(events) {
+        let kind = run[0].event_type.as_str();
         // Written by this code base from these types: unreadable means a bug, and the batch
         // stays queued (and visible in the backlog) rather than being lost.
         let unreadable =
