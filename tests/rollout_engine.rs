@@ -439,9 +439,12 @@ async fn a_group_queues_or_rejects_a_second_deployment_as_its_policy_says() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_host_that_joins_the_group_mid_deployment_is_added_to_it() {
+async fn hosts_that_join_or_leave_the_group_mid_deployment_are_added_or_skipped_as_the_registry_tells()
+ {
+    // Only the registry's push can bring the change in time: the upkeep's own look at the
+    // copy (the net under a lost push) is an hour away.
     let mut settings = ServiceSettings::default();
-    settings.scheduler.membership_refresh = Duration::from_millis(300);
+    settings.scheduler.membership_refresh = Duration::from_secs(3600);
     let p = TestPlatform::start_with(settings).await.unwrap();
     let api = p.api();
     let _sims = fleet(&p, &[("zone-a", 2)], "web").await;
@@ -464,10 +467,26 @@ async fn a_host_that_joins_the_group_mid_deployment_is_added_to_it() {
     )
     .await;
     let d = deploy(&api, "shop", &v1).await;
-    wait_until(&api, d.deployment_id, "the rollout to start", 30, |d| {
+    let started = wait_until(&api, d.deployment_id, "the rollout to start", 30, |d| {
         d.overview.in_progress == 1
     })
     .await;
+    // A pending host whose tags no longer match leaves the rollout.
+    let leaving = started
+        .hosts
+        .iter()
+        .find(|h| h.status == HostTargetStatus::Pending)
+        .expect("a pending host")
+        .host_id;
+    p.registry()
+        .update_host(
+            leaving,
+            &liftoff_types::registry::UpdateHost {
+                tags: Some([("role".to_string(), "db".to_string())].into()),
+            },
+        )
+        .await
+        .unwrap();
     let token = p.enrollment_token().await.unwrap();
     let late = Sim::spawn(
         &p.url,
@@ -486,9 +505,14 @@ async fn a_host_that_joins_the_group_mid_deployment_is_added_to_it() {
     assert!(d.hosts.iter().any(|h| h.zone == "zone-b"));
     let d = wait_done(&api, d.deployment_id, 60).await;
     assert_eq!(
-        (d.status, d.overview.succeeded),
-        (DeploymentStatus::Succeeded, 3),
+        (d.status, d.overview.succeeded, d.overview.skipped),
+        (DeploymentStatus::Succeeded, 2, 1),
         "{d:#?}"
+    );
+    let left = d.hosts.iter().find(|h| h.host_id == leaving).unwrap();
+    assert_eq!(
+        (left.status, left.error_code.as_deref()),
+        (HostTargetStatus::Skipped, Some("left-group"))
     );
     assert_eq!(runs(&late.root_of(0), d.deployment_id).len(), 1);
     p.stop().await;

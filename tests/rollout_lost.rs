@@ -77,7 +77,7 @@ async fn an_agent_lost_mid_hook_fails_its_host_as_agent_lost() {
             "{h:#?}"
         );
     }
-    // The registry told the scheduler (its outbox, `POST /v1/host-liveness`); the scheduler's
+    // The registry told the scheduler (its outbox, `POST /v1/host-changes`); the scheduler's
     // copy of lost hosts was seeded before the agent died, so without the push the hosts
     // would have waited out the command timeout instead.
     let metrics = reqwest::get(format!("{}/metrics", p.url))
@@ -90,7 +90,7 @@ async fn an_agent_lost_mid_hook_fails_its_host_as_agent_lost() {
         .lines()
         .filter(|l| {
             l.starts_with("liftoff_http_requests_total{")
-                && l.contains("route=\"/v1/host-liveness\"")
+                && l.contains("route=\"/v1/host-changes\"")
                 && l.contains("status=\"200\"")
         })
         .filter_map(|l| l.rsplit(' ').next()?.parse::<f64>().ok())

@@ -47,7 +47,8 @@ pub struct Config {
     pub watch_interval: Duration,
     /// How long a replica's claim on a rollout's background work lasts without renewal.
     pub lease_ttl: Duration,
-    /// How often a running rollout asks the registry for hosts that joined or left its group.
+    /// How often the upkeep matches a running rollout against the copy of the hosts (a net:
+    /// hosts that join or leave its group are applied as the registry's push arrives).
     pub membership_refresh: Duration,
     /// Blocks health-analysis queries may reach despite the outgoing-URL rules
     /// (`liftoff up --url-allow`, shared with revision URLs and webhooks).
@@ -71,7 +72,7 @@ impl Default for Config {
             poll_recheck: Duration::from_secs(15),
             watch_interval: Duration::from_millis(250),
             lease_ttl: Duration::from_secs(15),
-            membership_refresh: Duration::from_secs(5),
+            membership_refresh: Duration::from_secs(30),
             analysis_allow: Vec::new(),
             analysis_timeout: Duration::from_secs(10),
             clock: liftoff_kit::clock::Clock::default(),
@@ -125,8 +126,8 @@ pub struct State {
     /// When each leased rollout last refreshed its membership (not state: losing it only
     /// means an earlier refresh).
     pub refreshed: Mutex<HashMap<String, Instant>>,
-    /// Whether the copy of lost hosts was seeded from the registry (see `app::liveness`).
-    pub liveness_seeded: std::sync::atomic::AtomicBool,
+    /// Whether this process seeded the copy of the hosts from the registry (see `app::members`).
+    pub hosts_seeded: std::sync::atomic::AtomicBool,
 }
 
 #[derive(Clone)]
@@ -147,7 +148,7 @@ impl Service {
                 replica: app::background::replica_id(),
                 meta: app::Meta::default(),
                 refreshed: Mutex::default(),
-                liveness_seeded: std::sync::atomic::AtomicBool::new(false),
+                hosts_seeded: std::sync::atomic::AtomicBool::new(false),
             })),
         }
     }

@@ -132,9 +132,12 @@ diesel::table! {
 }
 
 diesel::table! {
-    host_liveness (host_id) {
+    known_hosts (host_id) {
         host_id -> Text,
-        lost -> Bool,
+        team -> Text,
+        zone -> Text,
+        tags -> Text,
+        state -> Text,
         changed_at -> Timestamp,
     }
 }

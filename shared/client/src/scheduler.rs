@@ -34,12 +34,13 @@ impl SchedulerClient {
         self.0.post("/v1/gate-changes", batch).await
     }
 
-    /// host-registry's outbox: hosts declared lost, or back (`host.liveness` events).
-    pub async fn record_host_liveness(
+    /// host-registry's outbox: hosts as they stand after a change (`host.membership` events;
+    /// `host.liveness` from registries before that push).
+    pub async fn record_host_changes(
         &self,
         batch: &liftoff_types::history::EventBatch,
     ) -> Result<liftoff_types::history::IngestResult, ClientError> {
-        self.0.post("/v1/host-liveness", batch).await
+        self.0.post("/v1/host-changes", batch).await
     }
 
     pub async fn get_rollout(&self, deployment_id: Uuid) -> Result<Rollout, ClientError> {

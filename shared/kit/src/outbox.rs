@@ -52,8 +52,8 @@ pub enum Destination {
     /// (`POST /v1/hosts/install-outcomes`, events of type [`INSTALL_OUTCOME`]).
     HostRegistry,
     /// The scheduler's copy of the gates of running rollouts: freezes and groups' windows, from
-    /// deployment-api (`POST /v1/gate-changes`); and of which hosts are lost, from host-registry
-    /// (`POST /v1/host-liveness`).
+    /// deployment-api (`POST /v1/gate-changes`); and of the hosts (team, zone, tags, state),
+    /// from host-registry (`POST /v1/host-changes`).
     Scheduler,
 }
 
@@ -89,7 +89,7 @@ impl Destination {
     }
 }
 
-/// The scheduler takes gate changes (from deployment-api) and host liveness (from
+/// The scheduler takes gate changes (from deployment-api) and host changes (from
 /// host-registry) on two routes; as for the registry, each run of one kind in one request,
 /// runs in outbox order.
 async fn deliver_to_scheduler(peers: &Peers, events: &[HistoryEvent]) -> Result<(), ClientError> {
@@ -98,8 +98,11 @@ async fn deliver_to_scheduler(peers: &Peers, events: &[HistoryEvent]) -> Result<
         let batch = EventBatch {
             events: run.to_vec(),
         };
-        if run[0].event_type == liftoff_types::registry::HOST_LIVENESS {
-            scheduler.record_host_liveness(&batch).await?;
+        let kind = run[0].event_type.as_str();
+        if kind == liftoff_types::registry::HOST_MEMBERSHIP
+            || kind == liftoff_types::registry::HOST_LIVENESS
+        {
+            scheduler.record_host_changes(&batch).await?;
         } else {
             scheduler.record_gate_changes(&batch).await?;
         }

@@ -70,7 +70,7 @@ pub fn body_caps(max_bundle_bytes: u64) -> BodyCaps {
         )
         .route(
             Method::POST,
-            "/v1/host-liveness",
+            "/v1/host-changes",
             liftoff_kit::outbox::RECEIVE_BODY_LIMIT as u64,
         )
         .route(

@@ -232,15 +232,31 @@ pub struct HostRevisionsRecorded {
 /// learns the same from `host.deployment_*` and `deployment.*`).
 pub const INSTALL_OUTCOME: &str = "install.outcome";
 
-/// The event type of a change of a host's liveness, pushed by host-registry to the scheduler
-/// (`POST /v1/host-liveness`): its `host_id` and `occurred_at` say which host and when, its
-/// `data` is a [`HostLiveness`].
+/// The event type of a change of a host's liveness, as registries before the membership push
+/// sent it to the scheduler (now `POST /v1/host-changes`, which still accepts it, so events such a
+/// registry queued before an upgrade are applied): its `host_id` and `occurred_at` say which
+/// host and when, its `data` is a [`HostLiveness`].
 pub const HOST_LIVENESS: &str = "host.liveness";
 
 /// A host declared lost (it missed its heartbeat grace), or back from lost.
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, ToSchema, PartialEq, Eq)]
 pub struct HostLiveness {
     pub lost: bool,
+}
+
+/// The event type of a host's membership as it stands after a change (enrolled, tags
+/// changed, state changed, deregistered), pushed by host-registry to the scheduler
+/// (`POST /v1/host-changes`) in the transaction of the change: its `team`, `host_id` and
+/// `occurred_at` say whose host, which and when, its `data` is a [`HostMembership`]. The
+/// scheduler plans rollouts and adds or skips hosts of running ones from this copy.
+pub const HOST_MEMBERSHIP: &str = "host.membership";
+
+/// What decides whether a deployment group selects a host, and where it goes in the plan.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq, Eq)]
+pub struct HostMembership {
+    pub zone: String,
+    pub tags: BTreeMap<String, String>,
+    pub state: HostState,
 }
 
 /// The scheduler's word that a host's part of a deployment ended (`host_id` and

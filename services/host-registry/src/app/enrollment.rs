@@ -218,6 +218,7 @@ pub async fn enroll(state: Arc<State>, req: EnrollRequest) -> Result<EnrollRespo
                     "state": row.state,
                 });
                 outbox::enqueue(c, &ev)?;
+                super::membership::push(c, &row.id)?;
                 super::autoscaling::attach_launch(c, &row)?;
                 Ok(EnrollResponse {
                     host_id,

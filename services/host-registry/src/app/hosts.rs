@@ -211,6 +211,7 @@ pub async fn update(
                 HostState::Pending => row.previous_tags.clone(),
                 HostState::Lost => {
                     hosts::set_tags(c, &row.id, &new_tags, at)?;
+                    super::membership::push(c, &row.id)?;
                     return Ok(false);
                 }
                 _ => Some(row.tags.clone()),
@@ -223,6 +224,7 @@ pub async fn update(
             ev.host_id = Some(id);
             ev.data = serde_json::json!({"from": row.state, "to": HostState::Pending, "reason": "tags changed", "epoch": row.epoch + 1});
             outbox::enqueue(c, &ev)?;
+            super::membership::push(c, &row.id)?;
             Ok(true)
         })
         .await?;
@@ -273,7 +275,8 @@ pub async fn reinstall(
             ev.actor = Some(actor.clone());
             ev.host_id = Some(id);
             ev.data = serde_json::json!({"from": row.state, "to": HostState::Pending, "reason": "reinstall requested", "epoch": row.epoch + 1});
-            outbox::enqueue(c, &ev)
+            outbox::enqueue(c, &ev)?;
+            super::membership::push(c, &row.id)
         })
         .await?;
     if let Err(e) = lifecycle::evaluate(&state, &id.to_string()).await {

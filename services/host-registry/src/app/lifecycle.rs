@@ -12,9 +12,9 @@
 use std::sync::Arc;
 
 use liftoff_kit::db::{now, uuid};
-use liftoff_kit::outbox::{self, Destination};
+use liftoff_kit::outbox;
 use liftoff_kit::{AnyConnection, ApiError};
-use liftoff_types::registry::{HOST_LIVENESS, HostLiveness, HostState, InstallMode, InstallStatus};
+use liftoff_types::registry::{HostState, InstallMode, InstallStatus};
 use liftoff_types::scale_out::{ScaleOutInstall, ScaleOutPlan, ScaleOutRequest};
 
 use crate::State;
@@ -48,16 +48,9 @@ pub fn change_state(
         "last_heartbeat_at": row.last_heartbeat_at.map(liftoff_kit::db::to_utc),
     });
     outbox::enqueue(c, &ev)?;
-    if (to == HostState::Lost) != (row.state == HostState::Lost) {
-        // The scheduler fails commands in flight on lost hosts from its own copy.
-        let mut live = outbox::event(crate::NAME, HOST_LIVENESS);
-        live.team = Some(row.team.clone());
-        live.host_id = ev.host_id;
-        live.data = serde_json::to_value(HostLiveness {
-            lost: to == HostState::Lost,
-        })?;
-        outbox::enqueue_to(c, Destination::Scheduler, &live)?;
-    }
+    // The scheduler fails commands in flight on lost hosts, and adds hosts to running
+    // rollouts, from its own copy.
+    super::membership::push(c, &row.id)?;
     if matches!(to, HostState::InService | HostState::Failed) {
         super::autoscaling::answer_launch(c, row, to == HostState::InService, reason)?;
     }

@@ -11,6 +11,7 @@ pub mod hosts;
 pub mod inventory;
 pub mod lifecycle;
 pub mod liveness;
+pub mod membership;
 pub mod outcomes;
 pub mod revocations;
 pub mod scale_in;

@@ -45,6 +45,7 @@ pub fn deregister_now(
     ev.data =
         serde_json::json!({"from": row.state, "to": HostState::Deregistered, "reason": reason});
     outbox::enqueue(c, &ev)?;
+    super::membership::push(c, &row.id)?;
     Ok(true)
 }
 

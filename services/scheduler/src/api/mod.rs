@@ -18,7 +18,7 @@ mod rollouts;
     info(title = "Liftoff scheduler", version = "1", description = "Rollouts and the agents' command channel."),
     paths(
         rollouts::put_rollout, rollouts::get_rollout, rollouts::stop_rollout, rollouts::pause_rollout, rollouts::resume_rollout,
-        rollouts::approve_rollout, rollouts::retry_rollout_failed_hosts, rollouts::exclude_rollout_host, gates::record_gate_changes, gates::record_host_liveness, agents::poll, agents::ack, agents::report_event, agents::report_events, agents::complete),
+        rollouts::approve_rollout, rollouts::retry_rollout_failed_hosts, rollouts::exclude_rollout_host, gates::record_gate_changes, gates::record_host_changes, agents::poll, agents::ack, agents::report_event, agents::report_events, agents::complete),
     components(schemas(
         ErrorBody, CreateRollout, Rollout, RolloutStatus, RolloutHost, HostTargetStatus, HostOverview, LifecycleEventRecord,
         EventStatus, EventReport, EventReportBatch, AgentCommand, CommandBatch, CommandStatus, AckResponse, CompleteCommand, CommandState,
@@ -48,7 +48,7 @@ pub fn configure(cfg: &mut web::ServiceConfig, state: web::Data<State>) {
         .service(rollouts::retry_rollout_failed_hosts)
         .service(rollouts::exclude_rollout_host)
         .service(gates::record_gate_changes)
-        .service(gates::record_host_liveness)
+        .service(gates::record_host_changes)
         .route(
             "/openapi/scheduler.json",
             web::get().to(|| async { liftoff_kit::web::openapi_json(ApiDoc::openapi()) }),

@@ -34,13 +34,13 @@ pub async fn tick(state: &State) -> Result<(), ApiError> {
     if leases.is_empty() {
         return Ok(());
     }
-    let lost: Option<HashSet<String>> = super::liveness::lost_hosts(state)
+    let lost: Option<HashSet<String>> = super::members::lost_hosts(state)
         .await
         .map(|l| l.into_iter().collect());
     for lease in leases {
         let id = uuid(&lease.deployment_id)?;
-        // Members first, so the upkeep's step sees hosts that joined; the upkeep's writes are
-        // fenced on the lease, whatever happened to this replica during the registry call.
+        // Members first, so the upkeep's step sees hosts that joined (a net: the registry's
+        // push applies them as it arrives); the upkeep's writes are fenced on the lease.
         if due_for_refresh(state, &lease.deployment_id)
             && let Err(e) = refresh_members(state, id).await
         {

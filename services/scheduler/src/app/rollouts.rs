@@ -7,13 +7,14 @@ use std::collections::{HashMap, HashSet};
 
 use liftoff_kit::db::{now, to_utc, uuid};
 use liftoff_kit::{AnyConnection, ApiError, outbox};
-use liftoff_types::registry::{Host, HostState};
+use liftoff_types::registry::HostState;
 use liftoff_types::scheduler::*;
 use uuid::Uuid;
 
 use super::engine::{self, event_for, spec_of};
 use super::plan::{self, HostTarget};
 use crate::State;
+use crate::store::known_hosts::KnownHost;
 use crate::store::rollouts::{self, RolloutRow};
 use crate::store::targets::{self, TargetRow};
 use crate::store::{commands, revisions};
@@ -235,24 +236,7 @@ pub async fn advance(state: &State, id: Uuid) -> Result<(), ApiError> {
     Ok(())
 }
 
-/// The group's hosts as the registry sees them now: (every host it selects, the live ones).
-pub async fn group_hosts(state: &State, spec: &CreateRollout) -> Result<Vec<Host>, ApiError> {
-    let selector: Vec<(String, String)> = spec
-        .selector
-        .iter()
-        .flat_map(|(k, vs)| vs.iter().map(move |v| (k.clone(), v.clone())))
-        .collect();
-    let registry = state.peers.registry();
-    Ok(match &spec.hosts {
-        // An explicit host list (a scale-out install) targets exactly those hosts.
-        Some(ids) => registry.list_hosts_by_id(ids, Some(&spec.team)).await,
-        None => registry.list_hosts(&selector, Some(&spec.team)).await,
-    }
-    .map_err(|e| ApiError::from_peer("host-registry", e))?
-    .hosts)
-}
-
-fn live(h: &Host) -> bool {
+fn live(h: &KnownHost) -> bool {
     !matches!(h.state, HostState::Lost | HostState::Deregistered)
 }
 
@@ -262,7 +246,7 @@ fn tiered(
     c: &mut AnyConnection,
     row: &RolloutRow,
     spec: &CreateRollout,
-    hosts: &[Host],
+    hosts: &[KnownHost],
 ) -> Result<Vec<HostTarget>, ApiError> {
     let previous = match spec.rollback_of {
         Some(id) => Some(id.to_string()),
@@ -281,24 +265,24 @@ fn tiered(
         None => HashSet::new(),
     };
     let running = revisions::of_application(c, &row.team, &row.application)?;
-    Ok(hosts
+    hosts
         .iter()
         .map(|h| {
-            let id = h.host_id.to_string();
-            let tier = if failed.contains(&id) {
+            let id = &h.host_id;
+            let tier = if failed.contains(id) {
                 plan::TIER_FAILED_BEFORE
-            } else if running.get(&id) == Some(&row.revision_id) {
+            } else if running.get(id) == Some(&row.revision_id) {
                 plan::TIER_CURRENT
             } else {
                 plan::TIER_NEEDS_UPDATE
             };
-            HostTarget {
-                host_id: h.host_id,
+            Ok(HostTarget {
+                host_id: uuid(id)?,
                 zone: h.zone.clone(),
                 tier,
-            }
+            })
         })
-        .collect())
+        .collect()
 }
 
 fn target_rows(row: &RolloutRow, ordered: &[HostTarget], first: i32) -> Vec<TargetRow> {
@@ -323,12 +307,13 @@ fn target_rows(row: &RolloutRow, ordered: &[HostTarget], first: i32) -> Vec<Targ
         .collect()
 }
 
-/// Asks the registry which hosts the group selects, then records them in rollout order.
+/// Takes the hosts the group selects from the copy the registry pushes, then records them in
+/// rollout order.
 async fn plan_targets(state: &State, row: &RolloutRow) -> Result<(), ApiError> {
     let spec = spec_of(row)?;
     // Lost and deregistered hosts are not targets: they cannot take part (a lost host that
     // comes back joins the rollout like any new host).
-    let hosts: Vec<Host> = group_hosts(state, &spec)
+    let hosts: Vec<KnownHost> = super::members::selected(state, &spec)
         .await?
         .into_iter()
         .filter(live)
@@ -381,7 +366,7 @@ pub async fn refresh_members(state: &State, id: Uuid) -> Result<(), ApiError> {
         return Ok(());
     }
     let spec = spec_of(&row)?;
-    let all = group_hosts(state, &spec).await?;
+    let all = super::members::selected(state, &spec).await?;
     let gate_now = state.config.clock.now();
     let woken = state
         .db
@@ -399,12 +384,12 @@ pub async fn refresh_members(state: &State, id: Uuid) -> Result<(), ApiError> {
             let known: HashSet<String> = targets::host_ids(c, &row.deployment_id)?
                 .into_iter()
                 .collect();
-            let joined: Vec<Host> = all
+            let joined: Vec<KnownHost> = all
                 .iter()
-                .filter(|h| live(h) && !known.contains(&h.host_id.to_string()))
+                .filter(|h| live(h) && !known.contains(&h.host_id))
                 .cloned()
                 .collect();
-            let selected: HashSet<String> = all.iter().map(|h| h.host_id.to_string()).collect();
+            let selected: HashSet<&String> = all.iter().map(|h| &h.host_id).collect();
             let at = crate::store::db_now(c)?;
             let mut left = Vec::new();
             for t in targets::with_status(c, &row.deployment_id, &[HostTargetStatus::Pending])? {
@@ -433,7 +418,7 @@ pub async fn refresh_members(state: &State, id: Uuid) -> Result<(), ApiError> {
             if !joined.is_empty() || !left.is_empty() {
                 let mut ev = event_for(&row, "deployment.hosts_changed")?;
                 ev.data = serde_json::json!({
-                    "joined": joined.iter().map(|h| h.host_id).collect::<Vec<_>>(),
+                    "joined": joined.iter().map(|h| &h.host_id).collect::<Vec<_>>(),
                     "left": left,
                 });
                 outbox::enqueue(c, &ev)?;

@@ -4,7 +4,7 @@ pub mod analysis;
 pub mod commands;
 pub mod gates;
 pub mod inventory;
-pub mod liveness;
+pub mod known_hosts;
 pub mod revisions;
 pub mod rollouts;
 pub mod targets;

@@ -19,7 +19,7 @@ def _get_kwargs(
 
     _kwargs: dict[str, Any] = {
         "method": "post",
-        "url": "/v1/host-liveness",
+        "url": "/v1/host-changes",
     }
 
     _kwargs["json"] = body.to_dict()
@@ -90,9 +90,11 @@ def sync_detailed(
     client: AuthenticatedClient,
     body: EventBatch,
 ) -> Response[ErrorBody | IngestResult]:
-    """Takes a batch of host liveness changes (`host.liveness`, pushed by host-registry's outbox;
-    service credential): hosts declared lost, or back. A change older than the one recorded for
-    its host changes nothing (answered as a duplicate).
+    """Takes a batch of host changes pushed by host-registry's outbox (service credential): a
+    host's membership as it stands after a change (`host.membership`: team, zone, tags, state),
+    or, from a registry before that push, a host declared lost or back (`host.liveness`). A
+    change older than the one recorded for its host changes nothing (answered as a duplicate).
+    Hosts that joined or left a running rollout's group are applied to it before the answer.
 
     Args:
         body (EventBatch):
@@ -121,9 +123,11 @@ def sync(
     client: AuthenticatedClient,
     body: EventBatch,
 ) -> ErrorBody | IngestResult | None:
-    """Takes a batch of host liveness changes (`host.liveness`, pushed by host-registry's outbox;
-    service credential): hosts declared lost, or back. A change older than the one recorded for
-    its host changes nothing (answered as a duplicate).
+    """Takes a batch of host changes pushed by host-registry's outbox (service credential): a
+    host's membership as it stands after a change (`host.membership`: team, zone, tags, state),
+    or, from a registry before that push, a host declared lost or back (`host.liveness`). A
+    change older than the one recorded for its host changes nothing (answered as a duplicate).
+    Hosts that joined or left a running rollout's group are applied to it before the answer.
 
     Args:
         body (EventBatch):
@@ -147,9 +151,11 @@ async def asyncio_detailed(
     client: AuthenticatedClient,
     body: EventBatch,
 ) -> Response[ErrorBody | IngestResult]:
-    """Takes a batch of host liveness changes (`host.liveness`, pushed by host-registry's outbox;
-    service credential): hosts declared lost, or back. A change older than the one recorded for
-    its host changes nothing (answered as a duplicate).
+    """Takes a batch of host changes pushed by host-registry's outbox (service credential): a
+    host's membership as it stands after a change (`host.membership`: team, zone, tags, state),
+    or, from a registry before that push, a host declared lost or back (`host.liveness`). A
+    change older than the one recorded for its host changes nothing (answered as a duplicate).
+    Hosts that joined or left a running rollout's group are applied to it before the answer.
 
     Args:
         body (EventBatch):
@@ -176,9 +182,11 @@ async def asyncio(
     client: AuthenticatedClient,
     body: EventBatch,
 ) -> ErrorBody | IngestResult | None:
-    """Takes a batch of host liveness changes (`host.liveness`, pushed by host-registry's outbox;
-    service credential): hosts declared lost, or back. A change older than the one recorded for
-    its host changes nothing (answered as a duplicate).
+    """Takes a batch of host changes pushed by host-registry's outbox (service credential): a
+    host's membership as it stands after a change (`host.membership`: team, zone, tags, state),
+    or, from a registry before that push, a host declared lost or back (`host.liveness`). A
+    change older than the one recorded for its host changes nothing (answered as a duplicate).
+    Hosts that joined or left a running rollout's group are applied to it before the answer.
 
     Args:
         body (EventBatch):
