@@ -116,13 +116,21 @@ fn runs_of_one_type(events: &[HistoryEvent]) -> impl Iterator<Item = &[HistoryEv
     events.chunk_by(|a, b| a.event_type == b.event_type)
 }
 
-/// host-registry takes two kinds of events on two routes: each run of consecutive events of
-/// one kind goes in one request, runs in outbox order, so order per subject holds; if a later
-/// run fails the whole batch stays queued and the earlier runs are sent again (both receivers
-/// change nothing the second time).
+/// host-registry takes two kinds of events on two routes: all of a batch's revision reports in
+/// one request, then all its install outcomes in another, each kind in outbox order. The two
+/// kinds touch different facts (a host's revisions; its installs), so only the order within a
+/// kind matters; revisions go first, so a host an outcome puts in service already shows the
+/// revision it installed. (A completion queues one of each: cut into runs of one kind, a busy
+/// batch alternated and cost a request per event.) If the second request fails the whole batch
+/// stays queued and the first is sent again: both receivers change nothing the second time.
 async fn deliver_to_registry(peers: &Peers, events: &[HistoryEvent]) -> Result<(), ClientError> {
     let registry = peers.registry();
-    for run in runs_of_one_type(events) {
+    let (outcomes, revisions): (Vec<&HistoryEvent>, Vec<&HistoryEvent>) =
+        events.iter().partition(|e| e.event_type == INSTALL_OUTCOME);
+    for run in [revisions, outcomes] {
+        if run.is_empty() {
+            continue;
+        }
         let kind = run[0].event_type.as_str();
         // Written by this code base from these types: unreadable means a bug, and the batch
         // stays queued (and visible in the backlog) rather than being lost.
