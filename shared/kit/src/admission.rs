@@ -87,7 +87,9 @@ impl Default for RateLimits {
 pub struct BodyCaps {
     /// JSON bodies of routes not listed.
     pub json_default: usize,
-    routes: Vec<(Method, String, u64)>,
+    /// Matched against the request's path here, before routing: a few patterns, where asking
+    /// the router for the request's pattern (`match_pattern`) scans every route.
+    routes: Vec<(Method, actix_web::dev::ResourceDef, u64)>,
 }
 
 impl BodyCaps {
@@ -100,18 +102,16 @@ impl BodyCaps {
 
     /// Caps the body of `method pattern` (the route as declared, e.g. `/v1/hosts/{id}`).
     pub fn route(mut self, method: Method, pattern: &str, limit: u64) -> Self {
-        self.routes.push((method, pattern.to_string(), limit));
+        self.routes
+            .push((method, actix_web::dev::ResourceDef::new(pattern), limit));
         self
     }
 
-    fn cap_of(&self, method: &Method, pattern: Option<&str>, json: bool) -> Option<u64> {
-        pattern
-            .and_then(|p| {
-                self.routes
-                    .iter()
-                    .find(|(m, rp, _)| m == method && rp == p)
-                    .map(|(_, _, l)| *l)
-            })
+    fn cap_of(&self, method: &Method, path: &str, json: bool) -> Option<u64> {
+        self.routes
+            .iter()
+            .find(|(m, def, _)| m == method && def.is_match(path))
+            .map(|(_, _, l)| *l)
             .or(if json {
                 Some(self.json_default as u64)
             } else {
@@ -285,11 +285,7 @@ pub async fn admit<B: MessageBody + 'static>(
                 .to_ascii_lowercase()
                 .starts_with("application/json")
         });
-    let pattern = req.match_pattern();
-    if let Some(cap) = admission
-        .caps
-        .cap_of(req.method(), pattern.as_deref(), json)
-    {
+    if let Some(cap) = admission.caps.cap_of(req.method(), req.path(), json) {
         let declared = req
             .headers()
             .get(header::CONTENT_LENGTH)
@@ -387,19 +383,12 @@ mod tests {
     #[test]
     fn caps_by_route_then_json_default() {
         let caps = BodyCaps::new(100).route(Method::POST, "/v1/x/{id}", 10);
-        assert_eq!(
-            caps.cap_of(&Method::POST, Some("/v1/x/{id}"), true),
-            Some(10)
-        );
-        assert_eq!(
-            caps.cap_of(&Method::POST, Some("/v1/x/{id}"), false),
-            Some(10)
-        );
-        assert_eq!(
-            caps.cap_of(&Method::PUT, Some("/v1/x/{id}"), true),
-            Some(100)
-        );
-        assert_eq!(caps.cap_of(&Method::POST, Some("/v1/y"), false), None);
-        assert_eq!(caps.cap_of(&Method::POST, None, true), Some(100));
+        assert_eq!(caps.cap_of(&Method::POST, "/v1/x/42", true), Some(10));
+        assert_eq!(caps.cap_of(&Method::POST, "/v1/x/42", false), Some(10));
+        // Another method, a longer or shorter path: not the capped route.
+        assert_eq!(caps.cap_of(&Method::PUT, "/v1/x/42", true), Some(100));
+        assert_eq!(caps.cap_of(&Method::POST, "/v1/x/42/y", true), Some(100));
+        assert_eq!(caps.cap_of(&Method::POST, "/v1/x", false), None);
+        assert_eq!(caps.cap_of(&Method::POST, "/v1/y", false), None);
     }
 }

@@ -228,7 +228,9 @@ pub fn serve(
         App::new()
             .wrap(from_fn(liftoff_kit::admission::admit))
             .wrap(from_fn(liftoff_kit::web::request_metrics))
-            .wrap(tracing_actix_web::TracingLogger::default())
+            .wrap(tracing_actix_web::TracingLogger::<
+                liftoff_kit::request_span::RequestSpan,
+            >::new())
             .app_data(authority.clone())
             .app_data(admission.clone())
             .app_data(routes.clone())
