@@ -26,8 +26,9 @@ fn reachable(row: &HostRow, grace: chrono::Duration, at: chrono::NaiveDateTime) 
         && row.last_heartbeat_at.is_some_and(|t| at - t <= grace)
 }
 
-/// Deregisters a host now: its credential is queued for revocation in the same transaction
-/// (see [`super::revocations`]). False if it already was.
+/// Deregisters a host now: its credential is queued for revocation (in the outbox, for
+/// deployment-api) in the same transaction (see [`super::revocations`]). False if it already
+/// was.
 pub fn deregister_now(
     c: &mut AnyConnection,
     row: &HostRow,
