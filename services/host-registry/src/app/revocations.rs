@@ -58,7 +58,9 @@ pub async fn refuse_queued(state: &State) -> Result<usize, ApiError> {
 }
 
 /// After a deregistration committed: refuse at once here (the outbox relay, woken by the
-/// commit, tells deployment-api).
+/// commit, tells deployment-api). Should the relay have delivered it first, deployment-api
+/// refuses it already (in `liftoff up` in the revocation set this process shares), and this
+/// registry's own host routes refuse a deregistered host by its row anyway.
 pub async fn after_deregistration(state: &State) {
     if let Err(e) = refuse_queued(state).await {
         tracing::warn!(error = %e, "revoked credentials not read back; this registry refuses them from its next tick");
