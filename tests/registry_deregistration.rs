@@ -433,3 +433,105 @@ async fn only_services_put_credentials_on_the_revocation_feed() {
     assert_eq!(status, 400);
     p.stop().await;
 }
+
+/// host-registry's outbox puts credentials on the feed in batches: only a service may, a
+/// redelivered batch changes nothing, and a team token in one is left alone without holding
+/// up the rest.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn revocation_events_from_an_outbox_join_the_feed_once() {
+    let p = liftoff_testkit::TestPlatform::start().await.unwrap();
+    let url = format!("{}/v1/tokens/revocation-events", p.url);
+    let mint = |kind, sub: &str, team: Option<&str>| {
+        p.authority
+            .mint(kind, sub, team, None, false, chrono::Duration::hours(1))
+            .unwrap()
+    };
+    let (service, _) = mint(liftoff_kit::TokenKind::Service, "host-registry", None);
+    let (host, claims) = mint(
+        liftoff_kit::TokenKind::Host,
+        &Uuid::new_v4().to_string(),
+        Some("default"),
+    );
+    let team = p
+        .api()
+        .create_token(
+            "default",
+            &liftoff_types::tokens::CreateToken {
+                role: liftoff_types::tokens::TeamRole::Viewer,
+                ttl_secs: Some(3600),
+                subject: None,
+                description: None,
+                platform: false,
+            },
+        )
+        .await
+        .unwrap();
+    let revocation = |jti: &str| {
+        let mut ev = liftoff_kit::outbox::event(
+            "host-registry",
+            liftoff_types::tokens::CREDENTIAL_REVOCATION,
+        );
+        ev.data = serde_json::to_value(liftoff_types::tokens::RevokeCredential {
+            jti: jti.to_string(),
+            team: Some("default".into()),
+            expires_at: chrono::DateTime::from_timestamp(claims.exp, 0),
+            reason: Some("host deregistered".into()),
+        })
+        .unwrap();
+        ev
+    };
+    let batch = serde_json::to_value(liftoff_types::history::EventBatch {
+        events: vec![revocation(&team.record.jti), revocation(&claims.jti)],
+    })
+    .unwrap();
+    for token in [&p.admin_token, &host] {
+        let (status, res) = call("POST", &url, &Some(batch.clone()), token).await;
+        assert_eq!(status, 401, "only a service: {res}");
+    }
+    let (status, res) = call("POST", &url, &Some(batch.clone()), &service).await;
+    assert_eq!(status, 200, "{res}");
+    assert_eq!(
+        (res["accepted"].as_u64(), res["duplicates"].as_u64()),
+        (Some(1), Some(1)),
+        "{res}"
+    );
+    let (status, res) = call("POST", &url, &Some(batch.clone()), &service).await;
+    assert_eq!(status, 200, "{res}");
+    assert_eq!(
+        (res["accepted"].as_u64(), res["duplicates"].as_u64()),
+        (Some(0), Some(2)),
+        "a redelivery changes nothing: {res}"
+    );
+    let feed = liftoff_client::DeploymentApiClient::new(p.client_with(Some(service.clone())))
+        .token_revocations(0, 1000)
+        .await
+        .unwrap();
+    let on_feed = |jti: &str| {
+        feed.revocations
+            .iter()
+            .filter(|r| r.jti.as_deref() == Some(jti))
+            .count()
+    };
+    assert_eq!(on_feed(&claims.jti), 1);
+    assert_eq!(
+        on_feed(&team.record.jti),
+        0,
+        "a service revokes no team token"
+    );
+    let (status, res) = call(
+        "GET",
+        &format!("{}/v1/agents/{}/commands?wait_secs=0", p.url, claims.sub),
+        &None,
+        &host,
+    )
+    .await;
+    assert_eq!(status, 401, "refused at once: {res}");
+    // Another type of event on this route is a sender's bug: refused, so it stays queued.
+    let other = serde_json::to_value(liftoff_types::history::EventBatch {
+        events: vec![liftoff_kit::outbox::event("scheduler", "rollout.progress")],
+    })
+    .unwrap();
+    let (status, _) = call("POST", &url, &Some(other), &service).await;
+    assert_eq!(status, 400);
+    p.stop().await;
+}

@@ -148,8 +148,6 @@ pub struct State {
     pub authority: Authority,
     pub peers: Peers,
     pub config: Config,
-    /// Backoff of the relay that puts deregistered hosts' credentials on the revocation feed.
-    pub revocation_relay: liftoff_kit::outbox::Relay,
     /// The fleet gauges' refresh clock.
     pub gauges: liftoff_kit::telemetry::GaugeRefresh,
     /// Since when the registry could hear every host: nobody is Lost before a grace of it.
@@ -172,7 +170,6 @@ impl Service {
                 db,
                 authority,
                 peers,
-                revocation_relay: liftoff_kit::outbox::Relay::default(),
                 gauges: liftoff_kit::telemetry::GaugeRefresh::default(),
                 hearing: app::liveness::Hearing::default(),
                 heard: app::heard::Heard::default(),
@@ -206,6 +203,11 @@ impl ServiceApp for Service {
 
     fn tick(&self) -> BoxFuture<'_, ()> {
         Box::pin(async move {
+            // First, so the first tick after a start refuses the deregistered hosts'
+            // credentials deployment-api has not acknowledged yet.
+            if let Err(e) = app::revocations::refuse_queued(&self.state).await {
+                tracing::warn!(error = %e, "queued credential revocations not read");
+            }
             if let Err(e) = app::hosts::sweep_lost(&self.state).await {
                 tracing::warn!(error = %e, "host liveness sweep failed");
             }
@@ -217,9 +219,6 @@ impl ServiceApp for Service {
             }
             if let Err(e) = app::scale_in::tick(&self.state).await {
                 tracing::warn!(error = %e, "scale-in step failed");
-            }
-            if let Err(e) = app::revocations::relay(&self.state).await {
-                tracing::debug!(error = %e, "credential revocations deferred");
             }
             if let Err(e) = app::autoscaling::tick(&self.state).await {
                 tracing::warn!(error = %e, "lifecycle action timeouts failed");

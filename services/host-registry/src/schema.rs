@@ -107,19 +107,6 @@ diesel::table! {
 }
 
 diesel::table! {
-    revocation_outbox (jti) {
-        jti -> Text,
-        host_id -> Text,
-        team -> Text,
-        expires_at -> Nullable<Timestamp>,
-        reason -> Text,
-        created_at -> Timestamp,
-        attempts -> Integer,
-        last_error -> Nullable<Text>,
-    }
-}
-
-diesel::table! {
     install_outcomes (event_id) {
         event_id -> Text,
         deployment_id -> Text,

@@ -59,6 +59,15 @@ impl DeploymentApiClient {
         self.0.post("/v1/tokens/revocations", req).await
     }
 
+    /// Puts the credentials a service's outbox events revoke on the feed (service credential;
+    /// events of type [`CREDENTIAL_REVOCATION`]). A credential already on it changes nothing.
+    pub async fn record_credential_revocations(
+        &self,
+        batch: &liftoff_types::history::EventBatch,
+    ) -> Result<liftoff_types::history::IngestResult, ClientError> {
+        self.0.post("/v1/tokens/revocation-events", batch).await
+    }
+
     /// The revocation feed after `after` (service credential).
     pub async fn token_revocations(
         &self,

@@ -209,13 +209,103 @@ impl From<diesel::result::Error> for ApiError {
             {
                 storage_fault(unavailable(), &info.message())
             }
-            other => Self::internal(format!("database error: {other}")),
+            // A value read back that its type refuses (an unknown status string): diesel's
+            // text names only the field, the cause is in the chain. All of it goes into the
+            // message, which a 500 logs under its correlation id and never sends.
+            Error::DeserializationError(_) => {
+                Self::internal(format!("database value unreadable: {}", causes(&err)))
+            }
+            other => Self::internal(format!("database error: {}", causes(&other))),
         }
     }
+}
+
+/// `err` and every error it was caused by, outermost first.
+fn causes(err: &dyn std::error::Error) -> String {
+    let mut text = err.to_string();
+    let mut cause = err.source();
+    while let Some(c) = cause {
+        text = format!("{text}: {c}");
+        cause = c.source();
+    }
+    text
 }
 
 impl From<serde_json::Error> for ApiError {
     fn from(err: serde_json::Error) -> Self {
         Self::internal(format!("stored JSON unreadable: {err}"))
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use std::io::Write;
+    use std::sync::{Arc, Mutex};
+
+    use actix_web::body::MessageBody;
+    use diesel::sql_types::Text;
+    use diesel::{Connection, IntoSql, RunQueryDsl, SqliteConnection};
+    use liftoff_types::registry::HostState;
+
+    use super::*;
+
+    #[derive(Clone, Default)]
+    struct Log(Arc<Mutex<Vec<u8>>>);
+
+    impl Write for Log {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.0.lock().unwrap().extend_from_slice(buf);
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    /// A status string no variant has, read back from a column: the 500 says only where the
+    /// cause is logged; the log has the cause (the unknown string) under that id.
+    #[test]
+    fn an_unreadable_stored_value_is_logged_with_its_cause_and_never_sent() {
+        let mut c = SqliteConnection::establish(":memory:").unwrap();
+        let err = diesel::select("Vanished".into_sql::<Text>())
+            .get_result::<HostState>(&mut c)
+            .unwrap_err();
+        assert!(matches!(
+            err,
+            diesel::result::Error::DeserializationError(_)
+        ));
+        let api = ApiError::from(err);
+        assert_eq!(api.kind(), ErrorKind::Internal);
+        assert!(api.message.contains("\"Vanished\""), "{}", api.message);
+
+        let log = Log::default();
+        let writer = log.clone();
+        let subscriber = tracing_subscriber::fmt()
+            .with_writer(move || writer.clone())
+            .with_ansi(false)
+            .finish();
+        let res = tracing::subscriber::with_default(subscriber, || api.error_response());
+        assert_eq!(res.status(), StatusCode::INTERNAL_SERVER_ERROR);
+        let id = res
+            .headers()
+            .get(CORRELATION_ID)
+            .unwrap()
+            .to_str()
+            .unwrap()
+            .to_string();
+        let body = res.into_body().try_into_bytes().unwrap();
+        let body = String::from_utf8(body.to_vec()).unwrap();
+        assert!(body.contains(&id), "{body}");
+        assert!(
+            !body.contains("Vanished") && !body.contains("deserializ"),
+            "{body}"
+        );
+        let logged = String::from_utf8(log.0.lock().unwrap().clone()).unwrap();
+        let line = logged
+            .lines()
+            .find(|l| l.contains(&id))
+            .unwrap_or_else(|| panic!("no log line with the correlation id {id}: {logged}"));
+        assert!(line.contains("unknown host state \"Vanished\""), "{line}");
     }
 }

@@ -1,7 +1,8 @@
 //! The transactional outbox: a service writes the events it must publish in the same
 //! transaction as its state change; the relay delivers them to their destination (history,
-//! or a peer that keeps a copy of the fact: deployment-api for rollout progress, host-registry
-//! for which revision a host runs, the scheduler for freezes and deployment windows) in order, with retries. Receivers deduplicate by event id, so delivering twice is harmless.
+//! or a peer that keeps a copy of the fact: deployment-api for rollout progress and revoked
+//! host credentials, host-registry for which revision a host runs, the scheduler for freezes
+//! and deployment windows) in order, with retries. Receivers deduplicate by event id, so delivering twice is harmless.
 //!
 //! Order: every delivery starts at the oldest undelivered event and a row is deleted only after
 //! history acknowledged it, so history receives each source's events in outbox order, also
@@ -21,6 +22,7 @@ use liftoff_types::history::{EventBatch, HistoryEvent};
 use liftoff_types::registry::{
     HostRevisionReport, HostRevisionReports, INSTALL_OUTCOME, InstallOutcome, InstallOutcomes,
 };
+use liftoff_types::tokens::CREDENTIAL_REVOCATION;
 use uuid::Uuid;
 
 use crate::db::{AnyConnection, Db, now};
@@ -45,7 +47,10 @@ diesel::table! {
 pub enum Destination {
     /// history's event log (`POST /v1/events`).
     History,
-    /// deployment-api's copy of rollout progress (`POST /v1/rollout-progress`).
+    /// deployment-api: its copy of rollout progress, from the scheduler
+    /// (`POST /v1/rollout-progress`), and the revocation feed, from host-registry (credentials
+    /// of deregistered hosts, events of type [`CREDENTIAL_REVOCATION`],
+    /// `POST /v1/tokens/revocation-events`).
     DeploymentApi,
     /// host-registry: which revision each host runs (`POST /v1/hosts/revisions`, events whose
     /// `data` is a [`HostRevisionReport`]) and how scale-out installs ended
@@ -78,15 +83,32 @@ impl Destination {
     async fn deliver(self, peers: &Peers, batch: &EventBatch) -> Result<(), ClientError> {
         match self {
             Self::History => peers.history().ingest(batch).await.map(|_| ()),
-            Self::DeploymentApi => peers
-                .deployment_api()
-                .record_progress(batch)
-                .await
-                .map(|_| ()),
+            Self::DeploymentApi => deliver_to_deployment_api(peers, &batch.events).await,
             Self::HostRegistry => deliver_to_registry(peers, &batch.events).await,
             Self::Scheduler => deliver_to_scheduler(peers, &batch.events).await,
         }
     }
+}
+
+/// deployment-api takes rollout progress (from the scheduler) and credential revocations
+/// (from host-registry) on two routes: each run of one type in one request, runs in outbox
+/// order. (They come from different services' outboxes, so a batch is one run.)
+async fn deliver_to_deployment_api(
+    peers: &Peers,
+    events: &[HistoryEvent],
+) -> Result<(), ClientError> {
+    let api = peers.deployment_api();
+    for run in runs_of_one_type(events) {
+        let batch = EventBatch {
+            events: run.to_vec(),
+        };
+        if run[0].event_type == CREDENTIAL_REVOCATION {
+            api.record_credential_revocations(&batch).await?;
+        } else {
+            api.record_progress(&batch).await?;
+        }
+    }
+    Ok(())
 }
 
 /// The scheduler takes gate changes (from deployment-api) and host changes (from
@@ -247,6 +269,21 @@ pub fn enqueue_to(
         })
         .execute(conn)?;
     Ok(())
+}
+
+/// Every event still waiting for delivery to `to`, oldest first. For a service whose queue is
+/// also a list it acts on meanwhile (host-registry refuses the credentials it has not yet put
+/// on deployment-api's revocation feed); keep what goes to such a destination small.
+pub fn queued(c: &mut AnyConnection, to: Destination) -> Result<Vec<HistoryEvent>, ApiError> {
+    let payloads: Vec<String> = outbox::table
+        .filter(outbox::destination.eq(to.as_str()))
+        .select(outbox::payload)
+        .order(outbox::id.asc())
+        .load(c)?;
+    payloads
+        .iter()
+        .map(|p| Ok(serde_json::from_str::<HistoryEvent>(p)?))
+        .collect()
 }
 
 /// The oldest pending events: at most `max_events`, and at most `max_bytes` of payload

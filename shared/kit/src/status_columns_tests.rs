@@ -11,7 +11,7 @@ use diesel::{
 };
 use liftoff_types::autoscaling::LifecycleActionStatus;
 use liftoff_types::deployments::DeploymentStatus;
-use liftoff_types::registry::{HostState, InstallStatus};
+use liftoff_types::registry::{HostCommandStatus, HostState, InstallStatus, OutcomeStatus};
 use liftoff_types::scheduler::{CommandStatus, EventStatus, HostTargetStatus, RolloutStatus};
 
 use crate::AnyConnection;
@@ -128,6 +128,21 @@ fn event_status_round_trips() {
         EventStatus,
         [InProgress, Succeeded, Failed, TimedOut, Skipped]
     );
+}
+
+#[test]
+fn host_command_status_round_trips() {
+    use HostCommandStatus::*;
+    round_trip!(
+        HostCommandStatus,
+        [Pending, Delivered, Succeeded, Failed, Abandoned]
+    );
+}
+
+#[test]
+fn outcome_status_round_trips() {
+    use OutcomeStatus::*;
+    round_trip!(OutcomeStatus, [Succeeded, Failed, Skipped, Stopped]);
 }
 
 #[test]

@@ -74,6 +74,11 @@ pub fn body_caps(max_bundle_bytes: u64) -> BodyCaps {
             liftoff_kit::outbox::RECEIVE_BODY_LIMIT as u64,
         )
         .route(
+            Method::POST,
+            "/v1/tokens/revocation-events",
+            liftoff_kit::outbox::RECEIVE_BODY_LIMIT as u64,
+        )
+        .route(
             Method::PUT,
             "/v1/history/hosts/{host}/commands/{command}/logs/{event}",
             liftoff_history::LOG_UPLOAD_BODY_LIMIT as u64,

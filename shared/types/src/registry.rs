@@ -340,6 +340,104 @@ impl InstallStatus {
     }
 }
 
+/// Where host-registry's command for an agent is (`host_commands.status`; scale-in's
+/// ApplicationStop): waiting for the host's next heartbeat answer, handed over with it, then
+/// answered by the agent or abandoned by the registry.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+#[cfg_attr(feature = "diesel", derive(diesel::AsExpression, diesel::FromSqlRow))]
+#[cfg_attr(feature = "diesel", diesel(sql_type = diesel::sql_types::Text))]
+pub enum HostCommandStatus {
+    /// Not handed to the agent yet.
+    Pending,
+    /// Handed over with a heartbeat answer; no answer yet.
+    Delivered,
+    Succeeded,
+    Failed,
+    /// The agent was lost or did not answer in time; the registry went ahead without it.
+    Abandoned,
+}
+
+impl HostCommandStatus {
+    /// Not answered yet.
+    pub const OPEN: [Self; 2] = [Self::Pending, Self::Delivered];
+
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Self::Pending => "Pending",
+            Self::Delivered => "Delivered",
+            Self::Succeeded => "Succeeded",
+            Self::Failed => "Failed",
+            Self::Abandoned => "Abandoned",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Self> {
+        Some(match s {
+            "Pending" => Self::Pending,
+            "Delivered" => Self::Delivered,
+            "Succeeded" => Self::Succeeded,
+            "Failed" => Self::Failed,
+            "Abandoned" => Self::Abandoned,
+            _ => return None,
+        })
+    }
+}
+
+/// How a host's part of a rollout, or a rollout, ended, as host-registry keeps an
+/// [`InstallOutcome`] (`install_outcomes.status`): the host's final
+/// [`crate::scheduler::HostTargetStatus`] or the rollout's final
+/// [`crate::scheduler::RolloutStatus`], by the same names.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+#[cfg_attr(feature = "diesel", derive(diesel::AsExpression, diesel::FromSqlRow))]
+#[cfg_attr(feature = "diesel", diesel(sql_type = diesel::sql_types::Text))]
+pub enum OutcomeStatus {
+    Succeeded,
+    Failed,
+    /// A host's only: it was not part of the rollout (any more).
+    Skipped,
+    /// A rollout's only: an operator stopped it.
+    Stopped,
+}
+
+impl OutcomeStatus {
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Self::Succeeded => "Succeeded",
+            Self::Failed => "Failed",
+            Self::Skipped => "Skipped",
+            Self::Stopped => "Stopped",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Self> {
+        Some(match s {
+            "Succeeded" => Self::Succeeded,
+            "Failed" => Self::Failed,
+            "Skipped" => Self::Skipped,
+            "Stopped" => Self::Stopped,
+            _ => return None,
+        })
+    }
+    /// A host's final status; `None` while it is not final.
+    pub fn of_host(s: crate::scheduler::HostTargetStatus) -> Option<Self> {
+        use crate::scheduler::HostTargetStatus as H;
+        match s {
+            H::Succeeded => Some(Self::Succeeded),
+            H::Failed => Some(Self::Failed),
+            H::Skipped => Some(Self::Skipped),
+            H::Pending | H::Dispatched | H::InProgress => None,
+        }
+    }
+    /// A rollout's final status; `None` while it is not final.
+    pub fn of_rollout(s: crate::scheduler::RolloutStatus) -> Option<Self> {
+        use crate::scheduler::RolloutStatus as R;
+        match s {
+            R::Succeeded => Some(Self::Succeeded),
+            R::Failed => Some(Self::Failed),
+            R::Stopped => Some(Self::Stopped),
+            R::Pending | R::InProgress | R::Paused | R::AwaitingApproval => None,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct HostInstall {
     pub application: String,

@@ -45,6 +45,8 @@ text_column! {
     crate::scheduler::CommandStatus => "command status",
     crate::registry::HostState => "host state",
     crate::registry::InstallStatus => "install status",
+    crate::registry::HostCommandStatus => "host command status",
+    crate::registry::OutcomeStatus => "install outcome status",
     crate::deployments::DeploymentStatus => "deployment status",
     crate::autoscaling::LifecycleActionStatus => "lifecycle action status",
 }

@@ -47,7 +47,7 @@ mod windows;
         deployments::retry_failed_hosts, deployments::exclude_host, deployments::record_progress,
         stream::stream_deployment, whoami::whoami,
         teams::create_team, teams::list_teams, teams::get_team, teams::disable_team, teams::enable_team,
-        teams::create_token, teams::list_tokens, tokens::revoke_token, tokens::revocations, tokens::revoke_credential,
+        teams::create_token, teams::list_tokens, tokens::revoke_token, tokens::revocations, tokens::revoke_credential, tokens::record_revocation_events,
         scale_out::scale_out,
         freezes::create_freeze, freezes::list_freezes, freezes::lift_freeze,
         windows::get_windows, windows::set_windows, windows::get_app_windows, windows::set_app_windows,
@@ -135,6 +135,7 @@ pub fn configure(cfg: &mut web::ServiceConfig, state: web::Data<State>) {
         .service(tokens::revocations)
         .service(tokens::revoke_token)
         .service(tokens::revoke_credential)
+        .service(tokens::record_revocation_events)
         .service(scale_out::scale_out)
         .service(freezes::create_freeze)
         .service(freezes::list_freezes)

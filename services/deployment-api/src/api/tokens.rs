@@ -3,6 +3,7 @@
 use actix_web::{HttpResponse, get, post, web};
 use liftoff_kit::{ApiError, Caller};
 use liftoff_types::ErrorBody;
+use liftoff_types::history::{EventBatch, IngestResult};
 use liftoff_types::tokens::{RevocationPage, RevokeCredential, RevokedToken};
 use serde::Deserialize;
 use utoipa::IntoParams;
@@ -77,4 +78,29 @@ pub async fn revoke_credential(
 ) -> Result<HttpResponse, ApiError> {
     let res = app::tokens::revoke_credential(&state, &caller, body.into_inner()).await?;
     Ok(HttpResponse::Ok().json(res))
+}
+
+/// Takes a batch of credential revocations from a service's outbox (`credential.revocation`
+/// events whose `data` is a `RevokeCredential`; service credential): host-registry's, for the
+/// hosts it deregistered. Each joins the feed like any revoked token, in one transaction, and
+/// is refused at once by this process. A credential already on the feed (a redelivery)
+/// changes nothing and counts as a duplicate.
+#[utoipa::path(
+    tag = "tokens",
+    request_body = EventBatch,
+    responses((status = 200, body = IngestResult), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 413, body = ErrorBody, description = "Over the size an outbox receiver takes"), (status = 415, body = ErrorBody, description = "Not JSON")),
+    security(("bearer" = []))
+)]
+#[post("/v1/tokens/revocation-events")]
+pub async fn record_revocation_events(
+    state: web::Data<State>,
+    caller: Caller,
+    req: actix_web::HttpRequest,
+    payload: web::Payload,
+) -> Result<HttpResponse, ApiError> {
+    caller.service()?;
+    let batch: EventBatch =
+        liftoff_kit::web::json_body(&req, payload, liftoff_kit::outbox::RECEIVE_BODY_LIMIT).await?;
+    Ok(HttpResponse::Ok()
+        .json(app::tokens::record_revocation_events(&state, &caller, batch).await?))
 }

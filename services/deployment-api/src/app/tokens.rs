@@ -7,10 +7,11 @@ use futures_util::future::BoxFuture;
 use liftoff_kit::auth::{RevocationFeed, TokenKind};
 use liftoff_kit::db::{now, to_utc};
 use liftoff_kit::{ApiError, Caller, Db, Role, outbox};
+use liftoff_types::history::{EventBatch, IngestResult};
 use liftoff_types::names::validate_text;
 use liftoff_types::tokens::{
-    CreateToken, CreatedToken, Revocation, RevocationKind, RevocationPage, RevokeCredential,
-    RevokedToken, TeamRole, TokenRecord,
+    CREDENTIAL_REVOCATION, CreateToken, CreatedToken, Revocation, RevocationKind, RevocationPage,
+    RevokeCredential, RevokedToken, TeamRole, TokenRecord,
 };
 
 use super::teams::authorize;
@@ -265,6 +266,89 @@ pub async fn revoke_credential(
     req: RevokeCredential,
 ) -> Result<RevokedToken, ApiError> {
     caller.service()?;
+    validate_credential(&req)?;
+    let actor = caller.subject().to_string();
+    let jti = req.jti.clone();
+    let expires = req.expires_at.map(|t| t.timestamp());
+    let revoked_at = state
+        .db
+        .write(move |c| put_on_feed(c, &actor, req))
+        .await?
+        .map_err(|team| {
+            // A team token is revoked through its team's admins, never by a service.
+            ApiError::conflict(
+                "team_token",
+                format!("{jti} is a team token of {team}; revoke it as a team admin"),
+            )
+        })?
+        .at;
+    state.authority.revocations().revoke(&jti, expires);
+    Ok(RevokedToken {
+        jti,
+        revoked_at: to_utc(revoked_at),
+        record: None,
+    })
+}
+
+/// Takes a batch of a service's outbox events of type [`CREDENTIAL_REVOCATION`] (host-registry:
+/// the credentials of hosts it deregistered), each put on the feed as by [`revoke_credential`],
+/// in one transaction; refused at once by this process. A credential already on the feed
+/// (a redelivery) counts as a duplicate and changes nothing; a team token, which no service
+/// may revoke, is left alone and counted as a duplicate too, so the sender's queue is never
+/// stuck behind it.
+pub async fn record_revocation_events(
+    state: &State,
+    caller: &Caller,
+    batch: EventBatch,
+) -> Result<IngestResult, ApiError> {
+    caller.service()?;
+    let mut reqs = Vec::with_capacity(batch.events.len());
+    for ev in batch.events {
+        if ev.event_type != CREDENTIAL_REVOCATION {
+            return Err(ApiError::invalid_field(format!(
+                "event_type: {:?} is not a {CREDENTIAL_REVOCATION}",
+                ev.event_type
+            )));
+        }
+        let req: RevokeCredential = serde_json::from_value(ev.data).map_err(|e| {
+            ApiError::invalid_field(format!("data: not a credential revocation: {e}"))
+        })?;
+        validate_credential(&req)?;
+        reqs.push(req);
+    }
+    let actor = caller.subject().to_string();
+    let refuse: Vec<(String, Option<i64>)> = reqs
+        .iter()
+        .map(|r| (r.jti.clone(), r.expires_at.map(|t| t.timestamp())))
+        .collect();
+    let outcomes = state
+        .db
+        .write(move |c| {
+            reqs.into_iter()
+                .map(|req| put_on_feed(c, &actor, req))
+                .collect::<Result<Vec<_>, ApiError>>()
+        })
+        .await?;
+    let mut result = IngestResult {
+        accepted: 0,
+        duplicates: 0,
+    };
+    for ((jti, expires), outcome) in refuse.iter().zip(&outcomes) {
+        match outcome {
+            Ok(Appended { fresh: true, .. }) => result.accepted += 1,
+            Ok(Appended { fresh: false, .. }) => result.duplicates += 1,
+            Err(team) => {
+                tracing::warn!(%jti, %team, "a service asked to revoke a team token; left alone (a team's admins revoke its tokens)");
+                result.duplicates += 1;
+                continue;
+            }
+        }
+        state.authority.revocations().revoke(jti, *expires);
+    }
+    Ok(result)
+}
+
+fn validate_credential(req: &RevokeCredential) -> Result<(), ApiError> {
     validate_jti(&req.jti)?;
     if let Some(r) = &req.reason {
         validate_text("reason", r, 1024).map_err(ApiError::invalid_field)?;
@@ -272,39 +356,43 @@ pub async fn revoke_credential(
     if let Some(t) = &req.team {
         liftoff_types::names::validate_name("team", t).map_err(ApiError::invalid_field)?;
     }
-    let actor = caller.subject().to_string();
+    Ok(())
+}
+
+/// A credential on the feed: since when, and whether this call put it there.
+struct Appended {
+    at: chrono::NaiveDateTime,
+    fresh: bool,
+}
+
+/// Puts a service's credential on the feed unless it already is; call in a write transaction.
+/// `Err(team)` (the inner one) when `jti` is a team token of `team`: not a service's to revoke.
+fn put_on_feed(
+    c: &mut liftoff_kit::AnyConnection,
+    actor: &str,
+    req: RevokeCredential,
+) -> Result<Result<Appended, String>, ApiError> {
+    if let Some(row) = store::token(c, &req.jti)? {
+        return Ok(Err(row.team));
+    }
+    if let Some(existing) = store::revocation_of(c, &req.jti)? {
+        return Ok(Ok(Appended {
+            at: existing.created_at,
+            fresh: false,
+        }));
+    }
+    let at = now();
     let expires = req.expires_at.map(|t| t.naive_utc());
-    let id = req.jti.clone();
-    let revoked_at = state
-        .db
-        .write(move |c| {
-            if let Some(row) = store::token(c, &id)? {
-                // A team token is revoked through its team's admins, never by a service.
-                return Err(ApiError::conflict(
-                    "team_token",
-                    format!(
-                        "{} is a team token of {}; revoke it as a team admin",
-                        id, row.team
-                    ),
-                ));
-            }
-            if let Some(existing) = store::revocation_of(c, &id)? {
-                return Ok(existing.created_at);
-            }
-            let at = now();
-            append(c, &id, req.team, expires, &actor, req.reason.as_deref(), at)?;
-            Ok(at)
-        })
-        .await?;
-    state
-        .authority
-        .revocations()
-        .revoke(&req.jti, req.expires_at.map(|t| t.timestamp()));
-    Ok(RevokedToken {
-        jti: req.jti,
-        revoked_at: to_utc(revoked_at),
-        record: None,
-    })
+    append(
+        c,
+        &req.jti,
+        req.team,
+        expires,
+        actor,
+        req.reason.as_deref(),
+        at,
+    )?;
+    Ok(Ok(Appended { at, fresh: true }))
 }
 
 fn to_revocation(row: &RevocationRow) -> Option<Revocation> {

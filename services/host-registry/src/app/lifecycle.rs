@@ -167,10 +167,11 @@ pub(crate) enum Outcome {
 
 /// What the outcome the scheduler pushed (`o`, of the install's deployment) says of `install`.
 pub(crate) fn conclude(install: &InstallRow, o: &OutcomeRow) -> Outcome {
-    match (&o.host_id, o.status.as_str()) {
-        (Some(_), "Succeeded") => Outcome::Succeeded,
+    match (&o.host_id, o.status) {
+        (Some(_), liftoff_types::registry::OutcomeStatus::Succeeded) => Outcome::Succeeded,
         (Some(_), status) => Outcome::Failed(format!(
-            "{status} of {}/{} {}: {}",
+            "{} of {}/{} {}: {}",
+            status.as_str(),
             install.application,
             install.deployment_group,
             o.error_code.as_deref().unwrap_or("failed"),
@@ -178,8 +179,9 @@ pub(crate) fn conclude(install: &InstallRow, o: &OutcomeRow) -> Outcome {
         )),
         (None, _) if install.mode == "join" => Outcome::Rejoin,
         (None, status) => Outcome::Failed(format!(
-            "install deployment {} ended {status} without this host ({})",
+            "install deployment {} ended {} without this host ({})",
             install.deployment_id,
+            status.as_str(),
             o.error_code.as_deref().unwrap_or("no error code")
         )),
     }

@@ -12,7 +12,7 @@ use chrono::SubsecRound;
 use liftoff_kit::db::{now, uuid};
 use liftoff_kit::{AnyConnection, ApiError};
 use liftoff_types::names::{validate_name, validate_text};
-use liftoff_types::registry::{HostState, InstallOutcome, InstallOutcomesRecorded};
+use liftoff_types::registry::{HostState, InstallOutcome, InstallOutcomesRecorded, OutcomeStatus};
 
 use super::lifecycle::{self, Outcome};
 use crate::State;
@@ -45,22 +45,23 @@ fn validate(o: &InstallOutcome) -> Result<(), ApiError> {
     Ok(())
 }
 
-fn row_of(o: &InstallOutcome) -> OutcomeRow {
+fn row_of(o: &InstallOutcome) -> Result<OutcomeRow, ApiError> {
     let status = match (o.host_status, o.rollout_status) {
-        (Some(s), _) => s.as_str(),
-        (None, Some(s)) => s.as_str(),
-        (None, None) => "",
-    };
-    OutcomeRow {
+        (Some(s), _) => OutcomeStatus::of_host(s),
+        (None, Some(s)) => OutcomeStatus::of_rollout(s),
+        (None, None) => None,
+    }
+    .ok_or_else(|| ApiError::invalid_field("outcomes: a final host_status or rollout_status"))?;
+    Ok(OutcomeRow {
         event_id: o.event_id.to_string(),
         deployment_id: o.deployment_id.to_string(),
         host_id: o.host_id.map(|h| h.to_string()),
-        status: status.into(),
+        status,
         error_code: o.error_code.clone(),
         message: o.message.clone(),
         occurred_at: o.occurred_at.trunc_subsecs(6).naive_utc(),
         received_at: now(),
-    }
+    })
 }
 
 /// Applies what is known of `host`'s installs (the host locked); true when one waits for a
@@ -92,14 +93,14 @@ fn accept(c: &mut AnyConnection, o: &InstallOutcome) -> Result<Option<Vec<String
         if host.state != HostState::Pending && host.state != HostState::Installing {
             return Ok(None);
         }
-        outcomes::insert(c, &row_of(o))?;
+        outcomes::insert(c, &row_of(o)?)?;
         let rejoin = settle(c, &host)?;
         return Ok(Some(if rejoin { vec![host.id] } else { Vec::new() }));
     }
     if outcomes::exists(c, &o.event_id.to_string())? {
         return Ok(None);
     }
-    outcomes::insert(c, &row_of(o))?;
+    outcomes::insert(c, &row_of(o)?)?;
     let mut hosts_waiting: Vec<String> = installs::waiting_on(c, &o.deployment_id.to_string())?
         .into_iter()
         .map(|i| i.host_id)

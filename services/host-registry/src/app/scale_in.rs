@@ -8,7 +8,9 @@ use liftoff_kit::db::{now, to_utc, uuid};
 use liftoff_kit::{AnyConnection, ApiError, outbox};
 use liftoff_types::autoscaling::{LifecycleActionStatus, LifecycleResult};
 use liftoff_types::names::validate_text;
-use liftoff_types::registry::{HostCommand, HostCommandKind, HostCommandResult, HostState};
+use liftoff_types::registry::{
+    HostCommand, HostCommandKind, HostCommandResult, HostCommandStatus, HostState,
+};
 use uuid::Uuid;
 
 use super::actions::complete_action;
@@ -26,8 +28,9 @@ fn reachable(row: &HostRow, grace: chrono::Duration, at: chrono::NaiveDateTime) 
         && row.last_heartbeat_at.is_some_and(|t| at - t <= grace)
 }
 
-/// Deregisters a host now: its credential is queued for revocation in the same transaction
-/// (see [`super::revocations`]). False if it already was.
+/// Deregisters a host now: its credential is queued for revocation (in the outbox, for
+/// deployment-api) in the same transaction (see [`super::revocations`]). False if it already
+/// was.
 pub fn deregister_now(
     c: &mut AnyConnection,
     row: &HostRow,
@@ -87,7 +90,7 @@ pub fn begin(
             host_id: row.id.clone(),
             kind: STOP.into(),
             action_id: Some(action_id.to_string()),
-            status: "Pending".into(),
+            status: HostCommandStatus::Pending,
             message: None,
             output_tail: None,
             created_at: at,
@@ -109,7 +112,7 @@ pub fn begin(
 pub fn has_undelivered(c: &mut AnyConnection, host_id: &str) -> Result<bool, ApiError> {
     Ok(commands::open_for(c, host_id)?
         .iter()
-        .any(|cmd| cmd.status == "Pending" && cmd.kind == STOP))
+        .any(|cmd| cmd.status == HostCommandStatus::Pending && cmd.kind == STOP))
 }
 
 pub fn deliver(
@@ -119,7 +122,7 @@ pub fn deliver(
 ) -> Result<Vec<HostCommand>, ApiError> {
     let mut out = Vec::new();
     for cmd in commands::open_for(c, host_id)? {
-        if cmd.status != "Pending" || cmd.kind != STOP {
+        if cmd.status != HostCommandStatus::Pending || cmd.kind != STOP {
             continue;
         }
         commands::mark_delivered(c, &cmd.id, at)?;
@@ -165,7 +168,11 @@ pub async fn command_result(
             if cmd.host_id != row.id {
                 return Err(ApiError::forbidden("this command belongs to another host"));
             }
-            let status = if req.succeeded { "Succeeded" } else { "Failed" };
+            let status = if req.succeeded {
+                HostCommandStatus::Succeeded
+            } else {
+                HostCommandStatus::Failed
+            };
             let message = req.message.clone().unwrap_or_default();
             if !commands::complete(
                 c,
@@ -223,7 +230,7 @@ pub async fn tick(state: &State) -> Result<(), ApiError> {
                     ),
                     Some(_) => continue,
                 };
-                if !commands::complete(c, &cmd.id, "Abandoned", Some(&why), None, at)? {
+                if !commands::complete(c, &cmd.id, HostCommandStatus::Abandoned, Some(&why), None, at)? {
                     continue;
                 }
                 if let Some(h) = &host {

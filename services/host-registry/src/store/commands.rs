@@ -3,6 +3,7 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use liftoff_kit::{AnyConnection, ApiError};
+use liftoff_types::registry::HostCommandStatus;
 
 use crate::schema::host_commands;
 
@@ -13,16 +14,13 @@ pub struct HostCommandRow {
     pub host_id: String,
     pub kind: String,
     pub action_id: Option<String>,
-    /// `Pending` (not delivered yet), `Delivered`, `Succeeded`, `Failed`, `Abandoned`.
-    pub status: String,
+    pub status: HostCommandStatus,
     pub message: Option<String>,
     pub output_tail: Option<String>,
     pub created_at: NaiveDateTime,
     pub delivered_at: Option<NaiveDateTime>,
     pub completed_at: Option<NaiveDateTime>,
 }
-
-pub const OPEN: [&str; 2] = ["Pending", "Delivered"];
 
 pub fn insert(conn: &mut AnyConnection, row: &HostCommandRow) -> Result<(), ApiError> {
     diesel::insert_into(host_commands::table)
@@ -43,7 +41,7 @@ pub fn get(conn: &mut AnyConnection, id: &str) -> Result<Option<HostCommandRow>,
 pub fn open_for(conn: &mut AnyConnection, host_id: &str) -> Result<Vec<HostCommandRow>, ApiError> {
     Ok(host_commands::table
         .filter(host_commands::host_id.eq(host_id))
-        .filter(host_commands::status.eq_any(OPEN))
+        .filter(host_commands::status.eq_any(HostCommandStatus::OPEN))
         .select(HostCommandRow::as_select())
         .order(host_commands::created_at.asc())
         .load(conn)?)
@@ -52,7 +50,7 @@ pub fn open_for(conn: &mut AnyConnection, host_id: &str) -> Result<Vec<HostComma
 /// Every open command (for the background check of unreachable agents).
 pub fn all_open(conn: &mut AnyConnection) -> Result<Vec<HostCommandRow>, ApiError> {
     Ok(host_commands::table
-        .filter(host_commands::status.eq_any(OPEN))
+        .filter(host_commands::status.eq_any(HostCommandStatus::OPEN))
         .select(HostCommandRow::as_select())
         .order(host_commands::created_at.asc())
         .limit(500)
@@ -67,10 +65,10 @@ pub fn mark_delivered(
     diesel::update(
         host_commands::table
             .filter(host_commands::id.eq(id))
-            .filter(host_commands::status.eq("Pending")),
+            .filter(host_commands::status.eq(HostCommandStatus::Pending)),
     )
     .set((
-        host_commands::status.eq("Delivered"),
+        host_commands::status.eq(HostCommandStatus::Delivered),
         host_commands::delivered_at.eq(Some(at)),
     ))
     .execute(conn)?;
@@ -81,7 +79,7 @@ pub fn mark_delivered(
 pub fn complete(
     conn: &mut AnyConnection,
     id: &str,
-    status: &str,
+    status: HostCommandStatus,
     message: Option<&str>,
     output_tail: Option<&str>,
     at: NaiveDateTime,
@@ -89,7 +87,7 @@ pub fn complete(
     let n = diesel::update(
         host_commands::table
             .filter(host_commands::id.eq(id))
-            .filter(host_commands::status.eq_any(OPEN)),
+            .filter(host_commands::status.eq_any(HostCommandStatus::OPEN)),
     )
     .set((
         host_commands::status.eq(status),

@@ -6,5 +6,4 @@ pub mod hosts;
 pub mod installs;
 pub mod outcomes;
 pub mod revisions;
-pub mod revocations;
 pub mod tokens;

@@ -4,6 +4,7 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use liftoff_kit::{AnyConnection, ApiError};
+use liftoff_types::registry::OutcomeStatus;
 
 use crate::schema::install_outcomes;
 
@@ -15,7 +16,7 @@ pub struct OutcomeRow {
     /// `None`: the rollout ended.
     pub host_id: Option<String>,
     /// The host's final status in the rollout, or the rollout's.
-    pub status: String,
+    pub status: OutcomeStatus,
     pub error_code: Option<String>,
     pub message: Option<String>,
     pub occurred_at: NaiveDateTime,
