@@ -38,8 +38,6 @@ struct Cluster {
     urls: BTreeMap<String, String>,
     children: BTreeMap<String, Child>,
     admin: String,
-    /// Where a service process reaches host-registry, when not directly (a fault proxy).
-    registry_of: BTreeMap<String, String>,
 }
 
 impl Cluster {
@@ -72,7 +70,6 @@ impl Cluster {
             urls,
             children: BTreeMap::new(),
             admin: String::new(),
-            registry_of: BTreeMap::new(),
         };
         for n in names {
             c.spawn(&n);
@@ -135,9 +132,7 @@ impl Cluster {
             ])
             .args([
                 "--registry-url",
-                self.registry_of
-                    .get(name)
-                    .unwrap_or(&self.urls["host-registry"]),
+                &self.urls["host-registry"],
                 "--history-url",
                 &self.urls["history"],
             ])
@@ -354,6 +349,26 @@ fn lease_of(pg: &PgDatabase, deployment: uuid::Uuid) -> (Option<String>, i64) {
     (l.lease_owner, l.lease_epoch)
 }
 
+/// Whether a query of this cluster's scheduler waits for a lock on its copy of the fleet.
+fn tick_waiting_on_known_hosts(pg: &PgDatabase) -> bool {
+    use diesel::{Connection, RunQueryDsl};
+    #[derive(diesel::QueryableByName)]
+    struct Waiting {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        n: i64,
+    }
+    let mut c = diesel::PgConnection::establish(&pg.url).unwrap();
+    let w: Waiting = diesel::sql_query(
+        "SELECT count(*) AS n FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid \
+         WHERE NOT l.granted AND l.relation = 'scheduler.known_hosts'::regclass \
+         AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database()) \
+         AND a.query ILIKE 'SELECT%'",
+    )
+    .get_result(&mut c)
+    .unwrap();
+    w.n > 0
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_lease_holder_frozen_mid_tick_and_resumed_after_a_takeover_is_fenced() {
     if liftoff_testkit::postgres_url().is_none() {
@@ -362,21 +377,7 @@ async fn a_lease_holder_frozen_mid_tick_and_resumed_after_a_takeover_is_fenced()
         );
         return;
     }
-    let mut c = Cluster::start(2).await;
-    // Each replica reaches the registry through its own proxy, so a tick can be held at the
-    // instant after it claimed its leases, before their upkeep: in the membership refresh, the
-    // one peer call a tick still makes (every `membership_refresh`; lost hosts are pushed).
-    let mut proxies = BTreeMap::new();
-    for name in ["scheduler-0", "scheduler-1"] {
-        let proxy = liftoff_testkit::proxy::FaultProxy::start(&c.urls["host-registry"]).unwrap();
-        c.registry_of.insert(name.to_string(), proxy.url.clone());
-        let child = c.children.get_mut(name).unwrap();
-        child.start_kill().unwrap();
-        let _ = child.wait().await;
-        c.spawn(name);
-        c.wait_ready(name).await;
-        proxies.insert(name, proxy);
-    }
+    let c = Cluster::start(2).await;
     let api = c.api();
     let a = c.fleet("scheduler-1", "zone-a", "web", "a", 2).await;
     let b = c.fleet("scheduler-0", "zone-b", "web", "b", 2).await;
@@ -390,8 +391,8 @@ async fn a_lease_holder_frozen_mid_tick_and_resumed_after_a_takeover_is_fenced()
         ConcurrencyPolicy::Reject,
     )
     .await;
-    // Hooks long enough that the rollout is still running at the holder's next membership
-    // refresh (5 s after the plan, then every 5 s).
+    // Hooks long enough that the rollout is still running when the holder is frozen (after
+    // the first host) and when the other replica takes it over (a 3 s lease later).
     let hooks = [("ApplicationStart", &format!("{RECORD}\nsleep 4") as &str)];
     let v1 = push(&api, c.path(), "shop", "v1", &hooks).await;
     let id = deploy(&api, "shop", &v1).await.deployment_id;
@@ -408,22 +409,28 @@ async fn a_lease_holder_frozen_mid_tick_and_resumed_after_a_takeover_is_fenced()
     } else {
         ("scheduler-1", "scheduler-0")
     };
-    // Hold the holder inside its next tick (its membership refresh), then freeze it there.
-    proxies[holder].faults.hold(Some("tag=role"));
+    // Hold the holder inside its next tick: a tick that claimed leases first reads which hosts
+    // are lost from its copy of the fleet, so with that table locked the holder waits there,
+    // after its claim and before the upkeep's fenced writes. The other replica claims nothing
+    // while the lease is valid, so it never reaches that read. Freeze the holder there, then
+    // let the table go.
+    use diesel::Connection;
+    use diesel::connection::SimpleConnection;
+    let mut lock = diesel::PgConnection::establish(&pg.url).unwrap();
+    lock.batch_execute("BEGIN; LOCK TABLE scheduler.known_hosts IN ACCESS EXCLUSIVE MODE")
+        .unwrap();
     wait_for(
         "the holder to be inside a tick",
         Duration::from_secs(30),
         || {
-            let held = proxies[holder]
-                .faults
-                .held
-                .load(std::sync::atomic::Ordering::SeqCst);
-            async move { (held > 0).then_some(()) }
+            let waiting = tick_waiting_on_known_hosts(pg);
+            async move { waiting.then_some(()) }
         },
     )
     .await;
     let pid = nix::unistd::Pid::from_raw(pid_of(holder) as i32);
     nix::sys::signal::kill(pid, Signal::SIGSTOP).unwrap();
+    lock.batch_execute("COMMIT").unwrap();
     let other_pid = format!("{}-", pid_of(other));
     wait_for(
         "the other replica to take the lease over",
@@ -436,7 +443,6 @@ async fn a_lease_holder_frozen_mid_tick_and_resumed_after_a_takeover_is_fenced()
     )
     .await;
     nix::sys::signal::kill(pid, Signal::SIGCONT).unwrap();
-    proxies[holder].faults.hold(None);
     wait_for(
         "the resumed replica to be fenced off",
         Duration::from_secs(30),
@@ -454,8 +460,5 @@ async fn a_lease_holder_frozen_mid_tick_and_resumed_after_a_takeover_is_fenced()
     assert_ran_once(&[&a, &b], id, 1);
     for h in &d.hosts {
         assert_eq!(h.attempt, 1, "one attempt per host: {h:#?}");
-    }
-    for (_, p) in proxies {
-        p.stop().await;
     }
 }
