@@ -19,7 +19,8 @@ use std::time::Duration;
 use chrono::Utc;
 use liftoff_client::ClientError;
 use liftoff_types::scheduler::{
-    AgentCommand, CommandStatus, CompleteCommand, EventReport, EventReportBatch, EventStatus,
+    AgentCommand, AgentCommandKind, CommandStatus, CompleteCommand, EventReport, EventReportBatch,
+    EventStatus,
 };
 use nix::sys::signal::{Signal, killpg};
 use nix::unistd::Pid;
@@ -115,18 +116,18 @@ impl Agent {
             return Ok(true);
         }
         tracing::info!(command_id = %cmd.command_id, deployment_id = %cmd.deployment_id, "running command");
-        let (outcome, reports) = if cmd.kind == "Deploy" {
-            executor::run_deploy(self, &cmd, stop).await
-        } else {
-            let unsupported = Err(executor::Failure::new(
-                "COMMAND_UNSUPPORTED",
-                format!(
-                    "this agent (version {}) does not run {:?} commands",
-                    crate::VERSION,
-                    cmd.kind
-                ),
-            ));
-            (unsupported, Vec::new())
+        let (outcome, reports) = match cmd.kind {
+            AgentCommandKind::Deploy => executor::run_deploy(self, &cmd, stop).await,
+            AgentCommandKind::Unsupported => {
+                let unsupported = Err(executor::Failure::new(
+                    "COMMAND_UNSUPPORTED",
+                    format!(
+                        "this agent (version {}) does not run this kind of command",
+                        crate::VERSION,
+                    ),
+                ));
+                (unsupported, Vec::new())
+            }
         };
         let (status, error_code, message) = match outcome {
             Ok(()) => (CommandStatus::Succeeded, None, None),

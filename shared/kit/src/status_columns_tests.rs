@@ -11,7 +11,9 @@ use diesel::{
 };
 use liftoff_types::autoscaling::LifecycleActionStatus;
 use liftoff_types::deployments::DeploymentStatus;
-use liftoff_types::registry::{HostCommandStatus, HostState, InstallStatus, OutcomeStatus};
+use liftoff_types::registry::{
+    HostCommandKind, HostCommandStatus, HostState, InstallMode, InstallStatus, OutcomeStatus,
+};
 use liftoff_types::scheduler::{CommandStatus, EventStatus, HostTargetStatus, RolloutStatus};
 
 use crate::AnyConnection;
@@ -137,6 +139,16 @@ fn host_command_status_round_trips() {
         HostCommandStatus,
         [Pending, Delivered, Succeeded, Failed, Abandoned]
     );
+}
+
+#[test]
+fn install_mode_round_trips() {
+    round_trip!(InstallMode, [InstallMode::Install, InstallMode::Join]);
+}
+
+#[test]
+fn host_command_kind_round_trips() {
+    round_trip!(HostCommandKind, [HostCommandKind::ApplicationStop]);
 }
 
 #[test]

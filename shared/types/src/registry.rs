@@ -89,9 +89,25 @@ pub struct HeartbeatResponse {
 
 /// What the registry asks an agent to do, delivered with heartbeat answers.
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, ToSchema, PartialEq, Eq)]
+#[cfg_attr(feature = "diesel", derive(diesel::AsExpression, diesel::FromSqlRow))]
+#[cfg_attr(feature = "diesel", diesel(sql_type = diesel::sql_types::Text))]
 pub enum HostCommandKind {
     /// Run the ApplicationStop hooks of every revision installed on the host (scale-in).
     ApplicationStop,
+}
+
+impl HostCommandKind {
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Self::ApplicationStop => "ApplicationStop",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "ApplicationStop" => Some(Self::ApplicationStop),
+            _ => None,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq, Eq)]
@@ -305,12 +321,30 @@ pub struct InstallOutcomesRecorded {
 
 /// How a host that entered a deployment group gets the group's revision.
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, ToSchema, PartialEq, Eq)]
+#[cfg_attr(feature = "diesel", derive(diesel::AsExpression, diesel::FromSqlRow))]
+#[cfg_attr(feature = "diesel", diesel(sql_type = diesel::sql_types::Text))]
 #[serde(rename_all = "snake_case")]
 pub enum InstallMode {
     /// A single-host `scale_out` deployment of the group's last successful revision.
     Install,
     /// A deployment was running in the group: the host takes part in it.
     Join,
+}
+
+impl InstallMode {
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Self::Install => "install",
+            Self::Join => "join",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Self> {
+        Some(match s {
+            "install" => Self::Install,
+            "join" => Self::Join,
+            _ => return None,
+        })
+    }
 }
 
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, ToSchema, PartialEq, Eq)]

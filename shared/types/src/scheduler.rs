@@ -417,12 +417,22 @@ pub struct RolloutAction {
     pub hosts: Vec<Uuid>,
 }
 
+/// What kind of work an [`AgentCommand`] is.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, ToSchema, PartialEq, Eq)]
+pub enum AgentCommandKind {
+    /// Run the in-place lifecycle for the command's `revision_id`.
+    Deploy,
+    /// Never sent: what an agent reads for a kind newer than itself, which it then fails
+    /// with `COMMAND_UNSUPPORTED` instead of refusing the whole poll answer.
+    #[serde(other)]
+    Unsupported,
+}
+
 /// What a host is told to do.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq, Eq)]
 pub struct AgentCommand {
     pub command_id: Uuid,
-    /// `Deploy`: run the in-place lifecycle for `revision_id`.
-    pub kind: String,
+    pub kind: AgentCommandKind,
     pub deployment_id: Uuid,
     pub application: String,
     pub deployment_group: String,
@@ -525,4 +535,18 @@ pub struct CompleteCommand {
 pub struct CommandState {
     pub command_id: Uuid,
     pub status: CommandStatus,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::AgentCommandKind;
+
+    #[test]
+    fn a_command_kind_newer_than_the_agent_reads_as_unsupported_not_as_an_error() {
+        let deploy: AgentCommandKind = serde_json::from_str("\"Deploy\"").unwrap();
+        assert_eq!(deploy, AgentCommandKind::Deploy);
+        assert_eq!(serde_json::to_string(&deploy).unwrap(), "\"Deploy\"");
+        let newer: AgentCommandKind = serde_json::from_str("\"Reboot\"").unwrap();
+        assert_eq!(newer, AgentCommandKind::Unsupported);
+    }
 }

@@ -47,6 +47,8 @@ text_column! {
     crate::registry::InstallStatus => "install status",
     crate::registry::HostCommandStatus => "host command status",
     crate::registry::OutcomeStatus => "install outcome status",
+    crate::registry::InstallMode => "install mode",
+    crate::registry::HostCommandKind => "host command kind",
     crate::deployments::DeploymentStatus => "deployment status",
     crate::autoscaling::LifecycleActionStatus => "lifecycle action status",
 }

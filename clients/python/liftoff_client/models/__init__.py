@@ -2,6 +2,7 @@
 
 from .ack_response import AckResponse
 from .agent_command import AgentCommand
+from .agent_command_kind import AgentCommandKind
 from .analysis_state import AnalysisState
 from .analysis_status import AnalysisStatus
 from .application import Application
@@ -172,6 +173,7 @@ from .zone_overview import ZoneOverview
 __all__ = (
     "AckResponse",
     "AgentCommand",
+    "AgentCommandKind",
     "AnalysisState",
     "AnalysisStatus",
     "Application",

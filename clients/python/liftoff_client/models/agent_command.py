@@ -8,6 +8,7 @@ from uuid import UUID
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..models.agent_command_kind import AgentCommandKind
 from ..models.file_exists_behavior import FileExistsBehavior
 from ..types import UNSET, Unset
 
@@ -31,7 +32,7 @@ class AgentCommand:
         deployment_group_id (UUID):
         deployment_id (UUID):
         issued_at (datetime.datetime):
-        kind (str): `Deploy`: run the in-place lifecycle for `revision_id`.
+        kind (AgentCommandKind): What kind of work an [`AgentCommand`] is.
         revision_id (UUID):
         file_exists_behavior (FileExistsBehavior | None | Unset):
         log_grant (None | str | Unset): Lets this host upload the command's hook logs to history (signed by the
@@ -52,7 +53,7 @@ class AgentCommand:
     deployment_group_id: UUID
     deployment_id: UUID
     issued_at: datetime.datetime
-    kind: str
+    kind: AgentCommandKind
     revision_id: UUID
     file_exists_behavior: FileExistsBehavior | None | Unset = UNSET
     log_grant: None | str | Unset = UNSET
@@ -77,7 +78,7 @@ class AgentCommand:
 
         issued_at = self.issued_at.isoformat()
 
-        kind = self.kind
+        kind = self.kind.value
 
         revision_id = str(self.revision_id)
 
@@ -151,7 +152,7 @@ class AgentCommand:
 
         issued_at = datetime.datetime.fromisoformat(d.pop("issued_at"))
 
-        kind = d.pop("kind")
+        kind = AgentCommandKind(d.pop("kind"))
 
         revision_id = UUID(d.pop("revision_id"))
 

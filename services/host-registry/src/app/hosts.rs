@@ -8,7 +8,7 @@ use liftoff_kit::db::{now, to_utc, uuid, write_tx};
 use liftoff_kit::{ApiError, outbox};
 use liftoff_types::names::selector_matches;
 use liftoff_types::registry::{
-    Heartbeat, HeartbeatResponse, Host, HostInstall, HostState, InstallMode, UpdateHost,
+    Heartbeat, HeartbeatResponse, Host, HostInstall, HostState, UpdateHost,
 };
 use uuid::Uuid;
 
@@ -43,11 +43,7 @@ pub fn to_host(
                     deployment_group: i.deployment_group.clone(),
                     deployment_id: uuid(&i.deployment_id)?,
                     revision_id: uuid(&i.revision_id)?,
-                    mode: if i.mode == "join" {
-                        InstallMode::Join
-                    } else {
-                        InstallMode::Install
-                    },
+                    mode: i.mode,
                     status: i.status,
                     error: i.error.clone(),
                     created_at: to_utc(i.created_at),

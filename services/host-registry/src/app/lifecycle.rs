@@ -81,18 +81,11 @@ fn install_row(row: &HostRow, i: &ScaleOutInstall) -> InstallRow {
         deployment_group: i.deployment_group.clone(),
         deployment_id: i.deployment_id.to_string(),
         revision_id: i.revision_id.to_string(),
-        mode: mode_str(i.mode).into(),
+        mode: i.mode,
         status: InstallStatus::InProgress,
         error: None,
         created_at: at,
         updated_at: at,
-    }
-}
-
-pub fn mode_str(m: InstallMode) -> &'static str {
-    match m {
-        InstallMode::Install => "install",
-        InstallMode::Join => "join",
     }
 }
 
@@ -177,7 +170,7 @@ pub(crate) fn conclude(install: &InstallRow, o: &OutcomeRow) -> Outcome {
             o.error_code.as_deref().unwrap_or("failed"),
             o.message.as_deref().unwrap_or("")
         )),
-        (None, _) if install.mode == "join" => Outcome::Rejoin,
+        (None, _) if install.mode == InstallMode::Join => Outcome::Rejoin,
         (None, status) => Outcome::Failed(format!(
             "install deployment {} ended {} without this host ({})",
             install.deployment_id,

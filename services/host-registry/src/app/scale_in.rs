@@ -18,7 +18,7 @@ use crate::State;
 use crate::store::commands::{self, HostCommandRow};
 use crate::store::hosts::{self, HostRow};
 
-const STOP: &str = "ApplicationStop";
+const STOP: HostCommandKind = HostCommandKind::ApplicationStop;
 const MAX_TAIL: usize = 64 * 1024;
 
 /// A host is reachable when it is not `Lost` and heartbeated within the grace.
@@ -88,7 +88,7 @@ pub fn begin(
         &HostCommandRow {
             id: id.to_string(),
             host_id: row.id.clone(),
-            kind: STOP.into(),
+            kind: STOP,
             action_id: Some(action_id.to_string()),
             status: HostCommandStatus::Pending,
             message: None,
@@ -101,8 +101,7 @@ pub fn begin(
     let mut ev = outbox::event(crate::NAME, "host.scale_in_started");
     ev.team = Some(row.team.clone());
     ev.host_id = Some(uuid(&row.id)?);
-    ev.data =
-        serde_json::json!({"command_id": id, "command": STOP, "lifecycle_action_id": action_id});
+    ev.data = serde_json::json!({"command_id": id, "command": STOP.as_str(), "lifecycle_action_id": action_id});
     outbox::enqueue(c, &ev)?;
     Ok(true)
 }
@@ -128,7 +127,7 @@ pub fn deliver(
         commands::mark_delivered(c, &cmd.id, at)?;
         out.push(HostCommand {
             command_id: uuid(&cmd.id)?,
-            kind: HostCommandKind::ApplicationStop,
+            kind: cmd.kind,
             issued_at: to_utc(cmd.created_at),
         });
     }

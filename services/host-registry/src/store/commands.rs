@@ -3,7 +3,7 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use liftoff_kit::{AnyConnection, ApiError};
-use liftoff_types::registry::HostCommandStatus;
+use liftoff_types::registry::{HostCommandKind, HostCommandStatus};
 
 use crate::schema::host_commands;
 
@@ -12,7 +12,7 @@ use crate::schema::host_commands;
 pub struct HostCommandRow {
     pub id: String,
     pub host_id: String,
-    pub kind: String,
+    pub kind: HostCommandKind,
     pub action_id: Option<String>,
     pub status: HostCommandStatus,
     pub message: Option<String>,

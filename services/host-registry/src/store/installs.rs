@@ -3,7 +3,7 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use liftoff_kit::{AnyConnection, ApiError};
-use liftoff_types::registry::InstallStatus;
+use liftoff_types::registry::{InstallMode, InstallStatus};
 
 use crate::schema::host_installs;
 
@@ -17,7 +17,7 @@ pub struct InstallRow {
     pub deployment_group: String,
     pub deployment_id: String,
     pub revision_id: String,
-    pub mode: String,
+    pub mode: InstallMode,
     pub status: InstallStatus,
     pub error: Option<String>,
     pub created_at: NaiveDateTime,

@@ -175,7 +175,7 @@ fn dispatch(
         let traceparent = dispatch_trace(row, t, command_id);
         let cmd = AgentCommand {
             command_id,
-            kind: "Deploy".into(),
+            kind: AgentCommandKind::Deploy,
             deployment_id,
             application: row.application.clone(),
             deployment_group: row.deployment_group.clone(),
