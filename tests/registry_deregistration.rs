@@ -19,6 +19,7 @@ use std::time::{Duration, Instant};
 use common::*;
 use liftoff_testkit::{AgentProcess, wait_for};
 use liftoff_types::deployments::*;
+use liftoff_types::events::EventType;
 use liftoff_types::registry::HostState;
 use serde_json::Value;
 use uuid::Uuid;
@@ -467,10 +468,7 @@ async fn revocation_events_from_an_outbox_join_the_feed_once() {
         .await
         .unwrap();
     let revocation = |jti: &str| {
-        let mut ev = liftoff_kit::outbox::event(
-            "host-registry",
-            liftoff_types::tokens::CREDENTIAL_REVOCATION,
-        );
+        let mut ev = liftoff_kit::outbox::event("host-registry", EventType::CredentialRevocation);
         ev.data = serde_json::to_value(liftoff_types::tokens::RevokeCredential {
             jti: jti.to_string(),
             team: Some("default".into()),
@@ -528,7 +526,10 @@ async fn revocation_events_from_an_outbox_join_the_feed_once() {
     assert_eq!(status, 401, "refused at once: {res}");
     // Another type of event on this route is a sender's bug: refused, so it stays queued.
     let other = serde_json::to_value(liftoff_types::history::EventBatch {
-        events: vec![liftoff_kit::outbox::event("scheduler", "rollout.progress")],
+        events: vec![liftoff_kit::outbox::event(
+            "scheduler",
+            EventType::RolloutProgress,
+        )],
     })
     .unwrap();
     let (status, _) = call("POST", &url, &Some(other), &service).await;

@@ -18,6 +18,7 @@ use std::time::{Duration, Instant};
 
 use diesel::prelude::*;
 use liftoff_client::ClientError;
+use liftoff_types::events::EventType;
 use liftoff_types::history::{EventBatch, HistoryEvent};
 use liftoff_types::registry::{
     HostRevisionReport, HostRevisionReports, INSTALL_OUTCOME, InstallOutcome, InstallOutcomes,
@@ -211,11 +212,11 @@ const BACKOFF_BASE: Duration = Duration::from_millis(500);
 const BACKOFF_MAX: Duration = Duration::from_secs(30);
 
 /// Builds an event of `source` with a fresh id, stamped now.
-pub fn event(source: &str, event_type: &str) -> HistoryEvent {
+pub fn event(source: &str, event_type: EventType) -> HistoryEvent {
     HistoryEvent {
         event_id: Uuid::now_v7(),
         source: source.to_string(),
-        event_type: event_type.to_string(),
+        event_type: event_type.as_str().to_string(),
         occurred_at: chrono::Utc::now(),
         team: None,
         actor: None,

@@ -10,6 +10,7 @@ pub mod analysis;
 pub mod autoscaling;
 pub mod deployments;
 pub mod error;
+pub mod events;
 pub mod history;
 pub mod names;
 pub mod promotions;

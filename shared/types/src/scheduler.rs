@@ -74,14 +74,14 @@ pub const WAITING_OUTSIDE_WINDOW: &str = "outside_window";
 pub const WAITING_FROZEN: &str = "frozen";
 
 /// The event type (deployment-api → scheduler) of a freeze's state: `data` is a [`FreezeState`].
-pub const GATE_FREEZE: &str = "gate.freeze";
+pub const GATE_FREEZE: &str = crate::events::EventType::GateFreeze.as_str();
 /// The event type (deployment-api → scheduler) of a group's effective windows: `data` is a
 /// [`GroupWindows`].
-pub const GATE_WINDOWS: &str = "gate.windows";
+pub const GATE_WINDOWS: &str = crate::events::EventType::GateWindows.as_str();
 
 /// The event type (deployment-api → scheduler) of an admin's override of freezes for one
 /// running deployment: `data` is a [`FreezesOverridden`].
-pub const GATE_OVERRIDE: &str = "gate.override";
+pub const GATE_OVERRIDE: &str = crate::events::EventType::GateOverride.as_str();
 
 /// Freezes a running deployment goes on despite (an admin's override after hand-off).
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq, Eq)]
@@ -370,7 +370,7 @@ pub struct Rollout {
 }
 
 /// The event type of a rollout's progress, pushed by the scheduler to deployment-api.
-pub const ROLLOUT_PROGRESS: &str = "rollout.progress";
+pub const ROLLOUT_PROGRESS: &str = crate::events::EventType::RolloutProgress.as_str();
 
 /// The `data` of a [`ROLLOUT_PROGRESS`] event: the rollout's summary as of the change (its
 /// `hosts` empty) and the hosts that changed since the previous report, with their place in

@@ -131,7 +131,7 @@ pub struct RevokeCredential {
 /// The outbox event type by which a service puts a credential it issued on the revocation feed
 /// (`POST /v1/tokens/revocation-events`): its `data` is a [`RevokeCredential`]. host-registry
 /// writes one in the transaction that deregisters a host.
-pub const CREDENTIAL_REVOCATION: &str = "credential.revocation";
+pub const CREDENTIAL_REVOCATION: &str = crate::events::EventType::CredentialRevocation.as_str();
 
 /// The answer to a revocation: the token's record, or for a token this API never minted (the
 /// admin token of `liftoff up`, a host credential) only its id.

@@ -11,6 +11,7 @@ use liftoff_kit::{ApiError, outbox};
 use liftoff_types::deployments::{
     Application, ApplicationDeleted, ApplicationList, CreateApplication, UpdateApplication,
 };
+use liftoff_types::events::EventType;
 use liftoff_types::names::{validate_name, validate_text};
 use uuid::Uuid;
 
@@ -63,7 +64,7 @@ pub async fn create(
         updated_at: at,
         stages: None,
     };
-    let mut ev = outbox::event(crate::NAME, "application.created");
+    let mut ev = outbox::event(crate::NAME, EventType::ApplicationCreated);
     ev.team = Some(team.to_string());
     ev.actor = Some(actor.to_string());
     ev.application = Some(row.name.clone());
@@ -168,7 +169,7 @@ pub async fn update(
             };
             applications::update(c, &row.id, req.description.clone(), stages, now())?;
             let updated = applications::require(c, &team, &name)?;
-            let mut ev = outbox::event(crate::NAME, "application.updated");
+            let mut ev = outbox::event(crate::NAME, EventType::ApplicationUpdated);
             ev.team = Some(team.clone());
             ev.actor = Some(actor.clone());
             ev.application = Some(name.clone());
@@ -227,7 +228,7 @@ pub async fn delete(
                 deployments: deployments_deleted as u64,
                 bundles_freed: freed,
             };
-            let mut ev = outbox::event(crate::NAME, "application.deleted");
+            let mut ev = outbox::event(crate::NAME, EventType::ApplicationDeleted);
             ev.team = Some(team.clone());
             ev.actor = Some(actor.clone());
             ev.application = Some(name.clone());

@@ -7,6 +7,7 @@ use liftoff_kit::{AnyConnection, ApiError, outbox};
 use liftoff_types::deployments::{
     CreateDeploymentConfig, DeploymentConfig, MinimumHealthy, ZoneMode,
 };
+use liftoff_types::events::EventType;
 use liftoff_types::names::validate_name;
 use uuid::Uuid;
 
@@ -134,7 +135,7 @@ pub async fn create(
         created_at: now(),
     };
     let config = to_config(&row)?;
-    let mut ev = outbox::event(crate::NAME, "deployment_config.created");
+    let mut ev = outbox::event(crate::NAME, EventType::DeploymentConfigCreated);
     ev.team = Some(team.clone());
     ev.actor = Some(actor);
     ev.data = serde_json::to_value(&config)?;
@@ -208,7 +209,7 @@ pub async fn delete(
                 ));
             }
             configs::delete(c, &row.id)?;
-            let mut ev = outbox::event(crate::NAME, "deployment_config.deleted");
+            let mut ev = outbox::event(crate::NAME, EventType::DeploymentConfigDeleted);
             ev.team = Some(team.clone());
             ev.actor = Some(actor.clone());
             ev.data = serde_json::json!({"name": name, "id": uuid(&row.id)?});

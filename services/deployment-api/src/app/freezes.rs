@@ -10,8 +10,9 @@ use liftoff_kit::db::{now, to_utc, uuid};
 use liftoff_kit::outbox::{self, Destination};
 use liftoff_kit::{AnyConnection, ApiError};
 use liftoff_types::deployments::{CreateFreeze, Freeze, FreezeList};
+use liftoff_types::events::EventType;
 use liftoff_types::names::validate_text;
-use liftoff_types::scheduler::{FreezeState, FreezesOverridden, GATE_FREEZE, GATE_OVERRIDE};
+use liftoff_types::scheduler::{FreezeState, FreezesOverridden};
 use uuid::Uuid;
 
 use crate::State;
@@ -38,7 +39,7 @@ fn view(r: &FreezeRow) -> Result<Freeze, ApiError> {
 /// rollouts pause before their next batch while it is in force (the scheduler's
 /// `app/gates.rs`).
 fn push(c: &mut AnyConnection, r: &FreezeRow) -> Result<(), ApiError> {
-    let mut ev = outbox::event(crate::NAME, GATE_FREEZE);
+    let mut ev = outbox::event(crate::NAME, EventType::GateFreeze);
     ev.team = Some(r.team.clone());
     ev.application = r.application.clone();
     ev.data = serde_json::to_value(FreezeState {
@@ -53,7 +54,7 @@ fn push(c: &mut AnyConnection, r: &FreezeRow) -> Result<(), ApiError> {
 
 fn event(
     c: &mut AnyConnection,
-    event_type: &str,
+    event_type: EventType,
     actor: &str,
     r: &FreezeRow,
     deployment: Option<Uuid>,
@@ -110,7 +111,7 @@ pub async fn create(
             freezes::insert(c, &row)?;
             push(c, &row)?;
             let data = serde_json::json!({"freeze_id": row.id, "reason": row.reason, "until": to_utc(row.ends_at)});
-            event(c, "freeze.created", &actor, &row, None, data)?;
+            event(c, EventType::FreezeCreated, &actor, &row, None, data)?;
             Ok(row)
         })
         .await?;
@@ -148,7 +149,7 @@ pub async fn lift(
             row.lifted_by = Some(actor.clone());
             push(c, &row)?;
             let data = serde_json::json!({"freeze_id": row.id, "reason": row.reason});
-            event(c, "freeze.lifted", &actor, &row, None, data)?;
+            event(c, EventType::FreezeLifted, &actor, &row, None, data)?;
             Ok(row)
         })
         .await?;
@@ -194,7 +195,14 @@ pub fn record_override(
     for f in overridden {
         let data =
             serde_json::json!({"freeze_id": f.id, "freeze_reason": f.reason, "reason": reason});
-        event(c, "freeze.overridden", actor, f, Some(deployment), data)?;
+        event(
+            c,
+            EventType::FreezeOverridden,
+            actor,
+            f,
+            Some(deployment),
+            data,
+        )?;
     }
     Ok(())
 }
@@ -216,7 +224,7 @@ pub async fn record_refusal(state: &State, r: Refused, gate: &str, code: &str, m
     let written = state
         .db
         .write(move |c| {
-            let mut ev = outbox::event(crate::NAME, "gate.blocked");
+            let mut ev = outbox::event(crate::NAME, EventType::GateBlocked);
             ev.team = Some(r.team);
             ev.actor = Some(r.actor);
             ev.application = Some(r.application);
@@ -289,7 +297,7 @@ pub async fn override_running(
                 ));
             }
             record_override(c, &actor, &active, id, &reason)?;
-            let mut ev = outbox::event(crate::NAME, GATE_OVERRIDE);
+            let mut ev = outbox::event(crate::NAME, EventType::GateOverride);
             ev.team = Some(team.clone());
             ev.deployment_id = Some(id);
             ev.data = serde_json::to_value(FreezesOverridden {

@@ -11,6 +11,7 @@ use liftoff_types::deployments::{
     ConcurrencyPolicy, CreateDeploymentGroup, DeploymentConfig, DeploymentGroup,
     DeploymentGroupList, UpdateDeploymentGroup,
 };
+use liftoff_types::events::EventType;
 use liftoff_types::names::{validate_name, validate_tag};
 use uuid::Uuid;
 
@@ -158,7 +159,7 @@ pub async fn create(
                 health_analysis,
             };
             groups::insert(c, &row)?;
-            let mut ev = outbox::event(crate::NAME, "deployment_group.created");
+            let mut ev = outbox::event(crate::NAME, EventType::DeploymentGroupCreated);
             ev.team = Some(team.clone());
             ev.actor = Some(actor.clone());
             ev.application = Some(app.clone());
@@ -300,7 +301,7 @@ pub async fn update(
             groups::update(c, &row.id, &settings)?;
             let updated = groups::by_id(c, &row.id)?;
             let group = to_group(&app, &updated)?;
-            let mut ev = outbox::event(crate::NAME, "deployment_group.updated");
+            let mut ev = outbox::event(crate::NAME, EventType::DeploymentGroupUpdated);
             ev.team = Some(team.clone());
             ev.actor = Some(actor.clone());
             ev.application = Some(app.clone());

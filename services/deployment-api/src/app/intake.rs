@@ -4,6 +4,7 @@
 use liftoff_kit::db::{now, uuid};
 use liftoff_kit::{ApiError, outbox};
 use liftoff_types::deployments::*;
+use liftoff_types::events::EventType;
 use uuid::Uuid;
 
 use crate::store::deployments::{self, DeploymentRow};
@@ -121,7 +122,7 @@ pub fn insert_deployment(
         waiting_for: new.waiting_for,
     };
     deployments::insert(c, &row)?;
-    let mut ev = outbox::event(crate::NAME, "deployment.created");
+    let mut ev = outbox::event(crate::NAME, EventType::DeploymentCreated);
     ev.team = Some(new.team);
     ev.actor = Some(new.actor);
     ev.application = Some(row.application.clone());

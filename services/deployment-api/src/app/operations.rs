@@ -6,6 +6,7 @@ use liftoff_client::ClientError;
 use liftoff_kit::db::{now, uuid};
 use liftoff_kit::{ApiError, outbox};
 use liftoff_types::deployments::*;
+use liftoff_types::events::EventType;
 use liftoff_types::scheduler::{HostOverview, RolloutAction};
 use uuid::Uuid;
 
@@ -61,7 +62,7 @@ pub async fn stop(
                         &serde_json::to_string(&HostOverview::default())?,
                         now(),
                     )? {
-                        let mut ev = outbox::event(crate::NAME, "deployment.stopped");
+                        let mut ev = outbox::event(crate::NAME, EventType::DeploymentStopped);
                         ev.team = Some(team.clone());
                         ev.actor = Some(actor.clone());
                         ev.deployment_id = Some(id);

@@ -15,6 +15,7 @@ use liftoff_types::deployments::{
     ConcurrencyPolicy, CreateDeployment, DeploymentReason, PromotionRequest, PromotionRequestList,
     PromotionRequestStatus, StageApproval,
 };
+use liftoff_types::events::EventType;
 use liftoff_types::names::{validate_name, validate_text};
 use uuid::Uuid;
 
@@ -33,7 +34,7 @@ pub const MAX_EXPIRY_SECS: u32 = 30 * 24 * 3600;
 const FINISH_GRACE_SECS: i64 = 10;
 
 fn event(
-    kind: &str,
+    kind: EventType,
     team: &str,
     actor: &str,
     r: &RequestRow,
@@ -142,7 +143,7 @@ pub async fn set_approval(
                     updated_at: now(),
                 },
             )?;
-            let mut ev = outbox::event(crate::NAME, "application.stage_approval_required");
+            let mut ev = outbox::event(crate::NAME, EventType::ApplicationStageApprovalRequired);
             ev.team = Some(team);
             ev.actor = Some(actor);
             ev.application = Some(app_row.name);
@@ -172,7 +173,7 @@ pub async fn clear_approval(
                     "stage {stage:?} of application {app:?} does not require approval"
                 )));
             }
-            let mut ev = outbox::event(crate::NAME, "application.stage_approval_removed");
+            let mut ev = outbox::event(crate::NAME, EventType::ApplicationStageApprovalRemoved);
             ev.team = Some(team);
             ev.actor = Some(actor);
             ev.application = Some(app_row.name);
@@ -244,7 +245,7 @@ pub fn request(
         idempotency_key: idempotency_key.map(str::to_string),
     };
     promotions::insert(c, &row)?;
-    outbox::enqueue(c, &event("promotion.requested", team, actor, &row)?)?;
+    outbox::enqueue(c, &event(EventType::PromotionRequested, team, actor, &row)?)?;
     Ok((to_request(&row, at)?, true))
 }
 
@@ -293,7 +294,10 @@ fn check_pending(
         PromotionRequestStatus::Pending => None,
         PromotionRequestStatus::Expired => {
             if promotions::decide(c, &r.id, "expired", "liftoff", at, None)? {
-                outbox::enqueue(c, &event("promotion.expired", &r.team, "liftoff", r)?)?;
+                outbox::enqueue(
+                    c,
+                    &event(EventType::PromotionExpired, &r.team, "liftoff", r)?,
+                )?;
             }
             Some(ApiError::conflict(
                 "approval_expired",
@@ -343,7 +347,7 @@ pub async fn approve(
             targets(c, &r)?;
             promotions::decide(c, &r.id, "approved", &a, at, None)?;
             let r = load(c, &t, id)?;
-            outbox::enqueue(c, &event("promotion.approved", &t, &a, &r)?)?;
+            outbox::enqueue(c, &event(EventType::PromotionApproved, &t, &a, &r)?)?;
             Ok(Ok(r))
         })
         .await;
@@ -433,7 +437,7 @@ pub async fn reject(
             }
             promotions::decide(c, &r.id, "rejected", &actor, at, Some(&reason))?;
             let r = load(c, &team, id)?;
-            outbox::enqueue(c, &event("promotion.rejected", &team, &actor, &r)?)?;
+            outbox::enqueue(c, &event(EventType::PromotionRejected, &team, &actor, &r)?)?;
             Ok(to_request(&r, at))
         })
         .await?

@@ -8,6 +8,7 @@ use liftoff_bundle::{ArchiveFormat, BundleErrorCode};
 use liftoff_kit::db::{now, to_utc, uuid};
 use liftoff_kit::{AnyConnection, ApiError, outbox};
 use liftoff_types::deployments::{RegisterRevisionUrl, Revision, RevisionList};
+use liftoff_types::events::EventType;
 use liftoff_types::names::validate_text;
 use sha2::{Digest, Sha256};
 use tokio::io::AsyncWriteExt;
@@ -275,7 +276,7 @@ pub async fn push(
                 source_url: req.source_url.clone(),
             };
             revisions::insert(c, &row)?;
-            let mut ev = outbox::event(crate::NAME, "revision.registered");
+            let mut ev = outbox::event(crate::NAME, EventType::RevisionRegistered);
             ev.team = Some(team.clone());
             ev.actor = Some(actor.clone());
             ev.application = Some(app.clone());

@@ -6,6 +6,7 @@
 use liftoff_kit::db::uuid;
 use liftoff_kit::{AnyConnection, ApiError, outbox};
 use liftoff_types::deployments::DeploymentReason;
+use liftoff_types::events::EventType;
 
 use super::intake::{NewDeployment, RolloutOptions, insert_deployment};
 use crate::store::deployments::{self, DeploymentRow};
@@ -70,7 +71,7 @@ pub(crate) fn new_rollback(
         true,
     )?;
     // The history of the deployment rolled back says so, and by which deployment.
-    let mut ev = outbox::event(crate::NAME, "deployment.rolled_back");
+    let mut ev = outbox::event(crate::NAME, EventType::DeploymentRolledBack);
     ev.team = Some(of.team.clone());
     ev.actor = Some(actor.to_string());
     ev.deployment_id = Some(uuid(&of.id)?);

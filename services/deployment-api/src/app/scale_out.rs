@@ -8,6 +8,7 @@ use std::collections::BTreeMap;
 use liftoff_kit::db::{now, uuid};
 use liftoff_kit::{AnyConnection, ApiError, outbox};
 use liftoff_types::deployments::{DeploymentReason, DeploymentStatus, MinimumHealthy};
+use liftoff_types::events::EventType;
 use liftoff_types::names::{selector_matches, validate_name, validate_tag};
 use liftoff_types::registry::InstallMode;
 use liftoff_types::scale_out::{ScaleOutInstall, ScaleOutPlan, ScaleOutRequest};
@@ -183,7 +184,7 @@ fn install_for(
             created_at: at,
         },
     )?;
-    let mut ev = outbox::event(crate::NAME, "deployment.created");
+    let mut ev = outbox::event(crate::NAME, EventType::DeploymentCreated);
     ev.team = Some(req.team.clone());
     ev.actor = Some(actor.to_string());
     ev.application = Some(row.application.clone());

@@ -4,6 +4,7 @@
 
 use liftoff_kit::db::{now, to_utc};
 use liftoff_kit::{ApiError, Caller, Role, outbox};
+use liftoff_types::events::EventType;
 use liftoff_types::names::{validate_name, validate_text};
 use liftoff_types::tokens::{CreateTeam, RevocationKind, Team};
 
@@ -68,7 +69,7 @@ pub async fn create(state: &State, caller: &Caller, req: CreateTeam) -> Result<T
         created_by: caller.subject().to_string(),
         created_at: now(),
     };
-    let mut ev = outbox::event(crate::NAME, "team.created");
+    let mut ev = outbox::event(crate::NAME, EventType::TeamCreated);
     ev.team = Some(row.name.clone());
     ev.actor = Some(row.created_by.clone());
     let stored = row.clone();
@@ -157,9 +158,9 @@ pub async fn set_disabled(
             let mut ev = outbox::event(
                 crate::NAME,
                 if disabled {
-                    "team.disabled"
+                    EventType::TeamDisabled
                 } else {
-                    "team.enabled"
+                    EventType::TeamEnabled
                 },
             );
             ev.team = Some(team.clone());

@@ -7,6 +7,7 @@ use futures_util::future::BoxFuture;
 use liftoff_kit::auth::{RevocationFeed, TokenKind};
 use liftoff_kit::db::{now, to_utc};
 use liftoff_kit::{ApiError, Caller, Db, Role, outbox};
+use liftoff_types::events::EventType;
 use liftoff_types::history::{EventBatch, IngestResult};
 use liftoff_types::names::validate_text;
 use liftoff_types::tokens::{
@@ -128,7 +129,7 @@ pub async fn create(
         revoked_at: None,
         revoked_by: None,
     };
-    let mut ev = outbox::event(crate::NAME, "token.created");
+    let mut ev = outbox::event(crate::NAME, EventType::TokenCreated);
     ev.team = Some(team.clone());
     ev.actor = Some(row.created_by.clone());
     ev.data = serde_json::json!({
@@ -248,7 +249,7 @@ fn append(
             created_at: at,
         },
     )?;
-    let mut ev = outbox::event(crate::NAME, "token.revoked");
+    let mut ev = outbox::event(crate::NAME, EventType::TokenRevoked);
     ev.team = team;
     ev.actor = Some(actor.to_string());
     ev.data = match reason {

@@ -20,8 +20,9 @@ use liftoff_kit::{AnyConnection, ApiError};
 use liftoff_types::deployments::{
     DeploymentReason, DeploymentWindows, OutsideWindow, SetDeploymentWindows, WindowSource,
 };
+use liftoff_types::events::EventType;
 use liftoff_types::names::validate_name;
-use liftoff_types::scheduler::{GATE_WINDOWS, GroupWindows};
+use liftoff_types::scheduler::GroupWindows;
 
 use crate::State;
 use crate::store::deployments::DeploymentRow;
@@ -77,7 +78,7 @@ pub fn effective_specs(
 /// Tells the scheduler a group's windows in force now (in the transaction of the change), so
 /// a rollout running in it pauses and resumes by them (see the scheduler's `app/gates.rs`).
 fn push_group(c: &mut AnyConnection, group_id: &str, application_id: &str) -> Result<(), ApiError> {
-    let mut ev = outbox::event(crate::NAME, GATE_WINDOWS);
+    let mut ev = outbox::event(crate::NAME, EventType::GateWindows);
     ev.data = serde_json::to_value(GroupWindows {
         deployment_group_id: uuid(group_id)?,
         windows: effective_specs(c, group_id, application_id)?,
@@ -191,7 +192,7 @@ pub async fn set(
             };
             windows::put(c, &g.id, (!req.windows.is_empty()).then_some(&row))?;
             push_group(c, &g.id, &a.id)?;
-            let mut ev = outbox::event(crate::NAME, "deployment_group.windows_changed");
+            let mut ev = outbox::event(crate::NAME, EventType::DeploymentGroupWindowsChanged);
             ev.team = Some(team.clone());
             ev.actor = Some(actor.clone());
             ev.application = Some(app.clone());
@@ -273,7 +274,7 @@ pub async fn set_app(
                     push_group(c, &g.id, &a.id)?;
                 }
             }
-            let mut ev = outbox::event(crate::NAME, "application.windows_changed");
+            let mut ev = outbox::event(crate::NAME, EventType::ApplicationWindowsChanged);
             ev.team = Some(team.clone());
             ev.actor = Some(actor.clone());
             ev.application = Some(app.clone());
@@ -347,7 +348,7 @@ pub fn gate_new(
 
 fn gate_event(
     c: &mut AnyConnection,
-    event_type: &str,
+    event_type: EventType,
     row: &DeploymentRow,
     data: serde_json::Value,
 ) -> Result<(), ApiError> {
@@ -370,7 +371,7 @@ pub fn record_waiting(
 ) -> Result<(), ApiError> {
     gate_event(
         c,
-        "gate.blocked",
+        EventType::GateBlocked,
         row,
         serde_json::json!({"gate": "window", "reason": OUTSIDE_WINDOW, "outcome": "waiting", "next_open": next_open}),
     )
@@ -396,7 +397,7 @@ pub fn gate_queued(
     if open {
         if waiting && windows::set_waiting(c, &row.id, None, now())? {
             let data = serde_json::json!({"gate": "window", "reason": OUTSIDE_WINDOW, "waited_since": to_utc(row.created_at), "opened_at": at});
-            gate_event(c, "gate.opened", row, data)?;
+            gate_event(c, EventType::GateOpened, row, data)?;
         }
         return Ok(true);
     }

@@ -6,6 +6,7 @@ use std::collections::HashSet;
 
 use liftoff_kit::{AnyConnection, ApiError};
 use liftoff_types::deployments::DeploymentStatus;
+use liftoff_types::events::EventType;
 use liftoff_types::history::HistoryEvent;
 use uuid::Uuid;
 
@@ -26,7 +27,8 @@ pub fn apply(
     memo: &mut BatchMemo,
 ) -> Result<(), ApiError> {
     let at = ev.occurred_at.naive_utc();
-    let t = ev.event_type.as_str();
+    // A type this version does not know (a newer producer) is kept in the log, projected nowhere.
+    let t = EventType::parse(&ev.event_type);
     if let Some(dep) = ev.deployment_id {
         let mut fact = DeploymentFact {
             deployment_id: dep.to_string(),
@@ -37,23 +39,23 @@ pub fn apply(
             ..Default::default()
         };
         let relevant = match t {
-            "deployment.created" => {
+            Some(EventType::DeploymentCreated) => {
                 fact.created_at = Some(at);
                 true
             }
-            "deployment.started" => {
+            Some(EventType::DeploymentStarted) => {
                 fact.started_at = Some(at);
                 true
             }
-            "deployment.succeeded" => {
+            Some(EventType::DeploymentSucceeded) => {
                 fact.ended = Some((DeploymentStatus::Succeeded, at));
                 true
             }
-            "deployment.failed" => {
+            Some(EventType::DeploymentFailed) => {
                 fact.ended = Some((DeploymentStatus::Failed, at));
                 true
             }
-            "deployment.stopped" => {
+            Some(EventType::DeploymentStopped) => {
                 fact.ended = Some((DeploymentStatus::Stopped, at));
                 true
             }
@@ -63,7 +65,7 @@ pub fn apply(
             deployments::record(c, &fact)?;
         }
         if let (Some(host), Some(cmd)) = (ev.host_id, command_id(ev))
-            && t.starts_with("host.")
+            && t.is_some_and(|t| t.as_str().starts_with("host."))
             && memo.commands.insert(cmd)
         {
             deployments::record_command(
@@ -80,7 +82,7 @@ pub fn apply(
         }
     }
     match t {
-        "host.deployment_succeeded" => {
+        Some(EventType::HostDeploymentSucceeded) => {
             let (Some(host), Some(app), Some(rev), Some(dep), Some(team)) = (
                 ev.host_id,
                 &ev.application,
@@ -104,7 +106,7 @@ pub fn apply(
                 },
             )
         }
-        "host.deregistered" => match ev.host_id {
+        Some(EventType::HostDeregistered) => match ev.host_id {
             Some(host) => {
                 revisions::record_retirement(c, &host.to_string(), ev.team.as_deref(), at)
             }

@@ -9,6 +9,7 @@ use chrono::NaiveDateTime;
 use liftoff_kit::ApiError;
 use liftoff_kit::db::{now, to_utc, uuid};
 use liftoff_types::deployments::DeploymentStatus;
+use liftoff_types::events::EventType;
 use liftoff_types::history::{CreatePin, Pin, PinList, RetentionReport};
 use liftoff_types::names::validate_text;
 use uuid::Uuid;
@@ -182,7 +183,7 @@ pub async fn pin(
                 pinned_at: now(),
             };
             pins::insert(c, &row)?;
-            audit(c, "revision.pinned", &row, revision)?;
+            audit(c, EventType::RevisionPinned, &row, revision)?;
             Ok((row, true))
         })
         .await?;
@@ -205,7 +206,7 @@ pub async fn unpin(
             pins::delete(c, &team, &rev)?;
             let mut by = row.clone();
             by.pinned_by = actor;
-            audit(c, "revision.unpinned", &by, revision)?;
+            audit(c, EventType::RevisionUnpinned, &by, revision)?;
             Ok(row)
         })
         .await?;
@@ -215,7 +216,7 @@ pub async fn unpin(
 /// Pins are changes people make: they go into the log (and so the audit) like any other.
 fn audit(
     c: &mut liftoff_kit::AnyConnection,
-    event_type: &str,
+    event_type: EventType,
     row: &PinRow,
     revision: Uuid,
 ) -> Result<(), ApiError> {

@@ -6,6 +6,7 @@
 use liftoff_kit::db::{now, uuid};
 use liftoff_kit::{AnyConnection, ApiError, outbox};
 use liftoff_types::autoscaling::{LifecycleActionStatus, LifecycleResult};
+use liftoff_types::events::EventType;
 
 use crate::store::actions;
 
@@ -21,7 +22,7 @@ pub fn complete_action(
         return Ok(false);
     }
     if let Some(row) = actions::get(c, id)? {
-        let mut ev = outbox::event(crate::NAME, "autoscaling.lifecycle_action_completed");
+        let mut ev = outbox::event(crate::NAME, EventType::AutoscalingLifecycleActionCompleted);
         ev.team = row.team.clone();
         ev.host_id = row.host_id.as_deref().map(uuid).transpose()?;
         ev.data = serde_json::json!({

@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 use liftoff_kit::auth::TokenKind;
 use liftoff_kit::db::{now, to_utc, write_tx};
 use liftoff_kit::{ApiError, outbox};
+use liftoff_types::events::EventType;
 use liftoff_types::names::{validate_name, validate_tag, validate_text};
 use liftoff_types::registry::{
     CreateEnrollmentToken, EnrollRequest, EnrollResponse, EnrollmentToken, HostState,
@@ -70,7 +71,7 @@ pub async fn create_token(
         created_at: created,
         revoked_at: None,
     };
-    let mut ev = outbox::event(crate::NAME, "enrollment_token.created");
+    let mut ev = outbox::event(crate::NAME, EventType::EnrollmentTokenCreated);
     ev.team = Some(team.to_string());
     ev.actor = Some(actor.to_string());
     ev.data = serde_json::json!({"token_id": row.id, "tags": req.tags, "uses": req.uses, "expires_at": to_utc(row.expires_at)});
@@ -124,7 +125,7 @@ pub async fn revoke_token(
                 .filter(|r| r.team == team)
                 .ok_or_else(|| ApiError::not_found(format!("enrollment token {id} not found")))?;
             if tokens::revoke(c, &row.id, now())? {
-                let mut ev = outbox::event(crate::NAME, "enrollment_token.revoked");
+                let mut ev = outbox::event(crate::NAME, EventType::EnrollmentTokenRevoked);
                 ev.team = Some(team.clone());
                 ev.actor = Some(actor.clone());
                 ev.data = serde_json::json!({"token_id": row.id, "uses": row.uses});
@@ -209,7 +210,7 @@ pub async fn enroll(state: Arc<State>, req: EnrollRequest) -> Result<EnrollRespo
                     resume_state: None,
                 };
                 crate::store::hosts::insert(c, &row)?;
-                let mut ev = outbox::event(crate::NAME, "host.enrolled");
+                let mut ev = outbox::event(crate::NAME, EventType::HostEnrolled);
                 ev.team = Some(token.team.clone());
                 ev.host_id = Some(host_id);
                 ev.data = serde_json::json!({

@@ -6,6 +6,7 @@ use std::sync::Arc;
 use liftoff_kit::auth::Caller;
 use liftoff_kit::db::{now, to_utc, uuid, write_tx};
 use liftoff_kit::{ApiError, outbox};
+use liftoff_types::events::EventType;
 use liftoff_types::names::selector_matches;
 use liftoff_types::registry::{
     Heartbeat, HeartbeatResponse, Host, HostInstall, HostState, UpdateHost,
@@ -190,7 +191,7 @@ pub async fn update(
                 ));
             }
             let at = now();
-            let mut ev = outbox::event(crate::NAME, "host.tags_changed");
+            let mut ev = outbox::event(crate::NAME, EventType::HostTagsChanged);
             ev.team = Some(team.clone());
             ev.actor = Some(actor.clone());
             ev.host_id = Some(id);
@@ -215,7 +216,7 @@ pub async fn update(
             if !hosts::begin_evaluation(c, &row, &new_tags, baseline.as_deref(), "tags changed", at)? {
                 return Err(ApiError::conflict("state_changed", "the host changed concurrently; retry"));
             }
-            let mut ev = outbox::event(crate::NAME, "host.state_changed");
+            let mut ev = outbox::event(crate::NAME, EventType::HostStateChanged);
             ev.team = Some(team.clone());
             ev.host_id = Some(id);
             ev.data = serde_json::json!({"from": row.state, "to": HostState::Pending, "reason": "tags changed", "epoch": row.epoch + 1});
@@ -266,7 +267,7 @@ pub async fn reinstall(
             if !hosts::begin_evaluation(c, &row, &row.tags, None, "reinstall requested", at)? {
                 return Err(ApiError::conflict("state_changed", "the host changed concurrently; retry"));
             }
-            let mut ev = outbox::event(crate::NAME, "host.state_changed");
+            let mut ev = outbox::event(crate::NAME, EventType::HostStateChanged);
             ev.team = Some(t.clone());
             ev.actor = Some(actor.clone());
             ev.host_id = Some(id);

@@ -14,6 +14,7 @@ use std::sync::Arc;
 use liftoff_kit::db::{now, uuid};
 use liftoff_kit::outbox;
 use liftoff_kit::{AnyConnection, ApiError};
+use liftoff_types::events::EventType;
 use liftoff_types::registry::{HostState, InstallMode, InstallStatus};
 use liftoff_types::scale_out::{ScaleOutInstall, ScaleOutPlan, ScaleOutRequest};
 
@@ -36,9 +37,9 @@ pub fn change_state(
         return Ok(false);
     }
     let event_type = if to == HostState::Lost {
-        "host.lost"
+        EventType::HostLost
     } else {
-        "host.state_changed"
+        EventType::HostStateChanged
     };
     let mut ev = outbox::event(crate::NAME, event_type);
     ev.team = Some(row.team.clone());

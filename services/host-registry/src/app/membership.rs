@@ -7,7 +7,8 @@
 use liftoff_kit::db::uuid;
 use liftoff_kit::outbox::{self, Destination};
 use liftoff_kit::{AnyConnection, ApiError};
-use liftoff_types::registry::{HOST_MEMBERSHIP, HostMembership};
+use liftoff_types::events::EventType;
+use liftoff_types::registry::HostMembership;
 
 use crate::store::hosts;
 
@@ -16,7 +17,7 @@ pub fn push(c: &mut AnyConnection, id: &str) -> Result<(), ApiError> {
     let Some(row) = hosts::get(c, id)? else {
         return Ok(());
     };
-    let mut ev = outbox::event(crate::NAME, HOST_MEMBERSHIP);
+    let mut ev = outbox::event(crate::NAME, EventType::HostMembership);
     ev.team = Some(row.team.clone());
     ev.host_id = Some(uuid(&row.id)?);
     ev.data = serde_json::to_value(HostMembership {

@@ -11,6 +11,7 @@
 use liftoff_kit::db::uuid;
 use liftoff_kit::outbox::{self, Destination};
 use liftoff_kit::{AnyConnection, ApiError};
+use liftoff_types::events::EventType;
 use liftoff_types::tokens::{CREDENTIAL_REVOCATION, RevokeCredential};
 
 use crate::State;
@@ -23,7 +24,7 @@ pub const HOST_CREDENTIAL_DAYS: i64 = 3650;
 /// that deregisters it.
 pub fn queue(c: &mut AnyConnection, host: &HostRow, reason: &str) -> Result<(), ApiError> {
     let expires = host.enrolled_at + chrono::Duration::days(HOST_CREDENTIAL_DAYS);
-    let mut ev = outbox::event(crate::NAME, CREDENTIAL_REVOCATION);
+    let mut ev = outbox::event(crate::NAME, EventType::CredentialRevocation);
     ev.team = Some(host.team.clone());
     ev.host_id = Some(uuid(&host.id)?);
     ev.data = serde_json::to_value(RevokeCredential {

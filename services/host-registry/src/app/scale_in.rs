@@ -7,6 +7,7 @@ use liftoff_kit::auth::Caller;
 use liftoff_kit::db::{now, to_utc, uuid};
 use liftoff_kit::{AnyConnection, ApiError, outbox};
 use liftoff_types::autoscaling::{LifecycleActionStatus, LifecycleResult};
+use liftoff_types::events::EventType;
 use liftoff_types::names::validate_text;
 use liftoff_types::registry::{
     HostCommand, HostCommandKind, HostCommandResult, HostCommandStatus, HostState,
@@ -41,7 +42,7 @@ pub fn deregister_now(
         return Ok(false);
     }
     super::revocations::queue(c, row, reason)?;
-    let mut ev = outbox::event(crate::NAME, "host.deregistered");
+    let mut ev = outbox::event(crate::NAME, EventType::HostDeregistered);
     ev.team = Some(row.team.clone());
     ev.actor = actor.map(str::to_string);
     ev.host_id = Some(uuid(&row.id)?);
@@ -98,7 +99,7 @@ pub fn begin(
             completed_at: None,
         },
     )?;
-    let mut ev = outbox::event(crate::NAME, "host.scale_in_started");
+    let mut ev = outbox::event(crate::NAME, EventType::HostScaleInStarted);
     ev.team = Some(row.team.clone());
     ev.host_id = Some(uuid(&row.id)?);
     ev.data = serde_json::json!({"command_id": id, "command": STOP.as_str(), "lifecycle_action_id": action_id});

@@ -18,6 +18,7 @@ use chrono::NaiveDateTime;
 use liftoff_kit::db::{to_utc, uuid};
 use liftoff_kit::{AnyConnection, ApiError, egress, outbox};
 use liftoff_types::analysis::*;
+use liftoff_types::events::EventType;
 use liftoff_types::scheduler::{CommandStatus, HostTargetStatus, RolloutStatus};
 use reqwest::redirect::Policy;
 use uuid::Uuid;
@@ -161,7 +162,7 @@ fn record(
         &row.deployment_id,
         MeasurementOutcome::Inconclusive.as_str(),
     )?;
-    let mut ev = event_for(&row, "deployment.analysis.measured")?;
+    let mut ev = event_for(&row, EventType::DeploymentAnalysisMeasured)?;
     ev.data = serde_json::json!({
         "seq": seq, "outcome": outcome, "value": value, "message": message,
         "failed": failed, "inconclusive": inconclusive,
@@ -248,14 +249,14 @@ fn halt(
     }
     let skipped = targets::skip_pending(c, &row.deployment_id, at)?;
     let kind = if code == HEALTH_CHECK_FAILED {
-        "deployment.analysis.failed"
+        EventType::DeploymentAnalysisFailed
     } else {
-        "deployment.analysis.inconclusive"
+        EventType::DeploymentAnalysisInconclusive
     };
     let mut ev = event_for(row, kind)?;
     ev.data = serde_json::json!({"error_code": code, "error_message": message});
     outbox::enqueue(c, &ev)?;
-    let mut ev = event_for(row, "deployment.failed")?;
+    let mut ev = event_for(row, EventType::DeploymentFailed)?;
     ev.data = serde_json::json!({
         "skipped": skipped, "error_code": code, "error_message": message,
     });

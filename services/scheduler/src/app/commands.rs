@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use liftoff_kit::db::uuid;
 use liftoff_kit::{AnyConnection, ApiError, outbox};
+use liftoff_types::events::EventType;
 use liftoff_types::names::validate_text;
 use liftoff_types::scheduler::*;
 use uuid::Uuid;
@@ -134,7 +135,7 @@ fn host_event(
     c: &mut AnyConnection,
     meta: &super::Meta,
     row: &CommandRow,
-    event_type: &str,
+    event_type: EventType,
 ) -> Result<liftoff_types::history::HistoryEvent, ApiError> {
     let m = meta.get(c, &row.deployment_id)?;
     let mut ev = outbox::event(crate::NAME, event_type);
@@ -185,7 +186,7 @@ pub async fn ack(state: &State, host: Uuid, command: Uuid) -> Result<AckResponse
                             ..Default::default()
                         },
                     )?;
-                    let mut ev = host_event(c, &meta, &row, "host.deployment_started")?;
+                    let mut ev = host_event(c, &meta, &row, EventType::HostDeploymentStarted)?;
                     ev.data = serde_json::json!({"command_id": row.id, "attempt": row.attempt});
                     outbox::enqueue(c, &ev)?;
                     let waited = (at - row.created_at).num_milliseconds().max(0) as f64 / 1000.0;
@@ -390,9 +391,9 @@ fn apply_report(
         existing.is_some(),
     )?;
     let event_type = if report.status == EventStatus::InProgress {
-        "host.event_started"
+        EventType::HostEventStarted
     } else {
-        "host.event_finished"
+        EventType::HostEventFinished
     };
     let mut ev = host_event(c, meta, row, event_type)?;
     ev.data = serde_json::json!({
@@ -489,7 +490,7 @@ pub async fn complete(
                     revisions::record(c, &rollout.team, &rollout.application, &row.host_id, &rollout.revision_id, &rollout.deployment_id, at)?;
                     super::inventory::record_success(c, &row, &rollout, at)?;
                 }
-                let event_type = if req.status == CommandStatus::Succeeded { "host.deployment_succeeded" } else { "host.deployment_failed" };
+                let event_type = if req.status == CommandStatus::Succeeded { EventType::HostDeploymentSucceeded } else { EventType::HostDeploymentFailed };
                 let mut ev = super::engine::event_for(&rollout, event_type)?;
                 ev.host_id = Some(uuid(&row.host_id)?);
                 ev.data = serde_json::json!({"command_id": row.id, "attempt": row.attempt, "reason": reason, "error_code": req.error_code, "message": req.message});

@@ -4,6 +4,7 @@
 use chrono::{DateTime, Utc};
 use liftoff_kit::db::uuid;
 use liftoff_kit::{AnyConnection, ApiError, outbox};
+use liftoff_types::events::EventType;
 use liftoff_types::scheduler::*;
 use uuid::Uuid;
 
@@ -34,7 +35,7 @@ fn finished(row: &RolloutRow) -> ApiError {
 fn record(
     c: &mut AnyConnection,
     row: &RolloutRow,
-    event_type: &str,
+    event_type: EventType,
     actor: &Option<String>,
     data: serde_json::Value,
 ) -> Result<(), ApiError> {
@@ -109,7 +110,7 @@ pub async fn stop(state: &State, id: Uuid, action: RolloutAction) -> Result<Roll
         record(
             c,
             &row,
-            "deployment.stopped",
+            EventType::DeploymentStopped,
             &action.actor,
             serde_json::Value::Null,
         )?;
@@ -131,7 +132,7 @@ pub async fn pause(state: &State, id: Uuid, action: RolloutAction) -> Result<Rol
         }
         let at = db_now(c)?;
         rollouts::set_status(c, &row.deployment_id, RolloutStatus::InProgress, RolloutStatus::Paused, None, at)?;
-        record(c, &row, "deployment.paused", &action.actor, serde_json::Value::Null)?;
+        record(c, &row, EventType::DeploymentPaused, &action.actor, serde_json::Value::Null)?;
         Ok(Vec::new())
     })
     .await
@@ -169,7 +170,7 @@ pub async fn resume(state: &State, id: Uuid, action: RolloutAction) -> Result<Ro
         record(
             c,
             &row,
-            "deployment.resumed",
+            EventType::DeploymentResumed,
             &action.actor,
             serde_json::Value::Null,
         )?;
@@ -189,7 +190,7 @@ pub async fn approve(state: &State, id: Uuid, action: RolloutAction) -> Result<R
         }
         let at = db_now(c)?;
         rollouts::approve(c, &row.deployment_id, at)?;
-        record(c, &row, "deployment.approved", &action.actor, serde_json::json!({"canary_hosts": row.canary_hosts}))?;
+        record(c, &row, EventType::DeploymentApproved, &action.actor, serde_json::json!({"canary_hosts": row.canary_hosts}))?;
         engine::step(c, uuid(&row.deployment_id)?, gate_now)
     })
     .await
@@ -262,7 +263,7 @@ pub async fn retry_failed(
         record(
             c,
             &row,
-            "deployment.hosts_retried",
+            EventType::DeploymentHostsRetried,
             &action.actor,
             serde_json::json!({"hosts": wanted}),
         )?;
@@ -315,7 +316,7 @@ pub async fn exclude(
             HostTargetStatus::Succeeded => return Err(ApiError::conflict("host_finished", format!("host {host} already {}", t.status.as_str()))),
         }
         refuse_if_unreachable(c, &row, host)?;
-        record(c, &row, "deployment.host_excluded", &action.actor, serde_json::json!({"host_id": host, "was": t.status}))?;
+        record(c, &row, EventType::DeploymentHostExcluded, &action.actor, serde_json::json!({"host_id": host, "was": t.status}))?;
         engine::step(c, uuid(&row.deployment_id)?, gate_now)
     })
     .await

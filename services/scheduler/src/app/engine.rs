@@ -7,6 +7,7 @@ use chrono::{DateTime, NaiveDateTime, Utc};
 use liftoff_kit::db::{to_utc, uuid};
 use liftoff_kit::{AnyConnection, ApiError, outbox};
 use liftoff_types::deployments::ZoneMode;
+use liftoff_types::events::EventType;
 use liftoff_types::scheduler::*;
 use uuid::Uuid;
 
@@ -23,7 +24,7 @@ pub fn spec_of(row: &RolloutRow) -> Result<CreateRollout, ApiError> {
 /// A history event about `row`.
 pub fn event_for(
     row: &RolloutRow,
-    event_type: &str,
+    event_type: EventType,
 ) -> Result<liftoff_types::history::HistoryEvent, ApiError> {
     let mut ev = outbox::event(crate::NAME, event_type);
     ev.team = Some(row.team.clone());
@@ -90,8 +91,8 @@ fn decide(c: &mut AnyConnection, id: Uuid, gate_now: DateTime<Utc>) -> Result<Wo
         Decision::StartBake(until) => {
             rollouts::start_bake(c, &row.deployment_id, until)?;
             let kind = match spec.health_analysis {
-                Some(_) => "deployment.analysis.baking",
-                None => "deployment.zone_baking",
+                Some(_) => EventType::DeploymentAnalysisBaking,
+                None => EventType::DeploymentZoneBaking,
             };
             let mut ev = event_for(&row, kind)?;
             ev.data = serde_json::json!({"zone": row.current_zone, "until": to_utc(until)});
@@ -107,7 +108,7 @@ fn decide(c: &mut AnyConnection, id: Uuid, gate_now: DateTime<Utc>) -> Result<Wo
                 None,
                 now,
             )? {
-                let mut ev = event_for(&row, "deployment.awaiting_approval")?;
+                let mut ev = event_for(&row, EventType::DeploymentAwaitingApproval)?;
                 ev.data = serde_json::json!({"canary_hosts": row.canary_hosts});
                 outbox::enqueue(c, &ev)?;
             }
@@ -137,7 +138,7 @@ fn decide(c: &mut AnyConnection, id: Uuid, gate_now: DateTime<Utc>) -> Result<Wo
             }
             if let Some(zone) = &enter_zone {
                 rollouts::enter_zone(c, &row.deployment_id, zone)?;
-                let mut ev = event_for(&row, "deployment.zone_started")?;
+                let mut ev = event_for(&row, EventType::DeploymentZoneStarted)?;
                 ev.data = serde_json::json!({"zone": zone});
                 outbox::enqueue(c, &ev)?;
             }
@@ -253,11 +254,15 @@ fn finish(
     at: NaiveDateTime,
 ) -> Result<(), ApiError> {
     let (status, error, event_type) = match outcome {
-        Outcome::Succeeded => (RolloutStatus::Succeeded, None, "deployment.succeeded"),
+        Outcome::Succeeded => (
+            RolloutStatus::Succeeded,
+            None,
+            EventType::DeploymentSucceeded,
+        ),
         Outcome::Failed { code, message } => (
             RolloutStatus::Failed,
             Some((*code, message.as_str())),
-            "deployment.failed",
+            EventType::DeploymentFailed,
         ),
     };
     if !rollouts::set_status(c, &row.deployment_id, row.status, status, error, at)? {
@@ -307,7 +312,7 @@ pub fn fail_command(
         },
     )?;
     if moved {
-        let mut ev = event_for(row, "host.deployment_failed")?;
+        let mut ev = event_for(row, EventType::HostDeploymentFailed)?;
         ev.host_id = Some(uuid(&cmd.host_id)?);
         ev.data = serde_json::json!({"command_id": cmd.id, "reason": reason, "message": message, "attempt": cmd.attempt});
         outbox::enqueue(c, &ev)?;
@@ -328,7 +333,7 @@ fn conclude_events(
 ) -> Result<(), ApiError> {
     let code = reason.to_ascii_uppercase().replace('-', "_");
     for e in commands::conclude_running_events(c, &cmd.id, (&code, message), at)? {
-        let mut ev = event_for(row, "host.event_finished")?;
+        let mut ev = event_for(row, EventType::HostEventFinished)?;
         ev.host_id = Some(uuid(&cmd.host_id)?);
         let (started, ended) = (to_utc(e.started_at), e.ended_at.map(to_utc));
         ev.data = serde_json::json!({

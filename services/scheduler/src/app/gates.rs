@@ -19,10 +19,11 @@
 use chrono::{DateTime, Utc};
 use liftoff_kit::db::{now, to_utc};
 use liftoff_kit::{AnyConnection, ApiError, outbox};
+use liftoff_types::events::EventType;
 use liftoff_types::history::{EventBatch, HistoryEvent, IngestResult};
 use liftoff_types::scheduler::{
-    CreateRollout, FreezeState, FreezesOverridden, GATE_FREEZE, GATE_OVERRIDE, GATE_WINDOWS,
-    GroupWindows, RolloutStatus, WAITING_FROZEN, WAITING_OUTSIDE_WINDOW,
+    CreateRollout, FreezeState, FreezesOverridden, GroupWindows, RolloutStatus, WAITING_FROZEN,
+    WAITING_OUTSIDE_WINDOW,
 };
 use liftoff_types::window_spec::{self, Window};
 use uuid::Uuid;
@@ -175,7 +176,7 @@ pub fn admit(
                         data["next_open"] = serde_json::json!(next_open);
                     }
                 }
-                let mut ev = event_for(row, "gate.blocked")?;
+                let mut ev = event_for(row, EventType::GateBlocked)?;
                 ev.data = data;
                 outbox::enqueue(c, &ev)?;
                 metrics::counter!("liftoff_rollouts_gate_paused_total", "reason" => b.reason())
@@ -186,7 +187,7 @@ pub fn admit(
         None => {
             if let Some(reason) = was {
                 gates::set_waiting(c, &row.deployment_id, None)?;
-                let mut ev = event_for(row, "gate.opened")?;
+                let mut ev = event_for(row, EventType::GateOpened)?;
                 ev.data = serde_json::json!({
                     "gate": gate_name(reason), "reason": reason, "outcome": "resumed", "opened_at": at,
                 });
@@ -211,8 +212,8 @@ fn unreadable(ev: &HistoryEvent, e: impl std::fmt::Display) -> ApiError {
 /// Applies one push (the caller checked it is new); returns the rollouts it concerns.
 fn apply(c: &mut AnyConnection, ev: &HistoryEvent) -> Result<Affected, ApiError> {
     let at = now();
-    match ev.event_type.as_str() {
-        GATE_FREEZE => {
+    match EventType::parse(&ev.event_type) {
+        Some(EventType::GateFreeze) => {
             let f: FreezeState =
                 serde_json::from_value(ev.data.clone()).map_err(|e| unreadable(ev, e))?;
             gates::put_freeze(
@@ -228,14 +229,14 @@ fn apply(c: &mut AnyConnection, ev: &HistoryEvent) -> Result<Affected, ApiError>
             )?;
             Ok(Affected::Team(f.team, f.application))
         }
-        GATE_WINDOWS => {
+        Some(EventType::GateWindows) => {
             let w: GroupWindows =
                 serde_json::from_value(ev.data.clone()).map_err(|e| unreadable(ev, e))?;
             let group = w.deployment_group_id.to_string();
             gates::put_windows(c, &group, &serde_json::to_string(&w.windows)?, at)?;
             Ok(Affected::Group(group))
         }
-        GATE_OVERRIDE => {
+        Some(EventType::GateOverride) => {
             let o: FreezesOverridden =
                 serde_json::from_value(ev.data.clone()).map_err(|e| unreadable(ev, e))?;
             let id = o.deployment_id.to_string();
@@ -244,8 +245,12 @@ fn apply(c: &mut AnyConnection, ev: &HistoryEvent) -> Result<Affected, ApiError>
             }
             Ok(Affected::Rollout(id))
         }
-        other => Err(ApiError::invalid_field(format!(
-            "events: {other:?} is not a gate change ({GATE_FREEZE}, {GATE_WINDOWS}, {GATE_OVERRIDE})"
+        _ => Err(ApiError::invalid_field(format!(
+            "events: {:?} is not a gate change ({}, {}, {})",
+            ev.event_type,
+            EventType::GateFreeze,
+            EventType::GateWindows,
+            EventType::GateOverride
         ))),
     }
 }

@@ -14,9 +14,8 @@ use chrono::NaiveDateTime;
 use liftoff_kit::db::{to_utc, uuid};
 use liftoff_kit::outbox::{self, Destination};
 use liftoff_kit::{AnyConnection, ApiError};
-use liftoff_types::registry::{
-    HOST_REVISION_REPORT, HostRevisionReport, INSTALL_OUTCOME, InstallOutcome,
-};
+use liftoff_types::events::EventType;
+use liftoff_types::registry::{HostRevisionReport, InstallOutcome};
 use liftoff_types::scheduler::RolloutStatus;
 
 use crate::store::commands::CommandRow;
@@ -49,7 +48,7 @@ pub fn record_success(
 }
 
 fn enqueue(c: &mut AnyConnection, report: &HostRevisionReport) -> Result<(), ApiError> {
-    let mut event = outbox::event(crate::NAME, HOST_REVISION_REPORT);
+    let mut event = outbox::event(crate::NAME, EventType::InventoryHostRevision);
     event.team = Some(report.team.clone());
     event.application = Some(report.application.clone());
     event.deployment_group = Some(report.deployment_group.clone());
@@ -116,7 +115,7 @@ fn enqueue_outcome(
     rollout: &RolloutRow,
     mut outcome: InstallOutcome,
 ) -> Result<(), ApiError> {
-    let mut event = outbox::event(crate::NAME, INSTALL_OUTCOME);
+    let mut event = outbox::event(crate::NAME, EventType::InstallOutcome);
     outcome.event_id = event.event_id;
     event.team = Some(rollout.team.clone());
     event.application = Some(rollout.application.clone());
@@ -229,7 +228,7 @@ mod tests {
             assert_eq!(q.destination, "host-registry");
             let event: liftoff_types::history::HistoryEvent =
                 serde_json::from_str(&q.payload).unwrap();
-            assert_eq!(event.event_type, HOST_REVISION_REPORT);
+            assert_eq!(event.event_type, EventType::InventoryHostRevision.as_str());
             let r: HostRevisionReport = serde_json::from_value(event.data).unwrap();
             assert_eq!(r.host_id.to_string(), ids[i]);
             assert_eq!(r.deployment_id.to_string(), ids[1]);

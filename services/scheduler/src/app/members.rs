@@ -13,9 +13,10 @@ use std::sync::atomic::Ordering;
 
 use chrono::NaiveDateTime;
 use liftoff_kit::ApiError;
+use liftoff_types::events::EventType;
 use liftoff_types::history::{EventBatch, IngestResult};
 use liftoff_types::names::selector_matches;
-use liftoff_types::registry::{HOST_LIVENESS, HOST_MEMBERSHIP, Host, HostLiveness, HostMembership};
+use liftoff_types::registry::{Host, HostLiveness, HostMembership};
 use liftoff_types::scheduler::CreateRollout;
 
 use crate::State;
@@ -47,8 +48,8 @@ pub async fn record(state: &State, batch: EventBatch) -> Result<IngestResult, Ap
             .ok_or_else(|| ApiError::invalid_field(format!("events[{i}].host_id: required")))?
             .to_string();
         let at = ev.occurred_at.naive_utc();
-        changes.push(match ev.event_type.as_str() {
-            HOST_MEMBERSHIP => {
+        changes.push(match EventType::parse(&ev.event_type) {
+            Some(EventType::HostMembership) => {
                 let team = ev.team.clone().ok_or_else(|| {
                     ApiError::invalid_field(format!("events[{i}].team: required"))
                 })?;
@@ -64,15 +65,18 @@ pub async fn record(state: &State, batch: EventBatch) -> Result<IngestResult, Ap
                     changed_at: at,
                 })
             }
-            HOST_LIVENESS => {
+            Some(EventType::HostLiveness) => {
                 let l: HostLiveness = serde_json::from_value(ev.data.clone()).map_err(|e| {
                     ApiError::invalid_field(format!("events[{i}].data: not a host liveness: {e}"))
                 })?;
                 Change::Lost(host, l.lost, at)
             }
-            other => {
+            _ => {
                 return Err(ApiError::invalid_field(format!(
-                    "events[{i}].event_type: {other:?} is neither {HOST_MEMBERSHIP} nor {HOST_LIVENESS}"
+                    "events[{i}].event_type: {:?} is neither {} nor {}",
+                    ev.event_type,
+                    EventType::HostMembership,
+                    EventType::HostLiveness
                 )));
             }
         });

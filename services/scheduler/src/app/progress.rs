@@ -14,7 +14,8 @@
 
 use liftoff_kit::outbox::{self, Destination};
 use liftoff_kit::{AnyConnection, ApiError};
-use liftoff_types::scheduler::{ProgressHost, ROLLOUT_PROGRESS, Rollout, RolloutProgress};
+use liftoff_types::events::EventType;
+use liftoff_types::scheduler::{ProgressHost, Rollout, RolloutProgress};
 use uuid::Uuid;
 
 use super::engine::event_for;
@@ -68,7 +69,7 @@ pub fn report(c: &mut AnyConnection, id: Uuid) -> Result<(), ApiError> {
             _ => summary.clone(),
         };
         let seq = rollouts::set_reported(c, &row.deployment_id, &said)?;
-        let mut ev = event_for(&row, ROLLOUT_PROGRESS)?;
+        let mut ev = event_for(&row, EventType::RolloutProgress)?;
         ev.data = serde_json::to_value(RolloutProgress {
             seq,
             summary,

@@ -7,6 +7,7 @@ use std::collections::{HashMap, HashSet};
 
 use liftoff_kit::db::{now, to_utc, uuid};
 use liftoff_kit::{AnyConnection, ApiError, outbox};
+use liftoff_types::events::EventType;
 use liftoff_types::registry::HostState;
 use liftoff_types::scheduler::*;
 use uuid::Uuid;
@@ -341,7 +342,7 @@ async fn plan_targets(state: &State, row: &RolloutRow) -> Result<(), ApiError> {
             }
             let rows = target_rows(&row, &ordered, 0);
             targets::insert(c, &rows)?;
-            let mut ev = event_for(&row, "deployment.started")?;
+            let mut ev = event_for(&row, EventType::DeploymentStarted)?;
             ev.data = serde_json::json!({
                 "hosts": rows.len(),
                 "zones": ordered.iter().map(|t| t.zone.clone()).collect::<std::collections::BTreeSet<_>>(),
@@ -416,7 +417,7 @@ pub async fn refresh_members(state: &State, id: Uuid) -> Result<(), ApiError> {
                 targets::insert(c, &target_rows(&row, &ordered, first))?;
             }
             if !joined.is_empty() || !left.is_empty() {
-                let mut ev = event_for(&row, "deployment.hosts_changed")?;
+                let mut ev = event_for(&row, EventType::DeploymentHostsChanged)?;
                 ev.data = serde_json::json!({
                     "joined": joined.iter().map(|h| &h.host_id).collect::<Vec<_>>(),
                     "left": left,

@@ -128,6 +128,7 @@ mod tests {
     use super::*;
 
     fn event(t: &str) -> HistoryEvent {
+        let t = liftoff_types::events::EventType::parse(t).unwrap();
         let mut e = liftoff_kit::outbox::event("scheduler", t);
         e.team = Some("shop-team".into());
         e

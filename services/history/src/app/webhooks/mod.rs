@@ -12,6 +12,7 @@ pub mod signature;
 use liftoff_kit::db::{now, to_utc, uuid};
 use liftoff_kit::egress::{self, Refusal};
 use liftoff_kit::{AnyConnection, ApiError};
+use liftoff_types::events::EventType;
 use liftoff_types::names::validate_name;
 use liftoff_types::webhooks::{
     CreateWebhook, DeliveryAttempt, DeliveryPage, DeliveryStatus, RotateWebhookSecret, Webhook,
@@ -81,7 +82,7 @@ fn logged_url(url: &str) -> String {
 
 fn audit(
     c: &mut AnyConnection,
-    event_type: &str,
+    event_type: EventType,
     actor: &str,
     r: &WebhookRow,
 ) -> Result<(), ApiError> {
@@ -143,7 +144,7 @@ pub async fn create(
                 ));
             }
             store::insert(c, &row)?;
-            audit(c, "webhook.created", &actor, &row)?;
+            audit(c, EventType::WebhookCreated, &actor, &row)?;
             Ok(row)
         })
         .await?;
@@ -177,7 +178,7 @@ pub async fn delete(
         .write(move |c| {
             let row = team_webhook(c, &team, id)?;
             store::delete(c, &row.id)?;
-            audit(c, "webhook.deleted", &actor, &row)?;
+            audit(c, EventType::WebhookDeleted, &actor, &row)?;
             Ok(row)
         })
         .await?;
@@ -210,7 +211,7 @@ pub async fn rotate(
             row.previous_secret = previous;
             row.previous_secret_expires_at = until;
             row.secret = new;
-            audit(c, "webhook.secret_rotated", &actor, &row)?;
+            audit(c, EventType::WebhookSecretRotated, &actor, &row)?;
             Ok(row)
         })
         .await?;
@@ -231,7 +232,7 @@ pub async fn test(
         .db
         .write(move |c| {
             let w = team_webhook(c, &team, id)?;
-            let mut ev = liftoff_kit::outbox::event(crate::NAME, "webhook.test");
+            let mut ev = liftoff_kit::outbox::event(crate::NAME, EventType::WebhookTest);
             ev.team = Some(w.team.clone());
             ev.actor = Some(actor);
             ev.data = serde_json::json!({"webhook_id": w.id});

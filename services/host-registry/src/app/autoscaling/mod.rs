@@ -10,6 +10,7 @@ use liftoff_types::autoscaling::{
     AutoscalingEventAccepted, LifecycleAction, LifecycleActionStatus, LifecycleResult,
     ScaleDirection,
 };
+use liftoff_types::events::EventType;
 use liftoff_types::registry::HostState;
 use uuid::Uuid;
 
@@ -243,7 +244,7 @@ fn record(
         completed_at: None,
     };
     actions::insert(c, &row)?;
-    let mut hist = outbox::event(crate::NAME, "autoscaling.lifecycle_action_started");
+    let mut hist = outbox::event(crate::NAME, EventType::AutoscalingLifecycleActionStarted);
     hist.team = row.team.clone();
     hist.host_id = host.map(|h| uuid(&h.id)).transpose()?;
     hist.data = serde_json::json!({
