@@ -178,15 +178,6 @@ async fn a_rising_error_rate_stops_the_deployment_and_rolls_it_back_a_low_one_le
     let mut p = TestPlatform::start_with(settings()).await.unwrap();
     let api = p.api();
     let _sims = fleet(&p).await;
-    setup(
-        &api,
-        "shop",
-        ("role", "web"),
-        "HalfAtATime",
-        true,
-        ConcurrencyPolicy::Reject,
-    )
-    .await;
     let analysis = HealthAnalysis {
         query: QUERY.into(),
         prometheus_url: prom_url.clone(),
@@ -195,18 +186,32 @@ async fn a_rising_error_rate_stops_the_deployment_and_rolls_it_back_a_low_one_le
         inconclusive_limit: 5,
         bake_secs: 5,
     };
-    let g = api
-        .update_group(
-            "shop",
-            "web",
-            &UpdateDeploymentGroup {
-                health_analysis: Some(Some(analysis.clone())),
-                ..Default::default()
-            },
-        )
+    // First the analysis comes from the group's configuration (the group has none), with a
+    // limit of 3 failures where the group's own, set later, has 2.
+    let config = api
+        .create_config(&CreateDeploymentConfig {
+            name: "half-watched".into(),
+            minimum_healthy: MinimumHealthy::FleetPercent(50),
+            zone_mode: None,
+            zone_bake_secs: None,
+            canary_batch_size: None,
+            health_analysis: Some(HealthAnalysis {
+                failure_limit: 3,
+                ..analysis.clone()
+            }),
+        })
         .await
         .unwrap();
-    assert_eq!(g.health_analysis.as_ref().unwrap().query, QUERY);
+    assert_eq!(config.health_analysis.as_ref().unwrap().failure_limit, 3);
+    setup(
+        &api,
+        "shop",
+        ("role", "web"),
+        "half-watched",
+        true,
+        ConcurrencyPolicy::Reject,
+    )
+    .await;
 
     let v1 = push(
         &api,
@@ -226,7 +231,7 @@ async fn a_rising_error_rate_stops_the_deployment_and_rolls_it_back_a_low_one_le
     .await;
 
     // (2) The error rate stays low: two batches of two, each baked, and success, across a
-    // restart of the control plane in the middle of the analysis.
+    // restart of the control plane in the middle of the analysis (the configuration's).
     let d1 = deploy(&api, "shop", &v1).await;
     wait_until(&api, d1.deployment_id, "two measurements", 90, |d| {
         d.analysis.as_ref().is_some_and(|a| a.passed >= 2)
@@ -262,8 +267,21 @@ async fn a_rising_error_rate_stops_the_deployment_and_rolls_it_back_a_low_one_le
     assert_eq!(st["analysis"]["state"], "passed", "{st}");
     assert_eq!(st["analysis"]["query"], QUERY);
 
-    // (1) The error rate rises once the first batch is in: HEALTH_CHECK_FAILED, then the
-    // group's automatic rollback to v1.
+    // (1) The group gets an analysis of its own, which wins over the configuration's. The
+    // error rate rises once the first batch is in: HEALTH_CHECK_FAILED after the group's 2
+    // failures (not the configuration's 3), then the group's automatic rollback to v1.
+    let g = api
+        .update_group(
+            "shop",
+            "web",
+            &UpdateDeploymentGroup {
+                health_analysis: Some(Some(analysis.clone())),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(g.health_analysis.as_ref().unwrap().query, QUERY);
     let d2 = deploy(&api, "shop", &v2).await;
     wait_until(&api, d2.deployment_id, "the first batch of v2", 90, |d| {
         d.overview.succeeded >= 1
@@ -553,6 +571,54 @@ async fn the_cli_sets_changes_shows_and_removes_a_groups_analysis() {
     .await;
     assert!(ok, "{g}");
     assert!(g["health_analysis"].is_null(), "{g}");
+    // A configuration takes the same flags and is held to the same rules.
+    let (ok, c) = cli(
+        &p.url,
+        &p.admin_token,
+        &[
+            "config",
+            "create",
+            "watched",
+            "--min-healthy-percent",
+            "50",
+            "--health-query",
+            QUERY,
+            "--health-prometheus",
+            "http://127.0.0.1:9090",
+            "--health-failures",
+            "2",
+        ],
+    )
+    .await;
+    assert!(ok, "{c}");
+    assert_eq!(c["health_analysis"]["query"], QUERY, "{c}");
+    assert_eq!(c["health_analysis"]["failure_limit"], 2, "{c}");
+    let (ok, c) = cli(&p.url, &p.admin_token, &["config", "get", "watched"]).await;
+    assert!(ok, "{c}");
+    assert_eq!(
+        c["health_analysis"]["prometheus_url"],
+        "http://127.0.0.1:9090/"
+    );
+    let (ok, err) = cli(
+        &p.url,
+        &p.admin_token,
+        &[
+            "config",
+            "create",
+            "metadata",
+            "--min-healthy-percent",
+            "50",
+            "--health-query",
+            QUERY,
+            "--health-prometheus",
+            "http://169.254.169.254/",
+        ],
+    )
+    .await;
+    assert!(!ok);
+    assert_eq!(err["error"]["code"], "prometheus_url_forbidden", "{err}");
+    let (ok, err) = cli(&p.url, &p.admin_token, &["config", "get", "metadata"]).await;
+    assert!(!ok, "a refused configuration is not created: {err}");
     // A group without an analysis needs both the query and the server.
     let (ok, _) = cli(
         &p.url,

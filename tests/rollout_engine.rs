@@ -529,6 +529,7 @@ async fn a_canary_waits_for_approval_then_zones_go_one_at_a_time_with_a_bake() {
         zone_mode: Some(ZoneMode::ZoneAtATime),
         zone_bake_secs: Some(1),
         canary_batch_size: Some(1),
+        health_analysis: None,
     })
     .await
     .unwrap();
@@ -540,6 +541,7 @@ async fn a_canary_waits_for_approval_then_zones_go_one_at_a_time_with_a_bake() {
             zone_mode: None,
             zone_bake_secs: Some(5),
             canary_batch_size: None,
+            health_analysis: None,
         })
         .await
         .unwrap_err();

@@ -239,6 +239,7 @@ async fn a_scheduler_killed_mid_rollout_resumes_it_with_no_hook_run_twice() {
         zone_mode: None,
         zone_bake_secs: None,
         canary_batch_size: None,
+        health_analysis: None,
     })
     .await
     .unwrap();

@@ -157,6 +157,7 @@ pub async fn tenant(p: &TestPlatform, team: &str, hosts: usize, deploy: bool) ->
         zone_mode: None,
         zone_bake_secs: None,
         canary_batch_size: None,
+        health_analysis: None,
     })
     .await
     .expect("create config");

@@ -335,6 +335,7 @@ async fn console_controls_act_on_real_deployments() {
             zone_mode: None,
             zone_bake_secs: None,
             canary_batch_size: canary,
+            health_analysis: None,
         })
         .await
         .unwrap();

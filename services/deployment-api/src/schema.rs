@@ -121,6 +121,7 @@ diesel::table! {
         created_by -> Text,
         created_at -> Timestamp,
         zone_bake_secs -> Integer,
+        health_analysis -> Nullable<Text>,
     }
 }
 

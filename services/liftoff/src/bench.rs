@@ -278,6 +278,7 @@ pub async fn rollout(g: &Global, args: BenchRolloutArgs) -> anyhow::Result<ExitC
         zone_mode: None,
         zone_bake_secs: None,
         canary_batch_size: None,
+        health_analysis: None,
     })
     .await?;
     api.create_group(

@@ -278,6 +278,10 @@ pub struct DeploymentConfig {
     /// in `AwaitingApproval` after it until `approve`.
     #[serde(default)]
     pub canary_batch_size: Option<u32>,
+    /// The health analysis each deployment with this configuration runs, unless its group
+    /// has one of its own (absent: none).
+    #[serde(default)]
+    pub health_analysis: Option<crate::analysis::HealthAnalysis>,
 }
 
 /// A custom deployment configuration of the caller's team.
@@ -298,6 +302,11 @@ pub struct CreateDeploymentConfig {
     /// Hosts in a first canary batch (1 or more).
     #[serde(default)]
     pub canary_batch_size: Option<u32>,
+    /// A health analysis for every deployment with this configuration whose group has none
+    /// of its own; checked as a group's (bounds, and the Prometheus URL under the outgoing-URL
+    /// rules).
+    #[serde(default)]
+    pub health_analysis: Option<crate::analysis::HealthAnalysis>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]

@@ -9,6 +9,7 @@ from ..models.zone_mode import ZoneMode
 from ..types import UNSET, Unset
 
 if TYPE_CHECKING:
+    from ..models.health_analysis import HealthAnalysis
     from ..models.minimum_healthy_all_but_one import MinimumHealthyAllButOne
     from ..models.minimum_healthy_fleet_percent import MinimumHealthyFleetPercent
     from ..models.minimum_healthy_host_count import MinimumHealthyHostCount
@@ -26,6 +27,7 @@ class CreateDeploymentConfig:
             healthy hosts, CodeDeploy's way.
         name (str): `[a-z0-9][a-z0-9-]{0,62}`, unique within the team (built-in names cannot be taken).
         canary_batch_size (int | None | Unset): Hosts in a first canary batch (1 or more).
+        health_analysis (HealthAnalysis | None | Unset):
         zone_bake_secs (int | None | Unset): Only with `zone-at-a-time`: seconds between one zone finishing and the next
             starting
             (at most 86400).
@@ -35,10 +37,12 @@ class CreateDeploymentConfig:
     minimum_healthy: MinimumHealthyAllButOne | MinimumHealthyFleetPercent | MinimumHealthyHostCount
     name: str
     canary_batch_size: int | None | Unset = UNSET
+    health_analysis: HealthAnalysis | None | Unset = UNSET
     zone_bake_secs: int | None | Unset = UNSET
     zone_mode: None | Unset | ZoneMode = UNSET
 
     def to_dict(self) -> dict[str, Any]:
+        from ..models.health_analysis import HealthAnalysis  # noqa: PLC0415
         from ..models.minimum_healthy_fleet_percent import MinimumHealthyFleetPercent  # noqa: PLC0415
         from ..models.minimum_healthy_host_count import MinimumHealthyHostCount  # noqa: PLC0415
 
@@ -57,6 +61,14 @@ class CreateDeploymentConfig:
             canary_batch_size = UNSET
         else:
             canary_batch_size = self.canary_batch_size
+
+        health_analysis: dict[str, Any] | None | Unset
+        if isinstance(self.health_analysis, Unset):
+            health_analysis = UNSET
+        elif isinstance(self.health_analysis, HealthAnalysis):
+            health_analysis = self.health_analysis.to_dict()
+        else:
+            health_analysis = self.health_analysis
 
         zone_bake_secs: int | None | Unset
         if isinstance(self.zone_bake_secs, Unset):
@@ -82,6 +94,8 @@ class CreateDeploymentConfig:
         )
         if canary_batch_size is not UNSET:
             field_dict["canary_batch_size"] = canary_batch_size
+        if health_analysis is not UNSET:
+            field_dict["health_analysis"] = health_analysis
         if zone_bake_secs is not UNSET:
             field_dict["zone_bake_secs"] = zone_bake_secs
         if zone_mode is not UNSET:
@@ -91,6 +105,7 @@ class CreateDeploymentConfig:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+        from ..models.health_analysis import HealthAnalysis  # noqa: PLC0415
         from ..models.minimum_healthy_all_but_one import MinimumHealthyAllButOne  # noqa: PLC0415
         from ..models.minimum_healthy_fleet_percent import MinimumHealthyFleetPercent  # noqa: PLC0415
         from ..models.minimum_healthy_host_count import MinimumHealthyHostCount  # noqa: PLC0415
@@ -137,6 +152,23 @@ class CreateDeploymentConfig:
 
         canary_batch_size = _parse_canary_batch_size(d.pop("canary_batch_size", UNSET))
 
+        def _parse_health_analysis(data: object) -> HealthAnalysis | None | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                health_analysis_type_0 = HealthAnalysis.from_dict(data)
+
+                return health_analysis_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(HealthAnalysis | None | Unset, data)
+
+        health_analysis = _parse_health_analysis(d.pop("health_analysis", UNSET))
+
         def _parse_zone_bake_secs(data: object) -> int | None | Unset:
             if data is None:
                 return data
@@ -167,6 +199,7 @@ class CreateDeploymentConfig:
             minimum_healthy=minimum_healthy,
             name=name,
             canary_batch_size=canary_batch_size,
+            health_analysis=health_analysis,
             zone_bake_secs=zone_bake_secs,
             zone_mode=zone_mode,
         )

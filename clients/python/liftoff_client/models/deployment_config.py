@@ -10,6 +10,7 @@ from ..models.zone_mode import ZoneMode
 from ..types import UNSET, Unset
 
 if TYPE_CHECKING:
+    from ..models.health_analysis import HealthAnalysis
     from ..models.minimum_healthy_all_but_one import MinimumHealthyAllButOne
     from ..models.minimum_healthy_fleet_percent import MinimumHealthyFleetPercent
     from ..models.minimum_healthy_host_count import MinimumHealthyHostCount
@@ -29,6 +30,7 @@ class DeploymentConfig:
         canary_batch_size (int | None | Unset): Hosts in a first canary batch, when the configuration has one; the
             deployment waits
             in `AwaitingApproval` after it until `approve`.
+        health_analysis (HealthAnalysis | None | Unset):
         zone_bake_secs (int | Unset): With `zone-at-a-time`: seconds to wait after one zone finishes before the next
             starts.
         zone_mode (ZoneMode | Unset): How a rollout moves through the zones of a fleet.
@@ -38,11 +40,13 @@ class DeploymentConfig:
     minimum_healthy: MinimumHealthyAllButOne | MinimumHealthyFleetPercent | MinimumHealthyHostCount
     name: str
     canary_batch_size: int | None | Unset = UNSET
+    health_analysis: HealthAnalysis | None | Unset = UNSET
     zone_bake_secs: int | Unset = UNSET
     zone_mode: ZoneMode | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
+        from ..models.health_analysis import HealthAnalysis  # noqa: PLC0415
         from ..models.minimum_healthy_fleet_percent import MinimumHealthyFleetPercent  # noqa: PLC0415
         from ..models.minimum_healthy_host_count import MinimumHealthyHostCount  # noqa: PLC0415
 
@@ -64,6 +68,14 @@ class DeploymentConfig:
         else:
             canary_batch_size = self.canary_batch_size
 
+        health_analysis: dict[str, Any] | None | Unset
+        if isinstance(self.health_analysis, Unset):
+            health_analysis = UNSET
+        elif isinstance(self.health_analysis, HealthAnalysis):
+            health_analysis = self.health_analysis.to_dict()
+        else:
+            health_analysis = self.health_analysis
+
         zone_bake_secs = self.zone_bake_secs
 
         zone_mode: str | Unset = UNSET
@@ -81,6 +93,8 @@ class DeploymentConfig:
         )
         if canary_batch_size is not UNSET:
             field_dict["canary_batch_size"] = canary_batch_size
+        if health_analysis is not UNSET:
+            field_dict["health_analysis"] = health_analysis
         if zone_bake_secs is not UNSET:
             field_dict["zone_bake_secs"] = zone_bake_secs
         if zone_mode is not UNSET:
@@ -90,6 +104,7 @@ class DeploymentConfig:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+        from ..models.health_analysis import HealthAnalysis  # noqa: PLC0415
         from ..models.minimum_healthy_all_but_one import MinimumHealthyAllButOne  # noqa: PLC0415
         from ..models.minimum_healthy_fleet_percent import MinimumHealthyFleetPercent  # noqa: PLC0415
         from ..models.minimum_healthy_host_count import MinimumHealthyHostCount  # noqa: PLC0415
@@ -137,6 +152,23 @@ class DeploymentConfig:
 
         canary_batch_size = _parse_canary_batch_size(d.pop("canary_batch_size", UNSET))
 
+        def _parse_health_analysis(data: object) -> HealthAnalysis | None | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                health_analysis_type_0 = HealthAnalysis.from_dict(data)
+
+                return health_analysis_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(HealthAnalysis | None | Unset, data)
+
+        health_analysis = _parse_health_analysis(d.pop("health_analysis", UNSET))
+
         zone_bake_secs = d.pop("zone_bake_secs", UNSET)
 
         _zone_mode = d.pop("zone_mode", UNSET)
@@ -151,6 +183,7 @@ class DeploymentConfig:
             minimum_healthy=minimum_healthy,
             name=name,
             canary_batch_size=canary_batch_size,
+            health_analysis=health_analysis,
             zone_bake_secs=zone_bake_secs,
             zone_mode=zone_mode,
         )

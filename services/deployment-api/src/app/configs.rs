@@ -36,6 +36,7 @@ pub fn builtins() -> Vec<DeploymentConfig> {
         zone_mode: ZoneMode::Striped,
         zone_bake_secs: 0,
         canary_batch_size: None,
+        health_analysis: None,
     })
     .collect()
 }
@@ -54,6 +55,11 @@ fn to_config(row: &ConfigRow) -> Result<DeploymentConfig, ApiError> {
         zone_mode: ZoneMode::parse(&row.zone_mode).unwrap_or_default(),
         zone_bake_secs: row.zone_bake_secs.max(0) as u32,
         canary_batch_size: row.canary_batch_size.map(|n| n.max(0) as u32),
+        health_analysis: row
+            .health_analysis
+            .as_deref()
+            .map(serde_json::from_str)
+            .transpose()?,
     })
 }
 
@@ -123,6 +129,10 @@ pub async fn create(
     req: CreateDeploymentConfig,
 ) -> Result<DeploymentConfig, ApiError> {
     validate(&req)?;
+    let health_analysis = match &req.health_analysis {
+        Some(a) => Some(super::groups::check_analysis(state, a).await?),
+        None => None,
+    };
     let row = ConfigRow {
         id: Uuid::now_v7().to_string(),
         team: team.clone(),
@@ -131,6 +141,7 @@ pub async fn create(
         zone_mode: req.zone_mode.unwrap_or_default().as_str().to_string(),
         canary_batch_size: req.canary_batch_size.map(|n| n as i32),
         zone_bake_secs: req.zone_bake_secs.unwrap_or(0) as i32,
+        health_analysis,
         created_by: actor.clone(),
         created_at: now(),
     };

@@ -56,7 +56,7 @@ fn analysis_forbidden(message: impl Into<String>) -> ApiError {
 /// Checks a health analysis as the scheduler will run it: its bounds, and the Prometheus URL
 /// under the outgoing-URL rules (those of revision URLs and webhooks, with the operator's
 /// allow-list). Returns it as stored, with the query trimmed.
-async fn check_analysis(state: &State, a: &HealthAnalysis) -> Result<String, ApiError> {
+pub(super) async fn check_analysis(state: &State, a: &HealthAnalysis) -> Result<String, ApiError> {
     a.validate().map_err(ApiError::invalid_field)?;
     let raw = a.prometheus_url.trim();
     if raw.len() > 2048 {

@@ -49,15 +49,17 @@ pub fn of(c: &mut AnyConnection, row: &DeploymentRow) -> Result<CreateRollout, A
         // As the group says when the deployment starts (also for rollbacks and
         // scale-out installs, which start here too).
         traffic_hooks: group.traffic_hooks,
-        health_analysis: analysis_for(row, &group)?,
+        health_analysis: analysis_for(c, row, &group)?,
         gates: gates_for(c, row)?,
     })
 }
 
-/// The group's health analysis for a deployment that runs one: not for a rollback (the
-/// fleet must get back to the good revision while the query still breaches) nor a scale-out
-/// install (a few new hosts, no batches to judge).
+/// The health analysis of a deployment that runs one: the group's own, else its
+/// configuration's (a custom one; it cannot be deleted while the deployment is unfinished).
+/// None for a rollback (the fleet must get back to the good revision while the query still
+/// breaches) nor a scale-out install (a few new hosts, no batches to judge).
 fn analysis_for(
+    c: &mut AnyConnection,
     row: &DeploymentRow,
     group: &crate::store::groups::GroupRow,
 ) -> Result<Option<liftoff_types::analysis::HealthAnalysis>, ApiError> {
@@ -68,11 +70,13 @@ fn analysis_for(
     ) {
         return Ok(None);
     }
-    Ok(group
-        .health_analysis
-        .as_deref()
-        .map(serde_json::from_str)
-        .transpose()?)
+    let stored = match &group.health_analysis {
+        Some(own) => Some(own.clone()),
+        None if super::configs::builtin(&row.deployment_config).is_some() => None,
+        None => crate::store::configs::by_name(c, &row.team, &row.deployment_config)?
+            .and_then(|config| config.health_analysis),
+    };
+    Ok(stored.as_deref().map(serde_json::from_str).transpose()?)
 }
 
 /// The gates the scheduler judges between batches, for a deployment a person or a promotion

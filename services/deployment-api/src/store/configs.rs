@@ -19,6 +19,8 @@ pub struct ConfigRow {
     pub created_by: String,
     pub created_at: NaiveDateTime,
     pub zone_bake_secs: i32,
+    /// JSON of `HealthAnalysis`, as checked at creation.
+    pub health_analysis: Option<String>,
 }
 
 pub fn insert(conn: &mut AnyConnection, row: &ConfigRow) -> Result<(), ApiError> {

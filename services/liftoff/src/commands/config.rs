@@ -6,6 +6,7 @@ use liftoff_types::deployments::{
     CreateDeploymentConfig, DeploymentConfig, MinimumHealthy, ZoneMode,
 };
 
+use super::group::HealthArgs;
 use crate::cli::Global;
 use crate::client::print;
 
@@ -46,6 +47,9 @@ pub enum ConfigCmd {
         /// Hosts in a first canary batch; the deployment waits for `liftoff approve` after it.
         #[arg(long)]
         canary: Option<u32>,
+        /// Used by deployments whose group has no analysis of its own.
+        #[command(flatten)]
+        health: HealthArgs,
     },
     /// The built-ins and the team's own.
     List,
@@ -68,7 +72,7 @@ fn minimum_text(m: &MinimumHealthy) -> String {
 
 fn describe(c: &DeploymentConfig) -> String {
     format!(
-        "{:20}  {:34}  {:15}  {}{}",
+        "{:20}  {:34}  {:15}  {}{}{}",
         c.name,
         minimum_text(&c.minimum_healthy),
         match c.zone_bake_secs {
@@ -78,6 +82,10 @@ fn describe(c: &DeploymentConfig) -> String {
         c.canary_batch_size
             .map(|n| format!("canary {n}"))
             .unwrap_or_else(|| "no canary".into()),
+        c.health_analysis
+            .as_ref()
+            .map(|a| format!("  analysis: {}", a.query))
+            .unwrap_or_default(),
         if c.builtin { "  (built-in)" } else { "" }
     )
 }
@@ -91,6 +99,7 @@ pub async fn run(g: &Global, api: &DeploymentApiClient, cmd: ConfigCmd) -> anyho
             zone_mode,
             zone_bake_secs,
             canary,
+            health,
         } => {
             let minimum_healthy = match (min_healthy_hosts, min_healthy_percent) {
                 (Some(n), None) => MinimumHealthy::HostCount(n),
@@ -104,6 +113,7 @@ pub async fn run(g: &Global, api: &DeploymentApiClient, cmd: ConfigCmd) -> anyho
                     zone_mode: zone_mode.map(Into::into),
                     zone_bake_secs,
                     canary_batch_size: canary,
+                    health_analysis: health.over(None)?,
                 })
                 .await?;
             print(g, &c, |c| format!("created {}", describe(c)))

@@ -29,7 +29,7 @@ impl From<Policy> for ConcurrencyPolicy {
     }
 }
 
-/// The group's health analysis: a Prometheus query evaluated during each deployment and for a
+/// A group's or configuration's health analysis: a Prometheus query evaluated during each deployment and for a
 /// bake time after each batch. The query is a condition: any series in its result is a failed
 /// measurement (e.g. `sum(rate(http_requests_total{code=~"5.."}[1m])) / sum(rate(http_requests_total[1m])) > 0.01`).
 #[derive(Debug, Args, Default)]
@@ -65,7 +65,10 @@ impl HealthArgs {
     }
 
     /// The flags laid over `current` (a group's analysis so far); `None` when none is given.
-    fn over(self, current: Option<HealthAnalysis>) -> anyhow::Result<Option<HealthAnalysis>> {
+    pub(crate) fn over(
+        self,
+        current: Option<HealthAnalysis>,
+    ) -> anyhow::Result<Option<HealthAnalysis>> {
         if !self.given() {
             return Ok(None);
         }

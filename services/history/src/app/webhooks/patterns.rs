@@ -90,14 +90,21 @@ mod tests {
     fn every_type_in_the_log_can_be_subscribed_to_and_internal_ones_cannot() {
         use liftoff_types::events::EventType;
         // The audit entries of pins and of webhooks themselves were once refused.
-        for t in ["revision.pinned", "webhook.created", "webhook.secret_rotated"] {
+        for t in [
+            "revision.pinned",
+            "webhook.created",
+            "webhook.secret_rotated",
+        ] {
             assert_eq!(p(&[t]).unwrap(), vec![t]);
         }
         for t in EventType::PUBLIC {
             assert!(p(&[t.as_str()]).is_ok(), "{t}");
         }
         for t in EventType::INTERNAL {
-            assert!(p(&[t.as_str()]).is_err(), "{t} is between services, not in the log");
+            assert!(
+                p(&[t.as_str()]).is_err(),
+                "{t} is between services, not in the log"
+            );
         }
     }
 

@@ -1,0 +1,1 @@
+ALTER TABLE deployment_configs DROP COLUMN health_analysis;
