@@ -2,6 +2,8 @@
 //! freeze refuses deployments with error `frozen` and a non-zero exit, names its reason,
 //! leaves other applications alone; only an admin overrides, with a written reason that the
 //! audit log keeps; a lifted freeze lets deployments through again; bad input changes nothing.
+//! A freeze created before deployment-api pushed freezes to the scheduler is pushed once after
+//! the upgrade, so it pauses running rollouts too.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -287,5 +289,108 @@ async fn freezes_with_bad_input_are_refused_and_change_nothing() {
         .await
         .unwrap();
     assert_eq!(r.status().as_u16(), 404);
+    p.stop().await;
+}
+
+/// Runs `sql` on `service`'s own database in the platform (its SQLite file, or its schema in
+/// PostgreSQL); returns the rows it changed.
+fn exec_on(p: &TestPlatform, service: &str, sql: &str) -> usize {
+    use diesel::{Connection, RunQueryDsl};
+    match &p.database_url {
+        Some(url) => {
+            let mut c = diesel::PgConnection::establish(url).unwrap();
+            diesel::sql_query(format!("SET search_path TO {}", service.replace('-', "_")))
+                .execute(&mut c)
+                .unwrap();
+            diesel::sql_query(sql).execute(&mut c).unwrap()
+        }
+        None => {
+            let path = p.data_dir().join(format!("{service}.db"));
+            let mut c = diesel::SqliteConnection::establish(path.to_str().unwrap()).unwrap();
+            diesel::sql_query(sql).execute(&mut c).unwrap()
+        }
+    }
+}
+
+/// The freezes in the scheduler's copy that are not lifted.
+fn scheduler_freezes(p: &TestPlatform) -> Vec<String> {
+    use diesel::{Connection, RunQueryDsl};
+    #[derive(diesel::QueryableByName)]
+    struct Row {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        freeze_id: String,
+    }
+    let sql = "SELECT freeze_id FROM gate_freezes WHERE lifted_at IS NULL ORDER BY freeze_id";
+    let rows: Vec<Row> = match &p.database_url {
+        Some(url) => {
+            let mut c = diesel::PgConnection::establish(url).unwrap();
+            diesel::sql_query(sql.replace("gate_freezes", "scheduler.gate_freezes"))
+                .load(&mut c)
+                .unwrap()
+        }
+        None => {
+            let path = p.data_dir().join("scheduler.db");
+            let mut c = diesel::SqliteConnection::establish(path.to_str().unwrap()).unwrap();
+            diesel::sql_query(sql).load(&mut c).unwrap()
+        }
+    };
+    rows.into_iter().map(|r| r.freeze_id).collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_freeze_from_before_the_push_reaches_the_scheduler_once_after_the_upgrade() {
+    let mut p = TestPlatform::start().await.expect("platform");
+    let admin = p.admin_token.clone();
+    let mut ids = Vec::new();
+    for reason in ["held", "lifted soon"] {
+        let (code, f) = cli(
+            &p,
+            &admin,
+            &["freeze", "create", "--reason", reason, "--until", "2h"],
+        )
+        .await;
+        assert_eq!(code, 0, "{f}");
+        ids.push(f["id"].as_str().unwrap().to_string());
+    }
+    let (held, lifted) = (ids[0].clone(), ids[1].clone());
+    let (code, out) = cli(&p, &admin, &["freeze", "lift", &lifted]).await;
+    assert_eq!(code, 0, "{out}");
+    wait_for(
+        "the scheduler to hold the freeze",
+        Duration::from_secs(30),
+        || {
+            let held = held.clone();
+            let now = scheduler_freezes(&p);
+            async move { (now == vec![held]).then_some(()) }
+        },
+    )
+    .await;
+
+    // As an older version left things: the freezes never pushed, the scheduler without them.
+    assert_eq!(
+        exec_on(&p, "deployment-api", "UPDATE freezes SET pushed_at = NULL"),
+        2
+    );
+    exec_on(&p, "scheduler", "DELETE FROM gate_freezes");
+    p.restart(Default::default()).await.unwrap();
+    wait_for(
+        "the old freeze to be pushed",
+        Duration::from_secs(30),
+        || {
+            let held = held.clone();
+            let now = scheduler_freezes(&p);
+            async move { (now == vec![held]).then_some(()) }
+        },
+    )
+    .await;
+    // Marked, so the next start pushes nothing: the lifted one was never pushed again.
+    assert_eq!(
+        exec_on(
+            &p,
+            "deployment-api",
+            "UPDATE freezes SET reason = reason WHERE pushed_at IS NULL AND lifted_at IS NULL"
+        ),
+        0
+    );
     p.stop().await;
 }

@@ -81,6 +81,9 @@ pub struct State {
     /// Bumped whenever a deployment's copy or status changed here: watchers look again at
     /// once instead of at their next interval.
     pub changes: tokio::sync::watch::Sender<u64>,
+    /// Whether this process has pushed the freezes the scheduler was never told of
+    /// (`app::freezes::push_unpushed`, from the tick until it succeeds once).
+    pub freezes_pushed: std::sync::atomic::AtomicBool,
 }
 
 #[derive(Clone)]
@@ -99,6 +102,7 @@ impl Service {
                 gauges: liftoff_kit::telemetry::GaugeRefresh::default(),
                 sweep: app::progress::Sweep::default(),
                 changes: tokio::sync::watch::Sender::new(0),
+                freezes_pushed: std::sync::atomic::AtomicBool::new(false),
             })),
         }
     }
@@ -134,6 +138,21 @@ impl ServiceApp for Service {
 
     fn tick(&self) -> BoxFuture<'_, ()> {
         Box::pin(async move {
+            use std::sync::atomic::Ordering;
+            if !self.state.freezes_pushed.load(Ordering::Relaxed) {
+                match app::freezes::push_unpushed(&self.state).await {
+                    Ok(n) => {
+                        if n > 0 {
+                            tracing::info!(
+                                freezes = n,
+                                "pushed freezes the scheduler was never told of"
+                            );
+                        }
+                        self.state.freezes_pushed.store(true, Ordering::Relaxed);
+                    }
+                    Err(e) => tracing::warn!(error = %e, "freezes not yet pushed to the scheduler"),
+                }
+            }
             if let Err(e) = app::deployments::tick(&self.state).await {
                 tracing::warn!(error = %e, "deployment sync failed");
             }

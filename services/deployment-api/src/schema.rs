@@ -138,6 +138,7 @@ diesel::table! {
         created_at -> Timestamp,
         lifted_at -> Nullable<Timestamp>,
         lifted_by -> Nullable<Text>,
+        pushed_at -> Nullable<Timestamp>,
     }
 }
 

@@ -52,6 +52,30 @@ fn push(c: &mut AnyConnection, r: &FreezeRow) -> Result<(), ApiError> {
     outbox::enqueue_to(c, Destination::Scheduler, &ev)
 }
 
+/// Pushes, once, the freezes the scheduler was never told of: those created before the push
+/// existed, which would refuse new deployments here but not pause running ones there. Each
+/// is marked and pushed in one transaction, so it goes once whatever the replicas; a lift
+/// racing it is pushed after it. Returns how many were pushed.
+pub async fn push_unpushed(state: &State) -> Result<usize, ApiError> {
+    state
+        .db
+        .write(|c| {
+            let mut pushed = 0;
+            for r in freezes::unpushed(c)? {
+                if !freezes::mark_pushed(c, &r.id, now())? {
+                    continue;
+                }
+                // Read again under the row's lock: a lift may have committed meanwhile.
+                if let Some(r) = freezes::get(c, &r.team, &r.id)? {
+                    push(c, &r)?;
+                    pushed += 1;
+                }
+            }
+            Ok(pushed)
+        })
+        .await
+}
+
 fn event(
     c: &mut AnyConnection,
     event_type: EventType,
@@ -107,6 +131,7 @@ pub async fn create(
                 created_at: at,
                 lifted_at: None,
                 lifted_by: None,
+                pushed_at: Some(at),
             };
             freezes::insert(c, &row)?;
             push(c, &row)?;

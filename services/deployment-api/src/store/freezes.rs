@@ -18,6 +18,9 @@ pub struct FreezeRow {
     pub created_at: NaiveDateTime,
     pub lifted_at: Option<NaiveDateTime>,
     pub lifted_by: Option<String>,
+    /// When its state was first pushed to the scheduler; `None`: never (created before the
+    /// push existed).
+    pub pushed_at: Option<NaiveDateTime>,
 }
 
 pub fn insert(c: &mut AnyConnection, row: &FreezeRow) -> Result<(), ApiError> {
@@ -69,4 +72,28 @@ pub fn lift(c: &mut AnyConnection, id: &str, by: &str, at: NaiveDateTime) -> Res
         ))
         .execute(c)?;
     Ok(())
+}
+
+/// Freezes not lifted whose state the scheduler was never told (created before the push
+/// existed), oldest first.
+pub fn unpushed(c: &mut AnyConnection) -> Result<Vec<FreezeRow>, ApiError> {
+    Ok(freezes::table
+        .filter(freezes::pushed_at.is_null())
+        .filter(freezes::lifted_at.is_null())
+        .select(FreezeRow::as_select())
+        .order(freezes::created_at.asc())
+        .load(c)?)
+}
+
+/// Marks the freeze pushed; false if it already was (another replica took it). The update
+/// locks the row, so a lift running at the same time is ordered before or after the push.
+pub fn mark_pushed(c: &mut AnyConnection, id: &str, at: NaiveDateTime) -> Result<bool, ApiError> {
+    Ok(diesel::update(
+        freezes::table
+            .filter(freezes::id.eq(id))
+            .filter(freezes::pushed_at.is_null()),
+    )
+    .set(freezes::pushed_at.eq(Some(at)))
+    .execute(c)?
+        == 1)
 }

@@ -1,0 +1,1 @@
+ALTER TABLE freezes DROP COLUMN pushed_at;
