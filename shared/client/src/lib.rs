@@ -11,7 +11,9 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 mod deployment_api;
+mod gates;
 mod history;
+mod promotions;
 mod registry;
 mod scale_out;
 mod scheduler;

@@ -11,6 +11,7 @@ pub mod autoscaling;
 pub mod deployments;
 pub mod error;
 pub mod events;
+pub mod gates;
 pub mod history;
 pub mod names;
 pub mod promotions;

@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use crate::deployments::Promotion;
+use crate::deployments::Deployment;
 
 /// A stage's two-person rule: a promotion into it is a request until someone other than the
 /// requester (deployer or admin) approves it, within `expires_after_secs`.
@@ -107,4 +107,52 @@ impl PromoteOutcome {
             Self::AwaitingApproval(_) => None,
         }
     }
+}
+
+/// An application's stage: its groups and the revision that last succeeded there.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct Stage {
+    pub name: String,
+    pub deployment_groups: Vec<String>,
+    pub last_successful_revision_id: Option<Uuid>,
+    pub last_successful_deployment_id: Option<Uuid>,
+    pub last_succeeded_at: Option<DateTime<Utc>>,
+    /// A promotion into this stage waits for a second person's approval (absent: it starts
+    /// at once).
+    #[serde(default)]
+    pub approval: Option<StageApproval>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct StageList {
+    /// In the application's declared order; undeclared stages follow by name.
+    pub stages: Vec<Stage>,
+}
+
+/// Deploy to stage `to` the revision that last succeeded in stage `from`.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Promote {
+    #[schema(pattern = "^[a-z0-9][a-z0-9-]{0,62}$")]
+    pub from: String,
+    #[schema(pattern = "^[a-z0-9][a-z0-9-]{0,62}$")]
+    pub to: String,
+    /// Deployment configuration (default: each target group's).
+    #[serde(default)]
+    #[schema(pattern = "^([a-z0-9][a-z0-9-]{0,62}|AllAtOnce|HalfAtATime|OneAtATime)$")]
+    pub config: Option<String>,
+    #[serde(default)]
+    pub description: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct Promotion {
+    pub application: String,
+    pub from: String,
+    pub to: String,
+    pub revision_id: Uuid,
+    /// The deployment in `from` that made the revision the stage's last success.
+    pub source_deployment_id: Uuid,
+    /// One deployment per group of stage `to`, each with reason `promotion`.
+    pub deployments: Vec<Deployment>,
 }
