@@ -312,6 +312,19 @@ async fn prometheus_answers_every_dashboard_query_and_alert_metric_after_a_deplo
         }
     })
     .await;
+    // Both hosts are in group shop/web: the scheduler counts them from its pushed copies.
+    wait_for("the group's hosts in Prometheus", WAIT, || {
+        let prom = &prom;
+        async move {
+            let n = prom
+                .value(
+                    "sum(liftoff_hosts_by_group{application=\"shop\", deployment_group=\"web\"})",
+                )
+                .await?;
+            (n == 2.0).then_some(())
+        }
+    })
+    .await;
     tokio::time::sleep(Duration::from_secs(3)).await;
 
     let mut missing = Vec::new();
@@ -414,6 +427,18 @@ async fn prometheus_answers_every_dashboard_query_and_alert_metric_after_a_deplo
             .await,
         Some(0.0)
     );
+    // The group's hosts by state are the fleet's (every host is in it).
+    for state in ["InService", "Failed", "Lost"] {
+        assert_eq!(
+            prom.value(&format!(
+                "sum(liftoff_hosts_by_group{{deployment_group=\"web\", state=\"{state}\"}})"
+            ))
+            .await,
+            prom.value(&format!("sum(liftoff_hosts{{state=\"{state}\"}})"))
+                .await,
+            "{state} hosts in the group and in the fleet"
+        );
+    }
     let zones = prom.query("sum by (zone) (liftoff_hosts)").await;
     assert_eq!(zones.len(), 2, "hosts by zone: {zones:?}");
 

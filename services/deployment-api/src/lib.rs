@@ -81,9 +81,10 @@ pub struct State {
     /// Bumped whenever a deployment's copy or status changed here: watchers look again at
     /// once instead of at their next interval.
     pub changes: tokio::sync::watch::Sender<u64>,
-    /// Whether this process has pushed the freezes the scheduler was never told of
-    /// (`app::freezes::push_unpushed`, from the tick until it succeeds once).
-    pub freezes_pushed: std::sync::atomic::AtomicBool,
+    /// Whether this process has pushed the freezes and group selectors the scheduler was
+    /// never told of (`app::freezes::push_unpushed`, `app::groups::push_unpushed`, from the
+    /// tick until both succeed once).
+    pub backfilled: std::sync::atomic::AtomicBool,
 }
 
 #[derive(Clone)]
@@ -102,7 +103,7 @@ impl Service {
                 gauges: liftoff_kit::telemetry::GaugeRefresh::default(),
                 sweep: app::progress::Sweep::default(),
                 changes: tokio::sync::watch::Sender::new(0),
-                freezes_pushed: std::sync::atomic::AtomicBool::new(false),
+                backfilled: std::sync::atomic::AtomicBool::new(false),
             })),
         }
     }
@@ -139,18 +140,24 @@ impl ServiceApp for Service {
     fn tick(&self) -> BoxFuture<'_, ()> {
         Box::pin(async move {
             use std::sync::atomic::Ordering;
-            if !self.state.freezes_pushed.load(Ordering::Relaxed) {
-                match app::freezes::push_unpushed(&self.state).await {
-                    Ok(n) => {
-                        if n > 0 {
+            if !self.state.backfilled.load(Ordering::Relaxed) {
+                // What the scheduler was never told of (made before the pushes existed).
+                let freezes = app::freezes::push_unpushed(&self.state).await;
+                let groups = app::groups::push_unpushed(&self.state).await;
+                match (freezes, groups) {
+                    (Ok(freezes), Ok(groups)) => {
+                        if freezes + groups > 0 {
                             tracing::info!(
-                                freezes = n,
-                                "pushed freezes the scheduler was never told of"
+                                freezes,
+                                groups,
+                                "pushed freezes and group selectors the scheduler was never told of"
                             );
                         }
-                        self.state.freezes_pushed.store(true, Ordering::Relaxed);
+                        self.state.backfilled.store(true, Ordering::Relaxed);
                     }
-                    Err(e) => tracing::warn!(error = %e, "freezes not yet pushed to the scheduler"),
+                    (Err(e), _) | (_, Err(e)) => {
+                        tracing::warn!(error = %e, "freezes or group selectors not yet pushed to the scheduler")
+                    }
                 }
             }
             if let Err(e) = app::deployments::tick(&self.state).await {

@@ -61,6 +61,7 @@ diesel::table! {
         updated_at -> Timestamp,
         traffic_hooks -> Bool,
         health_analysis -> Nullable<Text>,
+        pushed_at -> Nullable<Timestamp>,
     }
 }
 

@@ -128,6 +128,8 @@ pub struct State {
     pub refreshed: Mutex<HashMap<String, Instant>>,
     /// Whether this process seeded the copy of the hosts from the registry (see `app::members`).
     pub hosts_seeded: std::sync::atomic::AtomicBool,
+    /// The per-group gauge's refresh clock.
+    pub gauges: liftoff_kit::telemetry::GaugeRefresh,
 }
 
 #[derive(Clone)]
@@ -149,6 +151,7 @@ impl Service {
                 meta: app::Meta::default(),
                 refreshed: Mutex::default(),
                 hosts_seeded: std::sync::atomic::AtomicBool::new(false),
+                gauges: liftoff_kit::telemetry::GaugeRefresh::default(),
             })),
         }
     }
@@ -185,6 +188,9 @@ impl ServiceApp for Service {
             }
             if let Err(e) = liftoff_kit::outbox::relay(&self.state.db, &self.state.peers).await {
                 tracing::debug!(error = %e, "outbox relay deferred");
+            }
+            if let Err(e) = app::metrics::refresh(&self.state).await {
+                tracing::debug!(error = %e, "group gauges not refreshed");
             }
         })
     }

@@ -143,6 +143,17 @@ diesel::table! {
 }
 
 diesel::table! {
+    known_groups (deployment_group_id) {
+        deployment_group_id -> Text,
+        team -> Text,
+        application -> Text,
+        name -> Text,
+        selector -> Text,
+        received_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     gate_freezes (freeze_id) {
         freeze_id -> Text,
         team -> Text,

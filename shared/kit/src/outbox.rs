@@ -112,9 +112,9 @@ async fn deliver_to_deployment_api(
     Ok(())
 }
 
-/// The scheduler takes gate changes (from deployment-api) and host changes (from
-/// host-registry) on two routes; as for the registry, each run of one kind in one request,
-/// runs in outbox order.
+/// The scheduler takes gate changes and group selectors (from deployment-api) and host changes
+/// (from host-registry) on two routes; as for the registry, each run of one kind in one
+/// request, runs in outbox order.
 async fn deliver_to_scheduler(peers: &Peers, events: &[HistoryEvent]) -> Result<(), ClientError> {
     let scheduler = peers.scheduler();
     for run in runs_of_one_type(events) {

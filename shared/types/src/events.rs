@@ -133,6 +133,8 @@ event_types! {
         GateWindows => "gate.windows",
         /// A freeze overridden for one deployment, deployment-api → scheduler.
         GateOverride => "gate.override",
+        /// A deployment group's host selector (or its removal), deployment-api → scheduler.
+        GroupSelector => "group.selector",
         /// A rollout's progress and outcome, scheduler → deployment-api.
         RolloutProgress => "rollout.progress",
     }

@@ -111,6 +111,20 @@ pub struct GroupWindows {
     pub windows: Vec<String>,
 }
 
+/// A deployment group's host selector as deployment-api has it after a change (created,
+/// updated), or its removal (its application deleted): the scheduler counts each group's hosts
+/// by state from it (`liftoff_hosts_by_group`).
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq, Eq)]
+pub struct GroupSelector {
+    pub deployment_group_id: Uuid,
+    pub team: String,
+    pub application: String,
+    pub deployment_group: String,
+    /// Tag key to the values any of which matches; absent: the group was removed.
+    #[serde(default)]
+    pub selector: Option<std::collections::BTreeMap<String, Vec<String>>>,
+}
+
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, ToSchema, PartialEq, Eq, Hash)]
 #[cfg_attr(feature = "diesel", derive(diesel::AsExpression, diesel::FromSqlRow))]
 #[cfg_attr(feature = "diesel", diesel(sql_type = diesel::sql_types::Text))]

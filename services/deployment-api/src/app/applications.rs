@@ -206,6 +206,9 @@ pub async fn delete(
                 ));
             }
             let deployments_deleted = deployments::delete_for_app(c, &row.id)?;
+            for g in groups::all(c, &row.id)? {
+                super::groups::push_removed(c, &team, &name, &g)?;
+            }
             let groups_deleted = groups::delete_for_app(c, &row.id)?;
             crate::store::promotions::delete_for_app(c, &row.id)?;
             crate::store::windows::put(c, &row.id, None)?;

@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 use liftoff_kit::AnyConnection;
 use liftoff_kit::db::{now, to_utc, uuid};
 use liftoff_kit::egress::Refusal;
+use liftoff_kit::outbox::Destination;
 use liftoff_kit::{ApiError, outbox};
 use liftoff_types::analysis::HealthAnalysis;
 use liftoff_types::deployments::{
@@ -13,6 +14,7 @@ use liftoff_types::deployments::{
 };
 use liftoff_types::events::EventType;
 use liftoff_types::names::{validate_name, validate_tag};
+use liftoff_types::scheduler::GroupSelector;
 use uuid::Uuid;
 
 use super::paging::Page;
@@ -110,6 +112,75 @@ fn validate_selector(selector: &BTreeMap<String, Vec<String>>) -> Result<(), Api
     Ok(())
 }
 
+/// Tells the scheduler the group's selector (in the transaction of the change), so its
+/// `liftoff_hosts_by_group` counts the hosts the group selects now; marks the group pushed.
+fn push_selector(
+    c: &mut AnyConnection,
+    team: &str,
+    app: &str,
+    row: &GroupRow,
+) -> Result<(), ApiError> {
+    let selector = serde_json::from_str(&row.selector)?;
+    push(c, team, app, row, Some(selector))?;
+    groups::mark_pushed(c, &row.id, now())?;
+    Ok(())
+}
+
+/// Tells the scheduler the group is gone (its application deleted).
+pub fn push_removed(
+    c: &mut AnyConnection,
+    team: &str,
+    app: &str,
+    row: &GroupRow,
+) -> Result<(), ApiError> {
+    push(c, team, app, row, None)
+}
+
+fn push(
+    c: &mut AnyConnection,
+    team: &str,
+    app: &str,
+    row: &GroupRow,
+    selector: Option<BTreeMap<String, Vec<String>>>,
+) -> Result<(), ApiError> {
+    let mut ev = outbox::event(crate::NAME, EventType::GroupSelector);
+    ev.team = Some(team.to_string());
+    ev.application = Some(app.to_string());
+    ev.deployment_group = Some(row.name.clone());
+    ev.data = serde_json::to_value(GroupSelector {
+        deployment_group_id: uuid(&row.id)?,
+        team: team.to_string(),
+        application: app.to_string(),
+        deployment_group: row.name.clone(),
+        selector,
+    })?;
+    outbox::enqueue_to(c, Destination::Scheduler, &ev)
+}
+
+/// Pushes, once, the selectors of groups the scheduler was never told of (created before the
+/// push existed). Each is marked and pushed in one transaction, so it goes once whatever the
+/// replicas; a change racing it is pushed after it. Returns how many were pushed.
+pub async fn push_unpushed(state: &State) -> Result<usize, ApiError> {
+    state
+        .db
+        .write(|c| {
+            let mut pushed = 0;
+            for r in groups::unpushed(c)? {
+                if !groups::mark_pushed(c, &r.id, now())? {
+                    continue;
+                }
+                // Read again under the row's lock: a change may have committed meanwhile.
+                let r = groups::by_id(c, &r.id)?;
+                let app = applications::by_id(c, &r.application_id)?;
+                let selector = serde_json::from_str(&r.selector)?;
+                push(c, &app.team, &app.name, &r, Some(selector))?;
+                pushed += 1;
+            }
+            Ok(pushed)
+        })
+        .await
+}
+
 pub async fn create(
     state: &State,
     team: String,
@@ -159,6 +230,7 @@ pub async fn create(
                 health_analysis,
             };
             groups::insert(c, &row)?;
+            push_selector(c, &team, &app, &row)?;
             let mut ev = outbox::event(crate::NAME, EventType::DeploymentGroupCreated);
             ev.team = Some(team.clone());
             ev.actor = Some(actor.clone());
@@ -300,6 +372,9 @@ pub async fn update(
             };
             groups::update(c, &row.id, &settings)?;
             let updated = groups::by_id(c, &row.id)?;
+            if req.selector.is_some() {
+                push_selector(c, &team, &app, &updated)?;
+            }
             let group = to_group(&app, &updated)?;
             let mut ev = outbox::event(crate::NAME, EventType::DeploymentGroupUpdated);
             ev.team = Some(team.clone());

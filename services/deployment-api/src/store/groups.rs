@@ -157,3 +157,30 @@ pub fn using_config(
         .load(conn)?;
     Ok(rows.into_iter().map(|(a, g)| format!("{a}/{g}")).collect())
 }
+
+/// Groups whose selector the scheduler was never told (created before the push existed),
+/// oldest first.
+pub fn unpushed(conn: &mut AnyConnection) -> Result<Vec<GroupRow>, ApiError> {
+    Ok(deployment_groups::table
+        .filter(deployment_groups::pushed_at.is_null())
+        .select(GroupRow::as_select())
+        .order(deployment_groups::created_at.asc())
+        .load(conn)?)
+}
+
+/// Marks the group's selector pushed; false if it already was. The update locks the row, so
+/// a change of the group at the same time is ordered before or after the push.
+pub fn mark_pushed(
+    conn: &mut AnyConnection,
+    id: &str,
+    at: NaiveDateTime,
+) -> Result<bool, ApiError> {
+    Ok(diesel::update(
+        deployment_groups::table
+            .filter(deployment_groups::id.eq(id))
+            .filter(deployment_groups::pushed_at.is_null()),
+    )
+    .set(deployment_groups::pushed_at.eq(Some(at)))
+    .execute(conn)?
+        == 1)
+}

@@ -22,8 +22,8 @@ use liftoff_kit::{AnyConnection, ApiError, outbox};
 use liftoff_types::events::EventType;
 use liftoff_types::history::{EventBatch, HistoryEvent, IngestResult};
 use liftoff_types::scheduler::{
-    CreateRollout, FreezeState, FreezesOverridden, GroupWindows, RolloutStatus, WAITING_FROZEN,
-    WAITING_OUTSIDE_WINDOW,
+    CreateRollout, FreezeState, FreezesOverridden, GroupSelector, GroupWindows, RolloutStatus,
+    WAITING_FROZEN, WAITING_OUTSIDE_WINDOW,
 };
 use liftoff_types::window_spec::{self, Window};
 use uuid::Uuid;
@@ -31,6 +31,7 @@ use uuid::Uuid;
 use super::engine::event_for;
 use crate::State;
 use crate::store::gates::{self, FreezeRow};
+use crate::store::known_groups::{self, KnownGroup};
 use crate::store::rollouts::{self, RolloutRow};
 
 /// Most events in one push.
@@ -203,6 +204,8 @@ enum Affected {
     Team(String, Option<String>),
     Group(String),
     Rollout(String),
+    /// None: the push changed no gate (a group's selector, for the gauges).
+    None,
 }
 
 fn unreadable(ev: &HistoryEvent, e: impl std::fmt::Display) -> ApiError {
@@ -236,6 +239,26 @@ fn apply(c: &mut AnyConnection, ev: &HistoryEvent) -> Result<Affected, ApiError>
             gates::put_windows(c, &group, &serde_json::to_string(&w.windows)?, at)?;
             Ok(Affected::Group(group))
         }
+        Some(EventType::GroupSelector) => {
+            let g: GroupSelector =
+                serde_json::from_value(ev.data.clone()).map_err(|e| unreadable(ev, e))?;
+            let id = g.deployment_group_id.to_string();
+            match &g.selector {
+                Some(selector) => known_groups::put(
+                    c,
+                    &KnownGroup {
+                        deployment_group_id: id,
+                        team: g.team,
+                        application: g.application,
+                        name: g.deployment_group,
+                        selector: serde_json::to_string(selector)?,
+                        received_at: at,
+                    },
+                )?,
+                None => known_groups::remove(c, &id)?,
+            }
+            Ok(Affected::None)
+        }
         Some(EventType::GateOverride) => {
             let o: FreezesOverridden =
                 serde_json::from_value(ev.data.clone()).map_err(|e| unreadable(ev, e))?;
@@ -246,16 +269,18 @@ fn apply(c: &mut AnyConnection, ev: &HistoryEvent) -> Result<Affected, ApiError>
             Ok(Affected::Rollout(id))
         }
         _ => Err(ApiError::invalid_field(format!(
-            "events: {:?} is not a gate change ({}, {}, {})",
+            "events: {:?} is not a gate change ({}, {}, {}, {})",
             ev.event_type,
             EventType::GateFreeze,
             EventType::GateWindows,
-            EventType::GateOverride
+            EventType::GateOverride,
+            EventType::GroupSelector
         ))),
     }
 }
 
-/// Takes deployment-api's pushes (`gate.freeze`, `gate.windows`, `gate.override`), each once, in order, then
+/// Takes deployment-api's pushes (`gate.freeze`, `gate.windows`, `gate.override`, and
+/// `group.selector` for the gauges), each once, in order, then
 /// steps the running rollouts they concern, so a lifted freeze resumes them at once and a new
 /// one pauses them before their next batch.
 pub async fn record(state: &State, batch: EventBatch) -> Result<IngestResult, ApiError> {
@@ -288,6 +313,7 @@ pub async fn record(state: &State, batch: EventBatch) -> Result<IngestResult, Ap
                     }
                     Affected::Group(g) => gates::running_of(c, None, None, Some(g))?,
                     Affected::Rollout(id) => vec![id.clone()],
+                    Affected::None => Vec::new(),
                 });
             }
             ids.sort();

@@ -15,6 +15,7 @@ pub mod gates;
 pub mod inventory;
 pub mod mailbox;
 pub mod members;
+pub mod metrics;
 pub mod plan;
 pub mod progress;
 pub mod rollouts;

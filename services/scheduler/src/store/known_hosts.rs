@@ -121,3 +121,11 @@ pub fn lost(c: &mut AnyConnection) -> Result<Vec<String>, ApiError> {
         .select(known_hosts::host_id)
         .load(c)?)
 }
+
+/// Every host not deregistered, as (team, tags JSON, state): what the per-group gauge counts.
+pub fn live_tags(c: &mut AnyConnection) -> Result<Vec<(String, String, HostState)>, ApiError> {
+    Ok(known_hosts::table
+        .filter(known_hosts::state.ne(HostState::Deregistered))
+        .select((known_hosts::team, known_hosts::tags, known_hosts::state))
+        .load(c)?)
+}

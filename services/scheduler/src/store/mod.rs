@@ -4,6 +4,7 @@ pub mod analysis;
 pub mod commands;
 pub mod gates;
 pub mod inventory;
+pub mod known_groups;
 pub mod known_hosts;
 pub mod revisions;
 pub mod rollouts;

@@ -1,0 +1,1 @@
+ALTER TABLE deployment_groups DROP COLUMN pushed_at;
