@@ -178,6 +178,27 @@ impl Cluster {
             .0
     }
 
+    /// A team token of the default team for the person `subject`.
+    pub fn person(&self, subject: &str, role: Role) -> String {
+        Authority::load_or_create(&self.secret)
+            .unwrap()
+            .mint(
+                TokenKind::Team,
+                subject,
+                Some("default"),
+                Some(role),
+                false,
+                chrono::Duration::hours(1),
+            )
+            .unwrap()
+            .0
+    }
+
+    /// The PostgreSQL database the services share (one schema each), if on PostgreSQL.
+    pub fn database_url(&self) -> Option<String> {
+        self._pg.as_ref().map(|p| p.url.clone())
+    }
+
     /// Clients through the proxy, as the admin.
     pub fn api(&self) -> DeploymentApiClient {
         DeploymentApiClient::new(Client::new(&self.proxy.url, Some(self.admin.clone())).unwrap())
