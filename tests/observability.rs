@@ -2,7 +2,8 @@
 //! Prometheus config and the alert rules and runs the alerts' unit tests; a real Prometheus
 //! scrapes a control plane that ran a deployment over two real agents (one host's hook fails)
 //! and answers every dashboard expression with data, finds every metric an alert names, and
-//! holds the failed host and the deployment's duration as the test saw them.
+//! holds the failed host and the deployment's duration as the test saw them; every panel of
+//! the dashboard is drawn from its data (`docs/dashboard.svg`), each with some series.
 //!
 //! Needs Debian's `prometheus` package (`scripts/test` installs it); without it each test prints
 //! one line saying it was skipped.
@@ -22,10 +23,20 @@ use liftoff_testkit::{AgentOptions, AgentProcess, TestPlatform, free_port, wait_
 use liftoff_types::scheduler::HostTargetStatus;
 use serde_json::Value;
 
+#[path = "observability_support/render.rs"]
+mod render;
+
 const BIN: &str = env!("CARGO_BIN_EXE_liftoff");
 const INFRA: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../infra");
 const WEB: (&str, &str) = ("role", "web");
 const WAIT: Duration = Duration::from_secs(120);
+
+fn unix_now() -> f64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs_f64()
+}
 
 fn tool(name: &str, test: &str) -> Option<PathBuf> {
     let found = std::env::var_os("PATH").and_then(|paths| {
@@ -257,6 +268,18 @@ async fn prometheus_answers_every_dashboard_query_and_alert_metric_after_a_deplo
         agents.push(AgentProcess::start(Path::new(BIN), &opts).unwrap());
     }
     wait_enrolled(&p, WEB, 2, WAIT).await;
+    // Scraped from before the deployment, so the dashboard drawn at the end shows it.
+    let dir = tempfile::tempdir().unwrap();
+    let prom = Prometheus::start(
+        &prometheus,
+        dir.path(),
+        &[
+            ("liftoff", p.addr.to_string()),
+            ("liftoff-agent", agent_metrics.clone()),
+        ],
+    )
+    .await;
+    let scraped_from = unix_now();
     // host-bad's AfterInstall fails: the marker sits in its install root.
     std::fs::write(p.dir.path().join("host-bad").join("fail-here"), b"").unwrap();
     create_app_and_group(&p, "shop", "web", WEB, "AllAtOnce")
@@ -282,16 +305,6 @@ async fn prometheus_answers_every_dashboard_query_and_alert_metric_after_a_deplo
         .count();
     assert_eq!(failed, 1, "one host fails its AfterInstall: {d:#?}");
 
-    let dir = tempfile::tempdir().unwrap();
-    let prom = Prometheus::start(
-        &prometheus,
-        dir.path(),
-        &[
-            ("liftoff", p.addr.to_string()),
-            ("liftoff-agent", agent_metrics.clone()),
-        ],
-    )
-    .await;
     // Gauges refresh every few seconds and rates need two scrapes: wait for the deployment's
     // counters, then a little past the next gauge refresh.
     wait_for("the finished deployment in Prometheus", WAIT, || {
@@ -441,6 +454,18 @@ async fn prometheus_answers_every_dashboard_query_and_alert_metric_after_a_deplo
     }
     let zones = prom.query("sum by (zone) (liftoff_hosts)").await;
     assert_eq!(zones.len(), 2, "hosts by zone: {zones:?}");
+
+    // The dashboard drawn from this Prometheus's data: every panel has some.
+    let doc: Value = serde_json::from_str(
+        &std::fs::read_to_string(infra("grafana/dashboards/liftoff.json")).unwrap(),
+    )
+    .unwrap();
+    let (svg, empty) =
+        render::dashboard(&prom.http, &prom.url, &doc, (scraped_from, unix_now(), 1.0)).await;
+    assert!(empty.is_empty(), "panels drawn without data: {empty:?}");
+    let out = std::env::var_os("LIFTOFF_DASHBOARD_SVG")
+        .map_or_else(|| dir.path().join("dashboard.svg"), PathBuf::from);
+    std::fs::write(&out, svg).unwrap();
 
     let mut prom = prom;
     let _ = prom.child.kill().await;
