@@ -60,7 +60,7 @@ impl DeploymentApiClient {
     }
 
     /// Puts the credentials a service's outbox events revoke on the feed (service credential;
-    /// events of type [`CREDENTIAL_REVOCATION`]). A credential already on it changes nothing.
+    /// events of type `credential.revocation`). A credential already on it changes nothing.
     pub async fn record_credential_revocations(
         &self,
         batch: &liftoff_types::history::EventBatch,

@@ -21,9 +21,8 @@ use liftoff_client::ClientError;
 use liftoff_types::events::EventType;
 use liftoff_types::history::{EventBatch, HistoryEvent};
 use liftoff_types::registry::{
-    HostRevisionReport, HostRevisionReports, INSTALL_OUTCOME, InstallOutcome, InstallOutcomes,
+    HostRevisionReport, HostRevisionReports, InstallOutcome, InstallOutcomes,
 };
-use liftoff_types::tokens::CREDENTIAL_REVOCATION;
 use uuid::Uuid;
 
 use crate::db::{AnyConnection, Db, now};
@@ -50,12 +49,12 @@ pub enum Destination {
     History,
     /// deployment-api: its copy of rollout progress, from the scheduler
     /// (`POST /v1/rollout-progress`), and the revocation feed, from host-registry (credentials
-    /// of deregistered hosts, events of type [`CREDENTIAL_REVOCATION`],
+    /// of deregistered hosts, events of type [`EventType::CredentialRevocation`],
     /// `POST /v1/tokens/revocation-events`).
     DeploymentApi,
     /// host-registry: which revision each host runs (`POST /v1/hosts/revisions`, events whose
     /// `data` is a [`HostRevisionReport`]) and how scale-out installs ended
-    /// (`POST /v1/hosts/install-outcomes`, events of type [`INSTALL_OUTCOME`]).
+    /// (`POST /v1/hosts/install-outcomes`, events of type [`EventType::InstallOutcome`]).
     HostRegistry,
     /// The scheduler's copy of the gates of running rollouts: freezes and groups' windows, from
     /// deployment-api (`POST /v1/gate-changes`); and of the hosts (team, zone, tags, state),
@@ -103,7 +102,7 @@ async fn deliver_to_deployment_api(
         let batch = EventBatch {
             events: run.to_vec(),
         };
-        if run[0].event_type == CREDENTIAL_REVOCATION {
+        if run[0].is(EventType::CredentialRevocation) {
             api.record_credential_revocations(&batch).await?;
         } else {
             api.record_progress(&batch).await?;
@@ -121,10 +120,10 @@ async fn deliver_to_scheduler(peers: &Peers, events: &[HistoryEvent]) -> Result<
         let batch = EventBatch {
             events: run.to_vec(),
         };
-        let kind = run[0].event_type.as_str();
-        if kind == liftoff_types::registry::HOST_MEMBERSHIP
-            || kind == liftoff_types::registry::HOST_LIVENESS
-        {
+        if matches!(
+            run[0].kind(),
+            Some(EventType::HostMembership | EventType::HostLiveness)
+        ) {
             scheduler.record_host_changes(&batch).await?;
         } else {
             scheduler.record_gate_changes(&batch).await?;
@@ -149,7 +148,7 @@ fn runs_of_one_type(events: &[HistoryEvent]) -> impl Iterator<Item = &[HistoryEv
 async fn deliver_to_registry(peers: &Peers, events: &[HistoryEvent]) -> Result<(), ClientError> {
     let registry = peers.registry();
     let (outcomes, revisions): (Vec<&HistoryEvent>, Vec<&HistoryEvent>) =
-        events.iter().partition(|e| e.event_type == INSTALL_OUTCOME);
+        events.iter().partition(|e| e.is(EventType::InstallOutcome));
     for run in [revisions, outcomes] {
         if run.is_empty() {
             continue;
@@ -159,7 +158,7 @@ async fn deliver_to_registry(peers: &Peers, events: &[HistoryEvent]) -> Result<(
         // stays queued (and visible in the backlog) rather than being lost.
         let unreadable =
             |e: serde_json::Error| ClientError::Decode(format!("outbox {kind} event: {e}"));
-        if kind == INSTALL_OUTCOME {
+        if run[0].is(EventType::InstallOutcome) {
             let outcomes = run
                 .iter()
                 .map(|e| {

@@ -117,21 +117,32 @@ event_types! {
         WebhookTest => "webhook.test",
     }
     internal {
-        /// A host's installed revision, scheduler → host-registry.
+        /// A host's installed revision, scheduler → host-registry (delivered as a batch of
+        /// `HostRevisionReport`s to `POST /v1/hosts/revisions`; history learns the same from
+        /// `host.deployment_succeeded`).
         InventoryHostRevision => "inventory.host_revision",
-        /// How a host's part of a rollout (or the rollout) ended, scheduler → host-registry.
+        /// How a host's part of a rollout (or the rollout) ended, scheduler → host-registry
+        /// (an `InstallOutcome`, delivered as a batch to `POST /v1/hosts/install-outcomes`).
         InstallOutcome => "install.outcome",
-        /// A host lost or back, host-registry → scheduler (before `host.membership`).
+        /// A host lost or back (a `HostLiveness`), host-registry → scheduler, as registries
+        /// before the membership push sent it; `POST /v1/host-changes` still applies those
+        /// queued before an upgrade.
         HostLiveness => "host.liveness",
-        /// A host as it stands after a change, host-registry → scheduler.
+        /// A host as it stands after a change (a `HostMembership`: enrolled, tags or state
+        /// changed, deregistered), host-registry → scheduler (`POST /v1/host-changes`), in the
+        /// transaction of the change.
         HostMembership => "host.membership",
-        /// A deregistered host's credential, host-registry → deployment-api.
+        /// A credential put on the revocation feed (a `RevokeCredential`), host-registry →
+        /// deployment-api (`POST /v1/tokens/revocation-events`), in the transaction that
+        /// deregisters the host.
         CredentialRevocation => "credential.revocation",
-        /// A freeze created or lifted, deployment-api → scheduler.
+        /// A freeze created or lifted (a `FreezeState`), deployment-api → scheduler.
         GateFreeze => "gate.freeze",
-        /// Deployment windows changed, deployment-api → scheduler.
+        /// A group's effective deployment windows changed (a `GroupWindows`), deployment-api →
+        /// scheduler.
         GateWindows => "gate.windows",
-        /// A freeze overridden for one deployment, deployment-api → scheduler.
+        /// Freezes overridden for one running deployment (a `FreezesOverridden`),
+        /// deployment-api → scheduler.
         GateOverride => "gate.override",
         /// A deployment group's host selector (or its removal), deployment-api → scheduler.
         GroupSelector => "group.selector",

@@ -35,6 +35,18 @@ pub struct HistoryEvent {
     pub data: serde_json::Value,
 }
 
+impl HistoryEvent {
+    /// Its type, if this version knows it (a log written by a newer one may hold others).
+    pub fn kind(&self) -> Option<crate::events::EventType> {
+        crate::events::EventType::parse(&self.event_type)
+    }
+
+    /// Whether it is of type `t`.
+    pub fn is(&self, t: crate::events::EventType) -> bool {
+        self.kind() == Some(t)
+    }
+}
+
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct EventBatch {

@@ -206,11 +206,6 @@ pub struct HostRevision {
     pub installed_at: DateTime<Utc>,
 }
 
-/// The type of the scheduler's outbox events that carry a [`HostRevisionReport`] to
-/// host-registry (delivered as a batch of reports to `POST /v1/hosts/revisions`; never sent
-/// to history, which learns the same from `host.deployment_succeeded`).
-pub const HOST_REVISION_REPORT: &str = crate::events::EventType::InventoryHostRevision.as_str();
-
 /// The scheduler's word that a deployment succeeded on a host (service credential). The
 /// registry keeps, per host and application, the report with the latest `succeeded_at`, so
 /// reports delivered twice or out of order change nothing.
@@ -243,29 +238,11 @@ pub struct HostRevisionsRecorded {
     pub ignored: usize,
 }
 
-/// The type of the scheduler's outbox events that carry an [`InstallOutcome`] to host-registry
-/// (delivered as a batch to `POST /v1/hosts/install-outcomes`; never sent to history, which
-/// learns the same from `host.deployment_*` and `deployment.*`).
-pub const INSTALL_OUTCOME: &str = crate::events::EventType::InstallOutcome.as_str();
-
-/// The event type of a change of a host's liveness, as registries before the membership push
-/// sent it to the scheduler (now `POST /v1/host-changes`, which still accepts it, so events such a
-/// registry queued before an upgrade are applied): its `host_id` and `occurred_at` say which
-/// host and when, its `data` is a [`HostLiveness`].
-pub const HOST_LIVENESS: &str = crate::events::EventType::HostLiveness.as_str();
-
 /// A host declared lost (it missed its heartbeat grace), or back from lost.
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, ToSchema, PartialEq, Eq)]
 pub struct HostLiveness {
     pub lost: bool,
 }
-
-/// The event type of a host's membership as it stands after a change (enrolled, tags
-/// changed, state changed, deregistered), pushed by host-registry to the scheduler
-/// (`POST /v1/host-changes`) in the transaction of the change: its `team`, `host_id` and
-/// `occurred_at` say whose host, which and when, its `data` is a [`HostMembership`]. The
-/// scheduler plans rollouts and adds or skips hosts of running ones from this copy.
-pub const HOST_MEMBERSHIP: &str = crate::events::EventType::HostMembership.as_str();
 
 /// What decides whether a deployment group selects a host, and where it goes in the plan.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq, Eq)]

@@ -73,16 +73,6 @@ pub const WAITING_OUTSIDE_WINDOW: &str = "outside_window";
 /// Why a running rollout starts no new host: a freeze is in force.
 pub const WAITING_FROZEN: &str = "frozen";
 
-/// The event type (deployment-api → scheduler) of a freeze's state: `data` is a [`FreezeState`].
-pub const GATE_FREEZE: &str = crate::events::EventType::GateFreeze.as_str();
-/// The event type (deployment-api → scheduler) of a group's effective windows: `data` is a
-/// [`GroupWindows`].
-pub const GATE_WINDOWS: &str = crate::events::EventType::GateWindows.as_str();
-
-/// The event type (deployment-api → scheduler) of an admin's override of freezes for one
-/// running deployment: `data` is a [`FreezesOverridden`].
-pub const GATE_OVERRIDE: &str = crate::events::EventType::GateOverride.as_str();
-
 /// Freezes a running deployment goes on despite (an admin's override after hand-off).
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq, Eq)]
 pub struct FreezesOverridden {
@@ -383,10 +373,7 @@ pub struct Rollout {
     pub hosts: Vec<RolloutHost>,
 }
 
-/// The event type of a rollout's progress, pushed by the scheduler to deployment-api.
-pub const ROLLOUT_PROGRESS: &str = crate::events::EventType::RolloutProgress.as_str();
-
-/// The `data` of a [`ROLLOUT_PROGRESS`] event: the rollout's summary as of the change (its
+/// The `data` of a [`EventType::RolloutProgress`](crate::events::EventType::RolloutProgress) event: the rollout's summary as of the change (its
 /// `hosts` empty) and the hosts that changed since the previous report, with their place in
 /// rollout order. A receiver applies a report only if its `seq` is above the last one it
 /// applied, so repeats and late arrivals change nothing.

@@ -128,11 +128,6 @@ pub struct RevokeCredential {
     pub reason: Option<String>,
 }
 
-/// The outbox event type by which a service puts a credential it issued on the revocation feed
-/// (`POST /v1/tokens/revocation-events`): its `data` is a [`RevokeCredential`]. host-registry
-/// writes one in the transaction that deregisters a host.
-pub const CREDENTIAL_REVOCATION: &str = crate::events::EventType::CredentialRevocation.as_str();
-
 /// The answer to a revocation: the token's record, or for a token this API never minted (the
 /// admin token of `liftoff up`, a host credential) only its id.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]

@@ -21,10 +21,9 @@ use std::time::{Duration, Instant};
 use liftoff_kit::ApiError;
 use liftoff_kit::db::{now, uuid};
 use liftoff_types::deployments::DeploymentStatus;
+use liftoff_types::events::EventType;
 use liftoff_types::history::{EventBatch, HistoryEvent, IngestResult};
-use liftoff_types::scheduler::{
-    ROLLOUT_PROGRESS, Rollout, RolloutDetail, RolloutHost, RolloutProgress,
-};
+use liftoff_types::scheduler::{Rollout, RolloutDetail, RolloutHost, RolloutProgress};
 
 use super::deployments::record_outcome;
 use crate::State;
@@ -42,7 +41,7 @@ pub async fn record(state: &State, batch: EventBatch) -> Result<IngestResult, Ap
         duplicates: 0,
     };
     for ev in batch.events {
-        if ev.event_type != ROLLOUT_PROGRESS {
+        if !ev.is(EventType::RolloutProgress) {
             return Err(ApiError::invalid_field(format!(
                 "event_type: {:?} is not a rollout progress report",
                 ev.event_type

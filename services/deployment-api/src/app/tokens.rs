@@ -11,8 +11,8 @@ use liftoff_types::events::EventType;
 use liftoff_types::history::{EventBatch, IngestResult};
 use liftoff_types::names::validate_text;
 use liftoff_types::tokens::{
-    CREDENTIAL_REVOCATION, CreateToken, CreatedToken, Revocation, RevocationKind, RevocationPage,
-    RevokeCredential, RevokedToken, TeamRole, TokenRecord,
+    CreateToken, CreatedToken, Revocation, RevocationKind, RevocationPage, RevokeCredential,
+    RevokedToken, TeamRole, TokenRecord,
 };
 
 use super::teams::authorize;
@@ -291,7 +291,7 @@ pub async fn revoke_credential(
     })
 }
 
-/// Takes a batch of a service's outbox events of type [`CREDENTIAL_REVOCATION`] (host-registry:
+/// Takes a batch of a service's outbox events of type `credential.revocation` (host-registry:
 /// the credentials of hosts it deregistered), each put on the feed as by [`revoke_credential`],
 /// in one transaction; refused at once by this process. A credential already on the feed
 /// (a redelivery) counts as a duplicate and changes nothing; a team token, which no service
@@ -305,10 +305,11 @@ pub async fn record_revocation_events(
     caller.service()?;
     let mut reqs = Vec::with_capacity(batch.events.len());
     for ev in batch.events {
-        if ev.event_type != CREDENTIAL_REVOCATION {
+        if !ev.is(EventType::CredentialRevocation) {
             return Err(ApiError::invalid_field(format!(
-                "event_type: {:?} is not a {CREDENTIAL_REVOCATION}",
-                ev.event_type
+                "event_type: {:?} is not a {}",
+                ev.event_type,
+                EventType::CredentialRevocation
             )));
         }
         let req: RevokeCredential = serde_json::from_value(ev.data).map_err(|e| {

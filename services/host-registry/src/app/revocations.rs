@@ -12,7 +12,7 @@ use liftoff_kit::db::uuid;
 use liftoff_kit::outbox::{self, Destination};
 use liftoff_kit::{AnyConnection, ApiError};
 use liftoff_types::events::EventType;
-use liftoff_types::tokens::{CREDENTIAL_REVOCATION, RevokeCredential};
+use liftoff_types::tokens::RevokeCredential;
 
 use crate::State;
 use crate::store::hosts::HostRow;
@@ -40,7 +40,7 @@ pub fn queue(c: &mut AnyConnection, host: &HostRow, reason: &str) -> Result<(), 
 fn queued(c: &mut AnyConnection) -> Result<Vec<RevokeCredential>, ApiError> {
     Ok(outbox::queued(c, Destination::DeploymentApi)?
         .into_iter()
-        .filter(|ev| ev.event_type == CREDENTIAL_REVOCATION)
+        .filter(|ev| ev.is(EventType::CredentialRevocation))
         .filter_map(|ev| serde_json::from_value(ev.data).ok())
         .collect())
 }
@@ -103,7 +103,7 @@ mod tests {
         let events = outbox::queued(&mut c, Destination::DeploymentApi).unwrap();
         assert_eq!(events.len(), 1, "{events:#?}");
         let ev = &events[0];
-        assert_eq!(ev.event_type, CREDENTIAL_REVOCATION);
+        assert!(ev.is(EventType::CredentialRevocation), "{ev:?}");
         assert_eq!(ev.source, crate::NAME);
         assert_eq!(ev.host_id.map(|h| h.to_string()).as_deref(), Some(H1));
         let expires = chrono::NaiveDate::from_ymd_opt(2026, 1, 1)
