@@ -143,6 +143,18 @@ pub enum HostState {
 }
 
 impl HostState {
+    /// The states of an enrolled host (all but `Deregistered`), in the order the fleet gauges
+    /// list them.
+    pub const LIVE: [HostState; 5] = [
+        HostState::Pending,
+        HostState::Installing,
+        HostState::InService,
+        HostState::Failed,
+        HostState::Lost,
+    ];
+}
+
+impl HostState {
     pub fn as_str(&self) -> &'static str {
         match self {
             Self::Pending => "Pending",

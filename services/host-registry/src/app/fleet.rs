@@ -10,14 +10,6 @@ use liftoff_types::registry::HostState;
 use crate::State;
 use crate::store::hosts;
 
-const LIVE_STATES: [HostState; 5] = [
-    HostState::Pending,
-    HostState::Installing,
-    HostState::InService,
-    HostState::Failed,
-    HostState::Lost,
-];
-
 pub async fn refresh(state: &State) -> Result<(), ApiError> {
     if !state.gauges.due() {
         return Ok(());
@@ -37,7 +29,7 @@ pub async fn refresh(state: &State) -> Result<(), ApiError> {
         counts.iter().map(|(_, zone, _)| zone.clone()).collect();
     let mut values = Vec::new();
     for zone in &zones {
-        for host_state in LIVE_STATES {
+        for host_state in HostState::LIVE {
             let n = counts
                 .iter()
                 .find(|(s, z, _)| *s == host_state && z == zone)

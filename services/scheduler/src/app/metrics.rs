@@ -14,15 +14,6 @@ use liftoff_types::registry::HostState;
 use crate::State;
 use crate::store::{known_groups, known_hosts};
 
-/// The states a group's hosts are counted in (every one present, 0 when none).
-const LIVE_STATES: [HostState; 5] = [
-    HostState::Pending,
-    HostState::Installing,
-    HostState::InService,
-    HostState::Failed,
-    HostState::Lost,
-];
-
 pub async fn refresh(state: &State) -> Result<(), ApiError> {
     if !state.gauges.due() {
         return Ok(());
@@ -63,20 +54,20 @@ fn count(
             by_team.entry(team).or_default().push((tags, host_state));
         }
     }
-    let mut values = Vec::with_capacity(groups.len() * LIVE_STATES.len());
+    let mut values = Vec::with_capacity(groups.len() * HostState::LIVE.len());
     for g in groups {
         let selector = serde_json::from_str::<BTreeMap<String, Vec<String>>>(&g.selector).ok();
-        let mut n = [0u64; LIVE_STATES.len()];
+        let mut n = [0u64; HostState::LIVE.len()];
         if let Some(selector) = selector {
             for (tags, host_state) in by_team.get(&g.team).map_or(&[][..], Vec::as_slice) {
-                if let Some(i) = LIVE_STATES.iter().position(|s| s == host_state)
+                if let Some(i) = HostState::LIVE.iter().position(|s| s == host_state)
                     && selector_matches(&selector, tags)
                 {
                     n[i] += 1;
                 }
             }
         }
-        for (i, host_state) in LIVE_STATES.iter().enumerate() {
+        for (i, host_state) in HostState::LIVE.iter().enumerate() {
             values.push((
                 vec![
                     ("team".to_string(), g.team.clone()),
@@ -143,7 +134,7 @@ mod tests {
             ),
         ];
         let v = count(&groups, hosts);
-        assert_eq!(v.len(), 3 * LIVE_STATES.len());
+        assert_eq!(v.len(), 3 * HostState::LIVE.len());
         assert_eq!(value(&v, "a", "prod", "InService"), 1.0);
         assert_eq!(value(&v, "a", "prod", "Lost"), 1.0);
         assert_eq!(value(&v, "a", "all", "InService"), 2.0);
