@@ -16,16 +16,20 @@ use liftoff_testkit::{PgDatabase, wait_for};
 use liftoff_types::deployments::*;
 use reqwest::StatusCode;
 use serde_json::Value;
-use tokio::io::AsyncWriteExt;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 
 /// A peer that accepts connections and answers nothing until released; then it answers 503
-/// to everything (held connections included).
+/// to everything (held connections included). It counts the requests that create a rollout
+/// (`PUT /v1/rollouts/…`), not the outbox's pushes (a group's selector goes to the scheduler
+/// when the group is created).
 #[derive(Clone, Default)]
 struct StalledPeer {
     state: Arc<Mutex<(bool, Vec<TcpStream>)>>,
     accepted: Arc<Mutex<usize>>,
 }
+
+const ROLLOUT_REQUEST: &[u8] = b"PUT /v1/rollouts/";
 
 const UNAVAILABLE: &[u8] =
     b"HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\nConnection: close\r\n\r\n";
@@ -37,20 +41,25 @@ impl StalledPeer {
         let me = self.clone();
         tokio::spawn(async move {
             while let Ok((mut s, _)) = listener.accept().await {
-                *me.accepted.lock().unwrap() += 1;
-                let released = me.state.lock().unwrap().0;
-                if released {
-                    tokio::spawn(async move {
+                let me = me.clone();
+                tokio::spawn(async move {
+                    let mut head = [0u8; ROLLOUT_REQUEST.len()];
+                    if s.read_exact(&mut head).await.is_ok() && head == ROLLOUT_REQUEST {
+                        *me.accepted.lock().unwrap() += 1;
+                    }
+                    let released = me.state.lock().unwrap().0;
+                    if released {
                         let _ = s.write_all(UNAVAILABLE).await;
-                    });
-                } else {
-                    me.state.lock().unwrap().1.push(s);
-                }
+                    } else {
+                        me.state.lock().unwrap().1.push(s);
+                    }
+                });
             }
         });
         url
     }
 
+    /// Rollout creations received.
     fn accepted(&self) -> usize {
         *self.accepted.lock().unwrap()
     }

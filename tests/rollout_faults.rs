@@ -350,7 +350,9 @@ fn lease_of(pg: &PgDatabase, deployment: uuid::Uuid) -> (Option<String>, i64) {
     (l.lease_owner, l.lease_epoch)
 }
 
-/// Whether a query of this cluster's scheduler waits for a lock on its copy of the fleet.
+/// Whether a query of this cluster's scheduler that reads hosts by id (a rollout's step, not the
+/// per-group gauge's count, which reads only team, tags and state) waits for a lock on its copy
+/// of the fleet.
 fn tick_waiting_on_known_hosts(pg: &PgDatabase) -> bool {
     use diesel::{Connection, RunQueryDsl};
     #[derive(diesel::QueryableByName)]
@@ -363,7 +365,7 @@ fn tick_waiting_on_known_hosts(pg: &PgDatabase) -> bool {
         "SELECT count(*) AS n FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid \
          WHERE NOT l.granted AND l.relation = 'scheduler.known_hosts'::regclass \
          AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database()) \
-         AND a.query ILIKE 'SELECT%'",
+         AND a.query ILIKE 'SELECT%' AND a.query ILIKE '%\"known_hosts\".\"host_id\"%'",
     )
     .get_result(&mut c)
     .unwrap();

@@ -238,11 +238,30 @@ async fn a_rollout_reaches_a_receiver_that_fails_then_recovers_signed_complete_a
     }
     python_verifies(&p.dir.path().join("requests.json"), &requests, &secret);
 
-    // The stuck receiver's deliveries wait (timed out, retried) while the other got all.
-    let page = history
-        .webhook_deliveries(stuck_id, None, &Default::default())
-        .await
-        .unwrap();
+    // The stuck receiver's deliveries wait (timed out, retried) while the other got all. An
+    // attempt is logged when it times out (1 s here), which a fast rollout may not yet have
+    // reached: wait for the first, up to a few timeouts.
+    let page = {
+        let history = history.clone();
+        let first_attempt = wait_for(
+            "a timed-out attempt at the stuck receiver",
+            Duration::from_secs(15),
+            || {
+                let history = history.clone();
+                async move {
+                    let page = history
+                        .webhook_deliveries(stuck_id, None, &Default::default())
+                        .await
+                        .ok()?;
+                    page.deliveries
+                        .iter()
+                        .any(|d| !d.attempt_log.is_empty())
+                        .then_some(page)
+                }
+            },
+        );
+        first_attempt.await
+    };
     let tried: Vec<_> = page
         .deliveries
         .iter()
