@@ -156,6 +156,8 @@ pub struct State {
     pub heard: app::heard::Heard,
     /// The heartbeat interval and grace for the fleet's size.
     pub cadence: app::cadence::Cadence,
+    /// Whether this process queued its start-up scale-out requests (`app::lifecycle::tick`).
+    pub requests_backfilled: std::sync::atomic::AtomicBool,
 }
 
 #[derive(Clone)]
@@ -174,6 +176,7 @@ impl Service {
                 hearing: app::liveness::Hearing::default(),
                 heard: app::heard::Heard::default(),
                 cadence: app::cadence::Cadence::new(&config),
+                requests_backfilled: Default::default(),
                 config,
             })),
         }

@@ -48,13 +48,16 @@ pub enum Destination {
     /// history's event log (`POST /v1/events`).
     History,
     /// deployment-api: its copy of rollout progress, from the scheduler
-    /// (`POST /v1/rollout-progress`), and the revocation feed, from host-registry (credentials
+    /// (`POST /v1/rollout-progress`), and from host-registry the revocation feed (credentials
     /// of deregistered hosts, events of type [`EventType::CredentialRevocation`],
-    /// `POST /v1/tokens/revocation-events`).
+    /// `POST /v1/tokens/revocation-events`) and scale-out requests
+    /// ([`EventType::ScaleOutRequested`], `POST /v1/scale-out-requests`).
     DeploymentApi,
     /// host-registry: which revision each host runs (`POST /v1/hosts/revisions`, events whose
     /// `data` is a [`HostRevisionReport`]) and how scale-out installs ended
-    /// (`POST /v1/hosts/install-outcomes`, events of type [`EventType::InstallOutcome`]).
+    /// (`POST /v1/hosts/install-outcomes`, events of type [`EventType::InstallOutcome`]), from
+    /// the scheduler; the installs planned for a host (`POST /v1/hosts/scale-out-plans`,
+    /// [`EventType::ScaleOutPlanned`]), from deployment-api.
     HostRegistry,
     /// The scheduler's copy of the gates of running rollouts: freezes and groups' windows, from
     /// deployment-api (`POST /v1/gate-changes`); and of the hosts (team, zone, tags, state),
@@ -90,9 +93,9 @@ impl Destination {
     }
 }
 
-/// deployment-api takes rollout progress (from the scheduler) and credential revocations
-/// (from host-registry) on two routes: each run of one type in one request, runs in outbox
-/// order. (They come from different services' outboxes, so a batch is one run.)
+/// deployment-api takes rollout progress (from the scheduler), credential revocations and
+/// scale-out requests (both from host-registry) on three routes: each run of one type in one
+/// request, runs in outbox order.
 async fn deliver_to_deployment_api(
     peers: &Peers,
     events: &[HistoryEvent],
@@ -104,6 +107,8 @@ async fn deliver_to_deployment_api(
         };
         if run[0].is(EventType::CredentialRevocation) {
             api.record_credential_revocations(&batch).await?;
+        } else if run[0].is(EventType::ScaleOutRequested) {
+            api.request_scale_outs(&batch).await?;
         } else {
             api.record_progress(&batch).await?;
         }
@@ -145,10 +150,23 @@ fn runs_of_one_type(events: &[HistoryEvent]) -> impl Iterator<Item = &[HistoryEv
 /// revision it installed. (A completion queues one of each: cut into runs of one kind, a busy
 /// batch alternated and cost a request per event.) If the second request fails the whole batch
 /// stays queued and the first is sent again: both receivers change nothing the second time.
+///
+/// Scale-out plans come from deployment-api's outbox, never in a batch with the scheduler's
+/// kinds: they go on their own route, as they are.
 async fn deliver_to_registry(peers: &Peers, events: &[HistoryEvent]) -> Result<(), ClientError> {
     let registry = peers.registry();
-    let (outcomes, revisions): (Vec<&HistoryEvent>, Vec<&HistoryEvent>) =
-        events.iter().partition(|e| e.is(EventType::InstallOutcome));
+    let (plans, events): (Vec<&HistoryEvent>, Vec<&HistoryEvent>) = events
+        .iter()
+        .partition(|e| e.is(EventType::ScaleOutPlanned));
+    if !plans.is_empty() {
+        let batch = EventBatch {
+            events: plans.into_iter().cloned().collect(),
+        };
+        registry.record_scale_out_plans(&batch).await?;
+    }
+    let (outcomes, revisions): (Vec<&HistoryEvent>, Vec<&HistoryEvent>) = events
+        .into_iter()
+        .partition(|e| e.is(EventType::InstallOutcome));
     for run in [revisions, outcomes] {
         if run.is_empty() {
             continue;

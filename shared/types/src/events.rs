@@ -148,6 +148,15 @@ event_types! {
         GroupSelector => "group.selector",
         /// A rollout's progress and outcome, scheduler → deployment-api.
         RolloutProgress => "rollout.progress",
+        /// A host entered deployment groups and needs their revisions (a `ScaleOutRequest`),
+        /// host-registry → deployment-api (`POST /v1/scale-out-requests`), in the transaction
+        /// that makes the host `Pending` (or that learns its joined deployment ended without it).
+        ScaleOutRequested => "scale_out.requested",
+        /// deployment-api's answer to a `scale_out.requested` (a `ScaleOutPlan`: the installs
+        /// it created or the running deployments the host joins), deployment-api →
+        /// host-registry (`POST /v1/hosts/scale-out-plans`), in the transaction that creates
+        /// the installs' deployments.
+        ScaleOutPlanned => "scale_out.planned",
     }
 }
 

@@ -142,11 +142,6 @@ from .rollout_host import RolloutHost
 from .rollout_status import RolloutStatus
 from .rotate_webhook_secret import RotateWebhookSecret
 from .scale_direction import ScaleDirection
-from .scale_out_install import ScaleOutInstall
-from .scale_out_plan import ScaleOutPlan
-from .scale_out_request import ScaleOutRequest
-from .scale_out_request_previous_tags import ScaleOutRequestPreviousTags
-from .scale_out_request_tags import ScaleOutRequestTags
 from .set_deployment_windows import SetDeploymentWindows
 from .stage import Stage
 from .stage_approval import StageApproval
@@ -313,11 +308,6 @@ __all__ = (
     "RolloutStatus",
     "RotateWebhookSecret",
     "ScaleDirection",
-    "ScaleOutInstall",
-    "ScaleOutPlan",
-    "ScaleOutRequest",
-    "ScaleOutRequestPreviousTags",
-    "ScaleOutRequestTags",
     "SetDeploymentWindows",
     "Stage",
     "StageApproval",

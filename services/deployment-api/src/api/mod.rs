@@ -62,8 +62,8 @@ mod windows;
         HostOverview, RolloutHost, HostTargetStatus, LifecycleEventRecord, EventStatus,
         CreateTeam, Team, TeamList, TeamRole, CreateToken, CreatedToken, TokenRecord, TokenList, RevokedToken, Whoami,
         Revocation, RevocationKind, RevocationPage, RevokeCredential,
-        liftoff_types::scale_out::ScaleOutRequest, liftoff_types::scale_out::ScaleOutPlan, liftoff_types::scale_out::ScaleOutInstall,
-        liftoff_types::registry::InstallMode, RetryFailedHosts,
+
+        RetryFailedHosts,
         liftoff_types::history::EventBatch, liftoff_types::history::HistoryEvent, liftoff_types::history::IngestResult
     )),
     modifiers(&BearerSecurity),

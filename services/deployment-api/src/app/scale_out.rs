@@ -1,14 +1,17 @@
 //! Scale-out installs: a host entered deployment groups (it enrolled with matching tags, or its
 //! tags changed). For each group it entered, the host either gets a single-host `scale_out`
 //! deployment of the group's last successful revision, or, when a deployment is running in the
-//! group, takes part in that one. Asked by the host registry; the same key answers the same.
+//! group, takes part in that one. Asked by the host registry through its outbox, answered
+//! through this service's; the same key answers the same.
 
 use std::collections::BTreeMap;
 
 use liftoff_kit::db::{now, uuid};
+use liftoff_kit::outbox::Destination;
 use liftoff_kit::{AnyConnection, ApiError, outbox};
 use liftoff_types::deployments::{DeploymentReason, DeploymentStatus, MinimumHealthy};
 use liftoff_types::events::EventType;
+use liftoff_types::history::{EventBatch, IngestResult};
 use liftoff_types::names::{selector_matches, validate_name, validate_tag};
 use liftoff_types::registry::InstallMode;
 use liftoff_types::scale_out::{ScaleOutInstall, ScaleOutPlan, ScaleOutRequest};
@@ -39,18 +42,70 @@ fn validate(req: &ScaleOutRequest) -> Result<(), ApiError> {
     Ok(())
 }
 
-/// What the host needs; creates and hands off the `scale_out` deployments.
-pub async fn plan(
+/// Applies a batch of `scale_out.requested` events from host-registry's outbox, in order: for
+/// each, the host's installs are created and the plan queued back to the registry in one
+/// transaction, then the new deployments are handed off. A redelivered request answers the
+/// same installs (by its key); the registry applies a plan once, at the request's epoch.
+pub async fn receive(
     state: &State,
     actor: String,
-    req: ScaleOutRequest,
-) -> Result<ScaleOutPlan, ApiError> {
-    validate(&req)?;
-    let (plan, created) = state
-        .db
-        .write(move |c| {
-            let mut installs = Vec::new();
-            let mut created = Vec::new();
+    batch: EventBatch,
+) -> Result<IngestResult, ApiError> {
+    let mut requests = Vec::with_capacity(batch.events.len());
+    for ev in batch.events {
+        if !ev.is(EventType::ScaleOutRequested) {
+            return Err(ApiError::invalid_field(format!(
+                "event_type: {:?} is not a scale-out request",
+                ev.event_type
+            )));
+        }
+        let req: ScaleOutRequest = serde_json::from_value(ev.data)
+            .map_err(|e| ApiError::invalid_field(format!("data: not a scale-out request: {e}")))?;
+        requests.push(req);
+    }
+    let accepted = requests.len() as u64;
+    for req in requests {
+        let created = state
+            .db
+            .write({
+                let actor = actor.clone();
+                move |c| plan(c, &actor, &req)
+            })
+            .await?;
+        for row in created {
+            if let Err(e) = super::deployments::hand_off(state, &row).await {
+                // Written already: the tick retries the hand-off.
+                tracing::warn!(deployment_id = %row.id, error = %e, "scale-out hand-off deferred");
+            }
+        }
+    }
+    Ok(IngestResult {
+        accepted,
+        duplicates: 0,
+    })
+}
+
+/// What the host needs: creates the `scale_out` deployments and queues the plan to the
+/// registry; returns the deployments to hand off. A request that is not valid is answered
+/// with a refusal (the host fails with its reason), never left to block the registry's queue.
+fn plan(
+    c: &mut AnyConnection,
+    actor: &str,
+    req: &ScaleOutRequest,
+) -> Result<Vec<DeploymentRow>, ApiError> {
+    let mut plan = ScaleOutPlan {
+        host_id: req.host_id,
+        key: req.key.clone(),
+        installs: Vec::new(),
+        refused: None,
+    };
+    let mut created = Vec::new();
+    match validate(req) {
+        Err(e) => {
+            tracing::error!(host_id = %req.host_id, error = %e.message, "scale-out request refused");
+            plan.refused = Some(format!("scale-out request refused: {}", e.message));
+        }
+        Ok(()) => {
             for app in applications::all(c, &req.team)? {
                 for group in groups::all(c, &app.id)? {
                     let selector: BTreeMap<String, Vec<String>> =
@@ -63,22 +118,20 @@ pub async fn plan(
                     if !entered {
                         continue;
                     }
-                    if let Some((install, row)) = install_for(c, &req, &actor, &app, &group)? {
-                        installs.push(install);
+                    if let Some((install, row)) = install_for(c, req, actor, &app, &group)? {
+                        plan.installs.push(install);
                         created.extend(row);
                     }
                 }
             }
-            Ok((ScaleOutPlan { installs }, created))
-        })
-        .await?;
-    for row in created {
-        if let Err(e) = super::deployments::hand_off(state, &row).await {
-            // Written already: the tick retries the hand-off.
-            tracing::warn!(deployment_id = %row.id, error = %e, "scale-out hand-off deferred");
         }
     }
-    Ok(plan)
+    let mut ev = outbox::event(crate::NAME, EventType::ScaleOutPlanned);
+    ev.team = Some(req.team.clone());
+    ev.host_id = Some(req.host_id);
+    ev.data = serde_json::to_value(&plan)?;
+    outbox::enqueue_to(c, Destination::HostRegistry, &ev)?;
+    Ok(created)
 }
 
 /// The install one group needs, and the deployment row when a new one was created.
@@ -106,11 +159,13 @@ fn install_for(
         return Ok(Some((answer(InstallMode::Install, &d)?, None)));
     }
     // A deployment running in the group takes the host in (a queued one will select it when it
-    // starts); other hosts' scale-out installs do not count.
+    // starts); other hosts' scale-out installs do not count, nor one the host joined that
+    // ended without it (the scheduler told the registry before this copy heard).
     let running = deployments::active_in_group(c, &group.id)?
         .into_iter()
         .find(|d| {
             d.reason != DeploymentReason::ScaleOut.as_str()
+                && !req.ended.iter().any(|e| e.to_string() == d.id)
                 && matches!(
                     d.status,
                     DeploymentStatus::Created
@@ -167,8 +222,8 @@ fn install_for(
         completed_at: None,
         updated_at: at,
         rollout_options,
-        // Handed off within the registry's request (and its trace); a hand-off retried by the
-        // tick starts a trace of its own.
+        // Handed off within the delivery of the registry's request (and its trace); a hand-off
+        // retried by the tick starts a trace of its own.
         traceparent: None,
         waiting_for: None,
     };

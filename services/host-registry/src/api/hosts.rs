@@ -304,3 +304,32 @@ pub async fn record_install_outcomes(
     let res = app::outcomes::record(&state.into_inner(), body.into_inner().outcomes).await?;
     Ok(HttpResponse::Ok().json(res))
 }
+
+/// The installs deployment-api planned for hosts (service credential; its outbox calls this):
+/// `scale_out.planned` events, each a `ScaleOutPlan` answering the registry's
+/// `scale_out.requested`. A plan starts the host's installs only while the host is still at
+/// the request's epoch; a repeat, or a plan for an older evaluation, changes nothing.
+#[utoipa::path(
+    tag = "hosts",
+    request_body = liftoff_types::history::EventBatch,
+    responses(
+        (status = 200, body = liftoff_types::history::IngestResult),
+        (status = 400, body = liftoff_types::ErrorBody), (status = 401, body = liftoff_types::ErrorBody),
+        (status = 403, body = liftoff_types::ErrorBody),
+        (status = 413, body = liftoff_types::ErrorBody, description = "Over the size an outbox receiver takes"),
+        (status = 415, body = liftoff_types::ErrorBody, description = "Not JSON")
+    ),
+    security(("bearer" = []))
+)]
+#[post("/v1/hosts/scale-out-plans")]
+pub async fn record_scale_out_plans(
+    state: web::Data<State>,
+    caller: Caller,
+    req: actix_web::HttpRequest,
+    payload: web::Payload,
+) -> Result<HttpResponse, ApiError> {
+    caller.service()?;
+    let batch: liftoff_types::history::EventBatch =
+        liftoff_kit::web::json_body(&req, payload, liftoff_kit::outbox::RECEIVE_BODY_LIMIT).await?;
+    Ok(HttpResponse::Ok().json(app::lifecycle::record_plans(&state, batch).await?))
+}

@@ -32,6 +32,7 @@ mod hosts;
         hosts::command_result,
         hosts::report_revisions,
         hosts::record_install_outcomes,
+        hosts::record_scale_out_plans,
         autoscaling::event,
         autoscaling::lifecycle_actions,
     ),
@@ -68,6 +69,7 @@ pub fn configure(cfg: &mut web::ServiceConfig, state: web::Data<State>) {
         .service(hosts::command_result)
         .service(hosts::report_revisions)
         .service(hosts::record_install_outcomes)
+        .service(hosts::record_scale_out_plans)
         .service(autoscaling::event)
         .service(autoscaling::lifecycle_actions)
         .route(

@@ -222,16 +222,38 @@ pub async fn update(
             ev.data = serde_json::json!({"from": row.state, "to": HostState::Pending, "reason": "tags changed", "epoch": row.epoch + 1});
             outbox::enqueue(c, &ev)?;
             super::membership::push(c, &row.id)?;
+            lifecycle::request_installs(c, &row.id, Vec::new())?;
             Ok(true)
         })
         .await?;
     if evaluate {
-        // Settle it now when it can be (no new group: back in service at once).
-        if let Err(e) = lifecycle::evaluate(&state, &id.to_string()).await {
-            tracing::debug!(host_id = %id, error = %e, "evaluation after tag change deferred");
-        }
+        // Answer settled when the plan comes soon (no new group: back in service at once).
+        wait_planned(&state, id).await;
     }
     get(&state, Some(team_of(&state, id).await?), id).await
+}
+
+/// How long an operator's edit waits for deployment-api's plan before answering `Pending`.
+const PLAN_WAIT: std::time::Duration = std::time::Duration::from_secs(2);
+
+/// Waits (at most [`PLAN_WAIT`]) until host `id` is no longer `Pending`: its plan came back
+/// through the outboxes (a few milliseconds when deployment-api is up). Reads the row, so
+/// a plan applied by another replica counts too.
+async fn wait_planned(state: &State, id: Uuid) {
+    let deadline = tokio::time::Instant::now() + PLAN_WAIT;
+    let mut pause = std::time::Duration::from_millis(2);
+    loop {
+        let h = id.to_string();
+        match state.db.run(move |c| hosts::get(c, &h)).await {
+            Ok(Some(row)) if row.state == HostState::Pending => {}
+            _ => return,
+        }
+        if tokio::time::Instant::now() + pause > deadline {
+            return;
+        }
+        tokio::time::sleep(pause).await;
+        pause = (pause * 2).min(std::time::Duration::from_millis(50));
+    }
 }
 
 async fn team_of(state: &State, id: Uuid) -> Result<String, ApiError> {
@@ -273,12 +295,11 @@ pub async fn reinstall(
             ev.host_id = Some(id);
             ev.data = serde_json::json!({"from": row.state, "to": HostState::Pending, "reason": "reinstall requested", "epoch": row.epoch + 1});
             outbox::enqueue(c, &ev)?;
-            super::membership::push(c, &row.id)
+            super::membership::push(c, &row.id)?;
+            lifecycle::request_installs(c, &row.id, Vec::new())
         })
         .await?;
-    if let Err(e) = lifecycle::evaluate(&state, &id.to_string()).await {
-        tracing::debug!(host_id = %id, error = %e, "evaluation after reinstall deferred");
-    }
+    wait_planned(&state, id).await;
     get(&state, Some(team), id).await
 }
 
@@ -306,17 +327,16 @@ pub async fn heartbeat(
             Ok(quiet.then_some(row.state))
         })
         .await;
-    let (res, host_state) = match looked {
+    let res = match looked {
         Ok(Some(host_state)) => {
             state.heard.note(id.to_string(), now());
-            let res = HeartbeatResponse {
+            HeartbeatResponse {
                 state: host_state,
                 heartbeat_interval_secs: interval,
                 commands: Vec::new(),
-            };
-            (res, host_state)
+            }
         }
-        Ok(None) => record(&state, caller, id, req, interval).await?,
+        Ok(None) => record(&state, caller, id, req, interval).await?.0,
         Err(e) => {
             if e.status.is_server_error() {
                 // The registry cannot tell whether it heard the host: it is deaf.
@@ -325,10 +345,6 @@ pub async fn heartbeat(
             return Err(e);
         }
     };
-    // An agent heartbeats right after it finishes a command: a good moment to look.
-    if host_state == HostState::Pending || host_state == HostState::Installing {
-        lifecycle::spawn_check(state, id.to_string());
-    }
     Ok(res)
 }
 

@@ -1,22 +1,28 @@
 //! The host lifecycle: a host that enters deployment groups (it enrolls with matching tags, or
-//! its tags change) is `Pending`, out of service, while the registry asks deployment-api for
-//! the installs it needs; `Installing` while they run (a single-host `scale_out` deployment of
-//! each group's last successful revision, or the deployment already running in the group);
-//! then `InService`, or `Failed` when an install failed. A host entering no group that has a
-//! revision goes into service at once. How an install ended is pushed by the scheduler
-//! (`app/outcomes.rs`); this registry never asks for a rollout.
+//! its tags change) is `Pending`, out of service, while deployment-api plans the installs it
+//! needs; `Installing` while they run (a single-host `scale_out` deployment of each group's
+//! last successful revision, or the deployment already running in the group); then
+//! `InService`, or `Failed` when an install failed. A host entering no group that has a
+//! revision goes into service as soon as the plan says so.
 //!
-//! Every step is fenced on the host's state and evaluation `epoch`, and deployment-api answers
-//! the same key with the same deployments, so any number of replicas may run it at once.
-
-use std::sync::Arc;
+//! Nothing here calls a peer. The transaction that makes a host `Pending` queues a
+//! `scale_out.requested` to deployment-api through the outbox ([`request_installs`]);
+//! deployment-api creates the installs and queues its `scale_out.planned` back
+//! ([`record_plans`]); the scheduler pushes how each install ended (`app/outcomes.rs`). A
+//! host enrolled while deployment-api is down waits `Pending` and is planned when it is back.
+//!
+//! Every step is fenced on the host's state and evaluation `epoch` (a plan is applied only at
+//! its request's key, `{host_id}:{epoch}`), and deployment-api answers the same key with the
+//! same deployments, so redeliveries and any number of replicas change nothing twice.
 
 use liftoff_kit::db::{now, uuid};
-use liftoff_kit::outbox;
+use liftoff_kit::outbox::{self, Destination};
 use liftoff_kit::{AnyConnection, ApiError};
 use liftoff_types::events::EventType;
+use liftoff_types::history::{EventBatch, IngestResult};
 use liftoff_types::registry::{HostState, InstallMode, InstallStatus};
 use liftoff_types::scale_out::{ScaleOutInstall, ScaleOutPlan, ScaleOutRequest};
+use uuid::Uuid;
 
 use crate::State;
 use crate::store::hosts::{self, HostRow};
@@ -58,7 +64,9 @@ pub fn change_state(
     Ok(true)
 }
 
-fn request_for(row: &HostRow) -> Result<ScaleOutRequest, ApiError> {
+/// The request for `row`'s current evaluation; `ended`: deployments it joined that ended
+/// without it.
+fn request_for(row: &HostRow, ended: Vec<Uuid>) -> Result<ScaleOutRequest, ApiError> {
     Ok(ScaleOutRequest {
         team: row.team.clone(),
         host_id: uuid(&row.id)?,
@@ -68,8 +76,32 @@ fn request_for(row: &HostRow) -> Result<ScaleOutRequest, ApiError> {
             .as_deref()
             .map(serde_json::from_str)
             .transpose()?,
-        key: format!("{}:{}", row.id, row.epoch),
+        key: key_of(row),
+        ended,
     })
+}
+
+/// The evaluation key of a host at its current epoch.
+fn key_of(row: &HostRow) -> String {
+    format!("{}:{}", row.id, row.epoch)
+}
+
+/// Queues to deployment-api the request for the installs host `id` needs at its current epoch;
+/// call in the transaction that made it `Pending` (or learned that deployments it joined,
+/// `ended`, ended without it).
+pub(crate) fn request_installs(
+    c: &mut AnyConnection,
+    id: &str,
+    ended: Vec<Uuid>,
+) -> Result<(), ApiError> {
+    let Some(row) = hosts::get(c, id)? else {
+        return Ok(());
+    };
+    let mut ev = outbox::event(crate::NAME, EventType::ScaleOutRequested);
+    ev.team = Some(row.team.clone());
+    ev.host_id = Some(uuid(&row.id)?);
+    ev.data = serde_json::to_value(request_for(&row, ended)?)?;
+    outbox::enqueue_to(c, Destination::DeploymentApi, &ev)
 }
 
 fn install_row(row: &HostRow, i: &ScaleOutInstall) -> InstallRow {
@@ -90,32 +122,72 @@ fn install_row(row: &HostRow, i: &ScaleOutInstall) -> InstallRow {
     }
 }
 
-async fn load(state: &State, id: &str) -> Result<Option<HostRow>, ApiError> {
-    let id = id.to_string();
-    state.db.run(move |c| hosts::get(c, &id)).await
-}
-
-/// A `Pending` host: asks deployment-api what it needs, then `Installing` or `InService`.
-pub async fn evaluate(state: &State, id: &str) -> Result<(), ApiError> {
-    let Some(row) = load(state, id).await? else {
-        return Ok(());
-    };
-    if row.state != HostState::Pending {
-        return Ok(());
+/// Applies a batch of `scale_out.planned` events from deployment-api's outbox, in one
+/// transaction: each plan at its request's epoch starts a `Pending` host's installs (or puts it
+/// in service, or fails it if refused), or retargets an `Installing` host's installs whose
+/// joined deployment ended without it. A plan for another epoch, or repeated, changes nothing.
+pub async fn record_plans(state: &State, batch: EventBatch) -> Result<IngestResult, ApiError> {
+    let mut plans = Vec::with_capacity(batch.events.len());
+    for ev in batch.events {
+        if !ev.is(EventType::ScaleOutPlanned) {
+            return Err(ApiError::invalid_field(format!(
+                "event_type: {:?} is not a scale-out plan",
+                ev.event_type
+            )));
+        }
+        let plan: ScaleOutPlan = serde_json::from_value(ev.data)
+            .map_err(|e| ApiError::invalid_field(format!("data: not a scale-out plan: {e}")))?;
+        plans.push(plan);
     }
-    let plan = state
-        .peers
-        .deployment_api()
-        .scale_out(&request_for(&row)?)
-        .await
-        .map_err(|e| ApiError::from_peer("deployment-api", e))?;
     state
         .db
-        .write(move |c| start_installs(c, &row, &plan))
+        .write(move |c| {
+            let mut res = IngestResult {
+                accepted: 0,
+                duplicates: 0,
+            };
+            for plan in &plans {
+                if apply_plan(c, plan)? {
+                    res.accepted += 1;
+                } else {
+                    res.duplicates += 1;
+                }
+            }
+            Ok(res)
+        })
         .await
 }
 
-/// Records deployment-api's answer for the `Pending` host `row`: `InService` when there is
+/// Applies one plan under the host's lock; false when it changed nothing.
+fn apply_plan(c: &mut AnyConnection, plan: &ScaleOutPlan) -> Result<bool, ApiError> {
+    hosts::lock(c, plan.host_id)?;
+    let Some(row) = hosts::get(c, &plan.host_id.to_string())? else {
+        return Ok(false);
+    };
+    if key_of(&row) != plan.key {
+        return Ok(false);
+    }
+    match row.state {
+        HostState::Pending => {
+            if let Some(why) = &plan.refused {
+                return change_state(c, &row, HostState::Failed, Some(why));
+            }
+            start_installs(c, &row, plan)?;
+            Ok(true)
+        }
+        HostState::Installing => {
+            let known = concluded(c, &row, None)?;
+            if !known.iter().any(|(_, o)| matches!(o, Outcome::Rejoin)) {
+                return Ok(false);
+            }
+            record(c, &row, known, Some(plan))?;
+            Ok(true)
+        }
+        _ => Ok(false),
+    }
+}
+
+/// Records deployment-api's plan for the `Pending` host `row`: `InService` when there is
 /// nothing to install, else `Installing` with its installs, applying at once any outcome the
 /// scheduler already pushed for them.
 pub(crate) fn start_installs(
@@ -208,45 +280,31 @@ pub(crate) fn concluded(
 }
 
 /// An `Installing` host: applies the outcomes the scheduler pushed that are not applied yet
-/// (one that raced the install's recording), fails installs that heard nothing within
-/// `install_timeout`, and asks deployment-api again for installs whose joined deployment
-/// ended without the host. No call to the scheduler.
-pub async fn check(state: &State, id: &str) -> Result<(), ApiError> {
-    let Some(row) = load(state, id).await? else {
-        return Ok(());
-    };
-    if row.state != HostState::Installing {
-        return Ok(());
-    }
+/// (one that raced the install's recording), and fails installs that heard nothing within
+/// `install_timeout`. Installs whose joined deployment ended without the host wait for the
+/// plan their outcome's arrival asked for. No call to a peer.
+async fn check(state: &State, id: &str) -> Result<(), ApiError> {
     let timeout = chrono::Duration::from_std(state.config.install_timeout)
         .map_err(|e| ApiError::internal(e.to_string()))?;
-    let host = row.clone();
-    let outcomes = state
-        .db
-        .run(move |c| concluded(c, &host, Some(timeout)))
-        .await?;
-    if outcomes.is_empty() {
-        return Ok(());
-    }
-    let rejoin_plan = if outcomes.iter().any(|(_, o)| matches!(o, Outcome::Rejoin)) {
-        Some(
-            state
-                .peers
-                .deployment_api()
-                .scale_out(&request_for(&row)?)
-                .await
-                .map_err(|e| ApiError::from_peer("deployment-api", e))?,
-        )
-    } else {
-        None
-    };
-    // A retargeted install is concluded by its new deployment's outcomes.
+    let id = id.to_string();
     state
         .db
         .write(move |c| {
-            let id = uuid(&row.id)?;
-            hosts::lock(c, id)?;
-            record(c, &row, outcomes, rejoin_plan)
+            hosts::lock(c, uuid(&id)?)?;
+            let Some(row) = hosts::get(c, &id)? else {
+                return Ok(());
+            };
+            if row.state != HostState::Installing {
+                return Ok(());
+            }
+            let outcomes: Vec<_> = concluded(c, &row, Some(timeout))?
+                .into_iter()
+                .filter(|(_, o)| !matches!(o, Outcome::Rejoin))
+                .collect();
+            if outcomes.is_empty() {
+                return Ok(());
+            }
+            record(c, &row, outcomes, None)
         })
         .await
 }
@@ -256,7 +314,7 @@ pub(crate) fn record(
     c: &mut AnyConnection,
     row: &HostRow,
     outcomes: Vec<(InstallRow, Outcome)>,
-    rejoin_plan: Option<ScaleOutPlan>,
+    rejoin_plan: Option<&ScaleOutPlan>,
 ) -> Result<(), ApiError> {
     let Some(cur) = hosts::get(c, &row.id)? else {
         return Ok(());
@@ -265,6 +323,7 @@ pub(crate) fn record(
         return Ok(());
     }
     let at = now();
+    let mut ended = Vec::new();
     for (install, outcome) in outcomes {
         match outcome {
             Outcome::Succeeded => {
@@ -273,10 +332,12 @@ pub(crate) fn record(
             Outcome::Failed(why) => {
                 installs::finish(c, &install, InstallStatus::Failed, Some(&why), at)?;
             }
-            // Without a plan (the push's path), left for `check`, which asks for one.
-            Outcome::Rejoin if rejoin_plan.is_none() => {}
+            // Without a plan (an outcome's arrival): ask for one, below.
+            Outcome::Rejoin if rejoin_plan.is_none() => {
+                ended.push(uuid(&install.deployment_id)?);
+            }
             Outcome::Rejoin => {
-                let next = rejoin_plan.as_ref().and_then(|p| {
+                let next = rejoin_plan.and_then(|p| {
                     p.installs
                         .iter()
                         .find(|i| i.deployment_group_id.to_string() == install.group_id)
@@ -300,6 +361,9 @@ pub(crate) fn record(
             }
         }
     }
+    if !ended.is_empty() {
+        request_installs(c, &row.id, ended)?;
+    }
     let all = installs::of_epoch(c, &row.id, row.epoch)?;
     if let Some(failed) = all.iter().find(|i| i.status == InstallStatus::Failed) {
         change_state(c, &cur, HostState::Failed, failed.error.as_deref())?;
@@ -314,31 +378,41 @@ pub(crate) fn record(
     Ok(())
 }
 
-/// Evaluates or checks a host in the background (after enrollment, a tag change, a heartbeat).
-pub fn spawn_check(state: Arc<State>, id: String) {
-    tokio::spawn(async move {
-        let res = match load(&state, &id).await {
-            Ok(Some(r)) if r.state == HostState::Pending => evaluate(&state, &id).await,
-            Ok(Some(r)) if r.state == HostState::Installing => check(&state, &id).await,
-            Ok(_) => Ok(()),
-            Err(e) => Err(e),
-        };
-        if let Err(e) = res {
-            tracing::debug!(host_id = %id, error = %e, "host lifecycle step deferred to the tick");
-        }
-    });
-}
-
-/// Background work: evaluate `Pending` hosts, check `Installing` ones.
+/// Background work: `Installing` hosts' installs that heard nothing within the install
+/// timeout fail. The first run after a start also queues a request for every `Pending` host
+/// (hosts made `Pending` by a version that asked deployment-api directly; a repeat of a queued
+/// request answers the same installs, and its second plan changes nothing).
 pub async fn tick(state: &State) -> Result<(), ApiError> {
-    let pending = state
-        .db
-        .run(|c| hosts::ids_in_state(c, HostState::Pending))
-        .await?;
-    for id in pending {
-        if let Err(e) = evaluate(state, &id).await {
-            tracing::debug!(host_id = %id, error = %e, "host evaluation deferred");
-        }
+    if !state
+        .requests_backfilled
+        .load(std::sync::atomic::Ordering::Relaxed)
+    {
+        state
+            .db
+            .write(|c| {
+                for id in hosts::all_ids_in_state(c, HostState::Pending)? {
+                    request_installs(c, &id, Vec::new())?;
+                }
+                // Installs waiting for a plan since before the upgrade ask for it again.
+                for id in hosts::all_ids_in_state(c, HostState::Installing)? {
+                    let Some(row) = hosts::get(c, &id)? else {
+                        continue;
+                    };
+                    let ended = concluded(c, &row, None)?
+                        .into_iter()
+                        .filter(|(_, o)| matches!(o, Outcome::Rejoin))
+                        .map(|(i, _)| uuid(&i.deployment_id))
+                        .collect::<Result<Vec<_>, _>>()?;
+                    if !ended.is_empty() {
+                        request_installs(c, &id, ended)?;
+                    }
+                }
+                Ok(())
+            })
+            .await?;
+        state
+            .requests_backfilled
+            .store(true, std::sync::atomic::Ordering::Relaxed);
     }
     let installing = state
         .db

@@ -3,7 +3,7 @@
 //! a rollout ends (for a host the rollout ended without). Each is applied to the installs it
 //! concludes, and their host settled, in one transaction (`lifecycle::record`); an outcome
 //! whose install is not recorded yet (the scheduler finished before this registry wrote the
-//! answer of deployment-api) is kept and applied when it is (`lifecycle::evaluate`, or the
+//! plan of deployment-api) is kept and applied when it is (`lifecycle::start_installs`, or the
 //! tick's `check`). Outcomes are kept by event id: a redelivery changes nothing.
 
 use std::sync::Arc;
@@ -14,7 +14,7 @@ use liftoff_kit::{AnyConnection, ApiError};
 use liftoff_types::names::{validate_name, validate_text};
 use liftoff_types::registry::{HostState, InstallOutcome, InstallOutcomesRecorded, OutcomeStatus};
 
-use super::lifecycle::{self, Outcome};
+use super::lifecycle;
 use crate::State;
 use crate::store::hosts::{self, HostRow};
 use crate::store::installs;
@@ -64,41 +64,39 @@ fn row_of(o: &InstallOutcome) -> Result<OutcomeRow, ApiError> {
     })
 }
 
-/// Applies what is known of `host`'s installs (the host locked); true when one waits for a
-/// new plan (its joined deployment ended without it).
-fn settle(c: &mut AnyConnection, host: &HostRow) -> Result<bool, ApiError> {
+/// Applies what is known of `host`'s installs (the host locked). An install whose joined
+/// deployment ended without the host asks deployment-api for a plan, through the outbox.
+fn settle(c: &mut AnyConnection, host: &HostRow) -> Result<(), ApiError> {
     if host.state != HostState::Installing {
-        return Ok(false);
+        return Ok(());
     }
     let known = lifecycle::concluded(c, host, None)?;
-    let rejoin = known.iter().any(|(_, o)| matches!(o, Outcome::Rejoin));
-    lifecycle::record(c, host, known, None)?;
-    Ok(rejoin)
+    lifecycle::record(c, host, known, None)
 }
 
-/// Accepts one outcome; `None` when it changes nothing (seen before, or no install of this
-/// registry can wait on it), else the hosts whose joined deployment ended without them.
-fn accept(c: &mut AnyConnection, o: &InstallOutcome) -> Result<Option<Vec<String>>, ApiError> {
+/// Accepts one outcome; false when it changes nothing (seen before, or no install of this
+/// registry can wait on it).
+fn accept(c: &mut AnyConnection, o: &InstallOutcome) -> Result<bool, ApiError> {
     if let Some(host_id) = o.host_id {
-        // Under the host's lock, so an evaluation recording its installs sees this or is seen.
+        // Under the host's lock, so a plan recording its installs sees this or is seen.
         hosts::lock(c, host_id)?;
         if outcomes::exists(c, &o.event_id.to_string())? {
-            return Ok(None);
+            return Ok(false);
         }
         let host = match hosts::get(c, &host_id.to_string())? {
             Some(h) if h.team == o.team => h,
-            _ => return Ok(None),
+            _ => return Ok(false),
         };
         // Only a host being evaluated or installing can have (or get) an install waiting on it.
         if host.state != HostState::Pending && host.state != HostState::Installing {
-            return Ok(None);
+            return Ok(false);
         }
         outcomes::insert(c, &row_of(o)?)?;
-        let rejoin = settle(c, &host)?;
-        return Ok(Some(if rejoin { vec![host.id] } else { Vec::new() }));
+        settle(c, &host)?;
+        return Ok(true);
     }
     if outcomes::exists(c, &o.event_id.to_string())? {
-        return Ok(None);
+        return Ok(false);
     }
     outcomes::insert(c, &row_of(o)?)?;
     let mut hosts_waiting: Vec<String> = installs::waiting_on(c, &o.deployment_id.to_string())?
@@ -106,21 +104,19 @@ fn accept(c: &mut AnyConnection, o: &InstallOutcome) -> Result<Option<Vec<String
         .map(|i| i.host_id)
         .collect();
     hosts_waiting.dedup();
-    let mut rejoin = Vec::new();
     for id in hosts_waiting {
         hosts::lock(c, uuid(&id)?)?;
         let Some(host) = hosts::get(c, &id)? else {
             continue;
         };
-        if host.team == o.team && settle(c, &host)? {
-            rejoin.push(host.id);
+        if host.team == o.team {
+            settle(c, &host)?;
         }
     }
-    Ok(Some(rejoin))
+    Ok(true)
 }
 
-/// Records a batch of outcomes, oldest first, in one transaction; hosts whose joined
-/// deployment ended without them then ask deployment-api for their install.
+/// Records a batch of outcomes, oldest first, in one transaction.
 pub async fn record(
     state: &Arc<State>,
     list: Vec<InstallOutcome>,
@@ -134,23 +130,18 @@ pub async fn record(
         validate(o)?;
     }
     let total = list.len();
-    let (accepted, rejoin) = state
+    let accepted = state
         .db
         .write(move |c| {
             let mut accepted = 0;
-            let mut rejoin = Vec::new();
             for o in &list {
-                if let Some(hosts) = accept(c, o)? {
+                if accept(c, o)? {
                     accepted += 1;
-                    rejoin.extend(hosts);
                 }
             }
-            Ok((accepted, rejoin))
+            Ok(accepted)
         })
         .await?;
-    for id in rejoin {
-        lifecycle::spawn_check(state.clone(), id);
-    }
     Ok(InstallOutcomesRecorded {
         accepted,
         ignored: total - accepted,
@@ -208,8 +199,11 @@ mod tests {
         }
     }
 
-    fn plan(deployment: Uuid, mode: InstallMode) -> ScaleOutPlan {
+    fn plan(host: Uuid, deployment: Uuid, mode: InstallMode) -> ScaleOutPlan {
         ScaleOutPlan {
+            host_id: host,
+            key: format!("{host}:1"),
+            refused: None,
             installs: vec![ScaleOutInstall {
                 application: "shop".into(),
                 deployment_group: "web".into(),
@@ -228,15 +222,12 @@ mod tests {
         let (host, deployment) = (Uuid::now_v7(), Uuid::now_v7());
         let mut c = db_with_pending_host(host);
         let o = host_outcome(host, deployment, HostTargetStatus::Succeeded);
-        assert_eq!(accept(&mut c, &o).unwrap(), Some(Vec::new()), "kept");
-        assert_eq!(
-            accept(&mut c, &o).unwrap(),
-            None,
-            "a redelivery changes nothing"
-        );
+        assert!(accept(&mut c, &o).unwrap(), "kept");
+        assert!(!accept(&mut c, &o).unwrap(), "a redelivery changes nothing");
         let row = hosts::get(&mut c, &host.to_string()).unwrap().unwrap();
         assert_eq!(row.state, HostState::Pending, "nothing to apply it to yet");
-        lifecycle::start_installs(&mut c, &row, &plan(deployment, InstallMode::Install)).unwrap();
+        lifecycle::start_installs(&mut c, &row, &plan(host, deployment, InstallMode::Install))
+            .unwrap();
         let row = hosts::get(&mut c, &host.to_string()).unwrap().unwrap();
         assert_eq!(row.state, HostState::InService, "{:?}", row.state_reason);
     }
@@ -252,7 +243,7 @@ mod tests {
             let (host, deployment) = (Uuid::now_v7(), Uuid::now_v7());
             let mut c = db_with_pending_host(host);
             let row = hosts::get(&mut c, &host.to_string()).unwrap().unwrap();
-            lifecycle::start_installs(&mut c, &row, &plan(deployment, mode)).unwrap();
+            lifecycle::start_installs(&mut c, &row, &plan(host, deployment, mode)).unwrap();
             let ended = InstallOutcome {
                 host_id: None,
                 host_status: None,
@@ -260,14 +251,28 @@ mod tests {
                 error_code: Some("stopped".into()),
                 ..host_outcome(host, deployment, HostTargetStatus::Failed)
             };
-            let rejoin = accept(&mut c, &ended).unwrap().unwrap();
+            assert!(accept(&mut c, &ended).unwrap());
             let row = hosts::get(&mut c, &host.to_string()).unwrap().unwrap();
             assert_eq!(row.state, want, "{mode:?}: {:?}", row.state_reason);
-            assert_eq!(
-                rejoin.len(),
-                usize::from(mode == InstallMode::Join),
-                "{mode:?}"
-            );
+            // The join asks deployment-api for a plan that does not join that deployment again.
+            let asked: Vec<liftoff_types::scale_out::ScaleOutRequest> =
+                liftoff_kit::outbox::queued(
+                    &mut c,
+                    liftoff_kit::outbox::Destination::DeploymentApi,
+                )
+                .unwrap()
+                .into_iter()
+                .filter(|e| e.is(liftoff_types::events::EventType::ScaleOutRequested))
+                .map(|e| serde_json::from_value(e.data).unwrap())
+                .collect();
+            match mode {
+                InstallMode::Join => {
+                    assert_eq!(asked.len(), 1, "{asked:?}");
+                    assert_eq!(asked[0].ended, vec![deployment]);
+                    assert_eq!(asked[0].key, format!("{host}:1"));
+                }
+                InstallMode::Install => assert!(asked.is_empty(), "{asked:?}"),
+            }
         }
     }
 }

@@ -253,6 +253,18 @@ pub fn ids_in_state(conn: &mut AnyConnection, state: HostState) -> Result<Vec<St
         .load(conn)?)
 }
 
+/// Every host in `state` (the registry's start-up pass over `Pending` and `Installing` hosts).
+pub fn all_ids_in_state(
+    conn: &mut AnyConnection,
+    state: HostState,
+) -> Result<Vec<String>, ApiError> {
+    Ok(hosts::table
+        .filter(hosts::state.eq(state))
+        .select(hosts::id)
+        .order(hosts::updated_at.asc())
+        .load(conn)?)
+}
+
 /// Live hosts carrying `instance-id=<instance>` are found by the app (tags are JSON); this
 /// narrows the scan to rows whose tags mention the instance at all.
 pub fn live_mentioning(conn: &mut AnyConnection, text: &str) -> Result<Vec<HostRow>, ApiError> {

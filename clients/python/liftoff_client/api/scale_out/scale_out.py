@@ -6,20 +6,20 @@ import httpx
 from ... import errors
 from ...client import AuthenticatedClient, Client
 from ...models.error_body import ErrorBody
-from ...models.scale_out_plan import ScaleOutPlan
-from ...models.scale_out_request import ScaleOutRequest
+from ...models.event_batch import EventBatch
+from ...models.ingest_result import IngestResult
 from ...types import Response
 
 
 def _get_kwargs(
     *,
-    body: ScaleOutRequest,
+    body: EventBatch,
 ) -> dict[str, Any]:
     headers: dict[str, Any] = {}
 
     _kwargs: dict[str, Any] = {
         "method": "post",
-        "url": "/v1/scale-out-installs",
+        "url": "/v1/scale-out-requests",
     }
 
     _kwargs["json"] = body.to_dict()
@@ -32,9 +32,9 @@ def _get_kwargs(
 
 def _parse_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> ErrorBody | ScaleOutPlan | None:
+) -> ErrorBody | IngestResult | None:
     if response.status_code == 200:
-        response_200 = ScaleOutPlan.from_dict(response.json())
+        response_200 = IngestResult.from_dict(response.json())
 
         return response_200
 
@@ -47,6 +47,11 @@ def _parse_response(
         response_401 = ErrorBody.from_dict(response.json())
 
         return response_401
+
+    if response.status_code == 403:
+        response_403 = ErrorBody.from_dict(response.json())
+
+        return response_403
 
     if response.status_code == 413:
         response_413 = ErrorBody.from_dict(response.json())
@@ -71,7 +76,7 @@ def _parse_response(
 
 def _build_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[ErrorBody | ScaleOutPlan]:
+) -> Response[ErrorBody | IngestResult]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -83,20 +88,22 @@ def _build_response(
 def sync_detailed(
     *,
     client: AuthenticatedClient,
-    body: ScaleOutRequest,
-) -> Response[ErrorBody | ScaleOutPlan]:
-    """The installs a host needs for the deployment groups it entered: a single-host `scale_out`
-    deployment of each group's last successful revision, or the deployment running in the group.
+    body: EventBatch,
+) -> Response[ErrorBody | IngestResult]:
+    """`scale_out.requested` events (each a `ScaleOutRequest`): for each group the host entered, a
+    single-host `scale_out` deployment of the group's last successful revision, or the
+    deployment running in the group; the plan goes back to the registry through this service's
+    outbox (`scale_out.planned`). The same key answers the same installs.
 
     Args:
-        body (ScaleOutRequest):
+        body (EventBatch):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[ErrorBody | ScaleOutPlan]
+        Response[ErrorBody | IngestResult]
     """
 
     kwargs = _get_kwargs(
@@ -113,20 +120,22 @@ def sync_detailed(
 def sync(
     *,
     client: AuthenticatedClient,
-    body: ScaleOutRequest,
-) -> ErrorBody | ScaleOutPlan | None:
-    """The installs a host needs for the deployment groups it entered: a single-host `scale_out`
-    deployment of each group's last successful revision, or the deployment running in the group.
+    body: EventBatch,
+) -> ErrorBody | IngestResult | None:
+    """`scale_out.requested` events (each a `ScaleOutRequest`): for each group the host entered, a
+    single-host `scale_out` deployment of the group's last successful revision, or the
+    deployment running in the group; the plan goes back to the registry through this service's
+    outbox (`scale_out.planned`). The same key answers the same installs.
 
     Args:
-        body (ScaleOutRequest):
+        body (EventBatch):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        ErrorBody | ScaleOutPlan
+        ErrorBody | IngestResult
     """
 
     return sync_detailed(
@@ -138,20 +147,22 @@ def sync(
 async def asyncio_detailed(
     *,
     client: AuthenticatedClient,
-    body: ScaleOutRequest,
-) -> Response[ErrorBody | ScaleOutPlan]:
-    """The installs a host needs for the deployment groups it entered: a single-host `scale_out`
-    deployment of each group's last successful revision, or the deployment running in the group.
+    body: EventBatch,
+) -> Response[ErrorBody | IngestResult]:
+    """`scale_out.requested` events (each a `ScaleOutRequest`): for each group the host entered, a
+    single-host `scale_out` deployment of the group's last successful revision, or the
+    deployment running in the group; the plan goes back to the registry through this service's
+    outbox (`scale_out.planned`). The same key answers the same installs.
 
     Args:
-        body (ScaleOutRequest):
+        body (EventBatch):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[ErrorBody | ScaleOutPlan]
+        Response[ErrorBody | IngestResult]
     """
 
     kwargs = _get_kwargs(
@@ -166,20 +177,22 @@ async def asyncio_detailed(
 async def asyncio(
     *,
     client: AuthenticatedClient,
-    body: ScaleOutRequest,
-) -> ErrorBody | ScaleOutPlan | None:
-    """The installs a host needs for the deployment groups it entered: a single-host `scale_out`
-    deployment of each group's last successful revision, or the deployment running in the group.
+    body: EventBatch,
+) -> ErrorBody | IngestResult | None:
+    """`scale_out.requested` events (each a `ScaleOutRequest`): for each group the host entered, a
+    single-host `scale_out` deployment of the group's last successful revision, or the
+    deployment running in the group; the plan goes back to the registry through this service's
+    outbox (`scale_out.planned`). The same key answers the same installs.
 
     Args:
-        body (ScaleOutRequest):
+        body (EventBatch):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        ErrorBody | ScaleOutPlan
+        ErrorBody | IngestResult
     """
 
     return (
