@@ -220,7 +220,7 @@ pub async fn enroll(state: Arc<State>, req: EnrollRequest) -> Result<EnrollRespo
                 });
                 outbox::enqueue(c, &ev)?;
                 super::membership::push(c, &row.id)?;
-                super::lifecycle::request_installs(c, &row.id, Vec::new())?;
+                super::lifecycle::request_installs(c, &row, Vec::new())?;
                 super::autoscaling::attach_launch(c, &row)?;
                 Ok(EnrollResponse {
                     host_id,

@@ -222,7 +222,8 @@ pub async fn update(
             ev.data = serde_json::json!({"from": row.state, "to": HostState::Pending, "reason": "tags changed", "epoch": row.epoch + 1});
             outbox::enqueue(c, &ev)?;
             super::membership::push(c, &row.id)?;
-            lifecycle::request_installs(c, &row.id, Vec::new())?;
+            let evaluated = evaluated(c, &row.id)?;
+            lifecycle::request_installs(c, &evaluated, Vec::new())?;
             Ok(true)
         })
         .await?;
@@ -231,6 +232,11 @@ pub async fn update(
         wait_planned(&state, id).await;
     }
     get(&state, Some(team_of(&state, id).await?), id).await
+}
+
+/// The host as `begin_evaluation` left it (new epoch and tags), for its request.
+fn evaluated(c: &mut liftoff_kit::AnyConnection, id: &str) -> Result<HostRow, ApiError> {
+    hosts::get(c, id)?.ok_or_else(|| ApiError::not_found(format!("host {id} not found")))
 }
 
 /// How long an operator's edit waits for deployment-api's plan before answering `Pending`.
@@ -296,7 +302,8 @@ pub async fn reinstall(
             ev.data = serde_json::json!({"from": row.state, "to": HostState::Pending, "reason": "reinstall requested", "epoch": row.epoch + 1});
             outbox::enqueue(c, &ev)?;
             super::membership::push(c, &row.id)?;
-            lifecycle::request_installs(c, &row.id, Vec::new())
+            let evaluated = evaluated(c, &row.id)?;
+            lifecycle::request_installs(c, &evaluated, Vec::new())
         })
         .await?;
     wait_planned(&state, id).await;
@@ -336,7 +343,7 @@ pub async fn heartbeat(
                 commands: Vec::new(),
             }
         }
-        Ok(None) => record(&state, caller, id, req, interval).await?.0,
+        Ok(None) => record(&state, caller, id, req, interval).await?,
         Err(e) => {
             if e.status.is_server_error() {
                 // The registry cannot tell whether it heard the host: it is deaf.
@@ -369,7 +376,7 @@ async fn record(
     id: Uuid,
     req: Heartbeat,
     interval: u64,
-) -> Result<(HeartbeatResponse, HostState), ApiError> {
+) -> Result<HeartbeatResponse, ApiError> {
     let jti = caller.claims.jti.clone();
     let recorded = state
         .db
@@ -380,14 +387,11 @@ async fn record(
                 hosts::record_heartbeat(c, &row.id, at, req.agent_version.as_deref())?;
                 let current = resume(c, &row)?.unwrap_or(row.state);
                 let commands = super::scale_in::deliver(c, &row.id, at)?;
-                Ok((
-                    HeartbeatResponse {
-                        state: current,
-                        heartbeat_interval_secs: interval,
-                        commands,
-                    },
-                    current,
-                ))
+                Ok(HeartbeatResponse {
+                    state: current,
+                    heartbeat_interval_secs: interval,
+                    commands,
+                })
             })
         })
         .await;

@@ -86,21 +86,18 @@ fn key_of(row: &HostRow) -> String {
     format!("{}:{}", row.id, row.epoch)
 }
 
-/// Queues to deployment-api the request for the installs host `id` needs at its current epoch;
-/// call in the transaction that made it `Pending` (or learned that deployments it joined,
-/// `ended`, ended without it).
+/// Queues to deployment-api the request for the installs host `row` needs at its epoch; call
+/// in the transaction that made it `Pending` (or learned that deployments it joined, `ended`,
+/// ended without it), with the row as that transaction left it.
 pub(crate) fn request_installs(
     c: &mut AnyConnection,
-    id: &str,
+    row: &HostRow,
     ended: Vec<Uuid>,
 ) -> Result<(), ApiError> {
-    let Some(row) = hosts::get(c, id)? else {
-        return Ok(());
-    };
     let mut ev = outbox::event(crate::NAME, EventType::ScaleOutRequested);
     ev.team = Some(row.team.clone());
     ev.host_id = Some(uuid(&row.id)?);
-    ev.data = serde_json::to_value(request_for(&row, ended)?)?;
+    ev.data = serde_json::to_value(request_for(row, ended)?)?;
     outbox::enqueue_to(c, Destination::DeploymentApi, &ev)
 }
 
@@ -287,23 +284,28 @@ async fn check(state: &State, id: &str) -> Result<(), ApiError> {
     let timeout = chrono::Duration::from_std(state.config.install_timeout)
         .map_err(|e| ApiError::internal(e.to_string()))?;
     let id = id.to_string();
-    state
+    // A read first: most ticks find nothing concluded, and take no write transaction.
+    let found = state
         .db
-        .write(move |c| {
-            hosts::lock(c, uuid(&id)?)?;
-            let Some(row) = hosts::get(c, &id)? else {
-                return Ok(());
+        .run(move |c| {
+            let Some(row) = hosts::get(c, &id)?.filter(|r| r.state == HostState::Installing) else {
+                return Ok(None);
             };
-            if row.state != HostState::Installing {
-                return Ok(());
-            }
             let outcomes: Vec<_> = concluded(c, &row, Some(timeout))?
                 .into_iter()
                 .filter(|(_, o)| !matches!(o, Outcome::Rejoin))
                 .collect();
-            if outcomes.is_empty() {
-                return Ok(());
-            }
+            Ok((!outcomes.is_empty()).then_some((row, outcomes)))
+        })
+        .await?;
+    let Some((row, outcomes)) = found else {
+        return Ok(());
+    };
+    // `record` settles only a host still `Installing` at this epoch, under its lock.
+    state
+        .db
+        .write(move |c| {
+            hosts::lock(c, uuid(&row.id)?)?;
             record(c, &row, outcomes, None)
         })
         .await
@@ -362,7 +364,7 @@ pub(crate) fn record(
         }
     }
     if !ended.is_empty() {
-        request_installs(c, &row.id, ended)?;
+        request_installs(c, &cur, ended)?;
     }
     let all = installs::of_epoch(c, &row.id, row.epoch)?;
     if let Some(failed) = all.iter().find(|i| i.status == InstallStatus::Failed) {
@@ -390,21 +392,18 @@ pub async fn tick(state: &State) -> Result<(), ApiError> {
         state
             .db
             .write(|c| {
-                for id in hosts::all_ids_in_state(c, HostState::Pending)? {
-                    request_installs(c, &id, Vec::new())?;
+                for row in hosts::all_in_state(c, HostState::Pending)? {
+                    request_installs(c, &row, Vec::new())?;
                 }
                 // Installs waiting for a plan since before the upgrade ask for it again.
-                for id in hosts::all_ids_in_state(c, HostState::Installing)? {
-                    let Some(row) = hosts::get(c, &id)? else {
-                        continue;
-                    };
+                for row in hosts::all_in_state(c, HostState::Installing)? {
                     let ended = concluded(c, &row, None)?
                         .into_iter()
                         .filter(|(_, o)| matches!(o, Outcome::Rejoin))
                         .map(|(i, _)| uuid(&i.deployment_id))
                         .collect::<Result<Vec<_>, _>>()?;
                     if !ended.is_empty() {
-                        request_installs(c, &id, ended)?;
+                        request_installs(c, &row, ended)?;
                     }
                 }
                 Ok(())

@@ -254,14 +254,11 @@ pub fn ids_in_state(conn: &mut AnyConnection, state: HostState) -> Result<Vec<St
 }
 
 /// Every host in `state` (the registry's start-up pass over `Pending` and `Installing` hosts).
-pub fn all_ids_in_state(
-    conn: &mut AnyConnection,
-    state: HostState,
-) -> Result<Vec<String>, ApiError> {
+pub fn all_in_state(conn: &mut AnyConnection, state: HostState) -> Result<Vec<HostRow>, ApiError> {
     Ok(hosts::table
         .filter(hosts::state.eq(state))
-        .select(hosts::id)
         .order(hosts::updated_at.asc())
+        .select(HostRow::as_select())
         .load(conn)?)
 }
 
