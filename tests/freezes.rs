@@ -292,26 +292,6 @@ async fn freezes_with_bad_input_are_refused_and_change_nothing() {
     p.stop().await;
 }
 
-/// Runs `sql` on `service`'s own database in the platform (its SQLite file, or its schema in
-/// PostgreSQL); returns the rows it changed.
-fn exec_on(p: &TestPlatform, service: &str, sql: &str) -> usize {
-    use diesel::{Connection, RunQueryDsl};
-    match &p.database_url {
-        Some(url) => {
-            let mut c = diesel::PgConnection::establish(url).unwrap();
-            diesel::sql_query(format!("SET search_path TO {}", service.replace('-', "_")))
-                .execute(&mut c)
-                .unwrap();
-            diesel::sql_query(sql).execute(&mut c).unwrap()
-        }
-        None => {
-            let path = p.data_dir().join(format!("{service}.db"));
-            let mut c = diesel::SqliteConnection::establish(path.to_str().unwrap()).unwrap();
-            diesel::sql_query(sql).execute(&mut c).unwrap()
-        }
-    }
-}
-
 /// The freezes in the scheduler's copy that are not lifted.
 fn scheduler_freezes(p: &TestPlatform) -> Vec<String> {
     use diesel::{Connection, RunQueryDsl};
@@ -368,10 +348,10 @@ async fn a_freeze_from_before_the_push_reaches_the_scheduler_once_after_the_upgr
 
     // As an older version left things: the freezes never pushed, the scheduler without them.
     assert_eq!(
-        exec_on(&p, "deployment-api", "UPDATE freezes SET pushed_at = NULL"),
+        p.exec_sql("deployment-api", "UPDATE freezes SET pushed_at = NULL"),
         2
     );
-    exec_on(&p, "scheduler", "DELETE FROM gate_freezes");
+    p.exec_sql("scheduler", "DELETE FROM gate_freezes");
     p.restart(Default::default()).await.unwrap();
     wait_for(
         "the old freeze to be pushed",
@@ -385,8 +365,7 @@ async fn a_freeze_from_before_the_push_reaches_the_scheduler_once_after_the_upgr
     .await;
     // Marked, so the next start pushes nothing: the lifted one was never pushed again.
     assert_eq!(
-        exec_on(
-            &p,
+        p.exec_sql(
             "deployment-api",
             "UPDATE freezes SET reason = reason WHERE pushed_at IS NULL AND lifted_at IS NULL"
         ),

@@ -61,24 +61,6 @@ async fn wait_count(p: &TestPlatform, app: &str, group: &str, state: &str, n: f6
     }
 }
 
-fn exec_on(p: &TestPlatform, service: &str, sql: &str) -> usize {
-    use diesel::{Connection, RunQueryDsl};
-    match &p.database_url {
-        Some(url) => {
-            let mut c = diesel::PgConnection::establish(url).unwrap();
-            diesel::sql_query(format!("SET search_path TO {}", service.replace('-', "_")))
-                .execute(&mut c)
-                .unwrap();
-            diesel::sql_query(sql).execute(&mut c).unwrap()
-        }
-        None => {
-            let path = p.data_dir().join(format!("{service}.db"));
-            let mut c = diesel::SqliteConnection::establish(path.to_str().unwrap()).unwrap();
-            diesel::sql_query(sql).execute(&mut c).unwrap()
-        }
-    }
-}
-
 /// Heartbeats every second, a host Lost after 3 s without one.
 fn settings() -> ServiceSettings {
     let mut s = ServiceSettings::default();
@@ -150,27 +132,25 @@ async fn each_group_counts_the_hosts_its_selector_picks_by_state_through_changes
     // metrics outlive it: the api host comes back meanwhile, so only counts made after the
     // restart match.)
     assert_eq!(
-        exec_on(
-            &p,
+        p.exec_sql(
             "deployment-api",
             "UPDATE deployment_groups SET pushed_at = NULL"
         ),
         2
     );
-    exec_on(&p, "scheduler", "DELETE FROM known_groups");
+    p.exec_sql("scheduler", "DELETE FROM known_groups");
     p.restart(settings()).await.unwrap();
     agents[2] = AgentProcess::start(Path::new(BIN), &options[2]).unwrap();
     wait_count(&p, "shop", "web", "InService", 3.0).await;
     wait_count(&p, "shop", "api", "InService", 1.0).await;
     assert_eq!(by_group(&p, "shop", "api", "Lost").await, Some(0.0));
     assert_eq!(
-        exec_on(&p, "scheduler", "UPDATE known_groups SET name = name"),
+        p.exec_sql("scheduler", "UPDATE known_groups SET name = name"),
         2,
         "the scheduler holds both groups again"
     );
     assert_eq!(
-        exec_on(
-            &p,
+        p.exec_sql(
             "deployment-api",
             "UPDATE deployment_groups SET name = name WHERE pushed_at IS NULL"
         ),
@@ -183,7 +163,7 @@ async fn each_group_counts_the_hosts_its_selector_picks_by_state_through_changes
     wait_count(&p, "shop", "web", "InService", 0.0).await;
     wait_count(&p, "shop", "api", "InService", 0.0).await;
     assert_eq!(
-        exec_on(&p, "scheduler", "UPDATE known_groups SET name = name"),
+        p.exec_sql("scheduler", "UPDATE known_groups SET name = name"),
         0
     );
 

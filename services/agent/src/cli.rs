@@ -48,6 +48,12 @@ pub struct AgentArgs {
     /// <install-root>/sim-<i>).
     #[arg(long)]
     pub simulate: Option<usize>,
+    /// With --simulate: virtual host i sends its enrollment from this IPv4 address plus i, as
+    /// each host of a real fleet enrolls from an address of its own (the registry limits
+    /// enrollments per address). The addresses must be this machine's: against a control plane
+    /// on loopback, any in 127.0.0.0/8 (e.g. 127.1.0.1).
+    #[arg(long)]
+    pub simulate_source_address: Option<std::net::Ipv4Addr>,
     /// Longest long-poll in seconds.
     #[arg(long, default_value_t = 20)]
     pub poll_wait: u64,
@@ -145,9 +151,19 @@ impl AgentArgs {
             );
         }
         config.install_allow = self.install_allow;
+        if let Some(base) = self.simulate_source_address {
+            let hosts = self.simulate.ok_or_else(|| {
+                anyhow::anyhow!("--simulate-source-address: only with --simulate")
+            })?;
+            anyhow::ensure!(
+                u64::from(u32::from(base)) + hosts as u64 <= u64::from(u32::MAX),
+                "--simulate-source-address: {base} plus {hosts} hosts runs past 255.255.255.255"
+            );
+        }
         let fleet = self.simulate.map(|hosts| Fleet {
             hosts,
             zones: self.zones,
+            source_address: self.simulate_source_address,
         });
         Ok((config, fleet))
     }

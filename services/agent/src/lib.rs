@@ -70,6 +70,10 @@ pub struct AgentConfig {
     /// (`--event-report-delay-ms`). An event that ends sooner is reported once, with the next
     /// report: most hooks take milliseconds, and each report is a request and a write.
     pub event_report_delay: Duration,
+    /// The address the enrollment request leaves from (default: the system's choice). Set by
+    /// `--simulate-source-address` so that each virtual host enrolls from an address of its
+    /// own, as each host of a real fleet does (the registry limits enrollments per address).
+    pub enroll_source_address: Option<std::net::IpAddr>,
 }
 
 impl AgentConfig {
@@ -97,6 +101,7 @@ impl AgentConfig {
             install_allow: Vec::new(),
             report_budget: Duration::from_secs(300),
             event_report_delay: DEFAULT_EVENT_REPORT_DELAY,
+            enroll_source_address: None,
         }
     }
 }
@@ -231,7 +236,15 @@ impl Agent {
                 let token = config.enroll_token.clone().ok_or_else(|| {
                     anyhow::anyhow!("not enrolled yet and no enrollment token given (--enroll-token-file, LIFTOFF_ENROLL_TOKEN)")
                 })?;
-                let anon = RegistryClient::new(transport.registry.with_token(None));
+                let anon = match config.enroll_source_address {
+                    Some(local) => RegistryClient::new(Client::bound_to(
+                        &config.server,
+                        local,
+                        Duration::from_secs(5),
+                        Duration::from_secs(30),
+                    )?),
+                    None => RegistryClient::new(transport.registry.with_token(None)),
+                };
                 let req = EnrollRequest {
                     enrollment_token: token,
                     hostname: config.hostname.clone(),

@@ -18,6 +18,9 @@ pub struct Fleet {
     pub hosts: usize,
     /// Host `i` is in `zones[i % zones.len()]`; empty means the config's zone for all.
     pub zones: Vec<String>,
+    /// Host `i` enrolls from this address plus `i` (`--simulate-source-address`): each host of
+    /// a real fleet has an address of its own, and the registry limits enrollments per address.
+    pub source_address: Option<std::net::Ipv4Addr>,
 }
 
 /// Longest spread of the virtual hosts' start, so a large fleet does not enroll in one burst.
@@ -32,6 +35,12 @@ pub fn host_config(base: &AgentConfig, fleet: &Fleet, i: usize) -> AgentConfig {
     c.hostname = format!("{}-sim-{i}", base.hostname);
     if !fleet.zones.is_empty() {
         c.zone = fleet.zones[i % fleet.zones.len()].clone();
+    }
+    if let Some(base) = fleet.source_address {
+        // `--simulate-source-address` checked that the whole range fits.
+        let offset = u32::try_from(i).unwrap_or(u32::MAX);
+        c.enroll_source_address =
+            Some(std::net::Ipv4Addr::from(u32::from(base).saturating_add(offset)).into());
     }
     c
 }
@@ -121,6 +130,7 @@ mod tests {
         let fleet = Fleet {
             hosts: 5,
             zones: vec!["a".into(), "b".into()],
+            source_address: Some("127.1.0.254".parse().unwrap()),
         };
         let c: Vec<_> = (0..5).map(|i| host_config(&base, &fleet, i)).collect();
         assert_eq!(c[3].root, PathBuf::from("/srv/sim/sim-3"));
@@ -128,10 +138,27 @@ mod tests {
         assert_eq!(c[3].hostname, "box-sim-3");
         let zones: Vec<_> = c.iter().map(|c| c.zone.as_str()).collect();
         assert_eq!(zones, ["a", "b", "a", "b", "a"]);
+        let from: Vec<_> = c
+            .iter()
+            .map(|c| c.enroll_source_address.unwrap().to_string())
+            .collect();
+        assert_eq!(
+            from,
+            [
+                "127.1.0.254",
+                "127.1.0.255",
+                "127.1.1.0",
+                "127.1.1.1",
+                "127.1.1.2"
+            ],
+            "each virtual host enrolls from an address of its own"
+        );
         let no_zones = Fleet {
             hosts: 1,
             zones: vec![],
+            source_address: None,
         };
         assert_eq!(host_config(&base, &no_zones, 0).zone, "zone-a");
+        assert_eq!(host_config(&base, &no_zones, 0).enroll_source_address, None);
     }
 }

@@ -167,6 +167,12 @@ pub(crate) fn spawn_fleet(
                 .arg("--root")
                 .arg(&root)
                 .args(["--simulate", &n.to_string(), "--poll-wait", "20"])
+                // Each virtual host enrolls from an address of its own, as a real fleet's
+                // hosts do (enrollment is limited per address): 127.<z+1>.0.1 onwards.
+                .args([
+                    "--simulate-source-address",
+                    &format!("127.{}.0.1", 1 + z % 254),
+                ])
                 .args(["--hostname", &format!("bench-{z}")])
                 .env("RUST_LOG", "warn")
                 .stdin(Stdio::null())

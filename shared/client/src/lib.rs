@@ -76,7 +76,28 @@ impl Client {
         connect: Duration,
         request: Duration,
     ) -> Result<Self, ClientError> {
+        Self::build(base, token, connect, request, None)
+    }
+
+    /// A client whose connections leave from `local` (one of this machine's addresses).
+    pub fn bound_to(
+        base: &str,
+        local: std::net::IpAddr,
+        connect: Duration,
+        request: Duration,
+    ) -> Result<Self, ClientError> {
+        Self::build(base, None, connect, request, Some(local))
+    }
+
+    fn build(
+        base: &str,
+        token: Option<String>,
+        connect: Duration,
+        request: Duration,
+        local: Option<std::net::IpAddr>,
+    ) -> Result<Self, ClientError> {
         let inner = reqwest::Client::builder()
+            .local_address(local)
             .connect_timeout(connect)
             .timeout(request)
             // Detect half-open connections instead of waiting for TCP retransmission limits.

@@ -143,6 +143,33 @@ impl TestPlatform {
         self.dir.path().join("data")
     }
 
+    /// Runs `sql` directly on `service`'s own database (its schema on PostgreSQL, its file on
+    /// SQLite), as an operator's console would; answers the rows it changed. For tests that
+    /// set up a state the API does not offer, or break one on purpose.
+    pub fn exec_sql(&self, service: &str, sql: &str) -> usize {
+        use diesel::{Connection, RunQueryDsl};
+        match &self.database_url {
+            Some(url) => {
+                let mut c =
+                    diesel::PgConnection::establish(url).unwrap_or_else(|e| panic!("connect: {e}"));
+                diesel::sql_query(format!("SET search_path TO {}", service.replace('-', "_")))
+                    .execute(&mut c)
+                    .unwrap_or_else(|e| panic!("search_path: {e}"));
+                diesel::sql_query(sql)
+                    .execute(&mut c)
+                    .unwrap_or_else(|e| panic!("{sql}: {e}"))
+            }
+            None => {
+                let path = self.data_dir().join(format!("{service}.db"));
+                let mut c = diesel::SqliteConnection::establish(&path.to_string_lossy())
+                    .unwrap_or_else(|e| panic!("open {}: {e}", path.display()));
+                diesel::sql_query(sql)
+                    .execute(&mut c)
+                    .unwrap_or_else(|e| panic!("{sql}: {e}"))
+            }
+        }
+    }
+
     pub fn client(&self) -> Client {
         self.client_with(Some(self.admin_token.clone()))
     }

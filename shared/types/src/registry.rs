@@ -152,9 +152,7 @@ impl HostState {
         HostState::Failed,
         HostState::Lost,
     ];
-}
 
-impl HostState {
     pub fn as_str(&self) -> &'static str {
         match self {
             Self::Pending => "Pending",

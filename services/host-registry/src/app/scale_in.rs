@@ -110,9 +110,7 @@ pub fn begin(
 /// The commands to hand an agent with its heartbeat answer; each is handed over once.
 /// Whether the host has a command its next heartbeat answer would deliver.
 pub fn has_undelivered(c: &mut AnyConnection, host_id: &str) -> Result<bool, ApiError> {
-    Ok(commands::open_for(c, host_id)?
-        .iter()
-        .any(|cmd| cmd.status == HostCommandStatus::Pending && cmd.kind == STOP))
+    commands::has_pending(c, host_id, STOP)
 }
 
 pub fn deliver(

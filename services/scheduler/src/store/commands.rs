@@ -126,7 +126,14 @@ pub fn get(conn: &mut AnyConnection, id: &str) -> Result<Option<CommandRow>, Api
 pub fn offered_to(conn: &mut AnyConnection, host: &str) -> Result<Vec<CommandRow>, ApiError> {
     Ok(host_commands::table
         .filter(host_commands::host_id.eq(host))
-        .filter(host_commands::status.eq_any(WAITING_OR_RUNNING))
+        // Two `=` rather than `IN`: diesel caches no statement with `eq_any` on SQLite, and
+        // this one runs at every long poll (SQL preparation was 9 % of an idle 10,000-host
+        // fleet's control-plane CPU).
+        .filter(
+            host_commands::status
+                .eq(WAITING_OR_RUNNING[0])
+                .or(host_commands::status.eq(WAITING_OR_RUNNING[1])),
+        )
         .select(CommandRow::as_select())
         .order(host_commands::created_at.asc())
         .limit(10)
