@@ -307,4 +307,41 @@ mod tests {
             without_enroll_token(&os(&["liftoff", "agent", "--enroll-token-file", "/f"])).is_none()
         );
     }
+
+    #[derive(clap::Parser)]
+    struct Cmd {
+        #[command(flatten)]
+        agent: AgentArgs,
+    }
+
+    fn config(extra: &[&str]) -> anyhow::Result<(AgentConfig, Option<Fleet>)> {
+        use clap::Parser;
+        let mut args = vec!["agent", "--server", "http://127.0.0.1:1", "--zone", "z"];
+        args.extend_from_slice(extra);
+        Cmd::try_parse_from(args)?.agent.config()
+    }
+
+    #[test]
+    fn a_simulated_fleet_enrolls_from_a_range_of_addresses_that_must_fit() {
+        let (_, fleet) =
+            config(&["--simulate", "3", "--simulate-source-address", "127.1.0.1"]).unwrap();
+        assert_eq!(
+            fleet.unwrap().source_address,
+            Some("127.1.0.1".parse().unwrap())
+        );
+        let alone = config(&["--simulate-source-address", "127.1.0.1"]).unwrap_err();
+        assert!(
+            alone.to_string().contains("only with --simulate"),
+            "{alone}"
+        );
+        let past = config(&[
+            "--simulate",
+            "3",
+            "--simulate-source-address",
+            "255.255.255.254",
+        ])
+        .unwrap_err();
+        assert!(past.to_string().contains("runs past"), "{past}");
+        assert_eq!(config(&[]).unwrap().0.enroll_source_address, None);
+    }
 }

@@ -107,12 +107,12 @@ pub fn begin(
     Ok(true)
 }
 
-/// The commands to hand an agent with its heartbeat answer; each is handed over once.
 /// Whether the host has a command its next heartbeat answer would deliver.
 pub fn has_undelivered(c: &mut AnyConnection, host_id: &str) -> Result<bool, ApiError> {
     commands::has_pending(c, host_id, STOP)
 }
 
+/// The commands to hand an agent with its heartbeat answer; each is handed over once.
 pub fn deliver(
     c: &mut AnyConnection,
     host_id: &str,
