@@ -17,6 +17,7 @@ use crate::error::ApiError;
 pub mod caller;
 pub mod keys;
 pub mod revocation;
+pub mod verified;
 
 pub use caller::{Caller, Verified, bearer, verify_request};
 pub use revocation::{RevocationFeed, Revocations};
@@ -92,6 +93,8 @@ pub struct Claims {
 pub struct Authority {
     keys: Arc<KeySet>,
     revocations: Arc<Revocations>,
+    /// Tokens already verified with these keys (see [`verified`]).
+    verified: Arc<verified::VerifiedTokens>,
 }
 
 impl std::fmt::Debug for Authority {
@@ -109,6 +112,7 @@ impl Authority {
         Self {
             keys: Arc::new(keys),
             revocations: Arc::new(Revocations::default()),
+            verified: Arc::default(),
         }
     }
 
@@ -198,7 +202,35 @@ impl Authority {
     /// Verifies the header (only `typ`, `alg` and `kid`; the `kid` of a key in the set, and
     /// that key's one algorithm), the signature, issuer, audience, validity times, and that the
     /// token is not revoked nor its team disabled.
+    ///
+    /// A token verified before is not decoded nor its signature checked again while it is
+    /// valid (see [`verified`]); revocation and a disabled team are checked every time.
     pub fn verify(&self, token: &str) -> Result<(TokenKind, Claims), ApiError> {
+        let key = verified::key_of(token);
+        let now = chrono::Utc::now().timestamp();
+        let (kind, claims) = match self.verified.get(&key, now) {
+            Some(known) => known,
+            None => {
+                let (kind, claims) = self.verify_signed(token, now)?;
+                self.verified.put(key, kind, claims.clone(), now);
+                (kind, claims)
+            }
+        };
+        if self.revocations.is_revoked(&claims.jti) {
+            return Err(ApiError::unauthorized(revoked_message(kind)));
+        }
+        if kind == TokenKind::Team
+            && let Some(team) = &claims.team
+            && self.revocations.is_team_disabled(team)
+        {
+            return Err(ApiError::unauthorized(format!("team {team} is disabled")));
+        }
+        Ok((kind, claims))
+    }
+
+    /// What does not change for a given token: its header, signature, issuer, audience,
+    /// validity times at `now`.
+    fn verify_signed(&self, token: &str, now: i64) -> Result<(TokenKind, Claims), ApiError> {
         let bad = |why: &str| ApiError::unauthorized(format!("invalid token: {why}"));
         let header = jsonwebtoken::decode_header(token).map_err(|_| bad("malformed"))?;
         check_header(&header).map_err(bad)?;
@@ -218,7 +250,7 @@ impl Authority {
         validation.set_audience(&[audience::TEAM, audience::HOST, audience::SERVICE]);
         validation.set_required_spec_claims(&["exp", "iss", "aud", "sub", "nbf"]);
         validation.validate_nbf = true;
-        validation.leeway = 30;
+        validation.leeway = verified::LEEWAY_S as u64;
         let data = jsonwebtoken::decode::<Claims>(token, &key.key, &validation)
             .map_err(|e| bad(&e.to_string()))?;
         let claims = data.claims;
@@ -228,17 +260,8 @@ impl Authority {
             a if a == audience::SERVICE => TokenKind::Service,
             _ => return Err(bad("unknown audience")),
         };
-        if claims.iat > chrono::Utc::now().timestamp() + 300 {
+        if claims.iat > now + 300 {
             return Err(bad("issued in the future"));
-        }
-        if self.revocations.is_revoked(&claims.jti) {
-            return Err(ApiError::unauthorized(revoked_message(kind)));
-        }
-        if kind == TokenKind::Team
-            && let Some(team) = &claims.team
-            && self.revocations.is_team_disabled(team)
-        {
-            return Err(ApiError::unauthorized(format!("team {team} is disabled")));
         }
         Ok((kind, claims))
     }
@@ -432,6 +455,45 @@ mod tests {
         let (kind, claims) = a.verify(&t).unwrap();
         assert_eq!(kind, TokenKind::Host);
         assert_eq!(claims.sub, "h1");
+    }
+
+    #[test]
+    fn a_token_verified_before_is_remembered_but_revocation_still_holds_at_once() {
+        let a = authority();
+        let hour = chrono::Duration::hours(1);
+        let (t, c) = a
+            .mint(TokenKind::Host, "h1", Some("t"), None, false, hour)
+            .unwrap();
+        assert!(a.verified.is_empty());
+        a.verify(&t).unwrap();
+        assert_eq!(a.verified.len(), 1, "verified once, remembered");
+        assert_eq!(
+            a.verify(&t).unwrap().1,
+            c,
+            "answered from memory, same claims"
+        );
+        // A byte changed in the signature of a remembered token: verified in full, refused.
+        let mut bytes = t.clone().into_bytes();
+        let last = bytes.len() - 2;
+        bytes[last] = if bytes[last] == b'A' { b'B' } else { b'A' };
+        assert!(a.verify(&String::from_utf8(bytes).unwrap()).is_err());
+        // Revoked through another clone: refused at the next request.
+        a.clone().revocations().revoke(&c.jti, Some(c.exp));
+        assert_eq!(a.verify(&t).unwrap_err().status.as_u16(), 401);
+        // A team disabled after its token was remembered: refused at once too.
+        let (team, _) = a
+            .mint(
+                TokenKind::Team,
+                "u",
+                Some("x"),
+                Some(Role::Admin),
+                false,
+                hour,
+            )
+            .unwrap();
+        a.verify(&team).unwrap();
+        a.revocations().set_team_disabled("x", true);
+        assert_eq!(a.verify(&team).unwrap_err().status.as_u16(), 401);
     }
 
     #[test]
