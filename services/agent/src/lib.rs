@@ -149,6 +149,16 @@ pub fn backoff(attempt: u32) -> Duration {
     Duration::from_millis(rand::random_range(base_ms / 2..=base_ms))
 }
 
+/// The wait before the next heartbeat: a random point of the last tenth of `interval`, never
+/// later than it, so the registry's grace holds as before. Exact intervals keep a fleet's
+/// heartbeats in step after anything that bunched them (enrolling together, a control-plane
+/// pause answered all at once): a wave of the whole fleet every interval instead of an even
+/// stream. (The scheduler spreads long polls the same way.)
+pub fn heartbeat_jitter(interval: Duration) -> Duration {
+    let ms = interval.as_millis() as u64;
+    Duration::from_millis(rand::random_range(ms - ms / 10..=ms))
+}
+
 /// Whether a failed call may be sent again: transport errors, 5xx, 429, and 408 (the server
 /// gave up waiting for the request, so it did not act on it). Every agent call is idempotent.
 pub fn worth_retrying(e: &ClientError) -> bool {
@@ -328,7 +338,7 @@ impl Agent {
             let next = if failures > 0 {
                 backoff(failures - 1).min(interval)
             } else {
-                interval
+                heartbeat_jitter(interval)
             };
             let mut done = false;
             tokio::select! {
@@ -455,5 +465,24 @@ pub async fn run(
     match simulate {
         None => Agent::start(config, &transport).await?.run(stop).await,
         Some(fleet) => simulate::run(config, fleet, &transport, stop).await,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn heartbeats_are_spread_over_the_last_tenth_of_the_interval_never_later() {
+        let interval = Duration::from_secs(5);
+        let waits: Vec<Duration> = (0..2000).map(|_| heartbeat_jitter(interval)).collect();
+        assert!(
+            waits
+                .iter()
+                .all(|w| *w >= Duration::from_millis(4500) && *w <= interval)
+        );
+        assert!(waits.iter().any(|w| *w < Duration::from_millis(4600)));
+        assert!(waits.iter().any(|w| *w > Duration::from_millis(4900)));
+        assert_eq!(heartbeat_jitter(Duration::ZERO), Duration::ZERO);
     }
 }
