@@ -327,10 +327,11 @@ pub async fn heartbeat(
     let looked = state
         .db
         .run(move |c| {
-            let row = current_host(c, &h, &jti)?;
+            let row = hosts::standing(c, &h)?.ok_or_else(unknown_host)?;
+            vouch(&row.credential_id, row.state, &jti)?;
             let quiet =
                 super::heard::quiet(row.state, row.agent_version.as_deref(), sent.as_deref())
-                    && !super::scale_in::has_undelivered(c, &row.id)?;
+                    && !super::scale_in::has_undelivered(c, &h)?;
             Ok(quiet.then_some(row.state))
         })
         .await;
@@ -361,11 +362,21 @@ fn current_host(
     id: &str,
     credential_id: &str,
 ) -> Result<HostRow, ApiError> {
-    let row = hosts::get(c, id)?.ok_or_else(|| ApiError::unauthorized("unknown host"))?;
-    if row.credential_id != credential_id || row.state == HostState::Deregistered {
+    let row = hosts::get(c, id)?.ok_or_else(unknown_host)?;
+    vouch(&row.credential_id, row.state, credential_id)?;
+    Ok(row)
+}
+
+fn unknown_host() -> ApiError {
+    ApiError::unauthorized("unknown host")
+}
+
+/// 401 unless `credential_id` is the host's current credential and the host is enrolled.
+fn vouch(current: &str, state: HostState, credential_id: &str) -> Result<(), ApiError> {
+    if current != credential_id || state == HostState::Deregistered {
         return Err(ApiError::unauthorized("host credential revoked"));
     }
-    Ok(row)
+    Ok(())
 }
 
 /// A heartbeat that changes something (a `Lost` host back, a command to deliver, a new agent
