@@ -177,7 +177,10 @@ impl From<diesel::result::Error> for ApiError {
             Error::DatabaseError(
                 DatabaseErrorKind::ClosedConnection | DatabaseErrorKind::UnableToSendCommand,
                 ref info,
-            ) => storage_fault(unavailable(), &info.message()),
+            ) => {
+                crate::db::note_lost();
+                storage_fault(unavailable(), &info.message())
+            }
             Error::BrokenTransactionManager => storage_fault(unavailable(), &err),
             Error::DatabaseError(DatabaseErrorKind::SerializationFailure, ref info) => {
                 storage_fault(unavailable(), &info.message())
