@@ -2,6 +2,7 @@
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
+use liftoff_kit::db::cached_update;
 use liftoff_kit::{AnyConnection, ApiError};
 use liftoff_types::deployments::DeploymentStatus;
 
@@ -155,17 +156,21 @@ pub fn transition(
         .filter(deployments::id.eq(id))
         .filter(deployments::status.eq(from));
     let n = if to == DeploymentStatus::InProgress {
-        diesel::update(target)
-            .set((
+        cached_update(
+            target,
+            (
                 deployments::status.eq(to),
                 deployments::started_at.eq(Some(at)),
                 deployments::updated_at.eq(at),
-            ))
-            .execute(conn)?
+            ),
+        )
+        .execute(conn)?
     } else {
-        diesel::update(target)
-            .set((deployments::status.eq(to), deployments::updated_at.eq(at)))
-            .execute(conn)?
+        cached_update(
+            target,
+            (deployments::status.eq(to), deployments::updated_at.eq(at)),
+        )
+        .execute(conn)?
     };
     Ok(n == 1)
 }
@@ -181,19 +186,19 @@ pub fn finish(
     overview: &str,
     completed_at: NaiveDateTime,
 ) -> Result<bool, ApiError> {
-    let n = diesel::update(
+    let n = cached_update(
         deployments::table
             .filter(deployments::id.eq(id))
             .filter(deployments::status.eq(from)),
+        (
+            deployments::status.eq(to),
+            deployments::error_code.eq(error.map(|e| e.0)),
+            deployments::error_message.eq(error.map(|e| e.1)),
+            deployments::overview.eq(Some(overview)),
+            deployments::completed_at.eq(Some(completed_at)),
+            deployments::updated_at.eq(liftoff_kit::db::now()),
+        ),
     )
-    .set((
-        deployments::status.eq(to),
-        deployments::error_code.eq(error.map(|e| e.0)),
-        deployments::error_message.eq(error.map(|e| e.1)),
-        deployments::overview.eq(Some(overview)),
-        deployments::completed_at.eq(Some(completed_at)),
-        deployments::updated_at.eq(liftoff_kit::db::now()),
-    ))
     .execute(conn)?;
     Ok(n == 1)
 }
@@ -204,9 +209,11 @@ pub fn set_idempotency_lease(
     id: &str,
     until: Option<NaiveDateTime>,
 ) -> Result<(), ApiError> {
-    diesel::update(deployments::table.find(id))
-        .set(deployments::idempotency_lease_until.eq(until))
-        .execute(conn)?;
+    cached_update(
+        deployments::table.find(id),
+        deployments::idempotency_lease_until.eq(until),
+    )
+    .execute(conn)?;
     Ok(())
 }
 
@@ -256,9 +263,11 @@ pub fn active_in_application(
 pub fn delete_for_app(conn: &mut AnyConnection, application_id: &str) -> Result<usize, ApiError> {
     // The deployments' rows first, then their hosts, in the order a progress report takes
     // them (`progress::apply`): the other order deadlocks with a report arriving meanwhile.
-    diesel::update(deployments::table.filter(deployments::application_id.eq(application_id)))
-        .set(deployments::progress_seq.eq(deployments::progress_seq))
-        .execute(conn)?;
+    cached_update(
+        deployments::table.filter(deployments::application_id.eq(application_id)),
+        deployments::progress_seq.eq(deployments::progress_seq),
+    )
+    .execute(conn)?;
     let ids: Vec<String> = deployments::table
         .filter(deployments::application_id.eq(application_id))
         .select(deployments::id)
@@ -305,15 +314,15 @@ pub fn set_running_status(
     from: DeploymentStatus,
     to: DeploymentStatus,
 ) -> Result<bool, ApiError> {
-    let n = diesel::update(
+    let n = cached_update(
         deployments::table
             .filter(deployments::id.eq(id))
             .filter(deployments::status.eq(from)),
+        (
+            deployments::status.eq(to),
+            deployments::updated_at.eq(liftoff_kit::db::now()),
+        ),
     )
-    .set((
-        deployments::status.eq(to),
-        deployments::updated_at.eq(liftoff_kit::db::now()),
-    ))
     .execute(conn)?;
     Ok(n == 1)
 }

@@ -3,6 +3,7 @@
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
+use liftoff_kit::db::cached_update;
 use liftoff_kit::{AnyConnection, ApiError};
 use liftoff_types::deployments::DeploymentStatus;
 
@@ -83,9 +84,7 @@ pub fn record(conn: &mut AnyConnection, f: &DeploymentFact) -> Result<(), ApiErr
             .values(&row)
             .execute(conn)?;
     } else {
-        diesel::update(group_deployments::table.find(&f.deployment_id))
-            .set(&row)
-            .execute(conn)?;
+        cached_update(group_deployments::table.find(&f.deployment_id), &row).execute(conn)?;
     }
     Ok(())
 }
