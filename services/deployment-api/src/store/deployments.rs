@@ -2,7 +2,6 @@
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
-use liftoff_kit::db::cached_update;
 use liftoff_kit::{AnyConnection, ApiError};
 use liftoff_types::deployments::DeploymentStatus;
 
@@ -156,21 +155,17 @@ pub fn transition(
         .filter(deployments::id.eq(id))
         .filter(deployments::status.eq(from));
     let n = if to == DeploymentStatus::InProgress {
-        cached_update(
-            target,
-            (
+        diesel::update(target)
+            .set((
                 deployments::status.eq(to),
                 deployments::started_at.eq(Some(at)),
                 deployments::updated_at.eq(at),
-            ),
-        )
-        .execute(conn)?
+            ))
+            .execute(conn)?
     } else {
-        cached_update(
-            target,
-            (deployments::status.eq(to), deployments::updated_at.eq(at)),
-        )
-        .execute(conn)?
+        diesel::update(target)
+            .set((deployments::status.eq(to), deployments::updated_at.eq(at)))
+            .execute(conn)?
     };
     Ok(n == 1)
 }
@@ -186,19 +181,19 @@ pub fn finish(
     overview: &str,
     completed_at: NaiveDateTime,
 ) -> Result<bool, ApiError> {
-    let n = cached_update(
+    let n = diesel::update(
         deployments::table
             .filter(deployments::id.eq(id))
             .filter(deployments::status.eq(from)),
-        (
-            deployments::status.eq(to),
-            deployments::error_code.eq(error.map(|e| e.0)),
-            deployments::error_message.eq(error.map(|e| e.1)),
-            deployments::overview.eq(Some(overview)),
-            deployments::completed_at.eq(Some(completed_at)),
-            deployments::updated_at.eq(liftoff_kit::db::now()),
-        ),
     )
+    .set((
+        deployments::status.eq(to),
+        deployments::error_code.eq(error.map(|e| e.0)),
+        deployments::error_message.eq(error.map(|e| e.1)),
+        deployments::overview.eq(Some(overview)),
+        deployments::completed_at.eq(Some(completed_at)),
+        deployments::updated_at.eq(liftoff_kit::db::now()),
+    ))
     .execute(conn)?;
     Ok(n == 1)
 }
@@ -209,11 +204,9 @@ pub fn set_idempotency_lease(
     id: &str,
     until: Option<NaiveDateTime>,
 ) -> Result<(), ApiError> {
-    cached_update(
-        deployments::table.find(id),
-        deployments::idempotency_lease_until.eq(until),
-    )
-    .execute(conn)?;
+    diesel::update(deployments::table.find(id))
+        .set(deployments::idempotency_lease_until.eq(until))
+        .execute(conn)?;
     Ok(())
 }
 
@@ -263,11 +256,9 @@ pub fn active_in_application(
 pub fn delete_for_app(conn: &mut AnyConnection, application_id: &str) -> Result<usize, ApiError> {
     // The deployments' rows first, then their hosts, in the order a progress report takes
     // them (`progress::apply`): the other order deadlocks with a report arriving meanwhile.
-    cached_update(
-        deployments::table.filter(deployments::application_id.eq(application_id)),
-        deployments::progress_seq.eq(deployments::progress_seq),
-    )
-    .execute(conn)?;
+    diesel::update(deployments::table.filter(deployments::application_id.eq(application_id)))
+        .set(deployments::progress_seq.eq(deployments::progress_seq))
+        .execute(conn)?;
     let ids: Vec<String> = deployments::table
         .filter(deployments::application_id.eq(application_id))
         .select(deployments::id)
@@ -314,15 +305,15 @@ pub fn set_running_status(
     from: DeploymentStatus,
     to: DeploymentStatus,
 ) -> Result<bool, ApiError> {
-    let n = cached_update(
+    let n = diesel::update(
         deployments::table
             .filter(deployments::id.eq(id))
             .filter(deployments::status.eq(from)),
-        (
-            deployments::status.eq(to),
-            deployments::updated_at.eq(liftoff_kit::db::now()),
-        ),
     )
+    .set((
+        deployments::status.eq(to),
+        deployments::updated_at.eq(liftoff_kit::db::now()),
+    ))
     .execute(conn)?;
     Ok(n == 1)
 }

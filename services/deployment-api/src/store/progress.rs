@@ -3,7 +3,6 @@
 //! of the report it came in) in `deployment_hosts`.
 
 use diesel::prelude::*;
-use liftoff_kit::db::cached_update;
 use liftoff_kit::{AnyConnection, ApiError};
 
 use crate::schema::{deployment_hosts, deployments};
@@ -44,28 +43,26 @@ pub fn apply(
     summary_json: &str,
     hosts: &[(String, i32, String)],
 ) -> Result<Applied, ApiError> {
-    let exists = cached_update(
-        deployments::table.find(id),
-        deployments::progress_seq.eq(deployments::progress_seq),
-    )
-    .execute(conn)?;
+    let exists = diesel::update(deployments::table.find(id))
+        .set(deployments::progress_seq.eq(deployments::progress_seq))
+        .execute(conn)?;
     if exists == 0 {
         // Deleted with its application meanwhile: nothing to keep a copy for.
         return Ok(Applied::Stale);
     }
     let last = summary(conn, id)?.1;
     for (host, position, body) in hosts {
-        let newer = cached_update(
+        let newer = diesel::update(
             deployment_hosts::table
                 .filter(deployment_hosts::deployment_id.eq(id))
                 .filter(deployment_hosts::host_id.eq(host.as_str()))
                 .filter(deployment_hosts::seq.lt(seq)),
-            (
-                deployment_hosts::position.eq(*position),
-                deployment_hosts::body.eq(body.as_str()),
-                deployment_hosts::seq.eq(seq),
-            ),
         )
+        .set((
+            deployment_hosts::position.eq(*position),
+            deployment_hosts::body.eq(body.as_str()),
+            deployment_hosts::seq.eq(seq),
+        ))
         .execute(conn)?;
         if newer == 0 {
             let known: i64 = deployment_hosts::table
@@ -82,14 +79,12 @@ pub fn apply(
         Some(l) if l > seq => Applied::Stale,
         Some(l) if l == seq => Applied::Repeat,
         _ => {
-            cached_update(
-                deployments::table.find(id),
-                (
+            diesel::update(deployments::table.find(id))
+                .set((
                     deployments::progress.eq(Some(summary_json)),
                     deployments::progress_seq.eq(Some(seq)),
-                ),
-            )
-            .execute(conn)?;
+                ))
+                .execute(conn)?;
             Applied::Fresh
         }
     })

@@ -3,7 +3,6 @@
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
-use liftoff_kit::db::cached_update;
 use liftoff_kit::{AnyConnection, ApiError};
 use liftoff_types::deployments::DeploymentStatus;
 
@@ -84,7 +83,9 @@ pub fn record(conn: &mut AnyConnection, f: &DeploymentFact) -> Result<(), ApiErr
             .values(&row)
             .execute(conn)?;
     } else {
-        cached_update(group_deployments::table.find(&f.deployment_id), &row).execute(conn)?;
+        diesel::update(group_deployments::table.find(&f.deployment_id))
+            .set(&row)
+            .execute(conn)?;
     }
     Ok(())
 }

@@ -3,7 +3,6 @@
 use chrono::NaiveDateTime;
 use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
-use liftoff_kit::db::cached_update;
 use liftoff_kit::{AnyConnection, ApiError};
 use liftoff_types::registry::HostState;
 
@@ -132,23 +131,19 @@ pub fn record_heartbeat(
 ) -> Result<(), ApiError> {
     let target = hosts::table.filter(hosts::id.eq(id));
     match agent_version {
-        Some(v) => cached_update(
-            target,
-            (
+        Some(v) => diesel::update(target)
+            .set((
                 hosts::last_heartbeat_at.eq(Some(at)),
                 hosts::agent_version.eq(Some(v)),
                 hosts::updated_at.eq(at),
-            ),
-        )
-        .execute(conn)?,
-        None => cached_update(
-            target,
-            (
+            ))
+            .execute(conn)?,
+        None => diesel::update(target)
+            .set((
                 hosts::last_heartbeat_at.eq(Some(at)),
                 hosts::updated_at.eq(at),
-            ),
-        )
-        .execute(conn)?,
+            ))
+            .execute(conn)?,
     };
     Ok(())
 }
@@ -160,7 +155,7 @@ pub fn record_heard(
     ids: &[String],
     at: NaiveDateTime,
 ) -> Result<usize, ApiError> {
-    Ok(cached_update(
+    Ok(diesel::update(
         hosts::table
             .filter(hosts::id.eq_any(ids))
             .filter(hosts::state.ne(HostState::Deregistered))
@@ -169,11 +164,11 @@ pub fn record_heard(
                     .lt(at)
                     .or(hosts::last_heartbeat_at.is_null()),
             ),
-        (
-            hosts::last_heartbeat_at.eq(Some(at)),
-            hosts::updated_at.eq(at),
-        ),
     )
+    .set((
+        hosts::last_heartbeat_at.eq(Some(at)),
+        hosts::updated_at.eq(at),
+    ))
     .execute(conn)?)
 }
 
@@ -207,19 +202,19 @@ pub fn transition(
     resume: Option<HostState>,
     at: NaiveDateTime,
 ) -> Result<bool, ApiError> {
-    let n = cached_update(
+    let n = diesel::update(
         hosts::table
             .filter(hosts::id.eq(id))
             .filter(hosts::state.eq(from))
             .filter(hosts::epoch.eq(epoch)),
-        (
-            hosts::state.eq(to),
-            hosts::state_reason.eq(reason),
-            hosts::state_changed_at.eq(Some(at)),
-            hosts::resume_state.eq(resume),
-            hosts::updated_at.eq(at),
-        ),
     )
+    .set((
+        hosts::state.eq(to),
+        hosts::state_reason.eq(reason),
+        hosts::state_changed_at.eq(Some(at)),
+        hosts::resume_state.eq(resume),
+        hosts::updated_at.eq(at),
+    ))
     .execute(conn)?;
     Ok(n == 1)
 }
@@ -234,22 +229,22 @@ pub fn begin_evaluation(
     reason: &str,
     at: NaiveDateTime,
 ) -> Result<bool, ApiError> {
-    let n = cached_update(
+    let n = diesel::update(
         hosts::table
             .filter(hosts::id.eq(&row.id))
             .filter(hosts::state.eq(row.state))
             .filter(hosts::epoch.eq(row.epoch)),
-        (
-            hosts::state.eq(HostState::Pending),
-            hosts::state_reason.eq(Some(reason)),
-            hosts::state_changed_at.eq(Some(at)),
-            hosts::tags.eq(tags),
-            hosts::previous_tags.eq(previous_tags),
-            hosts::epoch.eq(row.epoch + 1),
-            hosts::resume_state.eq(None::<HostState>),
-            hosts::updated_at.eq(at),
-        ),
     )
+    .set((
+        hosts::state.eq(HostState::Pending),
+        hosts::state_reason.eq(Some(reason)),
+        hosts::state_changed_at.eq(Some(at)),
+        hosts::tags.eq(tags),
+        hosts::previous_tags.eq(previous_tags),
+        hosts::epoch.eq(row.epoch + 1),
+        hosts::resume_state.eq(None::<HostState>),
+        hosts::updated_at.eq(at),
+    ))
     .execute(conn)?;
     Ok(n == 1)
 }
@@ -261,11 +256,9 @@ pub fn set_tags(
     tags: &str,
     at: NaiveDateTime,
 ) -> Result<(), ApiError> {
-    cached_update(
-        hosts::table.filter(hosts::id.eq(id)),
-        (hosts::tags.eq(tags), hosts::updated_at.eq(at)),
-    )
-    .execute(conn)?;
+    diesel::update(hosts::table.filter(hosts::id.eq(id)))
+        .set((hosts::tags.eq(tags), hosts::updated_at.eq(at)))
+        .execute(conn)?;
     Ok(())
 }
 
@@ -305,18 +298,18 @@ pub fn deregister(
     reason: &str,
     at: NaiveDateTime,
 ) -> Result<bool, ApiError> {
-    let n = cached_update(
+    let n = diesel::update(
         hosts::table
             .filter(hosts::id.eq(id))
             .filter(hosts::state.ne(HostState::Deregistered)),
-        (
-            hosts::state.eq(HostState::Deregistered),
-            hosts::state_reason.eq(Some(reason)),
-            hosts::state_changed_at.eq(Some(at)),
-            hosts::deregistered_at.eq(Some(at)),
-            hosts::updated_at.eq(at),
-        ),
     )
+    .set((
+        hosts::state.eq(HostState::Deregistered),
+        hosts::state_reason.eq(Some(reason)),
+        hosts::state_changed_at.eq(Some(at)),
+        hosts::deregistered_at.eq(Some(at)),
+        hosts::updated_at.eq(at),
+    ))
     .execute(conn)?;
     Ok(n == 1)
 }

@@ -2,7 +2,6 @@
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
-use liftoff_kit::db::cached_update;
 use liftoff_kit::{AnyConnection, ApiError};
 
 use crate::schema::host_revisions;
@@ -42,21 +41,21 @@ pub fn insert(conn: &mut AnyConnection, row: &RevisionRow) -> Result<(), ApiErro
 
 /// Replaces the entry with `row` unless what is there was installed later.
 pub fn replace_if_newer(conn: &mut AnyConnection, row: &RevisionRow) -> Result<bool, ApiError> {
-    let n = cached_update(
+    let n = diesel::update(
         host_revisions::table
             .filter(host_revisions::host_id.eq(&row.host_id))
             .filter(host_revisions::application.eq(&row.application))
             .filter(host_revisions::installed_at.le(row.installed_at)),
-        (
-            host_revisions::team.eq(&row.team),
-            host_revisions::deployment_group.eq(&row.deployment_group),
-            host_revisions::deployment_group_id.eq(&row.deployment_group_id),
-            host_revisions::deployment_id.eq(&row.deployment_id),
-            host_revisions::revision_id.eq(&row.revision_id),
-            host_revisions::installed_at.eq(row.installed_at),
-            host_revisions::updated_at.eq(row.updated_at),
-        ),
     )
+    .set((
+        host_revisions::team.eq(&row.team),
+        host_revisions::deployment_group.eq(&row.deployment_group),
+        host_revisions::deployment_group_id.eq(&row.deployment_group_id),
+        host_revisions::deployment_id.eq(&row.deployment_id),
+        host_revisions::revision_id.eq(&row.revision_id),
+        host_revisions::installed_at.eq(row.installed_at),
+        host_revisions::updated_at.eq(row.updated_at),
+    ))
     .execute(conn)?;
     Ok(n == 1)
 }

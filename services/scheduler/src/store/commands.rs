@@ -2,7 +2,6 @@
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
-use liftoff_kit::db::cached_update;
 use liftoff_kit::{AnyConnection, ApiError};
 use liftoff_types::scheduler::{CommandStatus, EventStatus};
 
@@ -154,25 +153,21 @@ pub fn transition(
         .filter(host_commands::id.eq(id))
         .filter(host_commands::status.eq_any(from.to_vec()));
     let n = if to == CommandStatus::InProgress {
-        cached_update(
-            target,
-            (
+        diesel::update(target)
+            .set((
                 host_commands::status.eq(to),
                 host_commands::acked_at.eq(Some(at)),
-            ),
-        )
-        .execute(conn)?
+            ))
+            .execute(conn)?
     } else {
-        cached_update(
-            target,
-            (
+        diesel::update(target)
+            .set((
                 host_commands::status.eq(to),
                 host_commands::completed_at.eq(Some(at)),
                 host_commands::error_code.eq(error.map(|e| e.0)),
                 host_commands::message.eq(error.map(|e| e.1)),
-            ),
-        )
-        .execute(conn)?
+            ))
+            .execute(conn)?
     };
     Ok(n == 1)
 }
@@ -216,17 +211,17 @@ pub fn conclude_running_events(
         .load(conn)?;
     let mut out = Vec::with_capacity(running.len());
     for mut e in running {
-        let n = cached_update(
+        let n = diesel::update(
             command_events::table
                 .find((&e.command_id, &e.event))
                 .filter(command_events::status.eq(EventStatus::InProgress)),
-            (
-                command_events::status.eq(EventStatus::Failed),
-                command_events::error_code.eq(Some(error.0)),
-                command_events::message.eq(Some(error.1)),
-                command_events::ended_at.eq(Some(at.max(e.started_at))),
-            ),
         )
+        .set((
+            command_events::status.eq(EventStatus::Failed),
+            command_events::error_code.eq(Some(error.0)),
+            command_events::message.eq(Some(error.1)),
+            command_events::ended_at.eq(Some(at.max(e.started_at))),
+        ))
         .execute(conn)?;
         if n == 1 {
             e.status = EventStatus::Failed;
@@ -245,9 +240,8 @@ pub fn upsert_event(
     exists: bool,
 ) -> Result<(), ApiError> {
     if exists {
-        cached_update(
-            command_events::table.find((&row.command_id, &row.event)),
-            (
+        diesel::update(command_events::table.find((&row.command_id, &row.event)))
+            .set((
                 command_events::status.eq(row.status),
                 command_events::exit_code.eq(row.exit_code),
                 command_events::error_code.eq(&row.error_code),
@@ -256,9 +250,8 @@ pub fn upsert_event(
                 command_events::ended_at.eq(row.ended_at),
                 command_events::output_tail.eq(&row.output_tail),
                 command_events::output_truncated.eq(row.output_truncated),
-            ),
-        )
-        .execute(conn)?;
+            ))
+            .execute(conn)?;
     } else {
         diesel::insert_into(command_events::table)
             .values(row.clone())

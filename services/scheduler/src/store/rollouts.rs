@@ -3,7 +3,6 @@
 use chrono::NaiveDateTime;
 use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
-use liftoff_kit::db::cached_update;
 use liftoff_kit::{AnyConnection, ApiError};
 use liftoff_types::scheduler::RolloutStatus;
 use uuid::Uuid;
@@ -114,9 +113,8 @@ pub fn set_status(
         .filter(rollouts::deployment_id.eq(id))
         .filter(rollouts::status.eq(from));
     let n = if terminal {
-        cached_update(
-            target,
-            (
+        diesel::update(target)
+            .set((
                 rollouts::status.eq(to),
                 rollouts::error_code.eq(error.map(|e| e.0)),
                 rollouts::error_message.eq(error.map(|e| e.1)),
@@ -124,15 +122,12 @@ pub fn set_status(
                 rollouts::lease_owner.eq(None::<String>),
                 rollouts::lease_expires_at.eq(None::<NaiveDateTime>),
                 rollouts::updated_at.eq(at),
-            ),
-        )
-        .execute(conn)?
+            ))
+            .execute(conn)?
     } else {
-        cached_update(
-            target,
-            (rollouts::status.eq(to), rollouts::updated_at.eq(at)),
-        )
-        .execute(conn)?
+        diesel::update(target)
+            .set((rollouts::status.eq(to), rollouts::updated_at.eq(at)))
+            .execute(conn)?
     };
     Ok(n == 1)
 }
@@ -143,31 +138,29 @@ pub fn mark_started(
     canary_hosts: i32,
     at: NaiveDateTime,
 ) -> Result<bool, ApiError> {
-    let n = cached_update(
+    let n = diesel::update(
         rollouts::table
             .filter(rollouts::deployment_id.eq(id))
             .filter(rollouts::status.eq(RolloutStatus::Pending)),
-        (
-            rollouts::status.eq(RolloutStatus::InProgress),
-            rollouts::started_at.eq(Some(at)),
-            rollouts::canary_hosts.eq(canary_hosts),
-            rollouts::updated_at.eq(at),
-        ),
     )
+    .set((
+        rollouts::status.eq(RolloutStatus::InProgress),
+        rollouts::started_at.eq(Some(at)),
+        rollouts::canary_hosts.eq(canary_hosts),
+        rollouts::updated_at.eq(at),
+    ))
     .execute(conn)?;
     Ok(n == 1)
 }
 
 /// `zone-at-a-time`: records the zone being updated and ends the bake.
 pub fn enter_zone(conn: &mut AnyConnection, id: &str, zone: &str) -> Result<(), ApiError> {
-    cached_update(
-        rollouts::table.find(id),
-        (
+    diesel::update(rollouts::table.find(id))
+        .set((
             rollouts::current_zone.eq(Some(zone)),
             rollouts::gate_until.eq(None::<NaiveDateTime>),
-        ),
-    )
-    .execute(conn)?;
+        ))
+        .execute(conn)?;
     Ok(())
 }
 
@@ -176,36 +169,32 @@ pub fn start_bake(
     id: &str,
     until: NaiveDateTime,
 ) -> Result<(), ApiError> {
-    cached_update(
-        rollouts::table.find(id),
-        rollouts::gate_until.eq(Some(until)),
-    )
-    .execute(conn)?;
+    diesel::update(rollouts::table.find(id))
+        .set(rollouts::gate_until.eq(Some(until)))
+        .execute(conn)?;
     Ok(())
 }
 
 /// Ends a bake gate (the next batch starts).
 pub fn end_bake(conn: &mut AnyConnection, id: &str) -> Result<(), ApiError> {
-    cached_update(
-        rollouts::table.find(id),
-        rollouts::gate_until.eq(None::<NaiveDateTime>),
-    )
-    .execute(conn)?;
+    diesel::update(rollouts::table.find(id))
+        .set(rollouts::gate_until.eq(None::<NaiveDateTime>))
+        .execute(conn)?;
     Ok(())
 }
 
 /// Approves the rest of the fleet after the canary batch (fenced on `AwaitingApproval`).
 pub fn approve(conn: &mut AnyConnection, id: &str, at: NaiveDateTime) -> Result<bool, ApiError> {
-    let n = cached_update(
+    let n = diesel::update(
         rollouts::table
             .filter(rollouts::deployment_id.eq(id))
             .filter(rollouts::status.eq(RolloutStatus::AwaitingApproval)),
-        (
-            rollouts::status.eq(RolloutStatus::InProgress),
-            rollouts::approved_at.eq(Some(at)),
-            rollouts::updated_at.eq(at),
-        ),
     )
+    .set((
+        rollouts::status.eq(RolloutStatus::InProgress),
+        rollouts::approved_at.eq(Some(at)),
+        rollouts::updated_at.eq(at),
+    ))
     .execute(conn)?;
     Ok(n == 1)
 }
@@ -254,15 +243,13 @@ pub fn claim(
         } else {
             epoch + 1
         };
-        cached_update(
-            rollouts::table.find(&id),
-            (
+        diesel::update(rollouts::table.find(&id))
+            .set((
                 rollouts::lease_owner.eq(Some(owner)),
                 rollouts::lease_epoch.eq(epoch),
                 rollouts::lease_expires_at.eq(Some(now + ttl)),
-            ),
-        )
-        .execute(conn)?;
+            ))
+            .execute(conn)?;
         out.push(Lease {
             deployment_id: id,
             epoch,
@@ -297,14 +284,12 @@ pub fn reported(conn: &mut AnyConnection, id: &str) -> Result<Option<String>, Ap
 
 /// Records what a report says and numbers it: returns its number (1, 2, ...).
 pub fn set_reported(conn: &mut AnyConnection, id: &str, summary: &str) -> Result<i64, ApiError> {
-    cached_update(
-        rollouts::table.find(id),
-        (
+    diesel::update(rollouts::table.find(id))
+        .set((
             rollouts::reported.eq(Some(summary)),
             rollouts::report_seq.eq(rollouts::report_seq + 1),
-        ),
-    )
-    .execute(conn)?;
+        ))
+        .execute(conn)?;
     Ok(rollouts::table
         .find(id)
         .select(rollouts::report_seq)

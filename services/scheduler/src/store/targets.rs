@@ -1,7 +1,6 @@
 //! A rollout's per-host targets and its per-zone counters. Every status change of a target
 //! goes through `transition`, which keeps the zone counters in step in the same transaction.
 
-use liftoff_kit::db::cached_update;
 use std::collections::BTreeMap;
 
 use chrono::NaiveDateTime;
@@ -63,15 +62,21 @@ fn bump(
     use rollout_zones::dsl as z;
     let target = rollout_zones::table.find((id, zone));
     let n = match bucket {
-        "pending" => cached_update(target, z::pending.eq(z::pending + delta)).execute(conn)?,
-        "in_flight" => {
-            cached_update(target, z::in_flight.eq(z::in_flight + delta)).execute(conn)?
-        }
-        "succeeded" => {
-            cached_update(target, z::succeeded.eq(z::succeeded + delta)).execute(conn)?
-        }
-        "failed" => cached_update(target, z::failed.eq(z::failed + delta)).execute(conn)?,
-        _ => cached_update(target, z::skipped.eq(z::skipped + delta)).execute(conn)?,
+        "pending" => diesel::update(target)
+            .set(z::pending.eq(z::pending + delta))
+            .execute(conn)?,
+        "in_flight" => diesel::update(target)
+            .set(z::in_flight.eq(z::in_flight + delta))
+            .execute(conn)?,
+        "succeeded" => diesel::update(target)
+            .set(z::succeeded.eq(z::succeeded + delta))
+            .execute(conn)?,
+        "failed" => diesel::update(target)
+            .set(z::failed.eq(z::failed + delta))
+            .execute(conn)?,
+        _ => diesel::update(target)
+            .set(z::skipped.eq(z::skipped + delta))
+            .execute(conn)?,
     };
     if n == 0 {
         let mut row = ZoneRow {
@@ -277,28 +282,23 @@ pub fn transition(
         .filter(rollout_hosts::status.eq(t.status));
     let at = change.at.unwrap_or_else(liftoff_kit::db::now);
     let n = match to {
-        HostTargetStatus::Dispatched => cached_update(
-            target,
-            (
+        HostTargetStatus::Dispatched => diesel::update(target)
+            .set((
                 rollout_hosts::status.eq(to),
                 rollout_hosts::command_id.eq(change.command_id),
                 rollout_hosts::dispatched_at.eq(Some(at)),
                 rollout_hosts::unreported.eq(true),
-            ),
-        )
-        .execute(conn)?,
-        HostTargetStatus::InProgress => cached_update(
-            target,
-            (
+            ))
+            .execute(conn)?,
+        HostTargetStatus::InProgress => diesel::update(target)
+            .set((
                 rollout_hosts::status.eq(to),
                 rollout_hosts::started_at.eq(Some(at)),
                 rollout_hosts::unreported.eq(true),
-            ),
-        )
-        .execute(conn)?,
-        HostTargetStatus::Pending if change.next_attempt => cached_update(
-            target,
-            (
+            ))
+            .execute(conn)?,
+        HostTargetStatus::Pending if change.next_attempt => diesel::update(target)
+            .set((
                 rollout_hosts::status.eq(to),
                 rollout_hosts::attempt.eq(rollout_hosts::attempt + 1),
                 rollout_hosts::command_id.eq(None::<String>),
@@ -308,20 +308,17 @@ pub fn transition(
                 rollout_hosts::completed_at.eq(None::<NaiveDateTime>),
                 rollout_hosts::dispatched_at.eq(None::<NaiveDateTime>),
                 rollout_hosts::unreported.eq(true),
-            ),
-        )
-        .execute(conn)?,
-        _ => cached_update(
-            target,
-            (
+            ))
+            .execute(conn)?,
+        _ => diesel::update(target)
+            .set((
                 rollout_hosts::status.eq(to),
                 rollout_hosts::error_code.eq(change.error.map(|e| e.0)),
                 rollout_hosts::message.eq(change.error.map(|e| e.1)),
                 rollout_hosts::completed_at.eq(Some(at)),
                 rollout_hosts::unreported.eq(true),
-            ),
-        )
-        .execute(conn)?,
+            ))
+            .execute(conn)?,
     };
     if n != 1 {
         return Ok(false);
@@ -340,24 +337,22 @@ pub fn skip_pending(
     id: &str,
     at: NaiveDateTime,
 ) -> Result<usize, ApiError> {
-    let n = cached_update(
+    let n = diesel::update(
         rollout_hosts::table
             .filter(rollout_hosts::deployment_id.eq(id))
             .filter(rollout_hosts::status.eq(HostTargetStatus::Pending)),
-        (
-            rollout_hosts::status.eq(HostTargetStatus::Skipped),
-            rollout_hosts::completed_at.eq(Some(at)),
-            rollout_hosts::unreported.eq(true),
-        ),
     )
+    .set((
+        rollout_hosts::status.eq(HostTargetStatus::Skipped),
+        rollout_hosts::completed_at.eq(Some(at)),
+        rollout_hosts::unreported.eq(true),
+    ))
     .execute(conn)?;
     if n > 0 {
         use rollout_zones::dsl as z;
-        cached_update(
-            rollout_zones::table.filter(z::deployment_id.eq(id)),
-            (z::skipped.eq(z::skipped + z::pending), z::pending.eq(0)),
-        )
-        .execute(conn)?;
+        diesel::update(rollout_zones::table.filter(z::deployment_id.eq(id)))
+            .set((z::skipped.eq(z::skipped + z::pending), z::pending.eq(0)))
+            .execute(conn)?;
     }
     Ok(n)
 }
@@ -374,23 +369,21 @@ pub fn unreported(conn: &mut AnyConnection, id: &str) -> Result<Vec<TargetRow>, 
 
 /// Marks a target as changed (its lifecycle events moved on), for the next progress report.
 pub fn mark_unreported(conn: &mut AnyConnection, id: &str, host: &str) -> Result<(), ApiError> {
-    cached_update(
-        rollout_hosts::table.find((id, host)),
-        rollout_hosts::unreported.eq(true),
-    )
-    .execute(conn)?;
+    diesel::update(rollout_hosts::table.find((id, host)))
+        .set(rollout_hosts::unreported.eq(true))
+        .execute(conn)?;
     Ok(())
 }
 
 /// Marks targets as reported.
 pub fn mark_reported(conn: &mut AnyConnection, id: &str, hosts: &[String]) -> Result<(), ApiError> {
     for chunk in hosts.chunks(500) {
-        cached_update(
+        diesel::update(
             rollout_hosts::table
                 .filter(rollout_hosts::deployment_id.eq(id))
                 .filter(rollout_hosts::host_id.eq_any(chunk)),
-            rollout_hosts::unreported.eq(false),
         )
+        .set(rollout_hosts::unreported.eq(false))
         .execute(conn)?;
     }
     Ok(())
