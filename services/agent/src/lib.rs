@@ -146,7 +146,14 @@ pub const MAX_BACKOFF: Duration = Duration::from_secs(2);
 pub fn backoff(attempt: u32) -> Duration {
     let cap = MAX_BACKOFF.as_millis() as u64;
     let base_ms = 250u64.saturating_mul(1u64 << attempt.min(8)).min(cap);
-    Duration::from_millis(rand::random_range(base_ms / 2..=base_ms))
+    within_last(Duration::from_millis(base_ms), 2)
+}
+
+/// A random point of the last `1/part` of `d`: never later than `d`, so a fleet spreads out
+/// instead of acting in step.
+fn within_last(d: Duration, part: u64) -> Duration {
+    let ms = d.as_millis() as u64;
+    Duration::from_millis(rand::random_range(ms - ms / part..=ms))
 }
 
 /// The wait before the next heartbeat: a random point of the last tenth of `interval`, never
@@ -155,8 +162,7 @@ pub fn backoff(attempt: u32) -> Duration {
 /// pause answered all at once): a wave of the whole fleet every interval instead of an even
 /// stream. (The scheduler spreads long polls the same way.)
 pub fn heartbeat_jitter(interval: Duration) -> Duration {
-    let ms = interval.as_millis() as u64;
-    Duration::from_millis(rand::random_range(ms - ms / 10..=ms))
+    within_last(interval, 10)
 }
 
 /// Whether a failed call may be sent again: transport errors, 5xx, 429, and 408 (the server

@@ -200,7 +200,7 @@ impl ConnectionManager {
 
 /// A pooled connection, with when it last answered and whether it was seen to break.
 pub struct Pooled {
-    pub conn: AnyConnection,
+    conn: AnyConnection,
     used_at: std::time::Instant,
     broken: bool,
 }

@@ -66,10 +66,12 @@ impl VerifiedTokens {
         map.insert(key, (kind, claims));
     }
 
+    #[cfg(test)]
     pub fn len(&self) -> usize {
         self.inner.read().map(|m| m.len()).unwrap_or(0)
     }
 
+    #[cfg(test)]
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }
