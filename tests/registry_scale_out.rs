@@ -10,7 +10,8 @@ use std::time::Duration;
 
 use common::*;
 use liftoff_client::EventQuery;
-use liftoff_testkit::wait_for;
+use liftoff_platform::ServiceSettings;
+use liftoff_testkit::{TestPlatform, wait_for};
 use liftoff_types::deployments::{DeploymentReason, DeploymentStatus};
 use liftoff_types::registry::{HostState, InstallMode, InstallStatus, UpdateHost};
 
@@ -283,19 +284,15 @@ async fn silent_host_is_lost_within_the_grace_and_returns_where_it_was() {
     p.stop().await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_large_fleet_is_given_a_longer_interval_and_judged_by_a_grace_stretched_alike() {
+type Bare = (uuid::Uuid, liftoff_client::RegistryClient);
+
+/// `n` hosts enrolled through the API with no agent behind them: the test heartbeats for them.
+async fn enroll_bare(p: &TestPlatform, n: usize) -> Vec<Bare> {
     use liftoff_client::RegistryClient;
-    use liftoff_types::registry::{EnrollRequest, Heartbeat};
-    // Configured: every 1 s, Lost after 2 s of silence, at most 1 heartbeat a second: five
-    // hosts are told every 5 s, and judged by a grace of 2 + (5 - 1) = 6 s.
-    let mut s = fast_settings();
-    s.registry.heartbeat_grace = Duration::from_secs(2);
-    s.registry.max_heartbeats_per_second = 1;
-    let p = start(s).await;
-    let t = token(&p).await;
+    use liftoff_types::registry::EnrollRequest;
+    let t = token(p).await;
     let mut hosts = Vec::new();
-    for i in 0..5 {
+    for i in 0..n {
         let e = RegistryClient::new(p.client_with(None))
             .enroll(&EnrollRequest {
                 enrollment_token: t.clone(),
@@ -311,61 +308,58 @@ async fn a_large_fleet_is_given_a_longer_interval_and_judged_by_a_grace_stretche
             RegistryClient::new(p.client_with(Some(e.credential))),
         ));
     }
-    let beat = |i: usize| {
-        let (id, c) = hosts[i].clone();
-        async move {
-            c.heartbeat(
-                id,
-                &Heartbeat {
-                    agent_version: Some("test".into()),
-                },
-            )
-            .await
-            .unwrap()
-        }
-    };
-    wait_for(
-        "the fleet's interval to stretch",
-        Duration::from_secs(20),
-        || async {
-            let mut last = 0;
-            for i in 0..5 {
-                last = beat(i).await.heartbeat_interval_secs;
-            }
-            (last == 5).then_some(())
-        },
-    )
-    .await;
-    for (id, _) in &hosts {
-        wait_state(&p, *id, HostState::InService).await;
+    hosts
+}
+
+async fn beat(host: &Bare) -> liftoff_types::registry::HeartbeatResponse {
+    host.1
+        .heartbeat(
+            host.0,
+            &liftoff_types::registry::Heartbeat {
+                agent_version: Some("test".into()),
+            },
+        )
+        .await
+        .unwrap()
+}
+
+/// Every host but the last heartbeats every `every` for four rounds and stays in service,
+/// each answer telling `interval`; the last one, silent, is `Lost`, and back when it is heard.
+async fn all_but_the_silent_one_stay_in_service(
+    p: &TestPlatform,
+    hosts: &[Bare],
+    every: Duration,
+    interval: u64,
+) {
+    for (id, _) in hosts {
+        wait_state(p, *id, HostState::InService).await;
     }
-    // Four hosts heartbeat every 3 s, longer than the configured grace: never Lost. The
-    // fifth is silent: Lost.
+    let (silent, beating) = hosts.split_last().unwrap();
     let reg = p.registry();
     for round in 0..4 {
-        for i in 0..4 {
-            let answer = beat(i).await;
-            assert_eq!(answer.heartbeat_interval_secs, 5, "round {round}");
+        for (i, h) in beating.iter().enumerate() {
+            let answer = beat(h).await;
+            assert_eq!(answer.heartbeat_interval_secs, interval, "round {round}");
             assert_eq!(
                 answer.state,
                 HostState::InService,
                 "host {i}, round {round}"
             );
         }
-        tokio::time::sleep(Duration::from_secs(3)).await;
+        tokio::time::sleep(every).await;
     }
-    for (id, _) in &hosts[..4] {
+    for (id, _) in beating {
         let h = reg.get_host(*id).await.unwrap();
         assert_eq!(h.state, HostState::InService, "host {id}: {h:#?}");
     }
-    let silent = hosts[4].0;
+    let silent_id = silent.0;
     wait_for(
         "the silent host to be Lost",
         Duration::from_secs(20),
         || {
             let reg = reg.clone();
             async move {
-                reg.get_host(silent)
+                reg.get_host(silent_id)
                     .await
                     .ok()
                     .filter(|h| h.state == HostState::Lost)
@@ -374,6 +368,52 @@ async fn a_large_fleet_is_given_a_longer_interval_and_judged_by_a_grace_stretche
     )
     .await;
     // It heartbeats again: back in service, as before.
-    assert_eq!(beat(4).await.state, HostState::InService);
+    assert_eq!(beat(silent).await.state, HostState::InService);
+}
+
+/// A platform with `settings` and five bare hosts, once every heartbeat answer tells `interval`.
+async fn five_hosts_told(settings: ServiceSettings, interval: u64) -> (TestPlatform, Vec<Bare>) {
+    let p = start(settings).await;
+    let hosts = enroll_bare(&p, 5).await;
+    wait_for(
+        "the fleet's interval to lengthen",
+        Duration::from_secs(20),
+        || async {
+            let mut last = 0;
+            for h in &hosts {
+                last = beat(h).await.heartbeat_interval_secs;
+            }
+            (last == interval).then_some(())
+        },
+    )
+    .await;
+    (p, hosts)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_large_fleet_is_given_a_longer_interval_and_judged_by_a_grace_stretched_alike() {
+    // Configured: every 1 s, Lost after 2 s of silence, at most 1 heartbeat a second: five
+    // hosts are told every 5 s, and judged by a grace of 2 + (5 - 1) = 6 s.
+    let mut s = fast_settings();
+    s.registry.heartbeat_grace = Duration::from_secs(2);
+    s.registry.max_heartbeats_per_second = 1;
+    let (p, hosts) = five_hosts_told(s, 5).await;
+    // Four hosts heartbeat every 3 s, longer than the configured grace: never Lost. The
+    // fifth is silent: Lost.
+    all_but_the_silent_one_stay_in_service(&p, &hosts, Duration::from_secs(3), 5).await;
+    p.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_large_fleet_heartbeats_less_within_the_grace_and_a_silent_host_is_lost_within_it() {
+    // Configured: every 1 s, Lost after 6 s of silence, about 1 heartbeat a second in all:
+    // five hosts are told every 3 s (5 s would be past half the grace), and the grace stays
+    // 6 s (the unit tests in `cadence.rs` pin the grace itself).
+    let mut s = fast_settings();
+    s.registry.heartbeat_grace = Duration::from_secs(6);
+    s.registry.fleet_heartbeats_per_second = 1;
+    let (p, hosts) = five_hosts_told(s, 3).await;
+    // Four hosts heartbeat every 2 s and stay in service; the fifth is silent: Lost.
+    all_but_the_silent_one_stay_in_service(&p, &hosts, Duration::from_secs(2), 3).await;
     p.stop().await;
 }

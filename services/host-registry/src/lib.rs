@@ -40,10 +40,14 @@ pub struct Config {
     /// A host silent for longer than this is `Lost` (stretched with the interval, see
     /// `max_heartbeats_per_second`).
     pub heartbeat_grace: Duration,
+    /// About how many heartbeats a second a large fleet sends: it is given a longer interval,
+    /// at most half the grace, which does not move (see `app/cadence.rs`). 0: off.
+    pub fleet_heartbeats_per_second: u32,
     /// The most heartbeats a second the whole fleet sends: a larger fleet is given a longer
     /// interval (and its grace grows by as much), as Nomad's `max_heartbeats_per_second`.
-    /// 0 (the default): never stretched, so a silent host is `Lost` within the configured
-    /// grace whatever the fleet's size; set it to trade that for an idle large fleet's cost.
+    /// 0 (the default): never stretched past half the grace, so a silent host is `Lost`
+    /// within the configured grace whatever the fleet's size; set it to trade that for an
+    /// idle large fleet's cost.
     pub max_heartbeats_per_second: u32,
     /// An install deployment the scheduler never heard of after this fails the host.
     pub install_timeout: Duration,
@@ -55,6 +59,8 @@ impl Default for Config {
         Self {
             heartbeat_interval: Duration::from_secs(5),
             heartbeat_grace: Duration::from_secs(20),
+            // 5,000 hosts keep the 5 s interval; 10,000 heartbeat every 10 s.
+            fleet_heartbeats_per_second: 1000,
             // Off: the configured grace is a promise. With 100, 500 hosts keep the 5 s
             // interval and 10,000 hosts heartbeat every 100 s.
             max_heartbeats_per_second: 0,
@@ -95,7 +101,7 @@ impl Default for AutoscalingConfig {
 
 impl Config {
     /// Defaults, overridden by `LIFTOFF_HEARTBEAT_INTERVAL_SECS`, `LIFTOFF_HEARTBEAT_GRACE_SECS`,
-    /// `LIFTOFF_MAX_HEARTBEATS_PER_SECOND`,
+    /// `LIFTOFF_FLEET_HEARTBEATS_PER_SECOND`, `LIFTOFF_MAX_HEARTBEATS_PER_SECOND`,
     /// `LIFTOFF_AUTOSCALING_SECRET`, `LIFTOFF_AUTOSCALING_PREVIOUS_SECRET` and
     /// `LIFTOFF_AUTOSCALING_SECRET_FILE`.
     pub fn from_env() -> anyhow::Result<Self> {
@@ -118,6 +124,13 @@ impl Config {
         }
         if let Some(d) = secs("LIFTOFF_HEARTBEAT_GRACE_SECS")? {
             c.heartbeat_grace = d;
+        }
+        if let Ok(v) = std::env::var("LIFTOFF_FLEET_HEARTBEATS_PER_SECOND") {
+            c.fleet_heartbeats_per_second = v.trim().parse().ok().ok_or_else(|| {
+                anyhow::anyhow!(
+                    "LIFTOFF_FLEET_HEARTBEATS_PER_SECOND={v:?} is not a whole number (0: off)"
+                )
+            })?;
         }
         if let Ok(v) = std::env::var("LIFTOFF_MAX_HEARTBEATS_PER_SECOND") {
             c.max_heartbeats_per_second = v.trim().parse().ok().ok_or_else(|| {
