@@ -118,3 +118,5 @@ diesel::table! {
         received_at -> Timestamp,
     }
 }
+
+diesel::allow_tables_to_appear_in_same_query!(hosts, host_commands);

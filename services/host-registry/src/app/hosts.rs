@@ -327,11 +327,12 @@ pub async fn heartbeat(
     let looked = state
         .db
         .run(move |c| {
-            let row = hosts::standing(c, &h)?.ok_or_else(unknown_host)?;
+            let (row, waiting) =
+                hosts::standing(c, &h, super::scale_in::STOP)?.ok_or_else(unknown_host)?;
             vouch(&row.credential_id, row.state, &jti)?;
             let quiet =
                 super::heard::quiet(row.state, row.agent_version.as_deref(), sent.as_deref())
-                    && !super::scale_in::has_undelivered(c, &h)?;
+                    && !waiting;
             Ok(quiet.then_some(row.state))
         })
         .await;

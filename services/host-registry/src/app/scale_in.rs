@@ -19,7 +19,8 @@ use crate::State;
 use crate::store::commands::{self, HostCommandRow};
 use crate::store::hosts::{self, HostRow};
 
-const STOP: HostCommandKind = HostCommandKind::ApplicationStop;
+/// The one command kind a heartbeat answer delivers (the heartbeat checks for it).
+pub(crate) const STOP: HostCommandKind = HostCommandKind::ApplicationStop;
 const MAX_TAIL: usize = 64 * 1024;
 
 /// A host is reachable when it is not `Lost` and heartbeated within the grace.
@@ -105,11 +106,6 @@ pub fn begin(
     ev.data = serde_json::json!({"command_id": id, "command": STOP.as_str(), "lifecycle_action_id": action_id});
     outbox::enqueue(c, &ev)?;
     Ok(true)
-}
-
-/// Whether the host has a command its next heartbeat answer would deliver.
-pub fn has_undelivered(c: &mut AnyConnection, host_id: &str) -> Result<bool, ApiError> {
-    commands::has_pending(c, host_id, STOP)
 }
 
 /// The commands to hand an agent with its heartbeat answer; each is handed over once.

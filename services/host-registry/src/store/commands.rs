@@ -47,23 +47,6 @@ pub fn open_for(conn: &mut AnyConnection, host_id: &str) -> Result<Vec<HostComma
         .load(conn)?)
 }
 
-/// Whether the host has a command of `kind` waiting to be delivered. Every heartbeat asks: one
-/// cached statement (no `eq_any`, which diesel prepares anew on every call on SQLite).
-pub fn has_pending(
-    conn: &mut AnyConnection,
-    host_id: &str,
-    kind: HostCommandKind,
-) -> Result<bool, ApiError> {
-    Ok(host_commands::table
-        .filter(host_commands::host_id.eq(host_id))
-        .filter(host_commands::status.eq(HostCommandStatus::Pending))
-        .filter(host_commands::kind.eq(kind))
-        .select(host_commands::id)
-        .first::<String>(conn)
-        .optional()?
-        .is_some())
-}
-
 /// Every open command (for the background check of unreachable agents).
 pub fn all_open(conn: &mut AnyConnection) -> Result<Vec<HostCommandRow>, ApiError> {
     Ok(host_commands::table

@@ -4,9 +4,9 @@ use chrono::NaiveDateTime;
 use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
 use liftoff_kit::{AnyConnection, ApiError};
-use liftoff_types::registry::HostState;
+use liftoff_types::registry::{HostCommandKind, HostCommandStatus, HostState};
 
-use crate::schema::hosts;
+use crate::schema::{host_commands, hosts};
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = hosts)]
@@ -59,11 +59,22 @@ pub struct Standing {
 }
 
 /// The host's [`Standing`]: a quarter of the row's columns and none of its timestamps (which
-/// SQLite keeps as text, parsed at each read), for the heartbeat every host sends.
-pub fn standing(conn: &mut AnyConnection, id: &str) -> Result<Option<Standing>, ApiError> {
+/// SQLite keeps as text, parsed at each read), for the heartbeat every host sends; and whether
+/// a command of `kind` waits to be delivered to it, in the same statement.
+pub fn standing(
+    conn: &mut AnyConnection,
+    id: &str,
+    kind: HostCommandKind,
+) -> Result<Option<(Standing, bool)>, ApiError> {
+    let waiting = diesel::dsl::exists(
+        host_commands::table
+            .filter(host_commands::host_id.eq(hosts::id))
+            .filter(host_commands::status.eq(HostCommandStatus::Pending))
+            .filter(host_commands::kind.eq(kind)),
+    );
     Ok(hosts::table
         .find(id)
-        .select(Standing::as_select())
+        .select((Standing::as_select(), waiting))
         .first(conn)
         .optional()?)
 }
