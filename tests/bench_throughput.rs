@@ -38,6 +38,9 @@ fn bench_throughput_reports_deployments_latency_cpu_and_failures() {
     );
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "bench failed: {stderr}");
+    if let Some(db) = &pg {
+        liftoff_testkit::assert_bench_left_no_trace(&db.url);
+    }
     let report: serde_json::Value =
         serde_json::from_slice(&out.stdout).expect("one JSON object on stdout");
     for field in [

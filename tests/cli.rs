@@ -372,6 +372,7 @@ async fn bench_fleet_reports_an_idle_fleet_as_one_json_object() {
     let mut cmd = tokio::process::Command::new(BIN);
     cmd.args(["bench", "fleet", "--hosts", "6", "--hosts-per-agent", "4"])
         .args(["--settle-secs", "1", "--measure-secs", "2", "--json"]);
+    // Given a server, the bench runs in a database of its own: the one named stays as it was.
     let pg = liftoff_testkit::postgres_url()
         .map(|u| liftoff_testkit::PgDatabase::create(&u).expect("database"));
     if let Some(db) = &pg {
@@ -386,6 +387,9 @@ async fn bench_fleet_reports_an_idle_fleet_as_one_json_object() {
         String::from_utf8_lossy(&out.stderr)
     );
     let r: Value = serde_json::from_str(&stdout).expect("one JSON object");
+    if let Some(db) = &pg {
+        liftoff_testkit::assert_bench_left_no_trace(&db.url);
+    }
     drop(pg);
     assert_eq!(r["hosts"], 6);
     assert_eq!(r["database"], if pg_used { "postgres" } else { "sqlite" });

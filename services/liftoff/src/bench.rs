@@ -9,9 +9,11 @@ use std::process::{ExitCode, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use anyhow::Context;
 use liftoff_agent::hook::{HookInvocation, run_hook};
 use liftoff_bundle::{AppSpec, UnpackLimits};
 use liftoff_client::{Client, DeploymentApiClient, RegistryClient, SchedulerClient};
+use liftoff_kit::pg_database::PgDatabase;
 use liftoff_platform::{ServiceSettings, UpConfig};
 use liftoff_types::deployments::*;
 use liftoff_types::registry::CreateEnrollmentToken;
@@ -79,24 +81,38 @@ pub(crate) fn write_bundle(dir: &Path, hook_ms: u64) -> anyhow::Result<()> {
 }
 
 /// Starts the control plane of a bench on a free port, its data in `dir/control-plane`, and
-/// answers it with its admin token.
+/// answers it with its admin token. A PostgreSQL `database_url` names a server: the bench makes
+/// its own database there, dropped when the returned guard is, so no run sees another's hosts.
 pub(crate) async fn start_control_plane(
     dir: &Path,
     database_url: Option<String>,
     settings: ServiceSettings,
-) -> anyhow::Result<(liftoff_platform::Running, String)> {
+) -> anyhow::Result<(liftoff_platform::Running, String, Option<PgDatabase>)> {
+    let fresh = match database_url.as_deref() {
+        Some(server) if server.starts_with("postgres") => {
+            let server = server.to_string();
+            Some(
+                tokio::task::spawn_blocking(move || {
+                    PgDatabase::create_named(&server, "liftoff_bench")
+                })
+                .await?
+                .context("creating the bench's own database (the role needs CREATEDB)")?,
+            )
+        }
+        _ => None,
+    };
     let data_dir = dir.join("control-plane");
     let running = liftoff_platform::up(UpConfig {
         listen: "127.0.0.1:0".parse()?,
         data_dir: data_dir.clone(),
-        database_url,
+        database_url: fresh.as_ref().map(|d| d.url.clone()).or(database_url),
         settings,
     })
     .await?;
     let token = std::fs::read_to_string(liftoff_platform::admin_token_path(&data_dir))?
         .trim()
         .to_string();
-    Ok((running, token))
+    Ok((running, token, fresh))
 }
 
 /// Peak resident memory of a process, in MiB (`VmHWM`).
@@ -232,7 +248,7 @@ pub async fn rollout(g: &Global, args: BenchRolloutArgs) -> anyhow::Result<ExitC
     // configured; loss is then judged after 120 s.
     settings.registry.heartbeat_interval = Duration::from_secs(30);
     settings.registry.heartbeat_grace = Duration::from_secs(120);
-    let (running, token) =
+    let (running, token, _database) =
         crate::bench::start_control_plane(tmp.path(), args.database_url.clone(), settings).await?;
     let client = Client::new(&running.url, Some(token))?;
     let api = DeploymentApiClient::new(client.clone());

@@ -210,7 +210,7 @@ pub async fn fleet(g: &Global, args: BenchFleetArgs) -> anyhow::Result<ExitCode>
         scheduler: liftoff_scheduler::Config::from_env(),
         ..ServiceSettings::default()
     };
-    let (running, token) =
+    let (running, token, _database) =
         crate::bench::start_control_plane(tmp.path(), args.database_url.clone(), settings).await?;
     let client = Client::new(&running.url, Some(token.clone()))?;
     let registry = RegistryClient::new(client.clone());

@@ -240,7 +240,7 @@ pub async fn throughput(g: &Global, args: BenchThroughputArgs) -> anyhow::Result
     let bundle_dir = tmp.path().join("bundle");
     write_bundle(&bundle_dir, args.hook_ms)?;
 
-    let (running, admin_token) = crate::bench::start_control_plane(
+    let (running, admin_token, _database) = crate::bench::start_control_plane(
         tmp.path(),
         args.database_url.clone(),
         ServiceSettings {

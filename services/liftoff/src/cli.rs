@@ -345,7 +345,8 @@ pub struct BenchThroughputArgs {
     /// Teams owning the applications (round robin); default: one team per application.
     #[arg(long)]
     pub teams: Option<usize>,
-    /// PostgreSQL (or sqlite://) for the control plane; default: SQLite in a temp dir.
+    /// A PostgreSQL server (the bench makes a database of its own there and drops it after;
+    /// the role needs CREATEDB), or a sqlite:// file; default: SQLite in a temp dir.
     #[arg(long)]
     pub database_url: Option<String>,
 }
@@ -363,7 +364,8 @@ pub struct BenchFleetArgs {
     /// Seconds measured.
     #[arg(long, default_value_t = 30)]
     pub measure_secs: u64,
-    /// PostgreSQL (or sqlite://) for the control plane; default: SQLite in a temp dir.
+    /// A PostgreSQL server (the bench makes a database of its own there and drops it after;
+    /// the role needs CREATEDB), or a sqlite:// file; default: SQLite in a temp dir.
     #[arg(long)]
     pub database_url: Option<String>,
 }
@@ -380,7 +382,8 @@ pub struct BenchRolloutArgs {
     /// Time the hooks of one host take, in milliseconds (spread over four hooks).
     #[arg(long, default_value_t = 100)]
     pub hook_ms: u64,
-    /// PostgreSQL (or sqlite://) for the control plane; default: SQLite in a temp dir.
+    /// A PostgreSQL server (the bench makes a database of its own there and drops it after;
+    /// the role needs CREATEDB), or a sqlite:// file; default: SQLite in a temp dir.
     #[arg(long)]
     pub database_url: Option<String>,
 }

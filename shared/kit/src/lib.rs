@@ -12,6 +12,7 @@ pub mod db;
 pub mod egress;
 pub mod error;
 pub mod outbox;
+pub mod pg_database;
 pub mod request_span;
 pub mod service;
 pub mod telemetry;

@@ -9,7 +9,6 @@ use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use diesel::{Connection, PgConnection, RunQueryDsl};
 use liftoff_client::{Client, DeploymentApiClient, HistoryClient, RegistryClient, SchedulerClient};
 use liftoff_kit::Authority;
 use liftoff_kit::auth::{Role, TokenKind};
@@ -28,40 +27,55 @@ pub fn postgres_url() -> Option<String> {
         .filter(|u| u.starts_with("postgres"))
 }
 
-/// A database created for one test and dropped after it.
-pub struct PgDatabase {
-    admin_url: String,
-    pub name: String,
-    pub url: String,
+pub use liftoff_kit::pg_database::PgDatabase;
+
+#[derive(diesel::QueryableByName)]
+struct Named {
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    name: String,
 }
 
-impl PgDatabase {
-    pub fn create(server_url: &str) -> anyhow::Result<Self> {
-        let name = format!("liftoff_t_{}", uuid::Uuid::new_v4().simple());
-        let mut conn = PgConnection::establish(server_url)?;
-        diesel::sql_query(format!("CREATE DATABASE {name}")).execute(&mut conn)?;
-        let base = server_url
-            .rsplit_once('/')
-            .map(|(b, _)| b)
-            .unwrap_or(server_url);
-        Ok(Self {
-            admin_url: server_url.to_string(),
-            url: format!("{base}/{name}"),
-            name,
-        })
-    }
+fn names(url: &str, sql: &str) -> anyhow::Result<Vec<String>> {
+    use diesel::{Connection, RunQueryDsl};
+    let mut conn = diesel::PgConnection::establish(url)?;
+    let rows: Vec<Named> = diesel::sql_query(sql).load(&mut conn)?;
+    Ok(rows.into_iter().map(|r| r.name).collect())
 }
 
-impl Drop for PgDatabase {
-    fn drop(&mut self) {
-        if let Ok(mut conn) = PgConnection::establish(&self.admin_url) {
-            let _ = diesel::sql_query(format!(
-                "DROP DATABASE IF EXISTS {} WITH (FORCE)",
-                self.name
-            ))
-            .execute(&mut conn);
-        }
-    }
+/// The schemas of the services (not PostgreSQL's own) in the database `url` names.
+pub fn pg_schemas(url: &str) -> anyhow::Result<Vec<String>> {
+    names(
+        url,
+        "SELECT nspname AS name FROM pg_namespace WHERE nspname NOT LIKE 'pg\\_%' \
+         AND nspname NOT IN ('public', 'information_schema') ORDER BY 1",
+    )
+}
+
+/// The databases on the server `url` reaches whose names start with `prefix_`.
+pub fn pg_databases(url: &str, prefix: &str) -> anyhow::Result<Vec<String>> {
+    anyhow::ensure!(prefix.chars().all(|c| c.is_ascii_lowercase() || c == '_'));
+    names(
+        url,
+        &format!(
+            "SELECT datname AS name FROM pg_database WHERE datname LIKE '{}\\_%' ORDER BY 1",
+            prefix.replace('_', "\\_")
+        ),
+    )
+}
+
+/// A `liftoff bench` given the server through the empty database `url` ran in a database of its
+/// own and dropped it: `url`'s database holds none of the services' schemas, and no
+/// `liftoff_bench_` database is left on the server (the bench tests run one at a time).
+pub fn assert_bench_left_no_trace(url: &str) {
+    assert_eq!(
+        pg_schemas(url).unwrap_or_else(|e| panic!("schemas: {e}")),
+        Vec::<String>::new(),
+        "{url}"
+    );
+    assert_eq!(
+        pg_databases(url, "liftoff_bench").unwrap_or_else(|e| panic!("databases: {e}")),
+        Vec::<String>::new()
+    );
 }
 
 /// A running control plane for one test.
