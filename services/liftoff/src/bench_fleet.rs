@@ -15,7 +15,7 @@ use std::time::{Duration, Instant};
 use liftoff_client::{Client, DeploymentApiClient, RegistryClient};
 use liftoff_platform::ServiceSettings;
 use liftoff_types::deployments::CreateApplication;
-use liftoff_types::registry::{CreateEnrollmentToken, Heartbeat};
+use liftoff_types::registry::{CreateEnrollmentToken, Heartbeat, HostState};
 use serde::Serialize;
 
 use crate::bench::{cpu_s, percentile, spawn_fleet, stop_fleet};
@@ -33,6 +33,9 @@ pub struct Report {
     pub heartbeat_interval_s: u64,
     /// From starting the agents until every host is enrolled.
     pub enroll_s: f64,
+    /// From starting the agents until the registry has every host `InService` (the settle
+    /// and the measurement start only then, so the fleet measured is idle).
+    pub in_service_s: f64,
     pub settle_s: u64,
     pub measure_s: u64,
     /// Control-plane CPU during the measurement, in cores (CPU seconds per second).
@@ -262,14 +265,32 @@ pub async fn fleet(g: &Global, args: BenchFleetArgs) -> anyhow::Result<ExitCode>
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     let enroll_s = started.elapsed().as_secs_f64();
-    // The registry's own view agrees.
+    // The registry's own view agrees, and every host has left `Pending` (its scale-out
+    // check, membership pushes and the scheduler's record of it are done).
     let selector = [("bench".to_string(), run.clone())];
-    let listed = registry.list_hosts(&selector, None).await?.hosts.len();
-    anyhow::ensure!(
-        listed == args.hosts,
-        "the registry lists {listed} of {} hosts",
-        args.hosts
-    );
+    loop {
+        let listed = registry.list_hosts(&selector, None).await?.hosts;
+        anyhow::ensure!(
+            listed.len() == args.hosts,
+            "the registry lists {} of {} hosts",
+            listed.len(),
+            args.hosts
+        );
+        let serving = listed
+            .iter()
+            .filter(|h| h.state == HostState::InService)
+            .count();
+        if serving == args.hosts {
+            break;
+        }
+        anyhow::ensure!(
+            Instant::now() < deadline,
+            "only {serving} of {} hosts in service in time",
+            args.hosts
+        );
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+    let in_service_s = started.elapsed().as_secs_f64();
 
     tokio::time::sleep(Duration::from_secs(args.settle_secs)).await;
     let agent_pids: Vec<String> = agents
@@ -309,6 +330,7 @@ pub async fn fleet(g: &Global, args: BenchFleetArgs) -> anyhow::Result<ExitCode>
         },
         heartbeat_interval_s,
         enroll_s,
+        in_service_s,
         settle_s: args.settle_secs,
         measure_s: args.measure_secs,
         control_plane_cpu_cores,
@@ -330,11 +352,12 @@ pub async fn fleet(g: &Global, args: BenchFleetArgs) -> anyhow::Result<ExitCode>
         println!("{}", serde_json::to_string(&report)?);
     } else {
         println!(
-            "{} idle hosts ({} agent processes, {}): enrolled in {:.1} s\n  control plane: {:.3} cores ({:.1} µs per host per second), RSS {:.0} MiB (peak {:.0}); agents: RSS {:.0} MiB, {:.2} cores\n  user reads: p50 {:.1} ms, p99 {:.1} ms (applications p99 {:.1} ms, hosts?limit=100 p99 {:.1} ms), {} errors of {}",
+            "{} idle hosts ({} agent processes, {}): enrolled in {:.1} s, all in service at {:.1} s\n  control plane: {:.3} cores ({:.1} µs per host per second), RSS {:.0} MiB (peak {:.0}); agents: RSS {:.0} MiB, {:.2} cores\n  user reads: p50 {:.1} ms, p99 {:.1} ms (applications p99 {:.1} ms, hosts?limit=100 p99 {:.1} ms), {} errors of {}",
             report.hosts,
             report.agent_processes,
             report.database,
             report.enroll_s,
+            report.in_service_s,
             report.control_plane_cpu_cores,
             report.control_plane_cpu_us_per_host_s,
             report.control_plane_rss_mb,
