@@ -414,6 +414,8 @@ async fn bench_fleet_reports_an_idle_fleet_as_one_json_object() {
     assert!(r["api_p50_ms"].as_f64() <= r["api_p99_ms"].as_f64(), "{r}");
     // Measured only once every host is in service.
     assert!(r["in_service_s"].as_f64() >= r["enroll_s"].as_f64(), "{r}");
+    // A fleet that only heartbeats loses no host.
+    assert_eq!(r["hosts_lost"], 0, "{r}");
     // Two cores at most.
     assert!(r["control_plane_cpu_cores"].as_f64().unwrap() < 2.5, "{r}");
 }

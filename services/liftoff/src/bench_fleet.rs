@@ -12,7 +12,7 @@ use std::path::Path;
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
-use liftoff_client::{Client, DeploymentApiClient, RegistryClient};
+use liftoff_client::{Client, DeploymentApiClient, EventQuery, HistoryClient, RegistryClient};
 use liftoff_platform::ServiceSettings;
 use liftoff_types::deployments::CreateApplication;
 use liftoff_types::registry::{CreateEnrollmentToken, Heartbeat, HostState};
@@ -36,6 +36,9 @@ pub struct Report {
     /// From starting the agents until the registry has every host `InService` (the settle
     /// and the measurement start only then, so the fleet measured is idle).
     pub in_service_s: f64,
+    /// Times a host was declared `Lost` during the whole run (history's `host.lost` events at
+    /// the end): a fleet that only heartbeats should lose none.
+    pub hosts_lost: usize,
     pub settle_s: u64,
     pub measure_s: u64,
     /// Control-plane CPU during the measurement, in cores (CPU seconds per second).
@@ -139,6 +142,30 @@ impl Enrolled {
     }
 }
 
+/// How many `host.lost` events history holds since `since`.
+async fn count_lost(
+    url: &str,
+    token: &str,
+    since: chrono::DateTime<chrono::Utc>,
+) -> anyhow::Result<usize> {
+    let history = HistoryClient::new(Client::new(url, Some(token.to_string()))?);
+    let mut query = EventQuery {
+        event_type: Some("host.lost".into()),
+        since: Some(since),
+        limit: Some(1000),
+        ..Default::default()
+    };
+    let mut n = 0;
+    loop {
+        let page = history.events(&query).await?;
+        n += page.events.len();
+        match page.next_cursor {
+            Some(c) if !page.events.is_empty() => query.cursor = Some(c),
+            _ => return Ok(n),
+        }
+    }
+}
+
 /// The heartbeat interval the registry gives now: one heartbeat as the first virtual host,
 /// with its own credential.
 async fn interval_now(url: &str, fleet_dir: &Path) -> anyhow::Result<u64> {
@@ -234,6 +261,7 @@ pub async fn fleet(g: &Global, args: BenchFleetArgs) -> anyhow::Result<ExitCode>
         .await?;
 
     let processes = args.hosts.div_ceil(args.hosts_per_agent);
+    let run_started = chrono::Utc::now();
     let started = Instant::now();
     let mut agents = spawn_fleet(
         tmp.path(),
@@ -309,6 +337,7 @@ pub async fn fleet(g: &Global, args: BenchFleetArgs) -> anyhow::Result<ExitCode>
     let control_plane_peak_rss_mb = crate::bench::peak_rss_mb("self");
     let agents_rss_mb: f64 = agent_pids.iter().map(|p| rss_mb(p)).sum();
     let heartbeat_interval_s = interval_now(&running.url, &fleet_dir).await.unwrap_or(0);
+    let hosts_lost = count_lost(&running.url, &token, run_started).await?;
     stop_fleet(&mut agents).await;
     running.stop().await;
 
@@ -331,6 +360,7 @@ pub async fn fleet(g: &Global, args: BenchFleetArgs) -> anyhow::Result<ExitCode>
         heartbeat_interval_s,
         enroll_s,
         in_service_s,
+        hosts_lost,
         settle_s: args.settle_secs,
         measure_s: args.measure_secs,
         control_plane_cpu_cores,
@@ -352,12 +382,13 @@ pub async fn fleet(g: &Global, args: BenchFleetArgs) -> anyhow::Result<ExitCode>
         println!("{}", serde_json::to_string(&report)?);
     } else {
         println!(
-            "{} idle hosts ({} agent processes, {}): enrolled in {:.1} s, all in service at {:.1} s\n  control plane: {:.3} cores ({:.1} µs per host per second), RSS {:.0} MiB (peak {:.0}); agents: RSS {:.0} MiB, {:.2} cores\n  user reads: p50 {:.1} ms, p99 {:.1} ms (applications p99 {:.1} ms, hosts?limit=100 p99 {:.1} ms), {} errors of {}",
+            "{} idle hosts ({} agent processes, {}): enrolled in {:.1} s, all in service at {:.1} s, {} times a host was lost\n  control plane: {:.3} cores ({:.1} µs per host per second), RSS {:.0} MiB (peak {:.0}); agents: RSS {:.0} MiB, {:.2} cores\n  user reads: p50 {:.1} ms, p99 {:.1} ms (applications p99 {:.1} ms, hosts?limit=100 p99 {:.1} ms), {} errors of {}",
             report.hosts,
             report.agent_processes,
             report.database,
             report.enroll_s,
             report.in_service_s,
+            report.hosts_lost,
             report.control_plane_cpu_cores,
             report.control_plane_cpu_us_per_host_s,
             report.control_plane_rss_mb,
