@@ -11,11 +11,12 @@
 //!   host gets a fresh grace before anyone is declared `Lost` (see [`super::liveness`]).
 //! - A write that fails keeps what was heard for the next try and makes the registry deaf, as
 //!   a heartbeat that could not be recorded does.
-//! - Each host's time is written as it was heard, to the whole second below (one statement per
-//!   second heard, in chunks), and never moves a host's last heartbeat back: the registry never
-//!   believes a host was heard later than it was. (It once wrote the batch's earliest time for
-//!   every host: when ticks slowed down under load, on PostgreSQL during 10,000 enrollments,
-//!   a batch spanned most of the grace and hosts heard a moment ago were declared `Lost`.)
+//! - Each host's latest heartbeat in the batch is written, to the whole second below (one
+//!   statement per second heard, in chunks), and never moves a host's last heartbeat back: the
+//!   registry never believes a host was heard later than it was. (It once wrote the batch's
+//!   earliest time for every host, then each host's first: on PostgreSQL during 10,000
+//!   enrollments the tick was held up for over 100 s, a batch spanned far more than the grace,
+//!   and hosts heard a moment ago were declared `Lost`, 9,327 of 10,000 at once.)
 //! - A host the sweep declared `Lost` just before its heartbeat was written comes back then,
 //!   as it would have on the heartbeat itself.
 
@@ -29,17 +30,20 @@ use liftoff_types::registry::HostState;
 use crate::State;
 use crate::store::hosts;
 
-/// Hosts heard since the last write, each with when it was first heard.
+/// Hosts heard since the last write, each with when it was last heard.
 #[derive(Debug, Default)]
 pub struct Heard {
     pending: Mutex<HashMap<String, NaiveDateTime>>,
 }
 
 impl Heard {
-    /// The registry heard `host` at `at`.
+    /// The registry heard `host` at `at`. The latest time is kept: a write delayed past the
+    /// grace (a tick held up by other work) must not record a host heard a moment ago as heard
+    /// when the batch began.
     pub fn note(&self, host: String, at: NaiveDateTime) {
         if let Ok(mut m) = self.pending.lock() {
-            m.entry(host).or_insert(at);
+            let e = m.entry(host).or_insert(at);
+            *e = (*e).max(at);
         }
     }
 
@@ -55,7 +59,7 @@ impl Heard {
         if let Ok(mut m) = self.pending.lock() {
             for (host, at) in heard {
                 let e = m.entry(host).or_insert(at);
-                *e = (*e).min(at);
+                *e = (*e).max(at);
             }
         }
     }
@@ -166,14 +170,20 @@ mod tests {
             "late".into(),
             t0 + secs(18) + chrono::Duration::milliseconds(400),
         );
-        // Heard again later in the batch: the first time counts.
+        // Heard again later in the batch: the latest time counts (a tick held up past the grace
+        // must not write a host heard a moment ago as heard when the batch began); an earlier
+        // time noted after it changes nothing.
+        heard.note(
+            "late".into(),
+            t0 + secs(24) + chrono::Duration::milliseconds(300),
+        );
         heard.note("late".into(), t0 + secs(19));
         assert_eq!(write_heard(&mut c, &by_second(&heard.take())).unwrap(), 2);
         let last =
             |c: &mut AnyConnection, id| hosts::get(c, id).unwrap().unwrap().last_heartbeat_at;
         // The whole second below, never later than heard.
         assert_eq!(last(&mut c, "early"), Some(t0));
-        assert_eq!(last(&mut c, "late"), Some(t0 + secs(18)));
+        assert_eq!(last(&mut c, "late"), Some(t0 + secs(24)));
         // A sweep at t0 + 25 s with a 20 s grace finds only the early one silent.
         let silent: Vec<String> = hosts::silent_since(&mut c, t0 + secs(5))
             .unwrap()
@@ -184,6 +194,6 @@ mod tests {
         // An older time never moves a host's last heartbeat back.
         let older = BTreeMap::from([(t0, vec!["late".to_string()])]);
         write_heard(&mut c, &older).unwrap();
-        assert_eq!(last(&mut c, "late"), Some(t0 + secs(18)));
+        assert_eq!(last(&mut c, "late"), Some(t0 + secs(24)));
     }
 }
