@@ -15,6 +15,7 @@ use std::time::{Duration, Instant};
 use liftoff_client::{Client, DeploymentApiClient, EventQuery, HistoryClient, RegistryClient};
 use liftoff_platform::ServiceSettings;
 use liftoff_types::deployments::CreateApplication;
+use liftoff_types::events::EventType;
 use liftoff_types::registry::{CreateEnrollmentToken, Heartbeat, HostState};
 use serde::Serialize;
 
@@ -150,7 +151,7 @@ async fn count_lost(
 ) -> anyhow::Result<usize> {
     let history = HistoryClient::new(Client::new(url, Some(token.to_string()))?);
     let mut query = EventQuery {
-        event_type: Some("host.lost".into()),
+        event_type: Some(EventType::HostLost.as_str().into()),
         since: Some(since),
         limit: Some(1000),
         ..Default::default()
