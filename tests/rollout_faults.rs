@@ -350,10 +350,13 @@ fn lease_of(pg: &PgDatabase, deployment: uuid::Uuid) -> (Option<String>, i64) {
     (l.lease_owner, l.lease_epoch)
 }
 
-/// Whether a query of this cluster's scheduler that reads hosts by id (a rollout's step, not the
-/// per-group gauge's count, which reads only team, tags and state) waits for a lock on its copy
-/// of the fleet.
-fn tick_waiting_on_known_hosts(pg: &PgDatabase) -> bool {
+/// Whether the scheduler process `pid` waits for a lock on its copy of the fleet in the read a
+/// tick makes right after claiming its leases (which hosts are lost), outside any transaction.
+/// Only that read: the same table is read by id inside transactions that hold a rollout's row
+/// (an agent's report, a rollout's step), and a replica frozen there keeps the row locked, so
+/// the other replica's claim (which skips locked rows) could never take the lease over. Only
+/// that process: the other replica reads the table too while serving its agents.
+fn tick_waiting_on_known_hosts(pg: &PgDatabase, pid: u32) -> bool {
     use diesel::{Connection, RunQueryDsl};
     #[derive(diesel::QueryableByName)]
     struct Waiting {
@@ -361,15 +364,38 @@ fn tick_waiting_on_known_hosts(pg: &PgDatabase) -> bool {
         n: i64,
     }
     let mut c = diesel::PgConnection::establish(&pg.url).unwrap();
-    let w: Waiting = diesel::sql_query(
+    let w: Waiting = diesel::sql_query(format!(
         "SELECT count(*) AS n FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid \
          WHERE NOT l.granted AND l.relation = 'scheduler.known_hosts'::regclass \
          AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database()) \
-         AND a.query ILIKE 'SELECT%' AND a.query ILIKE '%\"known_hosts\".\"host_id\"%'",
-    )
+         AND a.application_name = 'liftoff scheduler {pid}' AND a.backend_xid IS NULL \
+         AND a.query LIKE 'SELECT \"known_hosts\".\"host_id\" FROM \"known_hosts\" WHERE%' \
+         AND a.query LIKE '%\"known_hosts\".\"state\" = $1%'",
+    ))
     .get_result(&mut c)
     .unwrap();
     w.n > 0
+}
+
+/// How many of the scheduler process `pid`'s connections are busy (in a statement or a
+/// transaction) with anything but the post-claim read [`tick_waiting_on_known_hosts`] waits for.
+fn holder_busy_elsewhere(pg: &PgDatabase, pid: u32) -> i64 {
+    use diesel::{Connection, RunQueryDsl};
+    #[derive(diesel::QueryableByName)]
+    struct Busy {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        n: i64,
+    }
+    let mut c = diesel::PgConnection::establish(&pg.url).unwrap();
+    let b: Busy = diesel::sql_query(format!(
+        "SELECT count(*) AS n FROM pg_stat_activity \
+         WHERE datname = current_database() AND application_name = 'liftoff scheduler {pid}' \
+         AND state <> 'idle' AND NOT (wait_event_type = 'Lock' \
+         AND query LIKE '%\"known_hosts\".\"state\" = $1%')",
+    ))
+    .get_result(&mut c)
+    .unwrap();
+    b.n
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -422,17 +448,30 @@ async fn a_lease_holder_frozen_mid_tick_and_resumed_after_a_takeover_is_fenced()
     let mut lock = diesel::PgConnection::establish(&pg.url).unwrap();
     lock.batch_execute("BEGIN; LOCK TABLE scheduler.known_hosts IN ACCESS EXCLUSIVE MODE")
         .unwrap();
-    wait_for(
-        "the holder to be inside a tick",
-        Duration::from_secs(30),
-        || {
-            let waiting = tick_waiting_on_known_hosts(pg);
-            async move { waiting.then_some(()) }
-        },
-    )
-    .await;
     let pid = nix::unistd::Pid::from_raw(pid_of(holder) as i32);
-    nix::sys::signal::kill(pid, Signal::SIGSTOP).unwrap();
+    let started = std::time::Instant::now();
+    loop {
+        wait_for(
+            "the holder to be inside a tick",
+            Duration::from_secs(30),
+            || {
+                let waiting = tick_waiting_on_known_hosts(pg, pid_of(holder));
+                async move { waiting.then_some(()) }
+            },
+        )
+        .await;
+        nix::sys::signal::kill(pid, Signal::SIGSTOP).unwrap();
+        // Another of the holder's threads may have been inside a transaction (holding the
+        // rollout's row) when it stopped: then let it go on and try again.
+        if holder_busy_elsewhere(pg, pid_of(holder)) == 0 {
+            break;
+        }
+        nix::sys::signal::kill(pid, Signal::SIGCONT).unwrap();
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "the holder never stopped outside a transaction"
+        );
+    }
     lock.batch_execute("COMMIT").unwrap();
     let other_pid = format!("{}-", pid_of(other));
     wait_for(

@@ -136,6 +136,17 @@ fn with_connect_timeout(url: &str) -> String {
     format!("{url}{sep}connect_timeout={PG_CONNECT_TIMEOUT_SECS}")
 }
 
+/// What a service's connections call themselves on the server (`pg_stat_activity`,
+/// `log_line_prefix`'s `%a`): `liftoff <schema> <pid>`, so an operator looking at a lock or a
+/// slow statement sees which service and which replica process holds it.
+pub fn application_name(schema: &str) -> String {
+    format!(
+        "liftoff {} {}",
+        schema.replace('\'', ""),
+        std::process::id()
+    )
+}
+
 /// The first connection of a starting service: retried with a short pause while the server
 /// cannot be reached (refused, timed out), for up to [`PG_STARTUP_WAIT`]; any other error
 /// (bad password, no such database) is the answer at once.
@@ -189,7 +200,9 @@ impl ConnectionManager {
                 let mut c = PgConnection::establish(&with_connect_timeout(url))
                     .map_err(|e| ConnectError(format!("postgres: {e}")))?;
                 c.batch_execute(&format!(
-                    "SET TIME ZONE 'UTC'; SET search_path TO \"{schema}\";"
+                    "SET TIME ZONE 'UTC'; SET search_path TO \"{schema}\"; \
+                     SET application_name = '{}';",
+                    application_name(schema)
                 ))
                 .map_err(|e| ConnectError(format!("postgres: {e}")))?;
                 Ok(AnyConnection::Postgresql(c))
