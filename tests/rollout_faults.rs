@@ -357,45 +357,46 @@ fn lease_of(pg: &PgDatabase, deployment: uuid::Uuid) -> (Option<String>, i64) {
 /// the other replica's claim (which skips locked rows) could never take the lease over. Only
 /// that process: the other replica reads the table too while serving its agents.
 fn tick_waiting_on_known_hosts(pg: &PgDatabase, pid: u32) -> bool {
-    use diesel::{Connection, RunQueryDsl};
-    #[derive(diesel::QueryableByName)]
-    struct Waiting {
-        #[diesel(sql_type = diesel::sql_types::BigInt)]
-        n: i64,
-    }
-    let mut c = diesel::PgConnection::establish(&pg.url).unwrap();
-    let w: Waiting = diesel::sql_query(format!(
-        "SELECT count(*) AS n FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid \
+    count(
+        pg,
+        &format!(
+            "SELECT count(*) AS n FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid \
          WHERE NOT l.granted AND l.relation = 'scheduler.known_hosts'::regclass \
          AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database()) \
          AND a.application_name = 'liftoff scheduler {pid}' AND a.backend_xid IS NULL \
          AND a.query LIKE 'SELECT \"known_hosts\".\"host_id\" FROM \"known_hosts\" WHERE%' \
          AND a.query LIKE '%\"known_hosts\".\"state\" = $1%'",
-    ))
-    .get_result(&mut c)
-    .unwrap();
-    w.n > 0
+        ),
+    ) > 0
 }
 
 /// How many of the scheduler process `pid`'s connections are busy (in a statement or a
 /// transaction) with anything but the post-claim read [`tick_waiting_on_known_hosts`] waits for.
 fn holder_busy_elsewhere(pg: &PgDatabase, pid: u32) -> i64 {
+    count(
+        pg,
+        &format!(
+            "SELECT count(*) AS n FROM pg_stat_activity \
+         WHERE datname = current_database() AND application_name = 'liftoff scheduler {pid}' \
+         AND state <> 'idle' AND NOT (wait_event_type = 'Lock' \
+         AND query LIKE '%\"known_hosts\".\"state\" = $1%')",
+        ),
+    )
+}
+
+/// The `n` a `SELECT count(*) AS n …` on the cluster's database answers.
+fn count(pg: &PgDatabase, sql: &str) -> i64 {
     use diesel::{Connection, RunQueryDsl};
     #[derive(diesel::QueryableByName)]
-    struct Busy {
+    struct Count {
         #[diesel(sql_type = diesel::sql_types::BigInt)]
         n: i64,
     }
     let mut c = diesel::PgConnection::establish(&pg.url).unwrap();
-    let b: Busy = diesel::sql_query(format!(
-        "SELECT count(*) AS n FROM pg_stat_activity \
-         WHERE datname = current_database() AND application_name = 'liftoff scheduler {pid}' \
-         AND state <> 'idle' AND NOT (wait_event_type = 'Lock' \
-         AND query LIKE '%\"known_hosts\".\"state\" = $1%')",
-    ))
-    .get_result(&mut c)
-    .unwrap();
-    b.n
+    diesel::sql_query(sql)
+        .get_result::<Count>(&mut c)
+        .unwrap()
+        .n
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
