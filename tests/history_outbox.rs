@@ -30,6 +30,8 @@ struct Cluster {
     urls: BTreeMap<&'static str, String>,
     db: BTreeMap<&'static str, String>,
     secret: PathBuf,
+    /// Settings every service process starts with.
+    env: Vec<(&'static str, &'static str)>,
 }
 
 impl Cluster {
@@ -50,6 +52,7 @@ impl Cluster {
             .args(["--registry-url", &self.urls["host-registry"]])
             .args(["--history-url", &self.urls["history"]])
             .env("RUST_LOG", "info")
+            .envs(self.env.iter().copied())
             .stdout(log.try_clone().unwrap())
             .stderr(log)
             .kill_on_drop(true)
@@ -140,6 +143,7 @@ async fn history_killed_mid_deployment_loses_nothing_and_duplicates_nothing() {
         urls,
         db,
         secret: dir.path().join("jwt.secret"),
+        env: Vec::new(),
     };
     let mut children: BTreeMap<&str, Child> = BTreeMap::new();
     // The first one creates the shared secret; the others read it.
@@ -489,6 +493,120 @@ async fn history_killed_mid_deployment_loses_nothing_and_duplicates_nothing() {
     }
     proxy.stop().await;
     for (_, mut c) in children {
+        let _ = c.kill().await;
+    }
+}
+
+/// History hung (it accepts connections and never answers, for the peers' 60 s request
+/// timeout) holds up only what goes to history: host-registry's liveness sweep still declares
+/// a silent host `Lost` within its grace. The registry's tick used to wait for the relay run
+/// delivering to history, and every step after it, the sweep among them, waited with it (on
+/// PostgreSQL, a run streaming 10,000 enrolling hosts' events held the tick 167 s).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_hung_history_does_not_hold_up_the_registry_liveness_sweep() {
+    let dir = tempfile::tempdir().unwrap();
+    let pg = match liftoff_testkit::postgres_url() {
+        Some(server) => Some(
+            tokio::task::spawn_blocking(move || PgDatabase::create(&server))
+                .await
+                .unwrap()
+                .unwrap(),
+        ),
+        None => None,
+    };
+    // History's address: connections are accepted, and held unanswered.
+    let hung = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let hung_url = format!("http://{}", hung.local_addr().unwrap());
+    let held = tokio::spawn(async move {
+        let mut open = Vec::new();
+        while let Ok((conn, _)) = hung.accept().await {
+            open.push(conn);
+        }
+    });
+    let mut urls: BTreeMap<&'static str, String> = BTreeMap::new();
+    let mut db = BTreeMap::new();
+    for s in ["deployment-api", "scheduler", "host-registry"] {
+        urls.insert(
+            s,
+            format!("http://127.0.0.1:{}", liftoff_testkit::free_port()),
+        );
+        db.insert(
+            s,
+            match &pg {
+                Some(pg) => pg.url.clone(),
+                None => format!("sqlite://{}", dir.path().join(format!("{s}.db")).display()),
+            },
+        );
+    }
+    urls.insert("history", hung_url);
+    let cluster = Cluster {
+        dir: dir.path().to_path_buf(),
+        urls,
+        db,
+        secret: dir.path().join("jwt.secret"),
+        env: vec![
+            ("LIFTOFF_HEARTBEAT_INTERVAL_SECS", "1"),
+            ("LIFTOFF_HEARTBEAT_GRACE_SECS", "3"),
+        ],
+    };
+    let authority = Authority::load_or_create(&cluster.secret).unwrap();
+    let mut children = Vec::new();
+    for svc in ["deployment-api", "scheduler", "host-registry"] {
+        children.push(cluster.spawn(svc));
+    }
+    for svc in ["deployment-api", "scheduler", "host-registry"] {
+        cluster.ready(svc).await;
+    }
+    let admin = authority
+        .mint(
+            TokenKind::Team,
+            "tester",
+            Some("default"),
+            Some(Role::Admin),
+            false,
+            chrono::Duration::hours(1),
+        )
+        .unwrap()
+        .0;
+    let url = &cluster.urls["host-registry"];
+    let registry = RegistryClient::new(Client::new(url, Some(admin)).unwrap());
+    let token = registry
+        .create_enrollment_token(&Default::default())
+        .await
+        .unwrap()
+        .token
+        .unwrap();
+    // Its enrollment queues events for history: the relay's run delivering them hangs.
+    let host = RegistryClient::new(Client::new(url, None).unwrap())
+        .enroll(&liftoff_types::registry::EnrollRequest {
+            enrollment_token: token,
+            hostname: "silent".into(),
+            zone: "zone-a".into(),
+            tags: Default::default(),
+            agent_version: None,
+        })
+        .await
+        .unwrap()
+        .host_id;
+    // Never heard after its enrollment: Lost after 3 s, found by a sweep within about a
+    // second of that; a sweep waiting for the hung delivery would come after a minute.
+    wait_for(
+        "the silent host to be Lost while history hangs",
+        Duration::from_secs(20),
+        || {
+            let registry = registry.clone();
+            async move {
+                let h = registry.get_host(host).await.ok()?;
+                (h.state == liftoff_types::registry::HostState::Lost).then_some(())
+            }
+        },
+    )
+    .await;
+    // All the while, what it queued for history waited: the delivery was hung.
+    let backlog = "liftoff_outbox_backlog{service=\"host-registry\",destination=\"history\"}";
+    assert!(cluster.metric("host-registry", backlog).await > 0.0);
+    held.abort();
+    for mut c in children {
         let _ = c.kill().await;
     }
 }

@@ -138,6 +138,7 @@ impl ServiceApp for Service {
     }
 
     fn tick(&self) -> BoxFuture<'_, ()> {
+        use liftoff_kit::telemetry::tick_step;
         Box::pin(async move {
             use std::sync::atomic::Ordering;
             if !self.state.backfilled.load(Ordering::Relaxed) {
@@ -160,19 +161,30 @@ impl ServiceApp for Service {
                     }
                 }
             }
-            if let Err(e) = app::deployments::tick(&self.state).await {
+            if let Err(e) =
+                tick_step(NAME, "deployments", app::deployments::tick(&self.state)).await
+            {
                 tracing::warn!(error = %e, "deployment sync failed");
             }
-            if let Err(e) = app::promotions::tick(&self.state).await {
+            if let Err(e) = tick_step(NAME, "promotions", app::promotions::tick(&self.state)).await
+            {
                 tracing::warn!(error = %e, "approved promotions not started");
             }
-            if let Err(e) = app::progress::reconcile(&self.state).await {
+            if let Err(e) =
+                tick_step(NAME, "reconcile", app::progress::reconcile(&self.state)).await
+            {
                 tracing::debug!(error = %e, "reconciliation with the scheduler deferred");
             }
-            if let Err(e) = liftoff_kit::outbox::relay(&self.state.db, &self.state.peers).await {
+            if let Err(e) = tick_step(
+                NAME,
+                "outbox_relay",
+                liftoff_kit::outbox::relay(&self.state.db, &self.state.peers),
+            )
+            .await
+            {
                 tracing::debug!(error = %e, "outbox relay deferred");
             }
-            if let Err(e) = app::metrics::refresh(&self.state).await {
+            if let Err(e) = tick_step(NAME, "gauges", app::metrics::refresh(&self.state)).await {
                 tracing::debug!(error = %e, "deployment gauges not refreshed");
             }
         })

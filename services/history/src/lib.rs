@@ -151,9 +151,10 @@ impl ServiceApp for Service {
     }
 
     fn tick(&self) -> BoxFuture<'_, ()> {
+        use liftoff_kit::telemetry::tick_step;
         Box::pin(async {
-            app::webhooks::deliver::tick(&self.state).await;
-            app::retention::maybe_run(&self.state).await;
+            tick_step(NAME, "webhooks", app::webhooks::deliver::tick(&self.state)).await;
+            tick_step(NAME, "retention", app::retention::maybe_run(&self.state)).await;
         })
     }
 

@@ -166,7 +166,7 @@ pub struct State {
     /// Since when the registry could hear every host: nobody is Lost before a grace of it.
     pub hearing: app::liveness::Hearing,
     /// Hosts heard since the last write of heartbeats.
-    pub heard: app::heard::Heard,
+    pub heard: std::sync::Arc<app::heard::Heard>,
     /// The heartbeat interval and grace for the fleet's size.
     pub cadence: app::cadence::Cadence,
     /// Whether this process queued its start-up scale-out requests (`app::lifecycle::tick`).
@@ -187,7 +187,7 @@ impl Service {
                 peers,
                 gauges: liftoff_kit::telemetry::GaugeRefresh::default(),
                 hearing: app::liveness::Hearing::default(),
-                heard: app::heard::Heard::default(),
+                heard: std::sync::Arc::default(),
                 cadence: app::cadence::Cadence::new(&config),
                 requests_backfilled: Default::default(),
                 config,
@@ -218,31 +218,49 @@ impl ServiceApp for Service {
     }
 
     fn tick(&self) -> BoxFuture<'_, ()> {
+        use liftoff_kit::telemetry::tick_step;
         Box::pin(async move {
             // First, so the first tick after a start refuses the deregistered hosts'
             // credentials deployment-api has not acknowledged yet.
-            if let Err(e) = app::revocations::refuse_queued(&self.state).await {
+            if let Err(e) = tick_step(
+                NAME,
+                "revocations",
+                app::revocations::refuse_queued(&self.state),
+            )
+            .await
+            {
                 tracing::warn!(error = %e, "queued credential revocations not read");
             }
-            if let Err(e) = app::hosts::sweep_lost(&self.state).await {
+            if let Err(e) = tick_step(NAME, "liveness", app::hosts::sweep_lost(&self.state)).await {
                 tracing::warn!(error = %e, "host liveness sweep failed");
             }
-            if let Err(e) = app::lifecycle::tick(&self.state).await {
+            if let Err(e) = tick_step(NAME, "lifecycle", app::lifecycle::tick(&self.state)).await {
                 tracing::warn!(error = %e, "host lifecycle step failed");
             }
-            if let Err(e) = app::outcomes::prune(&self.state).await {
+            if let Err(e) =
+                tick_step(NAME, "outcomes_prune", app::outcomes::prune(&self.state)).await
+            {
                 tracing::warn!(error = %e, "pruning install outcomes failed");
             }
-            if let Err(e) = app::scale_in::tick(&self.state).await {
+            if let Err(e) = tick_step(NAME, "scale_in", app::scale_in::tick(&self.state)).await {
                 tracing::warn!(error = %e, "scale-in step failed");
             }
-            if let Err(e) = app::autoscaling::tick(&self.state).await {
+            if let Err(e) =
+                tick_step(NAME, "autoscaling", app::autoscaling::tick(&self.state)).await
+            {
                 tracing::warn!(error = %e, "lifecycle action timeouts failed");
             }
-            if let Err(e) = liftoff_kit::outbox::relay(&self.state.db, &self.state.peers).await {
+            if let Err(e) = tick_step(
+                NAME,
+                "outbox_relay",
+                liftoff_kit::outbox::relay(&self.state.db, &self.state.peers),
+            )
+            .await
+            {
                 tracing::debug!(error = %e, "outbox relay deferred");
             }
-            if let Err(e) = app::fleet::refresh(&self.state).await {
+            if let Err(e) = tick_step(NAME, "fleet_gauges", app::fleet::refresh(&self.state)).await
+            {
                 tracing::debug!(error = %e, "fleet gauges not refreshed");
             }
             self.state.hearing.ran(std::time::Instant::now());

@@ -179,17 +179,30 @@ impl ServiceApp for Service {
     }
 
     fn tick(&self) -> BoxFuture<'_, ()> {
+        use liftoff_kit::telemetry::tick_step;
         Box::pin(async move {
-            if let Err(e) = app::background::tick(&self.state).await {
+            if let Err(e) = tick_step(NAME, "rollouts", app::background::tick(&self.state)).await {
                 tracing::warn!(error = %e, "scheduler tick failed");
             }
-            if let Err(e) = app::inventory::move_legacy_reports(&self.state.db).await {
+            if let Err(e) = tick_step(
+                NAME,
+                "legacy_inventory",
+                app::inventory::move_legacy_reports(&self.state.db),
+            )
+            .await
+            {
                 tracing::warn!(error = %e, "moving the old inventory outbox failed; retried next tick");
             }
-            if let Err(e) = liftoff_kit::outbox::relay(&self.state.db, &self.state.peers).await {
+            if let Err(e) = tick_step(
+                NAME,
+                "outbox_relay",
+                liftoff_kit::outbox::relay(&self.state.db, &self.state.peers),
+            )
+            .await
+            {
                 tracing::debug!(error = %e, "outbox relay deferred");
             }
-            if let Err(e) = app::metrics::refresh(&self.state).await {
+            if let Err(e) = tick_step(NAME, "gauges", app::metrics::refresh(&self.state)).await {
                 tracing::debug!(error = %e, "group gauges not refreshed");
             }
         })

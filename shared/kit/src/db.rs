@@ -369,6 +369,12 @@ impl Db {
         self.outbox_written.notified().await;
     }
 
+    /// Wakes whoever waits in [`Db::outbox_written`] (the service's relay task), as a call that
+    /// queued events does: the tick's nudge to deliver what is left.
+    pub fn wake_relay(&self) {
+        self.outbox_written.notify_one();
+    }
+
     pub fn url(&self) -> &DbUrl {
         &self.url
     }

@@ -484,31 +484,35 @@ impl Relay {
     }
 }
 
-/// One relay run for the service that owns `peers` (the call every service's tick makes),
-/// to every destination; also publishes, per destination, the backlog as
-/// `liftoff_outbox_backlog{service,destination}` and the age of its oldest event as
+/// The tick's part in delivering the outbox of the service that owns `peers`: it wakes the
+/// service's relay task (which runs [`deliver`]: a run that stopped at its batch limit, or
+/// after a failure's backoff, goes on from here) and publishes, per destination, the backlog
+/// as `liftoff_outbox_backlog{service,destination}` and the age of its oldest event as
 /// `liftoff_outbox_oldest_age_seconds{service,destination}` (0 when empty).
-pub async fn relay(db: &Db, peers: &Peers) -> Result<usize, ApiError> {
-    let res = deliver(db, peers).await;
-    if let Ok(rows) = backlog_by_destination(db).await {
-        let service = peers.service_name().to_string();
-        for to in Destination::ALL {
-            let (n, oldest) = rows
-                .iter()
-                .find(|(d, _, _)| d == to.as_str())
-                .map_or((0, None), |(_, n, t)| (*n, *t));
-            let labels = [
-                ("service", service.clone()),
-                ("destination", to.as_str().to_string()),
-            ];
-            metrics::gauge!("liftoff_outbox_backlog", &labels).set(n as f64);
-            let age = oldest.map_or(0.0, |t| {
-                (crate::db::now() - t).num_milliseconds().max(0) as f64 / 1000.0
-            });
-            metrics::gauge!("liftoff_outbox_oldest_age_seconds", &labels).set(age);
-        }
+///
+/// It never delivers itself: a delivery waits for the peer, and while a relay run streamed
+/// thousands of events (10,000 hosts enrolling) the tick waited for it, and every step after
+/// it, a host-registry's liveness sweep among them, waited too.
+pub async fn relay(db: &Db, peers: &Peers) -> Result<(), ApiError> {
+    db.wake_relay();
+    let rows = backlog_by_destination(db).await?;
+    let service = peers.service_name().to_string();
+    for to in Destination::ALL {
+        let (n, oldest) = rows
+            .iter()
+            .find(|(d, _, _)| d == to.as_str())
+            .map_or((0, None), |(_, n, t)| (*n, *t));
+        let labels = [
+            ("service", service.clone()),
+            ("destination", to.as_str().to_string()),
+        ];
+        metrics::gauge!("liftoff_outbox_backlog", &labels).set(n as f64);
+        let age = oldest.map_or(0.0, |t| {
+            (crate::db::now() - t).num_milliseconds().max(0) as f64 / 1000.0
+        });
+        metrics::gauge!("liftoff_outbox_oldest_age_seconds", &labels).set(age);
     }
-    res
+    Ok(())
 }
 
 /// Delivers what waits, to every destination (the run a service makes as soon as a call queued

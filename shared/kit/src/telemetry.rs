@@ -173,3 +173,31 @@ fn labels_of(labels: &[(String, String)]) -> Vec<metrics::Label> {
         .map(|(k, v)| metrics::Label::new(k.clone(), v.clone()))
         .collect()
 }
+
+/// A background tick step that took at least this long is logged at `warn`: the steps after it
+/// (a host-registry's liveness sweep among them) waited that long.
+pub const SLOW_TICK_STEP: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// Runs one step of `service`'s background tick, recording how long it took as
+/// `liftoff_tick_step_duration_seconds{service,step}`, and warning when it took longer than
+/// [`SLOW_TICK_STEP`].
+pub async fn tick_step<T>(
+    service: &'static str,
+    step: &'static str,
+    f: impl Future<Output = T>,
+) -> T {
+    let start = std::time::Instant::now();
+    let out = f.await;
+    let took = start.elapsed();
+    metrics::histogram!("liftoff_tick_step_duration_seconds", "service" => service, "step" => step)
+        .record(took.as_secs_f64());
+    if took >= SLOW_TICK_STEP {
+        tracing::warn!(
+            service,
+            step,
+            seconds = took.as_secs_f64(),
+            "a background tick step was slow; the steps after it waited"
+        );
+    }
+    out
+}
