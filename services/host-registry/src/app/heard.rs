@@ -30,10 +30,33 @@ use liftoff_types::registry::HostState;
 use crate::State;
 use crate::store::hosts;
 
-/// Hosts heard since the last write, each with when it was last heard.
+/// Hosts heard since the last write, each with when it was last heard; and hosts whose
+/// heartbeat arrived and is being checked.
 #[derive(Debug, Default)]
 pub struct Heard {
     pending: Mutex<HashMap<String, NaiveDateTime>>,
+    /// Per host: how many of its heartbeats are being checked.
+    arriving: Mutex<HashMap<String, u32>>,
+}
+
+/// A heartbeat being checked (its host's standing read, then its note or its write): the
+/// sweep does not judge the host meanwhile. Ends when dropped.
+pub struct Arriving<'a> {
+    heard: &'a Heard,
+    host: String,
+}
+
+impl Drop for Arriving<'_> {
+    fn drop(&mut self) {
+        if let Ok(mut m) = self.heard.arriving.lock()
+            && let Some(n) = m.get_mut(&self.host)
+        {
+            *n -= 1;
+            if *n == 0 {
+                m.remove(&self.host);
+            }
+        }
+    }
 }
 
 impl Heard {
@@ -44,6 +67,29 @@ impl Heard {
         if let Ok(mut m) = self.pending.lock() {
             let e = m.entry(host).or_insert(at);
             *e = (*e).max(at);
+        }
+    }
+
+    /// Whether `host` was heard since the last write: not silent, whatever its row says. The
+    /// sweep asks, so a host heard while the write or the sweep waited for the database (for
+    /// seconds, while thousands of hosts enroll on PostgreSQL) is not declared `Lost` on its
+    /// previous heartbeat.
+    /// So is a host whose heartbeat arrived and waits for its read: on PostgreSQL that wait
+    /// passed 10 s while 10,000 hosts enrolled, and hosts heartbeating every 10 s were declared
+    /// `Lost` with their heartbeat in hand.
+    pub fn holds(&self, host: &str) -> bool {
+        self.pending.lock().is_ok_and(|m| m.contains_key(host))
+            || self.arriving.lock().is_ok_and(|m| m.contains_key(host))
+    }
+
+    /// A heartbeat from `host` arrived: it is being checked until the guard is dropped.
+    pub fn arriving(&self, host: &str) -> Arriving<'_> {
+        if let Ok(mut m) = self.arriving.lock() {
+            *m.entry(host.to_string()).or_insert(0) += 1;
+        }
+        Arriving {
+            heard: self,
+            host: host.to_string(),
         }
     }
 
@@ -101,6 +147,13 @@ fn write_heard(
     c: &mut AnyConnection,
     by_second: &BTreeMap<NaiveDateTime, Vec<String>>,
 ) -> Result<usize, ApiError> {
+    // The rows first, in id order, as every transaction locking several hosts does: another
+    // order here against a batch of scale-out plans deadlocked on PostgreSQL.
+    let mut all: Vec<&String> = by_second.values().flatten().collect();
+    all.sort_unstable();
+    for chunk in all.chunks(CHUNK) {
+        hosts::lock_all(c, chunk)?;
+    }
     let mut n = 0;
     for (at, ids) in by_second {
         for chunk in ids.chunks(CHUNK) {
@@ -125,6 +178,29 @@ mod tests {
     use diesel_migrations::MigrationHarness;
 
     use super::*;
+
+    #[test]
+    fn a_host_noted_or_being_checked_is_held() {
+        let heard = Heard::default();
+        let at = chrono::DateTime::from_timestamp(1_000, 0)
+            .unwrap()
+            .naive_utc();
+        assert!(!heard.holds("a"));
+        heard.note("a".into(), at);
+        assert!(heard.holds("a") && !heard.holds("b"));
+        let batch = heard.take();
+        assert!(!heard.holds("a"));
+        heard.put_back(batch);
+        assert!(heard.holds("a"), "a failed write keeps the host heard");
+        let _ = heard.take();
+        let first = heard.arriving("b");
+        let second = heard.arriving("b");
+        assert!(heard.holds("b"), "a heartbeat being checked");
+        drop(first);
+        assert!(heard.holds("b"), "another one still is");
+        drop(second);
+        assert!(!heard.holds("b"));
+    }
     use crate::store::hosts::HostRow;
 
     fn host(id: &str, at: NaiveDateTime) -> HostRow {

@@ -321,6 +321,8 @@ pub async fn heartbeat(
     req: Heartbeat,
 ) -> Result<HeartbeatResponse, ApiError> {
     caller.host(id)?;
+    let arrived = now();
+    let _arriving = state.heard.arriving(&id.to_string());
     let jti = caller.claims.jti.clone();
     let interval = state.cadence.interval().as_secs();
     let (h, sent) = (id.to_string(), req.agent_version.clone());
@@ -338,7 +340,8 @@ pub async fn heartbeat(
         .await;
     let res = match looked {
         Ok(Some(host_state)) => {
-            state.heard.note(id.to_string(), now());
+            // Heard when it arrived, not when its read came back (seconds later under load).
+            state.heard.note(id.to_string(), arrived);
             HeartbeatResponse {
                 state: host_state,
                 heartbeat_interval_secs: interval,
@@ -473,12 +476,18 @@ pub async fn sweep_lost(state: &State) -> Result<usize, ApiError> {
         return Ok(0);
     }
     let grace = chrono::Duration::from_std(grace).map_err(|e| ApiError::internal(e.to_string()))?;
+    let heard = state.heard.clone();
     let swept = state
         .db
         .write(move |c| {
+            // In id order (see `hosts::lock_all`); a host heard since the write above is not
+            // silent, whatever its row says.
             let silent = hosts::silent_since(c, now() - grace)?;
             let mut n = 0;
             for row in silent {
+                if heard.holds(&row.id) {
+                    continue;
+                }
                 if change_state(c, &row, HostState::Lost, Some("missed its heartbeat grace"))? {
                     n += 1;
                 }

@@ -136,6 +136,9 @@ pub async fn record_plans(state: &State, batch: EventBatch) -> Result<IngestResu
             .map_err(|e| ApiError::invalid_field(format!("data: not a scale-out plan: {e}")))?;
         plans.push(plan);
     }
+    // Each plan locks its host: in id order, as every transaction locking several hosts does
+    // (see `hosts::lock_all`), or a batch deadlocks the heard write on PostgreSQL.
+    plans.sort_by_key(|p| p.host_id.to_string());
     state
         .db
         .write(move |c| {

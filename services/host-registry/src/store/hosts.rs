@@ -91,6 +91,22 @@ pub fn lock(conn: &mut AnyConnection, id: uuid::Uuid) -> Result<(), ApiError> {
     Ok(())
 }
 
+/// Locks the rows of hosts `ids` (sorted) in id order on PostgreSQL, for a transaction that
+/// changes several hosts: all such transactions lock in the same order, so none deadlocks
+/// another. SQLite's single writer needs nothing.
+pub fn lock_all<S: AsRef<str>>(conn: &mut AnyConnection, ids: &[S]) -> Result<(), ApiError> {
+    if let AnyConnection::Postgresql(c) = conn {
+        let ids: Vec<&str> = ids.iter().map(AsRef::as_ref).collect();
+        hosts::table
+            .filter(hosts::id.eq_any(ids))
+            .order(hosts::id)
+            .select(hosts::id)
+            .for_update()
+            .load::<String>(c)?;
+    }
+    Ok(())
+}
+
 /// The states of hosts expected to heartbeat (neither `Lost` nor `Deregistered`).
 const HEARTBEATING: [HostState; 4] = [
     HostState::Pending,
@@ -333,6 +349,7 @@ pub fn silent_since(
     Ok(hosts::table
         .filter(hosts::state.eq_any(HEARTBEATING))
         .filter(hosts::last_heartbeat_at.lt(cutoff))
+        .order(hosts::id)
         .select(HostRow::as_select())
         .load(conn)?)
 }
