@@ -9,7 +9,7 @@ use std::net::TcpListener;
 
 use liftoff_kit::{DbUrl, PeerUrls};
 use liftoff_platform::ServiceSettings;
-use liftoff_testkit::{PgDatabase, TestPlatform};
+use liftoff_testkit::TestPlatform;
 use serde_json::Value;
 use uuid::Uuid;
 
@@ -96,15 +96,7 @@ async fn a_wrong_method_is_405_with_allow_and_an_unknown_path_404_on_every_servi
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_service_running_alone_answers_405_for_its_own_routes_only() {
     let dir = tempfile::tempdir().unwrap();
-    let pg = match liftoff_testkit::postgres_url() {
-        Some(server) => Some(
-            tokio::task::spawn_blocking(move || PgDatabase::create(&server))
-                .await
-                .unwrap()
-                .unwrap(),
-        ),
-        None => None,
-    };
+    let pg = liftoff_testkit::pg_database().await;
     let db = match &pg {
         Some(pg) => DbUrl::for_service(&pg.url, "scheduler").unwrap(),
         None => DbUrl::Sqlite(dir.path().join("scheduler.db")),

@@ -12,7 +12,6 @@ use std::path::Path;
 use auth_support::*;
 use liftoff_client::{Client, DeploymentApiClient};
 use liftoff_platform::{Running, UpConfig};
-use liftoff_testkit::PgDatabase;
 use liftoff_types::tokens::{CreateTeam, CreateToken, TeamRole};
 
 async fn start(data_dir: &Path, database_url: Option<String>, keyset: &Path) -> Running {
@@ -64,15 +63,7 @@ fn mint(role: TeamRole, platform: bool) -> CreateToken {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn tokens_survive_a_rotation_while_both_keys_are_in_the_set() {
     let dir = tempfile::tempdir().unwrap();
-    let pg = match liftoff_testkit::postgres_url() {
-        Some(server) => Some(
-            tokio::task::spawn_blocking(move || PgDatabase::create(&server))
-                .await
-                .unwrap()
-                .unwrap(),
-        ),
-        None => None,
-    };
+    let pg = liftoff_testkit::pg_database().await;
     let db = pg.as_ref().map(|p| p.url.clone());
     let data = dir.path().join("data");
     let old = TestKey::new("2026-05", "EdDSA");

@@ -14,7 +14,7 @@ use auth_support::*;
 use liftoff_client::{Client, DeploymentApiClient};
 use liftoff_kit::Authority;
 use liftoff_kit::auth::{Role, TokenKind};
-use liftoff_testkit::{PgDatabase, TestPlatform, wait_for};
+use liftoff_testkit::{TestPlatform, wait_for};
 use liftoff_types::tokens::{CreateTeam, CreateToken, TeamRole};
 use tokio::process::Child;
 
@@ -239,15 +239,7 @@ async fn wait_ready(url: &str) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn services_running_apart_refuse_a_revoked_token_within_a_tick() {
     let dir = tempfile::tempdir().unwrap();
-    let pg = match liftoff_testkit::postgres_url() {
-        Some(server) => Some(
-            tokio::task::spawn_blocking(move || PgDatabase::create(&server))
-                .await
-                .unwrap()
-                .unwrap(),
-        ),
-        None => None,
-    };
+    let pg = liftoff_testkit::pg_database().await;
     let db_of = |svc: &str| match &pg {
         Some(pg) => pg.url.clone(),
         None => format!(

@@ -12,7 +12,7 @@ use liftoff_client::{Client, DeploymentApiClient};
 use liftoff_kit::auth::{Role, TokenKind};
 use liftoff_kit::{Authority, DbUrl, PeerUrls};
 use liftoff_platform::ServiceSettings;
-use liftoff_testkit::{PgDatabase, wait_for};
+use liftoff_testkit::wait_for;
 use liftoff_types::deployments::*;
 use reqwest::StatusCode;
 use serde_json::Value;
@@ -91,15 +91,7 @@ fn create(revision: &Revision, description: Option<&str>) -> CreateDeployment {
 async fn a_key_still_in_flight_gets_409_then_the_same_answer() {
     // deployment-api alone, with a scheduler that hangs: the first request stays in flight.
     let dir = tempfile::tempdir().unwrap();
-    let pg = match liftoff_testkit::postgres_url() {
-        Some(server) => Some(
-            tokio::task::spawn_blocking(move || PgDatabase::create(&server))
-                .await
-                .unwrap()
-                .unwrap(),
-        ),
-        None => None,
-    };
+    let pg = liftoff_testkit::pg_database().await;
     let db_url = match &pg {
         Some(pg) => DbUrl::for_service(&pg.url, "deployment-api").unwrap(),
         None => DbUrl::Sqlite(dir.path().join("deployment-api.db")),

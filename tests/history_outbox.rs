@@ -17,7 +17,7 @@ use liftoff_client::{
 };
 use liftoff_kit::Authority;
 use liftoff_kit::auth::{Role, TokenKind};
-use liftoff_testkit::{AgentProcess, PgDatabase, wait_for, write_bundle};
+use liftoff_testkit::{AgentProcess, wait_for, write_bundle};
 use liftoff_types::deployments::*;
 use liftoff_types::history::RecordedEvent;
 use tokio::process::Child;
@@ -108,15 +108,7 @@ impl Cluster {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn history_killed_mid_deployment_loses_nothing_and_duplicates_nothing() {
     let dir = tempfile::tempdir().unwrap();
-    let pg = match liftoff_testkit::postgres_url() {
-        Some(server) => Some(
-            tokio::task::spawn_blocking(move || PgDatabase::create(&server))
-                .await
-                .unwrap()
-                .unwrap(),
-        ),
-        None => None,
-    };
+    let pg = liftoff_testkit::pg_database().await;
     let urls: BTreeMap<&'static str, String> = SERVICES
         .iter()
         .map(|s| {
@@ -505,15 +497,7 @@ async fn history_killed_mid_deployment_loses_nothing_and_duplicates_nothing() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_hung_history_does_not_hold_up_the_registry_liveness_sweep() {
     let dir = tempfile::tempdir().unwrap();
-    let pg = match liftoff_testkit::postgres_url() {
-        Some(server) => Some(
-            tokio::task::spawn_blocking(move || PgDatabase::create(&server))
-                .await
-                .unwrap()
-                .unwrap(),
-        ),
-        None => None,
-    };
+    let pg = liftoff_testkit::pg_database().await;
     // History's address: connections are accepted, and held unanswered.
     let hung = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let hung_url = format!("http://{}", hung.local_addr().unwrap());
@@ -605,6 +589,16 @@ async fn a_hung_history_does_not_hold_up_the_registry_liveness_sweep() {
     // All the while, what it queued for history waited: the delivery was hung.
     let backlog = "liftoff_outbox_backlog{service=\"host-registry\",destination=\"history\"}";
     assert!(cluster.metric("host-registry", backlog).await > 0.0);
+    // And each of the registry's tick steps is timed: the sweep ran, the relay step returned.
+    for step in ["liveness", "outbox_relay"] {
+        let count = format!(
+            "liftoff_tick_step_duration_seconds_count{{service=\"host-registry\",step=\"{step}\"}}"
+        );
+        assert!(
+            cluster.metric("host-registry", &count).await > 0.0,
+            "{step}"
+        );
+    }
     held.abort();
     for mut c in children {
         let _ = c.kill().await;

@@ -43,15 +43,7 @@ struct Cluster {
 impl Cluster {
     async fn start(replicas: usize) -> Self {
         let dir = tempfile::tempdir().unwrap();
-        let pg = match liftoff_testkit::postgres_url() {
-            Some(server) => Some(
-                tokio::task::spawn_blocking(move || PgDatabase::create(&server))
-                    .await
-                    .unwrap()
-                    .unwrap(),
-            ),
-            None => None,
-        };
+        let pg = liftoff_testkit::pg_database().await;
         let mut names = vec![
             "deployment-api".to_string(),
             "host-registry".into(),

@@ -10,7 +10,7 @@ use std::time::Duration;
 use liftoff_client::{Client, DeploymentApiClient, HistoryClient, RegistryClient};
 use liftoff_kit::Authority;
 use liftoff_kit::auth::{Role, TokenKind};
-use liftoff_testkit::{PgDatabase, wait_for, write_bundle};
+use liftoff_testkit::{wait_for, write_bundle};
 use liftoff_types::deployments::*;
 
 const BIN: &str = env!("CARGO_BIN_EXE_liftoff");
@@ -19,15 +19,7 @@ const SERVICES: [&str; 4] = ["deployment-api", "scheduler", "host-registry", "hi
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn services_run_alone_and_call_each_other_over_http() {
     let dir = tempfile::tempdir().unwrap();
-    let pg = match liftoff_testkit::postgres_url() {
-        Some(server) => Some(
-            tokio::task::spawn_blocking(move || PgDatabase::create(&server))
-                .await
-                .unwrap()
-                .unwrap(),
-        ),
-        None => None,
-    };
+    let pg = liftoff_testkit::pg_database().await;
     let secret = dir.path().join("jwt.secret");
     let http = reqwest::Client::new();
     // Ports are picked free and then handed to the processes, so another process can take one

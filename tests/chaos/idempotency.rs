@@ -75,15 +75,7 @@ impl LoneApi {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_key_held_by_a_crashed_request_answers_its_deployment_within_seconds() {
     let dir = tempfile::tempdir().unwrap();
-    let pg = match liftoff_testkit::postgres_url() {
-        Some(server) => Some(
-            tokio::task::spawn_blocking(move || PgDatabase::create(&server))
-                .await
-                .unwrap()
-                .unwrap(),
-        ),
-        None => None,
-    };
+    let pg = liftoff_testkit::pg_database().await;
     // The scheduler behind a proxy that holds every hand-off: the create never answers.
     let nowhere = format!("http://127.0.0.1:{}", liftoff_testkit::free_port());
     let proxy = FaultProxy::start(&nowhere).unwrap();

@@ -75,15 +75,7 @@ impl UpProcess {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_kill_storm_of_the_control_plane_loses_nothing_and_runs_nothing_twice() {
-    let pg = match liftoff_testkit::postgres_url() {
-        Some(server) => Some(
-            tokio::task::spawn_blocking(move || PgDatabase::create(&server))
-                .await
-                .unwrap()
-                .unwrap(),
-        ),
-        None => None,
-    };
+    let pg = liftoff_testkit::pg_database().await;
     let mut up = UpProcess::start(pg.as_ref().map(|p| p.url.clone())).await;
     let client = Client::new(&up.url, Some(up.admin())).unwrap();
     let api = DeploymentApiClient::new(client.clone());

@@ -36,15 +36,7 @@ impl Cluster {
     /// Starts all four, waits until each is ready, and puts the proxy in front.
     pub async fn start() -> Self {
         let dir = tempfile::tempdir().unwrap();
-        let pg = match liftoff_testkit::postgres_url() {
-            Some(server) => Some(
-                tokio::task::spawn_blocking(move || PgDatabase::create(&server))
-                    .await
-                    .unwrap()
-                    .unwrap(),
-            ),
-            None => None,
-        };
+        let pg = liftoff_testkit::pg_database().await;
         let urls: BTreeMap<&'static str, String> = SERVICES
             .iter()
             .map(|s| {

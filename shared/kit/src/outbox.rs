@@ -392,7 +392,7 @@ async fn deliver_batch(
 #[derive(Debug, Default)]
 pub struct Relay {
     backoff: Mutex<Backoff>,
-    /// One run at a time (the tick's and a wake-up's): they would only send duplicates.
+    /// One run at a time: two would only send duplicates.
     running: tokio::sync::Mutex<()>,
 }
 

@@ -29,6 +29,20 @@ pub fn postgres_url() -> Option<String> {
 
 pub use liftoff_kit::pg_database::PgDatabase;
 
+/// A fresh PostgreSQL database on the server `LIFTOFF_TEST_DATABASE_URL` names, if it names
+/// one (dropped with the value); `None`: the test runs on SQLite. Panics if it cannot be made,
+/// as the test would.
+#[allow(clippy::expect_used)]
+pub async fn pg_database() -> Option<PgDatabase> {
+    let server = postgres_url()?;
+    Some(
+        tokio::task::spawn_blocking(move || PgDatabase::create(&server))
+            .await
+            .expect("the database-creating task")
+            .expect("a fresh PostgreSQL test database"),
+    )
+}
+
 #[derive(diesel::QueryableByName)]
 struct Named {
     #[diesel(sql_type = diesel::sql_types::Text)]

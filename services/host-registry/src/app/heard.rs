@@ -74,6 +74,7 @@ impl Heard {
     /// sweep asks, so a host heard while the write or the sweep waited for the database (for
     /// seconds, while thousands of hosts enroll on PostgreSQL) is not declared `Lost` on its
     /// previous heartbeat.
+    ///
     /// So is a host whose heartbeat arrived and waits for its read: on PostgreSQL that wait
     /// passed 10 s while 10,000 hosts enrolled, and hosts heartbeating every 10 s were declared
     /// `Lost` with their heartbeat in hand.
@@ -179,28 +180,6 @@ mod tests {
 
     use super::*;
 
-    #[test]
-    fn a_host_noted_or_being_checked_is_held() {
-        let heard = Heard::default();
-        let at = chrono::DateTime::from_timestamp(1_000, 0)
-            .unwrap()
-            .naive_utc();
-        assert!(!heard.holds("a"));
-        heard.note("a".into(), at);
-        assert!(heard.holds("a") && !heard.holds("b"));
-        let batch = heard.take();
-        assert!(!heard.holds("a"));
-        heard.put_back(batch);
-        assert!(heard.holds("a"), "a failed write keeps the host heard");
-        let _ = heard.take();
-        let first = heard.arriving("b");
-        let second = heard.arriving("b");
-        assert!(heard.holds("b"), "a heartbeat being checked");
-        drop(first);
-        assert!(heard.holds("b"), "another one still is");
-        drop(second);
-        assert!(!heard.holds("b"));
-    }
     use crate::store::hosts::HostRow;
 
     fn host(id: &str, at: NaiveDateTime) -> HostRow {
@@ -271,5 +250,28 @@ mod tests {
         let older = BTreeMap::from([(t0, vec!["late".to_string()])]);
         write_heard(&mut c, &older).unwrap();
         assert_eq!(last(&mut c, "late"), Some(t0 + secs(24)));
+    }
+
+    #[test]
+    fn a_host_noted_or_being_checked_is_held() {
+        let heard = Heard::default();
+        let at = chrono::DateTime::from_timestamp(1_000, 0)
+            .unwrap()
+            .naive_utc();
+        assert!(!heard.holds("a"));
+        heard.note("a".into(), at);
+        assert!(heard.holds("a") && !heard.holds("b"));
+        let batch = heard.take();
+        assert!(!heard.holds("a"));
+        heard.put_back(batch);
+        assert!(heard.holds("a"), "a failed write keeps the host heard");
+        let _ = heard.take();
+        let first = heard.arriving("b");
+        let second = heard.arriving("b");
+        assert!(heard.holds("b"), "a heartbeat being checked");
+        drop(first);
+        assert!(heard.holds("b"), "another one still is");
+        drop(second);
+        assert!(!heard.holds("b"));
     }
 }
