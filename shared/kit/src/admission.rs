@@ -318,7 +318,17 @@ pub async fn admit<B: MessageBody + 'static>(
             req.set_payload(actix_web::dev::Payload::from(boxed));
         }
     }
-    next.call(req).await.map(|r| r.map_into_left_body())
+    // A host's request (its credential, or its enrollment) takes the fleet's share of the
+    // database pool.
+    let from_host = matches!(&verified, Some(Ok(c)) if matches!(c.kind, TokenKind::Host))
+        || (req.method() == Method::POST && req.path() == "/v1/hosts/enroll");
+    let answer = next.call(req);
+    let answer = if from_host {
+        crate::db::fleet_lane(answer).await
+    } else {
+        answer.await
+    };
+    answer.map(|r| r.map_into_left_body())
 }
 
 #[cfg(test)]
