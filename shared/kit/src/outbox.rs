@@ -289,19 +289,43 @@ pub fn enqueue_to(
     Ok(())
 }
 
-/// Every event still waiting for delivery to `to`, oldest first. For a service whose queue is
-/// also a list it acts on meanwhile (host-registry refuses the credentials it has not yet put
-/// on deployment-api's revocation feed); keep what goes to such a destination small.
-pub fn queued(c: &mut AnyConnection, to: Destination) -> Result<Vec<HistoryEvent>, ApiError> {
+/// Every event of type `kind` still waiting for delivery to `to`, oldest first. For a service
+/// whose queue is also a list it acts on meanwhile (host-registry refuses the credentials it
+/// has not yet put on deployment-api's revocation feed). The database picks the rows that
+/// name the type, so a backlog of other events (thousands of scale-out requests while a fleet
+/// enrolls) is neither read nor parsed; the type of each row it picks is then checked exactly.
+pub fn queued(
+    c: &mut AnyConnection,
+    to: Destination,
+    kind: EventType,
+) -> Result<Vec<HistoryEvent>, ApiError> {
+    use diesel::expression_methods::EscapeExpressionMethods;
+    let literal: String = kind
+        .as_str()
+        .chars()
+        .flat_map(|ch| match ch {
+            '%' | '_' | '\\' => vec!['\\', ch],
+            _ => vec![ch],
+        })
+        .collect();
     let payloads: Vec<String> = outbox::table
         .filter(outbox::destination.eq(to.as_str()))
+        .filter(
+            outbox::payload
+                .like(format!("%\"{literal}\"%"))
+                .escape('\\'),
+        )
         .select(outbox::payload)
         .order(outbox::id.asc())
         .load(c)?;
-    payloads
-        .iter()
-        .map(|p| Ok(serde_json::from_str::<HistoryEvent>(p)?))
-        .collect()
+    let mut events = Vec::new();
+    for p in &payloads {
+        let ev = serde_json::from_str::<HistoryEvent>(p)?;
+        if ev.is(kind) {
+            events.push(ev);
+        }
+    }
+    Ok(events)
 }
 
 /// The oldest pending events: at most `max_events`, and at most `max_bytes` of payload
@@ -571,5 +595,55 @@ mod tests {
         }
         assert!(backoff_delay(1) <= Duration::from_millis(500));
         assert!(backoff_delay(30) >= Duration::from_secs(15));
+    }
+
+    #[test]
+    #[allow(clippy::unwrap_used)]
+    fn queued_reads_only_the_events_of_its_type_for_its_destination() {
+        use diesel::connection::SimpleConnection;
+        let mut sqlite = diesel::SqliteConnection::establish(":memory:").unwrap();
+        sqlite
+            .batch_execute(
+                "CREATE TABLE outbox (id INTEGER PRIMARY KEY AUTOINCREMENT, event_id TEXT NOT NULL \
+                 UNIQUE, payload TEXT NOT NULL, created_at TIMESTAMP NOT NULL, attempts INTEGER \
+                 NOT NULL DEFAULT 0, last_error TEXT, destination TEXT NOT NULL);",
+            )
+            .unwrap();
+        let mut c = AnyConnection::Sqlite(sqlite);
+        let mut put = |to, kind, data: serde_json::Value| {
+            let mut ev = event("test", kind);
+            ev.data = data;
+            enqueue_to(&mut c, to, &ev).unwrap();
+            ev.event_id
+        };
+        let api = Destination::DeploymentApi;
+        put(api, EventType::ScaleOutRequested, serde_json::json!({}));
+        let wanted = put(
+            api,
+            EventType::CredentialRevocation,
+            serde_json::json!({"jti": "a"}),
+        );
+        // Names the type only in its data: not one.
+        put(
+            api,
+            EventType::ScaleOutRequested,
+            serde_json::json!({"note": "credential.revocation"}),
+        );
+        put(
+            Destination::History,
+            EventType::CredentialRevocation,
+            serde_json::json!({}),
+        );
+        let later = put(
+            api,
+            EventType::CredentialRevocation,
+            serde_json::json!({"jti": "b"}),
+        );
+        let got: Vec<_> = queued(&mut c, api, EventType::CredentialRevocation)
+            .unwrap()
+            .into_iter()
+            .map(|e| e.event_id)
+            .collect();
+        assert_eq!(got, [wanted, later]);
     }
 }

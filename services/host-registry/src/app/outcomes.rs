@@ -259,10 +259,10 @@ mod tests {
                 liftoff_kit::outbox::queued(
                     &mut c,
                     liftoff_kit::outbox::Destination::DeploymentApi,
+                    liftoff_types::events::EventType::ScaleOutRequested,
                 )
                 .unwrap()
                 .into_iter()
-                .filter(|e| e.is(liftoff_types::events::EventType::ScaleOutRequested))
                 .map(|e| serde_json::from_value(e.data).unwrap())
                 .collect();
             match mode {

@@ -38,11 +38,14 @@ pub fn queue(c: &mut AnyConnection, host: &HostRow, reason: &str) -> Result<(), 
 
 /// The credentials queued for deployment-api's feed and not delivered yet.
 fn queued(c: &mut AnyConnection) -> Result<Vec<RevokeCredential>, ApiError> {
-    Ok(outbox::queued(c, Destination::DeploymentApi)?
-        .into_iter()
-        .filter(|ev| ev.is(EventType::CredentialRevocation))
-        .filter_map(|ev| serde_json::from_value(ev.data).ok())
-        .collect())
+    Ok(outbox::queued(
+        c,
+        Destination::DeploymentApi,
+        EventType::CredentialRevocation,
+    )?
+    .into_iter()
+    .filter_map(|ev| serde_json::from_value(ev.data).ok())
+    .collect())
 }
 
 /// Refuses, in this process, every credential whose revocation deployment-api has not yet
@@ -100,7 +103,12 @@ mod tests {
         .unwrap();
         c.run_pending_migrations(crate::SQLITE_MIGRATIONS).unwrap();
         let mut c = AnyConnection::Sqlite(c);
-        let events = outbox::queued(&mut c, Destination::DeploymentApi).unwrap();
+        let events = outbox::queued(
+            &mut c,
+            Destination::DeploymentApi,
+            EventType::CredentialRevocation,
+        )
+        .unwrap();
         assert_eq!(events.len(), 1, "{events:#?}");
         let ev = &events[0];
         assert!(ev.is(EventType::CredentialRevocation), "{ev:?}");
@@ -144,9 +152,13 @@ mod tests {
             .unwrap();
         assert_eq!(back, vec![("j1".into(), "2035-12-30 00:00:00".into())]);
         assert!(
-            outbox::queued(&mut c, Destination::DeploymentApi)
-                .unwrap()
-                .is_empty()
+            outbox::queued(
+                &mut c,
+                Destination::DeploymentApi,
+                EventType::CredentialRevocation
+            )
+            .unwrap()
+            .is_empty()
         );
     }
 }
