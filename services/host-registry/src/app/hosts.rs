@@ -429,7 +429,21 @@ pub fn resume(
         .resume_state
         .filter(|s| !matches!(s, HostState::Lost | HostState::Deregistered))
         .unwrap_or(HostState::InService);
-    Ok(change_state(c, row, back, Some("heartbeat resumed"))?.then_some(back))
+    if !change_state(c, row, back, Some("heartbeat resumed"))? {
+        return Ok(None);
+    }
+    if back == HostState::Pending {
+        // deployment-api's plan for this evaluation may have come while the host was `Lost`,
+        // and a plan applies only to a `Pending` host: ask again at the same epoch (the same
+        // key is answered with the same installs; a second plan changes nothing). Without
+        // this, a host lost while it was being evaluated stayed `Pending` for good.
+        let pending = HostRow {
+            state: HostState::Pending,
+            ..row.clone()
+        };
+        super::lifecycle::request_installs(c, &pending, Vec::new())?;
+    }
+    Ok(Some(back))
 }
 
 /// Deregisters a host: its credential stops working at once, in every service.

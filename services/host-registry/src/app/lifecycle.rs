@@ -159,7 +159,7 @@ pub async fn record_plans(state: &State, batch: EventBatch) -> Result<IngestResu
 }
 
 /// Applies one plan under the host's lock; false when it changed nothing.
-fn apply_plan(c: &mut AnyConnection, plan: &ScaleOutPlan) -> Result<bool, ApiError> {
+pub(crate) fn apply_plan(c: &mut AnyConnection, plan: &ScaleOutPlan) -> Result<bool, ApiError> {
     hosts::lock(c, plan.host_id)?;
     let Some(row) = hosts::get(c, &plan.host_id.to_string())? else {
         return Ok(false);

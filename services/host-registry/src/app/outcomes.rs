@@ -232,6 +232,43 @@ mod tests {
         assert_eq!(row.state, HostState::InService, "{:?}", row.state_reason);
     }
 
+    /// A host lost while deployment-api planned its installs misses the plan (plans apply
+    /// only to `Pending` hosts); heard again, it is `Pending` and asks for it again, and the
+    /// same plan then starts its installs.
+    #[test]
+    fn a_host_lost_while_it_was_planned_asks_again_when_it_is_back() {
+        use liftoff_types::events::EventType;
+        let (host, deployment) = (Uuid::now_v7(), Uuid::now_v7());
+        let mut c = db_with_pending_host(host);
+        let id = host.to_string();
+        let row = hosts::get(&mut c, &id).unwrap().unwrap();
+        assert!(lifecycle::change_state(&mut c, &row, HostState::Lost, Some("silent")).unwrap());
+        let plan = plan(host, deployment, InstallMode::Install);
+        assert!(
+            !lifecycle::apply_plan(&mut c, &plan).unwrap(),
+            "not applied while Lost"
+        );
+        let lost = hosts::get(&mut c, &id).unwrap().unwrap();
+        assert_eq!(
+            crate::app::hosts::resume(&mut c, &lost).unwrap(),
+            Some(HostState::Pending)
+        );
+        let asked: Vec<liftoff_types::scale_out::ScaleOutRequest> = liftoff_kit::outbox::queued(
+            &mut c,
+            liftoff_kit::outbox::Destination::DeploymentApi,
+            EventType::ScaleOutRequested,
+        )
+        .unwrap()
+        .into_iter()
+        .map(|e| serde_json::from_value(e.data).unwrap())
+        .collect();
+        assert_eq!(asked.len(), 1, "{asked:?}");
+        assert_eq!(asked[0].key, format!("{host}:1"));
+        assert!(lifecycle::apply_plan(&mut c, &plan).unwrap());
+        let row = hosts::get(&mut c, &id).unwrap().unwrap();
+        assert_eq!(row.state, HostState::Installing, "{:?}", row.state_reason);
+    }
+
     /// A rollout that ended without the host fails an install of its own; a join waits for a
     /// new plan instead.
     #[test]
