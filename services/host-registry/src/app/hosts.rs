@@ -321,7 +321,6 @@ pub async fn heartbeat(
     req: Heartbeat,
 ) -> Result<HeartbeatResponse, ApiError> {
     caller.host(id)?;
-    let arrived = now();
     let _arriving = state.heard.arriving(&id.to_string());
     let jti = caller.claims.jti.clone();
     let interval = state.cadence.interval().as_secs();
@@ -340,8 +339,11 @@ pub async fn heartbeat(
         .await;
     let res = match looked {
         Ok(Some(host_state)) => {
-            // Heard when it arrived, not when its read came back (seconds later under load).
-            state.heard.note(id.to_string(), arrived);
+            // Heard when the registry has checked it: under load the read comes back seconds
+            // after the heartbeat arrived (the host is held meanwhile, see `arriving`), and
+            // the agent waits its interval after the answer, so counting from the arrival
+            // would charge the hosts with the control plane's own delay.
+            state.heard.note(id.to_string(), now());
             HeartbeatResponse {
                 state: host_state,
                 heartbeat_interval_secs: interval,
