@@ -25,15 +25,30 @@ impl PgDatabase {
         let name = format!("{prefix}_{}", uuid::Uuid::new_v4().simple());
         let mut conn = PgConnection::establish(server_url)?;
         diesel::sql_query(format!("CREATE DATABASE {name}")).execute(&mut conn)?;
-        let base = server_url
-            .rsplit_once('/')
-            .map(|(b, _)| b)
-            .unwrap_or(server_url);
         Ok(Self {
             admin_url: server_url.to_string(),
-            url: format!("{base}/{name}"),
+            url: with_database(server_url, &name),
             name,
         })
+    }
+}
+
+/// `server_url` naming database `name` instead of its own, its parameters (`?sslmode=…`) kept:
+/// `postgres://u@h:5432/postgres?sslmode=require` → `postgres://u@h:5432/NAME?sslmode=require`.
+fn with_database(server_url: &str, name: &str) -> String {
+    let (address, params) = match server_url.split_once('?') {
+        Some((a, p)) => (a, Some(p)),
+        None => (server_url, None),
+    };
+    // The database is the path after the authority (`scheme://authority/database`).
+    let authority_at = address.find("://").map_or(0, |i| i + 3);
+    let base = match address[authority_at..].find('/') {
+        Some(slash) => &address[..authority_at + slash],
+        None => address,
+    };
+    match params {
+        Some(p) => format!("{base}/{name}?{p}"),
+        None => format!("{base}/{name}"),
     }
 }
 
@@ -45,6 +60,39 @@ impl Drop for PgDatabase {
                 self.name
             ))
             .execute(&mut conn);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::with_database;
+
+    #[test]
+    fn the_database_is_replaced_and_parameters_kept() {
+        for (server, want) in [
+            (
+                "postgres://postgres@127.0.0.1:5432/postgres",
+                "postgres://postgres@127.0.0.1:5432/x",
+            ),
+            (
+                "postgres://postgres@127.0.0.1:5432",
+                "postgres://postgres@127.0.0.1:5432/x",
+            ),
+            (
+                "postgres://h/postgres?sslmode=require&application_name=a/b",
+                "postgres://h/x?sslmode=require&application_name=a/b",
+            ),
+            (
+                "postgresql://u:p@h:1/db?sslmode=disable",
+                "postgresql://u:p@h:1/x?sslmode=disable",
+            ),
+            (
+                "postgres://h?sslmode=require",
+                "postgres://h/x?sslmode=require",
+            ),
+        ] {
+            assert_eq!(with_database(server, "x"), want, "{server}");
         }
     }
 }
