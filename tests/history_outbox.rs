@@ -35,6 +35,22 @@ struct Cluster {
 }
 
 impl Cluster {
+    /// A token signed with the cluster's secret (valid for an hour).
+    fn mint(&self, kind: TokenKind, team: Option<&str>, role: Option<Role>) -> String {
+        Authority::load_or_create(&self.secret)
+            .unwrap()
+            .mint(
+                kind,
+                "tester",
+                team,
+                role,
+                false,
+                chrono::Duration::hours(1),
+            )
+            .unwrap()
+            .0
+    }
+
     fn spawn(&self, svc: &str) -> Child {
         let log = std::fs::OpenOptions::new()
             .create(true)
@@ -166,22 +182,8 @@ async fn history_killed_mid_deployment_loses_nothing_and_duplicates_nothing() {
         ],
         &cluster.urls["deployment-api"],
     );
-    let authority = Authority::load_or_create(&cluster.secret).unwrap();
-    let mint = |kind, team: Option<&str>, role| {
-        authority
-            .mint(
-                kind,
-                "tester",
-                team,
-                role,
-                false,
-                chrono::Duration::hours(1),
-            )
-            .unwrap()
-            .0
-    };
-    let admin = mint(TokenKind::Team, Some("default"), Some(Role::Admin));
-    let service = mint(TokenKind::Service, None, None);
+    let admin = cluster.mint(TokenKind::Team, Some("default"), Some(Role::Admin));
+    let service = cluster.mint(TokenKind::Service, None, None);
     let api = DeploymentApiClient::new(Client::new(&proxy.url, Some(admin.clone())).unwrap());
     let registry = RegistryClient::new(Client::new(&proxy.url, Some(admin.clone())).unwrap());
     let history = HistoryClient::new(Client::new(&cluster.urls["history"], Some(service)).unwrap());
@@ -533,7 +535,6 @@ async fn a_hung_history_does_not_hold_up_the_registry_liveness_sweep() {
             ("LIFTOFF_HEARTBEAT_GRACE_SECS", "3"),
         ],
     };
-    let authority = Authority::load_or_create(&cluster.secret).unwrap();
     let mut children = Vec::new();
     for svc in ["deployment-api", "scheduler", "host-registry"] {
         children.push(cluster.spawn(svc));
@@ -541,17 +542,7 @@ async fn a_hung_history_does_not_hold_up_the_registry_liveness_sweep() {
     for svc in ["deployment-api", "scheduler", "host-registry"] {
         cluster.ready(svc).await;
     }
-    let admin = authority
-        .mint(
-            TokenKind::Team,
-            "tester",
-            Some("default"),
-            Some(Role::Admin),
-            false,
-            chrono::Duration::hours(1),
-        )
-        .unwrap()
-        .0;
+    let admin = cluster.mint(TokenKind::Team, Some("default"), Some(Role::Admin));
     let url = &cluster.urls["host-registry"];
     let registry = RegistryClient::new(Client::new(url, Some(admin)).unwrap());
     let token = registry

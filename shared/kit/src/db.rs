@@ -14,7 +14,9 @@ use diesel_migrations::{EmbeddedMigrations, MigrationHarness};
 
 use crate::error::ApiError;
 
+mod lane;
 mod pg_connect;
+pub use lane::fleet_lane;
 use pg_connect::{application_name, establish_at_startup, with_connect_timeout};
 
 /// A connection to either backend. Postgres first: `establish` tries variants in order.
@@ -240,26 +242,6 @@ pub struct Db {
     health: std::sync::Arc<Health>,
 }
 
-/// Which share of the connections a call may take.
-#[derive(Clone, Copy, Debug)]
-enum Lane {
-    /// A request from a host (its credential, or an enrollment).
-    Fleet,
-}
-
-tokio::task_local! {
-    static LANE: Lane;
-}
-
-/// Runs `f` (a request from a host, see [`crate::admission`]) with its database calls queued
-/// behind the service's own: a host's call waits for a turn only after the host calls before
-/// it got theirs, so the liveness sweep, the outbox relays and a user's `GET /v1/hosts` wait
-/// for at most one of them, not behind the thousands of enrollments and heartbeats of a large
-/// fleet (seconds on PostgreSQL). Hosts still use every connection no one else needs.
-pub async fn fleet_lane<F: std::future::Future>(f: F) -> F::Output {
-    LANE.scope(Lane::Fleet, f).await
-}
-
 /// How long a request waits for a pooled connection when the pool is merely busy.
 const CHECKOUT_TIMEOUT: Duration = Duration::from_secs(10);
 /// How often a waiting checkout looks whether the database turned out unreachable (then it
@@ -385,9 +367,10 @@ impl Db {
         // No deadline here, as there was none in the blocking pool's queue: under overload a
         // call waits its turn rather than failing and coming back as a retry.
         let closed = |e| ApiError::internal(format!("database turns closed: {e}"));
-        let gate = match LANE.try_with(|l| *l) {
-            Ok(Lane::Fleet) => Some(self.fleet_gate.lock().await),
-            Err(_) => None,
+        let gate = if lane::from_host() {
+            Some(self.fleet_gate.lock().await)
+        } else {
+            None
         };
         let turn = self.turns.clone().acquire_owned().await.map_err(closed)?;
         drop(gate);
@@ -649,82 +632,6 @@ mod pool_tests {
         admin
             .batch_execute(&format!("SELECT pg_terminate_backend({pid})"))
             .unwrap();
-    }
-
-    /// A call of the service's own waits behind at most one host's call, not behind all of
-    /// those queued before it; hosts' calls still use every connection.
-    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn the_services_own_calls_go_before_queued_hosts() {
-        use std::sync::{Arc, Mutex};
-        let dir = tempfile::tempdir().unwrap();
-        let url = format!("sqlite://{}", dir.path().join("lane.db").display());
-        let db = Db::open(DbUrl::parse(&url, "lane").unwrap(), NO_MIGRATIONS, 2).unwrap();
-        let started: Arc<Mutex<Vec<&'static str>>> = Arc::default();
-        let released: Arc<Mutex<Vec<&'static str>>> = Arc::default();
-        let call = |name: &'static str, host: bool| {
-            let (db, started, released) = (db.clone(), started.clone(), released.clone());
-            let work = async move {
-                db.run(move |_| {
-                    started.lock().unwrap().push(name);
-                    while !released
-                        .lock()
-                        .unwrap()
-                        .iter()
-                        .any(|r| *r == name || *r == "*")
-                    {
-                        std::thread::sleep(Duration::from_millis(5));
-                    }
-                    Ok(())
-                })
-                .await
-            };
-            if host {
-                tokio::spawn(fleet_lane(work))
-            } else {
-                tokio::spawn(work)
-            }
-        };
-        let wait_started = |n: usize| {
-            let started = started.clone();
-            async move {
-                let deadline = std::time::Instant::now() + Duration::from_secs(10);
-                while started.lock().unwrap().len() < n && std::time::Instant::now() < deadline {
-                    tokio::time::sleep(Duration::from_millis(5)).await;
-                }
-                started.lock().unwrap().clone()
-            }
-        };
-        let settle = || tokio::time::sleep(Duration::from_millis(200));
-        let release = |name| released.lock().unwrap().push(name);
-        // Should an assertion fail, every call ends (the runtime waits for blocking calls).
-        struct ReleaseAll(Arc<Mutex<Vec<&'static str>>>);
-        impl Drop for ReleaseAll {
-            fn drop(&mut self) {
-                self.0.lock().unwrap_or_else(|e| e.into_inner()).push("*");
-            }
-        }
-        let _end = ReleaseAll(released.clone());
-        // Hosts A and B hold both connections; hosts C and D queue, then the service's S.
-        let mut calls = vec![call("A", true), call("B", true)];
-        assert_eq!(wait_started(2).await.len(), 2, "hosts use every connection");
-        calls.push(call("C", true));
-        settle().await;
-        calls.push(call("D", true));
-        settle().await;
-        calls.push(call("S", false));
-        settle().await;
-        release("A");
-        assert_eq!(wait_started(3).await[2], "C");
-        release("B");
-        // S goes before D, which queued before it.
-        assert_eq!(wait_started(4).await[3], "S");
-        for name in ["C", "D", "S"] {
-            release(name);
-        }
-        for c in calls {
-            c.await.unwrap().unwrap();
-        }
-        assert_eq!(started.lock().unwrap()[2..], ["C", "S", "D"]);
     }
 
     /// A pooled PostgreSQL connection whose server side ended (restart, `pg_terminate_backend`):

@@ -300,14 +300,13 @@ pub fn queued(
     kind: EventType,
 ) -> Result<Vec<HistoryEvent>, ApiError> {
     use diesel::expression_methods::EscapeExpressionMethods;
-    let literal: String = kind
-        .as_str()
-        .chars()
-        .flat_map(|ch| match ch {
-            '%' | '_' | '\\' => vec!['\\', ch],
-            _ => vec![ch],
-        })
-        .collect();
+    let mut literal = String::new();
+    for ch in kind.as_str().chars() {
+        if matches!(ch, '%' | '_' | '\\') {
+            literal.push('\\');
+        }
+        literal.push(ch);
+    }
     let payloads: Vec<String> = outbox::table
         .filter(outbox::destination.eq(to.as_str()))
         .filter(
