@@ -194,6 +194,13 @@ async fn concurrent_enrollments_each_take_a_use_until_none_is_left() {
         .find(|t| t.token_id == id)
         .unwrap();
     assert_eq!(token.uses_left, Some(0));
+    // The use is taken last in an enrollment's transaction: a refused one wrote nothing.
+    let hosts = p.registry().list_hosts(&[], None).await.unwrap().hosts;
+    let booted = hosts.iter().filter(|h| h.name.starts_with("boot-")).count();
+    assert_eq!(
+        booted, 8,
+        "only the enrollments that took a use left a host"
+    );
     p.stop().await;
 }
 

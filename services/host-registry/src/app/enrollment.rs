@@ -170,10 +170,10 @@ pub async fn enroll(state: Arc<State>, req: EnrollRequest) -> Result<EnrollRespo
                     || ApiError::unauthorized("enrollment token is invalid, expired or used up");
                 let token = tokens::find_by_hash(c, &hash)?.ok_or_else(invalid)?;
                 let at = now();
-                if token.revoked_at.is_some() || token.expires_at <= at {
-                    return Err(invalid());
-                }
-                if token.uses_left.is_some_and(|n| n <= 0) || !tokens::take_use(c, &token)? {
+                if token.revoked_at.is_some()
+                    || token.expires_at <= at
+                    || token.uses_left.is_some_and(|n| n <= 0)
+                {
                     return Err(invalid());
                 }
                 // Token tags are the operator's; they win over what the host claims.
@@ -219,9 +219,18 @@ pub async fn enroll(state: Arc<State>, req: EnrollRequest) -> Result<EnrollRespo
                     "state": row.state,
                 });
                 outbox::enqueue(c, &ev)?;
-                super::membership::push(c, &row.id)?;
+                super::membership::push_row(c, &row)?;
                 super::lifecycle::request_installs(c, &row, Vec::new())?;
                 super::autoscaling::attach_launch(c, &row)?;
+                // The use is taken last. Every enrollment with this token updates its one row,
+                // and on PostgreSQL that row stays locked until the transaction commits: taken
+                // first, the whole enrollment (its statements, the credential's signature) ran
+                // under the lock, and a fleet enrolling with one token did so one at a time,
+                // with up to 9 of the 10 pooled connections waiting on it. If no use is left,
+                // the error rolls back what was written above.
+                if !tokens::take_use(c, &token)? {
+                    return Err(invalid());
+                }
                 Ok(EnrollResponse {
                     host_id,
                     credential,

@@ -10,18 +10,23 @@ use liftoff_kit::{AnyConnection, ApiError};
 use liftoff_types::events::EventType;
 use liftoff_types::registry::HostMembership;
 
-use crate::store::hosts;
+use crate::store::hosts::{self, HostRow};
 
 /// Queues host `id`'s membership as this transaction leaves it; call after the change.
 pub fn push(c: &mut AnyConnection, id: &str) -> Result<(), ApiError> {
-    let Some(row) = hosts::get(c, id)? else {
-        return Ok(());
-    };
+    match hosts::get(c, id)? {
+        Some(row) => push_row(c, &row),
+        None => Ok(()),
+    }
+}
+
+/// [`push`] for a row in hand (one just written in this transaction).
+pub fn push_row(c: &mut AnyConnection, row: &HostRow) -> Result<(), ApiError> {
     let mut ev = outbox::event(crate::NAME, EventType::HostMembership);
     ev.team = Some(row.team.clone());
     ev.host_id = Some(uuid(&row.id)?);
     ev.data = serde_json::to_value(HostMembership {
-        zone: row.zone,
+        zone: row.zone.clone(),
         tags: serde_json::from_str(&row.tags)?,
         state: row.state,
     })?;
