@@ -57,6 +57,35 @@ impl ClientError {
     }
 }
 
+/// `builder` trusting the platform's TLS roots, read from disk once per process.
+///
+/// reqwest's default verifier reads and decodes the whole CA store (the bundle file and every
+/// file of the certificate directory) each time a client is built: ~a quarter of the machine's
+/// CPU while a simulated fleet enrolled (each virtual host builds its clients), and a cost paid
+/// by every webhook delivery, analysis query and bundle-fetch hop, which build a client each.
+/// The same roots (`SSL_CERT_FILE`, `SSL_CERT_DIR` or the system's store, as reqwest's
+/// verifier finds them) are loaded once here and handed to each client, which verifies
+/// servers against them alone. If the platform has none, the builder is left as it is, and
+/// fails as it did.
+pub fn platform_roots(builder: reqwest::ClientBuilder) -> reqwest::ClientBuilder {
+    static ROOTS: std::sync::OnceLock<Vec<reqwest::Certificate>> = std::sync::OnceLock::new();
+    let roots = ROOTS.get_or_init(|| {
+        let found = rustls_native_certs::load_native_certs();
+        for e in &found.errors {
+            tracing::warn!(error = %e, "could not load a CA root certificate");
+        }
+        found
+            .certs
+            .iter()
+            .filter_map(|der| reqwest::Certificate::from_der(der.as_ref()).ok())
+            .collect()
+    });
+    if roots.is_empty() {
+        return builder;
+    }
+    builder.tls_certs_only(roots.iter().cloned())
+}
+
 /// A base URL and an optional bearer token.
 #[derive(Clone, Debug)]
 pub struct Client {
@@ -96,7 +125,7 @@ impl Client {
         request: Duration,
         local: Option<std::net::IpAddr>,
     ) -> Result<Self, ClientError> {
-        let inner = reqwest::Client::builder()
+        let inner = platform_roots(reqwest::Client::builder())
             .local_address(local)
             .connect_timeout(connect)
             .timeout(request)

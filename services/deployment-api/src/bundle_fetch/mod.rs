@@ -138,7 +138,7 @@ async fn fetch_hops(
 ) -> Result<Spooled, ApiError> {
     for _hop in 0..=settings.max_redirects {
         let pinned = vet(settings, &url).await?;
-        let mut builder = reqwest::Client::builder()
+        let mut builder = liftoff_client::platform_roots(reqwest::Client::builder())
             .redirect(Policy::none())
             .no_proxy()
             .connect_timeout(settings.connect_timeout)

@@ -295,7 +295,7 @@ async fn send(state: &State, a: &HealthAnalysis) -> Result<Option<String>, Strin
     )
     .await
     .map_err(|r| format!("refused: {r}"))?;
-    let mut builder = reqwest::Client::builder()
+    let mut builder = liftoff_client::platform_roots(reqwest::Client::builder())
         .redirect(Policy::none())
         .no_proxy()
         .connect_timeout(cfg.analysis_timeout)

@@ -208,7 +208,7 @@ async fn send(
     let pinned = egress::vet(&cfg.allow, cfg.resolver.as_ref(), cfg.connect_timeout, &url)
         .await
         .map_err(|r| format!("refused: {r}"))?;
-    let mut builder = reqwest::Client::builder()
+    let mut builder = liftoff_client::platform_roots(reqwest::Client::builder())
         .redirect(Policy::none())
         .no_proxy()
         .connect_timeout(cfg.connect_timeout)
