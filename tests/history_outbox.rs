@@ -15,7 +15,6 @@ use history_support::*;
 use liftoff_client::{
     Client, DeploymentApiClient, EventQuery, HistoryClient, Page, RegistryClient,
 };
-use liftoff_kit::Authority;
 use liftoff_kit::auth::{Role, TokenKind};
 use liftoff_testkit::{AgentProcess, wait_for, write_bundle};
 use liftoff_types::deployments::*;
@@ -37,18 +36,7 @@ struct Cluster {
 impl Cluster {
     /// A token signed with the cluster's secret (valid for an hour).
     fn mint(&self, kind: TokenKind, team: Option<&str>, role: Option<Role>) -> String {
-        Authority::load_or_create(&self.secret)
-            .unwrap()
-            .mint(
-                kind,
-                "tester",
-                team,
-                role,
-                false,
-                chrono::Duration::hours(1),
-            )
-            .unwrap()
-            .0
+        liftoff_testkit::mint_with_secret(&self.secret, kind, "tester", team, role)
     }
 
     fn spawn(&self, svc: &str) -> Child {

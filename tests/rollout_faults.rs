@@ -16,7 +16,6 @@ use std::time::Duration;
 
 use common::*;
 use liftoff_client::{Client, DeploymentApiClient, RegistryClient};
-use liftoff_kit::Authority;
 use liftoff_kit::auth::{Role, TokenKind};
 use liftoff_testkit::{PgDatabase, wait_for};
 use liftoff_types::deployments::*;
@@ -69,18 +68,13 @@ impl Cluster {
         for n in c.urls.clone().keys() {
             c.wait_ready(n).await;
         }
-        let authority = Authority::load_or_create(&c.dir.path().join("jwt.secret")).unwrap();
-        c.admin = authority
-            .mint(
-                TokenKind::Team,
-                "tester",
-                Some("default"),
-                Some(Role::Admin),
-                false,
-                chrono::Duration::hours(1),
-            )
-            .unwrap()
-            .0;
+        c.admin = liftoff_testkit::mint_with_secret(
+            &c.dir.path().join("jwt.secret"),
+            TokenKind::Team,
+            "tester",
+            Some("default"),
+            Some(Role::Admin),
+        );
         c
     }
 

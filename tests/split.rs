@@ -8,7 +8,6 @@ use std::process::Stdio;
 use std::time::Duration;
 
 use liftoff_client::{Client, DeploymentApiClient, HistoryClient, RegistryClient};
-use liftoff_kit::Authority;
 use liftoff_kit::auth::{Role, TokenKind};
 use liftoff_testkit::{wait_for, write_bundle};
 use liftoff_types::deployments::*;
@@ -129,17 +128,13 @@ async fn services_run_alone_and_call_each_other_over_http() {
         );
     }
     // The services created the secret on first start; mint an admin with it.
-    let authority = Authority::load_or_create(&secret).unwrap();
-    let (admin, _) = authority
-        .mint(
-            TokenKind::Team,
-            "tester",
-            Some("default"),
-            Some(Role::Admin),
-            false,
-            chrono::Duration::hours(1),
-        )
-        .unwrap();
+    let admin = liftoff_testkit::mint_with_secret(
+        &secret,
+        TokenKind::Team,
+        "tester",
+        Some("default"),
+        Some(Role::Admin),
+    );
     let api = DeploymentApiClient::new(
         Client::new(&urls["deployment-api"], Some(admin.clone())).unwrap(),
     );

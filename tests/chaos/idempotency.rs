@@ -81,18 +81,13 @@ async fn a_key_held_by_a_crashed_request_answers_its_deployment_within_seconds()
     let proxy = FaultProxy::start(&nowhere).unwrap();
     proxy.faults.hold(Some("/v1/rollouts"));
     let url = format!("http://127.0.0.1:{}", liftoff_testkit::free_port());
-    let authority = Authority::load_or_create(&dir.path().join("jwt.secret")).unwrap();
-    let admin = authority
-        .mint(
-            TokenKind::Team,
-            "tester",
-            Some("default"),
-            Some(Role::Admin),
-            false,
-            chrono::Duration::hours(1),
-        )
-        .unwrap()
-        .0;
+    let admin = liftoff_testkit::mint_with_secret(
+        &dir.path().join("jwt.secret"),
+        TokenKind::Team,
+        "tester",
+        Some("default"),
+        Some(Role::Admin),
+    );
     let db = match &pg {
         Some(pg) => pg.url.clone(),
         None => format!("sqlite://{}", dir.path().join("api.db").display()),

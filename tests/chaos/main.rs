@@ -25,7 +25,6 @@ use std::time::{Duration, Instant};
 
 use common::*;
 use liftoff_client::{Client, DeploymentApiClient};
-use liftoff_kit::Authority;
 use liftoff_kit::auth::{Role, TokenKind};
 use liftoff_platform::{ServiceSettings, UpConfig};
 use liftoff_testkit::proxy::FaultProxy;

@@ -9,7 +9,6 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use liftoff_client::{Client, DeploymentApiClient, RegistryClient};
-use liftoff_kit::Authority;
 use liftoff_kit::auth::{Role, TokenKind};
 use liftoff_testkit::{AgentProcess, PgDatabase, wait_for};
 use tokio::process::Child;
@@ -156,34 +155,18 @@ impl Cluster {
     }
 
     pub fn mint(&self, kind: TokenKind, team: Option<&str>, role: Option<Role>) -> String {
-        Authority::load_or_create(&self.secret)
-            .unwrap()
-            .mint(
-                kind,
-                "tester",
-                team,
-                role,
-                false,
-                chrono::Duration::hours(1),
-            )
-            .unwrap()
-            .0
+        liftoff_testkit::mint_with_secret(&self.secret, kind, "tester", team, role)
     }
 
     /// A team token of the default team for the person `subject`.
     pub fn person(&self, subject: &str, role: Role) -> String {
-        Authority::load_or_create(&self.secret)
-            .unwrap()
-            .mint(
-                TokenKind::Team,
-                subject,
-                Some("default"),
-                Some(role),
-                false,
-                chrono::Duration::hours(1),
-            )
-            .unwrap()
-            .0
+        liftoff_testkit::mint_with_secret(
+            &self.secret,
+            TokenKind::Team,
+            subject,
+            Some("default"),
+            Some(role),
+        )
     }
 
     /// The PostgreSQL database the services share (one schema each), if on PostgreSQL.

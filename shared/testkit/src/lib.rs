@@ -20,6 +20,24 @@ pub mod proxy;
 
 pub use agent::AgentOptions;
 
+/// A token for `subject`, valid for an hour, signed with the secret in the file `secret` (the
+/// `--secret-file` of services a test starts as processes; made if missing). Panics if it
+/// cannot be, as the test would.
+pub fn mint_with_secret(
+    secret: &Path,
+    kind: TokenKind,
+    subject: &str,
+    team: Option<&str>,
+    role: Option<Role>,
+) -> String {
+    let authority = Authority::load_or_create(secret)
+        .unwrap_or_else(|e| panic!("the secret {}: {e}", secret.display()));
+    authority
+        .mint(kind, subject, team, role, false, chrono::Duration::hours(1))
+        .unwrap_or_else(|e| panic!("mint: {e}"))
+        .0
+}
+
 /// The PostgreSQL server tests use, if any: `LIFTOFF_TEST_DATABASE_URL=postgres://user@host:port/db`.
 pub fn postgres_url() -> Option<String> {
     std::env::var("LIFTOFF_TEST_DATABASE_URL")
