@@ -3,7 +3,9 @@
 //!
 //! The roots are read once per process, so the check runs in a child process of this test
 //! binary with `SSL_CERT_FILE` naming a certificate made here (and `SSL_CERT_DIR` an empty
-//! directory, so the machine's own roots stay out). The servers are `openssl s_server`.
+//! directory, so the machine's own roots stay out). The servers are `openssl s_server`. After
+//! the first client, the child overwrites that file with the other CA: clients built later
+//! still trust what was loaded, so the store is not read again.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -140,6 +142,7 @@ fn a_client_trusts_the_platform_roots_and_nothing_else() {
         .env("SSL_CERT_DIR", &empty)
         .env("TRUSTED_AT", trusted_at.to_string())
         .env("STRANGER_AT", stranger_at.to_string())
+        .env("STRANGER_CA", dir.path().join("stranger-ca.pem"))
         .output()
         .unwrap();
     let said = format!(
@@ -172,10 +175,19 @@ async fn trusts_only_the_platform_roots_in_a_child() {
             .send()
             .await
     };
+    // Its answer is dropped at once: `openssl s_server` serves one connection at a time.
+    let first = get(at("TRUSTED_AT"))
+        .await
+        .expect("the trusted server is reached");
+    assert_eq!(first.status().as_u16(), 200);
+    drop(first);
+    // The store changes on disk: the roots loaded with the first client stay.
+    let store = std::env::var("SSL_CERT_FILE").unwrap();
+    std::fs::copy(std::env::var("STRANGER_CA").unwrap(), &store).unwrap();
     for _ in 0..3 {
         let res = get(at("TRUSTED_AT"))
             .await
-            .expect("the trusted server is reached");
+            .expect("the trusted server is still reached: the roots were not read again");
         assert_eq!(res.status().as_u16(), 200);
     }
     let refused = get(at("STRANGER_AT"))
