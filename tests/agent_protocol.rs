@@ -214,6 +214,131 @@ async fn batched_reports_are_applied_in_order_all_or_nothing() {
     p.stop().await;
 }
 
+/// Completions of one rollout sent at once are applied together (group commit), and each
+/// request still gets its own answer: every host's outcome is recorded once, a retry answers
+/// the same, of two different outcomes for one command exactly one wins and the other is a
+/// 409, a command not acknowledged is refused without failing the others, and the rollout
+/// concludes from them all.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn completions_sent_at_once_are_each_answered_and_applied_once() {
+    const HOSTS: usize = 8;
+    let p = TestPlatform::start().await.unwrap();
+    app_group(&p, Some("AllAtOnce"), None).await;
+    let mut hosts = Vec::new();
+    for i in 0..HOSTS {
+        hosts.push(enroll(&p, &format!("h{i}")).await);
+    }
+    let rev = push(&p, "v1").await;
+    let d = deploy(&p.api(), &rev, Some("AllAtOnce")).await;
+    let mut commands = Vec::new();
+    for (i, h) in hosts.iter().enumerate() {
+        let agent = SchedulerClient::new(Client::new(&p.url, Some(h.credential.clone())).unwrap());
+        let command = wait_command(&agent, h.host_id).await;
+        // The last host does not acknowledge before completing.
+        if i + 1 < HOSTS {
+            agent.ack(h.host_id, command).await.unwrap();
+        }
+        commands.push(command);
+    }
+    let url = |i: usize| {
+        format!(
+            "/v1/agents/{}/commands/{}/complete",
+            hosts[i].host_id, commands[i]
+        )
+    };
+    let body = |status: &str, event: &str| {
+        json!({"status": status, "error_code": (status == "Failed").then_some("SCRIPT_FAILED"),
+               "reports": [report(event, status)]})
+    };
+    // Host 0 fails, the others succeed; host 1's completion is sent twice, host 2's twice with
+    // different outcomes.
+    let mut sends: Vec<(usize, Value)> = (0..HOSTS)
+        .map(|i| {
+            let status = if i == 0 { "Failed" } else { "Succeeded" };
+            (i, body(status, "Install"))
+        })
+        .collect();
+    sends.push((1, body("Succeeded", "Install")));
+    sends.push((2, body("Failed", "Install")));
+    let answers = futures_util::future::join_all(sends.iter().map(|(i, b)| {
+        let (p, url, credential) = (&p, url(*i), hosts[*i].credential.clone());
+        async move { send_as(p, &credential, Method::POST, &url, Some(b.clone())).await }
+    }))
+    .await;
+    let mut host2 = Vec::new();
+    for ((i, b), (s, answer)) in sends.iter().zip(&answers) {
+        match *i {
+            0 | 3..=6 => assert_eq!(*s, StatusCode::OK, "host {i}: {answer}"),
+            1 => {
+                assert_eq!(*s, StatusCode::OK, "host 1: {answer}");
+                assert_eq!(answer["status"], "Succeeded", "{answer}");
+            }
+            2 => host2.push((b["status"].clone(), *s, answer.clone())),
+            _ => {
+                assert_eq!(*s, StatusCode::CONFLICT, "host {i}: {answer}");
+                assert_eq!(code(answer), "not_acknowledged", "{answer}");
+            }
+        }
+    }
+    let won: Vec<_> = host2
+        .iter()
+        .filter(|(_, s, _)| *s == StatusCode::OK)
+        .collect();
+    let lost: Vec<_> = host2
+        .iter()
+        .filter(|(_, s, _)| *s == StatusCode::CONFLICT)
+        .collect();
+    assert_eq!((won.len(), lost.len()), (1, 1), "host 2: {host2:?}");
+    assert_eq!(code(&lost[0].2), "command_finished", "{host2:?}");
+    let host2_won = won[0].0.as_str().unwrap().to_string();
+
+    // The refused one completes once acknowledged.
+    let last = HOSTS - 1;
+    let agent =
+        SchedulerClient::new(Client::new(&p.url, Some(hosts[last].credential.clone())).unwrap());
+    agent
+        .ack(hosts[last].host_id, commands[last])
+        .await
+        .unwrap();
+    let (s, b) = send_as(
+        &p,
+        &hosts[last].credential,
+        Method::POST,
+        &url(last),
+        Some(body("Succeeded", "Install")),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "{b}");
+
+    let rollout = p
+        .scheduler()
+        .get_rollout_detail(d.deployment_id, RolloutDetail::Full)
+        .await
+        .unwrap();
+    for (i, h) in hosts.iter().enumerate() {
+        let target = rollout
+            .hosts
+            .iter()
+            .find(|t| t.host_id == h.host_id)
+            .expect("host in rollout");
+        let want = match i {
+            0 => "Failed",
+            2 => host2_won.as_str(),
+            _ => "Succeeded",
+        };
+        assert_eq!(
+            serde_json::to_value(target.status).unwrap(),
+            want,
+            "host {i}: {target:?}"
+        );
+        // Each report recorded once, even for the completion sent twice.
+        assert_eq!(target.events.len(), 1, "host {i}: {:?}", target.events);
+    }
+    // Every host has an outcome, so the rollout has concluded.
+    assert!(rollout.status.is_terminal(), "{:?}", rollout.status);
+    p.stop().await;
+}
+
 async fn wait_command(agent: &SchedulerClient, host: Uuid) -> Uuid {
     for _ in 0..30 {
         let batch = agent

@@ -123,6 +123,8 @@ pub struct State {
     /// This replica's identity in rollout leases.
     pub replica: String,
     pub meta: app::Meta,
+    /// Agents' completions waiting for their rollout's next transaction.
+    pub completions: app::completions::Completions,
     /// When each leased rollout last refreshed its membership (not state: losing it only
     /// means an earlier refresh).
     pub refreshed: Mutex<HashMap<String, Instant>>,
@@ -149,6 +151,7 @@ impl Service {
                 stopping: Arc::default(),
                 replica: app::background::replica_id(),
                 meta: app::Meta::default(),
+                completions: app::completions::Completions::default(),
                 refreshed: Mutex::default(),
                 hosts_seeded: std::sync::atomic::AtomicBool::new(false),
                 gauges: liftoff_kit::telemetry::GaugeRefresh::default(),

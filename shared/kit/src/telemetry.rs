@@ -81,6 +81,12 @@ pub fn metrics_handle() -> &'static PrometheusHandle {
                     Matcher::Full("liftoff_deployments_target_hosts".into()),
                     HOST_COUNT_BUCKETS,
                 )
+            })
+            .and_then(|b| {
+                b.set_buckets_for_metric(
+                    Matcher::Full("liftoff_completions_per_commit".into()),
+                    HOST_COUNT_BUCKETS,
+                )
             });
         let recorder = match builder {
             Ok(b) => b.build_recorder(),

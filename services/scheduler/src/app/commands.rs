@@ -4,6 +4,7 @@
 
 use std::time::Duration;
 
+use actix_web::web;
 use liftoff_kit::db::uuid;
 use liftoff_kit::{AnyConnection, ApiError, outbox};
 use liftoff_types::events::EventType;
@@ -441,9 +442,10 @@ fn truncate_tail(s: &str) -> String {
 }
 
 /// The agent's final word on a command. The same completion again answers the same; a
-/// different one after the fact is a 409 and changes nothing.
+/// different one after the fact is a 409 and changes nothing. Applied with the other
+/// completions of its rollout that arrive meanwhile, in one transaction (see `completions`).
 pub async fn complete(
-    state: &State,
+    state: &web::Data<State>,
     host: Uuid,
     command: Uuid,
     req: CompleteCommand,
@@ -467,68 +469,171 @@ pub async fn complete(
             e
         })?;
     }
-    let meta = state.meta.clone();
-    let gate_now = state.config.clock.now();
-    let (woken, applied) = state
-        .db
-        .write(move |c| {
-            let row = owned(c, host, command)?;
-            let deployment = uuid(&row.deployment_id)?;
-            // The rollout's lock first (every writer takes it first), then look again.
-            rollouts::lock(c, deployment)?;
-            let row = owned(c, host, command)?;
-            let status = row.status;
-            if status.is_terminal() {
-                // A retried completion: its reports were applied with it the first time.
-                return if status == req.status {
-                    Ok((Vec::new(), Vec::new()))
-                } else {
-                    Err(ApiError::conflict("command_finished", format!("command is already {}", status.as_str())))
-                };
-            }
-            if status == CommandStatus::Dispatched {
-                return Err(ApiError::conflict("not_acknowledged", "acknowledge the command before completing it"));
-            }
-            let rollout = rollouts::get(c, deployment)?.ok_or_else(|| ApiError::internal("command without rollout"))?;
-            let mut applied = Vec::new();
-            for report in &req.reports {
-                if apply_report(c, &meta, &row, report)? {
-                    applied.push(report.clone());
-                }
-            }
-            if !applied.is_empty() {
-                targets::mark_unreported(c, &row.deployment_id, &row.host_id)?;
-            }
-            let at = db_now(c)?;
-            let reason = (req.status == CommandStatus::Failed).then(|| failure_reason(req.error_code.as_deref()));
-            let message = req.message.clone().unwrap_or_default();
-            let error = reason.as_deref().map(|r| (r, message.as_str()));
-            commands::transition(c, &row.id, &[CommandStatus::InProgress], req.status, error, at)?;
-            let target_status = if req.status == CommandStatus::Succeeded { HostTargetStatus::Succeeded } else { HostTargetStatus::Failed };
-            let moved = targets::transition(c, &row.deployment_id, &row.host_id, &[HostTargetStatus::InProgress, HostTargetStatus::Dispatched], target_status, targets::Change { error, at: Some(at), ..Default::default() })?;
-            if moved {
-                if req.status == CommandStatus::Succeeded {
-                    revisions::record(c, &rollout.team, &rollout.application, &row.host_id, &rollout.revision_id, &rollout.deployment_id, at)?;
-                    super::inventory::record_success(c, &row, &rollout, at)?;
-                }
-                let event_type = if req.status == CommandStatus::Succeeded { EventType::HostDeploymentSucceeded } else { EventType::HostDeploymentFailed };
-                let mut ev = super::engine::event_for(&rollout, event_type)?;
-                ev.host_id = Some(uuid(&row.host_id)?);
-                ev.data = serde_json::json!({"command_id": row.id, "attempt": row.attempt, "reason": reason, "error_code": req.error_code, "message": req.message});
-                outbox::enqueue(c, &ev)?;
-            }
-            // The freed slot goes to the next host in the same transaction.
-            Ok((super::engine::step(c, deployment, gate_now)?, applied))
-        })
-        .await?;
+    // Which rollout it belongs to (that never changes), outside any lock.
+    let row = state.db.run(move |c| owned(c, host, command)).await?;
+    let deployment = uuid(&row.deployment_id)?;
+    let status = req.status;
+    let applied = if row.status.is_terminal() {
+        // A retried completion needs no lock: a finished command stays finished.
+        finished(row.status, status)?;
+        Vec::new()
+    } else {
+        super::completions::submit(state, deployment, host, command, req).await?
+    };
     for report in &applied {
         record_event_metrics(report);
     }
-    state.mailbox.wake(&woken);
     Ok(CommandState {
         command_id: command,
-        status: req.status,
+        status,
     })
+}
+
+/// A completion of a command already `was`: the same answer again for the same outcome, a 409
+/// for another.
+fn finished(was: CommandStatus, now: CommandStatus) -> Result<(), ApiError> {
+    if was == now {
+        Ok(())
+    } else {
+        Err(ApiError::conflict(
+            "command_finished",
+            format!("command is already {}", was.as_str()),
+        ))
+    }
+}
+
+/// Applies completions of rollout `deployment`'s commands, in order, under its lock, then
+/// runs one engine step for all of them (the freed slots go to the next hosts in the same
+/// transaction). Each gets its own outcome: the reports it applied, or why it was refused
+/// (refusals write nothing). A database error is returned for all, and the caller rolls back.
+pub fn apply_completions(
+    c: &mut AnyConnection,
+    meta: &super::Meta,
+    deployment: Uuid,
+    items: &[(Uuid, Uuid, CompleteCommand)],
+    gate_now: chrono::DateTime<chrono::Utc>,
+) -> Result<(super::engine::Woken, Vec<super::completions::Applied>), ApiError> {
+    // The rollout's lock first (every writer takes it first), then look again.
+    rollouts::lock(c, deployment)?;
+    let rollout = rollouts::get(c, deployment)?
+        .ok_or_else(|| ApiError::internal("command without rollout"))?;
+    let at = db_now(c)?;
+    let mut outcomes = Vec::with_capacity(items.len());
+    let mut changed = false;
+    for (host, command, req) in items {
+        let row = match commands::get(c, &command.to_string())? {
+            None => Err(ApiError::not_found(format!("command {command} not found"))),
+            Some(row) if row.host_id != host.to_string() => {
+                Err(ApiError::forbidden("this command belongs to another host"))
+            }
+            Some(row) if row.deployment_id != rollout.deployment_id => {
+                Err(ApiError::internal("command of another rollout"))
+            }
+            Some(row) => Ok(row),
+        };
+        let row = match row {
+            Ok(row) => row,
+            Err(e) => {
+                outcomes.push(Err(e));
+                continue;
+            }
+        };
+        if row.status.is_terminal() {
+            // A retried completion: its reports were applied with it the first time.
+            outcomes.push(finished(row.status, req.status).map(|()| Vec::new()));
+            continue;
+        }
+        if row.status == CommandStatus::Dispatched {
+            outcomes.push(Err(ApiError::conflict(
+                "not_acknowledged",
+                "acknowledge the command before completing it",
+            )));
+            continue;
+        }
+        changed = true;
+        outcomes.push(Ok(apply_completion(c, meta, &rollout, &row, req, at)?));
+    }
+    let woken = if changed {
+        super::engine::step(c, deployment, gate_now)?
+    } else {
+        Vec::new()
+    };
+    Ok((woken, outcomes))
+}
+
+/// Writes one completion of a running command: its reports, the command's and the target's
+/// end, the host's revision and inventory, and the history event. Returns the reports that
+/// were new.
+fn apply_completion(
+    c: &mut AnyConnection,
+    meta: &super::Meta,
+    rollout: &crate::store::rollouts::RolloutRow,
+    row: &CommandRow,
+    req: &CompleteCommand,
+    at: chrono::NaiveDateTime,
+) -> Result<Vec<EventReport>, ApiError> {
+    let mut applied = Vec::new();
+    for report in &req.reports {
+        if apply_report(c, meta, row, report)? {
+            applied.push(report.clone());
+        }
+    }
+    if !applied.is_empty() {
+        targets::mark_unreported(c, &row.deployment_id, &row.host_id)?;
+    }
+    let reason =
+        (req.status == CommandStatus::Failed).then(|| failure_reason(req.error_code.as_deref()));
+    let message = req.message.clone().unwrap_or_default();
+    let error = reason.as_deref().map(|r| (r, message.as_str()));
+    commands::transition(
+        c,
+        &row.id,
+        &[CommandStatus::InProgress],
+        req.status,
+        error,
+        at,
+    )?;
+    let target_status = if req.status == CommandStatus::Succeeded {
+        HostTargetStatus::Succeeded
+    } else {
+        HostTargetStatus::Failed
+    };
+    let moved = targets::transition(
+        c,
+        &row.deployment_id,
+        &row.host_id,
+        &[HostTargetStatus::InProgress, HostTargetStatus::Dispatched],
+        target_status,
+        targets::Change {
+            error,
+            at: Some(at),
+            ..Default::default()
+        },
+    )?;
+    if moved {
+        if req.status == CommandStatus::Succeeded {
+            revisions::record(
+                c,
+                &rollout.team,
+                &rollout.application,
+                &row.host_id,
+                &rollout.revision_id,
+                &rollout.deployment_id,
+                at,
+            )?;
+            super::inventory::record_success(c, row, rollout, at)?;
+        }
+        let event_type = if req.status == CommandStatus::Succeeded {
+            EventType::HostDeploymentSucceeded
+        } else {
+            EventType::HostDeploymentFailed
+        };
+        let mut ev = super::engine::event_for(rollout, event_type)?;
+        ev.host_id = Some(uuid(&row.host_id)?);
+        ev.data = serde_json::json!({"command_id": row.id, "attempt": row.attempt, "reason": reason, "error_code": req.error_code, "message": req.message});
+        outbox::enqueue(c, &ev)?;
+    }
+    Ok(applied)
 }
 
 #[cfg(test)]

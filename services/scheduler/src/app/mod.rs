@@ -9,6 +9,7 @@ use liftoff_kit::{AnyConnection, ApiError};
 pub mod analysis;
 pub mod background;
 pub mod commands;
+pub mod completions;
 pub mod control;
 pub mod engine;
 pub mod gates;
