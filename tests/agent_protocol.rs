@@ -194,9 +194,13 @@ async fn batched_reports_are_applied_in_order_all_or_nothing() {
         &host.credential,
         Method::POST,
         &complete,
+        // An event started earlier ends; one starts and ends within the completion; a retried
+        // final report of an event already ended changes nothing.
         Some(finish(vec![
             report("BeforeInstall", "Succeeded"),
+            report("Install", "InProgress"),
             report("Install", "Succeeded"),
+            report("DownloadBundle", "Failed"),
         ])),
     )
     .await;
@@ -210,6 +214,48 @@ async fn batched_reports_are_applied_in_order_all_or_nothing() {
             ("Install".to_string(), EventStatus::Succeeded),
         ]
     );
+    // History got the host's events in the order they happened, the outcome last.
+    let path = format!(
+        "/v1/events?deployment_id={}&host_id={}&limit=100",
+        d.deployment_id, host.host_id
+    );
+    let want = [
+        ("host.deployment_started", None),
+        ("host.event_finished", Some("DownloadBundle")),
+        ("host.event_started", Some("BeforeInstall")),
+        ("host.event_finished", Some("BeforeInstall")),
+        ("host.event_started", Some("Install")),
+        ("host.event_finished", Some("Install")),
+        ("host.deployment_succeeded", None),
+    ];
+    let mut seen = Vec::new();
+    for _ in 0..100 {
+        let (s, page) = send(&p, Method::GET, &path, None).await;
+        assert_eq!(s, StatusCode::OK, "{page}");
+        seen = page["events"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| {
+                (
+                    e["event_type"].as_str().unwrap_or("").to_string(),
+                    e["data"]["event"].as_str().map(str::to_string),
+                )
+            })
+            .collect::<Vec<_>>();
+        if seen.len() > want.len() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    // The retried batch above recorded BeforeInstall's start again (a start may be re-sent
+    // while the event runs); that repeat aside, the order is the hooks'.
+    seen.dedup();
+    let want: Vec<_> = want
+        .iter()
+        .map(|(t, e)| (t.to_string(), e.map(str::to_string)))
+        .collect();
+    assert_eq!(seen, want);
     p.api().stop_deployment(d.deployment_id).await.unwrap();
     p.stop().await;
 }

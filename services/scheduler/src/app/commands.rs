@@ -2,12 +2,15 @@
 //! Commands are delivered at least once; the (command, event) and command-status fencing make
 //! every report idempotent, and a finished command is never run again.
 
+use std::collections::HashMap;
 use std::time::Duration;
 
 use actix_web::web;
 use liftoff_kit::db::uuid;
-use liftoff_kit::{AnyConnection, ApiError, outbox};
+use liftoff_kit::outbox::{self, Destination};
+use liftoff_kit::{AnyConnection, ApiError};
 use liftoff_types::events::EventType;
+use liftoff_types::history::HistoryEvent;
 use liftoff_types::names::validate_text;
 use liftoff_types::scheduler::*;
 use uuid::Uuid;
@@ -315,15 +318,9 @@ pub async fn report_events(
                         format!("command is already {}", status.as_str()),
                     ));
                 }
-                let mut applied = Vec::new();
-                for report in reports {
-                    if commands::event(c, &row.id, &report.event)?
-                        .is_some_and(|e| e.status == EventStatus::InProgress)
-                        && apply_report(c, &meta, &row, &report)?
-                    {
-                        applied.push(report);
-                    }
-                }
+                let mut history = Vec::new();
+                let applied = apply_reports(c, &meta, &row, &reports, true, &mut history)?;
+                outbox::enqueue_all_to(c, Destination::History, &history)?;
                 return Ok((
                     CommandState {
                         command_id: command,
@@ -332,12 +329,9 @@ pub async fn report_events(
                     applied,
                 ));
             }
-            let mut applied = Vec::new();
-            for report in reports {
-                if apply_report(c, &meta, &row, &report)? {
-                    applied.push(report);
-                }
-            }
+            let mut history = Vec::new();
+            let applied = apply_reports(c, &meta, &row, &reports, false, &mut history)?;
+            outbox::enqueue_all_to(c, Destination::History, &history)?;
             if !applied.is_empty() {
                 // The next report of the rollout's progress carries this host's events.
                 targets::mark_unreported(c, &row.deployment_id, &row.host_id)?;
@@ -380,25 +374,34 @@ fn record_event_metrics(report: &EventReport) {
     }
 }
 
-/// Records one event report of a running command, and the history event it owes. False when
-/// it changed nothing (a retried final report).
-fn apply_report(
+/// Records event reports of a command in order, and queues in `history` the history event
+/// each owes (the caller enqueues them, so a transaction writes all of its events at once).
+/// A retried final report changes nothing; with `only_open`, only reports of an event still
+/// `InProgress` are applied. Returns the reports that changed something. One read for the
+/// command's events and one multi-row insert for the new ones, whatever the number of reports.
+fn apply_reports(
     c: &mut AnyConnection,
     meta: &super::Meta,
     row: &CommandRow,
-    report: &EventReport,
-) -> Result<bool, ApiError> {
-    let existing = commands::event(c, &row.id, &report.event)?;
-    if let Some(e) = &existing
-        && e.status != EventStatus::InProgress
-    {
-        // A retried final report: keep the first.
-        return Ok(false);
-    }
-    let tail = truncate_tail(&report.output_tail);
-    commands::upsert_event(
-        c,
-        &EventRow {
+    reports: &[EventReport],
+    only_open: bool,
+    history: &mut Vec<HistoryEvent>,
+) -> Result<Vec<EventReport>, ApiError> {
+    let mut known: HashMap<String, EventStatus> =
+        commands::event_statuses(c, &row.id)?.into_iter().collect();
+    // New events, written together at the end; a later report of one replaces its row.
+    let mut new_rows: Vec<EventRow> = Vec::new();
+    let mut applied = Vec::new();
+    for report in reports {
+        let was = known.get(&report.event).copied();
+        if was.is_some_and(|s| s != EventStatus::InProgress)
+            || (only_open && was != Some(EventStatus::InProgress))
+        {
+            // A retried final report: keep the first.
+            continue;
+        }
+        let tail = truncate_tail(&report.output_tail);
+        let event_row = EventRow {
             command_id: row.id.clone(),
             event: report.event.clone(),
             status: report.status,
@@ -409,25 +412,34 @@ fn apply_report(
             ended_at: report.ended_at.map(|t| t.naive_utc()),
             output_tail: tail.clone(),
             output_truncated: report.output_truncated || tail.len() < report.output_tail.len(),
-        },
-        existing.is_some(),
-    )?;
-    let event_type = if report.status == EventStatus::InProgress {
-        EventType::HostEventStarted
-    } else {
-        EventType::HostEventFinished
-    };
-    let mut ev = host_event(c, meta, row, event_type)?;
-    ev.data = serde_json::json!({
-        "command_id": row.id, "attempt": row.attempt, "event": report.event,
-        "status": report.status, "exit_code": report.exit_code, "error_code": report.error_code,
-        "message": report.message, "started_at": report.started_at, "ended_at": report.ended_at,
-        "duration_ms": report.ended_at.map(|e| (e - report.started_at).num_milliseconds()),
-        "output_tail": if report.status == EventStatus::InProgress { None } else { Some(tail) },
-        "output_truncated": report.output_truncated,
-    });
-    outbox::enqueue(c, &ev)?;
-    Ok(true)
+        };
+        if let Some(pending) = new_rows.iter_mut().find(|r| r.event == report.event) {
+            *pending = event_row;
+        } else if was.is_some() {
+            commands::upsert_event(c, &event_row, true)?;
+        } else {
+            new_rows.push(event_row);
+        }
+        known.insert(report.event.clone(), report.status);
+        let event_type = if report.status == EventStatus::InProgress {
+            EventType::HostEventStarted
+        } else {
+            EventType::HostEventFinished
+        };
+        let mut ev = host_event(c, meta, row, event_type)?;
+        ev.data = serde_json::json!({
+            "command_id": row.id, "attempt": row.attempt, "event": report.event,
+            "status": report.status, "exit_code": report.exit_code, "error_code": report.error_code,
+            "message": report.message, "started_at": report.started_at, "ended_at": report.ended_at,
+            "duration_ms": report.ended_at.map(|e| (e - report.started_at).num_milliseconds()),
+            "output_tail": if report.status == EventStatus::InProgress { None } else { Some(tail) },
+            "output_truncated": report.output_truncated,
+        });
+        history.push(ev);
+        applied.push(report.clone());
+    }
+    commands::insert_events(c, &new_rows)?;
+    Ok(applied)
 }
 
 fn truncate_tail(s: &str) -> String {
@@ -520,6 +532,8 @@ pub fn apply_completions(
     let at = db_now(c)?;
     let mut outcomes = Vec::with_capacity(items.len());
     let mut changed = false;
+    // Every history event of the batch, in the order they happened, written at once.
+    let mut history = Vec::new();
     for (host, command, req) in items {
         let row = match commands::get(c, &command.to_string())? {
             None => Err(ApiError::not_found(format!("command {command} not found"))),
@@ -551,8 +565,17 @@ pub fn apply_completions(
             continue;
         }
         changed = true;
-        outcomes.push(Ok(apply_completion(c, meta, &rollout, &row, req, at)?));
+        outcomes.push(Ok(apply_completion(
+            c,
+            meta,
+            &rollout,
+            &row,
+            req,
+            at,
+            &mut history,
+        )?));
     }
+    outbox::enqueue_all_to(c, Destination::History, &history)?;
     let woken = if changed {
         super::engine::step(c, deployment, gate_now)?
     } else {
@@ -571,13 +594,9 @@ fn apply_completion(
     row: &CommandRow,
     req: &CompleteCommand,
     at: chrono::NaiveDateTime,
+    history: &mut Vec<HistoryEvent>,
 ) -> Result<Vec<EventReport>, ApiError> {
-    let mut applied = Vec::new();
-    for report in &req.reports {
-        if apply_report(c, meta, row, report)? {
-            applied.push(report.clone());
-        }
-    }
+    let applied = apply_reports(c, meta, row, &req.reports, false, history)?;
     if !applied.is_empty() {
         targets::mark_unreported(c, &row.deployment_id, &row.host_id)?;
     }
@@ -631,7 +650,7 @@ fn apply_completion(
         let mut ev = super::engine::event_for(rollout, event_type)?;
         ev.host_id = Some(uuid(&row.host_id)?);
         ev.data = serde_json::json!({"command_id": row.id, "attempt": row.attempt, "reason": reason, "error_code": req.error_code, "message": req.message});
-        outbox::enqueue(c, &ev)?;
+        history.push(ev);
     }
     Ok(applied)
 }

@@ -183,16 +183,36 @@ pub fn dispatched_of_rollout(
         .load(conn)?)
 }
 
-pub fn event(
+/// The status of each event of `command` recorded so far (without the output tails).
+pub fn event_statuses(
     conn: &mut AnyConnection,
     command: &str,
-    event: &str,
-) -> Result<Option<EventRow>, ApiError> {
+) -> Result<Vec<(String, EventStatus)>, ApiError> {
     Ok(command_events::table
-        .find((command, event))
-        .select(EventRow::as_select())
-        .first(conn)
-        .optional()?)
+        .filter(command_events::command_id.eq(command))
+        .select((command_events::event, command_events::status))
+        .load(conn)?)
+}
+
+/// Inserts new events with multi-row inserts (per backend: the multi-backend connection has
+/// no multi-row VALUES).
+pub fn insert_events(conn: &mut AnyConnection, rows: &[EventRow]) -> Result<(), ApiError> {
+    // 10 columns a row: well under SQLite's bound-parameter limit.
+    for chunk in rows.chunks(100) {
+        match conn {
+            AnyConnection::Postgresql(c) => {
+                diesel::insert_into(command_events::table)
+                    .values(chunk)
+                    .execute(c)?;
+            }
+            AnyConnection::Sqlite(c) => {
+                diesel::insert_into(command_events::table)
+                    .values(chunk)
+                    .execute(c)?;
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Ends the events of `command` still `InProgress` as `Failed` with `error`: their command
