@@ -277,14 +277,25 @@ async fn completions_sent_at_once_are_each_answered_and_applied_once() {
     let rev = push(&p, "v1").await;
     let d = deploy(&p.api(), &rev, Some("AllAtOnce")).await;
     let mut commands = Vec::new();
-    for (i, h) in hosts.iter().enumerate() {
+    let mut agents = Vec::new();
+    for h in &hosts {
         let agent = SchedulerClient::new(Client::new(&p.url, Some(h.credential.clone())).unwrap());
-        let command = wait_command(&agent, h.host_id).await;
-        // The last host does not acknowledge before completing.
-        if i + 1 < HOSTS {
-            agent.ack(h.host_id, command).await.unwrap();
-        }
-        commands.push(command);
+        commands.push(wait_command(&agent, h.host_id).await);
+        agents.push(agent);
+    }
+    // Acknowledged all at once (host 0 twice, as a retry would); the last host does not
+    // acknowledge before completing.
+    let acks = (0..HOSTS - 1).chain([0]);
+    let acked =
+        futures_util::future::join_all(acks.map(|i| agents[i].ack(hosts[i].host_id, commands[i])))
+            .await;
+    for a in acked {
+        let a = a.unwrap();
+        assert!(a.proceed, "{a:?}");
+        assert_eq!(
+            a.status,
+            liftoff_types::scheduler::CommandStatus::InProgress
+        );
     }
     let url = |i: usize| {
         format!(
