@@ -317,18 +317,11 @@ pub fn enqueue_all_to(
     // 5 columns a row: well under SQLite's bound-parameter limit. The multi-backend
     // connection has no multi-row VALUES, so per backend; ids follow the order of the rows.
     for chunk in rows.chunks(200) {
+        let q = diesel::insert_into(outbox::table).values(chunk);
         match conn {
-            AnyConnection::Postgresql(c) => {
-                diesel::insert_into(outbox::table)
-                    .values(chunk)
-                    .execute(c)?;
-            }
-            AnyConnection::Sqlite(c) => {
-                diesel::insert_into(outbox::table)
-                    .values(chunk)
-                    .execute(c)?;
-            }
-        }
+            AnyConnection::Postgresql(c) => q.execute(c)?,
+            AnyConnection::Sqlite(c) => q.execute(c)?,
+        };
     }
     Ok(())
 }

@@ -199,18 +199,11 @@ pub fn event_statuses(
 pub fn insert_events(conn: &mut AnyConnection, rows: &[EventRow]) -> Result<(), ApiError> {
     // 10 columns a row: well under SQLite's bound-parameter limit.
     for chunk in rows.chunks(100) {
+        let q = diesel::insert_into(command_events::table).values(chunk);
         match conn {
-            AnyConnection::Postgresql(c) => {
-                diesel::insert_into(command_events::table)
-                    .values(chunk)
-                    .execute(c)?;
-            }
-            AnyConnection::Sqlite(c) => {
-                diesel::insert_into(command_events::table)
-                    .values(chunk)
-                    .execute(c)?;
-            }
-        }
+            AnyConnection::Postgresql(c) => q.execute(c)?,
+            AnyConnection::Sqlite(c) => q.execute(c)?,
+        };
     }
     Ok(())
 }
