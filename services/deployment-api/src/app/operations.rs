@@ -41,7 +41,9 @@ pub async fn stop(
         DeploymentStatus::Created | DeploymentStatus::Queued => {
             // Not running yet, but a hand-off may have reached the scheduler: stop it there too.
             match state.peers.scheduler().control(id, "stop", &action).await {
-                Ok(_) | Err(ClientError::Api { status: 404, .. }) => {}
+                // It had: the rollout's answer is the outcome, as for a running one.
+                Ok(rollout) => return stopped_rollout(state, &row, team, rollout).await,
+                Err(ClientError::Api { status: 404, .. }) => {}
                 Err(e) => return Err(ApiError::from_peer("scheduler", e)),
             }
             let (rid, from) = (row.id.clone(), row.status);
@@ -50,10 +52,11 @@ pub async fn stop(
                 row.deployment_group.clone(),
                 uuid(&row.revision_id)?,
             );
-            state
+            let ev_team = team.clone();
+            let finished = state
                 .db
                 .write(move |c| {
-                    if deployments::finish(
+                    let finished = deployments::finish(
                         c,
                         &rid,
                         from,
@@ -61,34 +64,70 @@ pub async fn stop(
                         Some(("STOPPED", "stopped by request")),
                         &serde_json::to_string(&HostOverview::default())?,
                         now(),
-                    )? {
+                    )?;
+                    if finished {
                         let mut ev = outbox::event(crate::NAME, EventType::DeploymentStopped);
-                        ev.team = Some(team.clone());
+                        ev.team = Some(ev_team);
                         ev.actor = Some(actor.clone());
                         ev.deployment_id = Some(id);
                         (ev.application, ev.deployment_group, ev.revision_id) =
                             (Some(app), Some(group), Some(rev));
                         outbox::enqueue(c, &ev)?;
                     }
-                    Ok(())
+                    Ok(finished)
                 })
                 .await?;
+            if !finished {
+                // The hand-off got through after the scheduler's 404 and started the rollout:
+                // stop that.
+                let row = owned(state, &team, id).await?;
+                if is_running(row.status) {
+                    return stop_running(state, &row, team, &action).await;
+                }
+            }
         }
-        DeploymentStatus::InProgress
-        | DeploymentStatus::Paused
-        | DeploymentStatus::AwaitingApproval => {
-            let rollout = state
-                .peers
-                .scheduler()
-                .control(id, "stop", &action)
-                .await
-                .map_err(|e| ApiError::from_peer("scheduler", e))?;
-            super::progress::record_answer(state, &row, &rollout).await?;
-            return view_after(state, team, id, rollout).await;
-        }
-        DeploymentStatus::Succeeded | DeploymentStatus::Failed | DeploymentStatus::Stopped => {}
+        s if is_running(s) => return stop_running(state, &row, team, &action).await,
+        _ => {}
     }
     view(state, row.team.clone(), id).await
+}
+
+fn is_running(status: DeploymentStatus) -> bool {
+    matches!(
+        status,
+        DeploymentStatus::InProgress
+            | DeploymentStatus::Paused
+            | DeploymentStatus::AwaitingApproval
+    )
+}
+
+/// Stops the scheduler's rollout of a running deployment and records its answer.
+async fn stop_running(
+    state: &State,
+    row: &DeploymentRow,
+    team: String,
+    action: &RolloutAction,
+) -> Result<Deployment, ApiError> {
+    let id = uuid(&row.id)?;
+    let rollout = state
+        .peers
+        .scheduler()
+        .control(id, "stop", action)
+        .await
+        .map_err(|e| ApiError::from_peer("scheduler", e))?;
+    stopped_rollout(state, row, team, rollout).await
+}
+
+/// Records the scheduler's answer to a stop (the rollout as it stands now) and answers with it.
+async fn stopped_rollout(
+    state: &State,
+    row: &DeploymentRow,
+    team: String,
+    rollout: liftoff_types::scheduler::Rollout,
+) -> Result<Deployment, ApiError> {
+    let id = uuid(&row.id)?;
+    super::progress::record_answer(state, row, &rollout).await?;
+    view_after(state, team, id, rollout).await
 }
 
 /// Rolls a deployment back: a new deployment of the group's last good revision before it,
