@@ -4,6 +4,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::collections::BTreeMap;
+use std::time::Duration;
 
 use liftoff_kit::auth::Role;
 use liftoff_testkit::TestPlatform;
@@ -11,6 +12,9 @@ use liftoff_types::deployments::*;
 use liftoff_types::registry::EnrollRequest;
 use reqwest::StatusCode;
 use serde_json::Value;
+
+#[path = "split_support/mod.rs"]
+mod split_support;
 
 async fn error_of(res: reqwest::Response) -> (StatusCode, String, Value) {
     let status = res.status();
@@ -562,4 +566,97 @@ async fn a_database_error_answers_500_without_internal_text() {
             "{internal:?} in the 500 body: {body}"
         );
     }
+}
+
+/// A deployment stopped while its hand-off to the scheduler is on its way (the stop finds no
+/// rollout there yet, so it stops the deployment alone) does not run when the hand-off lands:
+/// the hand-off sees the deployment stopped and stops the rollout it just created.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_deployment_stopped_before_its_hand_off_lands_does_not_run() {
+    let c = split_support::Cluster::start_with_scheduler_faults().await;
+    let token = c.shop_web().await;
+    c.registry()
+        .enroll(&EnrollRequest {
+            enrollment_token: token,
+            hostname: "silent".into(),
+            zone: "zone-a".into(),
+            tags: BTreeMap::from([("role".to_string(), "web".to_string())]),
+            agent_version: None,
+        })
+        .await
+        .expect("enroll");
+    let bundle = c.dir.path().join("bundle");
+    liftoff_testkit::write_bundle(&bundle, "v1", &[("BeforeInstall", "true")]).unwrap();
+    let archive = c.dir.path().join("v1.tar.gz");
+    liftoff_testkit::pack(&bundle, &archive).unwrap();
+    let api = c.api();
+    let rev = api
+        .push_revision("shop", &archive, Some("v1"), None, None)
+        .await
+        .expect("push");
+
+    // The hand-off's call to the scheduler is held on its way.
+    let faults = c
+        .scheduler_faults
+        .as_ref()
+        .expect("fault proxy")
+        .faults
+        .clone();
+    faults.hold(Some("PUT /v1/rollouts/"));
+    let creating = {
+        let api = c.api();
+        let revision = rev.revision_id.to_string();
+        tokio::spawn(async move {
+            api.create_deployment(
+                &CreateDeployment {
+                    file_exists_behavior: None,
+                    application: "shop".into(),
+                    deployment_group: "web".into(),
+                    revision,
+                    config: None,
+                    description: None,
+                },
+                None,
+            )
+            .await
+        })
+    };
+    liftoff_testkit::wait_for("the hand-off to be held", Duration::from_secs(30), || {
+        let faults = faults.clone();
+        async move { (faults.held.load(std::sync::atomic::Ordering::SeqCst) > 0).then_some(()) }
+    })
+    .await;
+    let listed = api
+        .list_deployments(Some("shop"), Some("web"), None, None, None)
+        .await
+        .expect("list");
+    assert_eq!(listed.deployments.len(), 1, "{listed:?}");
+    let id = listed.deployments[0].deployment_id;
+    assert_eq!(listed.deployments[0].status, DeploymentStatus::Created);
+    let stopped = api.stop_deployment(id).await.expect("stop");
+    assert_eq!(stopped.status, DeploymentStatus::Stopped);
+
+    // The hand-off lands now: the scheduler creates the rollout, and must end up stopping it.
+    faults.hold(None);
+    let _ = creating.await.expect("create task");
+    let scheduler = liftoff_client::SchedulerClient::new(
+        liftoff_client::Client::new(&c.urls["scheduler"], Some(c.admin.clone())).unwrap(),
+    );
+    liftoff_testkit::wait_for(
+        "the rollout the late hand-off created to be stopped",
+        Duration::from_secs(30),
+        || {
+            let scheduler = scheduler.clone();
+            async move {
+                let r = scheduler.get_rollout(id).await.ok()?;
+                (r.status == liftoff_types::scheduler::RolloutStatus::Stopped).then_some(())
+            }
+        },
+    )
+    .await;
+    assert_eq!(
+        api.get_deployment(id).await.expect("get").status,
+        DeploymentStatus::Stopped
+    );
+    c.stop().await;
 }

@@ -28,12 +28,25 @@ pub struct Cluster {
     /// One URL for agents and clients, routed by path to the services.
     pub proxy: proxy::Proxy,
     pub admin: String,
+    /// With [`Cluster::start_with_scheduler_faults`]: what deployment-api's calls to the
+    /// scheduler go through.
+    pub scheduler_faults: Option<liftoff_testkit::proxy::FaultProxy>,
     _pg: Option<PgDatabase>,
 }
 
 impl Cluster {
     /// Starts all four, waits until each is ready, and puts the proxy in front.
     pub async fn start() -> Self {
+        Self::start_opts(false).await
+    }
+
+    /// [`Cluster::start`], with deployment-api calling the scheduler through a fault proxy
+    /// (`scheduler_faults`), to hold or lose its calls.
+    pub async fn start_with_scheduler_faults() -> Self {
+        Self::start_opts(true).await
+    }
+
+    async fn start_opts(scheduler_faults: bool) -> Self {
         let dir = tempfile::tempdir().unwrap();
         let pg = liftoff_testkit::pg_database().await;
         let urls: BTreeMap<&'static str, String> = SERVICES
@@ -69,6 +82,8 @@ impl Cluster {
             ],
             &urls["deployment-api"],
         );
+        let scheduler_faults = scheduler_faults
+            .then(|| liftoff_testkit::proxy::FaultProxy::start(&urls["scheduler"]).unwrap());
         let mut c = Self {
             dir,
             urls,
@@ -77,6 +92,7 @@ impl Cluster {
             children: BTreeMap::new(),
             proxy,
             admin: String::new(),
+            scheduler_faults,
             _pg: pg,
         };
         // The first one creates the shared secret; the others read it.
@@ -110,7 +126,7 @@ impl Cluster {
             .arg("--secret-file")
             .arg(&self.secret)
             .args(["--deployment-api-url", &self.urls["deployment-api"]])
-            .args(["--scheduler-url", &self.urls["scheduler"]])
+            .args(["--scheduler-url", &self.scheduler_url_for(svc)])
             .args(["--registry-url", &self.urls["host-registry"]])
             .args(["--history-url", &self.urls["history"]])
             .env("RUST_LOG", "info")
@@ -120,6 +136,15 @@ impl Cluster {
             .kill_on_drop(true)
             .spawn()
             .unwrap()
+    }
+
+    /// The scheduler's URL as `svc` is told it: deployment-api's goes through the fault proxy
+    /// when there is one.
+    fn scheduler_url_for(&self, svc: &str) -> String {
+        match &self.scheduler_faults {
+            Some(p) if svc == "deployment-api" => p.url.clone(),
+            _ => self.urls["scheduler"].clone(),
+        }
     }
 
     pub async fn ready(&self, svc: &str) {
@@ -268,5 +293,8 @@ impl Cluster {
             self.kill(svc).await;
         }
         self.proxy.stop().await;
+        if let Some(p) = self.scheduler_faults.take() {
+            p.stop().await;
+        }
     }
 }

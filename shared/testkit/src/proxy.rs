@@ -15,8 +15,8 @@ use actix_web::{App, HttpRequest, HttpResponse, HttpServer, web};
 /// What the proxy does; change it at any time from the test.
 #[derive(Default)]
 pub struct Faults {
-    /// Requests whose path (with its query) contains this are held, unanswered, while it is
-    /// set.
+    /// Requests whose method and path (`PUT /v1/rollouts/…?query`) contain this are held,
+    /// unanswered, while it is set; then they are forwarded.
     pub hold: Mutex<Option<String>>,
     /// Flip one byte in the middle of every bundle download.
     pub corrupt_bundles: AtomicBool,
@@ -148,10 +148,10 @@ async fn forward(req: HttpRequest, body: web::Bytes, s: web::Data<Shared>) -> Ht
         .unwrap_or_else(|e| e.into_inner())
         .entry(pattern(req.method().as_str(), &path))
         .or_default() += 1;
-    let path_and_query = req.uri().to_string();
-    if f.held_for(&path_and_query) {
+    let call = format!("{} {}", req.method(), req.uri());
+    if f.held_for(&call) {
         f.held.fetch_add(1, Ordering::SeqCst);
-        while f.held_for(&path_and_query) {
+        while f.held_for(&call) {
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
         f.held.fetch_sub(1, Ordering::SeqCst);

@@ -297,7 +297,7 @@ async fn hand_off_in_span(state: &State, row: &DeploymentRow) -> Result<Deployme
         .enumerate()
         .map(|(i, h)| Ok((h.host_id.to_string(), i as i32, serde_json::to_string(h)?)))
         .collect::<Result<Vec<_>, ApiError>>()?;
-    state
+    let row = state
         .db
         .write(move |c| {
             if deployments::transition(
@@ -311,7 +311,22 @@ async fn hand_off_in_span(state: &State, row: &DeploymentRow) -> Result<Deployme
             }
             deployments::get(c, &id)?.ok_or_else(|| ApiError::not_found("deployment"))
         })
-        .await
+        .await?;
+    if row.status == DeploymentStatus::Stopped {
+        // Stopped while this hand-off was on its way (the stop found no rollout yet, so it
+        // stopped the deployment here alone): the rollout just created must not run.
+        let action = liftoff_types::scheduler::RolloutAction {
+            actor: None,
+            hosts: Vec::new(),
+        };
+        state
+            .peers
+            .scheduler()
+            .control(deployment_id, "stop", &action)
+            .await
+            .map_err(|e| ApiError::from_peer("scheduler", e))?;
+    }
+    Ok(row)
 }
 
 /// Records what the rollout says: a running status (`InProgress`, `Paused`,
