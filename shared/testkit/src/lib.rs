@@ -209,6 +209,12 @@ impl TestPlatform {
                 let path = self.data_dir().join(format!("{service}.db"));
                 let mut c = diesel::SqliteConnection::establish(&path.to_string_lossy())
                     .unwrap_or_else(|e| panic!("open {}: {e}", path.display()));
+                // The service may be writing: wait for its lock, as its own connections do.
+                diesel::connection::SimpleConnection::batch_execute(
+                    &mut c,
+                    "PRAGMA busy_timeout = 10000",
+                )
+                .unwrap_or_else(|e| panic!("busy_timeout: {e}"));
                 diesel::sql_query(sql)
                     .execute(&mut c)
                     .unwrap_or_else(|e| panic!("{sql}: {e}"))
