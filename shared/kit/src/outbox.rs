@@ -278,15 +278,23 @@ pub fn enqueue_to(
 ) -> Result<(), ApiError> {
     ENQUEUED.with(|e| e.set(true));
     diesel::insert_into(outbox::table)
-        .values(NewOutboxRow {
-            event_id: event.event_id.to_string(),
-            payload: serde_json::to_string(event)?,
-            created_at: now(),
-            attempts: 0,
-            destination: to.as_str(),
-        })
+        .values(outbox_row(to, event, now())?)
         .execute(conn)?;
     Ok(())
+}
+
+fn outbox_row(
+    to: Destination,
+    event: &HistoryEvent,
+    created_at: chrono::NaiveDateTime,
+) -> Result<NewOutboxRow, ApiError> {
+    Ok(NewOutboxRow {
+        event_id: event.event_id.to_string(),
+        payload: serde_json::to_string(event)?,
+        created_at,
+        attempts: 0,
+        destination: to.as_str(),
+    })
 }
 
 /// Records `events` for delivery to `to`, in the order given, with multi-row inserts (one
@@ -304,15 +312,7 @@ pub fn enqueue_all_to(
     let at = now();
     let rows = events
         .iter()
-        .map(|event| {
-            Ok(NewOutboxRow {
-                event_id: event.event_id.to_string(),
-                payload: serde_json::to_string(event)?,
-                created_at: at,
-                attempts: 0,
-                destination: to.as_str(),
-            })
-        })
+        .map(|event| outbox_row(to, event, at))
         .collect::<Result<Vec<_>, ApiError>>()?;
     // 5 columns a row: well under SQLite's bound-parameter limit. The multi-backend
     // connection has no multi-row VALUES, so per backend; ids follow the order of the rows.

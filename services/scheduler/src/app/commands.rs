@@ -148,8 +148,12 @@ fn with_log_grant(state: &State, host: Uuid, payload: &str) -> Result<AgentComma
 
 /// Loads a command for `host`; another host's command is refused with 403.
 fn owned(c: &mut AnyConnection, host: Uuid, command: Uuid) -> Result<CommandRow, ApiError> {
-    let row = commands::get(c, &command.to_string())?
-        .ok_or_else(|| ApiError::not_found(format!("command {command} not found")))?;
+    owned_row(commands::get(c, &command.to_string())?, host, command)
+}
+
+/// The command `command` as read (`None`: not found, 404), if it is `host`'s (else 403).
+fn owned_row(row: Option<CommandRow>, host: Uuid, command: Uuid) -> Result<CommandRow, ApiError> {
+    let row = row.ok_or_else(|| ApiError::not_found(format!("command {command} not found")))?;
     if row.host_id != host.to_string() {
         return Err(ApiError::forbidden("this command belongs to another host"));
     }
@@ -535,16 +539,15 @@ pub fn apply_completions(
     // Every history event of the batch, in the order they happened, written at once.
     let mut history = Vec::new();
     for (host, command, req) in items {
-        let row = match commands::get(c, &command.to_string())? {
-            None => Err(ApiError::not_found(format!("command {command} not found"))),
-            Some(row) if row.host_id != host.to_string() => {
-                Err(ApiError::forbidden("this command belongs to another host"))
-            }
-            Some(row) if row.deployment_id != rollout.deployment_id => {
-                Err(ApiError::internal("command of another rollout"))
-            }
-            Some(row) => Ok(row),
-        };
+        // A database error fails the batch (`?`); a refusal is this completion's alone.
+        let row =
+            owned_row(commands::get(c, &command.to_string())?, *host, *command).and_then(|row| {
+                if row.deployment_id == rollout.deployment_id {
+                    Ok(row)
+                } else {
+                    Err(ApiError::internal("command of another rollout"))
+                }
+            });
         let row = match row {
             Ok(row) => row,
             Err(e) => {

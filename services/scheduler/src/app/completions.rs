@@ -70,8 +70,9 @@ impl Completions {
         }
     }
 
-    /// Queued completions (all rollouts), for tests and metrics.
-    pub fn queued(&self) -> usize {
+    /// Queued completions (all rollouts).
+    #[cfg(test)]
+    fn queued(&self) -> usize {
         self.0
             .lock()
             .map(|m| m.values().map(Vec::len).sum())
