@@ -362,38 +362,100 @@ impl Db {
         T: Send + 'static,
         F: FnOnce(&mut AnyConnection) -> Result<T, ApiError> + Send + 'static,
     {
-        let pool = self.pool.clone();
-        let health = self.health.clone();
+        let turn = self.turn().await?;
+        self.on_blocking_thread(turn, f).await
+    }
+
+    /// Runs `f`, a short read (a row or two looked up by key), as [`Db::run`] does, except
+    /// that on SQLite it runs on the calling thread when a pooled connection is idle at once.
+    ///
+    /// Such a read takes tens of microseconds. The hop to a blocking thread and back (two
+    /// wake-ups, two thread switches) cost more than the read itself on an idle fleet's
+    /// heartbeats and polls, a thousand and more a second at 10,000 hosts. A WAL reader does
+    /// not wait for the writer, so the calling thread is held for the read and no longer. On
+    /// PostgreSQL (a round trip to the server), and when no connection is idle, it is
+    /// [`Db::run`].
+    pub async fn run_short<T, F>(&self, f: F) -> Result<T, ApiError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut AnyConnection) -> Result<T, ApiError> + Send + 'static,
+    {
+        let turn = self.turn().await?;
+        if self.url.is_postgres() {
+            return self.on_blocking_thread(turn, f).await;
+        }
+        match self.pool.try_get() {
+            Some(pooled) => {
+                let out = Self::on_connection(pooled, &self.health, &self.outbox_written, f);
+                drop(turn);
+                self.settle(out)
+            }
+            None => self.on_blocking_thread(turn, f).await,
+        }
+    }
+
+    /// A turn at the database: one per pooled connection, hosts' calls through the fleet
+    /// gate first (see [`fleet_lane`]).
+    async fn turn(&self) -> Result<tokio::sync::OwnedSemaphorePermit, ApiError> {
         // No deadline here, as there was none in the blocking pool's queue: under overload a
         // call waits its turn rather than failing and coming back as a retry.
-        let closed = |e| ApiError::internal(format!("database turns closed: {e}"));
         let gate = if lane::from_host() {
             Some(self.fleet_gate.lock().await)
         } else {
             None
         };
-        let turn = self.turns.clone().acquire_owned().await.map_err(closed)?;
+        let turn = self.turns.clone().acquire_owned().await;
         drop(gate);
+        turn.map_err(|e| ApiError::internal(format!("database turns closed: {e}")))
+    }
+
+    async fn on_blocking_thread<T, F>(
+        &self,
+        turn: tokio::sync::OwnedSemaphorePermit,
+        f: F,
+    ) -> Result<T, ApiError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut AnyConnection) -> Result<T, ApiError> + Send + 'static,
+    {
+        let pool = self.pool.clone();
+        let health = self.health.clone();
         let written = self.outbox_written.clone();
         let out = tokio::task::spawn_blocking(move || {
             let _turn = turn;
-            let mut pooled = Self::checkout(&pool, &health)?;
-            LOST.with(|l| l.set(false));
-            let conn = &mut pooled.conn;
-            let out = apply_page_limit(conn, &health).and_then(|()| f(conn));
-            if LOST.with(|l| l.replace(false)) {
-                pooled.broken = true;
-            } else {
-                pooled.used_at = std::time::Instant::now();
-            }
-            // `write` has committed (or rolled back) by now; a rolled-back enqueue is no news.
-            if crate::outbox::take_enqueued() && out.is_ok() {
-                written.notify_one();
-            }
-            out
+            let pooled = Self::checkout(&pool, &health)?;
+            Self::on_connection(pooled, &health, &written, f)
         })
         .await
         .map_err(|e| ApiError::internal(format!("database task failed: {e}")))?;
+        self.settle(out)
+    }
+
+    /// Runs `f` on a checked-out connection and returns it to the pool (marked broken if the
+    /// call found it lost).
+    fn on_connection<T>(
+        mut pooled: PooledConn,
+        health: &Health,
+        written: &tokio::sync::Notify,
+        f: impl FnOnce(&mut AnyConnection) -> Result<T, ApiError>,
+    ) -> Result<T, ApiError> {
+        LOST.with(|l| l.set(false));
+        let conn = &mut pooled.conn;
+        let out = apply_page_limit(conn, health).and_then(|()| f(conn));
+        if LOST.with(|l| l.replace(false)) {
+            pooled.broken = true;
+        } else {
+            pooled.used_at = std::time::Instant::now();
+        }
+        // `write` has committed (or rolled back) by now; a rolled-back enqueue is no news.
+        if crate::outbox::take_enqueued() && out.is_ok() {
+            written.notify_one();
+        }
+        out
+    }
+
+    /// Notes a write that failed for lack of space (see [`Db::ready`]).
+    fn settle<T>(&self, out: Result<T, ApiError>) -> Result<T, ApiError> {
         if out.as_ref().is_err_and(ApiError::is_storage_full) {
             self.health
                 .storage_full
@@ -632,6 +694,58 @@ mod pool_tests {
         admin
             .batch_execute(&format!("SELECT pg_terminate_backend({pid})"))
             .unwrap();
+    }
+
+    /// A short read on SQLite runs on the calling thread when a connection is idle (no hop to
+    /// a blocking thread); [`Db::run`] hops. Many at once on a small pool, through the fleet
+    /// lane, each answers its own read, inline or not.
+    #[tokio::test]
+    async fn a_short_read_on_sqlite_runs_on_the_calling_thread() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}", dir.path().join("short.db").display());
+        let db = Db::open(DbUrl::parse(&url, "short").unwrap(), NO_MIGRATIONS, 2).unwrap();
+        db.write(|c| Ok(c.batch_execute("CREATE TABLE t (k INTEGER PRIMARY KEY, v INTEGER)")?))
+            .await
+            .unwrap();
+        let here = std::thread::current().id();
+        let inline = db
+            .run_short(|_| Ok(std::thread::current().id()))
+            .await
+            .unwrap();
+        assert_eq!(inline, here, "a short read stays on the calling thread");
+        let hopped = db.run(|_| Ok(std::thread::current().id())).await.unwrap();
+        assert_ne!(hopped, here, "run hops to a blocking thread");
+
+        #[derive(QueryableByName)]
+        struct V {
+            #[diesel(sql_type = diesel::sql_types::Integer)]
+            v: i32,
+        }
+        let reads = (0..64).map(|k| {
+            let db = db.clone();
+            tokio::spawn(lane::fleet_lane(async move {
+                db.write(move |c| {
+                    Ok(c.batch_execute(&format!("INSERT INTO t VALUES ({k}, {})", k * 7))?)
+                })
+                .await?;
+                db.run_short(move |c| {
+                    let r: V = diesel::sql_query(format!("SELECT v FROM t WHERE k = {k}"))
+                        .get_result(c)?;
+                    Ok(r.v)
+                })
+                .await
+                .map(|v| (k, v))
+            }))
+        });
+        for r in futures_util::future::join_all(reads).await {
+            let (k, v) = r.unwrap().unwrap();
+            assert_eq!(v, k * 7);
+        }
+        let err = db
+            .run_short(|c| Ok(diesel::sql_query("SELECT nope FROM t").execute(c)?))
+            .await
+            .unwrap_err();
+        assert!(err.status.is_server_error(), "{err:?}");
     }
 
     /// A pooled PostgreSQL connection whose server side ended (restart, `pg_terminate_backend`):

@@ -327,7 +327,7 @@ pub async fn heartbeat(
     let (h, sent) = (id.to_string(), req.agent_version.clone());
     let looked = state
         .db
-        .run(move |c| {
+        .run_short(move |c| {
             let (row, waiting) =
                 hosts::standing(c, &h, super::scale_in::STOP)?.ok_or_else(unknown_host)?;
             vouch(&row.credential_id, row.state, &jti)?;

@@ -78,7 +78,11 @@ pub async fn poll(
         tokio::pin!(notified);
         notified.as_mut().enable();
         let h = host_s.clone();
-        let rows = match state.db.run(move |c| commands::offered_to(c, &h)).await {
+        let rows = match state
+            .db
+            .run_short(move |c| commands::offered_to(c, &h))
+            .await
+        {
             Ok(r) => r,
             Err(e) => break Err(e),
         };
