@@ -386,7 +386,12 @@ impl Db {
         }
         match self.pool.try_get() {
             Some(pooled) => {
-                let out = Self::on_connection(pooled, &self.health, &self.outbox_written, f);
+                // A panic ends this call with 500, as on a blocking thread, instead of
+                // unwinding through the server's worker and every connection it holds.
+                let out = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                    Self::on_connection(pooled, &self.health, &self.outbox_written, f)
+                }))
+                .unwrap_or_else(|_| Err(ApiError::internal("database call panicked")));
                 drop(turn);
                 self.settle(out)
             }
@@ -746,6 +751,18 @@ mod pool_tests {
             .await
             .unwrap_err();
         assert!(err.status.is_server_error(), "{err:?}");
+        let err = db
+            .run_short(|_| -> Result<(), ApiError> { panic!("a bug in a read") })
+            .await
+            .unwrap_err();
+        assert_eq!(err.status.as_u16(), 500, "{err:?}");
+        assert_eq!(
+            db.run_short(|_| Ok(std::thread::current().id()))
+                .await
+                .unwrap(),
+            here,
+            "the pool and the calling thread are still usable"
+        );
     }
 
     /// A pooled PostgreSQL connection whose server side ended (restart, `pg_terminate_backend`):
