@@ -590,26 +590,6 @@ impl Db {
     }
 }
 
-/// Loads a query's rows through the backend's own connection rather than the multi-backend
-/// one, for the hottest reads: `load_native!(conn, query)` is `query.load(conn)`, the query
-/// built once per backend (a `Selectable` selection is typed by its backend).
-///
-/// The multi-backend connection writes every statement's SQL text out again at each
-/// execution, prepared and cached or not (diesel's `SerializedQuery`): on PostgreSQL that and
-/// its bind collection were ~15 % of an idle 10,000-host fleet's control-plane CPU, most of it
-/// the heartbeat's and the long poll's reads. Through the backend's own connection a statement
-/// with a static query id is found in the cache by its type.
-#[macro_export]
-macro_rules! load_native {
-    ($conn:expr, $query:expr $(,)?) => {
-        match $conn {
-            $crate::AnyConnection::Postgresql(c) => ::diesel::RunQueryDsl::load($query, c),
-            $crate::AnyConnection::Sqlite(c) => ::diesel::RunQueryDsl::load($query, c),
-        }
-        .map_err($crate::ApiError::from)
-    };
-}
-
 /// Applies the injected page limit, if a test ever set one (see [`Db::limit_sqlite_pages`]).
 fn apply_page_limit(conn: &mut AnyConnection, health: &Health) -> Result<(), ApiError> {
     let limit = health
@@ -783,77 +763,6 @@ mod pool_tests {
             here,
             "the pool and the calling thread are still usable"
         );
-    }
-
-    diesel::table! {
-        native_t (k) {
-            k -> Integer,
-            v -> Integer,
-        }
-    }
-
-    /// `load_native!` reads the same rows as the multi-backend connection, on SQLite and (when
-    /// `LIFTOFF_TEST_DATABASE_URL` is set) PostgreSQL, and its errors are the service's.
-    #[tokio::test]
-    async fn a_native_load_reads_what_the_multi_backend_connection_reads() {
-        use diesel::prelude::*;
-        let dir = tempfile::tempdir().unwrap();
-        let mut urls = vec![(
-            format!("sqlite://{}", dir.path().join("native.db").display()),
-            "native".to_string(),
-        )];
-        if let Ok(pg) = std::env::var("LIFTOFF_TEST_DATABASE_URL") {
-            urls.push((pg, format!("native_{}", uuid::Uuid::new_v4().simple())));
-        }
-        for (url, schema) in urls {
-            let db = Db::open(DbUrl::parse(&url, &schema).unwrap(), NO_MIGRATIONS, 2).unwrap();
-            let rows = db
-                .write(|c| {
-                    c.batch_execute(
-                        "CREATE TABLE native_t (k INTEGER PRIMARY KEY, v INTEGER NOT NULL); \
-                         INSERT INTO native_t VALUES (1, 10), (2, 20), (3, 30);",
-                    )?;
-                    let q = || {
-                        native_t::table
-                            .filter(native_t::k.ge(2))
-                            .order(native_t::k.desc())
-                    };
-                    let native: Vec<(i32, i32)> = crate::load_native!(c, q())?;
-                    let multi: Vec<(i32, i32)> = q().load(c)?;
-                    assert_eq!(native, multi);
-                    let missing = crate::load_native!(
-                        c,
-                        native_t::table
-                            .select(native_t::k)
-                            .filter(native_t::v.eq(99))
-                    )?;
-                    assert!(Vec::<i32>::is_empty(&missing));
-                    Ok(native)
-                })
-                .await
-                .unwrap();
-            assert_eq!(rows, vec![(3, 30), (2, 20)], "{url}");
-            let err = db
-                .run_short(|c| {
-                    let r: Result<Vec<(i32, i32)>, ApiError> =
-                        crate::load_native!(c, native_t::table.filter(native_t::k.eq(1)));
-                    r.map(|_| ())
-                        .and_then(|_| Ok(c.batch_execute("DROP TABLE native_t")?))
-                        .and_then(|_| {
-                            crate::load_native!(c, native_t::table.select(native_t::k))
-                                .map(|_: Vec<i32>| ())
-                        })
-                })
-                .await
-                .unwrap_err();
-            assert!(err.status.is_server_error(), "{err:?}");
-            if url.starts_with("postgres") {
-                let mut admin = PgConnection::establish(&url).unwrap();
-                admin
-                    .batch_execute(&format!("DROP SCHEMA IF EXISTS \"{schema}\" CASCADE"))
-                    .unwrap();
-            }
-        }
     }
 
     /// A pooled PostgreSQL connection whose server side ended (restart, `pg_terminate_backend`):

@@ -72,14 +72,11 @@ pub fn standing(
             .filter(host_commands::status.eq(HostCommandStatus::Pending))
             .filter(host_commands::kind.eq(kind)),
     );
-    Ok(liftoff_kit::load_native!(
-        conn,
-        hosts::table
-            .find(id)
-            .select((Standing::as_select(), waiting))
-            .limit(1)
-    )?
-    .pop())
+    Ok(hosts::table
+        .find(id)
+        .select((Standing::as_select(), waiting))
+        .first(conn)
+        .optional()?)
 }
 
 /// Takes the host's row lock for the rest of the transaction (PostgreSQL; SQLite's

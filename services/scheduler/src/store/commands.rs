@@ -124,22 +124,20 @@ pub fn get(conn: &mut AnyConnection, id: &str) -> Result<Option<CommandRow>, Api
 /// acknowledged and has not finished (re-offered, so an agent that never heard the answer to
 /// its acknowledgement acknowledges again and learns it; see `app::commands::poll`).
 pub fn offered_to(conn: &mut AnyConnection, host: &str) -> Result<Vec<CommandRow>, ApiError> {
-    liftoff_kit::load_native!(
-        conn,
-        host_commands::table
-            .filter(host_commands::host_id.eq(host))
-            // Two `=` rather than `IN`: diesel caches no statement with `eq_any` on SQLite, and
-            // this one runs at every long poll (SQL preparation was 9 % of an idle 10,000-host
-            // fleet's control-plane CPU).
-            .filter(
-                host_commands::status
-                    .eq(WAITING_OR_RUNNING[0])
-                    .or(host_commands::status.eq(WAITING_OR_RUNNING[1])),
-            )
-            .select(CommandRow::as_select())
-            .order(host_commands::created_at.asc())
-            .limit(10),
-    )
+    Ok(host_commands::table
+        .filter(host_commands::host_id.eq(host))
+        // Two `=` rather than `IN`: diesel caches no statement with `eq_any` on SQLite, and
+        // this one runs at every long poll (SQL preparation was 9 % of an idle 10,000-host
+        // fleet's control-plane CPU).
+        .filter(
+            host_commands::status
+                .eq(WAITING_OR_RUNNING[0])
+                .or(host_commands::status.eq(WAITING_OR_RUNNING[1])),
+        )
+        .select(CommandRow::as_select())
+        .order(host_commands::created_at.asc())
+        .limit(10)
+        .load(conn)?)
 }
 
 /// Fenced status change: only from one of `from`.
