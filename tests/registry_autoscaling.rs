@@ -614,3 +614,68 @@ async fn an_instance_claimed_by_hosts_of_two_teams_goes_to_neither() {
     }
     p.stop().await;
 }
+
+/// Scale-in reaches a host that is not heartbeating because its long polls count as its
+/// heartbeats (a grace long enough for that): the registry names it in its answer to the
+/// scheduler's feed, the scheduler answers the host's poll at once asking for a heartbeat, and
+/// the heartbeat's answer carries the request.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn scale_in_reaches_a_host_whose_polls_are_its_heartbeats() {
+    let file = tempfile::NamedTempFile::new()
+        .unwrap()
+        .into_temp_path()
+        .keep()
+        .unwrap();
+    std::fs::write(&file, "s3cret\n").unwrap();
+    let mut s = liftoff_platform::ServiceSettings::default();
+    s.registry.heartbeat_interval = Duration::from_secs(2);
+    s.registry.heartbeat_grace = Duration::from_secs(10);
+    s.registry.autoscaling.secret_file = Some(file.clone());
+    let p = start(s).await;
+    setup_app(&p).await;
+    let t = token(&p).await;
+    let mut scripts = recording("v1");
+    scripts.push((
+        "ApplicationStop",
+        "echo \"stopped by $LIFTOFF_SCALE_IN\" > \"$LIFTOFF_ROOT/stopped\"".into(),
+    ));
+    let (a, a_id) = agent(&p, &t, "a", &[("role", "web"), ("instance-id", "i-0aaa")]).await;
+    let v1 = push(&p, "v1", &scripts).await;
+    let d1 = wait_deployment(&p, deploy(&p, &v1).await.deployment_id).await;
+    assert_eq!(d1.status, DeploymentStatus::Succeeded);
+    // Idle long enough that the agent's polls count and it stopped heartbeating.
+    tokio::time::sleep(Duration::from_secs(12)).await;
+    let metrics = p
+        .http()
+        .get(format!("{}/metrics", p.url))
+        .send()
+        .await
+        .unwrap();
+    let metrics = metrics.text().await.unwrap();
+    assert!(
+        metrics
+            .lines()
+            .any(|l| l.starts_with("liftoff_http_requests_total{")
+                && l.contains("route=\"/v1/hosts/heard\"")),
+        "the scheduler fed no polls to the registry:\n{metrics}"
+    );
+    let (got, res) = send(&p, "s3cret", &eventbridge("term-1", false, "i-0aaa")).await;
+    assert_eq!(got, 202, "{res}");
+    let answered = wait_answered(&p, "term-1").await;
+    assert_eq!(
+        answered.result,
+        Some(LifecycleResult::Continue),
+        "{answered:#?}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(root_of(&p, "a").join("stopped")).unwrap(),
+        "stopped by 1\n"
+    );
+    assert_eq!(
+        p.registry().get_host(a_id).await.unwrap().state,
+        HostState::Deregistered
+    );
+    a.stop().await;
+    p.stop().await;
+    let _ = std::fs::remove_file(file);
+}

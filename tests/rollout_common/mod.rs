@@ -51,7 +51,10 @@ impl Sim {
             cmd.arg("--tag").arg(format!("{k}={v}"));
         }
         let child = cmd
-            .env("RUST_LOG", "info")
+            .env(
+                "RUST_LOG",
+                std::env::var("SIM_LOG").unwrap_or("info".into()),
+            )
             .stdin(Stdio::null())
             .stdout(log.try_clone().unwrap())
             .stderr(log)

@@ -55,7 +55,7 @@ pub struct AgentArgs {
     #[arg(long)]
     pub simulate_source_address: Option<std::net::Ipv4Addr>,
     /// Longest long-poll in seconds.
-    #[arg(long, default_value_t = 20)]
+    #[arg(long, env = "LIFTOFF_POLL_WAIT_SECS", default_value_t = 20)]
     pub poll_wait: u64,
     /// Release directories to keep; older ones are pruned, never a group's last success.
     #[arg(long, default_value_t = 5)]

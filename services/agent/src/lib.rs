@@ -17,6 +17,7 @@ pub mod executor;
 pub mod hook;
 pub mod local;
 pub mod metrics;
+pub mod pace;
 pub mod releases;
 pub mod scale_in;
 pub mod simulate;
@@ -238,6 +239,8 @@ pub struct Agent {
     /// Poked when a heartbeat succeeds after failing: the control plane is back, so a poll
     /// waiting out its backoff goes at once.
     reconnected: tokio::sync::Notify,
+    /// When to heartbeat: not while the polls count as heartbeats.
+    pace: pace::Pace,
 }
 
 impl Agent {
@@ -289,6 +292,7 @@ impl Agent {
             bundles: transport.bundles.with_token(token.clone()),
             history: liftoff_client::HistoryClient::new(transport.history.with_token(token)),
             reconnected: tokio::sync::Notify::new(),
+            pace: pace::Pace::new(identity.heartbeat_interval_secs),
             config,
             state,
             identity,
@@ -303,15 +307,37 @@ impl Agent {
         &self.scheduler
     }
 
-    /// Heartbeats until `stop` turns true; runs what the registry asks in its answers
-    /// (scale-in) alongside, so heartbeats go on meanwhile.
+    /// Heartbeats until `stop` turns true, except while the polls count as heartbeats (see
+    /// [`pace`]); runs what the registry asks in its answers (scale-in) alongside, so
+    /// heartbeats go on meanwhile.
     async fn heartbeat_loop(&self, mut stop: watch::Receiver<bool>) {
-        let mut interval = Duration::from_secs(self.identity.heartbeat_interval_secs.max(1));
         let mut asked: Option<
             std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send + '_>>,
         > = None;
         let mut failures = 0u32;
         loop {
+            let vouched = self.pace.vouched_until(std::time::Instant::now());
+            if failures == 0
+                && !self.pace.take_forced()
+                && let Some(until) = vouched
+            {
+                // The polls count: nothing to send until they stop vouching.
+                tokio::select! {
+                    _ = tokio::time::sleep_until(until.into()) => {}
+                    _ = self.pace.woken() => {}
+                    _ = async {
+                        match asked.as_mut() {
+                            Some(f) => f.await,
+                            None => std::future::pending().await,
+                        }
+                    } => asked = None,
+                    _ = stop.wait_for(|s| *s) => return,
+                }
+                continue;
+            }
+            // Whatever asked for this heartbeat gets it.
+            let forced = self.pace.take_forced();
+            tracing::debug!(forced, failures, "heartbeat");
             match self
                 .registry
                 .heartbeat(
@@ -323,7 +349,8 @@ impl Agent {
                 .await
             {
                 Ok(r) => {
-                    interval = Duration::from_secs(r.heartbeat_interval_secs.max(1));
+                    self.pace
+                        .set(Some(r.heartbeat_interval_secs), r.poll_wait_secs);
                     if failures > 0 {
                         tracing::info!(failures, "heartbeat answered again");
                         failures = 0;
@@ -341,24 +368,35 @@ impl Agent {
                 }
             }
             // After a failure, try again soon (bounded backoff), not a whole interval later.
+            let interval = self.pace.interval();
             let next = if failures > 0 {
                 backoff(failures - 1).min(interval)
             } else {
                 heartbeat_jitter(interval)
             };
-            let mut done = false;
-            tokio::select! {
-                _ = tokio::time::sleep(next) => {}
-                _ = async {
-                    match asked.as_mut() {
-                        Some(f) => f.await,
-                        None => std::future::pending().await,
+            let due = tokio::time::Instant::now() + next;
+            loop {
+                let mut done = false;
+                tokio::select! {
+                    _ = tokio::time::sleep_until(due) => break,
+                    _ = async {
+                        match asked.as_mut() {
+                            Some(f) => f.await,
+                            None => std::future::pending().await,
+                        }
+                    } => done = true,
+                    _ = self.pace.woken() => {
+                        // Asked for a heartbeat now, or the polls count again.
+                        let at = std::time::Instant::now();
+                        if self.pace.forced() || self.pace.vouched_until(at).is_some() {
+                            break;
+                        }
                     }
-                } => done = true,
-                _ = stop.wait_for(|s| *s) => return,
-            }
-            if done {
-                asked = None;
+                    _ = stop.wait_for(|s| *s) => return,
+                }
+                if done {
+                    asked = None;
+                }
             }
         }
     }
@@ -374,15 +412,28 @@ impl Agent {
                 return Ok(());
             }
             self.flush_completions().await?;
+            let sent = std::time::Instant::now();
+            let wait = self.pace.poll_wait(self.config.poll_wait);
             let polled = tokio::select! {
-                r = self.scheduler.poll_commands(self.host_id(), self.config.poll_wait) => r,
+                r = self.scheduler.poll_commands_heard(self.host_id(), wait, |heard| {
+                    self.pace.arrived(sent, heard)
+                }) => r,
                 _ = stopped.wait_for(|s| *s) => return Ok(()),
             };
             match polled {
                 Ok(batch) => {
                     failures = 0;
+                    self.pace
+                        .set(batch.heartbeat_interval_secs, batch.poll_wait_secs);
+                    self.pace.answered(batch.heard);
+                    if batch.heartbeat_now {
+                        self.pace.call();
+                    }
                     let offered = !batch.commands.is_empty();
                     let mut new = false;
+                    if offered {
+                        self.pace.busy();
+                    }
                     for cmd in batch.commands {
                         if *stop.borrow() {
                             break;
@@ -409,6 +460,7 @@ impl Agent {
                     )
                 }
                 Err(e) => {
+                    self.pace.poll_failed();
                     let wait = backoff(failures);
                     failures = failures.saturating_add(1);
                     tracing::warn!(error = %e, retry_in_ms = wait.as_millis() as u64, "poll failed");

@@ -169,6 +169,8 @@ pub struct State {
     pub heard: std::sync::Arc<app::heard::Heard>,
     /// The heartbeat interval and grace for the fleet's size.
     pub cadence: app::cadence::Cadence,
+    /// When each scheduler replica last passed on the polls it heard (`app::feed`).
+    pub feeds: app::feed::Feeds,
     /// Whether this process queued its start-up scale-out requests (`app::lifecycle::tick`).
     pub requests_backfilled: std::sync::atomic::AtomicBool,
 }
@@ -189,6 +191,7 @@ impl Service {
                 hearing: app::liveness::Hearing::default(),
                 heard: std::sync::Arc::default(),
                 cadence: app::cadence::Cadence::new(&config),
+                feeds: app::feed::Feeds::default(),
                 requests_backfilled: Default::default(),
                 config,
             })),

@@ -118,6 +118,8 @@ pub struct State {
     pub config: Config,
     /// Wakes long polls when a command is ready for their host.
     pub mailbox: Arc<app::mailbox::Mailbox>,
+    /// Passes the polls heard on to the registry as heartbeats.
+    pub feed: Arc<app::feed::Feed>,
     /// Set when the server stops, so long polls answer at once instead of holding it up.
     pub stopping: Arc<AtomicBool>,
     /// This replica's identity in rollout leases.
@@ -148,6 +150,7 @@ impl Service {
                 peers,
                 config,
                 mailbox: Arc::default(),
+                feed: Arc::default(),
                 stopping: Arc::default(),
                 replica: app::background::replica_id(),
                 meta: app::Meta::default(),

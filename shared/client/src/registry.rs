@@ -83,6 +83,11 @@ impl RegistryClient {
         self.0.post("/v1/hosts/install-outcomes", req).await
     }
 
+    /// Passes on the hosts whose long polls a scheduler replica received (service credential).
+    pub async fn heard(&self, feed: &HeardFeed) -> Result<HeardFeedResponse, ClientError> {
+        self.0.post("/v1/hosts/heard", feed).await
+    }
+
     pub async fn get_host(&self, host: Uuid) -> Result<Host, ClientError> {
         self.0.get(&format!("/v1/hosts/{host}")).await
     }

@@ -108,6 +108,32 @@ impl SchedulerClient {
         self.0.send(rb).await
     }
 
+    /// [`Self::poll_commands`], calling `arrived` with the `Liftoff-Heard` header as soon as the
+    /// answer's headers come (before its body): whether the poll counts as the host's
+    /// heartbeat. Not called for an error answer, nor by a scheduler that does not say.
+    pub async fn poll_commands_heard(
+        &self,
+        host: Uuid,
+        wait: Duration,
+        arrived: impl FnOnce(bool),
+    ) -> Result<CommandBatch, ClientError> {
+        let rb = self
+            .0
+            .request(Method::GET, &format!("/v1/agents/{host}/commands"))
+            .query(&[("wait_secs", wait.as_secs().to_string())])
+            .timeout(wait + Duration::from_secs(10));
+        let res = rb
+            .send()
+            .await
+            .map_err(|e| ClientError::Transport(e.to_string()))?;
+        if res.status().is_success()
+            && let Some(heard) = res.headers().get(HEARD_HEADER)
+        {
+            arrived(heard.as_bytes() == b"true");
+        }
+        crate::decode(res).await
+    }
+
     pub async fn ack(&self, host: Uuid, command: Uuid) -> Result<AckResponse, ClientError> {
         self.0
             .post(

@@ -82,6 +82,11 @@ pub struct Heartbeat {
 pub struct HeartbeatResponse {
     pub state: HostState,
     pub heartbeat_interval_secs: u64,
+    /// The longest long poll that still counts as this host's heartbeat: a host whose polls
+    /// the scheduler passes on to the registry (`CommandBatch.heard`) is heard within the
+    /// grace when it polls at least this often, and need not heartbeat meanwhile.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub poll_wait_secs: Option<u64>,
     /// Work the registry asks of the agent (scale-in: stop the application).
     #[serde(default)]
     pub commands: Vec<HostCommand>,
@@ -487,4 +492,40 @@ pub struct HostList {
     /// With a `limit` and more hosts after this page: pass as `cursor` for the next one.
     #[serde(default)]
     pub next_cursor: Option<String>,
+}
+
+/// The hosts whose long polls a scheduler replica received since its last feed (service
+/// credential): each counts as a heartbeat of its host, heard `age_ms` before the feed arrived.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, Default)]
+#[serde(deny_unknown_fields)]
+pub struct HeardFeed {
+    /// The sending replica: the registry notices when a replica's feed stops.
+    pub replica: String,
+    /// At most [`HeardFeed::MAX_HOSTS`].
+    #[serde(default)]
+    pub hosts: Vec<HeardHost>,
+}
+
+impl HeardFeed {
+    pub const MAX_HOSTS: usize = 2_000;
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct HeardHost {
+    pub host_id: Uuid,
+    /// How long before sending the feed the host's poll arrived.
+    pub age_ms: u64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, Default)]
+pub struct HeardFeedResponse {
+    /// The interval the registry gives agents now.
+    pub heartbeat_interval_secs: u64,
+    /// The longest long poll that counts as a heartbeat (see `HeartbeatResponse`); 0 when
+    /// polls do not count (a grace too short).
+    pub poll_wait_secs: u64,
+    /// Hosts the registry has something for (a scale-in request): they should heartbeat now.
+    #[serde(default)]
+    pub heartbeat_now: Vec<Uuid>,
 }

@@ -468,9 +468,40 @@ pub fn log_grant_subject(host: Uuid, command: Uuid) -> String {
 /// The purpose of hook-log upload grants.
 pub const LOG_GRANT_PURPOSE: &str = "hook-log";
 
+/// The header of a long poll's answer, sent before its body, that says whether the scheduler
+/// passes the poll on to the registry as the host's heartbeat (`true` or `false`).
+pub const HEARD_HEADER: &str = "Liftoff-Heard";
+
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct CommandBatch {
     pub commands: Vec<AgentCommand>,
+    /// The scheduler's feed to the registry still worked when the poll was answered (the
+    /// `Liftoff-Heard` header, sent when the poll arrived, said whether it counts as the
+    /// host's heartbeat). While polls count, and come at least every `poll_wait_secs`, the
+    /// agent need not heartbeat.
+    #[serde(default)]
+    pub heard: bool,
+    /// The registry's heartbeat interval, as it last told the scheduler.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub heartbeat_interval_secs: Option<u64>,
+    /// The longest poll that counts as a heartbeat, as the registry last told the scheduler.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub poll_wait_secs: Option<u64>,
+    /// The registry has something for this host (a scale-in request): heartbeat now.
+    #[serde(default)]
+    pub heartbeat_now: bool,
+}
+
+impl CommandBatch {
+    pub fn of(commands: Vec<AgentCommand>) -> Self {
+        Self {
+            commands,
+            heard: false,
+            heartbeat_interval_secs: None,
+            poll_wait_secs: None,
+            heartbeat_now: false,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, ToSchema, PartialEq, Eq)]

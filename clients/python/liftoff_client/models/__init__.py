@@ -71,6 +71,9 @@ from .freeze_override import FreezeOverride
 from .group_at_time import GroupAtTime
 from .group_deployment_at import GroupDeploymentAt
 from .health_analysis import HealthAnalysis
+from .heard_feed import HeardFeed
+from .heard_feed_response import HeardFeedResponse
+from .heard_host import HeardHost
 from .heartbeat import Heartbeat
 from .heartbeat_response import HeartbeatResponse
 from .history_event import HistoryEvent
@@ -237,6 +240,9 @@ __all__ = (
     "GroupAtTime",
     "GroupDeploymentAt",
     "HealthAnalysis",
+    "HeardFeed",
+    "HeardFeedResponse",
+    "HeardHost",
     "Heartbeat",
     "HeartbeatResponse",
     "HistoryEvent",

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -23,11 +23,16 @@ class HeartbeatResponse:
         heartbeat_interval_secs (int):
         state (HostState):
         commands (list[HostCommand] | Unset): Work the registry asks of the agent (scale-in: stop the application).
+        poll_wait_secs (int | None | Unset): The longest long poll that still counts as this host's heartbeat: a host
+            whose polls
+            the scheduler passes on to the registry (`CommandBatch.heard`) is heard within the
+            grace when it polls at least this often, and need not heartbeat meanwhile.
     """
 
     heartbeat_interval_secs: int
     state: HostState
     commands: list[HostCommand] | Unset = UNSET
+    poll_wait_secs: int | None | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -42,6 +47,12 @@ class HeartbeatResponse:
                 commands_item = commands_item_data.to_dict()
                 commands.append(commands_item)
 
+        poll_wait_secs: int | None | Unset
+        if isinstance(self.poll_wait_secs, Unset):
+            poll_wait_secs = UNSET
+        else:
+            poll_wait_secs = self.poll_wait_secs
+
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update(
@@ -52,6 +63,8 @@ class HeartbeatResponse:
         )
         if commands is not UNSET:
             field_dict["commands"] = commands
+        if poll_wait_secs is not UNSET:
+            field_dict["poll_wait_secs"] = poll_wait_secs
 
         return field_dict
 
@@ -73,10 +86,20 @@ class HeartbeatResponse:
 
                 commands.append(commands_item)
 
+        def _parse_poll_wait_secs(data: object) -> int | None | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(int | None | Unset, data)
+
+        poll_wait_secs = _parse_poll_wait_secs(d.pop("poll_wait_secs", UNSET))
+
         heartbeat_response = cls(
             heartbeat_interval_secs=heartbeat_interval_secs,
             state=state,
             commands=commands,
+            poll_wait_secs=poll_wait_secs,
         )
 
         heartbeat_response.additional_properties = d

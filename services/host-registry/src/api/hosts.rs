@@ -3,8 +3,8 @@
 use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, web};
 use liftoff_kit::{ApiError, Caller, Role};
 use liftoff_types::registry::{
-    Heartbeat, HostCommandResult, HostList, HostRevisionReports, HostState, InstallOutcomes,
-    UpdateHost,
+    HeardFeed, Heartbeat, HostCommandResult, HostList, HostRevisionReports, HostState,
+    InstallOutcomes, UpdateHost,
 };
 use uuid::Uuid;
 
@@ -59,6 +59,29 @@ pub async fn heartbeat(
         body.into_inner(),
     )
     .await?;
+    Ok(HttpResponse::Ok().json(res))
+}
+
+/// The hosts whose long polls a scheduler replica received (service credential): each counts
+/// as a heartbeat of its host. Answers the heartbeat cadence and the hosts that should
+/// heartbeat now (the registry has a scale-in request for them).
+#[utoipa::path(
+    tag = "hosts",
+    request_body = HeardFeed,
+    responses(
+        (status = 200, body = liftoff_types::registry::HeardFeedResponse),
+        (status = 400, body = liftoff_types::ErrorBody), (status = 401, body = liftoff_types::ErrorBody),
+        (status = 403, body = liftoff_types::ErrorBody)
+    ),
+    security(("bearer" = []))
+)]
+#[post("/v1/hosts/heard")]
+pub async fn heard(
+    state: web::Data<State>,
+    caller: Caller,
+    body: web::Json<HeardFeed>,
+) -> Result<HttpResponse, ApiError> {
+    let res = app::feed::receive(&state, &caller, body.into_inner()).await?;
     Ok(HttpResponse::Ok().json(res))
 }
 

@@ -24,6 +24,7 @@ mod hosts;
         enrollment::revoke_token,
         enrollment::enroll,
         hosts::heartbeat,
+        hosts::heard,
         hosts::list_hosts,
         hosts::get_host,
         hosts::update_host,
@@ -38,7 +39,7 @@ mod hosts;
     ),
     components(schemas(
         ErrorBody, CreateEnrollmentToken, EnrollmentToken, EnrollmentTokenList, EnrollRequest, EnrollResponse,
-        Heartbeat, HeartbeatResponse, HostCommand, HostCommandKind, HostCommandResult,
+        Heartbeat, HeartbeatResponse, HeardFeed, HeardHost, HeardFeedResponse, HostCommand, HostCommandKind, HostCommandResult,
         Host, HostList, HostState, HostInstall, InstallMode, InstallStatus, UpdateHost,
         HostRevision, HostRevisionReport, HostRevisionReports, HostRevisionsRecorded,
         InstallOutcome, InstallOutcomes, InstallOutcomesRecorded,
@@ -61,6 +62,7 @@ pub fn configure(cfg: &mut web::ServiceConfig, state: web::Data<State>) {
         .service(enrollment::revoke_token)
         .service(enrollment::enroll)
         .service(hosts::heartbeat)
+        .service(hosts::heard)
         .service(hosts::list_hosts)
         .service(hosts::get_host)
         .service(hosts::update_host)

@@ -324,6 +324,7 @@ pub async fn heartbeat(
     let _arriving = state.heard.arriving(&id.to_string());
     let jti = caller.claims.jti.clone();
     let interval = state.cadence.interval().as_secs();
+    let poll_wait = super::feed::poll_wait(state.cadence.grace()).map(|w| w.as_secs());
     let (h, sent) = (id.to_string(), req.agent_version.clone());
     let looked = state
         .db
@@ -347,10 +348,11 @@ pub async fn heartbeat(
             HeartbeatResponse {
                 state: host_state,
                 heartbeat_interval_secs: interval,
+                poll_wait_secs: poll_wait,
                 commands: Vec::new(),
             }
         }
-        Ok(None) => record(&state, caller, id, req, interval).await?,
+        Ok(None) => record(&state, caller, id, req, (interval, poll_wait)).await?,
         Err(e) => {
             if e.status.is_server_error() {
                 // The registry cannot tell whether it heard the host: it is deaf.
@@ -392,7 +394,7 @@ async fn record(
     caller: &Caller,
     id: Uuid,
     req: Heartbeat,
-    interval: u64,
+    (interval, poll_wait): (u64, Option<u64>),
 ) -> Result<HeartbeatResponse, ApiError> {
     let jti = caller.claims.jti.clone();
     let recorded = state
@@ -407,6 +409,7 @@ async fn record(
                 Ok(HeartbeatResponse {
                     state: current,
                     heartbeat_interval_secs: interval,
+                    poll_wait_secs: poll_wait,
                     commands,
                 })
             })
@@ -485,6 +488,11 @@ pub async fn sweep_lost(state: &State) -> Result<usize, ApiError> {
             .set_fleet(u64::try_from(live).unwrap_or(0), at);
     }
     let grace = state.cadence.grace();
+    // A scheduler replica whose feed of polls stopped leaves the hosts it vouched for
+    // unheard: deaf since its last feed, so they have a grace to heartbeat instead.
+    if let Some(last) = state.feeds.stopped_since(at, grace) {
+        state.hearing.deaf(last);
+    }
     if !state
         .hearing
         .may_declare_lost(std::time::Instant::now(), grace)

@@ -5,6 +5,7 @@ pub mod actions;
 pub mod autoscaling;
 pub mod cadence;
 pub mod enrollment;
+pub mod feed;
 pub mod fleet;
 pub mod heard;
 pub mod hosts;

@@ -47,6 +47,20 @@ pub fn open_for(conn: &mut AnyConnection, host_id: &str) -> Result<Vec<HostComma
         .load(conn)?)
 }
 
+/// Hosts with a command of `kind` waiting to be handed over (at most 1,000).
+pub fn hosts_waiting(
+    conn: &mut AnyConnection,
+    kind: HostCommandKind,
+) -> Result<Vec<String>, ApiError> {
+    Ok(host_commands::table
+        .filter(host_commands::status.eq(HostCommandStatus::Pending))
+        .filter(host_commands::kind.eq(kind))
+        .select(host_commands::host_id)
+        .distinct()
+        .limit(1000)
+        .load(conn)?)
+}
+
 /// Every open command (for the background check of unreachable agents).
 pub fn all_open(conn: &mut AnyConnection) -> Result<Vec<HostCommandRow>, ApiError> {
     Ok(host_commands::table

@@ -7,6 +7,7 @@ use liftoff_kit::{ApiError, Caller};
 use liftoff_types::ErrorBody;
 use liftoff_types::scheduler::{
     AckResponse, CommandBatch, CommandState, CompleteCommand, EventReport, EventReportBatch,
+    HEARD_HEADER,
 };
 use serde::Deserialize;
 use utoipa::IntoParams;
@@ -22,11 +23,16 @@ pub struct PollQuery {
     wait_secs: Option<u64>,
 }
 
-/// Long-polls for the host's commands.
+/// Long-polls for the host's commands. The answer's status and headers go at once (a poll is the
+/// host's heartbeat: `Liftoff-Heard: true` says the scheduler passes it on to the registry), the
+/// body when a command is ready or the wait ends.
 #[utoipa::path(
     tag = "agents",
     params(("host" = Uuid, Path, description = "Host id"), PollQuery),
-    responses((status = 200, body = CommandBatch), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)),
+    responses(
+        (status = 200, body = CommandBatch, headers(("Liftoff-Heard" = String, description = "`true` when the poll counts as the host's heartbeat (sent before the body)"))),
+        (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)
+    ),
     security(("bearer" = []))
 )]
 #[get("/v1/agents/{host}/commands")]
@@ -42,9 +48,20 @@ pub async fn poll(
     if wait > 30 {
         return Err(ApiError::invalid_field("wait_secs: at most 30"));
     }
-    let batch =
-        app::commands::poll(&state, host, &caller.claims.jti, Duration::from_secs(wait)).await?;
-    Ok(HttpResponse::Ok().json(batch))
+    let jti = caller.claims.jti.clone();
+    let heard = app::poll::arrive(&state, host, &jti)?;
+    let body = futures_util::stream::once(async move {
+        let batch = app::poll::poll(&state, host, &jti, Duration::from_secs(wait))
+            .await
+            .map_err(|e| std::io::Error::other(e.to_string()))?;
+        serde_json::to_vec(&batch)
+            .map(web::Bytes::from)
+            .map_err(std::io::Error::other)
+    });
+    Ok(HttpResponse::Ok()
+        .content_type("application/json")
+        .insert_header((HEARD_HEADER, if heard { "true" } else { "false" }))
+        .streaming(body))
 }
 
 /// Acknowledges a command before running it; run it only if `proceed` is true.

@@ -1,9 +1,8 @@
-//! The agents' command channel: long poll, acknowledge, report events, complete.
+//! The agents' command channel: acknowledge, report events, complete (the long poll is `poll`).
 //! Commands are delivered at least once; the (command, event) and command-status fencing make
 //! every report idempotent, and a finished command is never run again.
 
 use std::collections::HashMap;
-use std::time::Duration;
 
 use actix_web::web;
 use liftoff_kit::db::uuid;
@@ -39,108 +38,16 @@ const KNOWN_EVENTS: &[&str] = &[
     "AfterAllowTraffic",
 ];
 
-/// Returns the host's waiting commands, waiting up to `wait` for one to appear. Commands the
-/// host acknowledged and has not finished are offered again: an agent polls only between
-/// commands, so one it holds as running it is not running unless it lost the answer to its
-/// acknowledgement (and dropped it, expecting to be offered it again) or finished it without
-/// the completion arriving yet (its ledger has it; it skips it and re-sends the completion).
-/// Either way the agent's journal and ledger make sure nothing runs twice. The wait is
-/// woken by this replica's dispatches and by the mailbox's watcher (other replicas'); a
-/// slow re-check is the safety net. A credential revoked meanwhile (its host deregistered)
-/// ends the wait with 401 at once.
-pub async fn poll(
-    state: &State,
-    host: Uuid,
-    credential_id: &str,
-    wait: Duration,
-) -> Result<CommandBatch, ApiError> {
-    let wait = spread(wait.min(state.config.max_poll_wait));
-    let deadline = tokio::time::Instant::now() + wait;
-    let host_s = host.to_string();
-    state.mailbox.watch(
-        state.db.clone(),
-        state.config.watch_interval,
-        state.stopping.clone(),
-    );
-    let slot = state.mailbox.slot(&host_s);
-    let revocations = state.authority.revocations();
-    let result = loop {
-        let revoked = revocations.changed();
-        tokio::pin!(revoked);
-        revoked.as_mut().enable();
-        if revocations.is_revoked(credential_id) {
-            break Err(ApiError::unauthorized(liftoff_kit::auth::revoked_message(
-                liftoff_kit::TokenKind::Host,
-            )));
-        }
-        // Register interest before looking, so a dispatch between the look and the wait wakes us.
-        let notified = slot.notified();
-        tokio::pin!(notified);
-        notified.as_mut().enable();
-        let h = host_s.clone();
-        let rows = match state
-            .db
-            .run_short(move |c| commands::offered_to(c, &h))
-            .await
-        {
-            Ok(r) => r,
-            Err(e) => break Err(e),
-        };
-        if !rows.is_empty() {
-            break rows
-                .iter()
-                .map(|r| with_log_grant(state, host, &r.payload))
-                .collect::<Result<Vec<_>, _>>()
-                .map(|commands| CommandBatch { commands });
-        }
-        let now = tokio::time::Instant::now();
-        if now >= deadline || state.stopping.load(std::sync::atomic::Ordering::SeqCst) {
-            break Ok(CommandBatch { commands: vec![] });
-        }
-        let nap = (deadline - now).min(state.config.poll_recheck);
-        let woken = tokio::select! {
-            _ = &mut notified => true,
-            _ = &mut revoked => true,
-            _ = tokio::time::sleep(nap) => false,
-        };
-        // A poll that ran out its wait unwoken ends without another look: a command dispatched
-        // meanwhile woke it (here, or through the mailbox's watcher), and the host's next poll
-        // looks first anyway. An idle host's poll costs one query.
-        if !woken && tokio::time::Instant::now() >= deadline {
-            break Ok(CommandBatch { commands: vec![] });
-        }
-    };
-    state.mailbox.release(&host_s, slot);
-    result
-}
-
-/// Waits at least this long are spread (see [`spread`]); shorter ones are kept as asked.
-const SPREAD_FROM: Duration = Duration::from_secs(4);
-
-/// How long an idle poll is held: a random point of the last quarter of the `wait` asked.
-///
-/// Without it a fleet's long polls fall into step and stay there: every poll answered during
-/// one slow moment (a burst of enrollments, a restart, a pause) starts again at the same
-/// instant and ends `wait` later together with the others, and each such wave of thousands of
-/// polls ending and starting at once makes the next slow moment, pulling more polls into the
-/// wave. At 10,000 idle hosts the waves came every 20.4 s and held a user's reads up for
-/// 0.1 to 0.4 s (`liftoff bench fleet`). Spread, each poll's phase moves by a random amount at
-/// every round, so a wave dissolves within a few rounds; never longer than asked, so an agent
-/// hears back within its own wait. A dispatch still answers a poll at once.
-fn spread(wait: Duration) -> Duration {
-    if wait < SPREAD_FROM {
-        return wait;
-    }
-    let ms = wait.as_millis() as u64;
-    Duration::from_millis(rand::random_range(ms - ms / 4..=ms))
-}
-
 /// How long a host may upload a command's hook logs: longer than any command runs (seven
 /// events of at most an hour each) plus the agent's retries.
 const LOG_GRANT_TTL_HOURS: i64 = 24;
 
 /// The stored command, with the grant that lets `host` (and only it) upload its hook logs.
-fn with_log_grant(state: &State, host: Uuid, payload: &str) -> Result<AgentCommand, ApiError> {
+pub(super) fn with_log_grant(
+    state: &State,
+    host: Uuid,
+    payload: &str,
+) -> Result<AgentCommand, ApiError> {
     let mut cmd: AgentCommand = serde_json::from_str(payload)?;
     cmd.log_grant = Some(state.authority.grant(
         LOG_GRANT_PURPOSE,
@@ -660,26 +567,4 @@ fn apply_completion(
         history.push(ev);
     }
     Ok(applied)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn an_idle_poll_is_held_for_a_random_point_of_the_last_quarter_of_its_wait() {
-        let wait = Duration::from_secs(20);
-        let held: Vec<Duration> = (0..2000).map(|_| spread(wait)).collect();
-        assert!(
-            held.iter()
-                .all(|h| *h >= Duration::from_secs(15) && *h <= wait)
-        );
-        // Spread over the quarter, not bunched at one end.
-        assert!(held.iter().any(|h| *h < Duration::from_millis(16_000)));
-        assert!(held.iter().any(|h| *h > Duration::from_millis(19_000)));
-        // Short waits (tests, scripts) are kept exactly.
-        for s in 0..4 {
-            assert_eq!(spread(Duration::from_secs(s)), Duration::from_secs(s));
-        }
-    }
 }

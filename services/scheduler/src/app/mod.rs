@@ -12,12 +12,14 @@ pub mod commands;
 pub mod completions;
 pub mod control;
 pub mod engine;
+pub mod feed;
 pub mod gates;
 pub mod inventory;
 pub mod mailbox;
 pub mod members;
 pub mod metrics;
 pub mod plan;
+pub mod poll;
 pub mod progress;
 pub mod rollouts;
 

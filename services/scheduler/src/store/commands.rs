@@ -122,7 +122,7 @@ pub fn get(conn: &mut AnyConnection, id: &str) -> Result<Option<CommandRow>, Api
 
 /// Commands a host's poll is offered: those waiting for it to pick them up, and those it
 /// acknowledged and has not finished (re-offered, so an agent that never heard the answer to
-/// its acknowledgement acknowledges again and learns it; see `app::commands::poll`).
+/// its acknowledgement acknowledges again and learns it; see `app::poll::poll`).
 pub fn offered_to(conn: &mut AnyConnection, host: &str) -> Result<Vec<CommandRow>, ApiError> {
     Ok(host_commands::table
         .filter(host_commands::host_id.eq(host))

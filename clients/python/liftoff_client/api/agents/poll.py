@@ -91,7 +91,9 @@ def sync_detailed(
     client: AuthenticatedClient,
     wait_secs: int | Unset = UNSET,
 ) -> Response[CommandBatch | ErrorBody]:
-    """Long-polls for the host's commands.
+    """Long-polls for the host's commands. The answer's status and headers go at once (a poll is the
+    host's heartbeat: `Liftoff-Heard: true` says the scheduler passes it on to the registry), the
+    body when a command is ready or the wait ends.
 
     Args:
         host (UUID):
@@ -123,7 +125,9 @@ def sync(
     client: AuthenticatedClient,
     wait_secs: int | Unset = UNSET,
 ) -> CommandBatch | ErrorBody | None:
-    """Long-polls for the host's commands.
+    """Long-polls for the host's commands. The answer's status and headers go at once (a poll is the
+    host's heartbeat: `Liftoff-Heard: true` says the scheduler passes it on to the registry), the
+    body when a command is ready or the wait ends.
 
     Args:
         host (UUID):
@@ -150,7 +154,9 @@ async def asyncio_detailed(
     client: AuthenticatedClient,
     wait_secs: int | Unset = UNSET,
 ) -> Response[CommandBatch | ErrorBody]:
-    """Long-polls for the host's commands.
+    """Long-polls for the host's commands. The answer's status and headers go at once (a poll is the
+    host's heartbeat: `Liftoff-Heard: true` says the scheduler passes it on to the registry), the
+    body when a command is ready or the wait ends.
 
     Args:
         host (UUID):
@@ -180,7 +186,9 @@ async def asyncio(
     client: AuthenticatedClient,
     wait_secs: int | Unset = UNSET,
 ) -> CommandBatch | ErrorBody | None:
-    """Long-polls for the host's commands.
+    """Long-polls for the host's commands. The answer's status and headers go at once (a poll is the
+    host's heartbeat: `Liftoff-Heard: true` says the scheduler passes it on to the registry), the
+    body when a command is ready or the wait ends.
 
     Args:
         host (UUID):
