@@ -25,7 +25,8 @@ pub struct PollQuery {
 
 /// Long-polls for the host's commands. The answer's status and headers go at once (a poll is the
 /// host's heartbeat: `Liftoff-Heard: true` says the scheduler passes it on to the registry), the
-/// body when a command is ready or the wait ends.
+/// body when a command is ready or the wait ends. A credential revoked during the wait ends it
+/// with an empty answer; the next poll is refused with 401.
 #[utoipa::path(
     tag = "agents",
     params(("host" = Uuid, Path, description = "Host id"), PollQuery),

@@ -19,7 +19,8 @@ use crate::store::commands;
 /// Either way the agent's journal and ledger make sure nothing runs twice. The wait is
 /// woken by this replica's dispatches and by the mailbox's watcher (other replicas'); a
 /// slow re-check is the safety net. A credential revoked meanwhile (its host deregistered)
-/// ends the wait with 401 at once.
+/// ends the wait at once with an empty answer that does not count as a heartbeat (its status
+/// went when the poll arrived, see [`arrive`]); the host's next call is refused with 401.
 pub async fn poll(
     state: &State,
     host: Uuid,
@@ -37,14 +38,14 @@ pub async fn poll(
     let slot = state.mailbox.slot(&host_s);
     let revocations = state.authority.revocations();
     let mut called = false;
+    let mut refused = false;
     let result = loop {
         let revoked = revocations.changed();
         tokio::pin!(revoked);
         revoked.as_mut().enable();
         if revocations.is_revoked(credential_id) {
-            break Err(ApiError::unauthorized(liftoff_kit::auth::revoked_message(
-                liftoff_kit::TokenKind::Host,
-            )));
+            refused = true;
+            break Ok(CommandBatch::of(vec![]));
         }
         // Register interest before looking, so a dispatch between the look and the wait wakes us.
         let notified = slot.notified();
@@ -90,7 +91,7 @@ pub async fn poll(
     };
     state.mailbox.release(&host_s, slot);
     result.map(|mut batch| {
-        batch.heard = state.feed.heard();
+        batch.heard = !refused && state.feed.heard();
         if let Some((interval, poll_wait)) = state.feed.cadence() {
             batch.heartbeat_interval_secs = Some(interval);
             batch.poll_wait_secs = Some(poll_wait);

@@ -93,7 +93,8 @@ def sync_detailed(
 ) -> Response[CommandBatch | ErrorBody]:
     """Long-polls for the host's commands. The answer's status and headers go at once (a poll is the
     host's heartbeat: `Liftoff-Heard: true` says the scheduler passes it on to the registry), the
-    body when a command is ready or the wait ends.
+    body when a command is ready or the wait ends. A credential revoked during the wait ends it
+    with an empty answer; the next poll is refused with 401.
 
     Args:
         host (UUID):
@@ -127,7 +128,8 @@ def sync(
 ) -> CommandBatch | ErrorBody | None:
     """Long-polls for the host's commands. The answer's status and headers go at once (a poll is the
     host's heartbeat: `Liftoff-Heard: true` says the scheduler passes it on to the registry), the
-    body when a command is ready or the wait ends.
+    body when a command is ready or the wait ends. A credential revoked during the wait ends it
+    with an empty answer; the next poll is refused with 401.
 
     Args:
         host (UUID):
@@ -156,7 +158,8 @@ async def asyncio_detailed(
 ) -> Response[CommandBatch | ErrorBody]:
     """Long-polls for the host's commands. The answer's status and headers go at once (a poll is the
     host's heartbeat: `Liftoff-Heard: true` says the scheduler passes it on to the registry), the
-    body when a command is ready or the wait ends.
+    body when a command is ready or the wait ends. A credential revoked during the wait ends it
+    with an empty answer; the next poll is refused with 401.
 
     Args:
         host (UUID):
@@ -188,7 +191,8 @@ async def asyncio(
 ) -> CommandBatch | ErrorBody | None:
     """Long-polls for the host's commands. The answer's status and headers go at once (a poll is the
     host's heartbeat: `Liftoff-Heard: true` says the scheduler passes it on to the registry), the
-    body when a command is ready or the wait ends.
+    body when a command is ready or the wait ends. A credential revoked during the wait ends it
+    with an empty answer; the next poll is refused with 401.
 
     Args:
         host (UUID):
