@@ -311,9 +311,7 @@ impl Agent {
     /// [`pace`]); runs what the registry asks in its answers (scale-in) alongside, so
     /// heartbeats go on meanwhile.
     async fn heartbeat_loop(&self, mut stop: watch::Receiver<bool>) {
-        let mut asked: Option<
-            std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send + '_>>,
-        > = None;
+        let mut asked: Asked<'_> = None;
         let mut failures = 0u32;
         loop {
             let vouched = self.pace.vouched_until(std::time::Instant::now());
@@ -325,12 +323,7 @@ impl Agent {
                 tokio::select! {
                     _ = tokio::time::sleep_until(until.into()) => {}
                     _ = self.pace.woken() => {}
-                    _ = async {
-                        match asked.as_mut() {
-                            Some(f) => f.await,
-                            None => std::future::pending().await,
-                        }
-                    } => asked = None,
+                    _ = finished(&mut asked) => asked = None,
                     _ = stop.wait_for(|s| *s) => return,
                 }
                 continue;
@@ -379,12 +372,7 @@ impl Agent {
                 let mut done = false;
                 tokio::select! {
                     _ = tokio::time::sleep_until(due) => break,
-                    _ = async {
-                        match asked.as_mut() {
-                            Some(f) => f.await,
-                            None => std::future::pending().await,
-                        }
-                    } => done = true,
+                    _ = finished(&mut asked) => done = true,
                     _ = self.pace.woken() => {
                         // Asked for a heartbeat now, or the polls count again.
                         let at = std::time::Instant::now();
@@ -490,6 +478,17 @@ impl Agent {
         };
         let (_, res) = tokio::join!(hb, cmds);
         res
+    }
+}
+
+/// What the registry asked of the agent in a heartbeat answer (scale-in), running alongside.
+type Asked<'a> = Option<std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send + 'a>>>;
+
+/// Resolves when the work `asked` ends; never, when there is none.
+async fn finished(asked: &mut Asked<'_>) {
+    match asked.as_mut() {
+        Some(f) => f.await,
+        None => std::future::pending().await,
     }
 }
 

@@ -100,12 +100,7 @@ impl SchedulerClient {
         host: Uuid,
         wait: Duration,
     ) -> Result<CommandBatch, ClientError> {
-        let rb = self
-            .0
-            .request(Method::GET, &format!("/v1/agents/{host}/commands"))
-            .query(&[("wait_secs", wait.as_secs().to_string())])
-            .timeout(wait + Duration::from_secs(10));
-        self.0.send(rb).await
+        self.poll_commands_heard(host, wait, |_| {}).await
     }
 
     /// [`Self::poll_commands`], calling `arrived` with the `Liftoff-Heard` header as soon as the

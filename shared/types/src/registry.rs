@@ -83,8 +83,9 @@ pub struct HeartbeatResponse {
     pub state: HostState,
     pub heartbeat_interval_secs: u64,
     /// The longest long poll that still counts as this host's heartbeat: a host whose polls
-    /// the scheduler passes on to the registry (`CommandBatch.heard`) is heard within the
-    /// grace when it polls at least this often, and need not heartbeat meanwhile.
+    /// the scheduler passes on to the registry (the poll answer's `Liftoff-Heard` header) is
+    /// heard within the grace when it polls at least this often, and need not heartbeat
+    /// meanwhile.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub poll_wait_secs: Option<u64>,
     /// Work the registry asks of the agent (scale-in: stop the application).

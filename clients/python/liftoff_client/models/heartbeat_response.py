@@ -25,8 +25,9 @@ class HeartbeatResponse:
         commands (list[HostCommand] | Unset): Work the registry asks of the agent (scale-in: stop the application).
         poll_wait_secs (int | None | Unset): The longest long poll that still counts as this host's heartbeat: a host
             whose polls
-            the scheduler passes on to the registry (`CommandBatch.heard`) is heard within the
-            grace when it polls at least this often, and need not heartbeat meanwhile.
+            the scheduler passes on to the registry (the poll answer's `Liftoff-Heard` header) is
+            heard within the grace when it polls at least this often, and need not heartbeat
+            meanwhile.
     """
 
     heartbeat_interval_secs: int

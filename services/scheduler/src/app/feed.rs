@@ -21,6 +21,7 @@ use liftoff_kit::Peers;
 use liftoff_types::registry::{HeardFeed, HeardHost};
 
 use super::mailbox::Mailbox;
+use crate::State;
 
 /// How often the feed goes.
 pub const EVERY: Duration = Duration::from_secs(1);
@@ -64,27 +65,18 @@ impl Feed {
         self.cadence.lock().ok().and_then(|c| *c)
     }
 
-    /// Whether the registry asked `host` to heartbeat now.
-    pub fn is_called(&self, host: &str) -> bool {
-        self.called.lock().is_ok_and(|c| c.contains(host))
-    }
-
     /// The registry asked `host` to heartbeat now; answers it once.
     pub fn take_call(&self, host: &str) -> bool {
         self.called.lock().is_ok_and(|mut c| c.remove(host))
     }
 
-    /// Starts the feed once.
-    pub fn start(
-        self: &Arc<Self>,
-        peers: Peers,
-        replica: String,
-        mailbox: Arc<Mailbox>,
-        stopping: Arc<AtomicBool>,
-    ) {
+    /// Starts the feed once (called by every poll: nothing is cloned after the first).
+    pub fn start(self: &Arc<Self>, state: &State) {
         if self.started.swap(true, Ordering::SeqCst) {
             return;
         }
+        let (peers, replica) = (state.peers.clone(), state.replica.clone());
+        let (mailbox, stopping) = (state.mailbox.clone(), state.stopping.clone());
         let feed = self.clone();
         tokio::spawn(async move {
             let mut timer = tokio::time::interval(EVERY);
@@ -182,6 +174,6 @@ mod tests {
         *feed.delivered.lock().unwrap() = Instant::now().checked_sub(FRESH * 2);
         assert!(!feed.heard(), "a feed that stopped reaching the registry");
         feed.called.lock().unwrap().insert("a".into());
-        assert!(feed.is_called("a") && feed.take_call("a") && !feed.take_call("a"));
+        assert!(feed.take_call("a") && !feed.take_call("a"));
     }
 }

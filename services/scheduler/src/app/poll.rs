@@ -110,12 +110,7 @@ pub fn arrive(state: &State, host: Uuid, credential_id: &str) -> Result<bool, Ap
             liftoff_kit::TokenKind::Host,
         )));
     }
-    state.feed.start(
-        state.peers.clone(),
-        state.replica.clone(),
-        state.mailbox.clone(),
-        state.stopping.clone(),
-    );
+    state.feed.start(state);
     state.feed.note(&host.to_string());
     Ok(state.feed.heard())
 }
