@@ -123,6 +123,9 @@ impl Cluster {
                 &self.urls["history"],
             ])
             .env("LIFTOFF_SCHEDULER_LEASE_TTL_SECS", "3")
+            // No slow re-check to fall back on: a host's poll must hear of a command another
+            // replica dispatched through the mailbox's watcher, even after its quiet look.
+            .env("LIFTOFF_SCHEDULER_POLL_RECHECK_SECS", "600")
             .env("RUST_LOG", "info")
             .stdout(log.try_clone().unwrap())
             .stderr(log)

@@ -3,11 +3,18 @@
 //! hosts directly; one watcher per replica looks for commands other replicas dispatched (one
 //! indexed query per interval for the whole fleet), and a slow re-check per poll is the net
 //! under both.
+//!
+//! The same wake-ups let an idle host's poll skip its look in the database: a look that found
+//! nothing marks the host quiet, and every wake-up of the host (a dispatch here, or one the
+//! watcher saw) clears the mark. A host's open commands only grow by a dispatch, so while the
+//! mark holds the look would find nothing again. The mark lasts `poll_recheck` at most: the
+//! watcher's overlap covers transactions that commit up to 2 s after their commands' time, and
+//! a host still looks at least that often for anything committed later than that.
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use chrono::NaiveDateTime;
 use liftoff_kit::Db;
@@ -19,6 +26,16 @@ use crate::store::{commands, db_now};
 pub struct Mailbox {
     slots: Mutex<HashMap<String, Arc<Notify>>>,
     watching: AtomicBool,
+    quiet: Mutex<Quiet>,
+    /// Counts wake-ups: a look that saw one begin while it ran does not mark its host quiet.
+    wakes: AtomicU64,
+}
+
+/// Hosts whose last look found no open command, and when.
+#[derive(Default)]
+struct Quiet {
+    hosts: HashMap<String, Instant>,
+    pruned: Option<Instant>,
 }
 
 impl Mailbox {
@@ -39,10 +56,47 @@ impl Mailbox {
         }
     }
 
+    /// Whether `host`'s last look, within `fresh`, found nothing and no wake-up came since: its
+    /// poll need not look again.
+    pub fn is_quiet(&self, host: &str, fresh: Duration) -> bool {
+        match self.quiet.lock() {
+            Ok(q) => q.hosts.get(host).is_some_and(|t| t.elapsed() < fresh),
+            Err(_) => false,
+        }
+    }
+
+    /// Taken before a look in the database: hand it to [`Mailbox::found_nothing`] after.
+    pub fn look_begins(&self) -> u64 {
+        self.wakes.load(Ordering::SeqCst)
+    }
+
+    /// A look that began at `began` found nothing for `host`: marks it quiet unless a wake-up
+    /// (of any host) came meanwhile, as its dispatch may have committed after the look's
+    /// snapshot. Marks older than `fresh` are dropped now and then, so hosts that left do not
+    /// stay.
+    pub fn found_nothing(&self, host: &str, began: u64, fresh: Duration) {
+        let Ok(mut q) = self.quiet.lock() else { return };
+        if self.wakes.load(Ordering::SeqCst) != began {
+            return;
+        }
+        let now = Instant::now();
+        q.hosts.insert(host.to_string(), now);
+        if q.pruned.is_none_or(|t| now.duration_since(t) >= fresh) {
+            q.hosts.retain(|_, t| now.duration_since(*t) < fresh);
+            q.pruned = Some(now);
+        }
+    }
+
     /// Wakes the polls of `hosts` (or, if none waits now, the next poll looks at once).
     pub fn wake(&self, hosts: &[String]) {
         if hosts.is_empty() {
             return;
+        }
+        if let Ok(mut q) = self.quiet.lock() {
+            self.wakes.fetch_add(1, Ordering::SeqCst);
+            for h in hosts {
+                q.hosts.remove(h);
+            }
         }
         if let Ok(m) = self.slots.lock() {
             for h in hosts {
@@ -106,5 +160,65 @@ impl Mailbox {
                 since = Some(now);
             }
         });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const FRESH: Duration = Duration::from_secs(60);
+
+    #[test]
+    fn a_host_whose_look_found_nothing_is_quiet_until_woken() {
+        let m = Mailbox::default();
+        assert!(
+            !m.is_quiet("h1", FRESH),
+            "a host never looked at is not quiet"
+        );
+        let began = m.look_begins();
+        m.found_nothing("h1", began, FRESH);
+        assert!(m.is_quiet("h1", FRESH));
+        assert!(!m.is_quiet("h2", FRESH));
+        m.wake(&["h1".to_string()]);
+        assert!(
+            !m.is_quiet("h1", FRESH),
+            "a dispatch to the host ends its quiet"
+        );
+    }
+
+    #[test]
+    fn a_wake_during_a_look_keeps_the_host_looking() {
+        let m = Mailbox::default();
+        let began = m.look_begins();
+        // A dispatch commits (to any host) after the look's snapshot was taken.
+        m.wake(&["h2".to_string()]);
+        m.found_nothing("h1", began, FRESH);
+        assert!(
+            !m.is_quiet("h1", FRESH),
+            "the look may have missed the dispatch: the next poll looks again"
+        );
+        let began = m.look_begins();
+        m.found_nothing("h1", began, FRESH);
+        assert!(m.is_quiet("h1", FRESH));
+    }
+
+    #[test]
+    fn quiet_lasts_the_recheck_at_most_and_stale_marks_are_dropped() {
+        let m = Mailbox::default();
+        let short = Duration::from_millis(30);
+        m.found_nothing("gone", m.look_begins(), short);
+        assert!(m.is_quiet("gone", short));
+        std::thread::sleep(Duration::from_millis(40));
+        assert!(
+            !m.is_quiet("gone", short),
+            "an old mark makes the host look again"
+        );
+        m.found_nothing("h1", m.look_begins(), short);
+        let left = m.quiet.lock().unwrap().hosts.len();
+        assert_eq!(
+            left, 1,
+            "the mark of a host that stopped polling was dropped"
+        );
     }
 }
