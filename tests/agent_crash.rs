@@ -234,6 +234,53 @@ async fn sigterm_finishes_the_running_hook_reports_and_exits() {
     p.stop().await;
 }
 
+/// An agent that cannot reach the registry retries its enrollment for two minutes; asked to
+/// stop meanwhile, it has nothing in progress and exits at once (`systemctl stop` would
+/// otherwise wait out its retries, and a bench's simulated fleet outlived the bench).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigterm_while_still_enrolling_exits_at_once() {
+    let dir = tempfile::tempdir().unwrap();
+    // Nothing listens here.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let server = format!("http://127.0.0.1:{port}");
+    let mut agents = Vec::new();
+    for (name, extra) in [("one", None), ("fleet", Some("3"))] {
+        let mut opts = AgentOptions::new(
+            &server,
+            "lft_enroll_unreachable",
+            "zone-a",
+            &dir.path().join(name),
+        );
+        if let Some(n) = extra {
+            opts = opts.arg("--simulate").arg(n);
+        }
+        agents.push(AgentProcess::start(Path::new(BIN), &opts).expect("spawn agent"));
+    }
+    // Both are retrying by now (the first attempt fails at once: connection refused).
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    for agent in &mut agents {
+        assert!(
+            agent.wait_exit(Duration::from_millis(1)).await.is_none(),
+            "still enrolling before SIGTERM:\n{}",
+            agent.log_text()
+        );
+        agent.sigterm();
+    }
+    for agent in &mut agents {
+        let code = agent.wait_exit(Duration::from_secs(20)).await;
+        assert_eq!(
+            code,
+            Some(Some(0)),
+            "an agent still enrolling exits cleanly on SIGTERM:\n{}",
+            agent.log_text()
+        );
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sigterm_terminates_a_hook_that_overruns_the_grace_period() {
     let p = TestPlatform::start().await.expect("platform");

@@ -520,8 +520,29 @@ pub async fn run(
     hook::cgroup::announce();
     let transport = Transport::new(&config)?;
     match simulate {
-        None => Agent::start(config, &transport).await?.run(stop).await,
+        None => match start_unless_stopped(config, &transport, &stop).await? {
+            Some(agent) => agent.run(stop).await,
+            None => Ok(()),
+        },
         Some(fleet) => simulate::run(config, fleet, &transport, stop).await,
+    }
+}
+
+/// [`Agent::start`], given up when `stop` turns true first: an agent asked to stop while it
+/// still enrolls (retrying for up to two minutes while the registry cannot be reached) has
+/// nothing in progress, and exits at once instead of after its retries.
+pub(crate) async fn start_unless_stopped(
+    config: AgentConfig,
+    transport: &Transport,
+    stop: &watch::Receiver<bool>,
+) -> anyhow::Result<Option<Agent>> {
+    let mut stopped = stop.clone();
+    tokio::select! {
+        agent = Agent::start(config, transport) => agent.map(Some),
+        Ok(_) = stopped.wait_for(|s| *s) => {
+            tracing::info!("stopped before the agent had started");
+            Ok(None)
+        }
     }
 }
 

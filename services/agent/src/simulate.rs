@@ -1,6 +1,6 @@
 //! `--simulate N`: N virtual hosts in one process, for tests and benchmarks of large fleets.
 //!
-//! Each virtual host is a whole [`Agent`] running the same code as a real one: its own
+//! Each virtual host is a whole [`Agent`](crate::Agent) running the same code as a real one: its own
 //! enrollment, host id, credential, zone, state directory and install root, its own heartbeat
 //! and long poll (each on a connection of its own while it is open), its own hooks. What they
 //! share is what one process would share anyway: the runtime and the HTTP connection pools.
@@ -10,7 +10,7 @@ use std::time::Duration;
 use tokio::sync::watch;
 use tokio::task::JoinSet;
 
-use crate::{Agent, AgentConfig, Transport};
+use crate::{AgentConfig, Transport};
 
 /// The shape of a simulated fleet.
 #[derive(Debug, Clone)]
@@ -63,7 +63,13 @@ pub async fn run(
         let delay = spread.mul_f64(i as f64 / fleet.hosts.max(1) as f64);
         tasks.spawn(async move {
             tokio::time::sleep(delay).await;
-            let result = async { Agent::start(c, &t).await?.run(stop).await }.await;
+            let result = async {
+                match crate::start_unless_stopped(c, &t, &stop).await? {
+                    Some(agent) => agent.run(stop).await,
+                    None => Ok(()),
+                }
+            }
+            .await;
             (i, result)
         });
     }
