@@ -7,16 +7,17 @@
 //! The same wake-ups let an idle host's poll skip its look in the database: a look that found
 //! nothing marks the host quiet, and every wake-up of the host (a dispatch here, or one the
 //! watcher saw) clears the mark. A host's open commands only grow by a dispatch, so while the
-//! mark holds the look would find nothing again. The mark lasts `poll_recheck` at most: the
-//! watcher's overlap covers transactions that commit up to 2 s after their commands' time, and
-//! a host still looks at least that often for anything committed later than that.
+//! mark holds the look would find nothing again. The watcher's quick look (commands created
+//! since its last one, less 2 s) misses a transaction that commits more than 2 s after its
+//! commands' time; its full look (every command still waiting, every 10 s) finds those. And
+//! the mark lasts `poll_recheck` at most, so a host still looks at least that often.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use chrono::NaiveDateTime;
+use chrono::{DateTime, NaiveDateTime};
 use liftoff_kit::Db;
 use tokio::sync::Notify;
 
@@ -121,8 +122,20 @@ impl Mailbox {
     }
 
     /// Starts the watcher once: every `every`, wakes hosts that have a command created since
-    /// the last look (with an overlap, for transactions that commit late).
+    /// the last look (with an overlap, for transactions that commit late), and every
+    /// [`FULL_LOOK`] hosts that have any command still waiting that it had not seen (one
+    /// committed later than the overlap after its time).
     pub fn watch(self: &Arc<Self>, db: Db, every: Duration, stopping: Arc<AtomicBool>) {
+        self.watch_with(db, every, FULL_LOOK, stopping);
+    }
+
+    fn watch_with(
+        self: &Arc<Self>,
+        db: Db,
+        every: Duration,
+        full_every: Duration,
+        stopping: Arc<AtomicBool>,
+    ) {
         if self.watching.swap(true, Ordering::SeqCst) {
             return;
         }
@@ -131,17 +144,25 @@ impl Mailbox {
             let overlap = chrono::Duration::seconds(2);
             let mut since: Option<NaiveDateTime> = None;
             let mut seen: HashMap<String, NaiveDateTime> = HashMap::new();
+            // Commands older than `seen` keeps, still waiting at the last full look.
+            let mut lingering: HashSet<String> = HashSet::new();
+            let mut last_full = Instant::now();
             while !stopping.load(Ordering::SeqCst) {
                 tokio::time::sleep(every).await;
                 if !me.waiting() {
                     continue;
                 }
-                let from = since;
+                let full = since.is_some() && last_full.elapsed() >= full_every;
+                let from = match since {
+                    Some(_) if full => Some(DateTime::UNIX_EPOCH.naive_utc()),
+                    Some(t) => Some(t - overlap),
+                    None => None,
+                };
                 let rows = db
                     .run(move |c| {
                         let now = db_now(c)?;
                         let rows = match from {
-                            Some(t) => commands::dispatched_since(c, t - overlap)?,
+                            Some(t) => commands::dispatched_since(c, t)?,
                             None => Vec::new(),
                         };
                         Ok((now, rows))
@@ -149,19 +170,30 @@ impl Mailbox {
                     .await;
                 let Ok((now, rows)) = rows else { continue };
                 let mut hosts = Vec::new();
-                for (id, host, created) in rows {
-                    if seen.insert(id, created).is_none() {
-                        hosts.push(host);
+                for (id, host, created) in &rows {
+                    if !lingering.contains(id) && seen.insert(id.clone(), *created).is_none() {
+                        hosts.push(host.clone());
                     }
                 }
                 me.wake(&hosts);
                 let horizon = since.unwrap_or(now) - overlap * 2;
+                if full {
+                    lingering = rows
+                        .into_iter()
+                        .filter(|(_, _, created)| *created < horizon)
+                        .map(|(id, _, _)| id)
+                        .collect();
+                    last_full = Instant::now();
+                }
                 seen.retain(|_, t| *t >= horizon);
                 since = Some(now);
             }
         });
     }
 }
+
+/// How often the mailbox's watcher looks at every command still waiting for its agent.
+const FULL_LOOK: Duration = Duration::from_secs(10);
 
 #[cfg(test)]
 mod tests {
@@ -220,5 +252,62 @@ mod tests {
             left, 1,
             "the mark of a host that stopped polling was dropped"
         );
+    }
+
+    /// A dispatch whose transaction committed long after its commands' time is older than
+    /// anything the quick look asks for; the full look still wakes its host, once.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn the_full_look_wakes_a_host_whose_command_committed_late() {
+        use crate::store::commands::CommandRow;
+        use liftoff_types::scheduler::CommandStatus;
+
+        let dir = tempfile::tempdir().unwrap();
+        let url = liftoff_kit::db::DbUrl::parse(
+            &format!("sqlite://{}", dir.path().join("s.db").display()),
+            "scheduler",
+        )
+        .unwrap();
+        let db = Db::open(url, crate::migrations(), 2).unwrap();
+        let m = Arc::new(Mailbox::default());
+        let stopping = Arc::new(AtomicBool::new(false));
+        let every = Duration::from_millis(20);
+        m.watch_with(
+            db.clone(),
+            every,
+            Duration::from_millis(300),
+            stopping.clone(),
+        );
+        // A poll waits for the host, whose last look found nothing.
+        let slot = m.slot("h1");
+        m.found_nothing("h1", m.look_begins(), FRESH);
+        tokio::time::sleep(every * 5).await;
+        // Another replica's command, stamped a minute before it committed.
+        let created = chrono::Utc::now().naive_utc() - chrono::Duration::seconds(60);
+        let row = CommandRow {
+            id: "c1".into(),
+            deployment_id: "d1".into(),
+            host_id: "h1".into(),
+            attempt: 1,
+            payload: "{}".into(),
+            status: CommandStatus::Dispatched,
+            created_at: created,
+            acked_at: None,
+            completed_at: None,
+            error_code: None,
+            message: None,
+        };
+        db.run(move |c| commands::insert(c, &[row])).await.unwrap();
+        tokio::time::timeout(Duration::from_secs(10), slot.notified())
+            .await
+            .expect("the full look woke the host's poll");
+        assert!(!m.is_quiet("h1", FRESH), "and ended its quiet");
+        // Once: later full looks know the command.
+        m.found_nothing("h1", m.look_begins(), FRESH);
+        tokio::time::sleep(Duration::from_millis(900)).await;
+        assert!(
+            m.is_quiet("h1", FRESH),
+            "a command already woken for is not woken again"
+        );
+        stopping.store(true, Ordering::SeqCst);
     }
 }
