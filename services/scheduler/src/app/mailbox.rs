@@ -153,11 +153,13 @@ impl Mailbox {
                     continue;
                 }
                 let full = since.is_some() && last_full.elapsed() >= full_every;
-                let from = match since {
-                    Some(_) if full => Some(DateTime::UNIX_EPOCH.naive_utc()),
-                    Some(t) => Some(t - overlap),
-                    None => None,
-                };
+                let from = since.map(|t| {
+                    if full {
+                        DateTime::UNIX_EPOCH.naive_utc()
+                    } else {
+                        t - overlap
+                    }
+                });
                 let rows = db
                     .run(move |c| {
                         let now = db_now(c)?;

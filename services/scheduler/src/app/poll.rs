@@ -20,9 +20,10 @@ use crate::store::commands;
 /// woken by this replica's dispatches and by the mailbox's watcher (other replicas'); a
 /// slow re-check is the safety net. A host whose last look found nothing and that no dispatch
 /// woke since does not look again until `poll_recheck` has passed (see [`super::mailbox`]):
-/// at 10,000 idle hosts that look was a quarter of the control plane's CPU. A credential revoked meanwhile (its host deregistered)
-/// ends the wait at once with an empty answer that does not count as a heartbeat (its status
-/// went when the poll arrived, see [`arrive`]); the host's next call is refused with 401.
+/// at 10,000 idle hosts that look was a quarter of the control plane's CPU. A credential
+/// revoked meanwhile (its host deregistered) ends the wait at once with an empty answer that
+/// does not count as a heartbeat (its status went when the poll arrived, see [`arrive`]); the
+/// host's next call is refused with 401.
 pub async fn poll(
     state: &State,
     host: Uuid,
