@@ -2,14 +2,15 @@
 //! whole heartbeat grace (the idea of Nomad's `failover_heartbeat_ttl`).
 //!
 //! Silence is evidence against a host only while the registry was listening. So the registry
-//! keeps the instant it last started listening: its own start, the end of a span in which it
-//! could not record heartbeats (a heartbeat or the sweep failed on the database: disk full,
-//! database down), and the end of a span longer than half the grace in which its background
-//! work did not run (the process was frozen, or starved; the span is counted between the end
-//! of one tick and the next sweep, so a tick slowed by a peer does not count). Until a whole
-//! grace has passed since then, nobody is
-//! declared Lost, so after any outage of the control plane every host gets a fresh grace to
-//! be heard from again. A host that really died is still declared Lost one grace later.
+//! keeps the instant it last started listening: its first sweep, as it starts serving (not the
+//! building of its state, which a slow start of the other services can precede by seconds),
+//! the end of a span in which it could not record heartbeats (a heartbeat or the sweep failed
+//! on the database: disk full, database down), and the end of a span longer than half the
+//! grace in which its background work did not run (the process was frozen, or starved; the
+//! span is counted between the end of one tick and the next sweep, so a tick slowed by a peer
+//! does not count). Until a whole grace has passed since then, nobody is declared Lost, so
+//! after any outage of the control plane every host gets a fresh grace to be heard from
+//! again. A host that really died is still declared Lost one grace later.
 
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
@@ -57,11 +58,16 @@ impl Hearing {
         let Ok(mut e) = self.inner.lock() else {
             return false;
         };
-        if let Some(last) = e.last_ran
-            && at.saturating_duration_since(last) > grace / 2
-        {
+        match e.last_ran {
+            // The first sweep runs as the registry starts serving: it could hear nobody
+            // before then, however long the process took to get there (migrations on a busy
+            // database, a loaded machine).
+            None => e.listening_since = e.listening_since.max(at),
             // The process did not run for a while (frozen, starved): it heard nothing then.
-            e.listening_since = e.listening_since.max(at);
+            Some(last) if at.saturating_duration_since(last) > grace / 2 => {
+                e.listening_since = e.listening_since.max(at);
+            }
+            Some(_) => {}
         }
         e.last_ran = Some(at);
         at.saturating_duration_since(e.listening_since) >= grace
@@ -81,53 +87,56 @@ mod tests {
 
     const GRACE: Duration = Duration::from_secs(20);
 
+    /// The sweep at `s` seconds after `t0`, as the registry's tick runs it (then the tick ends).
+    fn sweep(h: &Hearing, t0: Instant, s: u64) -> bool {
+        let at = t0 + Duration::from_secs(s);
+        let lost = h.may_declare_lost(at, GRACE);
+        h.ran(at);
+        lost
+    }
+
+    /// Sweeps once a second over `range`, each answer expected to be `lost`.
+    fn sweeps(h: &Hearing, t0: Instant, range: std::ops::RangeInclusive<u64>, lost: bool) {
+        for s in range {
+            assert_eq!(sweep(h, t0, s), lost, "at {s} s");
+        }
+    }
+
     #[test]
     fn nobody_is_lost_until_a_whole_grace_after_the_start() {
         let t0 = Instant::now();
         let h = Hearing::new(t0);
-        for s in 0..20 {
-            assert!(
-                !h.may_declare_lost(t0 + Duration::from_secs(s), GRACE),
-                "at {s} s"
-            );
-        }
-        assert!(h.may_declare_lost(t0 + Duration::from_secs(20), GRACE));
+        sweeps(&h, t0, 0..=19, false);
+        assert!(sweep(&h, t0, 20));
     }
 
     #[test]
     fn a_span_without_recording_heartbeats_gives_every_host_a_fresh_grace() {
         let t0 = Instant::now();
         let h = Hearing::new(t0);
-        assert!(!h.may_declare_lost(t0 + Duration::from_secs(19), GRACE));
-        assert!(h.may_declare_lost(t0 + Duration::from_secs(25), GRACE));
+        sweeps(&h, t0, 0..=19, false);
+        sweeps(&h, t0, 20..=29, true);
         h.deaf(t0 + Duration::from_secs(30));
-        assert!(!h.may_declare_lost(t0 + Duration::from_secs(31), GRACE));
-        assert!(!h.may_declare_lost(t0 + Duration::from_secs(40), GRACE));
-        assert!(!h.may_declare_lost(t0 + Duration::from_secs(49), GRACE));
-        assert!(h.may_declare_lost(t0 + Duration::from_secs(50), GRACE));
+        sweeps(&h, t0, 30..=49, false);
+        assert!(sweep(&h, t0, 50));
     }
 
     #[test]
     fn a_frozen_process_counts_as_deaf_for_the_time_it_did_not_run() {
         let t0 = Instant::now();
         let h = Hearing::new(t0);
-        for s in 20..=25 {
-            assert!(h.may_declare_lost(t0 + Duration::from_secs(s), GRACE));
-        }
+        sweeps(&h, t0, 0..=19, false);
+        sweeps(&h, t0, 20..=25, true);
         // Frozen for 40 s (SIGSTOP): on waking, the hosts' silence is the registry's own.
-        for s in 65..85 {
-            assert!(
-                !h.may_declare_lost(t0 + Duration::from_secs(s), GRACE),
-                "at {s} s"
-            );
-        }
-        assert!(h.may_declare_lost(t0 + Duration::from_secs(85), GRACE));
+        sweeps(&h, t0, 65..=84, false);
+        assert!(sweep(&h, t0, 85));
     }
 
     #[test]
     fn a_tick_slowed_by_its_other_work_is_not_taken_for_a_freeze() {
         let t0 = Instant::now();
         let h = Hearing::new(t0);
+        sweeps(&h, t0, 0..=19, false);
         assert!(h.may_declare_lost(t0 + Duration::from_secs(20), GRACE));
         // The rest of the tick took 30 s (a peer timing out), then the next sweep came at once.
         h.ran(t0 + Duration::from_secs(50));
@@ -137,9 +146,21 @@ mod tests {
     #[test]
     fn an_earlier_deafness_never_moves_the_start_back() {
         let t0 = Instant::now();
-        let h = Hearing::new(t0 + Duration::from_secs(10));
+        let h = Hearing::new(t0);
+        sweeps(&h, t0, 0..=9, false);
+        h.deaf(t0 + Duration::from_secs(10));
         h.deaf(t0);
-        assert!(!h.may_declare_lost(t0 + Duration::from_secs(29), GRACE));
-        assert!(h.may_declare_lost(t0 + Duration::from_secs(30), GRACE));
+        sweeps(&h, t0, 10..=29, false);
+        assert!(sweep(&h, t0, 30));
+    }
+
+    /// The registry's state was built long before it served (its process spent 30 s starting
+    /// the other services): its hosts still get a whole grace from the first sweep.
+    #[test]
+    fn the_grace_after_a_start_counts_from_the_first_sweep_not_from_construction() {
+        let t0 = Instant::now();
+        let h = Hearing::new(t0);
+        sweeps(&h, t0, 30..=49, false);
+        assert!(sweep(&h, t0, 50));
     }
 }
