@@ -281,6 +281,73 @@ async fn sigterm_while_still_enrolling_exits_at_once() {
     }
 }
 
+/// SIGTERM after the registry enrolled the host (and spent the token's one use) but before its
+/// answer reached the agent: the agent waits for the answer and saves its identity before it
+/// exits, so started again it runs as that host. (Given up there, the host stayed registered
+/// without an agent, and the restarted agent could not enroll: seen in CI as a host declared
+/// lost after a control-plane restart.)
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigterm_while_the_enrollment_answer_is_on_its_way_keeps_the_identity() {
+    let p = TestPlatform::start().await.expect("platform");
+    let proxy = FaultProxy::start(&p.url).expect("proxy");
+    let faults = proxy.faults.clone();
+    faults.hold_answers(Some("POST /v1/hosts/enroll"));
+    let token = p
+        .registry()
+        .create_enrollment_token(&liftoff_types::registry::CreateEnrollmentToken {
+            uses: Some(1),
+            ..Default::default()
+        })
+        .await
+        .expect("token")
+        .token
+        .expect("token text");
+    let mut opts = AgentOptions::new(&proxy.url, &token, "zone-a", &p.dir.path().join("host-0"))
+        .tag("role", "web");
+    opts.poll_wait_secs = 1;
+    let mut agent = AgentProcess::start(Path::new(BIN), &opts).expect("spawn agent");
+    // The registry has enrolled the host; the answer waits in the proxy.
+    let hosts = wait_enrolled(&p, WEB, 1, Duration::from_secs(60)).await;
+    wait_for(
+        "the enrollment answer held",
+        Duration::from_secs(30),
+        || {
+            let held = faults.held.load(Ordering::SeqCst);
+            async move { (held == 1).then_some(()) }
+        },
+    )
+    .await;
+    agent.sigterm();
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    faults.hold_answers(None);
+    assert_eq!(
+        agent.wait_exit(Duration::from_secs(20)).await,
+        Some(Some(0)),
+        "the agent exits cleanly once the answer is saved:\n{}",
+        agent.log_text()
+    );
+    let host = hosts[0].host_id;
+    let again = AgentProcess::start(Path::new(BIN), &opts).expect("spawn agent");
+    wait_for(
+        "the agent running as the host it enrolled",
+        Duration::from_secs(30),
+        || {
+            let log = again.log_text();
+            async move {
+                log.lines()
+                    .any(|l| l.contains("agent running") && l.contains(&host.to_string()))
+                    .then_some(())
+            }
+        },
+    )
+    .await;
+    let listed = wait_enrolled(&p, WEB, 1, Duration::from_secs(5)).await;
+    assert_eq!(listed.len(), 1, "no second host: {listed:#?}");
+    again.stop().await;
+    proxy.stop().await;
+    p.stop().await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sigterm_terminates_a_hook_that_overruns_the_grace_period() {
     let p = TestPlatform::start().await.expect("platform");

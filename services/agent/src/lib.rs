@@ -173,21 +173,51 @@ pub fn worth_retrying(e: &ClientError) -> bool {
 }
 
 /// Retries `f` on [`worth_retrying`] errors for up to `budget`.
-pub async fn retrying<T, F, Fut>(what: &str, budget: Duration, mut f: F) -> Result<T, ClientError>
+pub async fn retrying<T, F, Fut>(what: &str, budget: Duration, f: F) -> Result<T, ClientError>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<T, ClientError>>,
+{
+    match retrying_unless(what, budget, None, f).await? {
+        Some(t) => Ok(t),
+        None => unreachable!("only a stop signal gives up, and there is none"),
+    }
+}
+
+/// [`retrying`], given up (`None`) when `stop` turns true before an attempt or while waiting
+/// for the next one. An attempt under way always runs to its end and its answer is returned:
+/// the server may have acted on it already.
+pub async fn retrying_unless<T, F, Fut>(
+    what: &str,
+    budget: Duration,
+    stop: Option<&watch::Receiver<bool>>,
+    mut f: F,
+) -> Result<Option<T>, ClientError>
 where
     F: FnMut() -> Fut,
     Fut: std::future::Future<Output = Result<T, ClientError>>,
 {
     let deadline = tokio::time::Instant::now() + budget;
     let mut attempt = 0;
+    let mut stop = stop.cloned();
     loop {
+        if stop.as_ref().is_some_and(|s| *s.borrow()) {
+            return Ok(None);
+        }
         match f().await {
             Err(e) if worth_retrying(&e) && tokio::time::Instant::now() < deadline => {
                 tracing::debug!(what, error = %e, attempt, "retrying");
-                tokio::time::sleep(backoff(attempt)).await;
+                let pause = tokio::time::sleep(backoff(attempt));
+                match stop.as_mut() {
+                    Some(s) => tokio::select! {
+                        _ = pause => {}
+                        Ok(_) = s.wait_for(|v| *v) => return Ok(None),
+                    },
+                    None => pause.await,
+                }
                 attempt += 1;
             }
-            other => return other,
+            other => return other.map(Some),
         }
     }
 }
@@ -244,8 +274,17 @@ pub struct Agent {
 }
 
 impl Agent {
-    /// Loads the saved identity or enrolls with the enrollment token.
-    pub async fn start(config: AgentConfig, transport: &Transport) -> anyhow::Result<Self> {
+    /// Loads the saved identity or enrolls with the enrollment token; `None` when `stop` turned
+    /// true while enrolling, between attempts (retrying for up to two minutes while the
+    /// registry cannot be reached): nothing is in progress then, and the agent exits at once.
+    /// An attempt under way is never given up: the registry may have enrolled the host (and
+    /// spent a use of the token), so its identity is saved first, and the next start runs as
+    /// that host instead of enrolling again with a token that may be used up.
+    pub async fn start(
+        config: AgentConfig,
+        transport: &Transport,
+        stop: &watch::Receiver<bool>,
+    ) -> anyhow::Result<Option<Self>> {
         let state = StateDir::new(&config.root);
         state.ensure()?;
         ensure_install_root(&config.install_root)?;
@@ -271,8 +310,15 @@ impl Agent {
                     tags: config.tags.clone(),
                     agent_version: Some(VERSION.into()),
                 };
-                let res =
-                    retrying("enroll", Duration::from_secs(120), || anon.enroll(&req)).await?;
+                let enrolled =
+                    retrying_unless("enroll", Duration::from_secs(120), Some(stop), || {
+                        anon.enroll(&req)
+                    })
+                    .await?;
+                let Some(res) = enrolled else {
+                    tracing::info!("stopped before the agent had enrolled");
+                    return Ok(None);
+                };
                 let id = Identity {
                     host_id: res.host_id,
                     credential: res.credential,
@@ -286,7 +332,7 @@ impl Agent {
             }
         };
         let token = Some(identity.credential.clone());
-        Ok(Self {
+        Ok(Some(Self {
             scheduler: SchedulerClient::new(transport.scheduler.with_token(token.clone())),
             registry: RegistryClient::new(transport.registry.with_token(token.clone())),
             bundles: transport.bundles.with_token(token.clone()),
@@ -296,7 +342,7 @@ impl Agent {
             config,
             state,
             identity,
-        })
+        }))
     }
 
     pub fn host_id(&self) -> uuid::Uuid {
@@ -520,29 +566,11 @@ pub async fn run(
     hook::cgroup::announce();
     let transport = Transport::new(&config)?;
     match simulate {
-        None => match start_unless_stopped(config, &transport, &stop).await? {
+        None => match Agent::start(config, &transport, &stop).await? {
             Some(agent) => agent.run(stop).await,
             None => Ok(()),
         },
         Some(fleet) => simulate::run(config, fleet, &transport, stop).await,
-    }
-}
-
-/// [`Agent::start`], given up when `stop` turns true first: an agent asked to stop while it
-/// still enrolls (retrying for up to two minutes while the registry cannot be reached) has
-/// nothing in progress, and exits at once instead of after its retries.
-pub(crate) async fn start_unless_stopped(
-    config: AgentConfig,
-    transport: &Transport,
-    stop: &watch::Receiver<bool>,
-) -> anyhow::Result<Option<Agent>> {
-    let mut stopped = stop.clone();
-    tokio::select! {
-        agent = Agent::start(config, transport) => agent.map(Some),
-        Ok(_) = stopped.wait_for(|s| *s) => {
-            tracing::info!("stopped before the agent had started");
-            Ok(None)
-        }
     }
 }
 

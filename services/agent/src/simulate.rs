@@ -64,7 +64,7 @@ pub async fn run(
         tasks.spawn(async move {
             tokio::time::sleep(delay).await;
             let result = async {
-                match crate::start_unless_stopped(c, &t, &stop).await? {
+                match crate::Agent::start(c, &t, &stop).await? {
                     Some(agent) => agent.run(stop).await,
                     None => Ok(()),
                 }

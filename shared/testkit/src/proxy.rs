@@ -25,7 +25,10 @@ pub struct Faults {
     pub duplicate_commands: AtomicBool,
     /// (path fragment, how many more times): forward the request, then answer 502.
     pub lose_answers: Mutex<Vec<(String, usize)>>,
-    /// Requests currently held.
+    /// Answers to requests whose method and path contain this are held after the upstream
+    /// gave them (it acted on the request), while it is set; then they are passed on.
+    pub hold_answers: Mutex<Option<String>>,
+    /// Requests (or answers) currently held.
     pub held: AtomicUsize,
     /// Requests seen, by "METHOD path-pattern" (ids replaced by `*`).
     pub seen: Mutex<BTreeMap<String, usize>>,
@@ -36,6 +39,10 @@ pub struct Faults {
 impl Faults {
     pub fn hold(&self, fragment: Option<&str>) {
         *self.hold.lock().unwrap_or_else(|e| e.into_inner()) = fragment.map(str::to_string);
+    }
+
+    pub fn hold_answers(&self, fragment: Option<&str>) {
+        *self.hold_answers.lock().unwrap_or_else(|e| e.into_inner()) = fragment.map(str::to_string);
     }
 
     pub fn lose_answers(&self, fragment: &str, times: usize) {
@@ -55,12 +62,12 @@ impl Faults {
             .unwrap_or(0)
     }
 
-    fn held_for(&self, path: &str) -> bool {
-        self.hold
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .as_deref()
-            .is_some_and(|f| path.contains(f))
+    fn held_for(&self, call: &str) -> bool {
+        matches(&self.hold, call)
+    }
+
+    fn answer_held_for(&self, call: &str) -> bool {
+        matches(&self.hold_answers, call)
     }
 
     fn will_lose(&self, path: &str) -> bool {
@@ -81,6 +88,14 @@ impl Faults {
         }
         false
     }
+}
+
+/// Whether `call` contains the fragment set in `rule` (none set: no).
+fn matches(rule: &Mutex<Option<String>>, call: &str) -> bool {
+    rule.lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .as_deref()
+        .is_some_and(|f| call.contains(f))
 }
 
 /// A running proxy in front of `upstream`.
@@ -214,6 +229,13 @@ async fn forward(req: HttpRequest, body: web::Bytes, s: web::Data<Shared>) -> Ht
         Ok(b) => b.to_vec(),
         Err(e) => return HttpResponse::BadGateway().body(format!("proxy: {e}")),
     };
+    if f.answer_held_for(&call) {
+        f.held.fetch_add(1, Ordering::SeqCst);
+        while f.answer_held_for(&call) {
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        f.held.fetch_sub(1, Ordering::SeqCst);
+    }
     if f.take_lost(&path) {
         return HttpResponse::BadGateway().body("proxy: answer lost on purpose");
     }
