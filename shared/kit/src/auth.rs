@@ -205,13 +205,14 @@ impl Authority {
     ///
     /// A token verified before is not decoded nor its signature checked again while it is
     /// valid (see [`verified`]); revocation and a disabled team are checked every time.
-    pub fn verify(&self, token: &str) -> Result<(TokenKind, Claims), ApiError> {
+    pub fn verify(&self, token: &str) -> Result<(TokenKind, Arc<Claims>), ApiError> {
         let key = verified::key_of(token);
         let now = chrono::Utc::now().timestamp();
         let (kind, claims) = match self.verified.get(&key, now) {
             Some(known) => known,
             None => {
                 let (kind, claims) = self.verify_signed(token, now)?;
+                let claims = Arc::new(claims);
                 self.verified.put(key, kind, claims.clone(), now);
                 (kind, claims)
             }
@@ -476,7 +477,7 @@ mod tests {
         a.verify(&t).unwrap();
         assert_eq!(a.verified.len(), 1, "verified once, remembered");
         assert_eq!(
-            a.verify(&t).unwrap().1,
+            *a.verify(&t).unwrap().1,
             c,
             "answered from memory, same claims"
         );

@@ -2,6 +2,7 @@
 //! or, without it, by the extractor) and asked what it may do.
 
 use std::future::{Ready, ready};
+use std::sync::Arc;
 
 use actix_web::{FromRequest, HttpMessage, HttpRequest, dev::Payload, http::header, web};
 use uuid::Uuid;
@@ -13,7 +14,8 @@ use crate::error::ApiError;
 #[derive(Debug, Clone)]
 pub struct Caller {
     pub kind: TokenKind,
-    pub claims: Claims,
+    /// Shared with the verified-token cache: a clone of the caller copies no string.
+    pub claims: Arc<Claims>,
 }
 
 impl Caller {
