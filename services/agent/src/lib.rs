@@ -578,6 +578,42 @@ pub async fn run(
 mod tests {
     use super::*;
 
+    /// Asked to stop during an attempt, the attempt's answer is kept (the server may have acted
+    /// on it); asked to stop while waiting for the next attempt, it gives up at once.
+    #[tokio::test]
+    async fn a_stop_gives_up_between_attempts_never_during_one() {
+        let (tx, rx) = watch::channel(false);
+        let got = retrying_unless("t", Duration::from_secs(120), Some(&rx), || {
+            let _ = tx.send(true);
+            async { Ok::<_, ClientError>(7) }
+        })
+        .await;
+        assert_eq!(got.unwrap(), Some(7), "the answer of an attempt under way");
+        assert_eq!(
+            retrying_unless("t", Duration::from_secs(120), Some(&rx), || async {
+                Ok::<_, ClientError>(7)
+            })
+            .await
+            .unwrap(),
+            None,
+            "stopped before an attempt: none is made"
+        );
+
+        let (tx, rx) = watch::channel(false);
+        let mut attempts = 0;
+        let stopper = async {
+            tokio::time::sleep(Duration::from_millis(600)).await;
+            let _ = tx.send(true);
+        };
+        let retried = retrying_unless("t", Duration::from_secs(120), Some(&rx), || {
+            attempts += 1;
+            async { Err::<u32, _>(ClientError::Transport("refused".into())) }
+        });
+        let (got, ()) = tokio::join!(retried, stopper);
+        assert_eq!(got.unwrap(), None);
+        assert!(attempts >= 2, "it retried before the stop: {attempts}");
+    }
+
     #[test]
     fn heartbeats_are_spread_over_the_last_tenth_of_the_interval_never_later() {
         let interval = Duration::from_secs(5);
