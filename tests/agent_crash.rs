@@ -35,6 +35,18 @@ async fn one_agent(p: &TestPlatform, extra: &[&str]) -> (AgentOptions, AgentProc
     (opts, agent)
 }
 
+/// The agent exits with status 0 within `within` (`when`: in what situation), or the test fails
+/// with its log.
+async fn exits_cleanly(agent: &mut AgentProcess, within: Duration, when: &str) {
+    let code = agent.wait_exit(within).await;
+    assert_eq!(
+        code,
+        Some(Some(0)),
+        "the agent exits cleanly {when}:\n{}",
+        agent.log_text()
+    );
+}
+
 fn event<'a>(
     h: &'a RolloutHost,
     name: &str,
@@ -183,13 +195,7 @@ async fn sigterm_finishes_the_running_hook_reports_and_exits() {
     read_when_present(&root.join("before.started")).await;
 
     agent.sigterm();
-    let code = agent.wait_exit(Duration::from_secs(30)).await;
-    assert_eq!(
-        code,
-        Some(Some(0)),
-        "the agent exits cleanly after SIGTERM:\n{}",
-        agent.log_text()
-    );
+    exits_cleanly(&mut agent, Duration::from_secs(30), "after SIGTERM").await;
     assert!(
         root.join("before.finished").exists(),
         "the running hook was allowed to finish"
@@ -271,13 +277,12 @@ async fn sigterm_while_still_enrolling_exits_at_once() {
         agent.sigterm();
     }
     for agent in &mut agents {
-        let code = agent.wait_exit(Duration::from_secs(20)).await;
-        assert_eq!(
-            code,
-            Some(Some(0)),
-            "an agent still enrolling exits cleanly on SIGTERM:\n{}",
-            agent.log_text()
-        );
+        exits_cleanly(
+            agent,
+            Duration::from_secs(20),
+            "still enrolling, on SIGTERM",
+        )
+        .await;
     }
 }
 
@@ -320,12 +325,12 @@ async fn sigterm_while_the_enrollment_answer_is_on_its_way_keeps_the_identity() 
     agent.sigterm();
     tokio::time::sleep(Duration::from_millis(500)).await;
     faults.hold_answers(None);
-    assert_eq!(
-        agent.wait_exit(Duration::from_secs(20)).await,
-        Some(Some(0)),
-        "the agent exits cleanly once the answer is saved:\n{}",
-        agent.log_text()
-    );
+    exits_cleanly(
+        &mut agent,
+        Duration::from_secs(20),
+        "once the answer is saved",
+    )
+    .await;
     let host = hosts[0].host_id;
     let again = AgentProcess::start(Path::new(BIN), &opts).expect("spawn agent");
     wait_for(
@@ -373,8 +378,7 @@ async fn sigterm_terminates_a_hook_that_overruns_the_grace_period() {
         .unwrap();
     let sent = Instant::now();
     agent.sigterm();
-    let code = agent.wait_exit(Duration::from_secs(30)).await;
-    assert_eq!(code, Some(Some(0)), "{}", agent.log_text());
+    exits_cleanly(&mut agent, Duration::from_secs(30), "after SIGTERM").await;
     assert!(
         sent.elapsed() < Duration::from_secs(20),
         "{:?}",

@@ -58,16 +58,13 @@ impl Hearing {
         let Ok(mut e) = self.inner.lock() else {
             return false;
         };
-        match e.last_ran {
-            // The first sweep runs as the registry starts serving: it could hear nobody
-            // before then, however long the process took to get there (migrations on a busy
-            // database, a loaded machine).
-            None => e.listening_since = e.listening_since.max(at),
-            // The process did not run for a while (frozen, starved): it heard nothing then.
-            Some(last) if at.saturating_duration_since(last) > grace / 2 => {
-                e.listening_since = e.listening_since.max(at);
-            }
-            Some(_) => {}
+        // The registry heard nothing before now if this is its first sweep (it starts serving
+        // now, however long the process took to get here: migrations on a busy database, a
+        // loaded machine), or if the process did not run for a while (frozen, starved).
+        if e.last_ran
+            .is_none_or(|last| at.saturating_duration_since(last) > grace / 2)
+        {
+            e.listening_since = e.listening_since.max(at);
         }
         e.last_ran = Some(at);
         at.saturating_duration_since(e.listening_since) >= grace

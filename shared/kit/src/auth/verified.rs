@@ -82,8 +82,8 @@ impl VerifiedTokens {
 mod tests {
     use super::*;
 
-    fn claims(jti: &str, exp: i64) -> Claims {
-        Claims {
+    fn claims(jti: &str, exp: i64) -> Arc<Claims> {
+        Arc::new(Claims {
             iss: "liftoff".into(),
             aud: "liftoff-host".into(),
             sub: "h".into(),
@@ -94,19 +94,14 @@ mod tests {
             iat: exp - 3600,
             nbf: exp - 3600,
             jti: jti.into(),
-        }
+        })
     }
 
     #[test]
     fn a_remembered_token_is_answered_only_within_its_validity_window() {
         let v = VerifiedTokens::default();
         let k = key_of("a.b.c");
-        v.put(
-            k,
-            TokenKind::Host,
-            Arc::new(claims("j", 1_000_000)),
-            999_000,
-        );
+        v.put(k, TokenKind::Host, claims("j", 1_000_000), 999_000);
         assert_eq!(v.get(&k, 999_000).unwrap().1.jti, "j");
         assert!(v.get(&k, 1_000_000 + LEEWAY_S).is_some());
         assert!(v.get(&k, 1_000_000 + LEEWAY_S + 1).is_none(), "expired");
@@ -130,17 +125,12 @@ mod tests {
             v.put(
                 key_of(&i.to_string()),
                 TokenKind::Host,
-                Arc::new(claims("j", exp)),
+                claims("j", exp),
                 now,
             );
         }
         assert_eq!(v.len(), CAPACITY);
-        v.put(
-            key_of("new"),
-            TokenKind::Host,
-            Arc::new(claims("j", now + 100)),
-            now,
-        );
+        v.put(key_of("new"), TokenKind::Host, claims("j", now + 100), now);
         assert_eq!(v.len(), CAPACITY / 2 + 1);
         assert!(v.get(&key_of("1"), now).is_some(), "a valid token was kept");
         // All still valid and full: everything is forgotten rather than growing.
@@ -149,16 +139,11 @@ mod tests {
             v.put(
                 key_of(&i.to_string()),
                 TokenKind::Host,
-                Arc::new(claims("j", now + 100)),
+                claims("j", now + 100),
                 now,
             );
         }
-        v.put(
-            key_of("new"),
-            TokenKind::Host,
-            Arc::new(claims("j", now + 100)),
-            now,
-        );
+        v.put(key_of("new"), TokenKind::Host, claims("j", now + 100), now);
         assert_eq!(v.len(), 1);
     }
 }
