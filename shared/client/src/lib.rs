@@ -87,6 +87,18 @@ pub fn platform_roots(builder: reqwest::ClientBuilder) -> reqwest::ClientBuilder
 }
 
 /// A base URL and an optional bearer token.
+/// How long Liftoff's HTTP server keeps a connection open with no request on it (`liftoff up`,
+/// `liftoff serve`).
+pub const SERVER_KEEP_ALIVE: Duration = Duration::from_secs(5);
+
+/// A pooled connection idle this long is not used again: shorter than [`SERVER_KEEP_ALIVE`],
+/// so a request never goes out on a connection the server is closing at that moment. Such a
+/// request fails with a transport error (the connection closes before its answer), and nothing
+/// can tell whether the server acted on it, so it is not retried. A second's margin covers the
+/// answer's time on the wire: the server's clock starts when it writes the answer, ours when it
+/// arrives.
+pub const POOL_IDLE: Duration = Duration::from_secs(4);
+
 #[derive(Clone, Debug)]
 pub struct Client {
     http: ClientWithMiddleware,
@@ -131,7 +143,7 @@ impl Client {
             .timeout(request)
             // Detect half-open connections instead of waiting for TCP retransmission limits.
             .tcp_keepalive(Duration::from_secs(15))
-            .pool_idle_timeout(Duration::from_secs(30))
+            .pool_idle_timeout(POOL_IDLE)
             .user_agent(concat!("liftoff/", env!("CARGO_PKG_VERSION")))
             .build()
             .map_err(|e| ClientError::Transport(e.to_string()))?;

@@ -246,6 +246,8 @@ pub fn serve(
             .default_service(web::to(liftoff_kit::web::not_found))
     })
     .workers(settings.workers.unwrap_or(2))
+    // Named, not actix's default: clients stop reusing a connection before this (POOL_IDLE).
+    .keep_alive(liftoff_client::SERVER_KEEP_ALIVE)
     .shutdown_timeout(10)
     .disable_signals()
     .listen(listener)?
