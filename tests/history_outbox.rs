@@ -484,11 +484,12 @@ async fn history_killed_mid_deployment_loses_nothing_and_duplicates_nothing() {
 /// a silent host `Lost` within its grace. The registry's tick used to wait for the relay run
 /// delivering to history, and every step after it, the sweep among them, waited with it (on
 /// PostgreSQL, a run streaming 10,000 enrolling hosts' events held the tick 167 s).
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_hung_history_does_not_hold_up_the_registry_liveness_sweep() {
-    let dir = tempfile::tempdir().unwrap();
-    let pg = liftoff_testkit::pg_database().await;
-    // History's address: connections are accepted, and held unanswered.
+/// deployment-api, the scheduler and host-registry as processes, with history's address
+/// accepting connections and never answering (for the peers' 60 s request timeout).
+async fn with_a_hung_history(
+    dir: &Path,
+    pg: &Option<liftoff_testkit::PgDatabase>,
+) -> (Cluster, tokio::task::JoinHandle<()>, Vec<Child>) {
     let hung = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let hung_url = format!("http://{}", hung.local_addr().unwrap());
     let held = tokio::spawn(async move {
@@ -506,18 +507,18 @@ async fn a_hung_history_does_not_hold_up_the_registry_liveness_sweep() {
         );
         db.insert(
             s,
-            match &pg {
+            match pg {
                 Some(pg) => pg.url.clone(),
-                None => format!("sqlite://{}", dir.path().join(format!("{s}.db")).display()),
+                None => format!("sqlite://{}", dir.join(format!("{s}.db")).display()),
             },
         );
     }
     urls.insert("history", hung_url);
     let cluster = Cluster {
-        dir: dir.path().to_path_buf(),
+        dir: dir.to_path_buf(),
         urls,
         db,
-        secret: dir.path().join("jwt.secret"),
+        secret: dir.join("jwt.secret"),
         env: vec![
             ("LIFTOFF_HEARTBEAT_INTERVAL_SECS", "1"),
             ("LIFTOFF_HEARTBEAT_GRACE_SECS", "3"),
@@ -530,6 +531,14 @@ async fn a_hung_history_does_not_hold_up_the_registry_liveness_sweep() {
     for svc in ["deployment-api", "scheduler", "host-registry"] {
         cluster.ready(svc).await;
     }
+    (cluster, held, children)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_hung_history_does_not_hold_up_the_registry_liveness_sweep() {
+    let dir = tempfile::tempdir().unwrap();
+    let pg = liftoff_testkit::pg_database().await;
+    let (cluster, held, children) = with_a_hung_history(dir.path(), &pg).await;
     let admin = cluster.mint(TokenKind::Team, Some("default"), Some(Role::Admin));
     let url = &cluster.urls["host-registry"];
     let registry = RegistryClient::new(Client::new(url, Some(admin)).unwrap());
@@ -578,6 +587,100 @@ async fn a_hung_history_does_not_hold_up_the_registry_liveness_sweep() {
             "{step}"
         );
     }
+    held.abort();
+    for mut c in children {
+        let _ = c.kill().await;
+    }
+}
+
+/// History hung holds up only what goes to history: the scheduler's rollout progress still
+/// reaches deployment-api at once, so a deployment's end is seen there. (The relay delivered
+/// its destinations one after another, history first, so the progress waited for the hung
+/// request to time out.)
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_hung_history_does_not_hold_up_a_deployments_progress() {
+    let dir = tempfile::tempdir().unwrap();
+    let pg = liftoff_testkit::pg_database().await;
+    let (cluster, held, children) = with_a_hung_history(dir.path(), &pg).await;
+    let admin = cluster.mint(TokenKind::Team, Some("default"), Some(Role::Admin));
+    let api = DeploymentApiClient::new(
+        Client::new(&cluster.urls["deployment-api"], Some(admin)).unwrap(),
+    );
+    api.create_application(&CreateApplication {
+        name: "shop".into(),
+        description: None,
+    })
+    .await
+    .unwrap();
+    // A group that selects no host: its rollout ends at its first step (NO_INSTANCES).
+    api.create_group(
+        "shop",
+        &CreateDeploymentGroup {
+            traffic_hooks: None,
+            name: "nobody".into(),
+            selector: BTreeMap::from([("role".to_string(), vec!["none".to_string()])]),
+            deployment_config: None,
+            auto_rollback: None,
+            concurrency_policy: None,
+            stage: None,
+            health_analysis: None,
+        },
+    )
+    .await
+    .unwrap();
+    let bundle = dir.path().join("bundle");
+    write_bundle(&bundle, "v1", &[("ValidateService", "true")]).unwrap();
+    let archive = dir.path().join("v1.tar.gz");
+    liftoff_testkit::pack(&bundle, &archive).unwrap();
+    let rev = api
+        .push_revision("shop", &archive, None, None, None)
+        .await
+        .unwrap();
+    let d = api
+        .create_deployment(
+            &CreateDeployment {
+                file_exists_behavior: None,
+                application: "shop".into(),
+                deployment_group: "nobody".into(),
+                revision: rev.revision_id.to_string(),
+                config: None,
+                description: None,
+            },
+            None,
+        )
+        .await
+        .unwrap();
+    // Well within the 60 s a hung delivery to history takes to time out.
+    let ended = wait_for(
+        "the deployment's end to reach deployment-api while history hangs",
+        Duration::from_secs(20),
+        || {
+            let api = api.clone();
+            async move {
+                let now = api.get_deployment(d.deployment_id).await.ok()?;
+                now.status.is_terminal().then_some(now)
+            }
+        },
+    )
+    .await;
+    assert_eq!(ended.status, DeploymentStatus::Failed, "{ended:?}");
+    assert_eq!(
+        ended.error.map(|e| e.code).as_deref(),
+        Some("NO_INSTANCES"),
+        "{}",
+        cluster.logs()
+    );
+    // All the while, what the scheduler queued for history waited.
+    let backlog = "liftoff_outbox_backlog{service=\"scheduler\",destination=\"history\"}";
+    wait_for(
+        "the scheduler's backlog for history to be published",
+        Duration::from_secs(10),
+        || {
+            let cluster = &cluster;
+            async move { (cluster.metric("scheduler", backlog).await > 0.0).then_some(()) }
+        },
+    )
+    .await;
     held.abort();
     for mut c in children {
         let _ = c.kill().await;

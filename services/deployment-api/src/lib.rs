@@ -129,12 +129,11 @@ impl ServiceApp for Service {
         console::configure(cfg);
     }
 
-    fn relay(&self) -> BoxFuture<'_, ()> {
-        Box::pin(async move {
-            if let Err(e) = liftoff_kit::outbox::deliver(&self.state.db, &self.state.peers).await {
-                tracing::debug!(error = %e, "outbox relay deferred");
-            }
-        })
+    fn relay_forever(&self) -> BoxFuture<'_, ()> {
+        Box::pin(liftoff_kit::outbox::relay_forever(
+            &self.state.db,
+            &self.state.peers,
+        ))
     }
 
     fn tick(&self) -> BoxFuture<'_, ()> {

@@ -545,7 +545,7 @@ impl Relay {
 }
 
 /// The tick's part in delivering the outbox of the service that owns `peers`: it wakes the
-/// service's relay task (which runs [`deliver`]: a run that stopped at its batch limit, or
+/// service's relay task ([`relay_forever`]: a run that stopped at its batch limit, or
 /// after a failure's backoff, goes on from here) and publishes, per destination, the backlog
 /// as `liftoff_outbox_backlog{service,destination}` and the age of its oldest event as
 /// `liftoff_outbox_oldest_age_seconds{service,destination}` (0 when empty).
@@ -575,19 +575,49 @@ pub async fn relay(db: &Db, peers: &Peers) -> Result<(), ApiError> {
     Ok(())
 }
 
-/// Delivers what waits, to every destination (the run a service makes as soon as a call queued
-/// events; the tick's [`relay`] also publishes the backlog).
-pub async fn deliver(db: &Db, peers: &Peers) -> Result<usize, ApiError> {
-    let mut res = Ok(0);
-    for to in Destination::ALL {
-        // An empty destination costs one indexed query; a failing one backs off alone.
-        let r = peers.relays().to(to).run(db, peers, to).await;
-        res = match (res, r) {
-            (Ok(a), Ok(b)) => Ok(a + b),
-            (Err(e), _) | (_, Err(e)) => Err(e),
-        };
-    }
-    res
+/// A service's relay task, for as long as the service runs: each time a call queued events
+/// ([`Db::outbox_written`], also the tick's [`relay`]), every destination is delivered what
+/// waits for it.
+///
+/// Each destination has its own loop: one that is slow or hung (history's ingest behind a
+/// backlog, or not answering until the request times out) holds up only its own events.
+/// Delivered one after another, the scheduler's rollout progress waited behind up to fifty
+/// batches to history, and on PostgreSQL a deployment's end reached deployment-api more than a
+/// second late under load. A wake-up during a destination's run makes it run once more after.
+/// How long the relay lets history's events gather after a run that delivered some.
+const HISTORY_LINGER: Duration = Duration::from_millis(200);
+
+pub async fn relay_forever(db: &Db, peers: &Peers) {
+    let wanted: [tokio::sync::Notify; 4] = Default::default();
+    let fan_out = async {
+        loop {
+            db.outbox_written().await;
+            for w in &wanted {
+                w.notify_one();
+            }
+        }
+    };
+    let runners = Destination::ALL
+        .iter()
+        .zip(&wanted)
+        .map(|(&to, w)| async move {
+            loop {
+                w.notified().await;
+                // An empty destination costs one indexed query; a failing one backs off alone.
+                match peers.relays().to(to).run(db, peers, to).await {
+                    Err(e) => {
+                        tracing::debug!(error = %e, destination = to.as_str(), "outbox relay deferred");
+                    }
+                    // History's events are on no one's path: letting them gather makes fewer,
+                    // fuller batches (an ingest is a transaction in history).
+                    Ok(n) if n > 0 && to == Destination::History => {
+                        tokio::time::sleep(HISTORY_LINGER).await;
+                    }
+                    Ok(_) => {}
+                }
+            }
+        });
+    tokio::join!(fan_out, futures_util::future::join_all(runners));
 }
 
 /// How many events wait for delivery, to every destination.

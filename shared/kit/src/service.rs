@@ -26,6 +26,17 @@ pub trait ServiceApp: Send + Sync + 'static {
     fn relay(&self) -> BoxFuture<'_, ()> {
         Box::pin(async {})
     }
+    /// The service's relay task, for as long as it runs: [`ServiceApp::relay`] each time a
+    /// call queued events. Services with an outbox deliver each destination on its own
+    /// ([`crate::outbox::relay_forever`]).
+    fn relay_forever(&self) -> BoxFuture<'_, ()> {
+        Box::pin(async move {
+            loop {
+                self.db().outbox_written().await;
+                self.relay().await;
+            }
+        })
+    }
     /// How often `tick` should run.
     fn tick_interval(&self) -> std::time::Duration {
         std::time::Duration::from_secs(1)

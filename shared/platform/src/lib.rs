@@ -278,12 +278,7 @@ pub fn serve(
     // reaches its peers in milliseconds rather than at the next tick.
     ticks.extend(services.iter().map(|s| {
         let s = s.clone();
-        tokio::spawn(async move {
-            loop {
-                s.db().outbox_written().await;
-                s.relay().await;
-            }
-        })
+        tokio::spawn(async move { s.relay_forever().await })
     }));
     ticks.extend(follower);
     Ok(Running {
